@@ -1,0 +1,118 @@
+package dev.baton.runtime.event;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.Instant;
+
+/**
+ * What a {@link RunEvent} says. The set is closed: {@link dev.baton.runtime.run.RunState#apply}
+ * handles every kind, and the journal stores each under its simple class name.
+ */
+public sealed interface EventData {
+
+    /** The type name stored in the journal and sent on the event stream. */
+    default String type() {
+        return getClass().getSimpleName();
+    }
+
+    /** An event about one task. */
+    sealed interface TaskEvent extends EventData {
+        String taskId();
+    }
+
+    /** A failure as the API shows it. */
+    record Failure(String code, String message) {
+    }
+
+    // ---- run level ----
+
+    /**
+     * A run was accepted. {@code idempotencyKey} and {@code requestHash} let a repeated
+     * request find the run it created; both may be null.
+     */
+    record RunCreated(String goal, JsonNode input, JsonNode options, String idempotencyKey, String requestHash)
+            implements EventData {
+    }
+
+    /** The plan the run follows from now on (version 1 first, higher after a replan or an edit). */
+    record PlanAccepted(int version, JsonNode plan) implements EventData {
+    }
+
+    /** Every task finished and none failed. */
+    record RunSucceeded(JsonNode result) implements EventData {
+    }
+
+    /** The run ended because a task failed for good or was rejected, or the run could not start. */
+    record RunFailed(Failure error) implements EventData {
+    }
+
+    /** Someone cancelled the run; its unfinished tasks are cancelled with it. */
+    record RunCancelled(String by, String reason) implements EventData {
+    }
+
+    /** A finished run was opened again, e.g. because a failed task is retried. */
+    record RunReopened(String by, String reason) implements EventData {
+    }
+
+    // ---- task level ----
+
+    /** Every dependency succeeded: the task may start (or ask for approval first). */
+    record TaskReady(String taskId) implements TaskEvent {
+    }
+
+    /**
+     * The task waits for a person. {@code args} are the resolved arguments the person is shown;
+     * {@code expiresAt} is null when the approval never expires.
+     */
+    record ApprovalRequested(String taskId, String title, String tool, JsonNode args, Instant expiresAt,
+                             String onTimeout) implements TaskEvent {
+    }
+
+    /**
+     * A person decided. {@code decision} is {@code approve} or {@code reject}; {@code args},
+     * when not null, replace the task's arguments (already validated).
+     */
+    record ApprovalDecided(String taskId, String decision, String by, String comment, JsonNode args)
+            implements TaskEvent {
+    }
+
+    /** The approval's time ran out and the policy says reject: the task is REJECTED, approval EXPIRED. */
+    record ApprovalExpired(String taskId) implements TaskEvent {
+    }
+
+    /** The approval's time ran out and the policy says escalate: it keeps waiting, for an admin only. */
+    record ApprovalEscalated(String taskId) implements TaskEvent {
+    }
+
+    /**
+     * An attempt began. {@code args} are the resolved arguments; {@code deadline} is when the
+     * attempt times out, or for a wait task when its timer fires.
+     */
+    record TaskStarted(String taskId, int attempt, String idempotencyKey, JsonNode args, Instant deadline)
+            implements TaskEvent {
+    }
+
+    /** The task is done; {@code output} is what later tasks reference. */
+    record TaskSucceeded(String taskId, int attempt, JsonNode output) implements TaskEvent {
+    }
+
+    /**
+     * An attempt failed. With {@code retryAt} the task waits for another attempt at that time
+     * (RETRY_WAIT); without it the task has failed for good (FAILED).
+     */
+    record TaskAttemptFailed(String taskId, int attempt, Failure error, boolean retryable, Instant retryAt)
+            implements TaskEvent {
+    }
+
+    /** The task will not run because an upstream task failed, was rejected or was skipped. */
+    record TaskSkipped(String taskId, String reason) implements TaskEvent {
+    }
+
+    /** The task was stopped unfinished because its run was cancelled. */
+    record TaskCancelled(String taskId) implements TaskEvent {
+    }
+
+    /** Someone asked for a FAILED task to run again; it becomes PENDING with a fresh attempt budget. */
+    record TaskRetryRequested(String taskId, String by) implements TaskEvent {
+    }
+}

@@ -1,0 +1,47 @@
+package dev.baton.plan;
+
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * One task of a plan, as written.
+ *
+ * @param id        unique within the plan: letters, digits, {@code _ -}
+ * @param title     for people; defaults to the id
+ * @param action    what the task does: a tool call, an agent task or a wait
+ * @param dependsOn explicit dependencies; {@link #dependencies()} adds the ones implied by
+ *                  {@code ${task.output...}} references in the arguments
+ * @param approval  whether a person must approve before it runs, or null for "as the tool says"
+ * @param retry     overrides the tool's retry policy, or null
+ * @param timeout   overrides the tool's timeout for one attempt, or null
+ */
+public record TaskSpec(String id, String title, TaskAction action, List<String> dependsOn,
+                       ApprovalSpec approval, PlanRetry retry, Duration timeout) {
+
+    public TaskSpec {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(action, "action");
+        title = title == null || title.isBlank() ? id : title;
+        dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+    }
+
+    /** {@code tool}, {@code agent} or {@code wait}, as in the API. */
+    public String kind() {
+        return action.kind();
+    }
+
+    /**
+     * Every task this one waits for: {@link #dependsOn()} followed by the tasks its arguments
+     * reference, without repeats, in a stable order.
+     */
+    public Set<String> dependencies() {
+        Set<String> all = new LinkedHashSet<>(dependsOn);
+        if (action instanceof TaskAction.ToolCall call) {
+            all.addAll(References.taskIdsIn(call.args()));
+        }
+        return all;
+    }
+}
