@@ -1,19 +1,48 @@
 package dev.baton.tools;
 
+import java.util.Arrays;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * What the host application tells the tools about their environment.
+ *
+ * <pre>{@code
+ * ToolSettings settings = ToolSettings.allowingHosts("api.example.com", "*.internal.example.com");
+ * ToolSettings fromEnv  = ToolSettings.fromEnvironment(System.getenv());   // reads BATON_HTTP_ALLOWED_HOSTS
+ * }</pre>
  *
  * @param allowedHosts hosts that network tools may reach (exact names, or {@code *.example.com});
  *                     empty means none
  */
 public record ToolSettings(Set<String> allowedHosts) {
+
+    /** The environment variable holding the comma-separated host allowlist of network tools. */
+    public static final String ALLOWED_HOSTS_VARIABLE = "BATON_HTTP_ALLOWED_HOSTS";
+
     public ToolSettings {
         allowedHosts = Set.copyOf(allowedHosts);
     }
 
     public static ToolSettings none() {
         return new ToolSettings(Set.of());
+    }
+
+    /** Settings whose network tools may reach exactly these hosts (or {@code *.domain} patterns). */
+    public static ToolSettings allowingHosts(String... hosts) {
+        return new ToolSettings(Set.of(hosts));
+    }
+
+    /**
+     * Settings read from environment variables: {@value #ALLOWED_HOSTS_VARIABLE} holds the allowlist,
+     * entries separated by commas or white space. A missing variable allows no host.
+     */
+    public static ToolSettings fromEnvironment(Map<String, String> environment) {
+        String value = environment.getOrDefault(ALLOWED_HOSTS_VARIABLE, "");
+        return new ToolSettings(Arrays.stream(value.split("[,\\s]+"))
+                .map(String::trim)
+                .filter(host -> !host.isEmpty())
+                .collect(Collectors.toSet()));
     }
 }

@@ -1,0 +1,149 @@
+package dev.baton.tools;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.tools.annotated.MethodTool;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * Every tool Baton can call, by name. The three ways a Java developer hands over tools end here:
+ *
+ * <pre>{@code
+ * ToolRegistry tools = new ToolRegistry();
+ * BuiltinTools.register(tools, settings);              // http.request, echo      source "builtin"
+ * tools.registerAnnotated(new InventoryTools());        // LangChain4j @Tool methods  "annotated"
+ * tools.register(new CurrencyConverterTool());          // a Tool implementation      "code"
+ * tools.discover(getClass().getClassLoader(), settings); // ToolProviders in jars     "service-loader"
+ * }</pre>
+ *
+ * <p>Names are unique: registering a second tool under a taken name throws an
+ * {@link IllegalArgumentException} that says where both came from. Each registering method is
+ * all-or-nothing: when one of its tools is refused, none of them is registered.
+ *
+ * <p>Thread-safe. Lookups never block; registrations are serialised.
+ */
+public final class ToolRegistry {
+
+    /** A registered tool, its descriptor as registered, and where it came from (for error messages). */
+    private record Registration(Tool tool, ToolDescriptor descriptor, String origin) {
+    }
+
+    private final ConcurrentSkipListMap<String, Registration> tools = new ConcurrentSkipListMap<>();
+    private final Object writeLock = new Object();
+
+    /**
+     * Registers a tool under its descriptor's name, with its descriptor's source
+     * ({@code code} unless the tool says otherwise).
+     *
+     * @return the descriptor as registered
+     * @throws IllegalArgumentException when the name is taken
+     */
+    public ToolDescriptor register(Tool tool) {
+        return registerAll(List.of(tool)).get(0);
+    }
+
+    /** Registers several tools at once, all or none. */
+    public List<ToolDescriptor> registerAll(List<? extends Tool> newTools) {
+        List<Registration> registrations = new ArrayList<>();
+        for (Tool tool : newTools) {
+            Objects.requireNonNull(tool, "tool");
+            ToolDescriptor descriptor = Objects.requireNonNull(tool.descriptor(), () -> tool.getClass().getName() + " has no descriptor");
+            registrations.add(new Registration(tool, descriptor, originOf(tool, descriptor.source(), null)));
+        }
+        return add(registrations);
+    }
+
+    /**
+     * Registers one tool per LangChain4j {@code @Tool} method of {@code target}, source
+     * {@code annotated}; see {@link MethodTool} for how schemas, arguments and results are derived.
+     *
+     * @throws IllegalArgumentException when {@code target} has no {@code @Tool} method, a method
+     *                                  cannot be a tool, or a name is taken
+     */
+    public List<ToolDescriptor> registerAnnotated(Object target) {
+        return registerAll(MethodTool.allOf(target));
+    }
+
+    /**
+     * Registers the tools of every {@link ToolProvider} that {@link ServiceLoader} finds through
+     * {@code classLoader}, with source {@code service-loader}, all or none.
+     *
+     * @return the descriptors registered, sorted by provider then as each provider listed them
+     */
+    public List<ToolDescriptor> discover(ClassLoader classLoader, ToolSettings settings) {
+        List<Registration> registrations = new ArrayList<>();
+        for (ToolProvider provider : ServiceLoader.load(ToolProvider.class, classLoader)) {
+            List<Tool> provided;
+            try {
+                provided = provider.tools(settings);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("tool provider " + provider.getClass().getName() + " failed: " + e.getMessage(), e);
+            }
+            for (Tool tool : provided == null ? List.<Tool>of() : provided) {
+                ToolDescriptor descriptor = tool.descriptor().withSource("service-loader");
+                Tool sourced = new SourcedTool(tool, descriptor);
+                registrations.add(new Registration(sourced, descriptor, originOf(tool, "service-loader", provider)));
+            }
+        }
+        return add(registrations);
+    }
+
+    /** The tool called {@code name}. */
+    public Optional<Tool> find(String name) {
+        return Optional.ofNullable(tools.get(name)).map(Registration::tool);
+    }
+
+    /** The descriptor of the tool called {@code name}. */
+    public Optional<ToolDescriptor> descriptor(String name) {
+        return Optional.ofNullable(tools.get(name)).map(Registration::descriptor);
+    }
+
+    /** All descriptors, sorted by name. */
+    public List<ToolDescriptor> descriptors() {
+        return tools.values().stream().map(Registration::descriptor).toList();
+    }
+
+    /** All names, sorted. */
+    public List<String> names() {
+        return List.copyOf(tools.keySet());
+    }
+
+    private List<ToolDescriptor> add(List<Registration> registrations) {
+        synchronized (writeLock) {
+            Map<String, Registration> batch = new LinkedHashMap<>();
+            for (Registration registration : registrations) {
+                String name = registration.descriptor().name();
+                Registration existing = tools.getOrDefault(name, batch.get(name));
+                if (existing != null) {
+                    throw new IllegalArgumentException("a tool named '" + name + "' is already registered, from "
+                            + existing.origin() + "; the tool from " + registration.origin()
+                            + " needs another name");
+                }
+                batch.put(name, registration);
+            }
+            tools.putAll(batch);
+            return batch.values().stream().map(Registration::descriptor).toList();
+        }
+    }
+
+    private static String originOf(Tool tool, String source, ToolProvider provider) {
+        Tool inner = tool instanceof SourcedTool sourced ? sourced.delegate() : tool;
+        String what = inner instanceof MethodTool ? "method " + inner : inner.getClass().getName();
+        return provider == null ? source + " " + what : source + " " + what + " (provider " + provider.getClass().getName() + ")";
+    }
+
+    /** A tool whose descriptor says where the registry got it, whatever the tool itself says. */
+    private record SourcedTool(Tool delegate, ToolDescriptor descriptor) implements Tool {
+        @Override
+        public JsonNode call(JsonNode args, ToolContext context) throws Exception {
+            return delegate.call(args, context);
+        }
+    }
+}

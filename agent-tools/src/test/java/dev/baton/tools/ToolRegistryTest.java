@@ -1,0 +1,167 @@
+package dev.baton.tools;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.json.Json;
+import dev.baton.tools.annotated.OrderTools;
+import dev.baton.tools.builtin.EchoTool;
+import dev.langchain4j.agent.tool.Tool;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ToolRegistryTest {
+
+    private final ToolRegistry registry = new ToolRegistry();
+
+    /** Clashes with the built-in echo tool. */
+    public static class EchoClash {
+        @Tool(name = "echo", value = "Not the real echo")
+        public String echo(String text) {
+            return text;
+        }
+
+        @Tool
+        public String unique(String text) {
+            return text;
+        }
+    }
+
+    @Test
+    void codeToolsAreFoundByNameAndListedSorted() {
+        FixedTool beta = new FixedTool("beta");
+        registry.register(beta);
+        registry.register(new FixedTool("alpha"));
+
+        assertSame(beta, registry.find("beta").orElseThrow());
+        assertEquals("code", registry.descriptor("beta").orElseThrow().source());
+        assertEquals(List.of("alpha", "beta"), registry.names());
+        assertEquals(List.of("alpha", "beta"), registry.descriptors().stream().map(ToolDescriptor::name).toList());
+        assertTrue(registry.find("gamma").isEmpty());
+        assertTrue(registry.descriptor("gamma").isEmpty());
+    }
+
+    @Test
+    void annotatedToolsAreRegisteredWithTheirSchemas() throws Exception {
+        List<ToolDescriptor> added = registry.registerAnnotated(new OrderTools());
+
+        assertEquals(6, added.size());
+        ToolDescriptor create = registry.descriptor("orders.create").orElseThrow();
+        assertEquals("annotated", create.source());
+        assertTrue(create.requiresApproval());
+        assertEquals("array", create.parameters().at("/properties/lines/type").asText());
+        JsonNode words = registry.find("countWords").orElseThrow()
+                .call(Json.object().put("text", "one two three"), ToolContext.standalone("k"));
+        assertEquals(3, words.asInt());
+    }
+
+    @Test
+    void duplicateNameSaysWhereBothToolsCameFrom() {
+        registry.register(new EchoTool());
+
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> registry.registerAnnotated(new EchoClash()));
+
+        String message = error.getMessage();
+        assertTrue(message.contains("'echo'"), message);
+        assertTrue(message.contains("builtin " + EchoTool.class.getName()), message);
+        assertTrue(message.contains("annotated method " + EchoClash.class.getName() + "#echo"), message);
+        assertEquals(List.of("echo"), registry.names(), "all or nothing: 'unique' was not registered either");
+        assertEquals("builtin", registry.descriptor("echo").orElseThrow().source());
+    }
+
+    @Test
+    void duplicateWithinOneBatchIsRefused() {
+        assertThrows(IllegalArgumentException.class,
+                () -> registry.registerAll(List.of(new FixedTool("same"), new FixedTool("same"))));
+        assertTrue(registry.names().isEmpty());
+    }
+
+    @Test
+    void serviceLoaderProvidersAreDiscoveredWithSettings() throws Exception {
+        List<ToolDescriptor> added = registry.discover(getClass().getClassLoader(),
+                ToolSettings.allowingHosts("b.example.com", "a.example.com"));
+
+        assertEquals(List.of("test.provided"), added.stream().map(ToolDescriptor::name).toList());
+        dev.baton.tools.Tool provided = registry.find("test.provided").orElseThrow();
+        assertEquals("service-loader", provided.descriptor().source());
+        assertEquals("service-loader", registry.descriptor("test.provided").orElseThrow().source());
+        assertTrue(provided.descriptor().idempotent(), "the provider's own flags are kept");
+        assertEquals("[\"a.example.com\",\"b.example.com\"]",
+                Json.write(provided.call(Json.object(), ToolContext.standalone("k"))));
+    }
+
+    @Test
+    void discoveringTwiceNamesTheProvider() {
+        registry.discover(getClass().getClassLoader(), ToolSettings.none());
+
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> registry.discover(getClass().getClassLoader(), ToolSettings.none()));
+
+        assertTrue(error.getMessage().contains("service-loader"), error.getMessage());
+        assertTrue(error.getMessage().contains("provider " + TestToolProvider.class.getName()), error.getMessage());
+    }
+
+    @Test
+    void concurrentRegistrationsKeepEveryToolAndOneWinnerPerName() throws Exception {
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Boolean>> contested = new ArrayList<>();
+        try {
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                pool.submit((Callable<Void>) () -> {
+                    start.await();
+                    for (int i = 0; i < 50; i++) registry.register(new FixedTool("t" + thread + "-" + i));
+                    return null;
+                });
+                contested.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        registry.register(new FixedTool("contested"));
+                        return true;
+                    } catch (IllegalArgumentException taken) {
+                        return false;
+                    }
+                }));
+            }
+            start.countDown();
+            int winners = 0;
+            for (Future<Boolean> result : contested) {
+                if (result.get(10, TimeUnit.SECONDS)) winners++;
+            }
+            pool.shutdown();
+            assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+            assertEquals(1, winners);
+            assertEquals(threads * 50 + 1, registry.names().size());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void invalidToolNamesAreRefusedAtRegistration() {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> registry.registerAnnotated(new Object() {
+                    @Tool(name = "has space")
+                    public void bad() {
+                    }
+                }));
+
+        assertTrue(error.getMessage().contains("has space"), error.getMessage());
+        assertFalse(registry.names().contains("has space"));
+    }
+}
