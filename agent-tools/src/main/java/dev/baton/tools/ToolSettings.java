@@ -31,7 +31,7 @@ public record ToolSettings(Set<String> allowedHosts) {
 
     /** Settings whose network tools may reach exactly these hosts (or {@code *.domain} patterns). */
     public static ToolSettings allowingHosts(String... hosts) {
-        return new ToolSettings(Set.of(hosts));
+        return new ToolSettings(Set.copyOf(Arrays.asList(hosts)));
     }
 
     /**

@@ -52,6 +52,8 @@ import java.util.Set;
  * {@code null} a JSON null. A parameter of type {@link ToolContext} receives the call's context
  * (its idempotency key, say) and does not appear in the schema. What the method throws is thrown
  * as is, so a {@link ToolException} keeps its code and its retryable flag.
+ *
+ * <p>Baton calls tools from several threads at once, so the target object must be thread-safe.
  */
 public final class MethodTool implements Tool {
 

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -40,7 +41,13 @@ record HttpRequestArgs(String method, URI url, Map<String, String> headers, Json
         JsonNode headerNode = args.path("headers");
         if (!headerNode.isMissingNode() && !headerNode.isNull()) {
             if (!headerNode.isObject()) throw invalid("'headers' must be an object of header names to values");
-            headerNode.fields().forEachRemaining(field -> headers.put(field.getKey(), field.getValue().asText()));
+            for (Iterator<Map.Entry<String, JsonNode>> fields = headerNode.fields(); fields.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                if (!field.getValue().isValueNode()) {
+                    throw invalid("header '" + field.getKey() + "' must have a string value, not " + field.getValue().getNodeType());
+                }
+                headers.put(field.getKey(), field.getValue().asText());
+            }
         }
         JsonNode body = args.hasNonNull("body") ? args.get("body") : null;
         String timeoutText = text(args, "timeout").orElse(null);

@@ -216,10 +216,14 @@ public final class HttpRequestTool implements Tool {
         return where(request) + " answered " + response.statusCode() + (body.isEmpty() ? "" : ": " + body);
     }
 
-    /** Method and URL without the query string, which may hold secrets that have no place in a journal. */
+    /**
+     * Method and URL without user info or query string: either may hold secrets, and these
+     * messages end up in the journal and the console.
+     */
     private static String where(HttpRequestArgs request) {
         URI url = request.url();
-        return request.method() + " " + url.getScheme() + "://" + url.getRawAuthority()
+        return request.method() + " " + url.getScheme() + "://" + url.getHost()
+                + (url.getPort() == -1 ? "" : ":" + url.getPort())
                 + (url.getRawPath() == null ? "" : url.getRawPath());
     }
 

@@ -200,12 +200,16 @@ class HttpRequestToolTest {
     void notFoundIsPermanent() {
         server.stubFor(get("/missing").willReturn(aResponse().withStatus(404)));
 
-        ToolException failure = assertThrows(ToolException.class, () -> call(args("GET", "/missing?token=secret")));
+        ObjectNode args = Json.object().put("url", "http://user:hunter2@localhost:" + server.port() + "/missing?token=secret");
+
+        ToolException failure = assertThrows(ToolException.class, () -> call(args));
 
         assertFalse(failure.retryable());
         assertEquals("http_404", failure.code());
         assertNull(failure.retryAfter());
+        assertTrue(failure.getMessage().contains("GET http://localhost:" + server.port() + "/missing"), failure.getMessage());
         assertFalse(failure.getMessage().contains("secret"), "the query string stays out of messages: " + failure.getMessage());
+        assertFalse(failure.getMessage().contains("hunter2"), "so does the user info: " + failure.getMessage());
     }
 
     @Test
@@ -286,8 +290,11 @@ class HttpRequestToolTest {
         ToolException noUrl = assertThrows(ToolException.class, () -> call(Json.object().put("method", "GET")));
         ToolException badMethod = assertThrows(ToolException.class, () -> call(args("TRACE", "/")));
         ToolException badTimeout = assertThrows(ToolException.class, () -> call(args("GET", "/").put("timeout", "10 seconds")));
+        ObjectNode nestedHeader = args("GET", "/");
+        nestedHeader.putObject("headers").putObject("X-Nested").put("a", 1);
+        ToolException badHeader = assertThrows(ToolException.class, () -> call(nestedHeader));
 
-        for (ToolException failure : List.of(noUrl, badMethod, badTimeout)) {
+        for (ToolException failure : List.of(noUrl, badMethod, badTimeout, badHeader)) {
             assertEquals("invalid_arguments", failure.code());
             assertFalse(failure.retryable());
         }
