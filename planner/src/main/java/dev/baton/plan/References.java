@@ -59,7 +59,7 @@ public final class References {
         if (value.isTextual()) {
             Matcher m = REFERENCE.matcher(value.textValue());
             while (m.find()) {
-                String expr = m.group(1);
+                String expr = m.group(1).strip();
                 int dot = expr.indexOf('.');
                 String root = dot < 0 ? expr : expr.substring(0, dot);
                 if (!root.equals("input") && expr.startsWith(root + ".output")) ids.add(root);

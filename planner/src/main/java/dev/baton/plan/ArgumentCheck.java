@@ -1,0 +1,91 @@
+package dev.baton.plan;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.baton.tools.ToolDescriptor;
+import dev.baton.tools.schema.Deferred;
+import dev.baton.tools.schema.JsonPaths;
+import dev.baton.tools.schema.JsonSchemaValidator;
+import dev.baton.tools.schema.SchemaViolation;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.regex.Matcher;
+
+/**
+ * Checks a tool task's arguments: their {@code ${...}} references, and their fit to the tool's
+ * JSON schema. Fields are named by their path, e.g. {@code args.customer.email}.
+ */
+final class ArgumentCheck {
+
+    /**
+     * What is only known at run time: a string that is exactly one reference may become any
+     * value; a string holding references among other text stays a string of unknown content.
+     */
+    static final Deferred REFERENCES = new Deferred(
+            node -> node.isTextual() && References.REFERENCE.matcher(node.textValue()).matches(),
+            node -> node.isTextual() && References.REFERENCE.matcher(node.textValue()).find());
+
+    private ArgumentCheck() {
+    }
+
+    /** Malformed references, references to unknown tasks and to the task itself. */
+    static void references(TaskSpec task, ObjectNode args, Set<String> ids, ProblemList problems) {
+        strings(args, "args", (path, text) -> {
+            Matcher m = References.REFERENCE.matcher(text);
+            while (m.find()) {
+                References.Reference reference;
+                try {
+                    reference = References.parse(m.group(1));
+                } catch (IllegalArgumentException e) {
+                    problems.add(task.id(), path, e.getMessage());
+                    continue;
+                }
+                if (reference.input()) continue;
+                if (reference.root().equals(task.id())) {
+                    problems.add(task.id(), path, "refers to its own output in " + reference.text()
+                            + ": a task can only use the outputs of other tasks");
+                } else if (!ids.contains(reference.root())) {
+                    problems.add(task.id(), path, "refers to unknown task '" + reference.root() + "' in " + reference.text()
+                            + (problems.full() ? "" : Suggestions.didYouMean(reference.root(), ids)));
+                }
+            }
+            if (m.reset().replaceAll("").contains("${")) {
+                problems.add(task.id(), path, "unclosed reference: '${' without its closing '}'");
+            }
+        });
+    }
+
+    /** Violations of the tool's schema that no run-time value of a reference could avoid. */
+    static void schema(TaskSpec task, ToolDescriptor tool, ObjectNode args, ProblemList problems) {
+        for (SchemaViolation violation : JsonSchemaValidator.validate(tool.parameters(), args, REFERENCES)) {
+            problems.add(task.id(), violation.path(), violation.message());
+        }
+    }
+
+    /** The path of the first argument that references {@code taskId}'s output, or {@code args}. */
+    static String firstReferenceTo(ObjectNode args, String taskId) {
+        String[] found = {null};
+        strings(args, "args", (path, text) -> {
+            if (found[0] == null && References.taskIdsIn(TextNode.valueOf(text)).contains(taskId)) {
+                found[0] = path;
+            }
+        });
+        return found[0] == null ? "args" : found[0];
+    }
+
+    /** Calls {@code visitor} with the path and text of every string inside {@code value}. */
+    static void strings(JsonNode value, String path, BiConsumer<String, String> visitor) {
+        if (value.isTextual()) {
+            visitor.accept(path, value.textValue());
+        } else if (value.isObject()) {
+            for (Map.Entry<String, JsonNode> entry : value.properties()) {
+                strings(entry.getValue(), JsonPaths.property(path, entry.getKey()), visitor);
+            }
+        } else if (value.isArray()) {
+            for (int i = 0; i < value.size(); i++) strings(value.get(i), JsonPaths.index(path, i), visitor);
+        }
+    }
+}

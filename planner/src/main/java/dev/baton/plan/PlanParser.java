@@ -1,0 +1,379 @@
+package dev.baton.plan;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.json.Json;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a plan from its JSON form (see DESIGN.md, "The plan") and checks its shape strictly:
+ * every field of the right type, no unknown field (so a typo such as {@code dependOn} is
+ * caught), exactly one of {@code tool}, {@code agent} and {@code wait} per task. It collects
+ * every problem before it fails, each naming the task and the field at fault.
+ *
+ * <p>The shape, all fields but {@code id} and the task's kind optional:
+ * <pre>{@code
+ * {"version": 1,
+ *  "tasks": [{"id": "route", "title": "...",
+ *             "tool": "tickets.route", "args": {...}     (a tool call; args default to {})
+ *          |  "agent": "triager", "instruction": "..."   (an agent task)
+ *          |  "wait": "PT2H",                            (a durable timer)
+ *             "dependsOn": ["classify"],
+ *             "approval": "required" | "none" | {"required": true, "timeout": "PT1H", "onTimeout": "reject"|"escalate"},
+ *             "retry": {"maxAttempts": 3, "backoff": "PT1S", "maxBackoff": "PT30S"},
+ *             "timeout": "PT30S"}]}
+ * }</pre>
+ * A JSON {@code null} counts as an absent field. In an approval object, {@code required}
+ * defaults to true. Durations are ISO-8601 ({@code PT2S}). Whether the tools, agents and
+ * referenced tasks exist is the {@link PlanValidator}'s business.
+ */
+public final class PlanParser {
+
+    /** What a task id may be. */
+    public static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    /** The root of {@code ${input...}} references, so no task may have it as its id. */
+    public static final String RESERVED_ID = "input";
+
+    static final List<String> PLAN_FIELDS = List.of("version", "tasks");
+    static final List<String> TASK_FIELDS = List.of("id", "title", "tool", "args", "agent", "instruction", "wait",
+            "dependsOn", "approval", "retry", "timeout");
+    static final List<String> APPROVAL_FIELDS = List.of("required", "timeout", "onTimeout");
+    static final List<String> RETRY_FIELDS = List.of("maxAttempts", "backoff", "maxBackoff");
+    static final int MAX_ATTEMPTS = 100;
+
+    private PlanParser() {
+    }
+
+    /** Parses JSON text; malformed JSON is a problem like any other. */
+    public static Plan parse(String text) throws PlanException {
+        JsonNode body;
+        try {
+            body = Json.parse(text);
+        } catch (JsonProcessingException e) {
+            throw new PlanException(List.of(new PlanProblem(null, null, "malformed JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()))));
+        }
+        return parse(body);
+    }
+
+    /**
+     * Reads a plan.
+     *
+     * @throws PlanException with every shape problem found
+     */
+    public static Plan parse(JsonNode body) throws PlanException {
+        ProblemList problems = new ProblemList();
+        if (body == null || !body.isObject()) {
+            problems.add(null, null, "a plan must be a JSON object with a 'tasks' array, found " + Shape.of(body));
+            throw new PlanException(problems.toList());
+        }
+        Fields plan = new Fields(problems, null, "");
+        plan.rejectUnknown(body, PLAN_FIELDS, "");
+        JsonNode version = Fields.present(body, "version");
+        if (version != null && !version.isNumber()) plan.wrongType("version", "a number", version);
+
+        List<TaskSpec> tasks = new ArrayList<>();
+        JsonNode array = Fields.present(body, "tasks");
+        if (array == null) {
+            problems.add(null, "tasks", "missing: a plan needs a 'tasks' array");
+        } else if (!array.isArray()) {
+            plan.wrongType("tasks", "an array", array);
+        } else {
+            for (int i = 0; i < array.size(); i++) {
+                TaskSpec task = new TaskReader(problems, array.get(i), i).read();
+                if (task != null) tasks.add(task);
+            }
+        }
+        if (!problems.isEmpty()) throw new PlanException(problems.toList());
+        return new Plan(tasks);
+    }
+
+    /** Reads one task; returns null when it has problems (already recorded). */
+    private static final class TaskReader {
+        private final ProblemList problems;
+        private final JsonNode node;
+        private final int index;
+        private Fields fields;
+
+        TaskReader(ProblemList problems, JsonNode node, int index) {
+            this.problems = problems;
+            this.node = node;
+            this.index = index;
+        }
+
+        TaskSpec read() {
+            String at = "tasks[" + index + "]";
+            if (!node.isObject()) {
+                problems.add(null, at, "expected a task object, found " + Shape.of(node));
+                return null;
+            }
+            String id = id(at);
+            fields = id == null ? new Fields(problems, null, at + ".") : new Fields(problems, id, "");
+            int before = problemCount();
+            fields.rejectUnknown(node, TASK_FIELDS, "");
+            String title = fields.string(node, "title");
+            TaskAction action = action();
+            List<String> dependsOn = dependsOn();
+            ApprovalSpec approval = approval();
+            PlanRetry retry = retry();
+            Duration timeout = fields.duration(node, "timeout", "timeout", true);
+            if (id == null || problemCount() != before || action == null) return null;
+            return new TaskSpec(id, title, action, dependsOn, approval, retry, timeout);
+        }
+
+        private int problemCount() {
+            return problems.count();
+        }
+
+        /** The task's id, or null (with a problem) when it has none that is valid. */
+        private String id(String at) {
+            JsonNode id = Fields.present(node, "id");
+            if (id == null) {
+                problems.add(null, at + ".id", "missing: every task needs an id (1 to 64 letters, digits, '_' or '-')");
+                return null;
+            }
+            if (!id.isTextual()) {
+                problems.add(null, at + ".id", "expected a string, found " + Shape.of(id));
+                return null;
+            }
+            String text = id.textValue();
+            if (!ID.matcher(text).matches()) {
+                problems.add(null, at + ".id", "id " + id + " must be 1 to 64 letters, digits, '_' or '-'");
+                return null;
+            }
+            if (text.equals(RESERVED_ID)) {
+                problems.add(text, "id", "'input' is reserved for the run's input (${input...}); choose another id");
+            }
+            return text;
+        }
+
+        private TaskAction action() {
+            List<String> kinds = new ArrayList<>();
+            for (String kind : List.of("tool", "agent", "wait")) {
+                if (Fields.present(node, kind) != null) kinds.add(kind);
+            }
+            if (kinds.isEmpty()) {
+                fields.problem(null, "a task needs exactly one of 'tool' (with 'args'), 'agent' (with 'instruction') or 'wait'");
+                return null;
+            }
+            if (kinds.size() > 1) {
+                fields.problem(kinds.get(1), "'" + kinds.get(0) + "' and '" + kinds.get(1)
+                        + "' cannot be combined: a task is exactly one of a tool call, an agent task or a wait");
+                return null;
+            }
+            String kind = kinds.get(0);
+            if (!kind.equals("tool") && Fields.present(node, "args") != null) {
+                fields.problem("args", "'args' belongs to tool tasks, and this is " + article(kind) + " task");
+            }
+            if (!kind.equals("agent") && Fields.present(node, "instruction") != null) {
+                fields.problem("instruction", "'instruction' belongs to agent tasks, and this is " + article(kind) + " task");
+            }
+            return switch (kind) {
+                case "tool" -> toolCall();
+                case "agent" -> agentCall();
+                default -> wait(fields.duration(node, "wait", "wait", false));
+            };
+        }
+
+        private static String article(String kind) {
+            return kind.equals("agent") ? "an agent" : "a " + kind;
+        }
+
+        private TaskAction toolCall() {
+            String tool = fields.nonBlankString(node, "tool");
+            JsonNode args = Fields.present(node, "args");
+            ObjectNode copy = Json.object();
+            if (args != null && !args.isObject()) {
+                fields.wrongType("args", "an object", args);
+            } else if (args != null) {
+                copy = args.deepCopy();
+            }
+            return tool == null ? null : new TaskAction.ToolCall(tool, copy);
+        }
+
+        private TaskAction agentCall() {
+            String agent = fields.nonBlankString(node, "agent");
+            String instruction = null;
+            if (Fields.present(node, "instruction") == null) {
+                fields.problem("instruction", "missing: an agent task needs an 'instruction' saying what to do");
+            } else {
+                instruction = fields.nonBlankString(node, "instruction");
+            }
+            return agent == null || instruction == null ? null : new TaskAction.AgentCall(agent, instruction);
+        }
+
+        private static TaskAction wait(Duration duration) {
+            return duration == null ? null : new TaskAction.Wait(duration);
+        }
+
+        private List<String> dependsOn() {
+            JsonNode array = Fields.present(node, "dependsOn");
+            if (array == null) return List.of();
+            if (!array.isArray()) {
+                fields.wrongType("dependsOn", "an array of task ids", array);
+                return List.of();
+            }
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < array.size(); i++) {
+                JsonNode id = array.get(i);
+                if (id.isTextual()) ids.add(id.textValue());
+                else fields.wrongType("dependsOn[" + i + "]", "a string", id);
+            }
+            return ids;
+        }
+
+        private ApprovalSpec approval() {
+            JsonNode approval = Fields.present(node, "approval");
+            if (approval == null) return null;
+            if (approval.isTextual() && approval.textValue().equals("required")) return ApprovalSpec.REQUIRED;
+            if (approval.isTextual() && approval.textValue().equals("none")) return new ApprovalSpec(false, null, null);
+            if (!approval.isObject()) {
+                fields.problem("approval", "expected \"required\", \"none\" or an object {\"required\", \"timeout\", \"onTimeout\"}, found "
+                        + Shape.of(approval) + (approval.isTextual() ? " " + approval : ""));
+                return null;
+            }
+            fields.rejectUnknown(approval, APPROVAL_FIELDS, "approval.");
+            boolean required = true;
+            JsonNode flag = Fields.present(approval, "required");
+            if (flag != null && !flag.isBoolean()) fields.wrongType("approval.required", "a boolean", flag);
+            else if (flag != null) required = flag.booleanValue();
+            Duration timeout = fields.duration(approval, "timeout", "approval.timeout", true);
+            ApprovalSpec.ExpiryPolicy onTimeout = null;
+            JsonNode expiry = Fields.present(approval, "onTimeout");
+            if (expiry != null) {
+                if (expiry.isTextual() && expiry.textValue().equals("reject")) onTimeout = ApprovalSpec.ExpiryPolicy.REJECT;
+                else if (expiry.isTextual() && expiry.textValue().equals("escalate")) onTimeout = ApprovalSpec.ExpiryPolicy.ESCALATE;
+                else fields.problem("approval.onTimeout", "expected \"reject\" or \"escalate\", found " + Shape.of(expiry)
+                            + (expiry.isTextual() ? " " + expiry : ""));
+            }
+            return new ApprovalSpec(required, timeout, onTimeout);
+        }
+
+        private PlanRetry retry() {
+            JsonNode retry = Fields.present(node, "retry");
+            if (retry == null) return null;
+            if (!retry.isObject()) {
+                fields.wrongType("retry", "an object {\"maxAttempts\", \"backoff\", \"maxBackoff\"}", retry);
+                return null;
+            }
+            fields.rejectUnknown(retry, RETRY_FIELDS, "retry.");
+            Integer maxAttempts = null;
+            JsonNode attempts = Fields.present(retry, "maxAttempts");
+            if (attempts != null) {
+                if (!attempts.isIntegralNumber() || !attempts.canConvertToInt()) {
+                    fields.wrongType("retry.maxAttempts", "an integer", attempts);
+                } else if (attempts.intValue() < 1 || attempts.intValue() > MAX_ATTEMPTS) {
+                    fields.problem("retry.maxAttempts", "must be between 1 and " + MAX_ATTEMPTS + ", found " + attempts.intValue());
+                } else {
+                    maxAttempts = attempts.intValue();
+                }
+            }
+            Duration backoff = fields.duration(retry, "backoff", "retry.backoff", false);
+            Duration maxBackoff = fields.duration(retry, "maxBackoff", "retry.maxBackoff", false);
+            return new PlanRetry(maxAttempts, backoff, maxBackoff);
+        }
+    }
+
+    /** Reads typed fields of one task (or of the plan), recording problems against it. */
+    private static final class Fields {
+        private final ProblemList problems;
+        private final String taskId;
+        private final String prefix;
+
+        Fields(ProblemList problems, String taskId, String prefix) {
+            this.problems = problems;
+            this.taskId = taskId;
+            this.prefix = prefix;
+        }
+
+        /** Records a problem; a null field means the task as a whole. */
+        void problem(String field, String message) {
+            String named = field == null ? (prefix.isEmpty() ? null : prefix.substring(0, prefix.length() - 1)) : prefix + field;
+            problems.add(taskId, named, message);
+        }
+
+        void wrongType(String field, String expected, JsonNode found) {
+            problem(field, "expected " + expected + ", found " + Shape.of(found));
+        }
+
+        /** The field's value, or null when absent or JSON null. */
+        static JsonNode present(JsonNode object, String name) {
+            JsonNode value = object.get(name);
+            return value == null || value.isNull() ? null : value;
+        }
+
+        void rejectUnknown(JsonNode object, List<String> known, String fieldPrefix) {
+            for (Map.Entry<String, JsonNode> entry : object.properties()) {
+                String name = entry.getKey();
+                if (known.contains(name)) continue;
+                problem(fieldPrefix + name, "unknown field '" + name + "'" + Suggestions.didYouMean(name, known)
+                        + " (known: " + String.join(", ", known) + ")");
+            }
+        }
+
+        String string(JsonNode object, String name) {
+            JsonNode value = present(object, name);
+            if (value == null) return null;
+            if (!value.isTextual()) {
+                wrongType(name, "a string", value);
+                return null;
+            }
+            return value.textValue();
+        }
+
+        String nonBlankString(JsonNode object, String name) {
+            String text = string(object, name);
+            if (text != null && text.isBlank()) {
+                problem(name, "must not be empty");
+                return null;
+            }
+            return text;
+        }
+
+        /** An ISO-8601 duration: never negative, and not zero either when {@code positive}. */
+        Duration duration(JsonNode object, String name, String field, boolean positive) {
+            JsonNode value = present(object, name);
+            if (value == null) return null;
+            if (!value.isTextual()) {
+                problem(field, "expected an ISO-8601 duration string such as \"PT2S\", found " + Shape.of(value));
+                return null;
+            }
+            Duration duration;
+            try {
+                duration = Duration.parse(value.textValue());
+            } catch (DateTimeParseException e) {
+                problem(field, "expected an ISO-8601 duration such as \"PT2S\", \"PT5M\" or \"P1D\", found " + value);
+                return null;
+            }
+            if (duration.isNegative() || (positive && duration.isZero())) {
+                problem(field, "must be " + (positive ? "positive" : "zero or more") + ", found " + value);
+                return null;
+            }
+            return duration;
+        }
+    }
+
+    /** The JSON type of a value, as messages name it. */
+    static final class Shape {
+        private Shape() {
+        }
+
+        static String of(JsonNode value) {
+            if (value == null || value.isMissingNode()) return "nothing";
+            if (value.isTextual()) return "string";
+            if (value.isNumber()) return "number";
+            if (value.isBoolean()) return "boolean";
+            if (value.isNull()) return "null";
+            if (value.isArray()) return "array";
+            if (value.isObject()) return "object";
+            return value.getNodeType().toString().toLowerCase();
+        }
+    }
+}
