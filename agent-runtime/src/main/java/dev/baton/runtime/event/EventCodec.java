@@ -1,10 +1,18 @@
 package dev.baton.runtime.event;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.deser.std.JsonNodeDeserializer;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,6 +24,32 @@ import java.util.Map;
 public final class EventCodec {
 
     private static final Map<String, Class<? extends EventData>> TYPES = new HashMap<>();
+
+    /**
+     * Reads stored data back as it was written: a null {@code JsonNode} field (say, RunCreated's
+     * {@code options}) stays null. Jackson's default would turn it into a {@code NullNode}, so an
+     * event read from the journal would differ from the one appended.
+     */
+    private static final ObjectMapper READER = Json.MAPPER.copy().registerModule(
+            new SimpleModule("baton-event-data").addDeserializer(JsonNode.class, new NullKeepingNodeDeserializer()));
+
+    private static final class NullKeepingNodeDeserializer extends StdDeserializer<JsonNode> {
+        private static final JsonDeserializer<? extends JsonNode> DEFAULT_NODES = JsonNodeDeserializer.getDeserializer(JsonNode.class);
+
+        NullKeepingNodeDeserializer() {
+            super(JsonNode.class);
+        }
+
+        @Override
+        public JsonNode deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            return DEFAULT_NODES.deserialize(p, ctxt);
+        }
+
+        @Override
+        public JsonNode getNullValue(DeserializationContext ctxt) {
+            return null;
+        }
+    }
 
     static {
         for (Class<?> type : EventData.class.getPermittedSubclasses()) {
@@ -44,7 +78,7 @@ public final class EventCodec {
         Class<? extends EventData> cls = TYPES.get(type);
         if (cls == null) throw new IllegalArgumentException("unknown event type '" + type + "' in the journal");
         try {
-            return Json.MAPPER.readValue(json, cls);
+            return READER.readValue(json, cls);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("corrupt " + type + " event in the journal: " + e.getOriginalMessage(), e);
         }

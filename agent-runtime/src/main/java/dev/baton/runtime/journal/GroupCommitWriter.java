@@ -1,0 +1,166 @@
+package dev.baton.runtime.journal;
+
+import dev.baton.runtime.event.RunEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Group commit: appends queue up, and one thread writes everything queued (up to
+ * {@code maxBatchEvents}, more if one append is larger) in one transaction, then completes
+ * the appends' futures in order. Under load a transaction carries thousands of events, so
+ * durability costs one commit per batch, not one per event.
+ *
+ * <p>When a batch is refused because of what some append holds ({@link Store#isRefusal}: a
+ * duplicate key, an unknown decision), each of its appends is written again on its own, so
+ * only the culprit fails. Any other failure (the database is gone) fails the whole batch at
+ * once. Either way the writer carries on with the next batch.
+ */
+final class GroupCommitWriter {
+
+    /** Where batches go: one call, one transaction. */
+    interface Store {
+        void write(List<RunEvent> events) throws Exception;
+
+        /** True if the failure is the events' fault, not the database's: retrying the appends one by one may help. */
+        boolean isRefusal(Exception failure);
+
+        /** Describes a failure for the futures, in the database's words. */
+        JournalException describe(Exception failure);
+    }
+
+    private record Append(List<RunEvent> events, CompletableFuture<Void> done) {
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
+    private static final Append STOP = new Append(List.of(), new CompletableFuture<>());
+
+    private final LinkedBlockingQueue<Append> queue = new LinkedBlockingQueue<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Store store;
+    private final int maxBatchEvents;
+    private final Runnable afterStop;
+    private final Thread thread;
+
+    // Written by the writer thread only.
+    private volatile long events;
+    private volatile long batches;
+    private volatile long writeNanos;
+    private volatile int maxBatchSize;
+
+    /**
+     * Starts the writer thread.
+     *
+     * @param afterStop run by the writer thread once it has drained the queue on close (releases the database)
+     */
+    GroupCommitWriter(Store store, int maxBatchEvents, Runnable afterStop) {
+        this.store = store;
+        this.maxBatchEvents = maxBatchEvents;
+        this.afterStop = afterStop;
+        this.thread = new Thread(this::run, "baton-journal-writer");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    CompletableFuture<Void> submit(List<RunEvent> events) {
+        Append append = new Append(List.copyOf(events), new CompletableFuture<>());
+        if (closed.get()) return failClosed(append);
+        queue.add(append);
+        // close() may have queued STOP just before our append: take it back and fail it
+        // (if the writer already took it, the writer wrote it or failed it).
+        if (closed.get() && queue.remove(append)) return failClosed(append);
+        return append.done();
+    }
+
+    JournalStats stats() {
+        return new JournalStats(events, batches, writeNanos, maxBatchSize);
+    }
+
+    /** Writes what is queued, then stops; waits for that unless called from the writer thread itself. */
+    void close() {
+        if (closed.compareAndSet(false, true)) queue.add(STOP);
+        if (Thread.currentThread() == thread) return;
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        try {
+            boolean stop = false;
+            while (!stop) {
+                Append first = queue.take();
+                if (first == STOP) break;
+                List<Append> batch = new ArrayList<>();
+                batch.add(first);
+                int size = first.events().size();
+                Append next;
+                while (size < maxBatchEvents && (next = queue.poll()) != null) {
+                    if (next == STOP) {
+                        stop = true;
+                        break;
+                    }
+                    batch.add(next);
+                    size += next.events().size();
+                }
+                writeBatch(batch, size);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closed.set(true);
+            for (Append left; (left = queue.poll()) != null; ) failClosed(left);
+            try {
+                afterStop.run();
+            } catch (RuntimeException e) {
+                LOG.warn("closing the journal's database failed", e);
+            }
+        }
+    }
+
+    private void writeBatch(List<Append> batch, int size) {
+        List<RunEvent> all = new ArrayList<>(size);
+        for (Append a : batch) all.addAll(a.events());
+        Exception failure = tryWrite(all);
+        if (failure == null) {
+            for (Append a : batch) a.done().complete(null);
+        } else if (batch.size() > 1 && store.isRefusal(failure)) {
+            for (Append a : batch) {
+                Exception alone = tryWrite(a.events());
+                if (alone == null) a.done().complete(null);
+                else a.done().completeExceptionally(store.describe(alone));
+            }
+        } else {
+            JournalException error = store.describe(failure);
+            if (!store.isRefusal(failure)) LOG.warn("journal write of {} events failed: {}", size, error.getMessage());
+            for (Append a : batch) a.done().completeExceptionally(error);
+        }
+    }
+
+    /** Writes one transaction; returns its failure, or null. */
+    private Exception tryWrite(List<RunEvent> batch) {
+        long start = System.nanoTime();
+        try {
+            store.write(batch);
+        } catch (Exception e) {
+            return e;
+        }
+        writeNanos += System.nanoTime() - start;
+        events += batch.size();
+        batches++;
+        if (batch.size() > maxBatchSize) maxBatchSize = batch.size();
+        return null;
+    }
+
+    private static CompletableFuture<Void> failClosed(Append append) {
+        append.done().completeExceptionally(new JournalException("the journal is closed"));
+        return append.done();
+    }
+}

@@ -1,0 +1,362 @@
+package dev.baton.runtime.journal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.baton.json.Json;
+import dev.baton.runtime.event.EventCodec;
+import dev.baton.runtime.event.RunEvent;
+
+import java.io.UncheckedIOException;
+import java.sql.BatchUpdateException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * The journal in a SQL database: an H2 file (the embedded default) or PostgreSQL, with the
+ * same schema ({@code baton_events}, {@code baton_runs}, {@code baton_approvals},
+ * {@code baton_schema_version}), created on open when missing.
+ *
+ * <p>Writes are group-committed by one daemon thread, {@code baton-journal-writer}: it takes
+ * everything queued (up to {@value #MAX_BATCH_EVENTS} events), inserts the events and applies
+ * their {@link Projection} in one transaction, commits, and only then completes the appends'
+ * futures, in append order. Callbacks attached to those futures without an executor run on
+ * that thread: keep them short, or use the {@code *Async} variants.
+ *
+ * <p>Connections come from a small HikariCP pool (the writer borrows one per batch, readers
+ * the others). For H2, options the URL does not set default to {@code WRITE_DELAY=0} (a
+ * commit reaches the file before its future completes, so a killed process loses nothing
+ * acknowledged; H2's default delay of 500 ms would) and {@code DB_CLOSE_ON_EXIT=FALSE} (the
+ * database stays open until {@link #close()} has drained the queue, even during JVM shutdown).
+ */
+public final class JdbcJournal implements Journal {
+
+    /** The most events the writer puts in one transaction (one append is never split). */
+    static final int MAX_BATCH_EVENTS = 5_000;
+
+    private static final int POOL_SIZE = 4;
+    private static final int FETCH_SIZE = 1_000;
+    private static final Pattern PASSWORD = Pattern.compile("(?i)(password=)[^&;]*");
+
+    private final HikariDataSource pool;
+    private final SqlDialect dialect;
+    private final SqlBatch sqlBatch;
+    private final GroupCommitWriter writer;
+
+    private JdbcJournal(HikariDataSource pool, SqlDialect dialect) {
+        this.pool = pool;
+        this.dialect = dialect;
+        this.sqlBatch = new SqlBatch(dialect);
+        this.writer = new GroupCommitWriter(new Store(), MAX_BATCH_EVENTS, pool::close);
+    }
+
+    /** Opens the journal at a {@code jdbc:h2:} or {@code jdbc:postgresql:} URL; a user and password may be in the URL. */
+    public static JdbcJournal open(String url) {
+        return open(url, null, null);
+    }
+
+    /**
+     * Opens the journal, creating its tables if needed.
+     *
+     * @param user     null to use the URL's (or the driver's default)
+     * @param password null to use the URL's
+     * @throws IllegalArgumentException if the URL is neither H2 nor PostgreSQL
+     * @throws JournalException         if the database cannot be reached or its schema is not usable; the
+     *                                  message holds the database's reason, never a password
+     */
+    public static JdbcJournal open(String url, String user, String password) {
+        SqlDialect dialect = SqlDialect.of(url);
+        if (dialect == null) {
+            throw new IllegalArgumentException("not an H2 or PostgreSQL JDBC URL: " + redact(url));
+        }
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("baton-journal");
+        config.setJdbcUrl(dialect == SqlDialect.H2 ? withH2Defaults(url) : url);
+        if (user != null) config.setUsername(user);
+        if (password != null) config.setPassword(password);
+        config.setMaximumPoolSize(POOL_SIZE);
+        config.setMinimumIdle(1);
+        if (dialect == SqlDialect.H2) {
+            // An embedded H2 closes its database with its last connection: keep one, forever.
+            config.setMaxLifetime(0);
+            config.setIdleTimeout(0);
+        } else {
+            // One multi-row INSERT per batch instead of one statement per event.
+            config.addDataSourceProperty("reWriteBatchedInserts", "true");
+            config.addDataSourceProperty("ApplicationName", "baton");
+        }
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new JournalException("cannot connect to " + dialect.name() + " at " + redact(url) + ": "
+                    + reason(e, password), e);
+        }
+        try (Connection c = pool.getConnection()) {
+            Schema.createOrCheck(c, dialect);
+        } catch (SQLException | RuntimeException e) {
+            pool.close();
+            if (e instanceof JournalException je) throw je;
+            throw new JournalException("cannot create the journal's tables in " + dialect.name() + " at " + redact(url)
+                    + ": " + reason(e, password), e);
+        }
+        return new JdbcJournal(pool, dialect);
+    }
+
+    @Override
+    public CompletableFuture<Void> append(List<RunEvent> events) {
+        return writer.submit(events);
+    }
+
+    @Override
+    public List<RunEvent> events(String runId, long afterSeq) {
+        List<RunEvent> events = new ArrayList<>();
+        query("SELECT run_id, seq, type, at_ms, data FROM baton_events WHERE run_id = ? AND seq > ? ORDER BY seq", ps -> {
+            ps.setString(1, runId);
+            ps.setLong(2, afterSeq);
+        }, rs -> events.add(event(rs)));
+        return events;
+    }
+
+    @Override
+    public void forEachEventOfUnfinishedRuns(Consumer<RunEvent> sink) {
+        String sql = "SELECT e.run_id, e.seq, e.type, e.at_ms, e.data FROM baton_events e "
+                + "JOIN baton_runs r ON r.id = e.run_id WHERE r.status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED') "
+                + "ORDER BY e.run_id, e.seq";
+        try (Connection c = pool.getConnection()) {
+            // PostgreSQL streams with a cursor only inside a transaction.
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setFetchSize(FETCH_SIZE);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) sink.accept(event(rs));
+                }
+            } finally {
+                c.rollback();
+            }
+        } catch (SQLException e) {
+            throw readFailure(e);
+        }
+    }
+
+    @Override
+    public Optional<RunRecord> run(String runId) {
+        return oneRun("id = ?", runId);
+    }
+
+    @Override
+    public Optional<RunRecord> runByIdempotencyKey(String key) {
+        return oneRun("idempotency_key = ?", key);
+    }
+
+    @Override
+    public RunPage runs(RunQuery q) {
+        RunCursor after = RunCursor.decode(q.cursor());
+        StringBuilder sql = new StringBuilder("SELECT " + RUN_COLUMNS + " FROM baton_runs");
+        List<Object> params = new ArrayList<>();
+        String glue = " WHERE ";
+        if (q.status() != null) {
+            sql.append(glue).append("status = ?");
+            params.add(q.status());
+            glue = " AND ";
+        }
+        if (after != null) {
+            // Rows strictly after (created, id) in DESC order; the first term lets the index narrow the range.
+            long created = after.createdAt().toEpochMilli();
+            sql.append(glue).append("created_at_ms <= ? AND (created_at_ms < ? OR id < ?)");
+            params.add(created);
+            params.add(created);
+            params.add(after.id());
+        }
+        sql.append(" ORDER BY created_at_ms DESC, id DESC LIMIT ?");
+        params.add(q.limit() + 1);
+        List<RunRecord> runs = new ArrayList<>();
+        query(sql.toString(), ps -> {
+            for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
+        }, rs -> runs.add(runRecord(rs)));
+        if (runs.size() <= q.limit()) return new RunPage(runs, null);
+        List<RunRecord> page = runs.subList(0, q.limit());
+        return new RunPage(List.copyOf(page), RunCursor.after(page.get(page.size() - 1)).encode());
+    }
+
+    @Override
+    public List<ApprovalRecord> approvals(String status) {
+        List<ApprovalRecord> approvals = new ArrayList<>();
+        query("SELECT run_id, task_id, title, tool, args, requested_at_ms, expires_at_ms, escalated, status "
+                + "FROM baton_approvals WHERE status = ? ORDER BY requested_at_ms, run_id, task_id",
+                ps -> ps.setString(1, status), rs -> approvals.add(new ApprovalRecord(
+                        rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), json(rs.getString(5)),
+                        Instant.ofEpochMilli(rs.getLong(6)), instant(rs, 7), rs.getBoolean(8), rs.getString(9))));
+        return approvals;
+    }
+
+    @Override
+    public JournalStats stats() {
+        return writer.stats();
+    }
+
+    /** Writes what is queued, then closes the pool (and with it an embedded H2 database). */
+    @Override
+    public void close() {
+        writer.close();
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcJournal[" + dialect.name() + "]";
+    }
+
+    // ---- writing ----
+
+    /** The writer's transactions. */
+    private final class Store implements GroupCommitWriter.Store {
+        @Override
+        public void write(List<RunEvent> events) throws SQLException {
+            // Both throw IllegalArgumentException on a malformed event: a refusal, before any SQL.
+            RowChanges changes = Projection.changesOf(events);
+            String[] dataJson = SqlBatch.dataJson(events);
+            try (Connection c = pool.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    sqlBatch.write(c, events, dataJson, changes);
+                    c.commit();
+                } catch (SQLException | RuntimeException e) {
+                    rollbackQuietly(c);
+                    throw e;
+                }
+            }
+        }
+
+        @Override
+        public boolean isRefusal(Exception failure) {
+            // A malformed event (Projection) or data Jackson cannot write (SqlBatch.dataJson).
+            if (failure instanceof IllegalArgumentException || failure instanceof UncheckedIOException) return true;
+            // SQLSTATE class 23: integrity constraint violation (duplicate seq, run id or idempotency key).
+            for (SQLException e = failure instanceof SQLException s ? s : null; e != null; e = e.getNextException()) {
+                if (e.getSQLState() != null && e.getSQLState().startsWith("23")) return true;
+            }
+            return false;
+        }
+
+        @Override
+        public JournalException describe(Exception failure) {
+            String what = isRefusal(failure) ? "refused by " + dialect.name() : "to " + dialect.name() + " failed";
+            return new JournalException("journal write " + what + ": " + sqlMessage(failure), failure);
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // The original failure is what matters.
+        }
+    }
+
+    // ---- reading ----
+
+    private static final String RUN_COLUMNS = "id, goal, status, created_at_ms, updated_at_ms, idempotency_key, request_hash";
+
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private interface RowReader {
+        void read(ResultSet rs) throws SQLException;
+    }
+
+    private void query(String sql, Binder binder, RowReader reader) {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) reader.read(rs);
+            }
+        } catch (SQLException e) {
+            throw readFailure(e);
+        }
+    }
+
+    private Optional<RunRecord> oneRun(String where, String value) {
+        List<RunRecord> runs = new ArrayList<>(1);
+        query("SELECT " + RUN_COLUMNS + " FROM baton_runs WHERE " + where, ps -> ps.setString(1, value),
+                rs -> runs.add(runRecord(rs)));
+        return runs.stream().findFirst();
+    }
+
+    private static RunEvent event(ResultSet rs) throws SQLException {
+        return EventCodec.fromStored(rs.getString(1), rs.getLong(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4)),
+                rs.getString(5));
+    }
+
+    private static RunRecord runRecord(ResultSet rs) throws SQLException {
+        return new RunRecord(rs.getString(1), rs.getString(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4)),
+                Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6), rs.getString(7));
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        long millis = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
+    }
+
+    private static JsonNode json(String text) {
+        if (text == null) return null;
+        try {
+            return Json.parse(text);
+        } catch (JsonProcessingException e) {
+            throw new JournalException("corrupt approval arguments in the journal: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private JournalException readFailure(SQLException e) {
+        return new JournalException("journal read from " + dialect.name() + " failed: " + sqlMessage(e), e);
+    }
+
+    // ---- URLs and messages ----
+
+    /** Adds the journal's H2 defaults for the options the URL does not set itself. */
+    static String withH2Defaults(String url) {
+        String upper = url.toUpperCase();
+        StringBuilder out = new StringBuilder(url);
+        if (!upper.contains(";WRITE_DELAY=")) out.append(";WRITE_DELAY=0");
+        if (!upper.contains(";DB_CLOSE_ON_EXIT=")) out.append(";DB_CLOSE_ON_EXIT=FALSE");
+        return out.toString();
+    }
+
+    /** The URL with any password replaced by {@code ***}, fit for messages and logs. */
+    static String redact(String url) {
+        return url == null ? null : PASSWORD.matcher(url).replaceAll("$1***");
+    }
+
+    /**
+     * The database's own words for a failure, without any password: the driver's message (the
+     * first SQLException in the chain; it says more than the socket error under it), else the
+     * innermost one.
+     */
+    private static String reason(Throwable e, String password) {
+        Throwable pick = e;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            pick = t;
+            if (t instanceof SQLException) break;
+        }
+        String message = pick instanceof SQLException s ? sqlMessage(s) : String.valueOf(pick.getMessage());
+        message = redact(message);
+        if (password != null && !password.isEmpty()) message = message.replace(password, "***");
+        return message;
+    }
+
+    /** A batch failure's message is generic; the cause the database gave is in the next exception. */
+    private static String sqlMessage(Exception e) {
+        if (e instanceof BatchUpdateException b && b.getNextException() != null) return b.getNextException().getMessage();
+        return e.getMessage();
+    }
+}

@@ -1,0 +1,233 @@
+package dev.baton.runtime.journal;
+
+import dev.baton.runtime.event.EventData;
+import dev.baton.runtime.event.RunEvent;
+import dev.baton.runtime.journal.RowChanges.ApprovalPatch;
+import dev.baton.runtime.journal.RowChanges.RunUpdate;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * A journal in memory: the same behaviour and projections as {@link JdbcJournal} (the same
+ * {@link Projection} drives both), but nothing survives the process. For ephemeral runs, tests
+ * and benchmarks.
+ *
+ * <p>{@link #append} applies the events at once and returns an already completed future. Event
+ * data is kept as the objects given, never serialized: do not change a {@code JsonNode} after
+ * appending it. An append is all or nothing: a duplicate seq, run id or idempotency key fails
+ * its future and changes nothing, like a refused transaction.
+ *
+ * <p>Thread-safe; one lock guards everything, held for microseconds.
+ */
+public final class MemoryJournal implements Journal {
+
+    /** Everything about one run. */
+    private static final class RunLog {
+        final List<RunEvent> events = new ArrayList<>();
+        RunRecord record;
+        /** By task id. */
+        final Map<String, ApprovalRecord> approvals = new LinkedHashMap<>(2);
+
+        long lastSeq() {
+            return events.isEmpty() ? 0 : events.get(events.size() - 1).seq();
+        }
+    }
+
+    /** The runs list order: newest first, then by id, descending. */
+    private static final Comparator<RunRecord> NEWEST_FIRST =
+            Comparator.comparing(RunRecord::createdAt).thenComparing(RunRecord::id).reversed();
+
+    private final Map<String, RunLog> runs = new HashMap<>();
+    private final Map<String, String> runIdByKey = new HashMap<>();
+    /** Run records keyed by themselves as created (createdAt and id never change); values are current. */
+    private final TreeMap<RunRecord, RunLog> newestFirst = new TreeMap<>(NEWEST_FIRST);
+
+    private long events;
+    private long batches;
+    private long writeNanos;
+    private int maxBatchSize;
+    private boolean closed;
+
+    @Override
+    public CompletableFuture<Void> append(List<RunEvent> batch) {
+        RowChanges changes;
+        try {
+            changes = Projection.changesOf(batch);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(new JournalException("journal write refused: " + e.getMessage(), e));
+        }
+        synchronized (this) {
+            if (closed) return CompletableFuture.failedFuture(new JournalException("the journal is closed"));
+            long start = System.nanoTime();
+            String refusal = refusal(batch, changes);
+            if (refusal != null) return CompletableFuture.failedFuture(new JournalException("journal write refused: " + refusal));
+            for (RunEvent e : batch) runs.computeIfAbsent(e.runId(), id -> new RunLog()).events.add(e);
+            apply(changes);
+            events += batch.size();
+            batches++;
+            maxBatchSize = Math.max(maxBatchSize, batch.size());
+            writeNanos += System.nanoTime() - start;
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Why the batch must be refused (what the database's keys would refuse), or null. */
+    private String refusal(List<RunEvent> batch, RowChanges changes) {
+        Map<String, Long> lastSeq = new HashMap<>();
+        for (RunEvent e : batch) {
+            long last = lastSeq.computeIfAbsent(e.runId(), id -> {
+                RunLog log = runs.get(id);
+                return log == null ? 0L : log.lastSeq();
+            });
+            if (e.seq() <= last) {
+                return "event seq " + e.seq() + " of run '" + e.runId() + "' does not follow seq " + last
+                        + " (a duplicate, or out of order)";
+            }
+            lastSeq.put(e.runId(), e.seq());
+        }
+        Map<String, String> keys = new HashMap<>();
+        for (RunRecord run : changes.newRuns()) {
+            RunLog log = runs.get(run.id());
+            if (log != null && log.record != null) return "run '" + run.id() + "' already exists";
+            String key = run.idempotencyKey();
+            if (key != null && (runIdByKey.containsKey(key) || keys.put(key, run.id()) != null)) {
+                return "idempotency key '" + key + "' already belongs to another run";
+            }
+        }
+        // Two RunCreated of one run in a batch: the projection keeps the last, the database would refuse.
+        long created = batch.stream().filter(e -> e.data() instanceof EventData.RunCreated).count();
+        if (created != changes.newRuns().size()) return "a run is created twice in one append";
+        return null;
+    }
+
+    /** Applies the changes in the order {@link RowChanges} prescribes, as the SQL does. */
+    private void apply(RowChanges changes) {
+        for (RunRecord run : changes.newRuns()) {
+            RunLog log = runs.get(run.id());
+            log.record = run;
+            newestFirst.put(run, log);
+            if (run.idempotencyKey() != null) runIdByKey.put(run.idempotencyKey(), run.id());
+        }
+        for (RunUpdate u : changes.runUpdates()) {
+            RunLog log = runs.get(u.runId());
+            if (log == null || log.record == null) continue;
+            RunRecord r = log.record;
+            log.record = new RunRecord(r.id(), r.goal(), u.status() != null ? u.status() : r.status(), r.createdAt(),
+                    u.updatedAt(), r.idempotencyKey(), r.requestHash());
+        }
+        for (String runId : changes.runsCancellingApprovals()) {
+            RunLog log = runs.get(runId);
+            if (log != null) log.approvals.replaceAll((task, a) -> cancelIfPending(a));
+        }
+        for (ApprovalRecord a : changes.approvalUpserts()) {
+            runs.get(a.runId()).approvals.put(a.taskId(), a);
+        }
+        for (ApprovalPatch p : changes.approvalPatches()) {
+            RunLog log = runs.get(p.runId());
+            ApprovalRecord a = log == null ? null : log.approvals.get(p.taskId());
+            if (a == null) continue;
+            if (p.status() != null) a = withStatus(a, p.status());
+            else if (p.cancelIfPending()) a = cancelIfPending(a);
+            if (p.escalate()) {
+                a = new ApprovalRecord(a.runId(), a.taskId(), a.title(), a.tool(), a.args(), a.requestedAt(), a.expiresAt(),
+                        true, a.status());
+            }
+            log.approvals.put(p.taskId(), a);
+        }
+    }
+
+    private static ApprovalRecord cancelIfPending(ApprovalRecord a) {
+        return a.status().equals(Projection.PENDING) ? withStatus(a, Projection.CANCELLED) : a;
+    }
+
+    private static ApprovalRecord withStatus(ApprovalRecord a, String status) {
+        return new ApprovalRecord(a.runId(), a.taskId(), a.title(), a.tool(), a.args(), a.requestedAt(), a.expiresAt(),
+                a.escalated(), status);
+    }
+
+    @Override
+    public synchronized List<RunEvent> events(String runId, long afterSeq) {
+        RunLog log = runs.get(runId);
+        if (log == null) return List.of();
+        List<RunEvent> all = log.events;
+        // Seqs grow within a run: find the first one after afterSeq by binary search.
+        int lo = 0, hi = all.size();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (all.get(mid).seq() <= afterSeq) lo = mid + 1;
+            else hi = mid;
+        }
+        return List.copyOf(all.subList(lo, all.size()));
+    }
+
+    /** Hands out the events run by run; the lock is not held while the sink works. */
+    @Override
+    public void forEachEventOfUnfinishedRuns(Consumer<RunEvent> sink) {
+        List<String> unfinished;
+        synchronized (this) {
+            unfinished = runs.entrySet().stream()
+                    .filter(e -> e.getValue().record != null && !Projection.FINISHED.contains(e.getValue().record.status()))
+                    .map(Map.Entry::getKey).sorted().toList();
+        }
+        for (String runId : unfinished) events(runId, 0).forEach(sink);
+    }
+
+    @Override
+    public synchronized Optional<RunRecord> run(String runId) {
+        RunLog log = runs.get(runId);
+        return Optional.ofNullable(log == null ? null : log.record);
+    }
+
+    @Override
+    public synchronized Optional<RunRecord> runByIdempotencyKey(String key) {
+        String runId = runIdByKey.get(key);
+        return runId == null ? Optional.empty() : run(runId);
+    }
+
+    @Override
+    public synchronized RunPage runs(RunQuery q) {
+        RunCursor after = RunCursor.decode(q.cursor());
+        Map<RunRecord, RunLog> tail = after == null ? newestFirst
+                // A probe record at the cursor's position: tailMap(probe, false) is what comes after it.
+                : newestFirst.tailMap(new RunRecord(after.id(), null, null, after.createdAt(), null, null, null), false);
+        List<RunRecord> page = new ArrayList<>(q.limit());
+        for (RunLog log : tail.values()) {
+            RunRecord r = log.record;
+            if (q.status() != null && !q.status().equals(r.status())) continue;
+            if (page.size() == q.limit()) return new RunPage(page, RunCursor.after(page.get(page.size() - 1)).encode());
+            page.add(r);
+        }
+        return new RunPage(page, null);
+    }
+
+    @Override
+    public synchronized List<ApprovalRecord> approvals(String status) {
+        List<ApprovalRecord> out = new ArrayList<>();
+        for (RunLog log : runs.values()) {
+            for (ApprovalRecord a : log.approvals.values()) if (a.status().equals(status)) out.add(a);
+        }
+        out.sort(Comparator.comparing(ApprovalRecord::requestedAt).thenComparing(ApprovalRecord::runId)
+                .thenComparing(ApprovalRecord::taskId));
+        return out;
+    }
+
+    @Override
+    public synchronized JournalStats stats() {
+        return new JournalStats(events, batches, writeNanos, maxBatchSize);
+    }
+
+    /** Appends after close fail; reads still answer from memory. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+    }
+}

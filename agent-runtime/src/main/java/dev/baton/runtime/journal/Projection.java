@@ -1,0 +1,175 @@
+package dev.baton.runtime.journal;
+
+import dev.baton.runtime.event.EventData;
+import dev.baton.runtime.event.RunEvent;
+import dev.baton.runtime.journal.RowChanges.ApprovalPatch;
+import dev.baton.runtime.journal.RowChanges.RunUpdate;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one definition of how events change the runs list and the approvals inbox. Both
+ * journals run their batches through it, so they cannot disagree.
+ *
+ * <ul>
+ *   <li>RunCreated: a run, PLANNING. PlanAccepted and RunReopened: RUNNING. RunSucceeded,
+ *       RunFailed, RunCancelled: SUCCEEDED, FAILED, CANCELLED. Every event moves
+ *       {@code updatedAt} to its time.</li>
+ *   <li>ApprovalRequested: a PENDING approval (replacing an earlier one of the task: a retried
+ *       task asks again). ApprovalDecided: APPROVED or REJECTED. ApprovalExpired: EXPIRED.
+ *       ApprovalEscalated: escalated, still PENDING. TaskCancelled, RunCancelled: the task's,
+ *       or the run's, PENDING approvals become CANCELLED.</li>
+ * </ul>
+ *
+ * <p>A batch may hold thousands of events; they are folded into one change per run and per
+ * approval (see {@link RowChanges} for the order the changes must be applied in).
+ */
+final class Projection {
+
+    static final String PLANNING = "PLANNING";
+    static final String RUNNING = "RUNNING";
+    static final String SUCCEEDED = "SUCCEEDED";
+    static final String FAILED = "FAILED";
+    static final String CANCELLED = "CANCELLED";
+
+    static final String PENDING = "PENDING";
+    static final String APPROVED = "APPROVED";
+    static final String REJECTED = "REJECTED";
+    static final String EXPIRED = "EXPIRED";
+
+    /** Run statuses after which a run gets no more events unless reopened. */
+    static final List<String> FINISHED = List.of(SUCCEEDED, FAILED, CANCELLED);
+
+    private record Key(String runId, String taskId) {
+    }
+
+    private final Map<String, RunRecord> created = new LinkedHashMap<>();
+    private final Map<String, RunUpdate> updated = new LinkedHashMap<>();
+    private final LinkedHashSet<String> cancelling = new LinkedHashSet<>();
+    private final Map<Key, ApprovalRecord> requested = new LinkedHashMap<>();
+    private final Map<Key, ApprovalPatch> patched = new LinkedHashMap<>();
+
+    private Projection() {
+    }
+
+    /** The changes that {@code events}, in this order, make. */
+    static RowChanges changesOf(List<RunEvent> events) {
+        Projection projection = new Projection();
+        for (RunEvent event : events) projection.apply(event);
+        return projection.changes();
+    }
+
+    private RowChanges changes() {
+        return new RowChanges(List.copyOf(created.values()), List.copyOf(updated.values()), List.copyOf(cancelling),
+                List.copyOf(requested.values()), List.copyOf(patched.values()));
+    }
+
+    private void apply(RunEvent event) {
+        String runId = event.runId();
+        Instant at = event.at();
+        EventData data = event.data();
+        if (data instanceof EventData.RunCreated c) {
+            updated.remove(runId);
+            created.put(runId, new RunRecord(runId, c.goal(), PLANNING, at, at, c.idempotencyKey(), c.requestHash()));
+            return;
+        }
+        touchRun(runId, runStatusAfter(data), at);
+        if (data instanceof EventData.ApprovalRequested r) {
+            Key key = new Key(runId, r.taskId());
+            patched.remove(key);
+            requested.put(key, new ApprovalRecord(runId, r.taskId(), r.title(), r.tool(), r.args(), at, r.expiresAt(),
+                    false, PENDING));
+        } else if (data instanceof EventData.ApprovalDecided d) {
+            setApprovalStatus(new Key(runId, d.taskId()), decisionStatus(d));
+        } else if (data instanceof EventData.ApprovalExpired x) {
+            setApprovalStatus(new Key(runId, x.taskId()), EXPIRED);
+        } else if (data instanceof EventData.ApprovalEscalated x) {
+            escalate(new Key(runId, x.taskId()));
+        } else if (data instanceof EventData.TaskCancelled x) {
+            cancelIfPending(new Key(runId, x.taskId()));
+        } else if (data instanceof EventData.RunCancelled) {
+            // Earlier batches' approvals: one UPDATE, applied before this batch's upserts and
+            // patches. Patches set only final statuses, so running it first changes nothing
+            // for them; this batch's own requests are folded here.
+            cancelling.add(runId);
+            requested.replaceAll((key, a) -> key.runId().equals(runId) && a.status().equals(PENDING)
+                    ? withStatus(a, CANCELLED) : a);
+        }
+    }
+
+    /** The status a run-level event moves its run to, or null. */
+    private static String runStatusAfter(EventData data) {
+        if (data instanceof EventData.PlanAccepted || data instanceof EventData.RunReopened) return RUNNING;
+        if (data instanceof EventData.RunSucceeded) return SUCCEEDED;
+        if (data instanceof EventData.RunFailed) return FAILED;
+        if (data instanceof EventData.RunCancelled) return CANCELLED;
+        return null;
+    }
+
+    private static String decisionStatus(EventData.ApprovalDecided d) {
+        if ("approve".equals(d.decision())) return APPROVED;
+        if ("reject".equals(d.decision())) return REJECTED;
+        throw new IllegalArgumentException("ApprovalDecided of task '" + d.taskId() + "' has decision '" + d.decision()
+                + "'; expected 'approve' or 'reject'");
+    }
+
+    private void touchRun(String runId, String status, Instant at) {
+        RunRecord run = created.get(runId);
+        if (run != null) {
+            created.put(runId, new RunRecord(runId, run.goal(), status != null ? status : run.status(), run.createdAt(), at,
+                    run.idempotencyKey(), run.requestHash()));
+            return;
+        }
+        RunUpdate before = updated.get(runId);
+        String newStatus = status != null ? status : before != null ? before.status() : null;
+        updated.put(runId, new RunUpdate(runId, newStatus, at));
+    }
+
+    private void setApprovalStatus(Key key, String status) {
+        ApprovalRecord a = requested.get(key);
+        if (a != null) {
+            requested.put(key, withStatus(a, status));
+        } else {
+            ApprovalPatch p = patched.get(key);
+            patched.put(key, new ApprovalPatch(key.runId(), key.taskId(), status, false, p != null && p.escalate()));
+        }
+    }
+
+    private void cancelIfPending(Key key) {
+        ApprovalRecord a = requested.get(key);
+        if (a != null) {
+            if (a.status().equals(PENDING)) requested.put(key, withStatus(a, CANCELLED));
+            return;
+        }
+        ApprovalPatch p = patched.get(key);
+        if (p == null) {
+            patched.put(key, new ApprovalPatch(key.runId(), key.taskId(), null, true, false));
+        } else if (p.status() == null) {
+            // A patch's status is final, never PENDING: then there is nothing left to cancel.
+            patched.put(key, new ApprovalPatch(key.runId(), key.taskId(), null, true, p.escalate()));
+        }
+    }
+
+    private void escalate(Key key) {
+        ApprovalRecord a = requested.get(key);
+        if (a != null) {
+            requested.put(key, new ApprovalRecord(a.runId(), a.taskId(), a.title(), a.tool(), a.args(), a.requestedAt(),
+                    a.expiresAt(), true, a.status()));
+            return;
+        }
+        ApprovalPatch p = patched.get(key);
+        patched.put(key, p == null
+                ? new ApprovalPatch(key.runId(), key.taskId(), null, false, true)
+                : new ApprovalPatch(key.runId(), key.taskId(), p.status(), p.cancelIfPending(), true));
+    }
+
+    private static ApprovalRecord withStatus(ApprovalRecord a, String status) {
+        return new ApprovalRecord(a.runId(), a.taskId(), a.title(), a.tool(), a.args(), a.requestedAt(), a.expiresAt(),
+                a.escalated(), status);
+    }
+}

@@ -1,0 +1,62 @@
+package dev.baton.runtime.journal;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The journal's tables, created when missing. {@code baton_schema_version} records the
+ * version so that a later Baton can migrate, and an older one refuses a newer schema.
+ */
+final class Schema {
+
+    /** The version this code writes. Bump it with a migration step in {@link #migrate}. */
+    static final int VERSION = 1;
+
+    private Schema() {
+    }
+
+    static void createOrCheck(Connection c, SqlDialect dialect) throws SQLException {
+        String text = dialect.largeText();
+        List<String> ddl = List.of(
+                "CREATE TABLE IF NOT EXISTS baton_schema_version (version INT NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS baton_events ("
+                        + "run_id VARCHAR(255) NOT NULL, seq BIGINT NOT NULL, type VARCHAR(100) NOT NULL, "
+                        + "task_id VARCHAR(255), at_ms BIGINT NOT NULL, data " + text + " NOT NULL, "
+                        + "PRIMARY KEY (run_id, seq))",
+                "CREATE TABLE IF NOT EXISTS baton_runs ("
+                        + "id VARCHAR(255) NOT NULL PRIMARY KEY, goal VARCHAR, status VARCHAR(40) NOT NULL, "
+                        + "created_at_ms BIGINT NOT NULL, updated_at_ms BIGINT NOT NULL, "
+                        + "idempotency_key VARCHAR(1000) UNIQUE, request_hash VARCHAR(255))",
+                // The runs list: newest first, all or of one status, paged by (created_at_ms, id).
+                "CREATE INDEX IF NOT EXISTS baton_runs_newest ON baton_runs (created_at_ms DESC, id DESC)",
+                "CREATE INDEX IF NOT EXISTS baton_runs_status ON baton_runs (status, created_at_ms DESC, id DESC)",
+                "CREATE TABLE IF NOT EXISTS baton_approvals ("
+                        + "run_id VARCHAR(255) NOT NULL, task_id VARCHAR(255) NOT NULL, title VARCHAR, tool VARCHAR(255), "
+                        + "args " + text + ", requested_at_ms BIGINT NOT NULL, expires_at_ms BIGINT, "
+                        + "escalated BOOLEAN NOT NULL, status VARCHAR(40) NOT NULL, PRIMARY KEY (run_id, task_id))",
+                "CREATE INDEX IF NOT EXISTS baton_approvals_inbox ON baton_approvals (status, requested_at_ms)");
+        try (Statement s = c.createStatement()) {
+            for (String sql : ddl) s.execute(sql);
+            int version = 0;
+            try (ResultSet rs = s.executeQuery("SELECT MAX(version) FROM baton_schema_version")) {
+                if (rs.next()) version = rs.getInt(1);
+            }
+            if (version == 0) {
+                s.executeUpdate("INSERT INTO baton_schema_version (version) VALUES (" + VERSION + ")");
+            } else if (version > VERSION) {
+                throw new JournalException("the journal's schema is version " + version + " but this Baton knows only up to "
+                        + VERSION + ": it was written by a newer Baton; upgrade Baton or use another database");
+            } else if (version < VERSION) {
+                migrate(c, version);
+            }
+        }
+    }
+
+    /** Brings an older schema up to {@link #VERSION}. There is no older schema yet. */
+    private static void migrate(Connection c, int from) throws SQLException {
+        throw new JournalException("no migration from journal schema version " + from + " to " + VERSION);
+    }
+}
