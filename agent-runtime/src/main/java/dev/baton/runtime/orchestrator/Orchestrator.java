@@ -1,0 +1,964 @@
+package dev.baton.runtime.orchestrator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.baton.json.Json;
+import dev.baton.plan.ApprovalSpec;
+import dev.baton.plan.Catalog;
+import dev.baton.plan.Plan;
+import dev.baton.plan.PlanException;
+import dev.baton.plan.PlanParser;
+import dev.baton.plan.PlanProblem;
+import dev.baton.plan.PlanValidator;
+import dev.baton.plan.PlanWriter;
+import dev.baton.plan.References;
+import dev.baton.plan.TaskAction;
+import dev.baton.plan.TaskSpec;
+import dev.baton.runtime.BatonException;
+import dev.baton.runtime.BatonException.Kind;
+import dev.baton.runtime.event.EventData;
+import dev.baton.runtime.event.EventData.Failure;
+import dev.baton.runtime.event.RunEvent;
+import dev.baton.runtime.journal.ApprovalRecord;
+import dev.baton.runtime.journal.Journal;
+import dev.baton.runtime.journal.RunPage;
+import dev.baton.runtime.journal.RunQuery;
+import dev.baton.runtime.journal.RunRecord;
+import dev.baton.runtime.run.RunJson;
+import dev.baton.runtime.run.RunState;
+import dev.baton.runtime.run.RunStatus;
+import dev.baton.runtime.run.TaskState;
+import dev.baton.runtime.run.TaskStatus;
+import dev.baton.tools.RetryPolicy;
+import dev.baton.tools.Tool;
+import dev.baton.tools.ToolContext;
+import dev.baton.tools.ToolDescriptor;
+import dev.baton.tools.ToolRegistry;
+import dev.baton.tools.schema.JsonSchemaValidator;
+import dev.baton.tools.schema.SchemaViolation;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * Sees runs through: enforces dependencies, gates tasks on approvals, retries what fails,
+ * keeps durable timers, and recovers every unfinished run from the journal at start.
+ *
+ * <h2>How it works</h2>
+ * Every change is a {@link RunEvent}: it is applied to the in-memory {@link RunState} at once
+ * and queued for the journal. Whatever depends on a change being durable (answering a
+ * request, starting the tasks that follow a success, publishing on the event bus) runs only
+ * after the journal has committed it. Events queued during one turn of the event loop are
+ * appended together, and the journal group-commits whatever has queued meanwhile.
+ *
+ * <h2>Threads</h2>
+ * All run state lives on one Vert.x context; every public method hops onto it and returns a
+ * {@link Future}. Tool calls block, so they run on {@link TaskExecutor}'s threads and report
+ * back to the context. Journal reads run on a small worker pool.
+ *
+ * <h2>Memory</h2>
+ * Runs are held in a Caffeine cache. A run with work in flight weighs 0 and is never
+ * evicted; a run that only waits (for a person, a long timer or a retry) weighs 1, and at
+ * most {@link OrchestratorOptions#parkedRunsInMemory()} of those stay in memory. An evicted
+ * run is rebuilt from its events when something next happens to it.
+ */
+public final class Orchestrator implements AutoCloseable {
+    /** Every run event, published once it is durable. Best-effort: the journal is the truth. */
+    public static final String EVENTS_ADDRESS = "baton.events";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Orchestrator.class);
+
+    private final Vertx vertx;
+    private final Context context;
+    private final Journal journal;
+    private final ToolRegistry tools;
+    private final OrchestratorOptions options;
+    private final PlanValidator validator;
+    private final TaskExecutor executor;
+    private final WorkerExecutor reads;
+    private final OrchestratorMetrics metrics = new OrchestratorMetrics();
+
+    private final Cache<String, RunState> runs;
+    private final Map<String, Future<RunState>> loading = new HashMap<>();
+    /** Events applied but not yet durable, per run: such a run must not leave memory. */
+    private final Map<String, Integer> unwritten = new HashMap<>();
+    /** Idempotency keys of runs created but not yet durable. */
+    private final Map<String, String> pendingKeys = new HashMap<>();
+    private final Map<String, InFlight> inFlight = new HashMap<>();
+    private final Map<String, Integer> inFlightByRun = new HashMap<>();
+    /** Tasks ready to call a tool, waiting for a free slot. */
+    private final Deque<Queued> readyQueue = new ArrayDeque<>();
+
+    private List<RunEvent> outbox = new ArrayList<>();
+    private List<Effect> effects = new ArrayList<>();
+    private boolean flushScheduled;
+    private volatile boolean closed;
+
+    /** Something to do once the events queued before it are durable (error is null) or failed. */
+    private interface Effect {
+        void run(Throwable error);
+    }
+
+    private record InFlight(TaskExecutor.Call call, long timer, int attempt) {
+    }
+
+    /** A task waiting for a slot; {@code rerunAttempt} > 0 for a call interrupted by a crash. */
+    private record Queued(String runId, String taskId, int rerunAttempt) {
+    }
+
+    private Orchestrator(Vertx vertx, Journal journal, ToolRegistry tools, OrchestratorOptions options) {
+        this.vertx = vertx;
+        this.context = vertx.getOrCreateContext();
+        this.journal = journal;
+        this.tools = tools;
+        this.options = options;
+        this.validator = new PlanValidator(catalog(tools), options.planLimits());
+        this.executor = new TaskExecutor(options.maxConcurrentCalls());
+        this.reads = vertx.createSharedWorkerExecutor("baton-journal-read", 4);
+        this.runs = Caffeine.newBuilder()
+                .maximumWeight(options.parkedRunsInMemory())
+                .weigher((String id, RunState run) -> pinned(run) ? 0 : 1)
+                .executor(Runnable::run) // evict on the caller's (the context's) thread
+                .build();
+    }
+
+    /**
+     * Creates an orchestrator and recovers every unfinished run from the journal: waiting
+     * approvals wait again, timers are re-armed for their original time, tasks that were
+     * running are called again with the same idempotency key. Completes when recovery is done.
+     */
+    public static Future<Orchestrator> start(Vertx vertx, Journal journal, ToolRegistry tools, OrchestratorOptions options) {
+        try {
+            vertx.eventBus().registerDefaultCodec(RunEvent.class, new RunEventCodec());
+        } catch (IllegalStateException alreadyRegistered) {
+            // another orchestrator on the same Vert.x instance registered it
+        }
+        Orchestrator orchestrator = new Orchestrator(vertx, journal, tools, options);
+        return orchestrator.recover().map(orchestrator);
+    }
+
+    // ------------------------------------------------------------------ public API
+
+    /** Starts a run, or returns the one an earlier request with the same idempotency key created. */
+    public Future<Submitted> submit(RunRequest request) {
+        return onContext(() -> {
+            if (request.goal() == null || request.goal().isBlank()) {
+                throw new BatonException(Kind.INVALID, "bad_request", "field 'goal' is required: say in words what the run is for");
+            }
+            if (request.plan() == null) {
+                throw new BatonException(Kind.UNPROCESSABLE, "model_not_configured",
+                        "this run has no plan and no model is configured to make one: post a 'plan' with the goal,"
+                                + " or configure a model (OPENAI_BASE_URL, OPENAI_API_KEY, BATON_MODEL)");
+            }
+            Plan plan = checkedPlan(request.plan());
+            String key = request.idempotencyKey();
+            if (key == null) return create(request, plan);
+            String pending = pendingKeys.get(key);
+            if (pending != null) return replay(pending, request);
+            return readJournal(() -> journal.runByIdempotencyKey(key)).compose(existing -> {
+                String again = pendingKeys.get(key);
+                if (again != null) return replay(again, request);
+                if (existing.isPresent()) return replay(existing.get().id(), request);
+                return create(request, plan);
+            });
+        }).compose(Function.identity());
+    }
+
+    /** The run as the API shows it. */
+    public Future<ObjectNode> run(String runId) {
+        return withRun(runId, run -> Future.succeededFuture(runJson(run)));
+    }
+
+    /** Cancels a run that has not finished; its unfinished tasks become CANCELLED. */
+    public Future<ObjectNode> cancel(String runId, String by) {
+        return withRun(runId, run -> {
+            if (run.status().finished()) {
+                throw BatonException.conflict("run '" + runId + "' has already finished (" + run.status() + ") and cannot be cancelled");
+            }
+            for (TaskState task : run.tasks()) {
+                if (task.status().finished()) continue;
+                InFlight call = inFlight.remove(key(runId, task.id()));
+                if (call != null) {
+                    vertx.cancelTimer(call.timer());
+                    call.call().interrupt();
+                    inFlightByRun.merge(runId, -1, Integer::sum);
+                }
+                emit(run, new EventData.TaskCancelled(task.id()));
+            }
+            emit(run, new EventData.RunCancelled(by, null));
+            metrics.runsFinished.get(RunStatus.CANCELLED).increment();
+            return whenDurable(() -> runJson(run));
+        });
+    }
+
+    /**
+     * Decides a task's approval. Completes only once the decision is durable; fails with
+     * CONFLICT if the task is not waiting (also when a second decision or the expiry won the race).
+     */
+    public Future<ObjectNode> decide(ApprovalDecision decision) {
+        return withRun(decision.runId(), run -> {
+            TaskState task = requireTask(run, decision.taskId());
+            if (task.status() != TaskStatus.WAITING_APPROVAL) {
+                throw BatonException.conflict("task '" + task.id() + "' is not waiting for approval (it is " + task.status() + ")");
+            }
+            if (task.approval().escalated() && !decision.admin()) {
+                throw new BatonException(Kind.FORBIDDEN, "forbidden", "the approval of task '" + task.id()
+                        + "' expired and was escalated: only an admin may decide it now");
+            }
+            JsonNode args = decision.args();
+            if (args != null) {
+                if (!decision.approve()) {
+                    throw new BatonException(Kind.INVALID, "bad_request", "field 'args' is only allowed when approving");
+                }
+                checkArgs(task, args);
+            }
+            emit(run, new EventData.ApprovalDecided(task.id(), decision.approve() ? "approve" : "reject",
+                    decision.by(), decision.comment(), args));
+            metrics.approvalsDecided.increment();
+            Future<ObjectNode> answer = whenDurable(() -> RunJson.task(task, gated(task)));
+            afterDurable(() -> {
+                if (decision.approve()) onReady(run, task); else onTaskFinished(run, task.id());
+            });
+            return answer;
+        });
+    }
+
+    /** Runs a FAILED task again (with a fresh attempt budget), reopening its run if it had failed. */
+    public Future<ObjectNode> retryTask(String runId, String taskId, String by) {
+        return withRun(runId, run -> {
+            TaskState task = requireTask(run, taskId);
+            if (task.status() != TaskStatus.FAILED) {
+                throw BatonException.conflict("task '" + taskId + "' is " + task.status() + "; only a FAILED task can be retried");
+            }
+            if (run.status() == RunStatus.CANCELLED) {
+                throw BatonException.conflict("run '" + runId + "' was cancelled; its tasks cannot be retried");
+            }
+            if (run.status().finished()) emit(run, new EventData.RunReopened(by, "retry of task '" + taskId + "'"));
+            emit(run, new EventData.TaskRetryRequested(taskId, by));
+            advance(run, List.of(taskId));
+            return whenDurable(() -> RunJson.task(task, gated(task)));
+        });
+    }
+
+    /** The run's durable events after {@code afterSeq}; fails with NOT_FOUND for an unknown run. */
+    public Future<List<RunEvent>> events(String runId, long afterSeq) {
+        return readJournal(() -> {
+            List<RunEvent> events = journal.events(runId, afterSeq);
+            if (events.isEmpty() && journal.run(runId).isEmpty()) throw BatonException.notFound("run", runId);
+            return events;
+        });
+    }
+
+    /** Whether the run exists (in memory or in the journal). */
+    public Future<Optional<RunRecord>> runRecord(String runId) {
+        return readJournal(() -> journal.run(runId));
+    }
+
+    public Future<RunPage> runs(RunQuery query) {
+        return readJournal(() -> journal.runs(query));
+    }
+
+    public Future<List<ApprovalRecord>> approvals(String status) {
+        return readJournal(() -> journal.approvals(status));
+    }
+
+    public OrchestratorMetrics metrics() {
+        metrics.runsInMemory = runs.estimatedSize();
+        return metrics;
+    }
+
+    public Journal journal() {
+        return journal;
+    }
+
+    public ToolRegistry tools() {
+        return tools;
+    }
+
+    /** Whether tool calls run on virtual threads (JDK 21+). */
+    public boolean usesVirtualThreads() {
+        return executor.usesVirtualThreads();
+    }
+
+    /**
+     * Stops taking work, writes what is queued, interrupts running calls (they run again,
+     * with the same idempotency key, after the next start) and closes the journal.
+     */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        CompletableFuture<Void> flushed = new CompletableFuture<>();
+        context.runOnContext(v -> {
+            flush();
+            flushed.complete(null);
+        });
+        try {
+            flushed.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("could not flush the last events before closing: {}", e.toString());
+        }
+        executor.close();
+        journal.close();
+        reads.close();
+    }
+
+    // ------------------------------------------------------------------ creating runs
+
+    private Plan checkedPlan(JsonNode planJson) {
+        List<PlanProblem> problems;
+        Plan plan = null;
+        try {
+            plan = PlanParser.parse(planJson);
+            problems = validator.validate(plan);
+        } catch (PlanException e) {
+            problems = e.problems();
+        }
+        if (!problems.isEmpty()) {
+            ArrayNode list = Json.array();
+            for (PlanProblem p : problems) {
+                ObjectNode item = list.addObject();
+                item.put("taskId", p.taskId());
+                item.put("field", p.field());
+                item.put("message", p.message());
+            }
+            ObjectNode details = Json.object();
+            details.set("problems", list);
+            throw new BatonException(Kind.INVALID, "plan_invalid", new PlanException(problems).getMessage(), details);
+        }
+        return plan;
+    }
+
+    private Future<Submitted> create(RunRequest request, Plan plan) {
+        Instant now = now();
+        String id = Ids.run(now.toEpochMilli());
+        RunState run = new RunState(id);
+        runs.put(id, run);
+        String key = request.idempotencyKey();
+        if (key != null) pendingKeys.put(key, id);
+        emit(run, new EventData.RunCreated(request.goal(), request.input() == null ? Json.object() : request.input(),
+                request.options(), key, request.requestHash()));
+        emit(run, new EventData.PlanAccepted(1, PlanWriter.toJson(plan)));
+        metrics.runsStarted.increment();
+        advance(run, plan.byId().keySet());
+        if (key != null) effects.add(error -> pendingKeys.remove(key));
+        // The caller hears of the run once it is durable, and sees it as it is then.
+        return whenDurable(() -> new Submitted(id, runJson(run), false));
+    }
+
+    private Future<Submitted> replay(String runId, RunRequest request) {
+        return withRun(runId, run -> {
+            if (request.requestHash() != null && run.requestHash() != null && !request.requestHash().equals(run.requestHash())) {
+                throw new BatonException(Kind.UNPROCESSABLE, "idempotency_key_reused", "the Idempotency-Key '"
+                        + request.idempotencyKey() + "' was already used for a different request (run '" + runId + "')");
+            }
+            return whenDurable(() -> new Submitted(runId, runJson(run), true));
+        });
+    }
+
+    // ------------------------------------------------------------------ the scheduler
+
+    /**
+     * Moves PENDING tasks among {@code candidates} forward: a task whose dependencies all
+     * succeeded becomes READY; one with a dependency that failed, was rejected, skipped or
+     * cancelled is SKIPPED, and so are its dependants in turn.
+     */
+    private void advance(RunState run, Collection<String> candidates) {
+        if (run.status() != RunStatus.RUNNING) return;
+        Deque<String> work = new ArrayDeque<>(candidates);
+        while (!work.isEmpty()) {
+            TaskState task = run.task(work.poll());
+            if (task == null || task.status() != TaskStatus.PENDING) continue;
+            String blocker = null;
+            boolean allSucceeded = true;
+            for (String dependency : task.spec().dependencies()) {
+                TaskState upstream = run.task(dependency);
+                if (upstream.status().blocksDependants()) {
+                    blocker = dependency;
+                    break;
+                }
+                if (upstream.status() != TaskStatus.SUCCEEDED) allSucceeded = false;
+            }
+            if (blocker != null) {
+                emit(run, new EventData.TaskSkipped(task.id(),
+                        "upstream task '" + blocker + "' is " + run.task(blocker).status()));
+                work.addAll(run.dependantsOf(task.id()));
+            } else if (allSucceeded) {
+                emit(run, new EventData.TaskReady(task.id()));
+                onReady(run, task);
+            }
+        }
+        checkCompletion(run);
+    }
+
+    /** A READY task: ask for approval if it is gated and not yet approved, else start it when a slot is free. */
+    private void onReady(RunState run, TaskState task) {
+        if (task.status() != TaskStatus.READY || run.status() != RunStatus.RUNNING) return;
+        boolean approved = task.approval() != null && "APPROVED".equals(task.approval().status());
+        if (gated(task) && !approved) {
+            requestApproval(run, task);
+        } else if (task.spec().action() instanceof TaskAction.ToolCall && inFlight.size() >= options.maxConcurrentCalls()) {
+            readyQueue.add(new Queued(run.id(), task.id(), 0));
+            metrics.readyQueueDepth = readyQueue.size();
+        } else {
+            start(run, task);
+        }
+    }
+
+    private void start(RunState run, TaskState task) {
+        Instant now = now();
+        int attempt = task.totalAttempts() + 1;
+        String idempotencyKey = run.id() + "/" + task.id();
+        metrics.taskAttempts.increment();
+        TaskAction action = task.spec().action();
+        if (action instanceof TaskAction.Wait wait) {
+            Instant fireAt = now.plus(wait.duration());
+            emit(run, new EventData.TaskStarted(task.id(), attempt, idempotencyKey, null, fireAt));
+            if (fireAt.isAfter(now)) {
+                armTimer(fireAt, () -> onWaitOver(run.id(), task.id(), fireAt));
+            } else {
+                succeed(run, task, attempt, null);
+            }
+        } else if (action instanceof TaskAction.ToolCall call) {
+            Optional<Tool> tool = tools.find(call.tool());
+            JsonNode args = task.approvedArgs() != null ? task.approvedArgs() : resolvedArgs(run, call);
+            if (tool.isEmpty()) {
+                emit(run, new EventData.TaskStarted(task.id(), attempt, idempotencyKey, args, now));
+                fail(run, task, attempt, new Outcome.Failure("unknown_tool", "no tool named '" + call.tool() + "' is registered", false, null));
+                return;
+            }
+            ToolDescriptor descriptor = tool.get().descriptor();
+            Duration timeout = PlanValidator.effectiveTimeout(task.spec(), descriptor);
+            Instant deadline = now.plus(timeout);
+            emit(run, new EventData.TaskStarted(task.id(), attempt, idempotencyKey, args, deadline));
+            List<SchemaViolation> violations = JsonSchemaValidator.validate(descriptor.parameters(), args);
+            if (!violations.isEmpty()) {
+                fail(run, task, attempt, new Outcome.Failure("args_invalid", "the resolved arguments break the schema of '"
+                        + call.tool() + "': " + describe(violations), false, null));
+                return;
+            }
+            dispatch(run, task, tool.get(), args, attempt, idempotencyKey, timeout, deadline);
+        } else {
+            emit(run, new EventData.TaskStarted(task.id(), attempt, idempotencyKey, null, now));
+            fail(run, task, attempt, new Outcome.Failure("model_not_configured",
+                    "agent tasks need a model: set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL", false, null));
+        }
+    }
+
+    private void dispatch(RunState run, TaskState task, Tool tool, JsonNode args, int attempt, String idempotencyKey,
+                          Duration timeout, Instant deadline) {
+        String runId = run.id();
+        String taskId = task.id();
+        TaskExecutor.Call call = executor.submit(tool, args, new ToolContext(runId, taskId, attempt, idempotencyKey, deadline));
+        long timer = vertx.setTimer(Math.max(1, timeout.toMillis()), t -> onOutcome(runId, taskId, attempt,
+                new Outcome.Failure("timeout", "no answer within " + timeout, true, null)));
+        inFlight.put(key(runId, taskId), new InFlight(call, timer, attempt));
+        inFlightByRun.merge(runId, 1, Integer::sum);
+        metrics.callsInFlight = inFlight.size();
+        call.outcome().whenComplete((outcome, error) -> context.runOnContext(v -> onOutcome(runId, taskId, attempt,
+                outcome != null ? outcome : new Outcome.Failure("tool_error", String.valueOf(error), true, null))));
+    }
+
+    /** A call ended (or timed out). Late answers of an attempt already given up on are ignored. */
+    private void onOutcome(String runId, String taskId, int attempt, Outcome outcome) {
+        InFlight call = inFlight.get(key(runId, taskId));
+        if (call == null || call.attempt() != attempt) return;
+        inFlight.remove(key(runId, taskId));
+        inFlightByRun.merge(runId, -1, Integer::sum);
+        metrics.callsInFlight = inFlight.size();
+        vertx.cancelTimer(call.timer());
+        if (outcome instanceof Outcome.Failure failure && failure.code().equals("timeout")) call.call().interrupt();
+        RunState run = runs.getIfPresent(runId);
+        TaskState task = run == null ? null : run.task(taskId);
+        if (task != null && task.status() == TaskStatus.RUNNING && task.totalAttempts() == attempt) {
+            if (outcome instanceof Outcome.Success success) {
+                succeed(run, task, attempt, success.output());
+            } else {
+                fail(run, task, attempt, (Outcome.Failure) outcome);
+            }
+        }
+        if (run != null) reweigh(run);
+        drainReadyQueue();
+    }
+
+    private void succeed(RunState run, TaskState task, int attempt, JsonNode output) {
+        emit(run, new EventData.TaskSucceeded(task.id(), attempt, output));
+        metrics.tasksSucceeded.increment();
+        afterDurable(() -> onTaskFinished(run, task.id()));
+    }
+
+    private void fail(RunState run, TaskState task, int attempt, Outcome.Failure failure) {
+        Failure error = new Failure(failure.code(), failure.message());
+        RetryPolicy policy = retryPolicy(task);
+        if (failure.retryable() && task.attempts() < policy.maxAttempts()) {
+            Instant retryAt = now().plus(policy.backoff(task.attempts() + 1, failure.retryAfter()));
+            emit(run, new EventData.TaskAttemptFailed(task.id(), attempt, error, true, retryAt));
+            metrics.taskRetries.increment();
+            armTimer(retryAt, () -> onRetryDue(run.id(), task.id(), retryAt));
+        } else {
+            emit(run, new EventData.TaskAttemptFailed(task.id(), attempt, error, failure.retryable(), null));
+            metrics.tasksFailed.increment();
+            afterDurable(() -> onTaskFinished(run, task.id()));
+        }
+    }
+
+    /** A task reached an end state and that is durable: move its dependants on, perhaps finish the run. */
+    private void onTaskFinished(RunState run, String taskId) {
+        advance(run, run.dependantsOf(taskId));
+    }
+
+    private void checkCompletion(RunState run) {
+        if (run.status() != RunStatus.RUNNING || !run.allTasksFinished()) return;
+        for (TaskState task : run.tasks()) {
+            if (task.status() == TaskStatus.FAILED || task.status() == TaskStatus.REJECTED) {
+                String verb = task.status() == TaskStatus.FAILED ? "failed" : "was rejected";
+                String detail = task.error() == null ? "" : ": " + task.error().message();
+                emit(run, new EventData.RunFailed(new Failure(task.status() == TaskStatus.FAILED ? "task_failed" : "task_rejected",
+                        "task '" + task.id() + "' " + verb + detail)));
+                metrics.runsFinished.get(RunStatus.FAILED).increment();
+                return;
+            }
+        }
+        ObjectNode outputs = Json.object();
+        for (TaskState task : run.tasks()) {
+            if (run.dependantsOf(task.id()).isEmpty() && task.status() == TaskStatus.SUCCEEDED) outputs.set(task.id(), task.output());
+        }
+        ObjectNode result = Json.object();
+        result.set("outputs", outputs);
+        emit(run, new EventData.RunSucceeded(result));
+        metrics.runsFinished.get(RunStatus.SUCCEEDED).increment();
+    }
+
+    private void requestApproval(RunState run, TaskState task) {
+        JsonNode args = task.approvedArgs();
+        String toolName = null;
+        if (task.spec().action() instanceof TaskAction.ToolCall call) {
+            toolName = call.tool();
+            if (args == null) args = resolvedArgs(run, call);
+        }
+        ApprovalSpec spec = task.spec().approval();
+        Duration timeout = spec != null && spec.timeout() != null ? spec.timeout() : options.defaultApprovalTimeout();
+        Instant expiresAt = timeout == null ? null : now().plus(timeout);
+        String onTimeout = (spec == null ? ApprovalSpec.ExpiryPolicy.REJECT : spec.onTimeout()).name().toLowerCase();
+        emit(run, new EventData.ApprovalRequested(task.id(), task.spec().title(), toolName, args, expiresAt, onTimeout));
+        metrics.approvalsRequested.increment();
+        if (expiresAt != null) armTimer(expiresAt, () -> onApprovalExpiry(run.id(), task.id(), expiresAt));
+    }
+
+    // ------------------------------------------------------------------ timers
+
+    private void armTimer(Instant due, Runnable action) {
+        long delay = Math.max(1, Duration.between(now(), due).toMillis());
+        vertx.setTimer(delay, id -> {
+            if (!closed) action.run();
+        });
+    }
+
+    private void onWaitOver(String runId, String taskId, Instant fireAt) {
+        withRun(runId, run -> {
+            TaskState task = run.task(taskId);
+            if (task != null && task.status() == TaskStatus.RUNNING && fireAt.equals(task.deadline())) {
+                succeed(run, task, task.totalAttempts(), null);
+            }
+            return Future.succeededFuture();
+        }).onFailure(this::logTimerFailure);
+    }
+
+    private void onRetryDue(String runId, String taskId, Instant retryAt) {
+        withRun(runId, run -> {
+            TaskState task = run.task(taskId);
+            if (task != null && task.status() == TaskStatus.RETRY_WAIT && retryAt.equals(task.retryAt()) && run.status() == RunStatus.RUNNING) {
+                emit(run, new EventData.TaskReady(taskId));
+                onReady(run, task);
+            }
+            return Future.succeededFuture();
+        }).onFailure(this::logTimerFailure);
+    }
+
+    private void onApprovalExpiry(String runId, String taskId, Instant expiresAt) {
+        withRun(runId, run -> {
+            TaskState task = run.task(taskId);
+            if (task == null || task.status() != TaskStatus.WAITING_APPROVAL || task.approval().escalated()
+                    || !expiresAt.equals(task.approval().expiresAt())) {
+                return Future.succeededFuture();
+            }
+            if ("escalate".equals(task.approval().onTimeout())) {
+                emit(run, new EventData.ApprovalEscalated(taskId));
+            } else {
+                emit(run, new EventData.ApprovalExpired(taskId));
+                afterDurable(() -> onTaskFinished(run, taskId));
+            }
+            return Future.succeededFuture();
+        }).onFailure(this::logTimerFailure);
+    }
+
+    private void logTimerFailure(Throwable error) {
+        LOG.error("a timer could not be handled", error);
+    }
+
+    private void drainReadyQueue() {
+        while (!readyQueue.isEmpty() && inFlight.size() < options.maxConcurrentCalls()) {
+            Queued next = readyQueue.poll();
+            RunState run = runs.getIfPresent(next.runId());
+            TaskState task = run == null ? null : run.task(next.taskId());
+            if (task == null || run.status() != RunStatus.RUNNING) continue;
+            if (next.rerunAttempt() > 0) {
+                if (task.status() == TaskStatus.RUNNING && task.totalAttempts() == next.rerunAttempt()) rerun(run, task);
+            } else if (task.status() == TaskStatus.READY) {
+                start(run, task);
+            }
+        }
+        metrics.readyQueueDepth = readyQueue.size();
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    private Future<Void> recover() {
+        long began = System.nanoTime();
+        return readJournal(() -> {
+            List<RunState> recovered = new ArrayList<>();
+            RunState[] current = new RunState[1];
+            journal.forEachEventOfUnfinishedRuns(event -> {
+                if (current[0] == null || !current[0].id().equals(event.runId())) {
+                    current[0] = new RunState(event.runId());
+                    recovered.add(current[0]);
+                }
+                current[0].apply(event);
+            });
+            return recovered;
+        }).compose(recovered -> onContext(() -> {
+            for (RunState run : recovered) {
+                runs.put(run.id(), run);
+                resume(run);
+                reweigh(run);
+            }
+            if (!recovered.isEmpty()) {
+                LOG.info("recovered {} unfinished runs from the journal in {} ms", recovered.size(),
+                        (System.nanoTime() - began) / 1_000_000);
+            }
+            return null;
+        }));
+    }
+
+    /** Picks a recovered run up where the journal left it. */
+    private void resume(RunState run) {
+        if (run.status() == RunStatus.PLANNING) {
+            emit(run, new EventData.RunFailed(new Failure("interrupted", "the server stopped before the run had a plan; submit it again")));
+            return;
+        }
+        if (run.status() != RunStatus.RUNNING) return;
+        List<String> pending = new ArrayList<>();
+        for (TaskState task : run.tasks()) {
+            switch (task.status()) {
+                case PENDING -> pending.add(task.id());
+                case READY -> onReady(run, task);
+                case RUNNING -> {
+                    if (task.spec().action() instanceof TaskAction.Wait) {
+                        Instant fireAt = task.deadline();
+                        armTimer(fireAt, () -> onWaitOver(run.id(), task.id(), fireAt));
+                    } else if (inFlight.size() >= options.maxConcurrentCalls()) {
+                        readyQueue.add(new Queued(run.id(), task.id(), task.totalAttempts()));
+                    } else {
+                        rerun(run, task);
+                    }
+                }
+                case RETRY_WAIT -> {
+                    Instant retryAt = task.retryAt();
+                    armTimer(retryAt, () -> onRetryDue(run.id(), task.id(), retryAt));
+                }
+                case WAITING_APPROVAL -> {
+                    Instant expiresAt = task.approval().expiresAt();
+                    if (expiresAt != null && !task.approval().escalated()) {
+                        armTimer(expiresAt, () -> onApprovalExpiry(run.id(), task.id(), expiresAt));
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        advance(run, pending);
+    }
+
+    /** Calls again a tool whose attempt was cut off by a crash: same attempt number, same idempotency key. */
+    private void rerun(RunState run, TaskState task) {
+        if (!(task.spec().action() instanceof TaskAction.ToolCall call)) {
+            fail(run, task, task.totalAttempts(), new Outcome.Failure("interrupted", "the server stopped during the task", true, null));
+            return;
+        }
+        Optional<Tool> tool = tools.find(call.tool());
+        if (tool.isEmpty()) {
+            fail(run, task, task.totalAttempts(), new Outcome.Failure("unknown_tool", "no tool named '" + call.tool() + "' is registered", false, null));
+            return;
+        }
+        Duration timeout = PlanValidator.effectiveTimeout(task.spec(), tool.get().descriptor());
+        Instant deadline = now().plus(timeout);
+        emit(run, new EventData.TaskStarted(task.id(), task.totalAttempts(), task.idempotencyKey(), task.args(), deadline));
+        dispatch(run, task, tool.get(), task.args(), task.totalAttempts(), task.idempotencyKey(), timeout, deadline);
+    }
+
+    // ------------------------------------------------------------------ events, durability, memory
+
+    /** Applies an event to the run now and queues it for the journal. */
+    private void emit(RunState run, EventData data) {
+        RunEvent event = new RunEvent(run.lastSeq() + 1, run.id(), now(), data);
+        run.apply(event);
+        outbox.add(event);
+        if (unwritten.merge(run.id(), 1, Integer::sum) == 1) runs.put(run.id(), run); // weigh 0: pinned until durable
+        scheduleFlush();
+    }
+
+    /** Runs {@code action} once every event emitted so far is durable. */
+    private void afterDurable(Runnable action) {
+        effects.add(error -> {
+            if (error == null) action.run();
+        });
+        scheduleFlush();
+    }
+
+    /** Completes with {@code answer}'s value once every event emitted so far is durable. */
+    private <T> Future<T> whenDurable(java.util.function.Supplier<T> answer) {
+        Promise<T> promise = Promise.promise();
+        effects.add(error -> {
+            if (error == null) {
+                promise.complete(answer.get());
+            } else {
+                promise.fail(new BatonException(Kind.UNAVAILABLE, "journal_unavailable",
+                        "the change could not be written to the journal: " + error.getMessage()));
+            }
+        });
+        scheduleFlush();
+        return promise.future();
+    }
+
+    private void scheduleFlush() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            context.runOnContext(v -> flush());
+        }
+    }
+
+    /** Hands what this turn emitted to the journal in one append; effects run once it is durable. */
+    private void flush() {
+        flushScheduled = false;
+        if (outbox.isEmpty() && effects.isEmpty()) return;
+        List<RunEvent> batch = outbox;
+        List<Effect> done = effects;
+        outbox = new ArrayList<>();
+        effects = new ArrayList<>();
+        CompletableFuture<Void> written = batch.isEmpty() ? CompletableFuture.completedFuture(null) : journal.append(batch);
+        if (written.isDone() && Context.isOnEventLoopThread()) {
+            Throwable error = written.isCompletedExceptionally() ? written.handle((v, e) -> e).join() : null;
+            afterWrite(batch, done, error);
+        } else {
+            written.whenComplete((v, error) -> context.runOnContext(x -> afterWrite(batch, done, error)));
+        }
+    }
+
+    private void afterWrite(List<RunEvent> batch, List<Effect> done, Throwable error) {
+        Map<String, Integer> perRun = new HashMap<>();
+        for (RunEvent event : batch) perRun.merge(event.runId(), 1, Integer::sum);
+        if (error != null) {
+            LOG.error("the journal failed to write {} events; the runs involved are reloaded from the journal", batch.size(), error);
+        } else {
+            for (RunEvent event : batch) vertx.eventBus().publish(EVENTS_ADDRESS, event);
+        }
+        for (Map.Entry<String, Integer> entry : perRun.entrySet()) {
+            String runId = entry.getKey();
+            Integer left = unwritten.merge(runId, -entry.getValue(), Integer::sum);
+            if (left != null && left <= 0) unwritten.remove(runId);
+            if (error != null) {
+                // Memory ran ahead of the journal: forget it, the journal is the truth.
+                runs.invalidate(runId);
+            }
+        }
+        for (Effect effect : done) {
+            try {
+                effect.run(error);
+            } catch (RuntimeException e) {
+                LOG.error("an after-write action failed", e);
+            }
+        }
+        if (error == null) {
+            for (String runId : perRun.keySet()) {
+                RunState run = runs.getIfPresent(runId);
+                if (run != null) reweigh(run);
+            }
+        }
+    }
+
+    /** Puts the run again so that Caffeine weighs it anew (pinned or parked). */
+    private void reweigh(RunState run) {
+        if (runs.getIfPresent(run.id()) == run) runs.put(run.id(), run);
+    }
+
+    private boolean pinned(RunState run) {
+        return unwritten.containsKey(run.id())
+                || inFlightByRun.getOrDefault(run.id(), 0) > 0
+                || run.count(TaskStatus.READY) > 0
+                || run.status() == RunStatus.PLANNING || run.status() == RunStatus.REPLANNING;
+    }
+
+    /** Runs {@code body} with the run on the orchestrator's context, loading it from the journal if it is not in memory. */
+    private <T> Future<T> withRun(String runId, Function<RunState, Future<T>> body) {
+        return onContext(() -> load(runId).compose(run -> {
+            try {
+                return body.apply(run);
+            } catch (RuntimeException e) {
+                return Future.failedFuture(e);
+            }
+        })).compose(Function.identity());
+    }
+
+    private Future<RunState> load(String runId) {
+        RunState cached = runs.getIfPresent(runId);
+        if (cached != null) return Future.succeededFuture(cached);
+        Future<RunState> pending = loading.get(runId);
+        if (pending != null) return pending;
+        Future<RunState> loaded = readJournal(() -> journal.events(runId, 0)).compose(events -> onContext(() -> {
+            loading.remove(runId);
+            RunState present = runs.getIfPresent(runId);
+            if (present != null) return present;
+            if (events.isEmpty()) throw BatonException.notFound("run", runId);
+            RunState run = RunState.replay(runId, events);
+            runs.put(runId, run);
+            return run;
+        }));
+        loading.put(runId, loaded);
+        loaded.onFailure(e -> context.runOnContext(v -> loading.remove(runId)));
+        return loaded;
+    }
+
+    private <T> Future<T> readJournal(java.util.concurrent.Callable<T> read) {
+        return reads.executeBlocking(read, false);
+    }
+
+    /** Runs {@code body} on the orchestrator's context; its exceptions fail the future. */
+    private <T> Future<T> onContext(java.util.concurrent.Callable<T> body) {
+        if (closed) return Future.failedFuture(new BatonException(Kind.UNAVAILABLE, "shutting_down", "the server is shutting down"));
+        Promise<T> promise = Promise.promise();
+        context.runOnContext(v -> {
+            try {
+                promise.complete(body.call());
+            } catch (Throwable e) {
+                promise.fail(e);
+            }
+        });
+        return promise.future();
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private ObjectNode runJson(RunState run) {
+        return RunJson.run(run, this::gated);
+    }
+
+    /** Approval is enforced here, never by the plan's author alone: the plan or the tool may require it, nobody can waive it. */
+    private boolean gated(TaskState task) {
+        ApprovalSpec approval = task.spec().approval();
+        if (approval != null && approval.required()) return true;
+        if (task.spec().action() instanceof TaskAction.ToolCall call) {
+            return tools.find(call.tool()).map(t -> t.descriptor().requiresApproval()).orElse(false);
+        }
+        return false;
+    }
+
+    private RetryPolicy retryPolicy(TaskState task) {
+        if (task.spec().action() instanceof TaskAction.ToolCall call) {
+            Optional<Tool> tool = tools.find(call.tool());
+            if (tool.isPresent()) return PlanValidator.effectiveRetry(task.spec(), tool.get().descriptor());
+        }
+        return PlanValidator.effectiveRetry(task.spec(), null);
+    }
+
+    private JsonNode resolvedArgs(RunState run, TaskAction.ToolCall call) {
+        return References.resolve(call.args(), run.input(), taskId -> {
+            TaskState upstream = run.task(taskId);
+            return upstream == null ? null : upstream.output();
+        });
+    }
+
+    private void checkArgs(TaskState task, JsonNode args) {
+        if (!args.isObject()) {
+            throw new BatonException(Kind.INVALID, "bad_request", "field 'args' must be a JSON object");
+        }
+        if (task.spec().action() instanceof TaskAction.ToolCall call) {
+            Optional<Tool> tool = tools.find(call.tool());
+            if (tool.isPresent()) {
+                List<SchemaViolation> violations = JsonSchemaValidator.validate(tool.get().descriptor().parameters(), args);
+                if (!violations.isEmpty()) {
+                    ArrayNode list = Json.array();
+                    violations.forEach(v -> list.addObject().put("path", v.path()).put("message", v.message()));
+                    ObjectNode details = Json.object();
+                    details.set("violations", list);
+                    throw new BatonException(Kind.UNPROCESSABLE, "args_invalid", "the edited arguments of task '" + task.id()
+                            + "' break the schema of '" + call.tool() + "': " + describe(violations), details);
+                }
+            }
+        } else {
+            throw new BatonException(Kind.INVALID, "bad_request", "task '" + task.id() + "' is not a tool task; it has no arguments to edit");
+        }
+    }
+
+    private static String describe(List<SchemaViolation> violations) {
+        StringBuilder text = new StringBuilder();
+        for (SchemaViolation v : violations) {
+            if (!text.isEmpty()) text.append("; ");
+            text.append(v.path()).append(": ").append(v.message());
+        }
+        return text.toString();
+    }
+
+    private static TaskState requireTask(RunState run, String taskId) {
+        TaskState task = run.task(taskId);
+        if (task == null) throw new BatonException(Kind.NOT_FOUND, "not_found", "run '" + run.id() + "' has no task '" + taskId + "'");
+        return task;
+    }
+
+    private static String key(String runId, String taskId) {
+        return runId + '\u0000' + taskId;
+    }
+
+    private Instant now() {
+        return options.clock().instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    private static Catalog catalog(ToolRegistry tools) {
+        return new Catalog() {
+            @Override
+            public Optional<ToolDescriptor> tool(String name) {
+                return tools.find(name).map(Tool::descriptor);
+            }
+
+            @Override
+            public boolean hasAgent(String name) {
+                return false;
+            }
+
+            @Override
+            public boolean modelConfigured() {
+                return false;
+            }
+        };
+    }
+}

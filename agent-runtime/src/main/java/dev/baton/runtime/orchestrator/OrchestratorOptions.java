@@ -1,0 +1,54 @@
+package dev.baton.runtime.orchestrator;
+
+import dev.baton.plan.PlanLimits;
+
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * How the orchestrator runs. Build with {@link #builder()}; every setting has a default.
+ *
+ * @param maxConcurrentCalls     tool calls in flight at once; more ready tasks wait in the ready queue
+ * @param parkedRunsInMemory     runs that only wait (for people or timers) kept in memory; the rest
+ *                               are reloaded from the journal on their next event
+ * @param defaultApprovalTimeout how long an approval waits when neither plan nor tool says; null = forever
+ * @param planLimits             size limits for plans
+ * @param clock                  the time source for event timestamps and deadlines
+ */
+public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory, Duration defaultApprovalTimeout,
+                                  PlanLimits planLimits, Clock clock) {
+
+    public OrchestratorOptions {
+        if (maxConcurrentCalls < 1) throw new IllegalArgumentException("maxConcurrentCalls must be at least 1");
+        if (parkedRunsInMemory < 0) throw new IllegalArgumentException("parkedRunsInMemory must not be negative");
+        planLimits = planLimits == null ? PlanLimits.DEFAULT : planLimits;
+        clock = clock == null ? Clock.systemUTC() : clock;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static OrchestratorOptions defaults() {
+        return builder().build();
+    }
+
+    /** Builder; defaults: 256 concurrent calls, 10,000 parked runs in memory, approvals never expire. */
+    public static final class Builder {
+        private int maxConcurrentCalls = 256;
+        private int parkedRunsInMemory = 10_000;
+        private Duration defaultApprovalTimeout;
+        private PlanLimits planLimits = PlanLimits.DEFAULT;
+        private Clock clock = Clock.systemUTC();
+
+        public Builder maxConcurrentCalls(int value) { this.maxConcurrentCalls = value; return this; }
+        public Builder parkedRunsInMemory(int value) { this.parkedRunsInMemory = value; return this; }
+        public Builder defaultApprovalTimeout(Duration value) { this.defaultApprovalTimeout = value; return this; }
+        public Builder planLimits(PlanLimits value) { this.planLimits = value; return this; }
+        public Builder clock(Clock value) { this.clock = value; return this; }
+
+        public OrchestratorOptions build() {
+            return new OrchestratorOptions(maxConcurrentCalls, parkedRunsInMemory, defaultApprovalTimeout, planLimits, clock);
+        }
+    }
+}

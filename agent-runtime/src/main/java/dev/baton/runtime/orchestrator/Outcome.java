@@ -1,0 +1,16 @@
+package dev.baton.runtime.orchestrator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.Duration;
+
+/** How one attempt of a task ended. */
+sealed interface Outcome {
+
+    record Success(JsonNode output) implements Outcome {
+    }
+
+    /** {@code retryAfter} is the far side's hint for the next attempt, or null. */
+    record Failure(String code, String message, boolean retryable, Duration retryAfter) implements Outcome {
+    }
+}

@@ -1,0 +1,17 @@
+package dev.baton.runtime.orchestrator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * A request to start a run.
+ *
+ * @param goal           what the run is for, in words
+ * @param input          the run's input ({@code ${input...}}), or null for {}
+ * @param plan           the plan JSON to run as given, or null to have a planner make one
+ * @param options        the request's options, kept with the run, or null
+ * @param idempotencyKey makes a repeated request return the run it created, or null
+ * @param requestHash    a digest of the request, to tell a true repeat from a reused key, or null
+ */
+public record RunRequest(String goal, JsonNode input, JsonNode plan, JsonNode options, String idempotencyKey,
+                         String requestHash) {
+}

@@ -1,0 +1,108 @@
+package dev.baton.runtime.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.json.Json;
+import dev.baton.plan.TaskAction;
+import dev.baton.runtime.event.EventData.Failure;
+
+import java.time.Instant;
+import java.util.function.Predicate;
+
+/** Runs and tasks as the API shows them (see shared/API.md, Run and Task). */
+public final class RunJson {
+
+    private RunJson() {
+    }
+
+    /**
+     * @param gated whether a task needs a person's approval (plan, tool or policy)
+     */
+    public static ObjectNode run(RunState run, Predicate<TaskState> gated) {
+        ObjectNode node = Json.object();
+        node.put("id", run.id());
+        node.put("goal", run.goal());
+        node.put("status", run.status().name());
+        putInstant(node, "createdAt", run.createdAt());
+        putInstant(node, "updatedAt", run.updatedAt());
+        node.set("input", run.input() == null ? Json.object() : run.input());
+        ObjectNode plan = node.putObject("plan");
+        plan.put("version", run.planVersion());
+        ArrayNode tasks = plan.putArray("tasks");
+        for (TaskState task : run.tasks()) tasks.add(task(task, gated.test(task)));
+        node.set("result", run.result());
+        node.set("error", failure(run.error()));
+        ObjectNode usage = node.putObject("usage");
+        usage.put("llmCalls", 0);
+        usage.put("promptTokens", 0);
+        usage.put("completionTokens", 0);
+        usage.put("toolCalls", run.toolCalls());
+        node.put("lastSeq", run.lastSeq());
+        return node;
+    }
+
+    public static ObjectNode task(TaskState task, boolean gated) {
+        ObjectNode node = Json.object();
+        node.put("id", task.id());
+        node.put("title", task.spec().title());
+        node.put("kind", task.spec().kind());
+        TaskAction action = task.spec().action();
+        node.put("tool", action instanceof TaskAction.ToolCall call ? call.tool() : null);
+        node.put("agent", action instanceof TaskAction.AgentCall call ? call.agent() : null);
+        JsonNode planArgs = action instanceof TaskAction.ToolCall call ? call.args() : null;
+        node.set("args", task.args() != null ? task.args() : planArgs);
+        node.put("instruction", action instanceof TaskAction.AgentCall call ? call.instruction() : null);
+        if (action instanceof TaskAction.Wait wait) node.put("wait", wait.duration().toString());
+        ArrayNode deps = node.putArray("dependsOn");
+        task.spec().dependencies().forEach(deps::add);
+        node.put("status", task.status().name());
+        node.put("attempts", task.totalAttempts());
+        node.set("output", task.output());
+        node.set("error", failure(task.error()));
+        node.set("approval", approval(task.approval(), gated));
+        putInstant(node, "startedAt", task.startedAt());
+        putInstant(node, "finishedAt", task.finishedAt());
+        putInstant(node, "retryAt", task.retryAt());
+        if (task.skipReason() != null) node.put("skipReason", task.skipReason());
+        ArrayNode history = node.putArray("history");
+        for (Attempt attempt : task.history()) {
+            ObjectNode a = history.addObject();
+            a.put("attempt", attempt.number());
+            putInstant(a, "startedAt", attempt.startedAt());
+            putInstant(a, "finishedAt", attempt.finishedAt());
+            a.set("error", failure(attempt.error()));
+        }
+        return node;
+    }
+
+    private static JsonNode approval(ApprovalState approval, boolean gated) {
+        if (approval == null && !gated) return null;
+        ObjectNode node = Json.object();
+        node.put("required", gated);
+        if (approval == null) {
+            node.putNull("status");
+            return node;
+        }
+        node.put("status", approval.status());
+        node.put("decidedBy", approval.decidedBy());
+        node.put("comment", approval.comment());
+        putInstant(node, "requestedAt", approval.requestedAt());
+        putInstant(node, "expiresAt", approval.expiresAt());
+        putInstant(node, "decidedAt", approval.decidedAt());
+        node.put("escalated", approval.escalated());
+        return node;
+    }
+
+    public static JsonNode failure(Failure failure) {
+        if (failure == null) return null;
+        ObjectNode node = Json.object();
+        node.put("code", failure.code());
+        node.put("message", failure.message());
+        return node;
+    }
+
+    private static void putInstant(ObjectNode node, String field, Instant value) {
+        if (value == null) node.putNull(field); else node.put(field, value.toString());
+    }
+}

@@ -1,0 +1,290 @@
+package dev.baton.runtime.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.plan.Plan;
+import dev.baton.plan.PlanException;
+import dev.baton.plan.PlanParser;
+import dev.baton.plan.TaskSpec;
+import dev.baton.runtime.event.EventData;
+import dev.baton.runtime.event.EventData.Failure;
+import dev.baton.runtime.event.RunEvent;
+
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A run as its events have left it. {@link #apply} is the only way it changes, and it is
+ * deterministic: it reads nothing but the state and the event (no clock, no I/O), so
+ * replaying a run's journal rebuilds exactly the state the orchestrator had.
+ *
+ * <p>The object is mutable for speed (a 10,000-task plan would otherwise be copied on every
+ * event) and is confined to the orchestrator's thread.
+ */
+public final class RunState {
+    private final String id;
+    private String goal;
+    private JsonNode input;
+    private JsonNode options;
+    private RunStatus status = RunStatus.PLANNING;
+    private Instant createdAt;
+    private Instant updatedAt;
+    private Plan plan;
+    private int planVersion;
+    private final Map<String, TaskState> tasks = new LinkedHashMap<>();
+    private Map<String, List<String>> dependants = Map.of();
+    private final int[] tasksByStatus = new int[TaskStatus.values().length];
+    private JsonNode result;
+    private Failure error;
+    private long lastSeq;
+    private long toolCalls;
+    private String idempotencyKey;
+    private String requestHash;
+
+    public RunState(String id) {
+        this.id = id;
+    }
+
+    /** Rebuilds a run from its events, in order. */
+    public static RunState replay(String runId, Collection<RunEvent> events) {
+        RunState run = new RunState(runId);
+        for (RunEvent event : events) run.apply(event);
+        return run;
+    }
+
+    /**
+     * Applies one event.
+     *
+     * @throws IllegalStateException if the event is out of sequence or does not fit the state
+     *                               (a corrupt journal, or a bug in the orchestrator)
+     */
+    public void apply(RunEvent event) {
+        if (!event.runId().equals(id)) throw new IllegalStateException("event of run " + event.runId() + " applied to run " + id);
+        if (event.seq() != lastSeq + 1) {
+            throw new IllegalStateException("run " + id + ": expected event seq " + (lastSeq + 1) + " but got " + event.seq());
+        }
+        Instant at = event.at();
+        EventData data = event.data();
+        if (data instanceof EventData.RunCreated e) {
+            goal = e.goal();
+            input = e.input();
+            options = e.options();
+            idempotencyKey = e.idempotencyKey();
+            requestHash = e.requestHash();
+            createdAt = at;
+            status = RunStatus.PLANNING;
+        } else if (data instanceof EventData.PlanAccepted e) {
+            acceptPlan(e.version(), e.plan());
+        } else if (data instanceof EventData.RunSucceeded e) {
+            status = RunStatus.SUCCEEDED;
+            result = e.result();
+        } else if (data instanceof EventData.RunFailed e) {
+            status = RunStatus.FAILED;
+            error = e.error();
+        } else if (data instanceof EventData.RunCancelled) {
+            status = RunStatus.CANCELLED;
+        } else if (data instanceof EventData.RunReopened) {
+            status = RunStatus.RUNNING;
+            error = null;
+            result = null;
+        } else if (data instanceof EventData.TaskEvent taskEvent) {
+            applyToTask(task(taskEvent), taskEvent, at);
+        }
+        lastSeq = event.seq();
+        updatedAt = at;
+    }
+
+    private void applyToTask(TaskState task, EventData.TaskEvent data, Instant at) {
+        if (data instanceof EventData.TaskReady) {
+            setStatus(task, TaskStatus.READY);
+        } else if (data instanceof EventData.ApprovalRequested e) {
+            task.approval = ApprovalState.requested(at, e.expiresAt(), e.onTimeout());
+            task.args = e.args();
+            setStatus(task, TaskStatus.WAITING_APPROVAL);
+        } else if (data instanceof EventData.ApprovalDecided e) {
+            boolean approved = "approve".equals(e.decision());
+            task.approval = task.approval.decided(approved ? "APPROVED" : "REJECTED", e.by(), e.comment(), at);
+            if (approved) {
+                if (e.args() != null) {
+                    task.approvedArgs = e.args();
+                    task.args = e.args();
+                }
+                setStatus(task, TaskStatus.READY);
+            } else {
+                task.error = new Failure("rejected", "rejected by " + e.by() + (e.comment() == null ? "" : ": " + e.comment()));
+                finish(task, TaskStatus.REJECTED, at);
+            }
+        } else if (data instanceof EventData.ApprovalExpired) {
+            task.approval = task.approval.decided("EXPIRED", null, null, at);
+            task.error = new Failure("approval_expired", "the approval was not decided before " + task.approval.expiresAt());
+            finish(task, TaskStatus.REJECTED, at);
+        } else if (data instanceof EventData.ApprovalEscalated) {
+            task.approval = task.approval.escalate();
+        } else if (data instanceof EventData.TaskStarted e) {
+            if (e.attempt() > task.totalAttempts) {
+                task.totalAttempts = e.attempt();
+                task.attempts++;
+                if (task.spec().kind().equals("tool")) toolCalls++;
+            }
+            if (task.startedAt == null) task.startedAt = at;
+            task.deadline = e.deadline();
+            task.args = e.args();
+            task.idempotencyKey = e.idempotencyKey();
+            task.retryAt = null;
+            task.recordAttempt(new Attempt(e.attempt(), at, null, null));
+            setStatus(task, TaskStatus.RUNNING);
+        } else if (data instanceof EventData.TaskSucceeded e) {
+            task.output = e.output();
+            task.error = null;
+            Attempt last = task.lastAttempt();
+            if (last != null) task.recordAttempt(new Attempt(last.number(), last.startedAt(), at, null));
+            finish(task, TaskStatus.SUCCEEDED, at);
+        } else if (data instanceof EventData.TaskAttemptFailed e) {
+            task.error = e.error();
+            Attempt last = task.lastAttempt();
+            if (last != null) task.recordAttempt(new Attempt(last.number(), last.startedAt(), at, e.error()));
+            task.deadline = null;
+            if (e.retryAt() != null) {
+                task.retryAt = e.retryAt();
+                setStatus(task, TaskStatus.RETRY_WAIT);
+            } else {
+                finish(task, TaskStatus.FAILED, at);
+            }
+        } else if (data instanceof EventData.TaskSkipped e) {
+            task.skipReason = e.reason();
+            finish(task, TaskStatus.SKIPPED, at);
+        } else if (data instanceof EventData.TaskCancelled) {
+            if (task.approval != null && "PENDING".equals(task.approval.status())) {
+                task.approval = task.approval.decided("REJECTED", null, "run cancelled", at);
+            }
+            finish(task, TaskStatus.CANCELLED, at);
+        } else if (data instanceof EventData.TaskRetryRequested) {
+            reopen(task);
+        } else {
+            throw new IllegalStateException("run " + id + ": no rule for event " + data.type());
+        }
+    }
+
+    private void acceptPlan(int version, JsonNode planJson) {
+        Plan parsed;
+        try {
+            parsed = PlanParser.parse(planJson);
+        } catch (PlanException e) {
+            throw new IllegalStateException("run " + id + ": the journal holds a plan that does not parse: " + e.getMessage(), e);
+        }
+        plan = parsed;
+        planVersion = version;
+        Map<String, TaskState> previous = new HashMap<>(tasks);
+        tasks.clear();
+        java.util.Arrays.fill(tasksByStatus, 0);
+        Map<String, List<String>> deps = new HashMap<>();
+        for (TaskSpec spec : parsed.tasks()) {
+            TaskState kept = previous.get(spec.id());
+            // A new plan version keeps what already succeeded; everything else starts over.
+            TaskState task = kept != null && kept.status == TaskStatus.SUCCEEDED ? kept : new TaskState(spec);
+            tasks.put(spec.id(), task);
+            tasksByStatus[task.status.ordinal()]++;
+            for (String dependency : spec.dependencies()) {
+                deps.computeIfAbsent(dependency, k -> new ArrayList<>(2)).add(spec.id());
+            }
+        }
+        dependants = deps;
+        status = RunStatus.RUNNING;
+    }
+
+    /** A failed task runs again: it and the tasks skipped because of it become PENDING. */
+    private void reopen(TaskState failed) {
+        failed.attempts = 0;
+        failed.error = null;
+        failed.finishedAt = null;
+        failed.retryAt = null;
+        setStatus(failed, TaskStatus.PENDING);
+        Deque<String> queue = new ArrayDeque<>(dependantsOf(failed.id()));
+        while (!queue.isEmpty()) {
+            TaskState task = tasks.get(queue.poll());
+            if (task.status == TaskStatus.SKIPPED) {
+                task.skipReason = null;
+                task.finishedAt = null;
+                setStatus(task, TaskStatus.PENDING);
+                queue.addAll(dependantsOf(task.id()));
+            }
+        }
+    }
+
+    private void finish(TaskState task, TaskStatus newStatus, Instant at) {
+        task.finishedAt = at;
+        task.deadline = null;
+        task.retryAt = null;
+        setStatus(task, newStatus);
+    }
+
+    private void setStatus(TaskState task, TaskStatus newStatus) {
+        tasksByStatus[task.status.ordinal()]--;
+        tasksByStatus[newStatus.ordinal()]++;
+        task.status = newStatus;
+    }
+
+    private TaskState task(EventData.TaskEvent event) {
+        TaskState task = tasks.get(event.taskId());
+        if (task == null) throw new IllegalStateException("run " + id + ": event " + event.type() + " names unknown task '" + event.taskId() + "'");
+        return task;
+    }
+
+    public String id() { return id; }
+    public String goal() { return goal; }
+    public JsonNode input() { return input; }
+    public JsonNode options() { return options; }
+    public RunStatus status() { return status; }
+    public Instant createdAt() { return createdAt; }
+    public Instant updatedAt() { return updatedAt; }
+    public Plan plan() { return plan; }
+    public int planVersion() { return planVersion; }
+    public JsonNode result() { return result; }
+    public Failure error() { return error; }
+    public long lastSeq() { return lastSeq; }
+    public long toolCalls() { return toolCalls; }
+    public String idempotencyKey() { return idempotencyKey; }
+    public String requestHash() { return requestHash; }
+
+    /** Tasks in plan order. */
+    public Collection<TaskState> tasks() {
+        return tasks.values();
+    }
+
+    public TaskState task(String taskId) {
+        return tasks.get(taskId);
+    }
+
+    /** The tasks that wait for this one. */
+    public List<String> dependantsOf(String taskId) {
+        return dependants.getOrDefault(taskId, List.of());
+    }
+
+    /** How many tasks are in this state now. */
+    public int count(TaskStatus taskStatus) {
+        return tasksByStatus[taskStatus.ordinal()];
+    }
+
+    /** True when every task has finished. */
+    public boolean allTasksFinished() {
+        int finished = 0;
+        for (TaskStatus s : TaskStatus.values()) if (s.finished()) finished += tasksByStatus[s.ordinal()];
+        return finished == tasks.size();
+    }
+
+    /**
+     * True while the run has work in flight or due without anyone's help (tasks ready,
+     * running or waiting to retry). A run that is only waiting for people or for long
+     * timers is "parked" and may leave memory.
+     */
+    public boolean active() {
+        return !status.finished() && (count(TaskStatus.READY) + count(TaskStatus.RUNNING) + count(TaskStatus.RETRY_WAIT) > 0
+                || status == RunStatus.PLANNING || status == RunStatus.REPLANNING);
+    }
+}

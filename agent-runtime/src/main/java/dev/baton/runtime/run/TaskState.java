@@ -1,0 +1,76 @@
+package dev.baton.runtime.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.plan.TaskSpec;
+import dev.baton.runtime.event.EventData.Failure;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One task of a run as its events have left it. Only {@link RunState#apply} changes it;
+ * everything else reads it on the orchestrator's thread.
+ */
+public final class TaskState {
+    private final TaskSpec spec;
+    TaskStatus status = TaskStatus.PENDING;
+    /** Attempts made since the task was created or last retried by a person. */
+    int attempts;
+    /** Attempts made over the task's whole life, for the idempotency of numbering. */
+    int totalAttempts;
+    JsonNode output;
+    Failure error;
+    ApprovalState approval;
+    /** Arguments a person approved in place of the plan's, or null. */
+    JsonNode approvedArgs;
+    /** The resolved arguments of the last attempt, or of the approval request. */
+    JsonNode args;
+    String idempotencyKey;
+    Instant startedAt;
+    Instant finishedAt;
+    /** When the running attempt times out, or when a wait task's timer fires. */
+    Instant deadline;
+    /** When the next attempt is due (RETRY_WAIT). */
+    Instant retryAt;
+    String skipReason;
+    List<Attempt> history;
+
+    TaskState(TaskSpec spec) {
+        this.spec = spec;
+    }
+
+    public TaskSpec spec() { return spec; }
+    public String id() { return spec.id(); }
+    public TaskStatus status() { return status; }
+    public int attempts() { return attempts; }
+    public int totalAttempts() { return totalAttempts; }
+    public JsonNode output() { return output; }
+    public Failure error() { return error; }
+    public ApprovalState approval() { return approval; }
+    public JsonNode approvedArgs() { return approvedArgs; }
+    public JsonNode args() { return args; }
+    public String idempotencyKey() { return idempotencyKey; }
+    public Instant startedAt() { return startedAt; }
+    public Instant finishedAt() { return finishedAt; }
+    public Instant deadline() { return deadline; }
+    public Instant retryAt() { return retryAt; }
+    public String skipReason() { return skipReason; }
+
+    public List<Attempt> history() {
+        return history == null ? List.of() : List.copyOf(history);
+    }
+
+    void recordAttempt(Attempt attempt) {
+        if (history == null) history = new ArrayList<>(2);
+        if (!history.isEmpty() && history.get(history.size() - 1).number() == attempt.number()) {
+            history.set(history.size() - 1, attempt);
+        } else {
+            history.add(attempt);
+        }
+    }
+
+    Attempt lastAttempt() {
+        return history == null || history.isEmpty() ? null : history.get(history.size() - 1);
+    }
+}

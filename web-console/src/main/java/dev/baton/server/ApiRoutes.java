@@ -1,0 +1,237 @@
+package dev.baton.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.json.Json;
+import dev.baton.runtime.journal.ApprovalRecord;
+import dev.baton.runtime.journal.RunQuery;
+import dev.baton.runtime.journal.RunRecord;
+import dev.baton.runtime.orchestrator.ApprovalDecision;
+import dev.baton.runtime.orchestrator.Orchestrator;
+import dev.baton.runtime.orchestrator.RunRequest;
+import dev.baton.runtime.run.RunStatus;
+import dev.baton.tools.ToolDescriptor;
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/** The JSON routes of API v1: health, catalogue, runs and approvals. */
+final class ApiRoutes {
+    private final Orchestrator orchestrator;
+    private final String version;
+
+    ApiRoutes(Orchestrator orchestrator, String version) {
+        this.orchestrator = orchestrator;
+        this.version = version;
+    }
+
+    void mount(Router router) {
+        router.get("/api/health").handler(this::health);
+        router.get("/api/tools").handler(this::tools);
+        router.get("/api/agents").handler(ctx -> json(ctx, 200, Json.array()));
+        router.get("/api/playbooks").handler(ctx -> json(ctx, 200, Json.array()));
+
+        router.post("/api/runs").handler(this::createRun);
+        router.get("/api/runs").handler(this::listRuns);
+        router.get("/api/runs/:id").handler(ctx -> reply(ctx, 200, orchestrator.run(ctx.pathParam("id"))));
+        router.post("/api/runs/:id/cancel").handler(this::cancel);
+        router.post("/api/runs/:id/messages").handler(this::message);
+        router.post("/api/runs/:id/plan/approval").handler(this::planApproval);
+        router.post("/api/runs/:id/tasks/:taskId/approval").handler(this::decide);
+        router.post("/api/runs/:id/tasks/:taskId/retry").handler(this::retry);
+        router.get("/api/approvals").handler(this::approvals);
+    }
+
+    private void health(RoutingContext ctx) {
+        ObjectNode body = Json.object();
+        body.put("status", "UP");
+        body.put("version", version);
+        ObjectNode model = body.putObject("model");
+        model.put("configured", false);
+        model.put("hint", "set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL to let a model plan goals and run agent tasks");
+        body.put("journal", orchestrator.journal().getClass().getSimpleName());
+        body.put("virtualThreads", orchestrator.usesVirtualThreads());
+        json(ctx, 200, body);
+    }
+
+    private void tools(RoutingContext ctx) {
+        ArrayNode list = Json.array();
+        for (ToolDescriptor d : orchestrator.tools().descriptors()) {
+            ObjectNode tool = list.addObject();
+            tool.put("name", d.name());
+            tool.put("description", d.description());
+            tool.set("parameters", d.parameters());
+            tool.put("idempotent", d.idempotent());
+            tool.put("requiresApproval", d.requiresApproval());
+            tool.put("timeout", d.timeout().toString());
+            tool.put("maxAttempts", d.retry().maxAttempts());
+            tool.put("source", d.source());
+        }
+        json(ctx, 200, list);
+    }
+
+    private void createRun(RoutingContext ctx) {
+        Auth.require(ctx, Role.OPERATOR);
+        ObjectNode body = Bodies.object(ctx);
+        String goal = Bodies.string(body, "goal");
+        ObjectNode input = Bodies.object(body, "input");
+        ObjectNode plan = Bodies.object(body, "plan");
+        ObjectNode options = Bodies.object(body, "options");
+        String key = ctx.request().getHeader("Idempotency-Key");
+        if (key != null && (key.isBlank() || key.length() > 255)) {
+            throw ApiError.badRequest("the Idempotency-Key header must hold 1 to 255 characters");
+        }
+        RunRequest request = new RunRequest(goal, input, plan, options, key, key == null ? null : sha256(body.toString()));
+        orchestrator.submit(request).onComplete(result -> {
+            if (result.failed()) {
+                ApiError.respond(ctx, result.cause());
+                return;
+            }
+            var submitted = result.result();
+            ctx.response().putHeader("Location", "/api/runs/" + submitted.runId());
+            if (submitted.replayed()) ctx.response().putHeader("Idempotent-Replayed", "true");
+            json(ctx, 201, submitted.run());
+        });
+    }
+
+    private void listRuns(RoutingContext ctx) {
+        String status = ctx.request().getParam("status");
+        if (status != null) {
+            status = status.toUpperCase(Locale.ROOT);
+            try {
+                RunStatus.valueOf(status);
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("query parameter 'status' must be one of " + java.util.Arrays.toString(RunStatus.values()));
+            }
+        }
+        int limit = intParam(ctx, "limit", 50, 1, 500);
+        RunQuery query = new RunQuery(status, limit, ctx.request().getParam("cursor"));
+        reply(ctx, 200, orchestrator.runs(query).map(page -> {
+            ObjectNode body = Json.object();
+            ArrayNode runs = body.putArray("runs");
+            for (RunRecord r : page.runs()) {
+                ObjectNode run = runs.addObject();
+                run.put("id", r.id());
+                run.put("goal", r.goal());
+                run.put("status", r.status());
+                run.put("createdAt", r.createdAt().toString());
+                run.put("updatedAt", r.updatedAt().toString());
+            }
+            body.put("next", page.next());
+            return body;
+        }));
+    }
+
+    private void cancel(RoutingContext ctx) {
+        Caller caller = Auth.require(ctx, Role.OPERATOR);
+        reply(ctx, 200, orchestrator.cancel(ctx.pathParam("id"), caller.name()));
+    }
+
+    private void message(RoutingContext ctx) {
+        Auth.require(ctx, Role.OPERATOR);
+        ObjectNode body = Bodies.object(ctx);
+        String text = Bodies.string(body, "text");
+        if (text == null || text.isBlank()) throw ApiError.badRequest("field 'text' is required");
+        reply(ctx, 0, orchestrator.run(ctx.pathParam("id")).map(run -> {
+            throw new ApiError(422, "model_not_configured", "follow-up messages are read by a planner, which needs a model:"
+                    + " set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL");
+        }));
+    }
+
+    private void planApproval(RoutingContext ctx) {
+        Auth.require(ctx, Role.APPROVER);
+        reply(ctx, 0, orchestrator.run(ctx.pathParam("id")).map(run -> {
+            throw new ApiError(409, "conflict", "run '" + run.get("id").asText() + "' is " + run.get("status").asText()
+                    + ", not AWAITING_PLAN_APPROVAL");
+        }));
+    }
+
+    private void decide(RoutingContext ctx) {
+        Caller caller = Auth.require(ctx, Role.APPROVER);
+        ObjectNode body = Bodies.object(ctx);
+        String decision = Bodies.string(body, "decision");
+        if (!"approve".equals(decision) && !"reject".equals(decision)) {
+            throw ApiError.badRequest("field 'decision' must be \"approve\" or \"reject\"");
+        }
+        String comment = Bodies.string(body, "comment");
+        JsonNode args = body.get("args");
+        if (args != null && args.isNull()) args = null;
+        if (args != null && !args.isObject()) throw ApiError.badRequest("field 'args' must be an object, not " + Bodies.kind(args));
+        ApprovalDecision request = new ApprovalDecision(ctx.pathParam("id"), ctx.pathParam("taskId"), "approve".equals(decision),
+                caller.name(), caller.admin(), comment, args);
+        reply(ctx, 200, orchestrator.decide(request));
+    }
+
+    private void retry(RoutingContext ctx) {
+        Caller caller = Auth.require(ctx, Role.OPERATOR);
+        reply(ctx, 200, orchestrator.retryTask(ctx.pathParam("id"), ctx.pathParam("taskId"), caller.name()));
+    }
+
+    private void approvals(RoutingContext ctx) {
+        String status = ctx.request().getParam("status");
+        status = status == null ? "PENDING" : status.toUpperCase(Locale.ROOT);
+        if (!java.util.Set.of("PENDING", "APPROVED", "REJECTED", "EXPIRED").contains(status)) {
+            throw ApiError.badRequest("query parameter 'status' must be PENDING, APPROVED, REJECTED or EXPIRED");
+        }
+        reply(ctx, 200, orchestrator.approvals(status).map(list -> {
+            ArrayNode body = Json.array();
+            for (ApprovalRecord a : list) {
+                ObjectNode item = body.addObject();
+                item.put("runId", a.runId());
+                item.put("taskId", a.taskId());
+                item.put("title", a.title());
+                item.put("tool", a.tool());
+                item.set("args", a.args());
+                item.put("status", a.status());
+                item.put("requestedAt", a.requestedAt().toString());
+                item.put("expiresAt", a.expiresAt() == null ? null : a.expiresAt().toString());
+                item.put("escalated", a.escalated());
+            }
+            return body;
+        }));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static <T extends JsonNode> void reply(RoutingContext ctx, int status, Future<T> answer) {
+        answer.onComplete(result -> {
+            if (result.succeeded()) json(ctx, status, result.result());
+            else ApiError.respond(ctx, result.cause());
+        });
+    }
+
+    static void json(RoutingContext ctx, int status, JsonNode body) {
+        if (ctx.response().ended()) return;
+        ctx.response().setStatusCode(status)
+                .putHeader("Content-Type", "application/json; charset=utf-8")
+                .end(body.toString());
+    }
+
+    private static int intParam(RoutingContext ctx, String name, int fallback, int min, int max) {
+        String value = ctx.request().getParam(name);
+        if (value == null) return fallback;
+        try {
+            int n = Integer.parseInt(value);
+            if (n < min || n > max) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest("query parameter '" + name + "' must be a whole number from " + min + " to " + max);
+        }
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+}

@@ -1,0 +1,169 @@
+package dev.baton.server;
+
+import dev.baton.runtime.journal.Journal;
+import dev.baton.runtime.journal.Journals;
+import dev.baton.runtime.orchestrator.Orchestrator;
+import dev.baton.runtime.orchestrator.OrchestratorOptions;
+import dev.baton.tools.builtin.BuiltinTools;
+import dev.baton.tools.ToolRegistry;
+import dev.baton.tools.ToolSettings;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Baton's server: opens the journal, registers the tools, recovers unfinished runs, and
+ * serves the API and the console. Start one with {@link #start(Config)}; embed it in tests
+ * with {@code Config.defaults().withPort(0)}.
+ */
+public final class BatonServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BatonServer.class);
+    /** The largest request body accepted (413 beyond it). */
+    public static final long BODY_LIMIT = 10L * 1024 * 1024;
+
+    private final Vertx vertx;
+    private final Orchestrator orchestrator;
+    private final HttpServer http;
+    private final Config config;
+
+    private BatonServer(Vertx vertx, Orchestrator orchestrator, HttpServer http, Config config) {
+        this.vertx = vertx;
+        this.orchestrator = orchestrator;
+        this.http = http;
+        this.config = config;
+    }
+
+    /** Starts a server with the built-in tools and any found through {@code ServiceLoader}. */
+    public static BatonServer start(Config config) {
+        return start(config, registry -> {
+        });
+    }
+
+    /**
+     * Starts a server; {@code moreTools} may register tools of the embedding application.
+     * Blocks until the server listens, after recovery.
+     *
+     * @throws ConfigException if the data directory or the database cannot be used
+     */
+    public static BatonServer start(Config config, Consumer<ToolRegistry> moreTools) {
+        Path dataDir = config.dataDir().toAbsolutePath();
+        try {
+            Files.createDirectories(dataDir);
+        } catch (Exception e) {
+            throw new ConfigException("BATON_DATA_DIR (--data-dir) '" + dataDir + "' cannot be created: " + e.getMessage());
+        }
+        Journal journal;
+        try {
+            journal = Journals.open(config.dbUrl(), dataDir);
+        } catch (RuntimeException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        ToolSettings settings = new ToolSettings(config.allowedHosts());
+        ToolRegistry tools = new ToolRegistry();
+        try {
+            BuiltinTools.register(tools, settings);
+        } catch (IllegalArgumentException e) {
+            journal.close();
+            throw new ConfigException("BATON_HTTP_ALLOWED_HOSTS (--http-allowed-hosts): " + e.getMessage());
+        }
+        tools.discover(Thread.currentThread().getContextClassLoader(), settings);
+        moreTools.accept(tools);
+
+        Vertx vertx = Vertx.vertx();
+        try {
+            Orchestrator orchestrator = Orchestrator.start(vertx, journal, tools, OrchestratorOptions.defaults())
+                    .await(10, TimeUnit.MINUTES);
+            Router router = router(vertx, orchestrator, config);
+            HttpServer http = vertx.createHttpServer(new HttpServerOptions()
+                            .setHost(config.host())
+                            .setPort(config.port())
+                            .setCompressionSupported(true))
+                    .requestHandler(router)
+                    .listen()
+                    .await(30, TimeUnit.SECONDS);
+            BatonServer server = new BatonServer(vertx, orchestrator, http, config);
+            LOG.info("Baton {} listening on http://{}:{}/ (journal: {}, data: {})", version(), config.host(), http.actualPort(),
+                    config.dbUrl().isEmpty() ? "H2 in " + dataDir : Config.redact(config.dbUrl()), dataDir);
+            return server;
+        } catch (Exception e) {
+            vertx.close();
+            journal.close();
+            if (e instanceof RuntimeException r && r.getCause() instanceof java.net.BindException) {
+                throw new ConfigException("BATON_PORT (--port) " + config.port() + " on " + config.host() + " is in use or not allowed: " + r.getCause().getMessage());
+            }
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        }
+    }
+
+    private static Router router(Vertx vertx, Orchestrator orchestrator, Config config) {
+        Router router = Router.router(vertx);
+        Auth auth = new Auth(config.tokens());
+        router.route().handler(ctx -> {
+            ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+            ctx.next();
+        });
+        router.get("/metrics").handler(new PrometheusMetrics(orchestrator)::handle);
+        router.route("/api/*").handler(auth::authenticate);
+        router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
+        new ApiRoutes(orchestrator, version()).mount(router);
+        EventStream streams = new EventStream(vertx, orchestrator);
+        router.get("/api/runs/:id/events").handler(streams::run);
+        router.get("/api/events").handler(streams::all);
+        router.route("/api/*").handler(ctx -> ApiError.send(ctx, new ApiError(404, "not_found",
+                "no API route " + ctx.request().method() + " " + ctx.request().path())));
+        router.route("/*").handler(ctx -> {
+            ctx.response().putHeader("Content-Security-Policy",
+                    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+            ctx.next();
+        });
+        router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+        router.route().failureHandler(ctx -> ApiError.respond(ctx, ctx.failure()));
+        return router;
+    }
+
+    /** The port the server listens on (useful with port 0). */
+    public int port() {
+        return http.actualPort();
+    }
+
+    public Orchestrator orchestrator() {
+        return orchestrator;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** The version from the jar's manifest, or {@code dev}. */
+    public static String version() {
+        String v = BatonServer.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /** Stops taking requests, writes what the journal has queued, and releases everything. */
+    @Override
+    public void close() {
+        try {
+            http.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("the HTTP server did not close cleanly: {}", e.toString());
+        }
+        orchestrator.close();
+        try {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("Vert.x did not close cleanly: {}", e.toString());
+        }
+    }
+}

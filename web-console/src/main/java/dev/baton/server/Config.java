@@ -1,0 +1,198 @@
+package dev.baton.server;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The server's settings. Each comes from a command-line option, else from an environment
+ * variable, else from its default:
+ *
+ * <table>
+ *   <tr><th>option</th><th>variable</th><th>default</th></tr>
+ *   <tr><td>--port</td><td>BATON_PORT</td><td>8080</td></tr>
+ *   <tr><td>--host</td><td>BATON_HOST</td><td>127.0.0.1</td></tr>
+ *   <tr><td>--data-dir</td><td>BATON_DATA_DIR</td><td>./baton-data</td></tr>
+ *   <tr><td>--db-url</td><td>BATON_DB_URL</td><td>empty: H2 file in the data dir; {@code memory}; {@code jdbc:postgresql:...}</td></tr>
+ *   <tr><td>--http-allowed-hosts</td><td>BATON_HTTP_ALLOWED_HOSTS</td><td>empty: the http.request tool reaches no host</td></tr>
+ *   <tr><td>--tokens</td><td>BATON_TOKENS</td><td>empty: no auth (loopback only)</td></tr>
+ * </table>
+ *
+ * @param tokens bearer token to caller; empty means no authentication
+ */
+public record Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
+                     Map<String, Caller> tokens) {
+
+    /** Every setting: option name, environment variable, default. */
+    public enum Setting {
+        PORT("--port", "BATON_PORT", "8080"),
+        HOST("--host", "BATON_HOST", "127.0.0.1"),
+        DATA_DIR("--data-dir", "BATON_DATA_DIR", "baton-data"),
+        DB_URL("--db-url", "BATON_DB_URL", ""),
+        HTTP_ALLOWED_HOSTS("--http-allowed-hosts", "BATON_HTTP_ALLOWED_HOSTS", ""),
+        TOKENS("--tokens", "BATON_TOKENS", "");
+
+        final String option;
+        final String variable;
+        final String defaultValue;
+
+        Setting(String option, String variable, String defaultValue) {
+            this.option = option;
+            this.variable = variable;
+            this.defaultValue = defaultValue;
+        }
+
+        public String option() { return option; }
+        public String variable() { return variable; }
+        public String defaultValue() { return defaultValue; }
+    }
+
+    public Config {
+        allowedHosts = Set.copyOf(allowedHosts);
+        tokens = Map.copyOf(tokens);
+    }
+
+    /** Defaults, e.g. for tests and embedding; change what you need with the withers. */
+    public static Config defaults() {
+        return load(new String[0], Map.of());
+    }
+
+    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens); }
+    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens); }
+    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens); }
+    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens); }
+    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value); }
+
+    /**
+     * Reads the settings.
+     *
+     * @throws ConfigException naming the setting at fault and why, for a bad value or an unknown option
+     */
+    public static Config load(String[] args, Map<String, String> env) {
+        Map<Setting, String> values = new HashMap<>();
+        Map<String, Setting> byOption = new LinkedHashMap<>();
+        for (Setting s : Setting.values()) byOption.put(s.option, s);
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String name = arg;
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (eq > 0) {
+                name = arg.substring(0, eq);
+                value = arg.substring(eq + 1);
+            }
+            Setting setting = byOption.get(name);
+            if (setting == null) {
+                throw new ConfigException("unknown option '" + name + "'; the options are " + String.join(", ", byOption.keySet()));
+            }
+            if (value == null) {
+                if (i + 1 >= args.length) throw new ConfigException("option " + name + " needs a value");
+                value = args[++i];
+            }
+            values.put(setting, value);
+        }
+        for (Setting s : Setting.values()) {
+            if (!values.containsKey(s)) values.put(s, env.getOrDefault(s.variable, s.defaultValue).trim());
+        }
+        int port = port(values.get(Setting.PORT));
+        String host = values.get(Setting.HOST);
+        if (host.isEmpty()) throw new ConfigException(describe(Setting.HOST) + " must not be empty");
+        Path dataDir = Path.of(values.get(Setting.DATA_DIR).isEmpty() ? Setting.DATA_DIR.defaultValue : values.get(Setting.DATA_DIR));
+        String dbUrl = values.get(Setting.DB_URL);
+        if (!dbUrl.isEmpty() && !dbUrl.equals("memory") && !dbUrl.startsWith("jdbc:postgresql:") && !dbUrl.startsWith("jdbc:h2:")) {
+            throw new ConfigException(describe(Setting.DB_URL) + " must be empty (an H2 file in the data dir), 'memory',"
+                    + " a jdbc:postgresql: URL or a jdbc:h2: URL; got '" + redact(dbUrl) + "'");
+        }
+        Set<String> allowed = hosts(values.get(Setting.HTTP_ALLOWED_HOSTS));
+        Map<String, Caller> tokens = tokens(values.get(Setting.TOKENS));
+        if (tokens.isEmpty() && !loopback(host)) {
+            throw new ConfigException(describe(Setting.HOST) + " is '" + host + "', which is reachable from other machines, but "
+                    + describe(Setting.TOKENS) + " is empty: configure tokens (name:role:token, ...) or bind 127.0.0.1");
+        }
+        return new Config(port, host, dataDir, dbUrl, allowed, tokens);
+    }
+
+    private static String describe(Setting s) {
+        return s.variable + " (" + s.option + ")";
+    }
+
+    private static int port(String text) {
+        try {
+            int port = Integer.parseInt(text);
+            if (port < 0 || port > 65535) throw new NumberFormatException();
+            return port;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(describe(Setting.PORT) + " must be a port number from 0 to 65535 (0 = any free port); got '" + text + "'");
+        }
+    }
+
+    private static Set<String> hosts(String text) {
+        Set<String> hosts = new LinkedHashSet<>();
+        for (String part : text.split(",")) {
+            String host = part.trim().toLowerCase(Locale.ROOT);
+            if (host.isEmpty()) continue;
+            if (host.contains("/") || host.contains(" ") || host.startsWith("http")) {
+                throw new ConfigException(describe(Setting.HTTP_ALLOWED_HOSTS) + " lists hosts, not URLs (e.g. api.example.com,*.internal.example.com); got '" + part.trim() + "'");
+            }
+            hosts.add(host);
+        }
+        return hosts;
+    }
+
+    /** {@code name:role[+role]:token}, comma-separated. */
+    static Map<String, Caller> tokens(String text) {
+        Map<String, Caller> tokens = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
+        int index = 0;
+        for (String entry : text.split(",")) {
+            index++;
+            String trimmed = entry.trim();
+            if (trimmed.isEmpty()) continue;
+            String[] parts = trimmed.split(":", 3);
+            String where = describe(Setting.TOKENS) + ", entry " + index;
+            if (parts.length != 3) {
+                throw new ConfigException(where + " must look like name:role:token (roles: viewer, operator, approver, admin; join several with +)");
+            }
+            String name = parts[0].trim();
+            if (name.isEmpty()) throw new ConfigException(where + " has an empty name");
+            if (names.contains(name)) throw new ConfigException(where + " repeats the name '" + name + "'");
+            Set<Role> roles = new LinkedHashSet<>();
+            for (String role : parts[1].split("\\+")) {
+                try {
+                    roles.add(Role.valueOf(role.trim().toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(where + " ('" + name + "') has unknown role '" + role.trim() + "'; the roles are viewer, operator, approver, admin");
+                }
+            }
+            String token = parts[2].trim();
+            if (token.length() < 16) {
+                throw new ConfigException(where + " ('" + name + "') has a token of " + token.length() + " characters; use at least 16 random characters");
+            }
+            if (tokens.containsKey(token)) throw new ConfigException(where + " ('" + name + "') reuses another entry's token");
+            names.add(name);
+            tokens.put(token, new Caller(name, roles));
+        }
+        return tokens;
+    }
+
+    static boolean loopback(String host) {
+        if (host.equals("localhost")) return true;
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** A database URL without its password, for messages. */
+    static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+}
