@@ -67,10 +67,10 @@ import java.util.function.Function;
  *
  * <h2>How it works</h2>
  * Every change is a {@link RunEvent}: it is applied to the in-memory {@link RunState} at once
- * and queued for the journal. Whatever depends on a change being durable (answering a
- * request, starting the tasks that follow a success, publishing on the event bus) runs only
- * after the journal has committed it. Events queued during one turn of the event loop are
- * appended together, and the journal group-commits whatever has queued meanwhile.
+ * and queued for the journal. Nobody is told of a change before the journal has committed
+ * it: answers to requests and events on the bus wait for the commit. The scheduler itself
+ * does not wait (see {@link #onTaskFinished}). Events queued during one turn of the event
+ * loop are appended together, and the journal group-commits whatever has queued meanwhile.
  *
  * <h2>Threads</h2>
  * All run state lives on one Vert.x context; every public method hops onto it and returns a
@@ -237,9 +237,7 @@ public final class Orchestrator implements AutoCloseable {
                     decision.by(), decision.comment(), args));
             metrics.approvalsDecided.increment();
             Future<ObjectNode> answer = whenDurable(() -> RunJson.task(task, gated(task)));
-            afterDurable(() -> {
-                if (decision.approve()) onReady(run, task); else onTaskFinished(run, task.id());
-            });
+            if (decision.approve()) onReady(run, task); else onTaskFinished(run, task.id());
             return answer;
         });
     }
@@ -505,7 +503,7 @@ public final class Orchestrator implements AutoCloseable {
     private void succeed(RunState run, TaskState task, int attempt, JsonNode output) {
         emit(run, new EventData.TaskSucceeded(task.id(), attempt, output));
         metrics.tasksSucceeded.increment();
-        afterDurable(() -> onTaskFinished(run, task.id()));
+        onTaskFinished(run, task.id());
     }
 
     private void fail(RunState run, TaskState task, int attempt, Outcome.Failure failure) {
@@ -519,11 +517,18 @@ public final class Orchestrator implements AutoCloseable {
         } else {
             emit(run, new EventData.TaskAttemptFailed(task.id(), attempt, error, failure.retryable(), null));
             metrics.tasksFailed.increment();
-            afterDurable(() -> onTaskFinished(run, task.id()));
+            onTaskFinished(run, task.id());
         }
     }
 
-    /** A task reached an end state and that is durable: move its dependants on, perhaps finish the run. */
+    /**
+     * A task reached an end state: move its dependants on, perhaps finish the run. This does
+     * not wait for the end state to be durable. The journal is one ordered queue, so a
+     * dependant's start can never be durable without the success it follows; if the process
+     * dies in between, recovery sees neither and both run again with their idempotency keys,
+     * which is the at-least-once contract of a running task. Waiting would put one commit per
+     * level of the graph on the critical path.
+     */
     private void onTaskFinished(RunState run, String taskId) {
         advance(run, run.dependantsOf(taskId));
     }
@@ -607,7 +612,7 @@ public final class Orchestrator implements AutoCloseable {
                 emit(run, new EventData.ApprovalEscalated(taskId));
             } else {
                 emit(run, new EventData.ApprovalExpired(taskId));
-                afterDurable(() -> onTaskFinished(run, taskId));
+                onTaskFinished(run, taskId);
             }
             return Future.succeededFuture();
         }).onFailure(this::logTimerFailure);
@@ -725,14 +730,6 @@ public final class Orchestrator implements AutoCloseable {
         run.apply(event);
         outbox.add(event);
         if (unwritten.merge(run.id(), 1, Integer::sum) == 1) runs.put(run.id(), run); // weigh 0: pinned until durable
-        scheduleFlush();
-    }
-
-    /** Runs {@code action} once every event emitted so far is durable. */
-    private void afterDurable(Runnable action) {
-        effects.add(error -> {
-            if (error == null) action.run();
-        });
         scheduleFlush();
     }
 
