@@ -21,7 +21,7 @@ die() { say "$*"; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "run me as root (initdb and pg_ctl run as the postgres user through runuser)"
 
-find_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+find_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true; }
 BIN="$(find_bin)"
 if [ -z "$BIN" ] || [ ! -x "$BIN/initdb" ]; then
   say "no PostgreSQL server binaries found; installing Debian's postgresql"

@@ -82,19 +82,28 @@ public final class MemoryJournal implements Journal {
 
     /** Why the batch must be refused (what the database's keys would refuse), or null. */
     private String refusal(List<RunEvent> batch, RowChanges changes) {
-        Map<String, Long> lastSeq = new HashMap<>();
+        // Seqs must grow within each run; most appends hold one event of one run.
+        Map<String, Long> lastSeq = batch.size() == 1 ? null : new HashMap<>();
+        int runsCreated = 0;
         for (RunEvent e : batch) {
-            long last = lastSeq.computeIfAbsent(e.runId(), id -> {
-                RunLog log = runs.get(id);
-                return log == null ? 0L : log.lastSeq();
-            });
+            Long inBatch = lastSeq == null ? null : lastSeq.get(e.runId());
+            long last;
+            if (inBatch != null) {
+                last = inBatch;
+            } else {
+                RunLog log = runs.get(e.runId());
+                last = log == null ? 0 : log.lastSeq();
+            }
             if (e.seq() <= last) {
                 return "event seq " + e.seq() + " of run '" + e.runId() + "' does not follow seq " + last
                         + " (a duplicate, or out of order)";
             }
-            lastSeq.put(e.runId(), e.seq());
+            if (lastSeq != null) lastSeq.put(e.runId(), e.seq());
+            if (e.data() instanceof EventData.RunCreated) runsCreated++;
         }
-        Map<String, String> keys = new HashMap<>();
+        // Two RunCreated of one run in a batch: the projection keeps the last, the database would refuse.
+        if (runsCreated != changes.newRuns().size()) return "a run is created twice in one append";
+        Map<String, String> keys = changes.newRuns().isEmpty() ? Map.of() : new HashMap<>();
         for (RunRecord run : changes.newRuns()) {
             RunLog log = runs.get(run.id());
             if (log != null && log.record != null) return "run '" + run.id() + "' already exists";
@@ -103,9 +112,6 @@ public final class MemoryJournal implements Journal {
                 return "idempotency key '" + key + "' already belongs to another run";
             }
         }
-        // Two RunCreated of one run in a batch: the projection keeps the last, the database would refuse.
-        long created = batch.stream().filter(e -> e.data() instanceof EventData.RunCreated).count();
-        if (created != changes.newRuns().size()) return "a run is created twice in one append";
         return null;
     }
 

@@ -48,6 +48,8 @@ final class Projection {
     private record Key(String runId, String taskId) {
     }
 
+    // Insertion-ordered, so that SQL batches follow the events. Most of a batch's events are
+    // task events that only touch their run: the approval maps usually stay empty.
     private final Map<String, RunRecord> created = new LinkedHashMap<>();
     private final Map<String, RunUpdate> updated = new LinkedHashMap<>();
     private final LinkedHashSet<String> cancelling = new LinkedHashSet<>();
@@ -65,8 +67,13 @@ final class Projection {
     }
 
     private RowChanges changes() {
-        return new RowChanges(List.copyOf(created.values()), List.copyOf(updated.values()), List.copyOf(cancelling),
-                List.copyOf(requested.values()), List.copyOf(patched.values()));
+        return new RowChanges(listOf(created.values()), listOf(updated.values()), listOf(cancelling),
+                listOf(requested.values()), listOf(patched.values()));
+    }
+
+    /** The memory journal projects every append on the orchestrator's path: skip copying empties. */
+    private static <T> List<T> listOf(java.util.Collection<T> values) {
+        return values.isEmpty() ? List.of() : List.copyOf(values);
     }
 
     private void apply(RunEvent event) {
