@@ -208,6 +208,7 @@ public final class Orchestrator implements AutoCloseable {
             }
             emit(run, new EventData.RunCancelled(by, null));
             metrics.runsFinished.get(RunStatus.CANCELLED).increment();
+            drainReadyQueue();
             return whenDurable(() -> runJson(run));
         });
     }
@@ -480,6 +481,8 @@ public final class Orchestrator implements AutoCloseable {
 
     /** A call ended (or timed out). Late answers of an attempt already given up on are ignored. */
     private void onOutcome(String runId, String taskId, int attempt, Outcome outcome) {
+        // Calls interrupted by a shutdown stay RUNNING in the journal and run again, with the same key, at the next start.
+        if (closed) return;
         InFlight call = inFlight.get(key(runId, taskId));
         if (call == null || call.attempt() != attempt) return;
         inFlight.remove(key(runId, taskId));
