@@ -109,6 +109,8 @@ public final class Orchestrator implements AutoCloseable {
     private final Map<String, Integer> inFlightByRun = new HashMap<>();
     /** Tasks ready to call a tool, waiting for a free slot. */
     private final Deque<Queued> readyQueue = new ArrayDeque<>();
+    /** Callers of {@link #whenFinished}, by run. */
+    private final Map<String, List<Promise<ObjectNode>>> finishWaiters = new HashMap<>();
 
     private List<RunEvent> outbox = new ArrayList<>();
     private List<Effect> effects = new ArrayList<>();
@@ -188,6 +190,19 @@ public final class Orchestrator implements AutoCloseable {
     /** The run as the API shows it. */
     public Future<ObjectNode> run(String runId) {
         return withRun(runId, run -> Future.succeededFuture(runJson(run)));
+    }
+
+    /**
+     * Completes with the run as the API shows it once it has finished (SUCCEEDED, FAILED or
+     * CANCELLED) and that is durable; at once if it already has. For embedding and tests.
+     */
+    public Future<ObjectNode> whenFinished(String runId) {
+        return withRun(runId, run -> {
+            if (run.status().finished() && !unwritten.containsKey(runId)) return Future.succeededFuture(runJson(run));
+            Promise<ObjectNode> promise = Promise.promise();
+            finishWaiters.computeIfAbsent(runId, id -> new ArrayList<>(1)).add(promise);
+            return promise.future();
+        });
     }
 
     /** Cancels a run that has not finished; its unfinished tasks become CANCELLED. */
@@ -802,7 +817,12 @@ public final class Orchestrator implements AutoCloseable {
         if (error == null) {
             for (String runId : perRun.keySet()) {
                 RunState run = runs.getIfPresent(runId);
-                if (run != null) reweigh(run);
+                if (run == null) continue;
+                if (run.status().finished() && !unwritten.containsKey(runId)) {
+                    List<Promise<ObjectNode>> waiters = finishWaiters.remove(runId);
+                    if (waiters != null) waiters.forEach(p -> p.tryComplete(runJson(run)));
+                }
+                reweigh(run);
             }
         }
     }
