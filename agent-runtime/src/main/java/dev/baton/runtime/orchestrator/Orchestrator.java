@@ -114,6 +114,8 @@ public final class Orchestrator implements AutoCloseable {
 
     private List<RunEvent> outbox = new ArrayList<>();
     private List<Effect> effects = new ArrayList<>();
+    /** The effects of the newest append the journal has not yet answered; null when none is in flight. */
+    private List<Effect> newestWriteEffects;
     private boolean flushScheduled;
     private volatile boolean closed;
 
@@ -187,9 +189,13 @@ public final class Orchestrator implements AutoCloseable {
         }).compose(Function.identity());
     }
 
-    /** The run as the API shows it. */
+    /**
+     * The run as the API shows it: as its events have left it, answered once all of them are
+     * durable. Memory runs a little ahead of the journal; showing that would tell a client of a
+     * change (a task SUCCEEDED) that a crash could still undo (the task runs again).
+     */
     public Future<ObjectNode> run(String runId) {
-        return withRun(runId, run -> Future.succeededFuture(runJson(run)));
+        return withRun(runId, run -> whenDurable(() -> runJson(run)));
     }
 
     /**
@@ -377,7 +383,7 @@ public final class Orchestrator implements AutoCloseable {
         metrics.runsStarted.increment();
         advance(run, plan.byId().keySet());
         if (key != null) effects.add(error -> pendingKeys.remove(key));
-        // The caller hears of the run once it is durable, and sees it as it is then.
+        // The caller hears of the run once it is durable, and sees it as these events left it.
         return whenDurable(() -> new Submitted(id, runJson(run), false));
     }
 
@@ -751,12 +757,16 @@ public final class Orchestrator implements AutoCloseable {
         scheduleFlush();
     }
 
-    /** Completes with {@code answer}'s value once every event emitted so far is durable. */
+    /**
+     * Completes with {@code answer}'s value once every event emitted so far is durable. The value
+     * is taken now: later events may not be durable yet when this completes.
+     */
     private <T> Future<T> whenDurable(java.util.function.Supplier<T> answer) {
         Promise<T> promise = Promise.promise();
+        T value = answer.get();
         effects.add(error -> {
             if (error == null) {
-                promise.complete(answer.get());
+                promise.complete(value);
             } else {
                 promise.fail(new BatonException(Kind.UNAVAILABLE, "journal_unavailable",
                         "the change could not be written to the journal: " + error.getMessage()));
@@ -781,6 +791,13 @@ public final class Orchestrator implements AutoCloseable {
         List<Effect> done = effects;
         outbox = new ArrayList<>();
         effects = new ArrayList<>();
+        if (batch.isEmpty() && newestWriteEffects != null) {
+            // Nothing new to write, but earlier turns' events are still being written: the journal
+            // answers appends in order, so these effects are due when the newest append is.
+            newestWriteEffects.addAll(done);
+            return;
+        }
+        if (!batch.isEmpty()) newestWriteEffects = done;
         CompletableFuture<Void> written = batch.isEmpty() ? CompletableFuture.completedFuture(null) : journal.append(batch);
         if (written.isDone() && Context.isOnEventLoopThread()) {
             Throwable error = written.isCompletedExceptionally() ? written.handle((v, e) -> e).join() : null;
@@ -791,6 +808,7 @@ public final class Orchestrator implements AutoCloseable {
     }
 
     private void afterWrite(List<RunEvent> batch, List<Effect> done, Throwable error) {
+        if (newestWriteEffects == done) newestWriteEffects = null;
         Map<String, Integer> perRun = new HashMap<>();
         for (RunEvent event : batch) perRun.merge(event.runId(), 1, Integer::sum);
         if (error != null) {

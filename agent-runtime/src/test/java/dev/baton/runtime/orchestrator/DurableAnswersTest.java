@@ -1,0 +1,212 @@
+package dev.baton.runtime.orchestrator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.json.Json;
+import dev.baton.runtime.event.RunEvent;
+import dev.baton.runtime.journal.ApprovalRecord;
+import dev.baton.runtime.journal.Journal;
+import dev.baton.runtime.journal.JournalStats;
+import dev.baton.runtime.journal.MemoryJournal;
+import dev.baton.runtime.journal.RunPage;
+import dev.baton.runtime.journal.RunQuery;
+import dev.baton.runtime.journal.RunRecord;
+import dev.baton.tools.ToolRegistry;
+import dev.baton.tools.ToolSettings;
+import dev.baton.tools.builtin.BuiltinTools;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Nobody is told of a change before it is durable (DESIGN.md): not by the run as the API shows
+ * it, not by the answer to a repeated request. A journal that holds its appends until released
+ * makes the window between "applied in memory" and "durable" as wide as the test needs; a crash
+ * in that window loses the change, so an answer given in it would be a lie.
+ */
+@Timeout(30)
+class DurableAnswersTest {
+    /** How long a test gives a wrong early answer to show up before it releases the journal. */
+    private static final Duration EARLY_ANSWER_WINDOW = Duration.ofMillis(300);
+
+    private Vertx vertx;
+    private HeldJournal journal;
+    private Orchestrator orchestrator;
+
+    @BeforeEach
+    void start() throws Exception {
+        vertx = Vertx.vertx();
+        journal = new HeldJournal();
+        ToolRegistry tools = new ToolRegistry();
+        BuiltinTools.register(tools, ToolSettings.none());
+        orchestrator = get(Orchestrator.start(vertx, journal, tools, OrchestratorOptions.defaults()));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        journal.release();
+        if (orchestrator != null) orchestrator.close();
+        get(vertx.close());
+    }
+
+    @Test
+    void theRunAsShownIsNeverAheadOfTheJournal() throws Exception {
+        String runId = get(orchestrator.submit(request("{\"tasks\": [{\"id\": \"t\", \"wait\": \"PT0.2S\"}]}", null))).runId();
+        journal.hold();
+        await(() -> journal.heldEvents() > 0, "the timer's TaskSucceeded to reach the (held) journal");
+
+        AtomicLong aheadBy = new AtomicLong(Long.MIN_VALUE);
+        Future<ObjectNode> shown = orchestrator.run(runId)
+                .onSuccess(run -> aheadBy.set(run.path("lastSeq").asLong() - journal.durableSeq(runId)));
+        awaitOrWindow(shown);
+        journal.release();
+        JsonNode run = get(shown);
+        assertTrue(aheadBy.get() <= 0, "GET run answered with event " + run.path("lastSeq") + " while the journal had only "
+                + (run.path("lastSeq").asLong() - aheadBy.get()) + ": " + run);
+        assertEquals("SUCCEEDED", run.path("plan").path("tasks").get(0).path("status").asText(), run.toString());
+    }
+
+    @Test
+    void aRepeatedSubmissionIsAnsweredOnlyOnceTheRunIsDurable() throws Exception {
+        journal.hold();
+        RunRequest request = request("{\"tasks\": [{\"id\": \"t\", \"tool\": \"echo\", \"args\": {}}]}", "key-1");
+        Future<Submitted> first = orchestrator.submit(request);
+        await(() -> journal.heldEvents() > 0, "the run's RunCreated to reach the (held) journal");
+
+        AtomicReference<Boolean> durableWhenAnswered = new AtomicReference<>();
+        Future<Submitted> again = orchestrator.submit(request)
+                .onSuccess(s -> durableWhenAnswered.set(journal.durableSeq(s.runId()) > 0));
+        awaitOrWindow(again);
+        journal.release();
+        Submitted replayed = get(again);
+        assertTrue(replayed.replayed(), "the second request replays the first");
+        assertEquals(get(first).runId(), replayed.runId());
+        assertEquals(Boolean.TRUE, durableWhenAnswered.get(), "the repeat was answered before the run it names was durable");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static RunRequest request(String plan, String key) throws IOException {
+        return new RunRequest("test", null, Json.parse(plan), null, key, key == null ? null : "hash");
+    }
+
+    private static <T> T get(Future<T> future) throws Exception {
+        return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(5);
+        }
+    }
+
+    /** Gives a wrong, early answer its chance: returns when the future completes or the window has passed. */
+    private static void awaitOrWindow(Future<?> future) throws InterruptedException {
+        long deadline = System.nanoTime() + EARLY_ANSWER_WINDOW.toNanos();
+        while (!future.isComplete() && System.nanoTime() < deadline) Thread.sleep(5);
+    }
+
+    /** A memory journal whose appends, while held, neither take effect nor complete until released. */
+    private static final class HeldJournal implements Journal {
+        private record Held(List<RunEvent> events, CompletableFuture<Void> done) {
+        }
+
+        private final MemoryJournal delegate = new MemoryJournal();
+        private final List<Held> held = new ArrayList<>();
+        private boolean holding;
+
+        synchronized void hold() {
+            holding = true;
+        }
+
+        /** Writes what is held, in order, completes its futures, and stops holding. */
+        synchronized void release() {
+            holding = false;
+            for (Held h : held) {
+                delegate.append(h.events()).whenComplete((v, e) -> {
+                    if (e == null) h.done().complete(null); else h.done().completeExceptionally(e);
+                });
+            }
+            held.clear();
+        }
+
+        synchronized int heldEvents() {
+            return held.stream().mapToInt(h -> h.events().size()).sum();
+        }
+
+        /** The seq of the run's last durable event, 0 if none. */
+        synchronized long durableSeq(String runId) {
+            List<RunEvent> events = delegate.events(runId, 0);
+            return events.isEmpty() ? 0 : events.get(events.size() - 1).seq();
+        }
+
+        @Override
+        public synchronized CompletableFuture<Void> append(List<RunEvent> events) {
+            if (!holding) return delegate.append(events);
+            Held h = new Held(List.copyOf(events), new CompletableFuture<>());
+            held.add(h);
+            return h.done();
+        }
+
+        @Override
+        public synchronized List<RunEvent> events(String runId, long afterSeq) {
+            return delegate.events(runId, afterSeq);
+        }
+
+        @Override
+        public synchronized void forEachEventOfUnfinishedRuns(Consumer<RunEvent> sink) {
+            delegate.forEachEventOfUnfinishedRuns(sink);
+        }
+
+        @Override
+        public synchronized Optional<RunRecord> run(String runId) {
+            return delegate.run(runId);
+        }
+
+        @Override
+        public synchronized Optional<RunRecord> runByIdempotencyKey(String key) {
+            return delegate.runByIdempotencyKey(key);
+        }
+
+        @Override
+        public synchronized RunPage runs(RunQuery query) {
+            return delegate.runs(query);
+        }
+
+        @Override
+        public synchronized List<ApprovalRecord> approvals(String status) {
+            return delegate.approvals(status);
+        }
+
+        @Override
+        public JournalStats stats() {
+            return delegate.stats();
+        }
+
+        @Override
+        public void close() {
+            release();
+            delegate.close();
+        }
+    }
+}
