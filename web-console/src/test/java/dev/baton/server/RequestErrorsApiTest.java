@@ -51,6 +51,11 @@ class RequestErrorsApiTest {
                 "malformed JSON", "line 2", "column");
         assertTrue(error.path("message").asText().matches("(?s).*line 2, column \\d+.*"), error.toString());
         assertError(api.post("/api/runs", "{\"goal\": \"x\""), 400, "bad_request", "malformed JSON", "line 1");
+        // a valid object followed by more text is not one JSON document either
+        String plan = "{\"tasks\": [{\"id\": \"a\", \"tool\": \"echo\", \"args\": {}}]}";
+        assertError(api.post("/api/runs", "{\"goal\": \"x\", \"plan\": " + plan + "} {\"goal\": \"y\"}"), 400, "bad_request",
+                "malformed JSON", "line 1");
+        assertError(api.post("/api/runs", "{\"goal\": \"x\", \"plan\": " + plan + "}]"), 400, "bad_request", "malformed JSON");
         assertEquals(before, runCount());
     }
 
@@ -103,6 +108,11 @@ class RequestErrorsApiTest {
         while (big.length() < size) big.append("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
         big.append("\"}");
         assertError(api.post("/api/runs", big.toString()), 413, "body_too_large", "10 MiB");
+        // the same without a Content-Length (chunked): the limit holds while the body streams in
+        byte[] bytes = big.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Api.Response chunked = api.send(api.request("/api/runs").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bytes))));
+        assertError(chunked, 413, "body_too_large");
         assertEquals(before, runCount());
         // the server is still healthy afterwards
         assertEquals(200, api.get("/api/health").status());
@@ -121,6 +131,14 @@ class RequestErrorsApiTest {
         int before = runCount();
         assertError(api.post("/api/runs", "{\"goal\": \"book me a flight\"}"), 422, "model_not_configured", "plan", "OPENAI_BASE_URL");
         assertEquals(before, runCount());
+    }
+
+    @Test
+    void followUpsAndPlanApprovalsOfARunWithoutAModelAreRefused() {
+        assertError(api.post("/api/runs/" + runId + "/messages", "{\"text\": \"also do X\"}"), 422, "model_not_configured");
+        assertError(api.post("/api/runs/" + runId + "/messages", "{}"), 400, "bad_request", "'text'");
+        assertError(api.post("/api/runs/" + runId + "/plan/approval", "{\"decision\": \"approve\"}"), 409, "conflict",
+                "AWAITING_PLAN_APPROVAL");
     }
 
     @Test
