@@ -176,6 +176,35 @@ class RunControlApiTest {
     }
 
     @Test
+    void retryingAGatedTaskAsksForApprovalAgain() {
+        upstream.stubFor(get("/gated-fragile").willReturn(aResponse().withStatus(404)));
+        String runId = api.startRun("gated retry", TestTools.json("""
+                {"tasks": [{"id": "pay", "tool": "http.request", "args": {"method": "GET", "url": "%s"}, "approval": "required"}]}"""
+                .formatted(url("/gated-fragile")))).path("id").asText();
+        api.awaitTaskStatus(runId, "pay", "WAITING_APPROVAL");
+        assertEquals(200, api.post("/api/runs/" + runId + "/tasks/pay/approval", "{\"decision\": \"approve\"}").status());
+        api.awaitRunStatus(runId, "FAILED");
+        upstream.stubFor(get("/gated-fragile").willReturn(aResponse().withBody("ok")));
+
+        assertEquals(200, api.post("/api/runs/" + runId + "/tasks/pay/retry", null).status());
+        JsonNode waiting = api.awaitRun(runId, r -> !Api.task(r, "pay").path("status").asText().matches("PENDING|READY"),
+                Duration.ofSeconds(30));
+        assertEquals("WAITING_APPROVAL", Api.task(waiting, "pay").path("status").asText(),
+                "a retry is a new call of a gated task: it waits for a person again");
+        upstream.verify(1, getRequestedFor(urlEqualTo("/gated-fragile")));
+        assertEquals("PENDING", Api.task(waiting, "pay").path("approval").path("status").asText());
+        assertTrue(api.get("/api/approvals").body().contains(runId), "the retried task is back in the inbox");
+
+        assertEquals(200, api.post("/api/runs/" + runId + "/tasks/pay/approval", "{\"decision\": \"approve\"}").status());
+        JsonNode done = api.awaitRunStatus(runId, "SUCCEEDED");
+        assertEquals("ok", Api.task(done, "pay").path("output").path("body").asText());
+        upstream.verify(2, getRequestedFor(urlEqualTo("/gated-fragile")));
+        List<Sse.Event> events = events(runId);
+        assertEquals(2, events.stream().filter(e -> e.type().equals("ApprovalRequested")).count());
+        assertEquals(2, events.stream().filter(e -> e.type().equals("ApprovalDecided")).count());
+    }
+
+    @Test
     void retryingUnknownTasksOrRunsIs404AndOtherStatesAre409() {
         String runId = api.startRun("retry errors", TestTools.json("""
                 {"tasks": [{"id": "gate", "tool": "echo", "args": {}, "approval": "required"}]}""")).path("id").asText();
