@@ -172,6 +172,16 @@ class AuthApiTest {
         }
     }
 
+    @Test
+    void onlyTheEventStreamsTakeTheTokenAsAParameter() {
+        String operatorToken = URLEncoder.encode(Tokens.OPERATOR, StandardCharsets.UTF_8);
+        Api.Response post = anonymous.post("/api/runs?access_token=" + operatorToken, "{\"goal\": \"via url\", \"plan\": " + PLAN + "}");
+        assertError(post, 401, "unauthorized");
+        assertError(anonymous.get("/api/runs?access_token=" + operatorToken), 401, "unauthorized");
+        assertEquals(0, admin.get("/api/runs?limit=500").json().path("runs").findValues("goal").stream()
+                .filter(g -> g.asText().equals("via url")).count(), "a token in the URL of a POST started nothing");
+    }
+
     private static JsonNode lastEvent(String runId) {
         try (Sse sse = Sse.open(viewer, "/api/runs/" + runId + "/events", Map.of(), Duration.ofSeconds(10))) {
             List<Sse.Event> events = sse.readToEnd(Duration.ofSeconds(10));
