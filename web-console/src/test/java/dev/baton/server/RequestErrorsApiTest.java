@@ -197,6 +197,36 @@ class RequestErrorsApiTest {
     }
 
     @Test
+    void aBadPercentEscapeIs400Json() {
+        // java.net.URI refuses such addresses, so send the request line by hand
+        assertEquals(400, rawStatusAndBody("GET /api/runs/%zz HTTP/1.1").status(), "a bad escape in the path");
+        assertTrue(rawStatusAndBody("GET /api/runs/%zz HTTP/1.1").body().contains("\"bad_request\""), "a JSON error for a bad path");
+        for (String query : new String[]{"limit=%zz", "status=%zz", "cursor=%", "access_token=%zz"}) {
+            Raw raw = rawStatusAndBody("GET /api/runs?" + query + " HTTP/1.1");
+            assertEquals(400, raw.status(), query + ": " + raw.body());
+            assertTrue(raw.body().contains("\"bad_request\"") && raw.body().contains("query string"), query + ": " + raw.body());
+            dev.baton.server.testing.ApiAssert.assertNoStackTrace(raw.body());
+        }
+    }
+
+    record Raw(int status, String body) {
+    }
+
+    private static Raw rawStatusAndBody(String requestLine) {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write((requestLine + "\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int status = Integer.parseInt(response.substring(9, 12));
+            int bodyAt = response.indexOf("\r\n\r\n");
+            return new Raw(status, bodyAt < 0 ? "" : response.substring(bodyAt + 4));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void aCursorThatWasNotHandedOutIs400() {
         assertError(api.get("/api/runs?cursor=not-a-cursor"), 400, "bad_request", "cursor");
         assertError(api.get("/api/runs?cursor=" + java.util.Base64.getUrlEncoder().encodeToString("x:y".getBytes())), 400,
