@@ -19,11 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Server-sent events: a run's stream (replay, live, resume, end) and the all-runs live stream. */
 class EventStreamApiTest {
-    /** echo, then a 0.6 s timer, then echo: long enough to watch it live. */
+    /** echo, then a 0.8 s timer, then echo: long enough to watch it live. */
     static final String SLOW_PLAN = """
             {"tasks": [
               {"id": "a", "tool": "echo", "args": {"x": 1}},
-              {"id": "pause", "wait": "PT0.6S", "dependsOn": ["a"]},
+              {"id": "pause", "wait": "PT0.8S", "dependsOn": ["a"]},
               {"id": "b", "tool": "echo", "args": {"y": "${a.output.x}"}, "dependsOn": ["pause"]}
             ]}""";
     static final Duration T = Duration.ofSeconds(15);

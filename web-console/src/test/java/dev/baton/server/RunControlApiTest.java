@@ -51,7 +51,7 @@ class RunControlApiTest {
 
     @Test
     void cancellingARunStopsItsUnfinishedTasks() {
-        upstream.stubFor(get("/slow-cancel").willReturn(aResponse().withBody("late").withFixedDelay(3_000)));
+        upstream.stubFor(get("/slow-cancel").willReturn(aResponse().withBody("late").withFixedDelay(4_000)));
         String runId = api.startRun("to be cancelled", TestTools.json("""
                 {"tasks": [
                   {"id": "quick", "tool": "echo", "args": {"done": true}},
@@ -64,7 +64,7 @@ class RunControlApiTest {
                 && Api.task(r, "gate").path("status").asText().equals("WAITING_APPROVAL"), Duration.ofSeconds(30));
         Api.await(() -> upstream.findAll(getRequestedFor(urlEqualTo("/slow-cancel"))).size(), n -> n == 1, Duration.ofSeconds(10),
                 "the slow call to be in flight");
-        assertTrue(inbox(runId), "the gate is in the approvals inbox before the cancel");
+        Api.await(() -> inbox(runId), in -> in, Duration.ofSeconds(10), "the gate to be in the approvals inbox before the cancel");
 
         Api.Response cancelled = api.post("/api/runs/" + runId + "/cancel", null);
         assertEquals(200, cancelled.status(), cancelled.body());
@@ -79,6 +79,7 @@ class RunControlApiTest {
         JsonNode again = api.run(runId);
         assertEquals("CANCELLED", again.path("status").asText());
         assertTrue(Api.task(again, "next").path("startedAt").isNull(), "the pending task never started");
+        // the cancel was answered once durable, so the journal's lists agree at once
         assertTrue(!inbox(runId), "a cancelled run's approval leaves the inbox");
         assertEquals(List.of(runId), listed("CANCELLED", runId), "the runs list shows it CANCELLED");
 
@@ -92,6 +93,32 @@ class RunControlApiTest {
         assertError(api.post("/api/runs/" + runId + "/tasks/gate/approval", "{\"decision\": \"approve\"}"), 409, "conflict", "not waiting");
         assertError(api.post("/api/runs/" + runId + "/tasks/slow/retry", null), 409, "conflict");
         assertEquals(events.size(), events(runId).size(), "refused requests added no events");
+    }
+
+    @Test
+    void twoConcurrentCancelsGiveOne200AndOne409() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 5; i++) {
+                String runId = api.startRun("cancel race", TestTools.json("""
+                        {"tasks": [{"id": "gate", "tool": "echo", "args": {}, "approval": "required"}]}""")).path("id").asText();
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.Callable<Api.Response> cancel = () -> {
+                    go.await();
+                    return api.post("/api/runs/" + runId + "/cancel", null);
+                };
+                var a = pool.submit(cancel);
+                var b = pool.submit(cancel);
+                go.countDown();
+                List<Integer> statuses = new java.util.ArrayList<>(List.of(a.get(30, java.util.concurrent.TimeUnit.SECONDS).status(),
+                        b.get(30, java.util.concurrent.TimeUnit.SECONDS).status()));
+                statuses.sort(null);
+                assertEquals(List.of(200, 409), statuses);
+                assertEquals(1, events(runId).stream().filter(e -> e.type().equals("RunCancelled")).count());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
@@ -144,7 +171,9 @@ class RunControlApiTest {
         assertEquals(200, after.path("output").path("status").asInt());
         assertTrue(done.path("error").isNull(), "the run's error is cleared: " + done.path("error"));
         upstream.verify(2, getRequestedFor(urlEqualTo("/fragile")));
-        assertEquals(List.of(runId), listed("SUCCEEDED", runId), "the runs list follows the reopened run");
+        // (GET /api/runs/{id} may show a change a moment before the journal's runs list has it)
+        Api.await(() -> listed("SUCCEEDED", runId), l -> l.equals(List.of(runId)), Duration.ofSeconds(10),
+                "the runs list to follow the reopened run");
 
         List<Sse.Event> events = events(runId);
         List<String> types = events.stream().map(Sse.Event::type).toList();
@@ -193,7 +222,7 @@ class RunControlApiTest {
                 "a retry is a new call of a gated task: it waits for a person again");
         upstream.verify(1, getRequestedFor(urlEqualTo("/gated-fragile")));
         assertEquals("PENDING", Api.task(waiting, "pay").path("approval").path("status").asText());
-        assertTrue(api.get("/api/approvals").body().contains(runId), "the retried task is back in the inbox");
+        Api.await(() -> inbox(runId), in -> in, Duration.ofSeconds(10), "the retried task to be back in the inbox");
 
         assertEquals(200, api.post("/api/runs/" + runId + "/tasks/pay/approval", "{\"decision\": \"approve\"}").status());
         JsonNode done = api.awaitRunStatus(runId, "SUCCEEDED");

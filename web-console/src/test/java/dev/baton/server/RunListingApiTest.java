@@ -45,7 +45,16 @@ class RunListingApiTest {
             goals.put(id, "run " + i);
             (fail ? failed : succeeded).add(id);
         }
-        for (String id : created) api.awaitRunStatus(id, failed.contains(id) ? "FAILED" : "SUCCEEDED");
+        for (String id : created) awaitListed(id, failed.contains(id) ? "FAILED" : "SUCCEEDED");
+    }
+
+    /** Waits until the runs list (the journal's view, a moment behind GET /api/runs/{id}) shows the run in this status. */
+    static void awaitListed(String runId, String status) {
+        api.awaitRunStatus(runId, status);
+        Api.await(() -> api.get("/api/runs?limit=500").json().path("runs"), runs -> {
+            for (JsonNode run : runs) if (run.path("id").asText().equals(runId)) return run.path("status").asText().equals(status);
+            return false;
+        }, java.time.Duration.ofSeconds(10), "run " + runId + " listed as " + status);
     }
 
     @AfterAll
@@ -134,7 +143,7 @@ class RunListingApiTest {
             assertFalse(ids.contains(newcomer), "the newer run belongs before the first page, not after it");
             assertEquals(newcomer, api.get("/api/runs?limit=1").json().path("runs").get(0).path("id").asText());
         } finally {
-            api.awaitRunStatus(newcomer, "SUCCEEDED");
+            awaitListed(newcomer, "SUCCEEDED");
             created.add(newcomer);
             goals.put(newcomer, "newcomer");
             succeeded.add(newcomer);
