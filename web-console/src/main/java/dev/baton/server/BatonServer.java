@@ -132,7 +132,7 @@ public final class BatonServer implements AutoCloseable {
         router.route().failureHandler(ctx -> ApiError.respond(ctx, ctx.failure()));
         // Failures Vert.x meets before any handler runs (e.g. a path with a bad %-escape, which
         // breaks route matching) skip the failure handler: give /api callers a JSON error there too.
-        for (int status : new int[]{400, 404, 405, 413, 415, 500}) {
+        for (int status : new int[]{400, 500}) {
             router.errorHandler(status, ctx -> {
                 if (ctx.request().path() != null && ctx.request().path().startsWith("/api/")) {
                     Throwable failure = ctx.failure();
@@ -140,7 +140,8 @@ public final class BatonServer implements AutoCloseable {
                             ? ApiError.badRequest("the request is malformed: " + bad.getMessage())
                             : ApiError.from(failure instanceof ApiError e ? e : null, status));
                 } else if (!ctx.response().ended()) {
-                    ctx.response().setStatusCode(status).end();
+                    // elsewhere (the console) as Vert.x answers by default
+                    ctx.response().setStatusCode(status).end(status == 400 ? "Bad Request" : "Internal Server Error");
                 }
             });
         }

@@ -1,6 +1,5 @@
 package dev.baton.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.Sse;
 import dev.baton.server.testing.TestServer;

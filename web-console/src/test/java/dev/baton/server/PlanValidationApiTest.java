@@ -3,7 +3,6 @@ package dev.baton.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.TestServer;
-import dev.baton.server.testing.TestTools;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
