@@ -57,7 +57,7 @@ final class ApiError extends RuntimeException {
                 .end(body.toString());
     }
 
-    private static ApiError from(Throwable failure, int status) {
+    static ApiError from(Throwable failure, int status) {
         if (failure instanceof ApiError api) return api;
         if (failure instanceof BatonException baton) {
             int code = switch (baton.kind()) {

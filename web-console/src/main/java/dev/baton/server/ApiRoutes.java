@@ -113,7 +113,10 @@ final class ApiRoutes {
         }
         int limit = intParam(ctx, "limit", 50, 1, 500);
         RunQuery query = new RunQuery(status, limit, ctx.request().getParam("cursor"));
-        reply(ctx, 200, orchestrator.runs(query).map(page -> {
+        Future<dev.baton.runtime.journal.RunPage> answer = orchestrator.runs(query).recover(e -> Future.failedFuture(
+                // The journal refuses a cursor it did not hand out: the client's mistake, not the server's.
+                e instanceof IllegalArgumentException ? ApiError.badRequest("query parameter 'cursor': " + e.getMessage()) : e));
+        reply(ctx, 200, answer.map(page -> {
             ObjectNode body = Json.object();
             ArrayNode runs = body.putArray("runs");
             for (RunRecord r : page.runs()) {

@@ -1,10 +1,12 @@
 package dev.baton.server;
 
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Bearer-token authentication and role checks. With no tokens configured every caller is
@@ -12,6 +14,7 @@ import java.util.Map;
  */
 final class Auth {
     static final String CALLER = "baton.caller";
+    private static final Pattern EVENTS = Pattern.compile("/api/runs/[^/]+/events");
 
     private final Map<String, Caller> tokens;
 
@@ -30,8 +33,9 @@ final class Auth {
         String header = ctx.request().getHeader("Authorization");
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             token = header.substring(7).trim();
-        } else if (ctx.request().getParam("access_token") != null) {
+        } else if (ctx.request().getParam("access_token") != null && eventStream(ctx)) {
             // EventSource in browsers cannot send headers; the event streams accept the token as a parameter.
+            // Nothing else does: a token in a URL ends up in logs and histories.
             token = ctx.request().getParam("access_token");
         }
         Caller caller = token == null ? null : find(token);
@@ -43,6 +47,11 @@ final class Auth {
         }
         ctx.put(CALLER, caller);
         ctx.next();
+    }
+
+    private static boolean eventStream(RoutingContext ctx) {
+        String path = ctx.request().path();
+        return ctx.request().method() == HttpMethod.GET && (path.equals("/api/events") || EVENTS.matcher(path).matches());
     }
 
     /** Compares in constant time so that response timing does not leak a token's prefix. */

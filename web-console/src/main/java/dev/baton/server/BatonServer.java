@@ -114,6 +114,7 @@ public final class BatonServer implements AutoCloseable {
             ctx.next();
         });
         router.get("/metrics").handler(new PrometheusMetrics(orchestrator)::handle);
+        router.route("/api/*").handler(BatonServer::checkQueryString);
         router.route("/api/*").handler(auth::authenticate);
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
         new ApiRoutes(orchestrator, version()).mount(router);
@@ -129,7 +130,33 @@ public final class BatonServer implements AutoCloseable {
         });
         router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
         router.route().failureHandler(ctx -> ApiError.respond(ctx, ctx.failure()));
+        // Failures Vert.x meets before any handler runs (e.g. a path with a bad %-escape, which
+        // breaks route matching) skip the failure handler: give /api callers a JSON error there too.
+        for (int status : new int[]{400, 500}) {
+            router.errorHandler(status, ctx -> {
+                if (ctx.request().path() != null && ctx.request().path().startsWith("/api/")) {
+                    Throwable failure = ctx.failure();
+                    ApiError.send(ctx, status == 400 && failure instanceof IllegalArgumentException bad
+                            ? ApiError.badRequest("the request is malformed: " + bad.getMessage())
+                            : ApiError.from(failure instanceof ApiError e ? e : null, status));
+                } else if (!ctx.response().ended()) {
+                    // elsewhere (the console) as Vert.x answers by default
+                    ctx.response().setStatusCode(status).end(status == 400 ? "Bad Request" : "Internal Server Error");
+                }
+            });
+        }
         return router;
+    }
+
+    /** A query string with a bad %-escape is the client's mistake (400), not a failure of the handler that reads it (500). */
+    private static void checkQueryString(io.vertx.ext.web.RoutingContext ctx) {
+        try {
+            ctx.request().params();
+        } catch (IllegalArgumentException e) {
+            ApiError.send(ctx, ApiError.badRequest("the query string is malformed: " + e.getMessage()));
+            return;
+        }
+        ctx.next();
     }
 
     /** The port the server listens on (useful with port 0). */

@@ -1,13 +1,18 @@
 package dev.baton.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import io.vertx.ext.web.RoutingContext;
 
 /** Reading request bodies: JSON only, with errors that name the field and the expected type. */
 final class Bodies {
+    /** Exactly one JSON value per body: {@code {...} trailing} is malformed, not the object it starts with. */
+    private static final ObjectReader STRICT = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private Bodies() {
     }
 
@@ -21,7 +26,7 @@ final class Bodies {
         }
         JsonNode node;
         try {
-            node = Json.parse(text);
+            node = STRICT.readTree(text);
         } catch (JsonProcessingException e) {
             var at = e.getLocation();
             throw ApiError.badRequest("malformed JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr())

@@ -997,6 +997,12 @@ public final class Orchestrator implements AutoCloseable {
             public boolean modelConfigured() {
                 return false;
             }
+
+            @Override
+            public java.util.Set<String> toolNames() {
+                // for the validator's "did you mean" on an unknown tool
+                return new java.util.LinkedHashSet<>(tools.names());
+            }
         };
     }
 }

@@ -198,9 +198,14 @@ public final class RunState {
         status = RunStatus.RUNNING;
     }
 
-    /** A failed task runs again: it and the tasks skipped because of it become PENDING. */
+    /**
+     * A failed task runs again: it and the tasks skipped because of it become PENDING. A gated
+     * task asks for approval again (an approval covers one attempt budget, and whoever may
+     * retry need not be an approver); the arguments a person approved are kept and shown again.
+     */
     private void reopen(TaskState failed) {
         failed.attempts = 0;
+        failed.approval = null;
         failed.error = null;
         failed.finishedAt = null;
         failed.retryAt = null;

@@ -1,0 +1,144 @@
+package dev.baton.server;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Config.load: documented defaults, options over variables, and errors that name the setting at fault. */
+class ConfigTest {
+    private static final String[] NO_ARGS = new String[0];
+
+    private static ConfigException refused(String[] args, Map<String, String> env) {
+        return assertThrows(ConfigException.class, () -> Config.load(args, env));
+    }
+
+    private static void assertMentions(ConfigException e, String... fragments) {
+        for (String fragment : fragments) {
+            assertTrue(e.getMessage().contains(fragment), "message should mention '" + fragment + "': " + e.getMessage());
+        }
+    }
+
+    @Test
+    void defaultsAreAsDocumented() {
+        Config config = Config.load(NO_ARGS, Map.of());
+        assertEquals(8080, config.port());
+        assertEquals("127.0.0.1", config.host());
+        assertEquals(Path.of("baton-data"), config.dataDir());
+        assertEquals("", config.dbUrl());
+        assertTrue(config.allowedHosts().isEmpty(), "the http.request tool reaches no host by default");
+        assertTrue(config.tokens().isEmpty(), "no auth by default (loopback only)");
+        assertEquals(config, Config.defaults());
+    }
+
+    @Test
+    void variablesAreReadAndOptionsWinOverThem() {
+        Map<String, String> env = Map.of("BATON_PORT", "9090", "BATON_HTTP_ALLOWED_HOSTS", "api.example.com, *.internal.example.com",
+                "BATON_DB_URL", "memory");
+        Config fromEnv = Config.load(NO_ARGS, env);
+        assertEquals(9090, fromEnv.port());
+        assertEquals("memory", fromEnv.dbUrl());
+        assertEquals(Set.of("api.example.com", "*.internal.example.com"), fromEnv.allowedHosts());
+
+        Config withOptions = Config.load(new String[]{"--port", "7070", "--db-url=jdbc:h2:mem:x"}, env);
+        assertEquals(7070, withOptions.port());
+        assertEquals("jdbc:h2:mem:x", withOptions.dbUrl());
+    }
+
+    @Test
+    void tokensParseIntoCallersWithRoles() {
+        Config config = Config.load(new String[]{"--tokens",
+                "ann:viewer:aaaaaaaaaaaaaaaa1, bob:operator+approver:bbbbbbbbbbbbbbbb2,root:admin:cccccccccccccccc3"}, Map.of());
+        Map<String, Caller> tokens = config.tokens();
+        assertEquals(3, tokens.size());
+        assertEquals(new Caller("ann", Set.of(Role.VIEWER)), tokens.get("aaaaaaaaaaaaaaaa1"));
+        Caller bob = tokens.get("bbbbbbbbbbbbbbbb2");
+        assertEquals("bob", bob.name());
+        assertTrue(bob.may(Role.OPERATOR) && bob.may(Role.APPROVER) && !bob.admin());
+        assertTrue(tokens.get("cccccccccccccccc3").admin());
+    }
+
+    @Test
+    void aPortThatIsNotANumberNamesTheVariable() {
+        ConfigException e = refused(NO_ARGS, Map.of("BATON_PORT", "abc"));
+        assertMentions(e, "BATON_PORT", "--port", "'abc'");
+        assertMentions(refused(NO_ARGS, Map.of("BATON_PORT", "70000")), "BATON_PORT", "70000");
+        assertMentions(refused(new String[]{"--port", "-1"}, Map.of()), "BATON_PORT", "-1");
+    }
+
+    @Test
+    void aPublicHostWithoutTokensIsRefused() {
+        ConfigException e = refused(NO_ARGS, Map.of("BATON_HOST", "0.0.0.0"));
+        assertMentions(e, "BATON_HOST", "0.0.0.0", "BATON_TOKENS");
+        // with tokens it is allowed
+        Config config = Config.load(NO_ARGS, Map.of("BATON_HOST", "0.0.0.0", "BATON_TOKENS", "ops:admin:0123456789abcdef0123"));
+        assertEquals("0.0.0.0", config.host());
+        // loopback names need no tokens
+        assertEquals("localhost", Config.load(new String[]{"--host", "localhost"}, Map.of()).host());
+        assertEquals("::1", Config.load(new String[]{"--host", "::1"}, Map.of()).host());
+    }
+
+    @Test
+    void malformedTokensNameTheVariableAndTheEntry() {
+        assertMentions(refused(NO_ARGS, Map.of("BATON_TOKENS", "just-a-token-without-colons")), "BATON_TOKENS", "entry 1",
+                "name:role:token");
+        assertMentions(refused(NO_ARGS, Map.of("BATON_TOKENS", "ann:viewer:aaaaaaaaaaaaaaaa1,bob:operator")), "BATON_TOKENS", "entry 2");
+        assertMentions(refused(NO_ARGS, Map.of("BATON_TOKENS", ":viewer:aaaaaaaaaaaaaaaa1")), "BATON_TOKENS", "empty name");
+    }
+
+    @Test
+    void anUnknownRoleIsRefused() {
+        ConfigException e = refused(NO_ARGS, Map.of("BATON_TOKENS", "ann:superuser:aaaaaaaaaaaaaaaa1"));
+        assertMentions(e, "BATON_TOKENS", "ann", "unknown role 'superuser'", "viewer, operator, approver, admin");
+    }
+
+    @Test
+    void aShortTokenIsRefused() {
+        ConfigException e = refused(NO_ARGS, Map.of("BATON_TOKENS", "ann:viewer:short"));
+        assertMentions(e, "BATON_TOKENS", "ann", "5 characters", "16");
+    }
+
+    @Test
+    void repeatedNamesOrTokensAreRefused() {
+        assertMentions(refused(NO_ARGS, Map.of("BATON_TOKENS", "ann:viewer:aaaaaaaaaaaaaaaa1,ann:admin:bbbbbbbbbbbbbbbb2")),
+                "BATON_TOKENS", "repeats the name 'ann'");
+        assertMentions(refused(NO_ARGS, Map.of("BATON_TOKENS", "ann:viewer:aaaaaaaaaaaaaaaa1,bob:admin:aaaaaaaaaaaaaaaa1")),
+                "BATON_TOKENS", "reuses");
+    }
+
+    @Test
+    void anUnsupportedDatabaseUrlIsRefused() {
+        ConfigException e = refused(NO_ARGS, Map.of("BATON_DB_URL", "mysql://x"));
+        assertMentions(e, "BATON_DB_URL", "mysql://x", "jdbc:postgresql:");
+    }
+
+    @Test
+    void theDatabasePasswordIsNotEchoed() {
+        ConfigException e = refused(NO_ARGS, Map.of("BATON_DB_URL", "mysql://db?user=u&password=hunter2"));
+        assertMentions(e, "BATON_DB_URL");
+        assertFalse(e.getMessage().contains("hunter2"), "the password must be redacted: " + e.getMessage());
+    }
+
+    @Test
+    void anUnknownOptionIsRefusedWithTheKnownOnes() {
+        ConfigException e = refused(new String[]{"--prot", "8080"}, Map.of());
+        assertMentions(e, "unknown option '--prot'", "--port");
+        assertMentions(refused(new String[]{"--port"}, Map.of()), "--port", "needs a value");
+    }
+
+    @Test
+    void urlsInTheAllowedHostsAreRefused() {
+        assertMentions(refused(NO_ARGS, Map.of("BATON_HTTP_ALLOWED_HOSTS", "https://api.example.com/")), "BATON_HTTP_ALLOWED_HOSTS");
+    }
+
+    @Test
+    void anEmptyHostIsRefused() {
+        assertMentions(refused(new String[]{"--host="}, Map.of()), "BATON_HOST");
+    }
+}

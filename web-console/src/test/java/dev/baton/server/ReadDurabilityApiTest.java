@@ -1,0 +1,59 @@
+package dev.baton.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.server.testing.Api;
+import dev.baton.server.testing.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * "Whatever must not be lost is in the journal before anyone is told it happened" (DESIGN.md).
+ * GET /api/runs/{id} must therefore never show a state the journal does not hold yet.
+ */
+@Disabled("""
+        Known bug, reported: Orchestrator.run(id) answers from the in-memory RunState, to which events are applied
+        before the journal has committed them, so GET /api/runs/{id} can report e.g. SUCCEEDED while the journal
+        (and so the runs list, and the state after a crash) still says RUNNING. Fixing it needs the read to wait for
+        every append in flight, not only for the current outbox: whenDurable() with an empty outbox completes at
+        once even while an earlier batch is still being written (the same gap lets an idempotent replay answer 201
+        before the run it returns is durable). Enabled, this test usually fails within its 200 runs (it races the
+        journal writer). Enable it with that fix.""")
+class ReadDurabilityApiTest {
+    static TestServer server;
+    static Api api;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        api = server.api();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void aRunIsShownFinishedOnlyOnceTheJournalSaysSo() {
+        for (int i = 0; i < 200; i++) {
+            String runId = api.startRun("durable read " + i, "{\"tasks\": [{\"id\": \"a\", \"tool\": \"echo\", \"args\": {}}]}")
+                    .path("id").asText();
+            // poll without pause, to look at the run as soon as it reports the end
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!api.run(runId).path("status").asText().equals("SUCCEEDED")) {
+                if (System.nanoTime() > deadline) throw new AssertionError("run " + runId + " did not finish");
+            }
+            String listed = null;
+            for (JsonNode run : api.get("/api/runs?limit=5").json().path("runs")) {
+                if (run.path("id").asText().equals(runId)) listed = run.path("status").asText();
+            }
+            assertEquals("SUCCEEDED", listed, "run " + runId + " was shown SUCCEEDED before the journal held it (iteration " + i + ")");
+        }
+    }
+}
