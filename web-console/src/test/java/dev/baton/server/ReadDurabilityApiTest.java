@@ -5,7 +5,6 @@ import dev.baton.server.testing.Api;
 import dev.baton.server.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -16,14 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * "Whatever must not be lost is in the journal before anyone is told it happened" (DESIGN.md).
  * GET /api/runs/{id} must therefore never show a state the journal does not hold yet.
  */
-@Disabled("""
-        Known bug, reported: Orchestrator.run(id) answers from the in-memory RunState, to which events are applied
-        before the journal has committed them, so GET /api/runs/{id} can report e.g. SUCCEEDED while the journal
-        (and so the runs list, and the state after a crash) still says RUNNING. Fixing it needs the read to wait for
-        every append in flight, not only for the current outbox: whenDurable() with an empty outbox completes at
-        once even while an earlier batch is still being written (the same gap lets an idempotent replay answer 201
-        before the run it returns is durable). Enabled, this test usually fails within its 200 runs (it races the
-        journal writer). Enable it with that fix.""")
 class ReadDurabilityApiTest {
     static TestServer server;
     static Api api;
