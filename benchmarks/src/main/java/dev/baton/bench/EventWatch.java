@@ -1,0 +1,93 @@
+package dev.baton.bench;
+
+import dev.baton.runtime.event.EventData;
+import dev.baton.runtime.event.RunEvent;
+import dev.baton.runtime.orchestrator.Orchestrator;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * Listens to {@link Orchestrator#EVENTS_ADDRESS} as a client would: counts events by type,
+ * notes when each run finished, and hands every event to an optional tap.
+ */
+final class EventWatch implements AutoCloseable {
+
+    /** A run's last event and when this listener heard it ({@link System#nanoTime()}). */
+    record Finish(RunEvent event, long nanos) {
+        boolean succeeded() {
+            return event.data() instanceof EventData.RunSucceeded;
+        }
+    }
+
+    private final MessageConsumer<RunEvent> consumer;
+    private final Map<String, CompletableFuture<Finish>> finished = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> byType = new ConcurrentHashMap<>();
+    private final LongAdder events = new LongAdder();
+    private volatile Consumer<RunEvent> tap;
+
+    private EventWatch(Vertx vertx) {
+        // Registered from outside any Vert.x context: it gets an event loop of its own, not the orchestrator's.
+        this.consumer = vertx.eventBus().consumer(Orchestrator.EVENTS_ADDRESS, message -> heard(message.body()));
+    }
+
+    /** Subscribes, and returns once the subscription is in place. */
+    static EventWatch on(Vertx vertx) throws Exception {
+        EventWatch watch = new EventWatch(vertx);
+        watch.consumer.completion().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        return watch;
+    }
+
+    private void heard(RunEvent event) {
+        long now = System.nanoTime();
+        events.increment();
+        byType.computeIfAbsent(event.type(), t -> new LongAdder()).increment();
+        EventData data = event.data();
+        if (data instanceof EventData.RunSucceeded || data instanceof EventData.RunFailed || data instanceof EventData.RunCancelled) {
+            finished.computeIfAbsent(event.runId(), id -> new CompletableFuture<>()).complete(new Finish(event, now));
+        }
+        Consumer<RunEvent> t = tap;
+        if (t != null) t.accept(event);
+    }
+
+    /** Completes when the run's final event is heard (it may have been heard already). */
+    CompletableFuture<Finish> finish(String runId) {
+        return finished.computeIfAbsent(runId, id -> new CompletableFuture<>());
+    }
+
+    void forget(String runId) {
+        finished.remove(runId);
+    }
+
+    void tap(Consumer<RunEvent> consumer) {
+        this.tap = consumer;
+    }
+
+    long events() {
+        return events.sum();
+    }
+
+    long count(String type) {
+        LongAdder a = byType.get(type);
+        return a == null ? 0 : a.sum();
+    }
+
+    /** Events heard so far, by type. */
+    Map<String, Long> byType() {
+        Map<String, Long> copy = new TreeMap<>();
+        byType.forEach((type, n) -> copy.put(type, n.sum()));
+        return copy;
+    }
+
+    @Override
+    public void close() throws Exception {
+        consumer.unregister().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+}
