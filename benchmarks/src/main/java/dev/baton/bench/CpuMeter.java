@@ -1,5 +1,6 @@
 package dev.baton.bench;
 
+import java.lang.management.CompilationMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -16,7 +17,7 @@ import java.util.TreeMap;
 final class CpuMeter {
 
     /** CPU nanoseconds at one moment: the process, and each thread group. */
-    record Snapshot(long process, Map<String, Long> byGroup, long gcCount, long gcMillis) {
+    record Snapshot(long process, Map<String, Long> byGroup, long gcCount, long gcMillis, long jitMillis) {
     }
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -44,7 +45,9 @@ final class CpuMeter {
             gcCount += Math.max(0, gc.getCollectionCount());
             gcMillis += Math.max(0, gc.getCollectionTime());
         }
-        return new Snapshot(process, groups, gcCount, gcMillis);
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        long jitMillis = jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+        return new Snapshot(process, groups, gcCount, gcMillis, jitMillis);
     }
 
     private static String group(String thread) {
@@ -62,6 +65,11 @@ final class CpuMeter {
      * loop-N is Vert.x event loop N (the orchestrator's context is on one, the benchmark's listener on another).
      */
     static String describe(Snapshot before, Snapshot after, int tasks) {
+        return describe(before, after, tasks, "us");
+    }
+
+    /** As {@link #describe(Snapshot, Snapshot, int)}, with per-item amounts labelled {@code unit} (e.g. "us/layer"). */
+    static String describe(Snapshot before, Snapshot after, int tasks, String unit) {
         long process = after.process() - before.process();
         Map<String, Long> delta = new TreeMap<>();
         long threads = 0;
@@ -73,23 +81,24 @@ final class CpuMeter {
             }
         }
         StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, "cpu %s", amount(process, tasks)));
+        text.append(String.format(Locale.ROOT, "cpu %s", amount(process, tasks, unit)));
         text.append(" = ");
         boolean first = true;
         for (Map.Entry<String, Long> e : delta.entrySet()) {
             if (e.getValue() < process / 100) continue; // under 1%: noise
             if (!first) text.append(" + ");
-            text.append(e.getKey()).append(' ').append(amount(e.getValue(), tasks));
+            text.append(e.getKey()).append(' ').append(amount(e.getValue(), tasks, unit));
             first = false;
         }
         if (!first) text.append(" + ");
-        text.append("JVM/GC/JIT ").append(amount(Math.max(0, process - threads), tasks));
-        text.append(String.format(Locale.ROOT, " | %d GCs, %d ms in GC", after.gcCount() - before.gcCount(), after.gcMillis() - before.gcMillis()));
+        text.append("JVM/GC/JIT ").append(amount(Math.max(0, process - threads), tasks, unit));
+        text.append(String.format(Locale.ROOT, " | %d GCs, %d ms in GC pauses, JIT compiling %d ms", after.gcCount() - before.gcCount(),
+                after.gcMillis() - before.gcMillis(), after.jitMillis() - before.jitMillis()));
         return text.toString();
     }
 
-    private static String amount(long nanos, int tasks) {
-        if (tasks > 0) return Report.fmt(nanos / 1e3 / tasks) + "us";
+    private static String amount(long nanos, int tasks, String unit) {
+        if (tasks > 0) return Report.fmt(nanos / 1e3 / tasks) + unit;
         return String.format(Locale.ROOT, "%.0fms", nanos / 1e6);
     }
 }

@@ -3,6 +3,8 @@ package dev.baton.bench;
 import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.RunEvent;
 import dev.baton.runtime.orchestrator.Orchestrator;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 
@@ -27,26 +29,43 @@ final class EventWatch implements AutoCloseable {
         }
     }
 
-    private final MessageConsumer<RunEvent> consumer;
+    private final Vertx vertx;
+    private String deploymentId;
+    private volatile String thread = "?";
     private final Map<String, CompletableFuture<Finish>> finished = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> byType = new ConcurrentHashMap<>();
     private final LongAdder events = new LongAdder();
     private volatile Consumer<RunEvent> tap;
 
     private EventWatch(Vertx vertx) {
-        // Registered from outside any Vert.x context: it gets an event loop of its own, not the orchestrator's.
-        this.consumer = vertx.eventBus().consumer(Orchestrator.EVENTS_ADDRESS, message -> heard(message.body()));
+        this.vertx = vertx;
     }
 
-    /** Subscribes, and returns once the subscription is in place. */
+    /**
+     * Subscribes from a verticle of its own, and returns once the subscription is in place. A
+     * verticle gets the next event loop; a consumer registered from the main thread would share
+     * the main thread's sticky event loop with the orchestrator (also started from the main thread).
+     */
     static EventWatch on(Vertx vertx) throws Exception {
         EventWatch watch = new EventWatch(vertx);
-        watch.consumer.completion().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        watch.deploymentId = vertx.deployVerticle(new AbstractVerticle() {
+            @Override
+            public void start(Promise<Void> started) {
+                MessageConsumer<RunEvent> consumer = vertx.eventBus().consumer(Orchestrator.EVENTS_ADDRESS, m -> watch.heard(m.body()));
+                consumer.completion().onComplete(started);
+            }
+        }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         return watch;
+    }
+
+    /** The thread the listener hears events on. */
+    String thread() {
+        return thread;
     }
 
     private void heard(RunEvent event) {
         long now = System.nanoTime();
+        if (events.sum() == 0) thread = Thread.currentThread().getName();
         events.increment();
         byType.computeIfAbsent(event.type(), t -> new LongAdder()).increment();
         EventData data = event.data();
@@ -88,6 +107,6 @@ final class EventWatch implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        consumer.unregister().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        vertx.undeploy(deploymentId).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 }

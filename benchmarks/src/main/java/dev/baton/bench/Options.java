@@ -14,7 +14,7 @@ import java.util.Set;
  *   bench=throughput,makespan,parked   parts to run (default all); throughput = h2,postgres,memory,chain,echo
  *   bench.tasks=10000                  tasks per throughput plan
  *   bench.warmups=3  bench.reps=7      warm-up runs and measured runs per throughput figure
- *   bench.makespan.warmups=3  bench.makespan.reps=7
+ *   bench.makespan.warmups=10  bench.makespan.reps=7
  *   bench.parked.runs=100000  bench.parked.inflight=2000
  *   bench.approvals=2000  bench.approvals.rate=200
  *   bench.pg=auto|off|jdbc:postgresql://...   (auto: BATON_TEST_PG_URL, else .ci/postgres.sh)

@@ -10,6 +10,7 @@ import dev.baton.runtime.orchestrator.ApprovalDecision;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.OrchestratorOptions;
 import dev.baton.runtime.orchestrator.RunRequest;
+import dev.baton.runtime.run.RunState;
 import dev.baton.tools.ToolRegistry;
 import dev.baton.tools.ToolSettings;
 import dev.baton.tools.builtin.BuiltinTools;
@@ -200,6 +201,8 @@ final class ParkedBench {
             report.say("approving %,d of %,d parked runs at %d/s (open loop: one decide() every %.1f ms, whatever is in flight); "
                     + "%,d runs in memory at the start", n, pending.size(), rate, 1000.0 / rate, orchestrator.metrics().runsInMemory());
             AtomicInteger next = new AtomicInteger();
+            CpuMeter.Snapshot cpuBefore = CpuMeter.now();
+            JournalStats journalBefore = journal.stats();
             long t0 = System.nanoTime();
             ticker.scheduleAtFixedRate(() -> {
                 int i = next.getAndIncrement();
@@ -218,6 +221,8 @@ final class ParkedBench {
             boolean all = done.await(n / rate + 120, TimeUnit.SECONDS);
             double elapsed = (System.nanoTime() - t0) / 1e9;
             ticker.shutdownNow();
+            CpuMeter.Snapshot cpuAfter = CpuMeter.now();
+            JournalStats journalAfter = journal.stats();
 
             List<Double> answered = new ArrayList<>();
             List<Double> gate = new ArrayList<>();
@@ -240,11 +245,56 @@ final class ParkedBench {
             line("decide() -> TaskStarted of the approved task", Stats.of(gate));
             Stats dependant = Stats.of(after);
             line("decide() -> TaskStarted of the dependent task", dependant);
+            report.say("during the approvals: journal %,d commits (%.1f ms writing, %.2f ms per commit); %s",
+                    journalAfter.batches() - journalBefore.batches(), (journalAfter.writeNanos() - journalBefore.writeNanos()) / 1e6,
+                    (journalAfter.writeNanos() - journalBefore.writeNanos()) / 1e6 / Math.max(1, journalAfter.batches() - journalBefore.batches()),
+                    CpuMeter.describe(cpuBefore, cpuAfter, 0));
+            report.say("decide() -> dependent TaskStarted by the second the decision was issued in (when are the slow ones?):");
+            Map<Integer, List<Double>> bySecond = new java.util.TreeMap<>();
+            for (Probe p : probes.values()) {
+                if (p.afterStarted > 0) bySecond.computeIfAbsent((int) ((p.issued - t0) / 1_000_000_000L), k -> new ArrayList<>())
+                        .add((p.afterStarted - p.issued) / 1e6);
+            }
+            StringBuilder seconds = new StringBuilder();
+            for (Map.Entry<Integer, List<Double>> e : bySecond.entrySet()) {
+                Stats st = Stats.of(e.getValue());
+                seconds.append(String.format(java.util.Locale.ROOT, "  [%ds: p50 %.0f, max %.0f ms]", e.getKey(), st.median(), st.max()));
+                if (e.getKey() % 4 == 3) {
+                    report.say("%s", seconds);
+                    seconds.setLength(0);
+                }
+            }
+            if (!seconds.isEmpty()) report.say("%s", seconds);
             report.info("3 approve -> dependent TaskStarted p50", String.format("%.1f ms", dependant.median()));
             report.info("3 approve -> dependent TaskStarted p99", String.format("%.1f ms (max %.1f)", dependant.percentile(99), dependant.max()));
+            recoveryBreakdown(journal);
         } finally {
             ticker.shutdownNow();
         }
+    }
+
+    /** What recovery spends its time on: reading (and decoding) the unfinished runs' events, and replaying them. */
+    private void recoveryBreakdown(Journal journal) {
+        long[] events = new long[1];
+        long[] runsSeen = new long[1];
+        long[] applyNanos = new long[1];
+        RunState[] current = new RunState[1];
+        long t0 = System.nanoTime();
+        journal.forEachEventOfUnfinishedRuns(event -> {
+            long a = System.nanoTime();
+            if (current[0] == null || !current[0].id().equals(event.runId())) {
+                current[0] = new RunState(event.runId());
+                runsSeen[0]++;
+            }
+            current[0].apply(event);
+            applyNanos[0] += System.nanoTime() - a;
+            events[0]++;
+        });
+        double total = (System.nanoTime() - t0) / 1e9;
+        report.say("recovery, taken apart afterwards on the same journal: journal.forEachEventOfUnfinishedRuns streamed %,d events of %,d runs"
+                        + " in %.2f s, of which RunState.apply %.2f s; so reading + decoding ~%.2f s (the rest of start() is putting runs"
+                        + " in the cache, resuming and evicting)",
+                events[0], runsSeen[0], total, applyNanos[0] / 1e9, total - applyNanos[0] / 1e9);
     }
 
     private void line(String what, Stats s) {

@@ -93,9 +93,11 @@ final class ThroughputBench {
         }
     }
 
+    /** PostgreSQL has no goal of its own; H2's is printed beside it for comparison. */
     private void postgresFigure(Result r) {
-        report.goal("1b PostgreSQL journal, independent waits", r.tasksPerSecond(), "tasks/s", H2_GOAL_TASKS_PER_S, false,
-                String.format("%,.0f tasks/s (%s us/task)", r.tasksPerSecond(), Report.fmt(r.microsPerTask())));
+        String figure = String.format("%,.0f tasks/s (%s us/task)", r.tasksPerSecond(), Report.fmt(r.microsPerTask()));
+        report.say("PostgreSQL: %s (no goal of its own; the durable H2 goal is >= %,.0f tasks/s)", figure, H2_GOAL_TASKS_PER_S);
+        report.info("1b PostgreSQL journal, independent waits", figure);
     }
 
     void memory() throws Exception {
@@ -153,7 +155,9 @@ final class ThroughputBench {
                 long heardBefore = watch.events();
                 CpuMeter.Snapshot cpuBefore = CpuMeter.now();
                 long t0 = System.nanoTime();
-                Submitted submitted = Async.await(orchestrator.submit(new RunRequest("benchmark", null, plan, null, null, null)), 600);
+                String[] answeredOn = new String[1];
+                Submitted submitted = Async.await(orchestrator.submit(new RunRequest("benchmark", null, plan, null, null, null))
+                        .onComplete(ar -> answeredOn[0] = Thread.currentThread().getName()), 600);
                 long answered = System.nanoTime();
                 EventWatch.Finish finish = watch.finish(submitted.runId()).get(600, TimeUnit.SECONDS);
                 JournalStats after = journal.stats();
@@ -178,6 +182,7 @@ final class ThroughputBench {
                         Report.fmt(seconds * 1e6 / n), (answered - t0) / 1e6, events, (double) events / n,
                         batches, writeMs, Report.fmt(writeMs * 1e3 / n), watch.events() - heardBefore);
                 report.say("           %s", CpuMeter.describe(cpuBefore, cpuAfter, n));
+                if (i == 0) report.say("           (the orchestrator answers on %s; the listener hears on %s)", answeredOn[0], watch.thread());
             }
         } finally {
             orchestrator.close();
