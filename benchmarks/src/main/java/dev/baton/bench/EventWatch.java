@@ -43,18 +43,32 @@ final class EventWatch implements AutoCloseable {
 
     /**
      * Subscribes from a verticle of its own, and returns once the subscription is in place. A
-     * verticle gets the next event loop; a consumer registered from the main thread would share
-     * the main thread's sticky event loop with the orchestrator (also started from the main thread).
+     * verticle gets the next event loop in turn (one that is not the orchestrator's: a consumer
+     * registered from the main thread would share the main thread's sticky event loop with the
+     * orchestrator, also started from the main thread).
      */
     static EventWatch on(Vertx vertx) throws Exception {
+        // The orchestrator, started from this (non-Vert.x) thread, runs on this thread's sticky event loop.
+        CompletableFuture<String> stickyLoop = new CompletableFuture<>();
+        vertx.getOrCreateContext().runOnContext(v -> stickyLoop.complete(Thread.currentThread().getName()));
+        String avoid = stickyLoop.get(10, TimeUnit.SECONDS);
         EventWatch watch = new EventWatch(vertx);
-        watch.deploymentId = vertx.deployVerticle(new AbstractVerticle() {
-            @Override
-            public void start(Promise<Void> started) {
-                MessageConsumer<RunEvent> consumer = vertx.eventBus().consumer(Orchestrator.EVENTS_ADDRESS, m -> watch.heard(m.body()));
-                consumer.completion().onComplete(started);
-            }
-        }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        for (int attempt = 0; attempt < 16; attempt++) {
+            CompletableFuture<String> loop = new CompletableFuture<>();
+            String id = vertx.deployVerticle(new AbstractVerticle() {
+                @Override
+                public void start(Promise<Void> started) {
+                    loop.complete(Thread.currentThread().getName());
+                    MessageConsumer<RunEvent> consumer = vertx.eventBus().consumer(Orchestrator.EVENTS_ADDRESS, m -> watch.heard(m.body()));
+                    consumer.completion().onComplete(started);
+                }
+            }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            watch.thread = loop.get(10, TimeUnit.SECONDS);
+            watch.deploymentId = id;
+            if (!watch.thread.equals(avoid)) break;
+            // Deployments take the event loops in turn: this one landed on the orchestrator's; take the next.
+            vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
         return watch;
     }
 
@@ -65,7 +79,6 @@ final class EventWatch implements AutoCloseable {
 
     private void heard(RunEvent event) {
         long now = System.nanoTime();
-        if (events.sum() == 0) thread = Thread.currentThread().getName();
         events.increment();
         byType.computeIfAbsent(event.type(), t -> new LongAdder()).increment();
         EventData data = event.data();

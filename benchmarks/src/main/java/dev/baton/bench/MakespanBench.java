@@ -13,7 +13,7 @@ import dev.baton.runtime.orchestrator.RunRequest;
 import dev.baton.runtime.orchestrator.Submitted;
 import dev.baton.tools.ToolRegistry;
 import dev.baton.tools.ToolSettings;
-import dev.baton.tools.builtin.BuiltinTools;
+import dev.baton.tools.http.HttpRequestTool;
 import io.vertx.core.Vertx;
 
 import java.net.URI;
@@ -28,7 +28,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
@@ -82,18 +84,17 @@ final class MakespanBench {
             upstream.stubFor(get(urlEqualTo("/slow")).willReturn(aResponse().withStatus(200)
                     .withHeader("Content-Type", "application/json").withBody("{\"ok\":true}").withFixedDelay(delayMs)));
             String url = "http://127.0.0.1:" + upstream.port() + "/slow";
-            Stats direct = directLatency(url);
-            CpuMeter.Snapshot[] layerCpu0 = new CpuMeter.Snapshot[1];
-            Stats layer = directLayer(url, layerCpu0);
-            CpuMeter.Snapshot layerCpu1 = CpuMeter.now();
-            report.say("WireMock, direct JDK HttpClient calls: one call median %.1f ms (min %.1f, max %.1f, n=%d);"
-                    + " %d concurrent calls (one layer) median %.1f ms (min %.1f, max %.1f, n=%d)",
-                    direct.median(), direct.min(), direct.max(), direct.count(), width, layer.median(), layer.min(), layer.max(), layer.count());
-            report.say("  CPU per direct layer of %d calls (client + WireMock, %d layers measured): %s", width, LAYERS,
-                    CpuMeter.describe(layerCpu0[0], layerCpu1, LAYERS, "us/layer"));
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+            ExecutorService callers = Executors.newFixedThreadPool(width);
+            Stats direct = directLatency(client, url);
+            report.say("WireMock, direct calls (JDK HttpClient, HTTP/1.1, blocking send as http.request does): one call at a time"
+                    + " median %.1f ms (min %.1f, max %.1f, n=%d)", direct.median(), direct.min(), direct.max(), direct.count());
+            directLayerLine("cold", client, callers, url);
 
+            // The built-in http.request, timed: when each call really entered and left the tool.
             ToolRegistry tools = new ToolRegistry();
-            BuiltinTools.register(tools, ToolSettings.allowingHosts("127.0.0.1"));
+            TimedTool http = new TimedTool(new HttpRequestTool(ToolSettings.allowingHosts("127.0.0.1")));
+            tools.register(http);
             OrchestratorOptions options = OrchestratorOptions.builder().maxConcurrentCalls(Math.max(64, 2 * width)).build();
             Journal journal = Journals.open("", dir);
             Orchestrator orchestrator = Async.await(Orchestrator.start(vertx, journal, tools, options), 60);
@@ -116,6 +117,7 @@ final class MakespanBench {
                     CpuMeter.Snapshot cpuBefore = CpuMeter.now();
                     started.clear();
                     succeeded.clear();
+                    http.calls().clear();
                     long t0 = System.nanoTime();
                     Submitted submitted = Async.await(orchestrator.submit(new RunRequest("makespan", null, plan, null, null, null))
                             .onComplete(ar -> started.put(SUBMIT_ANSWERED, System.nanoTime())), 60);
@@ -127,7 +129,7 @@ final class MakespanBench {
                     double ms = (finish.nanos() - t0) / 1e6;
                     if (!warm) {
                         measured.add(ms);
-                        timelines.add(timeline(t0, started, succeeded));
+                        timelines.add(timeline(t0, started, succeeded, http.calls()));
                     }
                     report.say("%s %d: makespan %6.1f ms, ratio %.3f | journal %d commits, %.1f ms writing | %s",
                             warm ? "warm-up" : "run    ", warm ? i + 1 : i - warmups + 1, ms, ms / (depth * delayMs),
@@ -137,9 +139,12 @@ final class MakespanBench {
             } finally {
                 orchestrator.close();
             }
+            Stats layer = directLayerLine("warm, after the runs", client, callers, url);
+            callers.shutdownNow();
             Stats makespan = Stats.of(measured);
             int medianRun = closestTo(measured, makespan.median());
-            report.say("timeline of the median run (run %d), as heard on the event bus, i.e. once durable; ms after submit:", medianRun + 1);
+            report.say("timeline of the median run (run %d), ms after submit (the calls as the tool saw them; events as heard on the bus, i.e. once durable):",
+                    medianRun + 1);
             for (String line : timelines.get(medianRun).split("\n")) report.say("  %s", line);
             double ideal = depth * delayMs;
             double ratio = makespan.median() / ideal;
@@ -147,41 +152,66 @@ final class MakespanBench {
                     makespan.count(), makespan.median(), makespan.min(), makespan.max(), depth, delayMs, ratio,
                     makespan.min() / ideal, makespan.max() / ideal);
             double floor = depth * layer.median();
-            report.say("with WireMock's own time: %d x %.1f ms (a direct layer) = %.1f ms, so the orchestrator's share is %.1f ms"
+            report.say("against WireMock's own time: %d x %.1f ms (a warm direct layer) = %.1f ms, so the orchestrator's share is %.1f ms"
                     + " (%.1f ms per layer), ratio to that floor %.3f",
                     depth, layer.median(), floor, makespan.median() - floor, (makespan.median() - floor) / depth, makespan.median() / floor);
             report.goal("2 makespan / critical path", ratio, "", GOAL_RATIO, true,
                     String.format("%.3f (%.1f ms)", ratio, makespan.median()));
-            report.info("2 direct layer of calls (WireMock floor)", String.format("%.1f ms per layer", layer.median()));
+            report.info("2 direct layer of calls, warm (WireMock floor)", String.format("%.1f ms per layer", layer.median()));
         } finally {
             upstream.stop();
             Async.deleteTree(dir);
         }
     }
 
-    /** Per layer: when its tasks' TaskStarted and TaskSucceeded were heard, and the gap since the layer before finished. */
-    private String timeline(long t0, Map<String, Long> started, Map<String, Long> succeeded) {
+    /**
+     * Per layer: when its calls really entered and left the tool, and when their TaskStarted and
+     * TaskSucceeded were heard on the bus (i.e. were durable); ms after submit.
+     */
+    private String timeline(long t0, Map<String, Long> started, Map<String, Long> succeeded, Map<String, TimedTool.Call> calls) {
         StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "RunCreated heard %.1f, submit answered %.1f%n",
-                (started.getOrDefault(RUN_CREATED, t0) - t0) / 1e6, (started.getOrDefault(SUBMIT_ANSWERED, t0) - t0) / 1e6));
-        double previousDone = 0;
+                ms(t0, started.get(RUN_CREATED)), ms(t0, started.get(SUBMIT_ANSWERED))));
+        double previousDurable = 0;
         for (int layer = 0; layer < depth; layer++) {
-            double firstStart = Double.MAX_VALUE, lastStart = 0, firstDone = Double.MAX_VALUE, lastDone = 0;
+            Span entered = new Span(), left = new Span(), startHeard = new Span(), successHeard = new Span();
             for (int j = 0; j < width; j++) {
                 String id = "l" + layer + "_" + j;
-                double s = (started.getOrDefault(id, t0) - t0) / 1e6;
-                double d = (succeeded.getOrDefault(id, t0) - t0) / 1e6;
-                firstStart = Math.min(firstStart, s);
-                lastStart = Math.max(lastStart, s);
-                firstDone = Math.min(firstDone, d);
-                lastDone = Math.max(lastDone, d);
+                TimedTool.Call call = calls.get(id);
+                if (call != null) {
+                    entered.add(ms(t0, call.entered()));
+                    left.add(ms(t0, call.left()));
+                }
+                startHeard.add(ms(t0, started.get(id)));
+                successHeard.add(ms(t0, succeeded.get(id)));
             }
-            text.append(String.format(Locale.ROOT, "layer %d: TaskStarted %6.1f..%6.1f, TaskSucceeded %6.1f..%6.1f"
-                            + " (last start -> last success %5.1f; %s %5.1f)%n", layer, firstStart, lastStart, firstDone, lastDone,
-                    lastDone - lastStart, layer == 0 ? "submit -> first start" : "previous layer's last success -> first start",
-                    firstStart - previousDone));
-            previousDone = lastDone;
+            text.append(String.format(Locale.ROOT, "layer %d: calls entered %s, returned %s, TaskStarted heard %s, TaskSucceeded heard %s"
+                            + " | %s -> first call %4.1f, calls %4.1f..%4.1f long, last return -> last success durable %4.1f%n",
+                    layer, entered, left, startHeard, successHeard, layer == 0 ? "submit" : "previous layer durable",
+                    entered.min - previousDurable, left.min - entered.max, left.max - entered.min, successHeard.max - left.max));
+            previousDurable = successHeard.max;
         }
         return text.toString().strip();
+    }
+
+    private static double ms(long t0, Long nanos) {
+        return nanos == null ? Double.NaN : (nanos - t0) / 1e6;
+    }
+
+    /** The earliest and latest of some moments. */
+    private static final class Span {
+        double min = Double.MAX_VALUE;
+        double max = -Double.MAX_VALUE;
+
+        void add(double value) {
+            if (Double.isNaN(value)) return;
+            min = Math.min(min, value);
+            max = Math.max(max, value);
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%5.1f..%5.1f", min, max);
+        }
     }
 
     private static int closestTo(List<Double> values, double target) {
@@ -192,33 +222,46 @@ final class MakespanBench {
         return best;
     }
 
-    /** One GET at a time, as the tool sends it (HTTP/1.1, JDK client), after a few to warm up. */
-    private Stats directLatency(String url) throws Exception {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build();
+    /** One GET at a time, as the tool sends it (HTTP/1.1, JDK client, blocking), after a few to warm up. */
+    private Stats directLatency(HttpClient client, String url) throws Exception {
         List<Double> ms = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             long t0 = System.nanoTime();
-            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) throw new IllegalStateException("WireMock answered " + response.statusCode());
+            call(client, url);
             if (i >= 10) ms.add((System.nanoTime() - t0) / 1e6);
         }
         return Stats.of(ms);
     }
 
-    /** {@code width} GETs at once, as one layer of the plan sends them; 10 layers to warm up, then {@value #LAYERS} measured. */
-    private Stats directLayer(String url, CpuMeter.Snapshot[] cpuBefore) throws Exception {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build();
+    /** Measures {@value #LAYERS} direct layers (after 10 to warm up) and prints them with their CPU cost. */
+    private Stats directLayerLine(String when, HttpClient client, ExecutorService callers, String url) throws Exception {
+        CpuMeter.Snapshot[] cpuBefore = new CpuMeter.Snapshot[1];
+        Stats layer = directLayer(client, callers, url, cpuBefore);
+        CpuMeter.Snapshot cpuAfter = CpuMeter.now();
+        report.say("WireMock, %d direct calls at once from %d threads (one layer without the orchestrator), %s: median %.1f ms"
+                        + " (min %.1f, max %.1f, n=%d); %s", width, width, when, layer.median(), layer.min(), layer.max(), layer.count(),
+                CpuMeter.describe(cpuBefore[0], cpuAfter, LAYERS, "us/layer"));
+        return layer;
+    }
+
+    /** {@code width} blocking GETs at once from {@code width} threads, as one layer of the plan sends them. */
+    private Stats directLayer(HttpClient client, ExecutorService callers, String url, CpuMeter.Snapshot[] cpuBefore) throws Exception {
         List<Double> ms = new ArrayList<>();
         for (int i = 0; i < 10 + LAYERS; i++) {
-            long t0 = System.nanoTime();
-            List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
-            for (int j = 0; j < width; j++) calls.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
-            CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
             if (i == 10) cpuBefore[0] = CpuMeter.now();
+            long t0 = System.nanoTime();
+            List<Future<?>> calls = new ArrayList<>();
+            for (int j = 0; j < width; j++) calls.add(callers.submit(() -> call(client, url)));
+            for (Future<?> call : calls) call.get(30, TimeUnit.SECONDS);
             if (i >= 10) ms.add((System.nanoTime() - t0) / 1e6);
         }
         return Stats.of(ms);
+    }
+
+    private static Void call(HttpClient client, String url) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build();
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) throw new IllegalStateException("WireMock answered " + response.statusCode());
+        return null;
     }
 }
