@@ -1,0 +1,85 @@
+package dev.baton.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * What to run and how much of it, from system properties ({@code -Dbench=...}) or from
+ * {@code key=value} program arguments ({@code -Dexec.args="bench=makespan reps=3"}), which win.
+ *
+ * <pre>
+ *   bench=throughput,makespan,parked   parts to run (default all); throughput = h2,postgres,memory,chain,echo
+ *   bench.tasks=10000                  tasks per throughput plan
+ *   bench.warmups=3  bench.reps=7      warm-up runs and measured runs per throughput figure
+ *   bench.makespan.warmups=10  bench.makespan.reps=7
+ *   bench.parked.runs=100000  bench.parked.inflight=2000
+ *   bench.approvals=2000  bench.approvals.rate=200
+ *   bench.pg=auto|off|jdbc:postgresql://...   (auto: BATON_TEST_PG_URL, else .ci/postgres.sh)
+ *   bench.jfr=/tmp/bench.jfr           record the whole run with JDK Flight Recorder ("profile" settings)
+ *   bench.quiet=0                      before each part, wait up to this many seconds for a quiet machine
+ *   bench.log=warn                     log level of the libraries (slf4j-simple)
+ * </pre>
+ */
+final class Options {
+    static final List<String> THROUGHPUT = List.of("h2", "postgres", "memory", "chain", "echo");
+    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "makespan", "parked");
+
+    final Set<String> parts;
+
+    private Options(Set<String> parts) {
+        this.parts = parts;
+    }
+
+    static Options parse(String[] args) {
+        for (String arg : args) {
+            for (String word : arg.trim().split("\\s+")) {
+                if (word.isEmpty()) continue;
+                int eq = word.indexOf('=');
+                if (eq < 1) throw new IllegalArgumentException("argument '" + word + "' is not key=value, e.g. bench=makespan");
+                String key = word.substring(0, eq);
+                System.setProperty(key.startsWith("bench") ? key : "bench." + key, word.substring(eq + 1));
+            }
+        }
+        String wanted = System.getProperty("bench", "all").trim().toLowerCase(Locale.ROOT);
+        Set<String> parts = new LinkedHashSet<>();
+        for (String name : wanted.split("[,\\s]+")) {
+            switch (name) {
+                case "", "all" -> parts.addAll(ALL);
+                case "throughput" -> parts.addAll(THROUGHPUT);
+                case "pg", "postgresql" -> parts.add("postgres");
+                default -> {
+                    if (!ALL.contains(name)) {
+                        throw new IllegalArgumentException("unknown benchmark '" + name + "': use all, throughput, "
+                                + String.join(", ", ALL));
+                    }
+                    parts.add(name);
+                }
+            }
+        }
+        List<String> ordered = new ArrayList<>(ALL);
+        ordered.retainAll(parts);
+        return new Options(new LinkedHashSet<>(ordered));
+    }
+
+    boolean runs(String part) {
+        return parts.contains(part);
+    }
+
+    static int integer(String name, int fallback) {
+        String value = System.getProperty(name);
+        if (value == null || value.isBlank()) return fallback;
+        try {
+            return Integer.parseInt(value.trim().replace("_", "").replace(",", ""));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + "='" + value + "' is not a whole number");
+        }
+    }
+
+    static String text(String name, String fallback) {
+        String value = System.getProperty(name);
+        return value == null || value.isBlank() ? fallback : value.trim();
+    }
+}
