@@ -58,6 +58,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -109,6 +110,11 @@ public final class Orchestrator implements AutoCloseable {
     private final Map<String, Integer> inFlightByRun = new HashMap<>();
     /** Tasks ready to call a tool, waiting for a free slot. */
     private final Deque<Queued> readyQueue = new ArrayDeque<>();
+    /** Tasks whose dependencies changed, to look at in {@link #advance}; a queue so that long chains do not recurse. */
+    private final Deque<Candidate> advanceQueue = new ArrayDeque<>();
+    /** Runs {@link #advance} touched, to check for completion once the queue is empty. */
+    private final Set<RunState> advancedRuns = new java.util.LinkedHashSet<>();
+    private boolean advancing;
     /** Callers of {@link #whenFinished}, by run. */
     private final Map<String, List<Promise<ObjectNode>>> finishWaiters = new HashMap<>();
 
@@ -125,6 +131,9 @@ public final class Orchestrator implements AutoCloseable {
     }
 
     private record InFlight(TaskExecutor.Call call, long timer, int attempt) {
+    }
+
+    private record Candidate(RunState run, String taskId) {
     }
 
     /** A task waiting for a slot; {@code rerunAttempt} > 0 for a call interrupted by a crash. */
@@ -405,31 +414,47 @@ public final class Orchestrator implements AutoCloseable {
      * cancelled is SKIPPED, and so are its dependants in turn.
      */
     private void advance(RunState run, Collection<String> candidates) {
-        if (run.status() != RunStatus.RUNNING) return;
-        Deque<String> work = new ArrayDeque<>(candidates);
-        while (!work.isEmpty()) {
-            TaskState task = run.task(work.poll());
-            if (task == null || task.status() != TaskStatus.PENDING) continue;
-            String blocker = null;
-            boolean allSucceeded = true;
-            for (String dependency : task.spec().dependencies()) {
-                TaskState upstream = run.task(dependency);
-                if (upstream.status().blocksDependants()) {
-                    blocker = dependency;
-                    break;
-                }
-                if (upstream.status() != TaskStatus.SUCCEEDED) allSucceeded = false;
+        for (String taskId : candidates) advanceQueue.add(new Candidate(run, taskId));
+        advancedRuns.add(run);
+        // Starting a task can finish it at once (a zero-length wait, an unknown tool), which
+        // advances its dependants in turn: queue instead of recursing, or a long chain would
+        // overflow the stack.
+        if (advancing) return;
+        advancing = true;
+        try {
+            Candidate next;
+            while ((next = advanceQueue.poll()) != null) step(next.run(), next.taskId());
+            while (!advancedRuns.isEmpty()) {
+                RunState touched = advancedRuns.iterator().next();
+                advancedRuns.remove(touched);
+                checkCompletion(touched);
             }
-            if (blocker != null) {
-                emit(run, new EventData.TaskSkipped(task.id(),
-                        "upstream task '" + blocker + "' is " + run.task(blocker).status()));
-                work.addAll(run.dependantsOf(task.id()));
-            } else if (allSucceeded) {
-                emit(run, new EventData.TaskReady(task.id()));
-                onReady(run, task);
-            }
+        } finally {
+            advancing = false;
         }
-        checkCompletion(run);
+    }
+
+    private void step(RunState run, String taskId) {
+        if (run.status() != RunStatus.RUNNING) return;
+        TaskState task = run.task(taskId);
+        if (task == null || task.status() != TaskStatus.PENDING) return;
+        String blocker = null;
+        boolean allSucceeded = true;
+        for (String dependency : task.spec().dependencies()) {
+            TaskState upstream = run.task(dependency);
+            if (upstream.status().blocksDependants()) {
+                blocker = dependency;
+                break;
+            }
+            if (upstream.status() != TaskStatus.SUCCEEDED) allSucceeded = false;
+        }
+        if (blocker != null) {
+            emit(run, new EventData.TaskSkipped(task.id(), "upstream task '" + blocker + "' is " + run.task(blocker).status()));
+            for (String dependant : run.dependantsOf(task.id())) advanceQueue.add(new Candidate(run, dependant));
+        } else if (allSucceeded) {
+            emit(run, new EventData.TaskReady(task.id()));
+            onReady(run, task);
+        }
     }
 
     /** A READY task: ask for approval if it is gated and not yet approved, else start it when a slot is free. */
