@@ -149,11 +149,15 @@ final class ApiRoutes {
     }
 
     private void planApproval(RoutingContext ctx) {
-        Auth.require(ctx, Role.APPROVER);
-        reply(ctx, 0, orchestrator.run(ctx.pathParam("id")).map(run -> {
-            throw new ApiError(409, "conflict", "run '" + run.get("id").asText() + "' is " + run.get("status").asText()
-                    + ", not AWAITING_PLAN_APPROVAL");
-        }));
+        Caller caller = Auth.require(ctx, Role.APPROVER);
+        ObjectNode body = Bodies.object(ctx);
+        String decision = Bodies.string(body, "decision");
+        if (!"approve".equals(decision) && !"reject".equals(decision)) {
+            throw ApiError.badRequest("field 'decision' must be \"approve\" or \"reject\"");
+        }
+        ObjectNode plan = Bodies.object(body, "plan");
+        String comment = Bodies.string(body, "comment");
+        reply(ctx, 200, orchestrator.decidePlan(ctx.pathParam("id"), "approve".equals(decision), caller.name(), comment, plan));
     }
 
     private void decide(RoutingContext ctx) {

@@ -34,6 +34,15 @@ public sealed interface EventData {
             implements EventData {
     }
 
+    /**
+     * A planner (a model, a playbook) proposed a plan for the run. {@code source} says which,
+     * e.g. {@code llm} or {@code playbook:check-url-health}. With {@code needsApproval} the run
+     * waits in AWAITING_PLAN_APPROVAL; a {@link PlanAccepted} follows when someone approves (or
+     * at once when no approval is needed).
+     */
+    record PlanProposed(int version, JsonNode plan, String source, boolean needsApproval) implements EventData {
+    }
+
     /** The plan the run follows from now on (version 1 first, higher after a replan or an edit). */
     record PlanAccepted(int version, JsonNode plan) implements EventData {
     }

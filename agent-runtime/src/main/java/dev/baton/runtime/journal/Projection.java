@@ -17,7 +17,8 @@ import java.util.Map;
  * journals run their batches through it, so they cannot disagree.
  *
  * <ul>
- *   <li>RunCreated: a run, PLANNING. PlanAccepted and RunReopened: RUNNING. RunSucceeded,
+ *   <li>RunCreated: a run, PLANNING. PlanAccepted and RunReopened: RUNNING. PlanProposed that needs
+ *       approval: AWAITING_PLAN_APPROVAL. RunSucceeded,
  *       RunFailed, RunCancelled: SUCCEEDED, FAILED, CANCELLED. Every event moves
  *       {@code updatedAt} to its time.</li>
  *   <li>ApprovalRequested: a PENDING approval (replacing an earlier one of the task: a retried
@@ -33,6 +34,7 @@ final class Projection {
 
     static final String PLANNING = "PLANNING";
     static final String RUNNING = "RUNNING";
+    static final String AWAITING_PLAN_APPROVAL = "AWAITING_PLAN_APPROVAL";
     static final String SUCCEEDED = "SUCCEEDED";
     static final String FAILED = "FAILED";
     static final String CANCELLED = "CANCELLED";
@@ -112,6 +114,7 @@ final class Projection {
     /** The status a run-level event moves its run to, or null. */
     private static String runStatusAfter(EventData data) {
         if (data instanceof EventData.PlanAccepted || data instanceof EventData.RunReopened) return RUNNING;
+        if (data instanceof EventData.PlanProposed p && p.needsApproval()) return AWAITING_PLAN_APPROVAL;
         if (data instanceof EventData.RunSucceeded) return SUCCEEDED;
         if (data instanceof EventData.RunFailed) return FAILED;
         if (data instanceof EventData.RunCancelled) return CANCELLED;

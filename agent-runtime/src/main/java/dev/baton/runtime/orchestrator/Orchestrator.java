@@ -27,6 +27,8 @@ import dev.baton.runtime.journal.Journal;
 import dev.baton.runtime.journal.RunPage;
 import dev.baton.runtime.journal.RunQuery;
 import dev.baton.runtime.journal.RunRecord;
+import dev.baton.runtime.planning.GoalPlanner;
+import dev.baton.runtime.planning.PlanningException;
 import dev.baton.runtime.run.RunJson;
 import dev.baton.runtime.run.RunState;
 import dev.baton.runtime.run.RunStatus;
@@ -98,6 +100,8 @@ public final class Orchestrator implements AutoCloseable {
     private final PlanValidator validator;
     private final TaskExecutor executor;
     private final WorkerExecutor reads;
+    /** Planners block on model calls for seconds: they get their own threads. */
+    private final WorkerExecutor planning;
     private final OrchestratorMetrics metrics = new OrchestratorMetrics();
 
     private final Cache<String, RunState> runs;
@@ -149,6 +153,7 @@ public final class Orchestrator implements AutoCloseable {
         this.validator = new PlanValidator(catalog(tools), options.planLimits());
         this.executor = new TaskExecutor(options.maxConcurrentCalls());
         this.reads = vertx.createSharedWorkerExecutor("baton-journal-read", 4);
+        this.planning = vertx.createSharedWorkerExecutor("baton-planner", 4);
         this.runs = Caffeine.newBuilder()
                 .maximumWeight(options.parkedRunsInMemory())
                 .weigher((String id, RunState run) -> pinned(run) ? 0 : 1)
@@ -179,12 +184,12 @@ public final class Orchestrator implements AutoCloseable {
             if (request.goal() == null || request.goal().isBlank()) {
                 throw new BatonException(Kind.INVALID, "bad_request", "field 'goal' is required: say in words what the run is for");
             }
-            if (request.plan() == null) {
+            if (request.plan() == null && options.planner() == null) {
                 throw new BatonException(Kind.UNPROCESSABLE, "model_not_configured",
                         "this run has no plan and no model is configured to make one: post a 'plan' with the goal,"
                                 + " or configure a model (OPENAI_BASE_URL, OPENAI_API_KEY, BATON_MODEL)");
             }
-            Plan plan = checkedPlan(request.plan());
+            Plan plan = request.plan() == null ? null : checkedPlan(request.plan());
             String key = request.idempotencyKey();
             if (key == null) return create(request, plan);
             String pending = pendingKeys.get(key);
@@ -273,6 +278,30 @@ public final class Orchestrator implements AutoCloseable {
         });
     }
 
+    /**
+     * Decides a proposed plan. Approving (optionally with an edited plan, validated first)
+     * starts the run; rejecting cancels it. Fails with CONFLICT unless the run is
+     * AWAITING_PLAN_APPROVAL. Completes once the decision is durable.
+     */
+    public Future<ObjectNode> decidePlan(String runId, boolean approve, String by, String comment, JsonNode editedPlan) {
+        return withRun(runId, run -> {
+            if (run.status() != RunStatus.AWAITING_PLAN_APPROVAL) {
+                throw BatonException.conflict("run '" + runId + "' is " + run.status() + ", not AWAITING_PLAN_APPROVAL");
+            }
+            if (!approve) {
+                if (editedPlan != null) throw new BatonException(Kind.INVALID, "bad_request", "field 'plan' is only allowed when approving");
+                for (TaskState task : run.tasks()) emit(run, new EventData.TaskCancelled(task.id()));
+                emit(run, new EventData.RunCancelled(by, "plan rejected" + (comment == null ? "" : ": " + comment)));
+                metrics.runsFinished.get(RunStatus.CANCELLED).increment();
+                return whenDurable(() -> runJson(run));
+            }
+            Plan plan = editedPlan == null ? run.plan() : checkedPlan(editedPlan);
+            emit(run, new EventData.PlanAccepted(run.planVersion() + (editedPlan == null ? 0 : 1), PlanWriter.toJson(plan)));
+            advance(run, plan.byId().keySet());
+            return whenDurable(() -> runJson(run));
+        });
+    }
+
     /** Runs a FAILED task again (with a fresh attempt budget), reopening its run if it had failed. */
     public Future<ObjectNode> retryTask(String runId, String taskId, String by) {
         return withRun(runId, run -> {
@@ -351,6 +380,7 @@ public final class Orchestrator implements AutoCloseable {
         executor.close();
         journal.close();
         reads.close();
+        planning.close();
     }
 
     // ------------------------------------------------------------------ creating runs
@@ -388,9 +418,15 @@ public final class Orchestrator implements AutoCloseable {
         if (key != null) pendingKeys.put(key, id);
         emit(run, new EventData.RunCreated(request.goal(), request.input() == null ? Json.object() : request.input(),
                 request.options(), key, request.requestHash()));
-        emit(run, new EventData.PlanAccepted(1, PlanWriter.toJson(plan)));
         metrics.runsStarted.increment();
-        advance(run, plan.byId().keySet());
+        if (plan == null) {
+            startPlanning(run);
+        } else if (planApprovalRequested(run)) {
+            emit(run, new EventData.PlanProposed(1, PlanWriter.toJson(plan), "client", true));
+        } else {
+            emit(run, new EventData.PlanAccepted(1, PlanWriter.toJson(plan)));
+            advance(run, plan.byId().keySet());
+        }
         if (key != null) effects.add(error -> pendingKeys.remove(key));
         // The caller hears of the run once it is durable, and sees it as these events left it.
         return whenDurable(() -> new Submitted(id, runJson(run), false));
@@ -404,6 +440,54 @@ public final class Orchestrator implements AutoCloseable {
             }
             return whenDurable(() -> new Submitted(runId, runJson(run), true));
         });
+    }
+
+    // ------------------------------------------------------------------ planning
+
+    /** Asks the goal planner for a plan, off the event loop; the run stays PLANNING meanwhile. */
+    private void startPlanning(RunState run) {
+        GoalPlanner.PlanningRequest request = new GoalPlanner.PlanningRequest(run.id(), run.goal(),
+                run.input() == null ? Json.object() : run.input(), run.options());
+        String runId = run.id();
+        planning.<GoalPlanner.ProposedPlan>executeBlocking(() -> options.planner().plan(request), false)
+                .onComplete(result -> withRun(runId, planned -> {
+                    onPlanned(planned, result.result(), result.cause());
+                    return Future.succeededFuture();
+                }).onFailure(this::logTimerFailure));
+    }
+
+    private void onPlanned(RunState run, GoalPlanner.ProposedPlan proposed, Throwable error) {
+        if (run.status() != RunStatus.PLANNING) return; // cancelled while planning
+        Failure failure = null;
+        Plan plan = null;
+        if (error instanceof PlanningException e) {
+            failure = new Failure(e.code(), e.getMessage());
+        } else if (error != null) {
+            LOG.warn("the planner failed for run {}", run.id(), error);
+            failure = new Failure("planning_failed", "the planner failed: " + error);
+        } else {
+            try {
+                plan = checkedPlan(proposed.plan()); // a planner's output is untrusted, like any posted plan
+            } catch (BatonException e) {
+                failure = new Failure("plan_invalid", "the planner's plan is invalid: " + e.getMessage());
+            }
+        }
+        if (failure != null) {
+            emit(run, new EventData.RunFailed(failure));
+            metrics.runsFinished.get(RunStatus.FAILED).increment();
+            return;
+        }
+        JsonNode json = PlanWriter.toJson(plan);
+        boolean approval = planApprovalRequested(run);
+        emit(run, new EventData.PlanProposed(1, json, proposed.source(), approval));
+        if (!approval) {
+            emit(run, new EventData.PlanAccepted(1, json));
+            advance(run, plan.byId().keySet());
+        }
+    }
+
+    private static boolean planApprovalRequested(RunState run) {
+        return run.options() != null && run.options().path("planApproval").asBoolean(false);
     }
 
     // ------------------------------------------------------------------ the scheduler
@@ -718,7 +802,15 @@ public final class Orchestrator implements AutoCloseable {
     /** Picks a recovered run up where the journal left it. */
     private void resume(RunState run) {
         if (run.status() == RunStatus.PLANNING) {
-            emit(run, new EventData.RunFailed(new Failure("interrupted", "the server stopped before the run had a plan; submit it again")));
+            if (run.plan() != null) {
+                // The plan was proposed and needed no approval, but its acceptance was not written.
+                emit(run, new EventData.PlanAccepted(run.planVersion(), PlanWriter.toJson(run.plan())));
+                advance(run, run.plan().byId().keySet());
+            } else if (options.planner() != null) {
+                startPlanning(run);
+            } else {
+                emit(run, new EventData.RunFailed(new Failure("interrupted", "the server stopped before the run had a plan; submit it again")));
+            }
             return;
         }
         if (run.status() != RunStatus.RUNNING) return;

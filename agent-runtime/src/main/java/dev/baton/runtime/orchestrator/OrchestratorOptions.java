@@ -2,6 +2,8 @@ package dev.baton.runtime.orchestrator;
 
 import dev.baton.plan.PlanLimits;
 
+import dev.baton.runtime.planning.GoalPlanner;
+
 import java.time.Clock;
 import java.time.Duration;
 
@@ -14,9 +16,10 @@ import java.time.Duration;
  * @param defaultApprovalTimeout how long an approval waits when neither plan nor tool says; null = forever
  * @param planLimits             size limits for plans
  * @param clock                  the time source for event timestamps and deadlines
+ * @param planner                makes plans for runs posted with a goal only, or null: such runs are then refused
  */
 public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory, Duration defaultApprovalTimeout,
-                                  PlanLimits planLimits, Clock clock) {
+                                  PlanLimits planLimits, Clock clock, GoalPlanner planner) {
 
     public OrchestratorOptions {
         if (maxConcurrentCalls < 1) throw new IllegalArgumentException("maxConcurrentCalls must be at least 1");
@@ -40,15 +43,17 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         private Duration defaultApprovalTimeout;
         private PlanLimits planLimits = PlanLimits.DEFAULT;
         private Clock clock = Clock.systemUTC();
+        private GoalPlanner planner;
 
         public Builder maxConcurrentCalls(int value) { this.maxConcurrentCalls = value; return this; }
         public Builder parkedRunsInMemory(int value) { this.parkedRunsInMemory = value; return this; }
         public Builder defaultApprovalTimeout(Duration value) { this.defaultApprovalTimeout = value; return this; }
         public Builder planLimits(PlanLimits value) { this.planLimits = value; return this; }
         public Builder clock(Clock value) { this.clock = value; return this; }
+        public Builder planner(GoalPlanner value) { this.planner = value; return this; }
 
         public OrchestratorOptions build() {
-            return new OrchestratorOptions(maxConcurrentCalls, parkedRunsInMemory, defaultApprovalTimeout, planLimits, clock);
+            return new OrchestratorOptions(maxConcurrentCalls, parkedRunsInMemory, defaultApprovalTimeout, planLimits, clock, planner);
         }
     }
 }

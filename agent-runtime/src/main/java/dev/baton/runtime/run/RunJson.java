@@ -29,6 +29,7 @@ public final class RunJson {
         node.set("input", run.input() == null ? Json.object() : run.input());
         ObjectNode plan = node.putObject("plan");
         plan.put("version", run.planVersion());
+        plan.put("source", run.planSource());
         ArrayNode tasks = plan.putArray("tasks");
         for (TaskState task : run.tasks()) tasks.add(task(task, gated.test(task)));
         node.set("result", run.result());

@@ -46,6 +46,7 @@ public final class RunState {
     private long toolCalls;
     private String idempotencyKey;
     private String requestHash;
+    private String planSource = "client";
 
     public RunState(String id) {
         this.id = id;
@@ -79,8 +80,13 @@ public final class RunState {
             requestHash = e.requestHash();
             createdAt = at;
             status = RunStatus.PLANNING;
+        } else if (data instanceof EventData.PlanProposed e) {
+            planSource = e.source();
+            setPlan(e.version(), e.plan());
+            status = e.needsApproval() ? RunStatus.AWAITING_PLAN_APPROVAL : status;
         } else if (data instanceof EventData.PlanAccepted e) {
-            acceptPlan(e.version(), e.plan());
+            setPlan(e.version(), e.plan());
+            status = RunStatus.RUNNING;
         } else if (data instanceof EventData.RunSucceeded e) {
             status = RunStatus.SUCCEEDED;
             result = e.result();
@@ -171,7 +177,7 @@ public final class RunState {
         }
     }
 
-    private void acceptPlan(int version, JsonNode planJson) {
+    private void setPlan(int version, JsonNode planJson) {
         Plan parsed;
         try {
             parsed = PlanParser.parse(planJson);
@@ -195,7 +201,6 @@ public final class RunState {
             }
         }
         dependants = deps;
-        status = RunStatus.RUNNING;
     }
 
     /**
@@ -256,6 +261,8 @@ public final class RunState {
     public long toolCalls() { return toolCalls; }
     public String idempotencyKey() { return idempotencyKey; }
     public String requestHash() { return requestHash; }
+    /** Who made the plan: {@code client}, {@code llm}, {@code playbook:<name>}. */
+    public String planSource() { return planSource; }
 
     /** Tasks in plan order. */
     public Collection<TaskState> tasks() {
