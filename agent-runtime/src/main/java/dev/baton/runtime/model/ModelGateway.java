@@ -97,7 +97,7 @@ public final class ModelGateway {
     /**
      * LangChain4j's OpenAI chat model for the config: no retries of its own (the gateway retries),
      * no request/response logging (it would show the prompts), and an HTTP client that keeps
-     * {@code Retry-After}.
+     * {@code Retry-After}. An empty key is sent as {@code none} (Ollama and local servers ignore it).
      */
     static ChatModel openAi(ModelConfig config) {
         return OpenAiChatModel.builder()

@@ -254,6 +254,37 @@ class ModelGatewayTest {
     }
 
     @Test
+    void rateLimitedForeverGivesUpAsRateLimited() {
+        wiremock.stubFor(post(urlEqualTo(PATH)).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "0")
+                .withBody("{\"error\":{\"message\":\"quota\"}}")));
+        ModelGateway g = gateway(b -> b.maxRetries(1));
+
+        ModelException e = assertThrows(ModelException.class, () -> g.chat(ask("hi"), CallContext.forRun("run-q", "plan")));
+
+        assertEquals(ModelException.RATE_LIMITED, e.code());
+        assertTrue(e.retryable());
+        assertEquals(429, e.httpStatus());
+        assertEquals(2, requests());
+    }
+
+    @Test
+    void unreachableEndpointIsUnavailable() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        ModelConfig config = config().baseUrl("http://127.0.0.1:" + closedPort + "/v1").maxRetries(1).build();
+        ModelGateway g = ModelGateway.create(config, Duration.ofMillis(10));
+
+        ModelException e = assertThrows(ModelException.class, () -> g.chat(ask("hi"), CallContext.forRun("run-u", "plan")));
+
+        assertEquals(ModelException.UNAVAILABLE, e.code(), e.getMessage());
+        assertTrue(e.retryable());
+        assertEquals(2, e.attempts());
+        assertFalse(e.getMessage().contains(KEY));
+    }
+
+    @Test
     void badRequestIsNotRetried() {
         wiremock.stubFor(post(urlEqualTo(PATH)).willReturn(aResponse().withStatus(400).withHeader("Content-Type", "application/json")
                 .withBody("{\"error\":{\"message\":\"Invalid value for 'messages'\",\"type\":\"invalid_request_error\"}}")));
