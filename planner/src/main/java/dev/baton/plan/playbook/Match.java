@@ -1,5 +1,6 @@
 package dev.baton.plan.playbook;
 
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -18,6 +19,6 @@ public record Match(Playbook playbook, double score) {
     /** E.g. {@code check-url-health (0.83)}, for messages. */
     @Override
     public String toString() {
-        return playbook.name() + " (" + String.format(java.util.Locale.ROOT, "%.2f", score) + ")";
+        return playbook.name() + " (" + String.format(Locale.ROOT, "%.2f", score) + ")";
     }
 }

@@ -6,6 +6,7 @@ import dev.baton.plan.Plan;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A plan kept as a file, with the words that say which goals it serves. Without a chat model,
@@ -54,6 +55,6 @@ public record Playbook(String name, String description, List<String> goals, Json
 
     /** The texts that say what the playbook is for: the description, then each goal example. */
     public List<String> matchTexts() {
-        return java.util.stream.Stream.concat(java.util.stream.Stream.of(description), goals.stream()).toList();
+        return Stream.concat(Stream.of(description), goals.stream()).toList();
     }
 }

@@ -2,12 +2,14 @@ package dev.baton.plan.playbook;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,7 +51,7 @@ public final class PlaybookLibrary {
     private final Map<String, Playbook> byName;
 
     private PlaybookLibrary(Map<String, Playbook> byName) {
-        this.byName = java.util.Collections.unmodifiableMap(new TreeMap<>(byName));
+        this.byName = Collections.unmodifiableMap(new TreeMap<>(byName));
     }
 
     /**
@@ -169,7 +171,7 @@ public final class PlaybookLibrary {
         try (InputStream in = PlaybookLibrary.class.getResourceAsStream(path)) {
             return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot read " + path, e);
+            throw new UncheckedIOException("cannot read " + path, e);
         }
     }
 }

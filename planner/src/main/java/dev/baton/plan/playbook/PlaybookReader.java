@@ -47,7 +47,7 @@ final class PlaybookReader {
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String field = names.next();
             if (!FIELDS.contains(field)) {
-                problems.add(where + "field '" + field + "': unknown; a playbook has " + String.join(", ", List.of("name", "description", "goals", "input", "plan")));
+                problems.add(where + "field '" + field + "': unknown; a playbook has name, description, goals, input and plan");
             }
         }
         String name = name(body, fileName, where, problems);

@@ -1,13 +1,16 @@
 package dev.baton.plan.playbook;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.plan.Catalog;
 import dev.baton.plan.PlanValidator;
 import dev.baton.plan.TaskAction;
+import dev.baton.plan.TaskSpec;
 import dev.baton.tools.Tool;
 import dev.baton.tools.ToolSettings;
 import dev.baton.tools.builtin.BuiltinTools;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -30,7 +33,7 @@ class BuiltinPlaybooksTest {
         for (Playbook playbook : playbooks) {
             assertEquals(List.of(), validator.validate(playbook.plan()), playbook.name());
             assertTrue(playbook.goals().size() >= 3, playbook.name() + " needs goal examples to be matched well");
-            for (var task : playbook.plan().tasks()) {
+            for (TaskSpec task : playbook.plan().tasks()) {
                 assertFalse(task.action() instanceof TaskAction.AgentCall, playbook.name() + " must not need a model");
             }
         }
@@ -39,13 +42,13 @@ class BuiltinPlaybooksTest {
     @Test
     void theWebhookPostWaitsForApproval() {
         Playbook notify = PlaybookLibrary.builtin().find("notify-webhook").orElseThrow();
-        var post = notify.plan().task("post").orElseThrow();
+        TaskSpec post = notify.plan().task("post").orElseThrow();
         assertTrue(post.approval() != null && post.approval().required());
         assertEquals(Set.of("url", "message"), Set.copyOf(iterate(notify.input().get("required"))));
     }
 
-    private static List<String> iterate(com.fasterxml.jackson.databind.JsonNode array) {
-        List<String> values = new java.util.ArrayList<>();
+    private static List<String> iterate(JsonNode array) {
+        List<String> values = new ArrayList<>();
         array.forEach(node -> values.add(node.asText()));
         return values;
     }

@@ -1,6 +1,7 @@
 package dev.baton.plan.playbook;
 
 import dev.baton.plan.TaskAction;
+import dev.baton.plan.TaskSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +40,7 @@ class PlaybookLibraryTest {
         assertEquals(Playbook.BUILTIN, health.source());
         assertFalse(health.goals().isEmpty());
         assertEquals("object", health.input().get("type").asText());
-        assertEquals(List.of("check", "report"), health.plan().tasks().stream().map(t -> t.id()).toList());
+        assertEquals(List.of("check", "report"), health.plan().tasks().stream().map(TaskSpec::id).toList());
         assertTrue(library.find("no-such-playbook").isEmpty());
     }
 

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -130,7 +131,7 @@ class PlaybookMatcherTest {
 
     @Test
     void everyServedGoalRanksItsPlaybookFirst() {
-        Map<String, String> all = new java.util.HashMap<>(CLEAR);
+        Map<String, String> all = new HashMap<>(CLEAR);
         all.putAll(SUBTLE);
         all.forEach((goal, expected) -> {
             String ranked = ranking(goal);
