@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
+import dev.baton.plan.playbook.Playbook;
+import dev.baton.plan.playbook.PlaybookLibrary;
+import dev.baton.runtime.model.ModelConfig;
 import dev.baton.runtime.journal.ApprovalRecord;
 import dev.baton.runtime.journal.RunQuery;
 import dev.baton.runtime.journal.RunRecord;
@@ -26,17 +29,21 @@ import java.util.Locale;
 final class ApiRoutes {
     private final Orchestrator orchestrator;
     private final String version;
+    private final ModelConfig model;
+    private final PlaybookLibrary playbooks;
 
-    ApiRoutes(Orchestrator orchestrator, String version) {
+    ApiRoutes(Orchestrator orchestrator, String version, ModelConfig model, PlaybookLibrary playbooks) {
         this.orchestrator = orchestrator;
         this.version = version;
+        this.model = model;
+        this.playbooks = playbooks;
     }
 
     void mount(Router router) {
         router.get("/api/health").handler(this::health);
         router.get("/api/tools").handler(this::tools);
         router.get("/api/agents").handler(ctx -> json(ctx, 200, Json.array()));
-        router.get("/api/playbooks").handler(ctx -> json(ctx, 200, Json.array()));
+        router.get("/api/playbooks").handler(this::playbooks);
 
         router.post("/api/runs").handler(this::createRun);
         router.get("/api/runs").handler(this::listRuns);
@@ -53,12 +60,34 @@ final class ApiRoutes {
         ObjectNode body = Json.object();
         body.put("status", "UP");
         body.put("version", version);
-        ObjectNode model = body.putObject("model");
-        model.put("configured", false);
-        model.put("hint", "set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL to let a model plan goals and run agent tasks");
+        ObjectNode modelNode = body.putObject("model");
+        modelNode.put("configured", model != null);
+        if (model != null) {
+            modelNode.put("name", model.model());
+            modelNode.put("baseUrl", model.baseUrl());
+        } else {
+            modelNode.put("hint", "set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL to let a model plan goals and run agent tasks;"
+                    + " without one, goals are matched to playbooks");
+        }
+        body.put("playbooks", playbooks.size());
         body.put("journal", orchestrator.journal().getClass().getSimpleName());
         body.put("virtualThreads", orchestrator.usesVirtualThreads());
         json(ctx, 200, body);
+    }
+
+    private void playbooks(RoutingContext ctx) {
+        ArrayNode list = Json.array();
+        for (Playbook p : playbooks.all()) {
+            ObjectNode item = list.addObject();
+            item.put("name", p.name());
+            item.put("description", p.description());
+            item.put("tasks", p.plan().tasks().size());
+            item.put("source", p.source());
+            ArrayNode goals = item.putArray("goals");
+            p.goals().forEach(goals::add);
+            item.set("input", p.input());
+        }
+        json(ctx, 200, list);
     }
 
     private void tools(RoutingContext ctx) {

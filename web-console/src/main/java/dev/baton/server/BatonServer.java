@@ -1,6 +1,18 @@
 package dev.baton.server;
 
+import dev.baton.plan.Catalog;
+import dev.baton.plan.llm.LlmPlanner;
+import dev.baton.plan.playbook.Embeddings;
+import dev.baton.plan.playbook.PlaybookException;
+import dev.baton.plan.playbook.PlaybookLibrary;
+import dev.baton.plan.playbook.PlaybookMatcher;
 import dev.baton.runtime.journal.Journal;
+import dev.baton.runtime.model.CallContext;
+import dev.baton.runtime.model.ModelGateway;
+import dev.baton.runtime.planning.GoalPlanner;
+import dev.baton.runtime.planning.GoalPlanners;
+import dev.baton.runtime.planning.LlmGoalPlanner;
+import dev.baton.runtime.planning.PlaybookGoalPlanner;
 import dev.baton.runtime.journal.Journals;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.OrchestratorOptions;
@@ -20,7 +32,9 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Baton's server: opens the journal, registers the tools, recovers unfinished runs, and
@@ -80,11 +94,21 @@ public final class BatonServer implements AutoCloseable {
         tools.discover(Thread.currentThread().getContextClassLoader(), settings);
         moreTools.accept(tools);
 
+        PlaybookLibrary playbooks;
+        try {
+            playbooks = config.playbooksDir() == null ? PlaybookLibrary.builtin() : PlaybookLibrary.load(config.playbooksDir());
+        } catch (PlaybookException e) {
+            journal.close();
+            throw new ConfigException("BATON_PLAYBOOKS_DIR (--playbooks-dir): " + e.getMessage());
+        }
+        ModelGateway gateway = config.model() == null ? null : new ModelGateway(config.model());
+        GoalPlanner planner = planner(tools, playbooks, gateway);
+
         Vertx vertx = Vertx.vertx();
         try {
-            Orchestrator orchestrator = Orchestrator.start(vertx, journal, tools, OrchestratorOptions.defaults())
+            Orchestrator orchestrator = Orchestrator.start(vertx, journal, tools, OrchestratorOptions.builder().planner(planner).build())
                     .await(10, TimeUnit.MINUTES);
-            Router router = router(vertx, orchestrator, config);
+            Router router = router(vertx, orchestrator, config, playbooks);
             HttpServer http = vertx.createHttpServer(new HttpServerOptions()
                             .setHost(config.host())
                             .setPort(config.port())
@@ -106,7 +130,47 @@ public final class BatonServer implements AutoCloseable {
         }
     }
 
-    private static Router router(Vertx vertx, Orchestrator orchestrator, Config config) {
+    /**
+     * The model when one is configured, else the playbooks. The playbook matcher loads an
+     * embedding model (seconds), so it is built once, in the background right after start.
+     */
+    private static GoalPlanner planner(ToolRegistry tools, PlaybookLibrary playbooks, ModelGateway gateway) {
+        Supplier<PlaybookMatcher> matcher = memoize(() -> new PlaybookMatcher(Embeddings.minilm(), playbooks));
+        if (gateway == null) {
+            Thread warmUp = new Thread(() -> {
+                try {
+                    matcher.get();
+                } catch (RuntimeException e) {
+                    LOG.warn("the playbook matcher could not load its embedding model: {}", e.toString());
+                }
+            }, "baton-playbook-warm-up");
+            warmUp.setDaemon(true);
+            warmUp.start();
+        }
+        GoalPlanner fromPlaybooks = new PlaybookGoalPlanner(playbooks, matcher);
+        GoalPlanner fromModel = null;
+        if (gateway != null) {
+            // Agent tasks come with the agent runtime; until then the planner is told none are available.
+            Catalog catalog = Catalog.of(tools.descriptors(), List.of(), false);
+            fromModel = new LlmGoalPlanner(LlmPlanner.defaults(), catalog, List::of,
+                    runId -> gateway.forContext(CallContext.forRun(runId, "plan")));
+        }
+        return GoalPlanners.choosing(fromModel, fromPlaybooks);
+    }
+
+    private static <T> Supplier<T> memoize(Supplier<T> supplier) {
+        return new Supplier<>() {
+            private volatile T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) value = supplier.get();
+                return value;
+            }
+        };
+    }
+
+    private static Router router(Vertx vertx, Orchestrator orchestrator, Config config, PlaybookLibrary playbooks) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.tokens());
         router.route().handler(ctx -> {
@@ -117,7 +181,7 @@ public final class BatonServer implements AutoCloseable {
         router.route("/api/*").handler(BatonServer::checkQueryString);
         router.route("/api/*").handler(auth::authenticate);
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
-        new ApiRoutes(orchestrator, version()).mount(router);
+        new ApiRoutes(orchestrator, version(), config.model(), playbooks).mount(router);
         EventStream streams = new EventStream(vertx, orchestrator);
         router.get("/api/runs/:id/events").handler(streams::run);
         router.get("/api/events").handler(streams::all);

@@ -1,5 +1,7 @@
 package dev.baton.server;
 
+import dev.baton.runtime.model.ModelConfig;
+
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,10 +27,12 @@ import java.util.Set;
  *   <tr><td>--tokens</td><td>BATON_TOKENS</td><td>empty: no auth (loopback only)</td></tr>
  * </table>
  *
- * @param tokens bearer token to caller; empty means no authentication
+ * @param tokens       bearer token to caller; empty means no authentication
+ * @param model        the chat model (BATON_MODEL, OPENAI_BASE_URL, OPENAI_API_KEY, ...), or null for none
+ * @param playbooksDir a folder of the user's playbooks (BATON_PLAYBOOKS_DIR), or null for the built-in ones only
  */
 public record Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
-                     Map<String, Caller> tokens) {
+                     Map<String, Caller> tokens, ModelConfig model, Path playbooksDir) {
 
     /** Every setting: option name, environment variable, default. */
     public enum Setting {
@@ -37,7 +41,10 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         DATA_DIR("--data-dir", "BATON_DATA_DIR", "baton-data"),
         DB_URL("--db-url", "BATON_DB_URL", ""),
         HTTP_ALLOWED_HOSTS("--http-allowed-hosts", "BATON_HTTP_ALLOWED_HOSTS", ""),
-        TOKENS("--tokens", "BATON_TOKENS", "");
+        TOKENS("--tokens", "BATON_TOKENS", ""),
+        MODEL("--model", "BATON_MODEL", ""),
+        MODEL_BASE_URL("--openai-base-url", "OPENAI_BASE_URL", ""),
+        PLAYBOOKS_DIR("--playbooks-dir", "BATON_PLAYBOOKS_DIR", "");
 
         final String option;
         final String variable;
@@ -64,11 +71,13 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         return load(new String[0], Map.of());
     }
 
-    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens); }
-    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens); }
-    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens); }
-    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens); }
-    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value); }
+    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir); }
+    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir); }
+    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir); }
+    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir); }
+    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir); }
+    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir); }
+    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value); }
 
     /**
      * Reads the settings.
@@ -116,7 +125,26 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
             throw new ConfigException(describe(Setting.HOST) + " is '" + host + "', which is reachable from other machines, but "
                     + describe(Setting.TOKENS) + " is empty: configure tokens (name:role:token, ...) or bind 127.0.0.1");
         }
-        return new Config(port, host, dataDir, dbUrl, allowed, tokens);
+        ModelConfig model = model(values, env);
+        String playbooks = values.get(Setting.PLAYBOOKS_DIR);
+        Path playbooksDir = playbooks.isEmpty() ? null : Path.of(playbooks);
+        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir);
+    }
+
+    /**
+     * The model settings: BATON_MODEL and OPENAI_BASE_URL (or their options), and the rest from
+     * the environment only. The API key in particular is never an option, so that it does not
+     * show in the process list.
+     */
+    private static ModelConfig model(Map<Setting, String> values, Map<String, String> env) {
+        Map<String, String> modelEnv = new HashMap<>(env);
+        modelEnv.put(Setting.MODEL.variable, values.get(Setting.MODEL));
+        modelEnv.put(Setting.MODEL_BASE_URL.variable, values.get(Setting.MODEL_BASE_URL));
+        try {
+            return ModelConfig.fromEnvironment(modelEnv).orElse(null);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     private static String describe(Setting s) {

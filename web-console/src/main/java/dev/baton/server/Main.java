@@ -51,6 +51,8 @@ public final class Main {
             text.append(String.format("  %-22s %-26s default: %s%n", s.option() + " VALUE", s.variable(),
                     s.defaultValue().isEmpty() ? "(empty)" : s.defaultValue()));
         }
+        text.append("\nenvironment only: OPENAI_API_KEY (kept off the command line), BATON_MODEL_TEMPERATURE, BATON_MODEL_TIMEOUT,\n")
+            .append("  BATON_MODEL_MAX_CONCURRENCY, BATON_MODEL_MAX_RETRIES, BATON_MODEL_CACHE_SIZE (see the README)\n");
         return text.toString();
     }
 }

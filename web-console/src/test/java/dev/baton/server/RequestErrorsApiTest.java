@@ -127,10 +127,13 @@ class RequestErrorsApiTest {
     }
 
     @Test
-    void aGoalWithoutAPlanNeedsAModel() {
-        int before = runCount();
-        assertError(api.post("/api/runs", "{\"goal\": \"book me a flight\"}"), 422, "model_not_configured", "plan", "OPENAI_BASE_URL");
-        assertEquals(before, runCount());
+    void aGoalWithoutAPlanThatNoPlaybookServesFailsSayingAModelIsNeeded() {
+        Api.Response created = api.post("/api/runs", "{\"goal\": \"book me a flight to Lisbon\"}");
+        assertEquals(201, created.status(), created.body());
+        JsonNode failed = api.awaitRunStatus(created.json().path("id").asText(), "FAILED");
+        assertEquals("model_not_configured", failed.path("error").path("code").asText());
+        String message = failed.path("error").path("message").asText();
+        org.junit.jupiter.api.Assertions.assertTrue(message.contains("OPENAI_BASE_URL") && message.contains("playbook"), message);
     }
 
     @Test

@@ -46,7 +46,7 @@ public final class RunState {
     private long toolCalls;
     private String idempotencyKey;
     private String requestHash;
-    private String planSource = "client";
+    private String planSource;
 
     public RunState(String id) {
         this.id = id;
@@ -85,6 +85,7 @@ public final class RunState {
             setPlan(e.version(), e.plan());
             status = e.needsApproval() ? RunStatus.AWAITING_PLAN_APPROVAL : status;
         } else if (data instanceof EventData.PlanAccepted e) {
+            if (planSource == null) planSource = "client";
             setPlan(e.version(), e.plan());
             status = RunStatus.RUNNING;
         } else if (data instanceof EventData.RunSucceeded e) {
