@@ -1,0 +1,107 @@
+package dev.baton.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.baton.json.Json;
+import dev.baton.runtime.model.ModelConfig;
+import dev.baton.server.testing.Api;
+import dev.baton.server.testing.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** With a model configured (WireMock speaking the OpenAI wire format), a goal becomes a plan that runs. */
+class LlmPlanningApiTest {
+    private static final String KEY = "sk-test-0123456789abcdef";
+    static WireMockServer model;
+    static TestServer server;
+    static Api api;
+
+    @BeforeAll
+    static void start() {
+        model = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        model.start();
+        ModelConfig config = ModelConfig.builder().baseUrl("http://127.0.0.1:" + model.port() + "/v1").apiKey(KEY).model("test-model").build();
+        server = TestServer.start(TestServer.config().withModel(config), registry -> {
+        });
+        api = server.api();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        model.stop();
+    }
+
+    @BeforeEach
+    void reset() {
+        model.resetAll();
+    }
+
+    /** A chat.completions answer whose content is {@code content}, in the real wire format. */
+    private static String completion(String content) {
+        var body = Json.object();
+        body.put("id", "chatcmpl-1").put("object", "chat.completion").put("created", 1_700_000_000L).put("model", "test-model");
+        var choice = body.putArray("choices").addObject();
+        choice.put("index", 0).put("finish_reason", "stop");
+        choice.putObject("message").put("role", "assistant").put("content", content);
+        body.putObject("usage").put("prompt_tokens", 420).put("completion_tokens", 80).put("total_tokens", 500);
+        return body.toString();
+    }
+
+    @Test
+    void aGoalBecomesAPlanWithParallelBranchesThatRuns() {
+        String plan = """
+                {"tasks": [
+                  {"id": "a", "title": "First greeting", "tool": "echo", "args": {"text": "hello ${input.name}"}},
+                  {"id": "b", "title": "Second greeting", "tool": "echo", "args": {"text": "bonjour ${input.name}"}},
+                  {"id": "both", "tool": "echo", "args": {"en": "${a.output.text}", "fr": "${b.output.text}"}}
+                ]}""";
+        model.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse()
+                .withHeader("Content-Type", "application/json").withBody(completion(plan))));
+        var body = Json.object();
+        body.put("goal", "greet Ada in English and French");
+        body.putObject("input").put("name", "Ada");
+        Api.Response created = api.post("/api/runs", body);
+        assertEquals(201, created.status(), created.body());
+        JsonNode run = api.awaitRunStatus(created.json().path("id").asText(), "SUCCEEDED");
+        assertEquals("llm", run.path("plan").path("source").asText());
+        assertEquals("hello Ada", Api.task(run, "both").path("output").path("en").asText());
+        assertEquals("bonjour Ada", Api.task(run, "both").path("output").path("fr").asText());
+        assertTrue(Api.task(run, "a").path("dependsOn").isEmpty() && Api.task(run, "b").path("dependsOn").isEmpty(), "a and b are parallel");
+
+        List<LoggedRequest> requests = model.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions")));
+        assertEquals(1, requests.size());
+        String sent = requests.get(0).getBodyAsString();
+        assertTrue(sent.contains("greet Ada in English and French") && sent.contains("http.request") && sent.contains("echo"),
+                "the prompt carries the goal and the tools");
+        assertEquals("Bearer " + KEY, requests.get(0).getHeader("Authorization"));
+        assertFalse(run.toString().contains(KEY), "the key never appears in a run");
+        assertTrue(api.get("/api/health").json().path("model").path("configured").asBoolean());
+        assertFalse(api.get("/api/health").body().contains(KEY));
+    }
+
+    @Test
+    void aPlanTheModelCannotRepairFailsTheRunWithTheValidatorsMessages() {
+        model.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withHeader("Content-Type", "application/json")
+                .withBody(completion("{\"tasks\": [{\"id\": \"x\", \"tool\": \"teleport\", \"args\": {}}]}"))));
+        Api.Response created = api.post("/api/runs", "{\"goal\": \"teleport me\"}");
+        JsonNode run = api.awaitRunStatus(created.json().path("id").asText(), "FAILED");
+        assertEquals("plan_invalid_after_repairs", run.path("error").path("code").asText());
+        assertTrue(run.path("error").path("message").asText().contains("teleport"), run.path("error").toString());
+        assertEquals(3, model.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions"))).size(), "one answer and two repairs");
+    }
+}
