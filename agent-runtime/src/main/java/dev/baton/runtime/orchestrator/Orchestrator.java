@@ -84,6 +84,18 @@ import java.util.function.Function;
  * {@link Future}. Tool calls block, so they run on {@link TaskExecutor}'s threads and report
  * back to the context. Journal reads run on a small worker pool.
  *
+ * <h2>Agents</h2>
+ * An agent task runs an {@link AgentLoop} on the same threads as tool calls, with the model
+ * {@link OrchestratorOptions#models()} gives and the role {@link OrchestratorOptions#agents()}
+ * names. Each model and tool call of the loop comes back to the context as an event
+ * ({@code AgentModelCalled}, {@code AgentToolCalled}) and is recorded only while the attempt is
+ * still the current one. When the agent wants a tool whose descriptor requires approval, the
+ * loop stops and the task waits in WAITING_APPROVAL with the proposed tool and arguments; once
+ * approved (perhaps with edited arguments) the same attempt resumes from its recorded
+ * transcript, running the approved call first. A rejection ends the task as REJECTED, like a
+ * rejected tool task: the model is not asked for a way around the person's "no". Without a
+ * model, plans with agent tasks are refused and such tasks fail with {@code model_not_configured}.
+ *
  * <h2>Memory</h2>
  * Runs are held in a Caffeine cache. A run with work in flight weighs 0 and is never
  * evicted; a run that only waits (for a person, a long timer or a retry) weighs 1, and at

@@ -121,7 +121,11 @@ class AgentTaskTest {
     }
 
     private void start(boolean withModel, AgentSpec... agents) throws Exception {
-        vertx = Vertx.vertx();
+        start(Journals.open("memory", Path.of(".")), withModel, agents);
+    }
+
+    private void start(dev.baton.runtime.journal.Journal journal, boolean withModel, AgentSpec... agents) throws Exception {
+        if (vertx == null) vertx = Vertx.vertx();
         ToolRegistry tools = new ToolRegistry();
         BuiltinTools.register(tools, ToolSettings.allowingHosts("127.0.0.1"));
         tools.register(new TransferMoney());
@@ -136,7 +140,7 @@ class AgentTaskTest {
                 .build();
         OrchestratorOptions.Builder options = OrchestratorOptions.builder().agents(registry);
         if (withModel) options.models((runId, taskId) -> chat);
-        orchestrator = Orchestrator.start(vertx, Journals.open("memory", Path.of(".")), tools, options.build())
+        orchestrator = Orchestrator.start(vertx, journal, tools, options.build())
                 .await(10, TimeUnit.SECONDS);
     }
 
@@ -290,6 +294,32 @@ class AgentTaskTest {
     }
 
     @Test
+    void anApprovalSurvivesARestartAndTheConversationIsRebuiltFromTheJournal(@org.junit.jupiter.api.io.TempDir Path dataDir)
+            throws Exception {
+        AgentSpec banker = new AgentSpec("banker", "Pays people.", "You pay people.", List.of("transfer.money"));
+        start(Journals.open("", dataDir), true, banker);
+        turn(1, toolCalls(30, 10, call("call_t", "transfer_money", "{\"to\": \"bob\", \"amount\": 10}")));
+        turn(2, answer("Paid bob.", 50, 4));
+        String runId = submit(agentPlan("banker", "Pay bob 10."));
+        waitForTask(runId, "WAITING_APPROVAL");
+        orchestrator.close();
+
+        start(Journals.open("", dataDir), true, banker);
+        JsonNode waiting = waitForTask(runId, "WAITING_APPROVAL");
+        assertEquals("transfer.money", waiting.path("proposedToolCall").path("tool").asText(), waiting.toString());
+        orchestrator.decide(new ApprovalDecision(runId, "work", true, "alice", false, null, null)).await(10, TimeUnit.SECONDS);
+        JsonNode run = finished(runId);
+        assertEquals("SUCCEEDED", run.path("status").asText(), run.toString());
+        assertEquals(1, transfers.size());
+        assertEquals(10, transfers.get(0).path("amount").asInt());
+        // The second model call carries the first answer's tool call and its result, rebuilt from the journal.
+        model.verify(1, postRequestedFor(urlEqualTo(COMPLETIONS))
+                .withRequestBody(matchingJsonPath("$.messages[?(@.role == 'assistant')].tool_calls[0].id", equalTo("call_t")))
+                .withRequestBody(matchingJsonPath("$.messages[?(@.role == 'tool' && @.tool_call_id == 'call_t')]")));
+        assertEquals(80, run.path("usage").path("promptTokens").asLong());
+    }
+
+    @Test
     void aToolOutputCannotSwitchTheGateOff() throws Exception {
         start(true, new AgentSpec("banker", "Pays people.", "You pay people.", List.of("transfer.money")));
         turn(1, toolCalls(30, 10, call("call_1", "transfer_money", "{\"to\": \"bob\", \"amount\": 10}")));
@@ -335,6 +365,28 @@ class AgentTaskTest {
         assertEquals(1, task.path("attempts").asInt(), "the step limit is not retried");
         model.verify(3, postRequestedFor(urlEqualTo(COMPLETIONS)));
         assertEquals(5, task.path("transcript").size(), "3 model calls and the 2 tool calls between them");
+    }
+
+    @Test
+    void anAgentOverItsTokenBudgetFails() throws Exception {
+        start(true, new AgentSpec("talker", "Talks.", "You talk.", List.of("echo"), AgentLimits.DEFAULT.withMaxTokens(100)));
+        turn(1, toolCalls(90, 20, call("call_1", "echo", "{}")));
+        JsonNode task = work(finished(submit(agentPlan("talker", "Talk."))));
+        assertEquals("FAILED", task.path("status").asText());
+        assertEquals("agent_token_limit", task.path("error").path("code").asText());
+        assertEquals(1, task.path("transcript").size(), "the tool the over-budget answer asked for is not called");
+    }
+
+    @Test
+    void anAgentThatDoesNotAnswerInTimeFails() throws Exception {
+        start(true, new AgentSpec("slow", "Slow.", "You are slow.", List.of("echo"),
+                AgentLimits.DEFAULT.withTimeout(Duration.ofMillis(500))));
+        model.stubFor(post(urlEqualTo(COMPLETIONS)).willReturn(aResponse().withFixedDelay(3_000)
+                .withHeader("Content-Type", "application/json").withBody(answer("late", 1, 1))));
+        JsonNode task = work(finished(submit(agentPlan("slow", "Hurry."))));
+        assertEquals("FAILED", task.path("status").asText());
+        assertEquals("agent_timeout", task.path("error").path("code").asText());
+        assertEquals(1, task.path("attempts").asInt());
     }
 
     @Test
