@@ -62,7 +62,8 @@ import java.util.function.Consumer;
  * schema, are recorded as failed calls and the error is told to the model, which may correct
  * itself. A tool that fails is told to the model likewise. A gated tool stops the loop
  * ({@link AgentResult.NeedsApproval}); the calls after it in the same model answer wait until
- * the loop resumes.
+ * the loop resumes. A tool gets the idempotency key {@code runId/taskId/step/callId}: a call whose
+ * result was not recorded before a crash runs again with the same key (at least once).
  */
 public final class AgentLoop {
 

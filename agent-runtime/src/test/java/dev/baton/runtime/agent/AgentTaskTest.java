@@ -320,6 +320,37 @@ class AgentTaskTest {
     }
 
     @Test
+    void anAgentCutOffByAStopRunsAgainFromItsTranscript(@org.junit.jupiter.api.io.TempDir Path dataDir) throws Exception {
+        start(Journals.open("", dataDir), true);
+        turn(1, toolCalls(20, 5, call("call_e", "echo", "{\"n\": 1}")));
+        // The second model call hangs: the server stops while it is in flight.
+        model.stubFor(post(urlEqualTo(COMPLETIONS)).inScenario(CONVERSATION).whenScenarioStateIs("turn-2").willSetStateTo("turn-3")
+                .willReturn(aResponse().withFixedDelay(5_000).withHeader("Content-Type", "application/json").withBody(answer("late", 1, 1))));
+        turn(3, answer("Echoed 1.", 30, 4));
+        String runId = submit(agentPlan("assistant", "Echo 1."));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (work(orchestrator.run(runId).await(10, TimeUnit.SECONDS)).path("transcript").size() < 2) {
+            assertTrue(System.nanoTime() < deadline, "the first tool call was never recorded");
+            Thread.sleep(20);
+        }
+        while (model.getAllServeEvents().size() < 2) {
+            assertTrue(System.nanoTime() < deadline, "the second model call never started");
+            Thread.sleep(20);
+        }
+        orchestrator.close();
+
+        start(Journals.open("", dataDir), true);
+        JsonNode run = finished(runId);
+        assertEquals("SUCCEEDED", run.path("status").asText(), run.toString());
+        JsonNode task = work(run);
+        assertEquals("Echoed 1.", task.path("output").path("answer").asText());
+        assertEquals(1, task.path("attempts").asInt(), "the interrupted attempt is resumed, not counted again");
+        JsonNode transcript = task.path("transcript");
+        assertEquals(3, transcript.size(), "the recorded model and tool calls are not made again: " + transcript);
+        assertEquals(2, transcript.get(2).path("step").asInt());
+    }
+
+    @Test
     void aToolOutputCannotSwitchTheGateOff() throws Exception {
         start(true, new AgentSpec("banker", "Pays people.", "You pay people.", List.of("transfer.money")));
         turn(1, toolCalls(30, 10, call("call_1", "transfer_money", "{\"to\": \"bob\", \"amount\": 10}")));
