@@ -124,4 +124,31 @@ public sealed interface EventData {
     /** Someone asked for a FAILED task to run again; it becomes PENDING with a fresh attempt budget. */
     record TaskRetryRequested(String taskId, String by) implements TaskEvent {
     }
+
+    // ---- agent tasks ----
+
+    /** One tool call an agent's model asked for: {@code name} is the Baton tool name (or the model's, when unknown). */
+    record AgentToolRequest(String id, String name, JsonNode args) {
+    }
+
+    /**
+     * An agent's model answered one step of its loop. {@code text} may be null; a final answer
+     * has no {@code toolCalls}. Token counts are 0 when the model did not report them.
+     */
+    record AgentModelCalled(String taskId, int attempt, int step, String text, java.util.List<AgentToolRequest> toolCalls,
+                            int promptTokens, int completionTokens, long durationMs, String finishReason)
+            implements TaskEvent {
+        public AgentModelCalled {
+            toolCalls = toolCalls == null ? java.util.List.of() : java.util.List.copyOf(toolCalls);
+        }
+    }
+
+    /**
+     * An agent's tool call ended: exactly one of {@code output} and {@code error} is set. Calls the
+     * model made to unknown tools or with arguments that break the tool's schema are recorded
+     * here too, with the error the model was told.
+     */
+    record AgentToolCalled(String taskId, int attempt, int step, String callId, String tool, JsonNode args,
+                           JsonNode output, Failure error, long durationMs) implements TaskEvent {
+    }
 }

@@ -19,6 +19,10 @@ import dev.baton.plan.TaskAction;
 import dev.baton.plan.TaskSpec;
 import dev.baton.runtime.BatonException;
 import dev.baton.runtime.BatonException.Kind;
+import dev.baton.runtime.agent.AgentLoop;
+import dev.baton.runtime.agent.AgentResult;
+import dev.baton.runtime.agent.AgentSpec;
+import dev.baton.runtime.agent.ModelProvider;
 import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.EventData.Failure;
 import dev.baton.runtime.event.RunEvent;
@@ -79,6 +83,18 @@ import java.util.function.Function;
  * All run state lives on one Vert.x context; every public method hops onto it and returns a
  * {@link Future}. Tool calls block, so they run on {@link TaskExecutor}'s threads and report
  * back to the context. Journal reads run on a small worker pool.
+ *
+ * <h2>Agents</h2>
+ * An agent task runs an {@link AgentLoop} on the same threads as tool calls, with the model
+ * {@link OrchestratorOptions#models()} gives and the role {@link OrchestratorOptions#agents()}
+ * names. Each model and tool call of the loop comes back to the context as an event
+ * ({@code AgentModelCalled}, {@code AgentToolCalled}) and is recorded only while the attempt is
+ * still the current one. When the agent wants a tool whose descriptor requires approval, the
+ * loop stops and the task waits in WAITING_APPROVAL with the proposed tool and arguments; once
+ * approved (perhaps with edited arguments) the same attempt resumes from its recorded
+ * transcript, running the approved call first. A rejection ends the task as REJECTED, like a
+ * rejected tool task: the model is not asked for a way around the person's "no". Without a
+ * model, plans with agent tasks are refused and such tasks fail with {@code model_not_configured}.
  *
  * <h2>Memory</h2>
  * Runs are held in a Caffeine cache. A run with work in flight weighs 0 and is never
@@ -150,7 +166,7 @@ public final class Orchestrator implements AutoCloseable {
         this.journal = journal;
         this.tools = tools;
         this.options = options;
-        this.validator = new PlanValidator(catalog(tools), options.planLimits());
+        this.validator = new PlanValidator(catalog(tools, options), options.planLimits());
         this.executor = new TaskExecutor(options.maxConcurrentCalls());
         this.reads = vertx.createSharedWorkerExecutor("baton-journal-read", 4);
         this.planning = vertx.createSharedWorkerExecutor("baton-planner", 4);
@@ -547,7 +563,7 @@ public final class Orchestrator implements AutoCloseable {
         boolean approved = task.approval() != null && "APPROVED".equals(task.approval().status());
         if (gated(task) && !approved) {
             requestApproval(run, task);
-        } else if (task.spec().action() instanceof TaskAction.ToolCall && inFlight.size() >= options.maxConcurrentCalls()) {
+        } else if (!(task.spec().action() instanceof TaskAction.Wait) && inFlight.size() >= options.maxConcurrentCalls()) {
             readyQueue.add(new Queued(run.id(), task.id(), 0));
             metrics.readyQueueDepth = readyQueue.size();
         } else {
@@ -588,11 +604,108 @@ public final class Orchestrator implements AutoCloseable {
                 return;
             }
             dispatch(run, task, tool.get(), args, attempt, idempotencyKey, timeout, deadline);
+        } else if (action instanceof TaskAction.AgentCall call) {
+            startAgent(run, task, call);
         } else {
+            emit(run, new EventData.TaskStarted(task.id(), attempt, idempotencyKey, null, now));
+            fail(run, task, attempt, new Outcome.Failure("internal_error", "unknown kind of task", false, null));
+        }
+    }
+
+    // ------------------------------------------------------------------ agent tasks
+
+    /**
+     * Starts an agent task's loop, or resumes it. A task READY after a person approved the gated
+     * call its agent proposed continues the same attempt: the loop rebuilds the conversation from
+     * the recorded transcript and runs the approved call first. Otherwise a new attempt starts a
+     * new conversation.
+     */
+    private void startAgent(RunState run, TaskState task, TaskAction.AgentCall call) {
+        Instant now = now();
+        String idempotencyKey = run.id() + "/" + task.id();
+        boolean resume = task.approvalTool() != null && task.approval() != null && "APPROVED".equals(task.approval().status())
+                && task.totalAttempts() > 0;
+        int attempt = resume ? task.totalAttempts() : task.totalAttempts() + 1;
+        AgentLoop.ApprovedCall approved = null;
+        if (resume) {
+            String callId = pendingAgentCall(task, attempt);
+            if (callId != null) approved = new AgentLoop.ApprovedCall(callId, task.args());
+        }
+        if (options.models() == null) {
             emit(run, new EventData.TaskStarted(task.id(), attempt, idempotencyKey, null, now));
             fail(run, task, attempt, new Outcome.Failure("model_not_configured",
                     "agent tasks need a model: set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL", false, null));
+            return;
         }
+        Optional<AgentSpec> agent = options.agents().find(call.agent());
+        if (agent.isEmpty()) {
+            emit(run, new EventData.TaskStarted(task.id(), attempt, idempotencyKey, null, now));
+            fail(run, task, attempt, new Outcome.Failure("unknown_agent", "no agent named '" + call.agent() + "' is registered", false, null));
+            return;
+        }
+        runAgent(run, task, call, agent.get(), attempt, approved);
+    }
+
+    /** Emits the start and hands the loop to the task threads; its events come back through {@link #onAgentEvent}. */
+    private void runAgent(RunState run, TaskState task, TaskAction.AgentCall call, AgentSpec agent, int attempt,
+                          AgentLoop.ApprovedCall approved) {
+        String runId = run.id();
+        String taskId = task.id();
+        Duration timeout = agent.limits().timeout();
+        Instant deadline = now().plus(timeout);
+        emit(run, new EventData.TaskStarted(taskId, attempt, runId + "/" + taskId, null, deadline));
+        Map<String, JsonNode> dependencies = new java.util.LinkedHashMap<>();
+        for (String dependency : task.spec().dependencies()) {
+            TaskState upstream = run.task(dependency);
+            if (upstream != null) dependencies.put(dependency, upstream.output());
+        }
+        String userMessage = AgentLoop.userMessage(call.instruction(), run.goal(), run.input(), dependencies);
+        AgentLoop.Request request = new AgentLoop.Request(runId, taskId, attempt, agent, userMessage,
+                task.transcript(attempt), approved, deadline);
+        ModelProvider models = options.models();
+        java.time.Clock clock = options.clock();
+        TaskExecutor.Call running = executor.submit(() -> {
+            AgentLoop loop = new AgentLoop(models.model(runId, taskId), tools,
+                    event -> context.runOnContext(v -> onAgentEvent(runId, taskId, attempt, event)), clock);
+            AgentResult result = loop.run(request);
+            if (result instanceof AgentResult.Answered answered) return new Outcome.Success(answered.output());
+            if (result instanceof AgentResult.NeedsApproval needs) return new Outcome.ApprovalNeeded(needs.tool(), needs.args());
+            AgentResult.Failed failed = (AgentResult.Failed) result;
+            return new Outcome.Failure(failed.code(), failed.message(), failed.retryable(), null);
+        });
+        long timer = vertx.setTimer(Math.max(1, timeout.toMillis()), t -> onOutcome(runId, taskId, attempt,
+                new Outcome.Failure("agent_timeout", "agent '" + agent.name() + "' did not answer within " + timeout, false, null)));
+        inFlight.put(key(runId, taskId), new InFlight(running, timer, attempt));
+        inFlightByRun.merge(runId, 1, Integer::sum);
+        metrics.callsInFlight = inFlight.size();
+        running.outcome().whenComplete((outcome, error) -> context.runOnContext(v -> onOutcome(runId, taskId, attempt,
+                outcome != null ? outcome : new Outcome.Failure("internal_error", String.valueOf(error), true, null))));
+    }
+
+    /** A model or tool call of a running agent loop: recorded if the attempt is still the current one. */
+    private void onAgentEvent(String runId, String taskId, int attempt, EventData.TaskEvent event) {
+        if (closed) return;
+        InFlight call = inFlight.get(key(runId, taskId));
+        if (call == null || call.attempt() != attempt) return; // timed out or cancelled meanwhile
+        RunState run = runs.getIfPresent(runId);
+        TaskState task = run == null ? null : run.task(taskId);
+        if (task == null || task.status() != TaskStatus.RUNNING || task.totalAttempts() != attempt) return;
+        emit(run, event);
+    }
+
+    /** The first call of the attempt's last model answer that has no recorded result: the one waiting for approval. */
+    private static String pendingAgentCall(TaskState task, int attempt) {
+        List<EventData.TaskEvent> transcript = task.transcript(attempt);
+        List<String> pending = new ArrayList<>();
+        for (EventData.TaskEvent entry : transcript) {
+            if (entry instanceof EventData.AgentModelCalled m) {
+                pending.clear();
+                m.toolCalls().forEach(c -> pending.add(c.id()));
+            } else if (entry instanceof EventData.AgentToolCalled t) {
+                pending.remove(t.callId());
+            }
+        }
+        return pending.isEmpty() ? null : pending.get(0);
     }
 
     private void dispatch(RunState run, TaskState task, Tool tool, JsonNode args, int attempt, String idempotencyKey,
@@ -619,12 +732,16 @@ public final class Orchestrator implements AutoCloseable {
         inFlightByRun.merge(runId, -1, Integer::sum);
         metrics.callsInFlight = inFlight.size();
         vertx.cancelTimer(call.timer());
-        if (outcome instanceof Outcome.Failure failure && failure.code().equals("timeout")) call.call().interrupt();
+        if (outcome instanceof Outcome.Failure failure && (failure.code().equals("timeout") || failure.code().equals("agent_timeout"))) {
+            call.call().interrupt();
+        }
         RunState run = runs.getIfPresent(runId);
         TaskState task = run == null ? null : run.task(taskId);
         if (task != null && task.status() == TaskStatus.RUNNING && task.totalAttempts() == attempt) {
             if (outcome instanceof Outcome.Success success) {
                 succeed(run, task, attempt, success.output());
+            } else if (outcome instanceof Outcome.ApprovalNeeded needed) {
+                requestApproval(run, task, needed.tool(), needed.args());
             } else {
                 fail(run, task, attempt, (Outcome.Failure) outcome);
             }
@@ -689,8 +806,13 @@ public final class Orchestrator implements AutoCloseable {
     }
 
     private void requestApproval(RunState run, TaskState task) {
-        JsonNode args = task.approvedArgs();
-        String toolName = null;
+        requestApproval(run, task, null, null);
+    }
+
+    /** With {@code agentTool}: an agent proposed a call of that gated tool with {@code agentArgs}. */
+    private void requestApproval(RunState run, TaskState task, String agentTool, JsonNode agentArgs) {
+        JsonNode args = agentTool != null ? agentArgs : task.approvedArgs();
+        String toolName = agentTool;
         if (task.spec().action() instanceof TaskAction.ToolCall call) {
             toolName = call.tool();
             if (args == null) args = resolvedArgs(run, call);
@@ -848,6 +970,12 @@ public final class Orchestrator implements AutoCloseable {
 
     /** Calls again a tool whose attempt was cut off by a crash: same attempt number, same idempotency key. */
     private void rerun(RunState run, TaskState task) {
+        if (task.spec().action() instanceof TaskAction.AgentCall agentCall && options.models() != null
+                && options.agents().find(agentCall.agent()).isPresent()) {
+            // The loop picks the conversation up from its transcript; calls without a recorded result run again.
+            runAgent(run, task, agentCall, options.agents().find(agentCall.agent()).get(), task.totalAttempts(), null);
+            return;
+        }
         if (!(task.spec().action() instanceof TaskAction.ToolCall call)) {
             fail(run, task, task.totalAttempts(), new Outcome.Failure("interrupted", "the server stopped during the task", true, null));
             return;
@@ -1070,6 +1198,19 @@ public final class Orchestrator implements AutoCloseable {
                             + "' break the schema of '" + call.tool() + "': " + describe(violations), details);
                 }
             }
+        } else if (task.spec().action() instanceof TaskAction.AgentCall && task.approvalTool() != null) {
+            Optional<Tool> tool = tools.find(task.approvalTool());
+            if (tool.isPresent()) {
+                List<SchemaViolation> violations = JsonSchemaValidator.validate(tool.get().descriptor().parameters(), args);
+                if (!violations.isEmpty()) {
+                    ArrayNode list = Json.array();
+                    violations.forEach(v -> list.addObject().put("path", v.path()).put("message", v.message()));
+                    ObjectNode details = Json.object();
+                    details.set("violations", list);
+                    throw new BatonException(Kind.UNPROCESSABLE, "args_invalid", "the edited arguments of task '" + task.id()
+                            + "' break the schema of '" + task.approvalTool() + "': " + describe(violations), details);
+                }
+            }
         } else {
             throw new BatonException(Kind.INVALID, "bad_request", "task '" + task.id() + "' is not a tool task; it has no arguments to edit");
         }
@@ -1098,7 +1239,7 @@ public final class Orchestrator implements AutoCloseable {
         return options.clock().instant().truncatedTo(ChronoUnit.MILLIS);
     }
 
-    private static Catalog catalog(ToolRegistry tools) {
+    private static Catalog catalog(ToolRegistry tools, OrchestratorOptions options) {
         return new Catalog() {
             @Override
             public Optional<ToolDescriptor> tool(String name) {
@@ -1107,12 +1248,17 @@ public final class Orchestrator implements AutoCloseable {
 
             @Override
             public boolean hasAgent(String name) {
-                return false;
+                return options.agents().find(name).isPresent();
             }
 
             @Override
             public boolean modelConfigured() {
-                return false;
+                return options.models() != null;
+            }
+
+            @Override
+            public java.util.Set<String> agentNames() {
+                return options.agents().names();
             }
 
             @Override

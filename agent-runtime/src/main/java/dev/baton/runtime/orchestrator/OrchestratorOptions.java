@@ -2,6 +2,8 @@ package dev.baton.runtime.orchestrator;
 
 import dev.baton.plan.PlanLimits;
 
+import dev.baton.runtime.agent.AgentRegistry;
+import dev.baton.runtime.agent.ModelProvider;
 import dev.baton.runtime.planning.GoalPlanner;
 
 import java.time.Clock;
@@ -17,15 +19,20 @@ import java.time.Duration;
  * @param planLimits             size limits for plans
  * @param clock                  the time source for event timestamps and deadlines
  * @param planner                makes plans for runs posted with a goal only, or null: such runs are then refused
+ * @param agents                 the agents plans may name; by default only {@code assistant}
+ * @param models                 gives agent tasks their chat model, or null: without one, plans with agent
+ *                               tasks are refused and such tasks fail with {@code model_not_configured}
  */
 public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory, Duration defaultApprovalTimeout,
-                                  PlanLimits planLimits, Clock clock, GoalPlanner planner) {
+                                  PlanLimits planLimits, Clock clock, GoalPlanner planner,
+                                  AgentRegistry agents, ModelProvider models) {
 
     public OrchestratorOptions {
         if (maxConcurrentCalls < 1) throw new IllegalArgumentException("maxConcurrentCalls must be at least 1");
         if (parkedRunsInMemory < 0) throw new IllegalArgumentException("parkedRunsInMemory must not be negative");
         planLimits = planLimits == null ? PlanLimits.DEFAULT : planLimits;
         clock = clock == null ? Clock.systemUTC() : clock;
+        agents = agents == null ? new AgentRegistry() : agents;
     }
 
     public static Builder builder() {
@@ -44,6 +51,8 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         private PlanLimits planLimits = PlanLimits.DEFAULT;
         private Clock clock = Clock.systemUTC();
         private GoalPlanner planner;
+        private AgentRegistry agents;
+        private ModelProvider models;
 
         public Builder maxConcurrentCalls(int value) { this.maxConcurrentCalls = value; return this; }
         public Builder parkedRunsInMemory(int value) { this.parkedRunsInMemory = value; return this; }
@@ -51,9 +60,11 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         public Builder planLimits(PlanLimits value) { this.planLimits = value; return this; }
         public Builder clock(Clock value) { this.clock = value; return this; }
         public Builder planner(GoalPlanner value) { this.planner = value; return this; }
+        public Builder agents(AgentRegistry value) { this.agents = value; return this; }
+        public Builder models(ModelProvider value) { this.models = value; return this; }
 
         public OrchestratorOptions build() {
-            return new OrchestratorOptions(maxConcurrentCalls, parkedRunsInMemory, defaultApprovalTimeout, planLimits, clock, planner);
+            return new OrchestratorOptions(maxConcurrentCalls, parkedRunsInMemory, defaultApprovalTimeout, planLimits, clock, planner, agents, models);
         }
     }
 }

@@ -10,6 +10,10 @@ sealed interface Outcome {
     record Success(JsonNode output) implements Outcome {
     }
 
+    /** An agent stopped before calling a gated tool: the task waits for a person to approve that call. */
+    record ApprovalNeeded(String tool, JsonNode args) implements Outcome {
+    }
+
     /** {@code retryAfter} is the far side's hint for the next attempt, or null. */
     record Failure(String code, String message, boolean retryable, Duration retryAfter) implements Outcome {
     }

@@ -69,6 +69,19 @@ final class TaskExecutor implements AutoCloseable {
         return new Call(outcome, handle);
     }
 
+    /** Runs other blocking work (an agent loop) the same way; an exception becomes a retryable failure. */
+    Call submit(java.util.concurrent.Callable<Outcome> work) {
+        CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        Future<?> handle = executor.submit(() -> {
+            try {
+                outcome.complete(work.call());
+            } catch (Throwable e) {
+                outcome.complete(new Outcome.Failure("internal_error", String.valueOf(e), true, null));
+            }
+        });
+        return new Call(outcome, handle);
+    }
+
     private static Outcome invoke(Tool tool, JsonNode args, ToolContext context) {
         try {
             return new Outcome.Success(tool.call(args, context));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.plan.TaskAction;
+import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.EventData.Failure;
 
 import java.time.Instant;
@@ -35,9 +36,9 @@ public final class RunJson {
         node.set("result", run.result());
         node.set("error", failure(run.error()));
         ObjectNode usage = node.putObject("usage");
-        usage.put("llmCalls", 0);
-        usage.put("promptTokens", 0);
-        usage.put("completionTokens", 0);
+        usage.put("llmCalls", run.llmCalls());
+        usage.put("promptTokens", run.promptTokens());
+        usage.put("completionTokens", run.completionTokens());
         usage.put("toolCalls", run.toolCalls());
         node.put("lastSeq", run.lastSeq());
         return node;
@@ -66,6 +67,23 @@ public final class RunJson {
         putInstant(node, "finishedAt", task.finishedAt());
         putInstant(node, "retryAt", task.retryAt());
         if (task.skipReason() != null) node.put("skipReason", task.skipReason());
+        if (action instanceof TaskAction.AgentCall) {
+            ObjectNode usage = node.putObject("usage");
+            usage.put("llmCalls", task.llmCalls());
+            usage.put("promptTokens", task.promptTokens());
+            usage.put("completionTokens", task.completionTokens());
+            ArrayNode transcript = node.putArray("transcript");
+            for (EventData.TaskEvent entry : task.transcript()) {
+                ObjectNode item = (ObjectNode) Json.toTree(entry);
+                item.remove("taskId");
+                transcript.add(Json.object().put("type", entry.type()).setAll(item));
+            }
+            if (task.status() == TaskStatus.WAITING_APPROVAL && task.approvalTool() != null) {
+                ObjectNode proposed = node.putObject("proposedToolCall");
+                proposed.put("tool", task.approvalTool());
+                proposed.set("args", task.args());
+            }
+        }
         ArrayNode history = node.putArray("history");
         for (Attempt attempt : task.history()) {
             ObjectNode a = history.addObject();

@@ -44,6 +44,9 @@ public final class RunState {
     private Failure error;
     private long lastSeq;
     private long toolCalls;
+    private long llmCalls;
+    private long promptTokens;
+    private long completionTokens;
     private String idempotencyKey;
     private String requestHash;
     private String planSource;
@@ -113,6 +116,11 @@ public final class RunState {
         } else if (data instanceof EventData.ApprovalRequested e) {
             task.approval = ApprovalState.requested(at, e.expiresAt(), e.onTimeout());
             task.args = e.args();
+            if (task.spec().action() instanceof dev.baton.plan.TaskAction.AgentCall) {
+                // An agent asks afresh for each gated call: an earlier call's edited arguments do not carry over.
+                task.approvedArgs = null;
+                task.approvalTool = e.tool();
+            }
             setStatus(task, TaskStatus.WAITING_APPROVAL);
         } else if (data instanceof EventData.ApprovalDecided e) {
             boolean approved = "approve".equals(e.decision());
@@ -144,6 +152,7 @@ public final class RunState {
             task.args = e.args();
             task.idempotencyKey = e.idempotencyKey();
             task.retryAt = null;
+            task.approvalTool = null;
             task.recordAttempt(new Attempt(e.attempt(), at, null, null));
             setStatus(task, TaskStatus.RUNNING);
         } else if (data instanceof EventData.TaskSucceeded e) {
@@ -173,9 +182,25 @@ public final class RunState {
             finish(task, TaskStatus.CANCELLED, at);
         } else if (data instanceof EventData.TaskRetryRequested) {
             reopen(task);
+        } else if (data instanceof EventData.AgentModelCalled e) {
+            addToTranscript(task, e);
+            task.llmCalls++;
+            task.promptTokens += e.promptTokens();
+            task.completionTokens += e.completionTokens();
+            llmCalls++;
+            promptTokens += e.promptTokens();
+            completionTokens += e.completionTokens();
+        } else if (data instanceof EventData.AgentToolCalled e) {
+            addToTranscript(task, e);
+            toolCalls++;
         } else {
             throw new IllegalStateException("run " + id + ": no rule for event " + data.type());
         }
+    }
+
+    private static void addToTranscript(TaskState task, EventData.TaskEvent entry) {
+        if (task.transcript == null) task.transcript = new ArrayList<>();
+        task.transcript.add(entry);
     }
 
     private void setPlan(int version, JsonNode planJson) {
@@ -260,6 +285,10 @@ public final class RunState {
     public Failure error() { return error; }
     public long lastSeq() { return lastSeq; }
     public long toolCalls() { return toolCalls; }
+    /** Model calls of agent tasks, and their tokens. */
+    public long llmCalls() { return llmCalls; }
+    public long promptTokens() { return promptTokens; }
+    public long completionTokens() { return completionTokens; }
     public String idempotencyKey() { return idempotencyKey; }
     public String requestHash() { return requestHash; }
     /** Who made the plan: {@code client}, {@code llm}, {@code playbook:<name>}. */

@@ -2,6 +2,7 @@ package dev.baton.runtime.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.plan.TaskSpec;
+import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.EventData.Failure;
 
 import java.time.Instant;
@@ -35,6 +36,13 @@ public final class TaskState {
     Instant retryAt;
     String skipReason;
     List<Attempt> history;
+    /** An agent task's model and tool calls, all attempts, in order; null until the first. */
+    List<EventData.TaskEvent> transcript;
+    /** The tool an agent asked to call when it stopped for approval, or null. */
+    String approvalTool;
+    int llmCalls;
+    long promptTokens;
+    long completionTokens;
 
     TaskState(TaskSpec spec) {
         this.spec = spec;
@@ -56,6 +64,28 @@ public final class TaskState {
     public Instant deadline() { return deadline; }
     public Instant retryAt() { return retryAt; }
     public String skipReason() { return skipReason; }
+
+    /** The tool an agent proposed when it stopped for approval (agent tasks), or null. */
+    public String approvalTool() { return approvalTool; }
+    public int llmCalls() { return llmCalls; }
+    public long promptTokens() { return promptTokens; }
+    public long completionTokens() { return completionTokens; }
+
+    /** An agent task's recorded {@link EventData.AgentModelCalled} and {@link EventData.AgentToolCalled} events, in order. */
+    public List<EventData.TaskEvent> transcript() {
+        return transcript == null ? List.of() : List.copyOf(transcript);
+    }
+
+    /** The transcript entries of one attempt: the conversation an agent loop resumes from. */
+    public List<EventData.TaskEvent> transcript(int attempt) {
+        if (transcript == null) return List.of();
+        List<EventData.TaskEvent> entries = new ArrayList<>();
+        for (EventData.TaskEvent entry : transcript) {
+            int number = entry instanceof EventData.AgentModelCalled m ? m.attempt() : ((EventData.AgentToolCalled) entry).attempt();
+            if (number == attempt) entries.add(entry);
+        }
+        return entries;
+    }
 
     public List<Attempt> history() {
         return history == null ? List.of() : List.copyOf(history);

@@ -1,0 +1,36 @@
+package dev.baton.runtime.agent;
+
+import java.time.Duration;
+
+/**
+ * How far one attempt of an agent task may go before it is stopped.
+ *
+ * @param maxSteps  model calls per attempt; a model still asking for tools after the last one fails the
+ *                  task with {@code agent_step_limit}
+ * @param maxTokens prompt plus completion tokens per attempt ({@code agent_token_limit})
+ * @param timeout   wall time of one start of the loop ({@code agent_timeout}); a loop resumed after an
+ *                  approval gets the time anew
+ */
+public record AgentLimits(int maxSteps, long maxTokens, Duration timeout) {
+
+    public static final AgentLimits DEFAULT = new AgentLimits(8, 50_000, Duration.ofMinutes(5));
+
+    public AgentLimits {
+        if (maxSteps < 1) throw new IllegalArgumentException("maxSteps must be at least 1");
+        if (maxTokens < 1) throw new IllegalArgumentException("maxTokens must be at least 1");
+        timeout = timeout == null ? DEFAULT.timeout() : timeout;
+        if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive");
+    }
+
+    public AgentLimits withMaxSteps(int value) {
+        return new AgentLimits(value, maxTokens, timeout);
+    }
+
+    public AgentLimits withMaxTokens(long value) {
+        return new AgentLimits(maxSteps, value, timeout);
+    }
+
+    public AgentLimits withTimeout(Duration value) {
+        return new AgentLimits(maxSteps, maxTokens, value);
+    }
+}

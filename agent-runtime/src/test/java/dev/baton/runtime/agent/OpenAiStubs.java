@@ -1,0 +1,59 @@
+package dev.baton.runtime.agent;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.json.Json;
+
+/** Answers in OpenAI's chat.completions wire format, for WireMock to send. */
+final class OpenAiStubs {
+
+    private OpenAiStubs() {
+    }
+
+    /** One tool call: {@code arguments} is the JSON text the model sends (a string on the wire). */
+    record Call(String id, String function, String arguments) {
+    }
+
+    static Call call(String id, String function, String arguments) {
+        return new Call(id, function, arguments);
+    }
+
+    static String toolCalls(int promptTokens, int completionTokens, Call... calls) {
+        ObjectNode message = Json.object();
+        message.put("role", "assistant");
+        message.putNull("content");
+        ArrayNode list = message.putArray("tool_calls");
+        for (Call call : calls) {
+            ObjectNode item = list.addObject();
+            item.put("id", call.id());
+            item.put("type", "function");
+            item.putObject("function").put("name", call.function()).put("arguments", call.arguments());
+        }
+        return completion(message, "tool_calls", promptTokens, completionTokens);
+    }
+
+    static String answer(String text, int promptTokens, int completionTokens) {
+        ObjectNode message = Json.object();
+        message.put("role", "assistant");
+        message.put("content", text);
+        return completion(message, "stop", promptTokens, completionTokens);
+    }
+
+    private static String completion(ObjectNode message, String finishReason, int promptTokens, int completionTokens) {
+        ObjectNode body = Json.object();
+        body.put("id", "chatcmpl-test");
+        body.put("object", "chat.completion");
+        body.put("created", 1_700_000_000L);
+        body.put("model", "gpt-test");
+        ObjectNode choice = body.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.set("message", message);
+        choice.putNull("logprobs");
+        choice.put("finish_reason", finishReason);
+        ObjectNode usage = body.putObject("usage");
+        usage.put("prompt_tokens", promptTokens);
+        usage.put("completion_tokens", completionTokens);
+        usage.put("total_tokens", promptTokens + completionTokens);
+        return Json.write(body);
+    }
+}
