@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.plan.playbook.Playbook;
 import dev.baton.plan.playbook.PlaybookLibrary;
+import dev.baton.runtime.agent.AgentRegistry;
+import dev.baton.runtime.agent.AgentSpec;
 import dev.baton.runtime.model.ModelConfig;
 import dev.baton.runtime.journal.ApprovalRecord;
 import dev.baton.runtime.journal.RunQuery;
@@ -31,18 +33,20 @@ final class ApiRoutes {
     private final String version;
     private final ModelConfig model;
     private final PlaybookLibrary playbooks;
+    private final AgentRegistry agents;
 
-    ApiRoutes(Orchestrator orchestrator, String version, ModelConfig model, PlaybookLibrary playbooks) {
+    ApiRoutes(Orchestrator orchestrator, String version, ModelConfig model, PlaybookLibrary playbooks, AgentRegistry agents) {
         this.orchestrator = orchestrator;
         this.version = version;
         this.model = model;
         this.playbooks = playbooks;
+        this.agents = agents;
     }
 
     void mount(Router router) {
         router.get("/api/health").handler(this::health);
         router.get("/api/tools").handler(this::tools);
-        router.get("/api/agents").handler(ctx -> json(ctx, 200, Json.array()));
+        router.get("/api/agents").handler(this::agents);
         router.get("/api/playbooks").handler(this::playbooks);
 
         router.post("/api/runs").handler(this::createRun);
@@ -73,6 +77,20 @@ final class ApiRoutes {
         body.put("journal", orchestrator.journal().getClass().getSimpleName());
         body.put("virtualThreads", orchestrator.usesVirtualThreads());
         json(ctx, 200, body);
+    }
+
+    private void agents(RoutingContext ctx) {
+        ArrayNode list = Json.array();
+        for (AgentSpec agent : agents.all()) {
+            ObjectNode item = list.addObject();
+            item.put("name", agent.name());
+            item.put("description", agent.description());
+            ArrayNode tools = item.putArray("tools");
+            (agent.allTools() ? orchestrator.tools().names() : agent.tools()).forEach(tools::add);
+            item.put("maxSteps", agent.limits().maxSteps());
+            item.put("available", model != null);
+        }
+        json(ctx, 200, list);
     }
 
     private void playbooks(RoutingContext ctx) {

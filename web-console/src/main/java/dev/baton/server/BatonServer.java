@@ -1,6 +1,10 @@
 package dev.baton.server;
 
 import dev.baton.plan.Catalog;
+import dev.baton.plan.llm.AgentInfo;
+import dev.baton.runtime.RuntimeCatalog;
+import dev.baton.runtime.agent.AgentRegistry;
+import dev.baton.runtime.agent.ModelProvider;
 import dev.baton.plan.llm.LlmPlanner;
 import dev.baton.plan.playbook.Embeddings;
 import dev.baton.plan.playbook.PlaybookException;
@@ -102,13 +106,25 @@ public final class BatonServer implements AutoCloseable {
             throw new ConfigException("BATON_PLAYBOOKS_DIR (--playbooks-dir): " + e.getMessage());
         }
         ModelGateway gateway = config.model() == null ? null : new ModelGateway(config.model());
-        GoalPlanner planner = planner(tools, playbooks, gateway);
+        AgentRegistry agents = new AgentRegistry();
+        if (config.agentsFile() != null) {
+            try {
+                agents.loadFile(config.agentsFile());
+            } catch (Exception e) {
+                journal.close();
+                throw new ConfigException("BATON_AGENTS_FILE (--agents-file): " + e.getMessage());
+            }
+        }
+        ModelProvider models = gateway == null ? null
+                : (runId, taskId) -> gateway.forContext(new CallContext(runId, taskId, "agent"));
+        GoalPlanner planner = planner(tools, agents, playbooks, gateway);
 
         Vertx vertx = Vertx.vertx();
         try {
-            Orchestrator orchestrator = Orchestrator.start(vertx, journal, tools, OrchestratorOptions.builder().planner(planner).build())
+            Orchestrator orchestrator = Orchestrator.start(vertx, journal, tools,
+                            OrchestratorOptions.builder().planner(planner).agents(agents).models(models).build())
                     .await(10, TimeUnit.MINUTES);
-            Router router = router(vertx, orchestrator, config, playbooks);
+            Router router = router(vertx, orchestrator, config, playbooks, agents);
             HttpServer http = vertx.createHttpServer(new HttpServerOptions()
                             .setHost(config.host())
                             .setPort(config.port())
@@ -134,7 +150,7 @@ public final class BatonServer implements AutoCloseable {
      * The model when one is configured, else the playbooks. The playbook matcher loads an
      * embedding model (seconds), so it is built once, in the background right after start.
      */
-    private static GoalPlanner planner(ToolRegistry tools, PlaybookLibrary playbooks, ModelGateway gateway) {
+    private static GoalPlanner planner(ToolRegistry tools, AgentRegistry agents, PlaybookLibrary playbooks, ModelGateway gateway) {
         Supplier<PlaybookMatcher> matcher = memoize(() -> new PlaybookMatcher(Embeddings.minilm(), playbooks));
         if (gateway == null) {
             Thread warmUp = new Thread(() -> {
@@ -150,9 +166,11 @@ public final class BatonServer implements AutoCloseable {
         GoalPlanner fromPlaybooks = new PlaybookGoalPlanner(playbooks, matcher);
         GoalPlanner fromModel = null;
         if (gateway != null) {
-            // Agent tasks come with the agent runtime; until then the planner is told none are available.
-            Catalog catalog = Catalog.of(tools.descriptors(), List.of(), false);
-            fromModel = new LlmGoalPlanner(LlmPlanner.defaults(), catalog, List::of,
+            Catalog catalog = RuntimeCatalog.of(tools, agents, true);
+            Supplier<List<AgentInfo>> agentInfos = () -> agents.all().stream()
+                    .map(a -> new AgentInfo(a.name(), a.description(), a.allTools() ? tools.names() : a.tools()))
+                    .toList();
+            fromModel = new LlmGoalPlanner(LlmPlanner.defaults(), catalog, agentInfos,
                     runId -> gateway.forContext(CallContext.forRun(runId, "plan")));
         }
         return GoalPlanners.choosing(fromModel, fromPlaybooks);
@@ -170,7 +188,8 @@ public final class BatonServer implements AutoCloseable {
         };
     }
 
-    private static Router router(Vertx vertx, Orchestrator orchestrator, Config config, PlaybookLibrary playbooks) {
+    private static Router router(Vertx vertx, Orchestrator orchestrator, Config config, PlaybookLibrary playbooks,
+                                 AgentRegistry agents) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.tokens());
         router.route().handler(ctx -> {
@@ -181,7 +200,7 @@ public final class BatonServer implements AutoCloseable {
         router.route("/api/*").handler(BatonServer::checkQueryString);
         router.route("/api/*").handler(auth::authenticate);
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
-        new ApiRoutes(orchestrator, version(), config.model(), playbooks).mount(router);
+        new ApiRoutes(orchestrator, version(), config.model(), playbooks, agents).mount(router);
         EventStream streams = new EventStream(vertx, orchestrator);
         router.get("/api/runs/:id/events").handler(streams::run);
         router.get("/api/events").handler(streams::all);

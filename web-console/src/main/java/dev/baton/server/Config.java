@@ -30,9 +30,10 @@ import java.util.Set;
  * @param tokens       bearer token to caller; empty means no authentication
  * @param model        the chat model (BATON_MODEL, OPENAI_BASE_URL, OPENAI_API_KEY, ...), or null for none
  * @param playbooksDir a folder of the user's playbooks (BATON_PLAYBOOKS_DIR), or null for the built-in ones only
+ * @param agentsFile   a JSON file of the user's agents (BATON_AGENTS_FILE), or null for the default agent only
  */
 public record Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
-                     Map<String, Caller> tokens, ModelConfig model, Path playbooksDir) {
+                     Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile) {
 
     /** Every setting: option name, environment variable, default. */
     public enum Setting {
@@ -44,7 +45,8 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         TOKENS("--tokens", "BATON_TOKENS", ""),
         MODEL("--model", "BATON_MODEL", ""),
         MODEL_BASE_URL("--openai-base-url", "OPENAI_BASE_URL", ""),
-        PLAYBOOKS_DIR("--playbooks-dir", "BATON_PLAYBOOKS_DIR", "");
+        PLAYBOOKS_DIR("--playbooks-dir", "BATON_PLAYBOOKS_DIR", ""),
+        AGENTS_FILE("--agents-file", "BATON_AGENTS_FILE", "");
 
         final String option;
         final String variable;
@@ -71,13 +73,13 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         return load(new String[0], Map.of());
     }
 
-    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir); }
-    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir); }
-    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir); }
-    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir); }
-    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir); }
-    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir); }
-    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value); }
+    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile); }
+    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile); }
+    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile); }
+    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile); }
+    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile); }
+    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile); }
+    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile); }
 
     /**
      * Reads the settings.
@@ -128,7 +130,9 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         ModelConfig model = model(values, env);
         String playbooks = values.get(Setting.PLAYBOOKS_DIR);
         Path playbooksDir = playbooks.isEmpty() ? null : Path.of(playbooks);
-        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir);
+        String agents = values.get(Setting.AGENTS_FILE);
+        Path agentsFile = agents.isEmpty() ? null : Path.of(agents);
+        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile);
     }
 
     /**

@@ -18,6 +18,7 @@ import dev.baton.plan.References;
 import dev.baton.plan.TaskAction;
 import dev.baton.plan.TaskSpec;
 import dev.baton.runtime.BatonException;
+import dev.baton.runtime.RuntimeCatalog;
 import dev.baton.runtime.BatonException.Kind;
 import dev.baton.runtime.agent.AgentLoop;
 import dev.baton.runtime.agent.AgentResult;
@@ -166,7 +167,7 @@ public final class Orchestrator implements AutoCloseable {
         this.journal = journal;
         this.tools = tools;
         this.options = options;
-        this.validator = new PlanValidator(catalog(tools, options), options.planLimits());
+        this.validator = new PlanValidator(RuntimeCatalog.of(tools, options.agents(), options.models() != null), options.planLimits());
         this.executor = new TaskExecutor(options.maxConcurrentCalls());
         this.reads = vertx.createSharedWorkerExecutor("baton-journal-read", 4);
         this.planning = vertx.createSharedWorkerExecutor("baton-planner", 4);
@@ -1237,35 +1238,5 @@ public final class Orchestrator implements AutoCloseable {
 
     private Instant now() {
         return options.clock().instant().truncatedTo(ChronoUnit.MILLIS);
-    }
-
-    private static Catalog catalog(ToolRegistry tools, OrchestratorOptions options) {
-        return new Catalog() {
-            @Override
-            public Optional<ToolDescriptor> tool(String name) {
-                return tools.find(name).map(Tool::descriptor);
-            }
-
-            @Override
-            public boolean hasAgent(String name) {
-                return options.agents().find(name).isPresent();
-            }
-
-            @Override
-            public boolean modelConfigured() {
-                return options.models() != null;
-            }
-
-            @Override
-            public java.util.Set<String> agentNames() {
-                return options.agents().names();
-            }
-
-            @Override
-            public java.util.Set<String> toolNames() {
-                // for the validator's "did you mean" on an unknown tool
-                return new java.util.LinkedHashSet<>(tools.names());
-            }
-        };
     }
 }

@@ -1,0 +1,84 @@
+package dev.baton.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import dev.baton.json.Json;
+import dev.baton.runtime.model.ModelConfig;
+import dev.baton.server.testing.Api;
+import dev.baton.server.testing.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** An agent task through the server: the gateway carries its model calls, the run shows its transcript and usage. */
+class AgentTaskApiTest {
+    static WireMockServer model;
+    static TestServer server;
+    static Api api;
+
+    @BeforeAll
+    static void start() {
+        model = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        model.start();
+        ModelConfig config = ModelConfig.builder().baseUrl("http://127.0.0.1:" + model.port() + "/v1").apiKey("sk-agent-test-key-123")
+                .model("test-model").build();
+        server = TestServer.start(TestServer.config().withModel(config), registry -> {
+        });
+        api = server.api();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        model.stop();
+    }
+
+    private static String answer(ObjectNode message, String finishReason, int prompt, int completion) {
+        ObjectNode body = Json.object();
+        body.put("id", "chatcmpl-x").put("object", "chat.completion").put("created", 1_700_000_000L).put("model", "test-model");
+        ObjectNode choice = body.putArray("choices").addObject();
+        choice.put("index", 0).put("finish_reason", finishReason);
+        choice.set("message", message);
+        body.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", completion).put("total_tokens", prompt + completion);
+        return body.toString();
+    }
+
+    @Test
+    void anAgentCallsAToolThenAnswers() {
+        ObjectNode toolCall = Json.object().put("role", "assistant");
+        toolCall.putNull("content");
+        ObjectNode call = toolCall.putArray("tool_calls").addObject();
+        call.put("id", "call_1").put("type", "function");
+        call.putObject("function").put("name", "echo").put("arguments", "{\"note\": \"looked it up\"}");
+        model.stubFor(post(urlEqualTo("/v1/chat/completions")).inScenario("agent").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody(answer(toolCall, "tool_calls", 300, 20)))
+                .willSetStateTo("answered"));
+        model.stubFor(post(urlEqualTo("/v1/chat/completions")).inScenario("agent").whenScenarioStateIs("answered")
+                .willReturn(aResponse().withHeader("Content-Type", "application/json")
+                        .withBody(answer(Json.object().put("role", "assistant").put("content", "The note says: looked it up."), "stop", 350, 15))));
+
+        JsonNode run = api.startRun("summarise a note", """
+                {"tasks": [{"id": "think", "agent": "assistant", "instruction": "Look up the note with the echo tool and summarise it."}]}""");
+        JsonNode done = api.awaitRunStatus(run.path("id").asText(), "SUCCEEDED");
+        JsonNode think = Api.task(done, "think");
+        assertEquals("The note says: looked it up.", think.path("output").path("answer").asText());
+        assertTrue(think.path("transcript").size() >= 3, think.path("transcript").toString());
+        assertEquals(2, done.path("usage").path("llmCalls").asInt(), done.path("usage").toString());
+        assertEquals(650, done.path("usage").path("promptTokens").asInt());
+        assertEquals(35, done.path("usage").path("completionTokens").asInt());
+        model.verify(2, postRequestedFor(urlEqualTo("/v1/chat/completions")));
+        JsonNode agents = api.get("/api/agents").json();
+        assertEquals("assistant", agents.get(0).path("name").asText());
+        assertTrue(agents.get(0).path("available").asBoolean());
+    }
+}
