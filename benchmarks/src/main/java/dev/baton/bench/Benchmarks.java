@@ -10,12 +10,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Baton's benchmarks: orchestration throughput (part 1), makespan against the critical path
- * (part 2) and runs parked on approvals (part 3). Prints each figure beside its goal; a missed
+ * (part 2), runs parked on approvals (part 3) and plan-and-execute against a ReAct loop (part 4).
+ * Prints each figure beside its goal; a missed
  * goal is reported, never thrown, so a slow machine cannot fail a build.
  *
  * <pre>
  * mvn -B -q -DskipTests install
- * MAVEN_OPTS=-Xmx4g mvn -B -q -Pbench -pl benchmarks compile exec:java -Dbench=throughput,makespan,parked
+ * MAVEN_OPTS=-Xmx4g mvn -B -q -Pbench -pl benchmarks compile exec:java -Dbench=throughput,makespan,parked,react
  * </pre>
  *
  * See {@link Options} for every setting.
@@ -39,7 +40,7 @@ public final class Benchmarks {
         Report report = new Report();
         System.out.println("Baton benchmarks, " + Instant.now());
         System.out.println("   " + Machine.describe());
-        System.out.println("   parts: " + String.join(", ", options.parts) + "   (choose with -Dbench=throughput,makespan,parked"
+        System.out.println("   parts: " + String.join(", ", options.parts) + "   (choose with -Dbench=throughput,makespan,parked,react"
                 + " or h2,postgres,memory,chain,echo)");
         System.out.println("   " + Machine.loadNote() + "  -- other work on the machine shows here as noise");
 
@@ -54,6 +55,7 @@ public final class Benchmarks {
             part(report, options, "echo", throughput::echo);
             part(report, options, "makespan", () -> new MakespanBench(vertx, report).run());
             part(report, options, "parked", () -> new ParkedBench(vertx, report).run());
+            part(report, options, "react", () -> new ReactBench(vertx, report).run());
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             stopRecording(recording);

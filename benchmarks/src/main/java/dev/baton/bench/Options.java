@@ -11,12 +11,13 @@ import java.util.Set;
  * {@code key=value} program arguments ({@code -Dexec.args="bench=makespan reps=3"}), which win.
  *
  * <pre>
- *   bench=throughput,makespan,parked   parts to run (default all); throughput = h2,postgres,memory,chain,echo
+ *   bench=throughput,makespan,parked,react   parts to run (default all); throughput = h2,postgres,memory,chain,echo
  *   bench.tasks=10000                  tasks per throughput plan
  *   bench.warmups=3  bench.reps=7      warm-up runs and measured runs per throughput figure
  *   bench.makespan.warmups=10  bench.makespan.reps=7
  *   bench.parked.runs=100000  bench.parked.inflight=2000
  *   bench.approvals=2000  bench.approvals.rate=200
+ *   bench.react.k=8  bench.react.delay=300  bench.react.toolms=3  bench.react.warmups=2  bench.react.reps=5
  *   bench.pg=auto|off|jdbc:postgresql://...   (auto: BATON_TEST_PG_URL, else .ci/postgres.sh)
  *   bench.jfr=/tmp/bench.jfr           record the whole run with JDK Flight Recorder ("profile" settings)
  *   bench.quiet=0                      before each part, wait up to this many seconds for a quiet machine
@@ -25,7 +26,7 @@ import java.util.Set;
  */
 final class Options {
     static final List<String> THROUGHPUT = List.of("h2", "postgres", "memory", "chain", "echo");
-    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "makespan", "parked");
+    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "makespan", "parked", "react");
 
     final Set<String> parts;
 
