@@ -13,7 +13,8 @@ import java.time.Duration;
  */
 public record AgentLimits(int maxSteps, long maxTokens, Duration timeout) {
 
-    public static final AgentLimits DEFAULT = new AgentLimits(8, 50_000, Duration.ofMinutes(5));
+    /** 16 model calls, 50,000 tokens, 5 minutes: room for a dozen sequential tool calls and an answer. */
+    public static final AgentLimits DEFAULT = new AgentLimits(16, 50_000, Duration.ofMinutes(5));
 
     public AgentLimits {
         if (maxSteps < 1) throw new IllegalArgumentException("maxSteps must be at least 1");

@@ -26,7 +26,7 @@ class AgentRegistryTest {
         AgentSpec assistant = registry.find("assistant").orElseThrow();
         assertTrue(assistant.allTools());
         assertEquals(AgentLimits.DEFAULT, assistant.limits());
-        assertEquals(8, AgentLimits.DEFAULT.maxSteps());
+        assertEquals(16, AgentLimits.DEFAULT.maxSteps());
         assertEquals(50_000, AgentLimits.DEFAULT.maxTokens());
         assertEquals(Duration.ofMinutes(5), AgentLimits.DEFAULT.timeout());
     }
