@@ -15,7 +15,30 @@ public final class GoalPlanners {
      */
     public static GoalPlanner choosing(GoalPlanner llm, GoalPlanner playbooks) {
         if (llm == null && playbooks == null) return null;
-        return request -> {
+        return new GoalPlanner() {
+            @Override
+            public ProposedPlan plan(PlanningRequest request) throws PlanningException {
+                return first(llm, playbooks, request);
+            }
+
+            @Override
+            public boolean canReplan(com.fasterxml.jackson.databind.JsonNode runOptions) {
+                // Only a model replans; a run that asked for a playbook stays with its playbook.
+                String wanted = runOptions == null ? "" : runOptions.path("planner").asText("");
+                return llm != null && !wanted.equals("playbook") && llm.canReplan(runOptions);
+            }
+
+            @Override
+            public ProposedPlan replan(ReplanningRequest request) throws PlanningException {
+                if (!canReplan(request.options())) return GoalPlanner.super.replan(request);
+                return llm.replan(request);
+            }
+        };
+    }
+
+    private static GoalPlanner.ProposedPlan first(GoalPlanner llm, GoalPlanner playbooks, GoalPlanner.PlanningRequest request)
+            throws PlanningException {
+        {
             String wanted = request.options() == null ? "" : request.options().path("planner").asText("");
             switch (wanted) {
                 case "llm" -> {
@@ -34,6 +57,6 @@ public final class GoalPlanners {
                 }
                 default -> throw new PlanningException("bad_planner", "options.planner must be \"llm\" or \"playbook\", not \"" + wanted + "\"");
             }
-        };
+        }
     }
 }
