@@ -97,6 +97,25 @@ import java.util.function.Function;
  * rejected tool task: the model is not asked for a way around the person's "no". Without a
  * model, plans with agent tasks are refused and such tasks fail with {@code model_not_configured}.
  *
+ * <h2>Replanning</h2>
+ * When a task fails for good (FAILED; REJECTED is final) and the run's planner
+ * {@linkplain GoalPlanner#canReplan can replan} and the run has replans left
+ * ({@link OrchestratorOptions#maxReplans()}, counted from its {@code ReplanStarted} events so
+ * restarts do not reset it), its dependants are not skipped: {@code ReplanStarted} makes the run
+ * REPLANNING, in which no task starts; once no call of the run is in flight the planner is asked
+ * off the event loop. A valid new plan that keeps every succeeded task unchanged cancels the
+ * unfinished rest of the old one and is accepted as the next version (RunState keeps the
+ * succeeded tasks' state, so they do not run again). A failed replan ({@code ReplanFailed})
+ * returns the run to RUNNING with its old plan, so it ends as it would have without a planner,
+ * with the reason in its error. A user's message ({@link #message}) starts the same replan. A
+ * crash while REPLANNING replans again at recovery; calls it cut off are cancelled by the new
+ * plan, or run again if the replan fails.
+ *
+ * <h2>The answer</h2>
+ * With a {@link OrchestratorOptions#resultWriter()}, a run whose tasks all succeeded stays
+ * RUNNING for one more model call that writes {@code result.answer}; a failed call leaves
+ * {@code result.answerError} instead, and the run still succeeds. A crash meanwhile writes it again.
+ *
  * <h2>Memory</h2>
  * Runs are held in a Caffeine cache. A run with work in flight weighs 0 and is never
  * evicted; a run that only waits (for a person, a long timer or a retry) weighs 1, and at
@@ -332,6 +351,9 @@ public final class Orchestrator implements AutoCloseable {
             }
             if (run.status() == RunStatus.CANCELLED) {
                 throw BatonException.conflict("run '" + runId + "' was cancelled; its tasks cannot be retried");
+            }
+            if (run.status() == RunStatus.REPLANNING) {
+                throw BatonException.conflict("run '" + runId + "' is REPLANNING; its failed tasks are being planned around");
             }
             if (run.status().finished()) emit(run, new EventData.RunReopened(by, "retry of task '" + taskId + "'"));
             emit(run, new EventData.TaskRetryRequested(taskId, by));

@@ -420,4 +420,31 @@ class ReplanningTest {
         assertFalse(run.path("result").has("answer"));
         assertEquals("first", run.path("result").path("outputs").path("b2").path("value").asText());
     }
+
+    @Test
+    void aCrashWhileTheAnswerIsWrittenWritesItAgain(@TempDir Path dir) throws Exception {
+        CountDownLatch stuck = new CountDownLatch(1);
+        AtomicInteger asked = new AtomicInteger();
+        ScriptedPlanner planner = new ScriptedPlanner(ROUTED_AROUND, request -> null);
+        start(planner, b -> b.resultWriter(request -> {
+            asked.incrementAndGet();
+            stuck.await(30, TimeUnit.SECONDS);
+            return "too late";
+        }), Journals.open("", dir));
+        String runId = submitGoal("count twice");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (asked.get() == 0) {
+            assertTrue(System.nanoTime() < deadline);
+            Thread.sleep(10);
+        }
+        assertEquals("RUNNING", orchestrator.run(runId).await(10, TimeUnit.SECONDS).path("status").asText());
+        orchestrator.close();
+        stuck.countDown();
+
+        start(planner, b -> b.resultWriter(request -> "Counted [b2]."), Journals.open("", dir));
+        JsonNode run = finished(runId);
+        assertEquals("SUCCEEDED", run.path("status").asText());
+        assertEquals("Counted [b2].", run.path("result").path("answer").asText());
+        assertEquals(1, calls("b2"), "the tasks are not run again");
+    }
 }
