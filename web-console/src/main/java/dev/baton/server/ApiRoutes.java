@@ -184,15 +184,13 @@ final class ApiRoutes {
         reply(ctx, 200, orchestrator.cancel(ctx.pathParam("id"), caller.name()));
     }
 
+    /** A follow-up instruction: 202 once it is durable; the run then replans its unfinished part. */
     private void message(RoutingContext ctx) {
-        Auth.require(ctx, Role.OPERATOR);
+        Caller caller = Auth.require(ctx, Role.OPERATOR);
         ObjectNode body = Bodies.object(ctx);
         String text = Bodies.string(body, "text");
         if (text == null || text.isBlank()) throw ApiError.badRequest("field 'text' is required");
-        reply(ctx, 0, orchestrator.run(ctx.pathParam("id")).map(run -> {
-            throw new ApiError(422, "model_not_configured", "follow-up messages are read by a planner, which needs a model:"
-                    + " set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL");
-        }));
+        reply(ctx, 202, orchestrator.message(ctx.pathParam("id"), text, caller.name()));
     }
 
     private void planApproval(RoutingContext ctx) {

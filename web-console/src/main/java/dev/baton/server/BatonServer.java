@@ -16,6 +16,7 @@ import dev.baton.runtime.model.ModelGateway;
 import dev.baton.runtime.planning.GoalPlanner;
 import dev.baton.runtime.planning.GoalPlanners;
 import dev.baton.runtime.planning.LlmGoalPlanner;
+import dev.baton.runtime.planning.LlmResultWriter;
 import dev.baton.runtime.planning.PlaybookGoalPlanner;
 import dev.baton.runtime.journal.Journals;
 import dev.baton.runtime.orchestrator.Orchestrator;
@@ -122,7 +123,10 @@ public final class BatonServer implements AutoCloseable {
         Vertx vertx = Vertx.vertx();
         try {
             Orchestrator orchestrator = Orchestrator.start(vertx, journal, tools,
-                            OrchestratorOptions.builder().planner(planner).agents(agents).models(models).build())
+                            OrchestratorOptions.builder().planner(planner).agents(agents).models(models)
+                                    .resultWriter(gateway == null ? null
+                                            : new LlmResultWriter(runId -> gateway.forContext(CallContext.forRun(runId, "result"))))
+                                    .build())
                     .await(10, TimeUnit.MINUTES);
             Router router = router(vertx, orchestrator, config, playbooks, agents);
             HttpServer http = vertx.createHttpServer(new HttpServerOptions()

@@ -76,7 +76,8 @@ class AgentTaskApiTest {
         assertEquals(2, done.path("usage").path("llmCalls").asInt(), done.path("usage").toString());
         assertEquals(650, done.path("usage").path("promptTokens").asInt());
         assertEquals(35, done.path("usage").path("completionTokens").asInt());
-        model.verify(2, postRequestedFor(urlEqualTo("/v1/chat/completions")));
+        // The agent's two calls, then the final answer of the run (not an agent call: not in the run's llmCalls).
+        model.verify(3, postRequestedFor(urlEqualTo("/v1/chat/completions")));
         JsonNode agents = api.get("/api/agents").json();
         assertEquals("assistant", agents.get(0).path("name").asText());
         assertTrue(agents.get(0).path("available").asBoolean());

@@ -84,7 +84,8 @@ class LlmPlanningApiTest {
         assertTrue(Api.task(run, "a").path("dependsOn").isEmpty() && Api.task(run, "b").path("dependsOn").isEmpty(), "a and b are parallel");
 
         List<LoggedRequest> requests = model.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions")));
-        assertEquals(1, requests.size());
+        assertEquals(2, requests.size(), "the plan, then the final answer");
+        assertTrue(requests.get(1).getBodyAsString().contains("citing the task ids"), "the second call writes the answer");
         String sent = requests.get(0).getBodyAsString();
         assertTrue(sent.contains("greet Ada in English and French") && sent.contains("http.request") && sent.contains("echo"),
                 "the prompt carries the goal and the tools");

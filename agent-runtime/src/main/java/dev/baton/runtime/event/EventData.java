@@ -63,6 +63,30 @@ public sealed interface EventData {
     record RunReopened(String by, String reason) implements EventData {
     }
 
+    /**
+     * The run stopped starting tasks to get a new plan for its unfinished part: RUNNING becomes
+     * REPLANNING. {@code trigger} is {@code task_failed} (then {@code failedTaskIds} names the
+     * tasks that failed for good) or {@code message} (a user's follow-up). Tasks already running
+     * finish first; then the planner is asked. Only {@code task_failed} replans count against
+     * the run's replanning budget.
+     */
+    record ReplanStarted(String trigger, String reason, java.util.List<String> failedTaskIds) implements EventData {
+        public ReplanStarted {
+            failedTaskIds = failedTaskIds == null ? java.util.List.of() : java.util.List.copyOf(failedTaskIds);
+        }
+    }
+
+    /**
+     * The planner could not replan: REPLANNING becomes RUNNING again and the run goes on with
+     * its plan (a failed task's dependants are then skipped, as without replanning).
+     */
+    record ReplanFailed(Failure error) implements EventData {
+    }
+
+    /** A user added an instruction to the run (POST /api/runs/{id}/messages); it leads to a replan. */
+    record UserMessage(String text, String by) implements EventData {
+    }
+
     // ---- task level ----
 
     /** Every dependency succeeded: the task may start (or ask for approval first). */

@@ -17,7 +17,7 @@ import java.util.Map;
  * journals run their batches through it, so they cannot disagree.
  *
  * <ul>
- *   <li>RunCreated: a run, PLANNING. PlanAccepted and RunReopened: RUNNING. PlanProposed that needs
+ *   <li>RunCreated: a run, PLANNING. PlanAccepted, RunReopened and ReplanFailed: RUNNING. ReplanStarted: REPLANNING. PlanProposed that needs
  *       approval: AWAITING_PLAN_APPROVAL. RunSucceeded,
  *       RunFailed, RunCancelled: SUCCEEDED, FAILED, CANCELLED. Every event moves
  *       {@code updatedAt} to its time.</li>
@@ -34,6 +34,7 @@ final class Projection {
 
     static final String PLANNING = "PLANNING";
     static final String RUNNING = "RUNNING";
+    static final String REPLANNING = "REPLANNING";
     static final String AWAITING_PLAN_APPROVAL = "AWAITING_PLAN_APPROVAL";
     static final String SUCCEEDED = "SUCCEEDED";
     static final String FAILED = "FAILED";
@@ -113,7 +114,9 @@ final class Projection {
 
     /** The status a run-level event moves its run to, or null. */
     private static String runStatusAfter(EventData data) {
-        if (data instanceof EventData.PlanAccepted || data instanceof EventData.RunReopened) return RUNNING;
+        if (data instanceof EventData.PlanAccepted || data instanceof EventData.RunReopened
+                || data instanceof EventData.ReplanFailed) return RUNNING;
+        if (data instanceof EventData.ReplanStarted) return REPLANNING;
         if (data instanceof EventData.PlanProposed p && p.needsApproval()) return AWAITING_PLAN_APPROVAL;
         if (data instanceof EventData.RunSucceeded) return SUCCEEDED;
         if (data instanceof EventData.RunFailed) return FAILED;

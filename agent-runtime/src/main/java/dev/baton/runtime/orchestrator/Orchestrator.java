@@ -97,6 +97,25 @@ import java.util.function.Function;
  * rejected tool task: the model is not asked for a way around the person's "no". Without a
  * model, plans with agent tasks are refused and such tasks fail with {@code model_not_configured}.
  *
+ * <h2>Replanning</h2>
+ * When a task fails for good (FAILED; REJECTED is final) and the run's planner
+ * {@linkplain GoalPlanner#canReplan can replan} and the run has replans left
+ * ({@link OrchestratorOptions#maxReplans()}, counted from its {@code ReplanStarted} events so
+ * restarts do not reset it), its dependants are not skipped: {@code ReplanStarted} makes the run
+ * REPLANNING, in which no task starts; once no call of the run is in flight the planner is asked
+ * off the event loop. A valid new plan that keeps every succeeded task unchanged cancels the
+ * unfinished rest of the old one and is accepted as the next version (RunState keeps the
+ * succeeded tasks' state, so they do not run again). A failed replan ({@code ReplanFailed})
+ * returns the run to RUNNING with its old plan, so it ends as it would have without a planner,
+ * with the reason in its error. A user's message ({@link #message}) starts the same replan. A
+ * crash while REPLANNING replans again at recovery; calls it cut off are cancelled by the new
+ * plan, or run again if the replan fails.
+ *
+ * <h2>The answer</h2>
+ * With a {@link OrchestratorOptions#resultWriter()}, a run whose tasks all succeeded stays
+ * RUNNING for one more model call that writes {@code result.answer}; a failed call leaves
+ * {@code result.answerError} instead, and the run still succeeds. A crash meanwhile writes it again.
+ *
  * <h2>Memory</h2>
  * Runs are held in a Caffeine cache. A run with work in flight weighs 0 and is never
  * evicted; a run that only waits (for a person, a long timer or a retry) weighs 1, and at
@@ -136,6 +155,10 @@ public final class Orchestrator implements AutoCloseable {
     /** Runs {@link #advance} touched, to check for completion once the queue is empty. */
     private final Set<RunState> advancedRuns = new java.util.LinkedHashSet<>();
     private boolean advancing;
+    /** Runs whose planner is being asked for a new plan right now (a crash forgets this: recovery asks again). */
+    private final Set<String> replanCalls = new java.util.HashSet<>();
+    /** Runs whose final answer is being written right now. */
+    private final Set<String> resultCalls = new java.util.HashSet<>();
     /** Callers of {@link #whenFinished}, by run. */
     private final Map<String, List<Promise<ObjectNode>>> finishWaiters = new HashMap<>();
 
@@ -329,10 +352,45 @@ public final class Orchestrator implements AutoCloseable {
             if (run.status() == RunStatus.CANCELLED) {
                 throw BatonException.conflict("run '" + runId + "' was cancelled; its tasks cannot be retried");
             }
+            if (run.status() == RunStatus.REPLANNING) {
+                throw BatonException.conflict("run '" + runId + "' is REPLANNING; its failed tasks are being planned around");
+            }
             if (run.status().finished()) emit(run, new EventData.RunReopened(by, "retry of task '" + taskId + "'"));
             emit(run, new EventData.TaskRetryRequested(taskId, by));
             advance(run, List.of(taskId));
             return whenDurable(() -> RunJson.task(task, gated(task)));
+        });
+    }
+
+    /**
+     * A user's follow-up instruction. Completes once the {@code UserMessage} is durable. A RUNNING
+     * run then replans its unfinished part (REPLANNING; calls in flight finish first, no new task
+     * starts meanwhile); in a run that is already REPLANNING the message joins that replan, or
+     * the next one if the planner is already at work. Fails with UNPROCESSABLE
+     * ({@code model_not_configured}) when the run's planner cannot replan, and with CONFLICT when
+     * the run has finished or has no accepted plan yet.
+     */
+    public Future<ObjectNode> message(String runId, String text, String by) {
+        return withRun(runId, run -> {
+            if (text == null || text.isBlank()) throw new BatonException(Kind.INVALID, "bad_request", "field 'text' is required");
+            if (options.planner() == null || !options.planner().canReplan(run.options())) {
+                throw new BatonException(Kind.UNPROCESSABLE, "model_not_configured", "follow-up messages are read by a planner,"
+                        + " which needs a model: set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL");
+            }
+            if (run.status().finished()) {
+                throw BatonException.conflict("run '" + runId + "' has already finished (" + run.status() + "); start a new run");
+            }
+            if (run.status() != RunStatus.RUNNING && run.status() != RunStatus.REPLANNING) {
+                throw BatonException.conflict("run '" + runId + "' is " + run.status() + " and has no accepted plan yet;"
+                        + " send the message once it is RUNNING");
+            }
+            emit(run, new EventData.UserMessage(text, by));
+            if (run.status() == RunStatus.RUNNING) {
+                emit(run, new EventData.ReplanStarted("message", "a message from " + by, List.of()));
+                metrics.replans.increment();
+                maybeReplan(run);
+            }
+            return whenDurable(() -> runJson(run));
         });
     }
 
@@ -747,6 +805,7 @@ public final class Orchestrator implements AutoCloseable {
                 fail(run, task, attempt, (Outcome.Failure) outcome);
             }
         }
+        if (run != null && run.status() == RunStatus.REPLANNING) maybeReplan(run);
         if (run != null) reweigh(run);
         drainReadyQueue();
     }
@@ -781,6 +840,15 @@ public final class Orchestrator implements AutoCloseable {
      * level of the graph on the critical path.
      */
     private void onTaskFinished(RunState run, String taskId) {
+        TaskState task = run.task(taskId);
+        if (task != null && task.status() == TaskStatus.FAILED && run.status() == RunStatus.RUNNING && replanAllowed(run)) {
+            // Instead of skipping the dependants: stop starting tasks, and replan once the running ones are done.
+            String detail = task.error() == null ? "" : ": " + task.error().message();
+            emit(run, new EventData.ReplanStarted("task_failed", "task '" + taskId + "' failed" + detail, List.of(taskId)));
+            metrics.replans.increment();
+            maybeReplan(run);
+            return;
+        }
         advance(run, run.dependantsOf(taskId));
     }
 
@@ -790,6 +858,7 @@ public final class Orchestrator implements AutoCloseable {
             if (task.status() == TaskStatus.FAILED || task.status() == TaskStatus.REJECTED) {
                 String verb = task.status() == TaskStatus.FAILED ? "failed" : "was rejected";
                 String detail = task.error() == null ? "" : ": " + task.error().message();
+                if (task.status() == TaskStatus.FAILED) detail += replanNote(run);
                 emit(run, new EventData.RunFailed(new Failure(task.status() == TaskStatus.FAILED ? "task_failed" : "task_rejected",
                         "task '" + task.id() + "' " + verb + detail)));
                 metrics.runsFinished.get(RunStatus.FAILED).increment();
@@ -800,10 +869,198 @@ public final class Orchestrator implements AutoCloseable {
         for (TaskState task : run.tasks()) {
             if (run.dependantsOf(task.id()).isEmpty() && task.status() == TaskStatus.SUCCEEDED) outputs.set(task.id(), task.output());
         }
+        if (options.resultWriter() != null) {
+            writeResult(run, outputs);
+            return;
+        }
         ObjectNode result = Json.object();
         result.set("outputs", outputs);
         emit(run, new EventData.RunSucceeded(result));
         metrics.runsFinished.get(RunStatus.SUCCEEDED).increment();
+    }
+
+    // ------------------------------------------------------------------ the final answer
+
+    /**
+     * Every task succeeded: one model call, off the event loop, writes the answer to the goal.
+     * The run stays RUNNING meanwhile (a crash writes it again at recovery); a failed call does
+     * not fail the run, whose result then carries {@code answerError} next to the outputs.
+     */
+    private void writeResult(RunState run, ObjectNode outputs) {
+        String runId = run.id();
+        if (!resultCalls.add(runId)) return;
+        int planVersion = run.planVersion();
+        Map<String, JsonNode> all = new java.util.LinkedHashMap<>();
+        Map<String, String> titles = new HashMap<>();
+        for (TaskState task : run.tasks()) {
+            if (task.status() != TaskStatus.SUCCEEDED) continue;
+            all.put(task.id(), task.output());
+            titles.put(task.id(), task.spec().title() == null ? task.id() : task.spec().title());
+        }
+        dev.baton.runtime.planning.ResultWriter.Request request = new dev.baton.runtime.planning.ResultWriter.Request(runId,
+                run.goal(), run.input(), all, titles, run.messages().stream().map(RunState.Message::text).toList());
+        dev.baton.runtime.planning.ResultWriter writer = options.resultWriter();
+        planning.<String>executeBlocking(() -> writer.answer(request), false)
+                .onComplete(answer -> withRun(runId, done -> {
+                    resultCalls.remove(runId);
+                    // A message (a replan) or a cancel may have come meanwhile: then this answer is stale.
+                    if (done.status() != RunStatus.RUNNING || done.planVersion() != planVersion || !done.allTasksFinished()
+                            || done.count(TaskStatus.FAILED) + done.count(TaskStatus.REJECTED) > 0) {
+                        if (done.status() == RunStatus.RUNNING) advance(done, List.of());
+                        return Future.succeededFuture();
+                    }
+                    ObjectNode result = Json.object();
+                    if (answer.succeeded()) {
+                        result.put("answer", answer.result());
+                    } else {
+                        LOG.warn("the final answer of run {} could not be written: {}", runId, answer.cause().toString());
+                        result.put("answerError", "the final answer could not be written: " + answer.cause().getMessage());
+                    }
+                    result.set("outputs", outputs);
+                    emit(done, new EventData.RunSucceeded(result));
+                    metrics.runsFinished.get(RunStatus.SUCCEEDED).increment();
+                    return Future.succeededFuture();
+                }).onFailure(e -> {
+                    context.runOnContext(v -> resultCalls.remove(runId));
+                    logTimerFailure(e);
+                }));
+    }
+
+    // ------------------------------------------------------------------ replanning
+
+    /** Whether a task failing for good makes this run replan: a planner that can, and budget left. */
+    private boolean replanAllowed(RunState run) {
+        return options.planner() != null && options.planner().canReplan(run.options())
+                && run.failureReplans() < options.maxReplans();
+    }
+
+    /** What a failed run's error adds about replanning: why it did not rescue the run. */
+    private String replanNote(RunState run) {
+        if (run.replanError() != null) {
+            return "; replanning failed (" + run.replanError().code() + "): " + run.replanError().message();
+        }
+        if (options.planner() != null && options.planner().canReplan(run.options()) && options.maxReplans() > 0
+                && run.failureReplans() >= options.maxReplans()) {
+            return "; no replan left (the run replanned " + run.failureReplans() + " times, the most allowed)";
+        }
+        return "";
+    }
+
+    /**
+     * A REPLANNING run asks its planner for a new plan once no call of it is in flight (wait
+     * tasks do not hold it up: they are cancelled with the rest of the unfinished part).
+     */
+    private void maybeReplan(RunState run) {
+        String runId = run.id();
+        if (run.status() != RunStatus.REPLANNING || replanCalls.contains(runId)) return;
+        if (inFlightByRun.getOrDefault(runId, 0) > 0) return; // onOutcome calls again when the last one ends
+        replanCalls.add(runId);
+        List<GoalPlanner.SucceededTask> succeeded = new ArrayList<>();
+        List<GoalPlanner.FailedTask> failed = new ArrayList<>();
+        for (TaskState task : run.tasks()) {
+            if (task.status() == TaskStatus.SUCCEEDED) succeeded.add(new GoalPlanner.SucceededTask(task.id(), task.output()));
+            if (task.status() == TaskStatus.FAILED || task.status() == TaskStatus.REJECTED) {
+                Failure error = task.error();
+                failed.add(new GoalPlanner.FailedTask(task.id(), error == null ? task.status().name().toLowerCase() : error.code(),
+                        error == null ? "" : error.message()));
+            }
+        }
+        int messagesSeen = run.messages().size();
+        GoalPlanner.ReplanningRequest request = new GoalPlanner.ReplanningRequest(runId, run.goal(),
+                run.input() == null ? Json.object() : run.input(), run.options(), PlanWriter.toJson(run.plan()), succeeded, failed,
+                run.messages().stream().map(RunState.Message::text).toList());
+        GoalPlanner planner = options.planner();
+        planning.<GoalPlanner.ProposedPlan>executeBlocking(() -> planner.replan(request), false)
+                .onComplete(result -> withRun(runId, replanned -> {
+                    replanCalls.remove(runId);
+                    onReplanned(replanned, result.result(), result.cause(), messagesSeen);
+                    return Future.succeededFuture();
+                }).onFailure(e -> {
+                    context.runOnContext(v -> replanCalls.remove(runId));
+                    logTimerFailure(e);
+                }));
+    }
+
+    private void onReplanned(RunState run, GoalPlanner.ProposedPlan proposed, Throwable error, int messagesSeen) {
+        if (run.status() != RunStatus.REPLANNING) return; // cancelled meanwhile
+        Failure failure = null;
+        Plan plan = null;
+        if (error instanceof PlanningException e) {
+            failure = new Failure(e.code(), e.getMessage());
+        } else if (error != null) {
+            LOG.warn("the planner failed to replan run {}", run.id(), error);
+            failure = new Failure("replanning_failed", "the planner failed: " + error);
+        } else {
+            try {
+                plan = checkedPlan(proposed.plan());
+                String problem = keptTasksProblem(run, plan);
+                if (problem != null) failure = new Failure("replan_invalid", problem);
+            } catch (BatonException e) {
+                failure = new Failure("replan_invalid", "the planner's new plan is invalid: " + e.getMessage());
+            }
+        }
+        if (failure != null) {
+            emit(run, new EventData.ReplanFailed(failure));
+            continueAfterFailedReplan(run);
+            return;
+        }
+        // The unfinished part of the old plan is dropped; what succeeded is kept (RunState.setPlan).
+        for (TaskState task : run.tasks()) {
+            if (!task.status().finished()) emit(run, new EventData.TaskCancelled(task.id()));
+        }
+        JsonNode json = PlanWriter.toJson(plan);
+        int version = run.planVersion() + 1;
+        emit(run, new EventData.PlanProposed(version, json, proposed.source(), false));
+        emit(run, new EventData.PlanAccepted(version, json));
+        advance(run, plan.byId().keySet());
+        if (run.status() == RunStatus.RUNNING && run.messages().size() > messagesSeen) {
+            // A message came while the planner was busy: it gets its own replan.
+            emit(run, new EventData.ReplanStarted("message", "a message came during the last replan", List.of()));
+            maybeReplan(run);
+        }
+    }
+
+    /** Null if the new plan keeps every succeeded task unchanged, else what it changed. */
+    private static String keptTasksProblem(RunState run, Plan plan) {
+        Map<String, TaskSpec> byId = plan.byId();
+        for (TaskState task : run.tasks()) {
+            if (task.status() != TaskStatus.SUCCEEDED) continue;
+            TaskSpec kept = byId.get(task.id());
+            if (kept == null) return "the new plan drops task '" + task.id() + "', which succeeded: succeeded tasks are kept";
+            if (!PlanWriter.toJson(kept).equals(PlanWriter.toJson(task.spec()))) {
+                return "the new plan changes task '" + task.id() + "', which succeeded: succeeded tasks are kept unchanged";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The replan failed: the run goes on with its plan as if it had never stopped. A failed
+     * task's dependants are skipped now, and what was held back while REPLANNING starts.
+     */
+    private void continueAfterFailedReplan(RunState run) {
+        List<String> pending = new ArrayList<>();
+        for (TaskState task : run.tasks()) {
+            switch (task.status()) {
+                case PENDING -> pending.add(task.id());
+                case READY -> onReady(run, task);
+                case RETRY_WAIT -> {
+                    Instant retryAt = task.retryAt();
+                    armTimer(retryAt, () -> onRetryDue(run.id(), task.id(), retryAt));
+                }
+                case RUNNING -> {
+                    if (task.spec().action() instanceof TaskAction.Wait) {
+                        Instant fireAt = task.deadline();
+                        armTimer(fireAt, () -> onWaitOver(run.id(), task.id(), fireAt));
+                    } else if (!inFlight.containsKey(key(run.id(), task.id()))) {
+                        rerun(run, task); // cut off by a crash, or dropped from the ready queue while REPLANNING
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        advance(run, pending);
     }
 
     private void requestApproval(RunState run, TaskState task) {
@@ -934,6 +1191,23 @@ public final class Orchestrator implements AutoCloseable {
             } else {
                 emit(run, new EventData.RunFailed(new Failure("interrupted", "the server stopped before the run had a plan; submit it again")));
             }
+            return;
+        }
+        if (run.status() == RunStatus.REPLANNING) {
+            // Replan again. Calls cut off by the crash are not run first: a new plan cancels them,
+            // a failed replan runs them again (continueAfterFailedReplan).
+            for (TaskState task : run.tasks()) {
+                if (task.status() == TaskStatus.WAITING_APPROVAL) {
+                    Instant expiresAt = task.approval().expiresAt();
+                    if (expiresAt != null && !task.approval().escalated()) {
+                        armTimer(expiresAt, () -> onApprovalExpiry(run.id(), task.id(), expiresAt));
+                    }
+                } else if (task.status() == TaskStatus.RUNNING && task.spec().action() instanceof TaskAction.Wait) {
+                    Instant fireAt = task.deadline();
+                    armTimer(fireAt, () -> onWaitOver(run.id(), task.id(), fireAt));
+                }
+            }
+            maybeReplan(run);
             return;
         }
         if (run.status() != RunStatus.RUNNING) return;
@@ -1100,7 +1374,8 @@ public final class Orchestrator implements AutoCloseable {
         return unwritten.containsKey(run.id())
                 || inFlightByRun.getOrDefault(run.id(), 0) > 0
                 || run.count(TaskStatus.READY) > 0
-                || run.status() == RunStatus.PLANNING || run.status() == RunStatus.REPLANNING;
+                || run.status() == RunStatus.PLANNING || run.status() == RunStatus.REPLANNING
+                || resultCalls.contains(run.id());
     }
 
     /** Runs {@code body} with the run on the orchestrator's context, loading it from the journal if it is not in memory. */

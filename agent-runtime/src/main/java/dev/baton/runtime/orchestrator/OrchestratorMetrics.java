@@ -16,6 +16,7 @@ public final class OrchestratorMetrics {
     final LongAdder tasksSucceeded = new LongAdder();
     final LongAdder approvalsRequested = new LongAdder();
     final LongAdder approvalsDecided = new LongAdder();
+    final LongAdder replans = new LongAdder();
     volatile int callsInFlight;
     volatile int readyQueueDepth;
     volatile long runsInMemory;
@@ -34,6 +35,8 @@ public final class OrchestratorMetrics {
     public long tasksSucceeded() { return tasksSucceeded.sum(); }
     public long approvalsRequested() { return approvalsRequested.sum(); }
     public long approvalsDecided() { return approvalsDecided.sum(); }
+    /** Replans started (after a task failed for good, or for a user's message). */
+    public long replans() { return replans.sum(); }
     public int callsInFlight() { return callsInFlight; }
     public int readyQueueDepth() { return readyQueueDepth; }
     public long runsInMemory() { return runsInMemory; }

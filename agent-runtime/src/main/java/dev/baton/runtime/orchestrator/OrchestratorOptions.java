@@ -5,6 +5,7 @@ import dev.baton.plan.PlanLimits;
 import dev.baton.runtime.agent.AgentRegistry;
 import dev.baton.runtime.agent.ModelProvider;
 import dev.baton.runtime.planning.GoalPlanner;
+import dev.baton.runtime.planning.ResultWriter;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -22,13 +23,19 @@ import java.time.Duration;
  * @param agents                 the agents plans may name; by default only {@code assistant}
  * @param models                 gives agent tasks their chat model, or null: without one, plans with agent
  *                               tasks are refused and such tasks fail with {@code model_not_configured}
+ * @param maxReplans             how many times a run may replan because a task failed for good (when its
+ *                               planner can replan); 2 by default, 0 turns replanning after failures off
+ * @param resultWriter           writes a succeeded run's answer to its goal, or null: the result is then
+ *                               only the outputs
  */
 public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory, Duration defaultApprovalTimeout,
                                   PlanLimits planLimits, Clock clock, GoalPlanner planner,
-                                  AgentRegistry agents, ModelProvider models) {
+                                  AgentRegistry agents, ModelProvider models, int maxReplans,
+                                  ResultWriter resultWriter) {
 
     public OrchestratorOptions {
         if (maxConcurrentCalls < 1) throw new IllegalArgumentException("maxConcurrentCalls must be at least 1");
+        if (maxReplans < 0) throw new IllegalArgumentException("maxReplans must not be negative");
         if (parkedRunsInMemory < 0) throw new IllegalArgumentException("parkedRunsInMemory must not be negative");
         planLimits = planLimits == null ? PlanLimits.DEFAULT : planLimits;
         clock = clock == null ? Clock.systemUTC() : clock;
@@ -53,6 +60,8 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         private GoalPlanner planner;
         private AgentRegistry agents;
         private ModelProvider models;
+        private int maxReplans = 2;
+        private ResultWriter resultWriter;
 
         public Builder maxConcurrentCalls(int value) { this.maxConcurrentCalls = value; return this; }
         public Builder parkedRunsInMemory(int value) { this.parkedRunsInMemory = value; return this; }
@@ -62,9 +71,12 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         public Builder planner(GoalPlanner value) { this.planner = value; return this; }
         public Builder agents(AgentRegistry value) { this.agents = value; return this; }
         public Builder models(ModelProvider value) { this.models = value; return this; }
+        public Builder maxReplans(int value) { this.maxReplans = value; return this; }
+        public Builder resultWriter(ResultWriter value) { this.resultWriter = value; return this; }
 
         public OrchestratorOptions build() {
-            return new OrchestratorOptions(maxConcurrentCalls, parkedRunsInMemory, defaultApprovalTimeout, planLimits, clock, planner, agents, models);
+            return new OrchestratorOptions(maxConcurrentCalls, parkedRunsInMemory, defaultApprovalTimeout, planLimits, clock, planner, agents, models,
+                    maxReplans, resultWriter);
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.baton.plan.PlanWriter;
 import dev.baton.plan.llm.AgentInfo;
 import dev.baton.plan.llm.LlmPlanner;
 import dev.baton.plan.llm.PlanningOutcome;
+import dev.baton.plan.llm.RunSoFar;
 import dev.langchain4j.model.chat.ChatModel;
 
 import java.util.List;
@@ -42,6 +43,37 @@ public final class LlmGoalPlanner implements GoalPlanner {
     public ProposedPlan plan(GoalPlanner.PlanningRequest request) throws PlanningException {
         PlanningOutcome outcome = planner.plan(new dev.baton.plan.llm.PlanningRequest(request.goal(), request.input(), catalog, agents.get()),
                 modelForRun.apply(request.runId()));
+        if (outcome instanceof PlanningOutcome.Planned planned) {
+            return new ProposedPlan(PlanWriter.toJson(planned.plan()), SOURCE);
+        }
+        PlanningOutcome.Failed failed = (PlanningOutcome.Failed) outcome;
+        throw new PlanningException(failed.code(), failed.message());
+    }
+
+    @Override
+    public boolean canReplan(com.fasterxml.jackson.databind.JsonNode runOptions) {
+        return true;
+    }
+
+    /**
+     * Replans with {@link LlmPlanner} and a {@link RunSoFar}: the model writes only new tasks,
+     * and the planner puts the kept (succeeded) tasks, unchanged, in front of them.
+     */
+    @Override
+    public ProposedPlan replan(ReplanningRequest request) throws PlanningException {
+        dev.baton.plan.Plan previous;
+        try {
+            previous = dev.baton.plan.PlanParser.parse(request.previousPlan());
+        } catch (dev.baton.plan.PlanException e) {
+            throw new PlanningException("replanning_failed", "the run's plan does not parse: " + e.getMessage());
+        }
+        RunSoFar soFar = new RunSoFar(previous,
+                request.succeeded().stream().map(t -> new RunSoFar.Succeeded(t.id(), t.output())).toList(),
+                request.failed().stream().map(t -> new RunSoFar.Failed(t.id(), t.code() + ": " + t.message())).toList(),
+                request.messages());
+        dev.baton.plan.llm.PlanningRequest planning = new dev.baton.plan.llm.PlanningRequest(request.goal(), request.input(),
+                catalog, agents.get()).replanning(soFar);
+        PlanningOutcome outcome = planner.plan(planning, modelForRun.apply(request.runId()));
         if (outcome instanceof PlanningOutcome.Planned planned) {
             return new ProposedPlan(PlanWriter.toJson(planned.plan()), SOURCE);
         }

@@ -34,6 +34,13 @@ public final class RunJson {
         ArrayNode tasks = plan.putArray("tasks");
         for (TaskState task : run.tasks()) tasks.add(task(task, gated.test(task)));
         node.set("result", run.result());
+        ArrayNode messages = node.putArray("messages");
+        for (RunState.Message m : run.messages()) {
+            ObjectNode item = messages.addObject();
+            item.put("text", m.text());
+            item.put("by", m.by());
+            putInstant(item, "at", m.at());
+        }
         node.set("error", failure(run.error()));
         ObjectNode usage = node.putObject("usage");
         usage.put("llmCalls", run.llmCalls());

@@ -50,6 +50,15 @@ public final class RunState {
     private String idempotencyKey;
     private String requestHash;
     private String planSource;
+    /** Replans started because a task failed for good: they count against the run's budget. */
+    private int failureReplans;
+    private final List<Message> messages = new ArrayList<>();
+    /** Why the last replan failed, or null; the run's error mentions it if the run then fails. */
+    private Failure replanError;
+
+    /** A user's follow-up instruction. */
+    public record Message(String text, String by, Instant at) {
+    }
 
     public RunState(String id) {
         this.id = id;
@@ -90,6 +99,7 @@ public final class RunState {
         } else if (data instanceof EventData.PlanAccepted e) {
             if (planSource == null) planSource = "client";
             setPlan(e.version(), e.plan());
+            if (status == RunStatus.REPLANNING) replanError = null;
             status = RunStatus.RUNNING;
         } else if (data instanceof EventData.RunSucceeded e) {
             status = RunStatus.SUCCEEDED;
@@ -99,6 +109,14 @@ public final class RunState {
             error = e.error();
         } else if (data instanceof EventData.RunCancelled) {
             status = RunStatus.CANCELLED;
+        } else if (data instanceof EventData.ReplanStarted e) {
+            if ("task_failed".equals(e.trigger())) failureReplans++;
+            status = RunStatus.REPLANNING;
+        } else if (data instanceof EventData.ReplanFailed e) {
+            replanError = e.error();
+            status = RunStatus.RUNNING;
+        } else if (data instanceof EventData.UserMessage e) {
+            messages.add(new Message(e.text(), e.by(), at));
         } else if (data instanceof EventData.RunReopened) {
             status = RunStatus.RUNNING;
             error = null;
@@ -293,6 +311,12 @@ public final class RunState {
     public String requestHash() { return requestHash; }
     /** Who made the plan: {@code client}, {@code llm}, {@code playbook:<name>}. */
     public String planSource() { return planSource; }
+    /** How many replans a task's failure started (the budget counts these, not message replans). */
+    public int failureReplans() { return failureReplans; }
+    /** The user's follow-up messages, oldest first. */
+    public List<Message> messages() { return java.util.Collections.unmodifiableList(messages); }
+    /** Why the last replan failed, or null. */
+    public Failure replanError() { return replanError; }
 
     /** Tasks in plan order. */
     public Collection<TaskState> tasks() {

@@ -1,0 +1,176 @@
+package dev.baton.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.baton.json.Json;
+import dev.baton.runtime.model.ModelConfig;
+import dev.baton.server.testing.Api;
+import dev.baton.server.testing.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Replanning through the API, with WireMock as the OpenAI endpoint (real chat.completions wire
+ * format) and as the upstream {@code http.request} calls: a task fails for good (404), the
+ * model's new plan routes around it, the run succeeds, and a last model call writes the answer.
+ */
+class ReplanningApiTest {
+    private static final String KEY = "sk-test-0123456789abcdef";
+    static WireMockServer model;
+    static WireMockServer upstream;
+    static TestServer server;
+    static Api api;
+
+    @BeforeAll
+    static void start() {
+        model = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        model.start();
+        upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        upstream.start();
+        ModelConfig config = ModelConfig.builder().baseUrl("http://127.0.0.1:" + model.port() + "/v1").apiKey(KEY).model("test-model").build();
+        server = TestServer.start(TestServer.config().withModel(config), registry -> {
+        });
+        api = server.api();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        model.stop();
+        upstream.stop();
+    }
+
+    @BeforeEach
+    void reset() {
+        model.resetAll();
+        upstream.resetAll();
+    }
+
+    private static String url(String path) {
+        return "http://127.0.0.1:" + upstream.port() + path;
+    }
+
+    /** A chat.completions answer whose content is {@code content}, in the real wire format. */
+    private static String completion(String content) {
+        var body = Json.object();
+        body.put("id", "chatcmpl-1").put("object", "chat.completion").put("created", 1_700_000_000L).put("model", "test-model");
+        var choice = body.putArray("choices").addObject();
+        choice.put("index", 0).put("finish_reason", "stop");
+        choice.putObject("message").put("role", "assistant").put("content", content);
+        body.putObject("usage").put("prompt_tokens", 400).put("completion_tokens", 60).put("total_tokens", 460);
+        return body.toString();
+    }
+
+    /** The model answers {@code content} when the scenario is in {@code state}, then moves it to {@code next}. */
+    private static void answer(String state, String content, String next) {
+        model.stubFor(post(urlEqualTo("/v1/chat/completions")).inScenario("run").whenScenarioStateIs(state)
+                .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody(completion(content)))
+                .willSetStateTo(next));
+    }
+
+    @Test
+    void aTaskThatFailsForGoodIsReplannedAroundAndTheAnswerIsWritten() {
+        upstream.stubFor(get("/primary").willReturn(aResponse().withStatus(404).withBody("no such record")));
+        upstream.stubFor(get("/mirror").willReturn(aResponse().withHeader("Content-Type", "application/json")
+                .withBody("{\"status\": \"ok\", \"price\": 42}")));
+        String firstPlan = """
+                {"tasks": [
+                  {"id": "lookup", "title": "Note the item", "tool": "echo", "args": {"item": "${input.item}"}},
+                  {"id": "primary", "title": "Fetch the price", "tool": "http.request", "args": {"method": "GET", "url": "%s"},
+                   "dependsOn": ["lookup"]},
+                  {"id": "summary", "tool": "echo", "args": {"price": "${primary.output.body.price}"}, "dependsOn": ["primary"]}
+                ]}""".formatted(url("/primary"));
+        // Replanning: the model writes only the new tasks; the planner keeps 'lookup' in front of them.
+        String newTasks = """
+                {"tasks": [
+                  {"id": "mirror", "title": "Fetch the price from the mirror", "tool": "http.request",
+                   "args": {"method": "GET", "url": "%s"}, "dependsOn": ["lookup"]},
+                  {"id": "summary2", "tool": "echo", "args": {"item": "${lookup.output.item}", "price": "${mirror.output.body.price}"},
+                   "dependsOn": ["mirror"]}
+                ]}""".formatted(url("/mirror"));
+        answer(Scenario.STARTED, firstPlan, "planned");
+        answer("planned", newTasks, "replanned");
+        answer("replanned", "The widget costs 42 [summary2], from the mirror [mirror].", "answered");
+
+        var body = Json.object();
+        body.put("goal", "find the price of the widget");
+        body.putObject("input").put("item", "widget");
+        Api.Response created = api.post("/api/runs", body);
+        assertEquals(201, created.status(), created.body());
+        String runId = created.json().path("id").asText();
+        JsonNode run = api.awaitRunStatus(runId, "SUCCEEDED");
+
+        assertEquals(2, run.path("plan").path("version").asInt(), run.toString());
+        assertEquals("llm", run.path("plan").path("source").asText());
+        assertEquals(1, Api.task(run, "lookup").path("attempts").asInt(), "the succeeded task is kept, not redone");
+        assertEquals("SUCCEEDED", Api.task(run, "lookup").path("status").asText());
+        assertEquals("42", Api.task(run, "summary2").path("output").path("price").asText());
+        assertEquals("widget", Api.task(run, "summary2").path("output").path("item").asText());
+        assertEquals("The widget costs 42 [summary2], from the mirror [mirror].", run.path("result").path("answer").asText());
+        assertEquals("42", run.path("result").path("outputs").path("summary2").path("price").asText());
+        upstream.verify(1, getRequestedFor(urlEqualTo("/primary"))); // a 404 is not retried
+        upstream.verify(1, getRequestedFor(urlEqualTo("/mirror")));
+
+        List<LoggedRequest> calls = model.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions")));
+        assertEquals(3, calls.size(), "plan, replan, answer");
+        String replanPrompt = calls.get(1).getBodyAsString();
+        assertTrue(replanPrompt.contains("primary") && replanPrompt.contains("lookup") && replanPrompt.contains("404"),
+                "the replan prompt carries the run so far");
+        String answerPrompt = calls.get(2).getBodyAsString();
+        assertTrue(answerPrompt.contains("find the price of the widget") && answerPrompt.contains("summary2"), answerPrompt);
+
+        Api.Response late = api.post("/api/runs/" + runId + "/messages", "{\"text\": \"also in euros\"}");
+        assertEquals(409, late.status(), late.body());
+    }
+
+    @Test
+    void aMessageMidRunIsRecordedAndReplansTheUnfinishedPart() throws Exception {
+        upstream.stubFor(get("/slow").willReturn(aResponse().withHeader("Content-Type", "application/json")
+                .withBody("{\"price\": 42}").withFixedDelay(1500)));
+        String firstPlan = """
+                {"tasks": [
+                  {"id": "fetch", "tool": "http.request", "args": {"method": "GET", "url": "%s"}},
+                  {"id": "usd", "tool": "echo", "args": {"usd": "${fetch.output.body.price}"}, "dependsOn": ["fetch"]}
+                ]}""".formatted(url("/slow"));
+        String newTasks = """
+                {"tasks": [
+                  {"id": "eur", "tool": "echo", "args": {"eur": "${fetch.output.body.price}"}, "dependsOn": ["fetch"]}
+                ]}""";
+        answer(Scenario.STARTED, firstPlan, "planned");
+        answer("planned", newTasks, "replanned");
+        answer("replanned", "It costs 42 EUR [eur].", "answered");
+
+        Api.Response created = api.post("/api/runs", "{\"goal\": \"price of the widget\"}");
+        String runId = created.json().path("id").asText();
+        api.awaitRunStatus(runId, "RUNNING");
+        Api.Response sent = api.post("/api/runs/" + runId + "/messages", "{\"text\": \"give the price in euros\"}");
+        assertEquals(202, sent.status(), sent.body());
+        assertEquals("give the price in euros", sent.json().path("messages").get(0).path("text").asText());
+
+        JsonNode run = api.awaitRunStatus(runId, "SUCCEEDED");
+        assertEquals("42", Api.task(run, "eur").path("output").path("eur").asText());
+        assertEquals(1, Api.task(run, "fetch").path("attempts").asInt());
+        assertEquals("It costs 42 EUR [eur].", run.path("result").path("answer").asText());
+        assertEquals("give the price in euros", run.path("messages").get(0).path("text").asText());
+        upstream.verify(1, getRequestedFor(urlEqualTo("/slow")));
+        List<LoggedRequest> calls = model.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions")));
+        assertEquals(3, calls.size());
+        assertTrue(calls.get(1).getBodyAsString().contains("give the price in euros"), "the replan sees the message");
+    }
+}
