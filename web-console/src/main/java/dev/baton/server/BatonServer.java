@@ -10,6 +10,7 @@ import dev.baton.plan.playbook.Embeddings;
 import dev.baton.plan.playbook.PlaybookException;
 import dev.baton.plan.playbook.PlaybookLibrary;
 import dev.baton.plan.playbook.PlaybookMatcher;
+import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.journal.Journal;
 import dev.baton.runtime.model.CallContext;
 import dev.baton.runtime.model.ModelGateway;
@@ -128,6 +129,17 @@ public final class BatonServer implements AutoCloseable {
                                             : new LlmResultWriter(runId -> gateway.forContext(CallContext.forRun(runId, "result"))))
                                     .build())
                     .await(10, TimeUnit.MINUTES);
+            if (gateway != null) {
+                // Planning, replanning and the answer are the run's own model calls: journal them as its usage.
+                // Agent tasks journal theirs as AgentModelCalled events already.
+                gateway.addListener(call -> {
+                    if (call.context().taskId() == null && call.context().runId() != null) {
+                        orchestrator.recordModelCall(call.context().runId(), new EventData.ModelUsed(call.context().purpose(),
+                                call.model(), call.promptTokens(), call.completionTokens(), call.duration().toMillis(),
+                                call.cached(), call.errorCode()));
+                    }
+                });
+            }
             Router router = router(vertx, orchestrator, config, playbooks, agents);
             HttpServer http = vertx.createHttpServer(new HttpServerOptions()
                             .setHost(config.host())

@@ -73,9 +73,11 @@ class AgentTaskApiTest {
         JsonNode think = Api.task(done, "think");
         assertEquals("The note says: looked it up.", think.path("output").path("answer").asText());
         assertTrue(think.path("transcript").size() >= 3, think.path("transcript").toString());
-        assertEquals(2, done.path("usage").path("llmCalls").asInt(), done.path("usage").toString());
-        assertEquals(650, done.path("usage").path("promptTokens").asInt());
-        assertEquals(35, done.path("usage").path("completionTokens").asInt());
+        // the agent's two calls (300 + 350 prompt, 20 + 15 completion tokens) and the run's answer call (350, 15)
+        assertEquals(3, done.path("usage").path("llmCalls").asInt(), done.path("usage").toString());
+        assertEquals(1000, done.path("usage").path("promptTokens").asInt());
+        assertEquals(50, done.path("usage").path("completionTokens").asInt());
+        assertEquals(650, think.path("usage").path("promptTokens").asInt(), "the task's own usage counts only its calls");
         // The agent's two calls, then the final answer of the run (not an agent call: not in the run's llmCalls).
         model.verify(3, postRequestedFor(urlEqualTo("/v1/chat/completions")));
         JsonNode agents = api.get("/api/agents").json();

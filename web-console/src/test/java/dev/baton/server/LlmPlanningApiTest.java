@@ -79,6 +79,10 @@ class LlmPlanningApiTest {
         assertEquals(201, created.status(), created.body());
         JsonNode run = api.awaitRunStatus(created.json().path("id").asText(), "SUCCEEDED");
         assertEquals("llm", run.path("plan").path("source").asText());
+        // the planning call and the answer call, each 420 + 80 tokens in the stub's usage
+        assertEquals(2, run.path("usage").path("llmCalls").asInt(), run.path("usage").toString());
+        assertEquals(840, run.path("usage").path("promptTokens").asInt());
+        assertEquals(160, run.path("usage").path("completionTokens").asInt());
         assertEquals("hello Ada", Api.task(run, "both").path("output").path("en").asText());
         assertEquals("bonjour Ada", Api.task(run, "both").path("output").path("fr").asText());
         assertTrue(Api.task(run, "a").path("dependsOn").isEmpty() && Api.task(run, "b").path("dependsOn").isEmpty(), "a and b are parallel");

@@ -83,6 +83,15 @@ public sealed interface EventData {
     record ReplanFailed(Failure error) implements EventData {
     }
 
+    /**
+     * A model call made for the run as a whole: planning, replanning or writing the answer
+     * ({@code purpose}). Agent tasks' calls are {@link AgentModelCalled} events instead. A call
+     * that failed has an {@code errorCode} and no tokens; a cached one spent no tokens.
+     */
+    record ModelUsed(String purpose, String model, long promptTokens, long completionTokens, long durationMs,
+                     boolean cached, String errorCode) implements EventData {
+    }
+
     /** A user added an instruction to the run (POST /api/runs/{id}/messages); it leads to a replan. */
     record UserMessage(String text, String by) implements EventData {
     }

@@ -265,6 +265,18 @@ public final class Orchestrator implements AutoCloseable {
         });
     }
 
+    /**
+     * Records a model call made for a run as a whole (planning, replanning, the answer), so that
+     * it shows in the run's usage and journal. The server feeds it from the model gateway's
+     * listener; agent tasks record their own calls. A call for an unknown run is ignored.
+     */
+    public void recordModelCall(String runId, EventData.ModelUsed call) {
+        withRun(runId, run -> {
+            emit(run, call);
+            return Future.succeededFuture();
+        }).onFailure(e -> LOG.debug("model call of run {} not recorded: {}", runId, e.toString()));
+    }
+
     /** Cancels a run that has not finished; its unfinished tasks become CANCELLED. */
     public Future<ObjectNode> cancel(String runId, String by) {
         return withRun(runId, run -> {
@@ -1457,38 +1469,29 @@ public final class Orchestrator implements AutoCloseable {
         });
     }
 
+    /** Checks a person's edited arguments against the schema of the tool they are for: the task's, or the one its agent proposed. */
     private void checkArgs(TaskState task, JsonNode args) {
         if (!args.isObject()) {
             throw new BatonException(Kind.INVALID, "bad_request", "field 'args' must be a JSON object");
         }
+        String toolName;
         if (task.spec().action() instanceof TaskAction.ToolCall call) {
-            Optional<Tool> tool = tools.find(call.tool());
-            if (tool.isPresent()) {
-                List<SchemaViolation> violations = JsonSchemaValidator.validate(tool.get().descriptor().parameters(), args);
-                if (!violations.isEmpty()) {
-                    ArrayNode list = Json.array();
-                    violations.forEach(v -> list.addObject().put("path", v.path()).put("message", v.message()));
-                    ObjectNode details = Json.object();
-                    details.set("violations", list);
-                    throw new BatonException(Kind.UNPROCESSABLE, "args_invalid", "the edited arguments of task '" + task.id()
-                            + "' break the schema of '" + call.tool() + "': " + describe(violations), details);
-                }
-            }
+            toolName = call.tool();
         } else if (task.spec().action() instanceof TaskAction.AgentCall && task.approvalTool() != null) {
-            Optional<Tool> tool = tools.find(task.approvalTool());
-            if (tool.isPresent()) {
-                List<SchemaViolation> violations = JsonSchemaValidator.validate(tool.get().descriptor().parameters(), args);
-                if (!violations.isEmpty()) {
-                    ArrayNode list = Json.array();
-                    violations.forEach(v -> list.addObject().put("path", v.path()).put("message", v.message()));
-                    ObjectNode details = Json.object();
-                    details.set("violations", list);
-                    throw new BatonException(Kind.UNPROCESSABLE, "args_invalid", "the edited arguments of task '" + task.id()
-                            + "' break the schema of '" + task.approvalTool() + "': " + describe(violations), details);
-                }
-            }
+            toolName = task.approvalTool();
         } else {
             throw new BatonException(Kind.INVALID, "bad_request", "task '" + task.id() + "' is not a tool task; it has no arguments to edit");
+        }
+        Optional<Tool> tool = tools.find(toolName);
+        if (tool.isEmpty()) return;
+        List<SchemaViolation> violations = JsonSchemaValidator.validate(tool.get().descriptor().parameters(), args);
+        if (!violations.isEmpty()) {
+            ArrayNode list = Json.array();
+            violations.forEach(v -> list.addObject().put("path", v.path()).put("message", v.message()));
+            ObjectNode details = Json.object();
+            details.set("violations", list);
+            throw new BatonException(Kind.UNPROCESSABLE, "args_invalid", "the edited arguments of task '" + task.id()
+                    + "' break the schema of '" + toolName + "': " + describe(violations), details);
         }
     }
 

@@ -115,6 +115,12 @@ public final class RunState {
         } else if (data instanceof EventData.ReplanFailed e) {
             replanError = e.error();
             status = RunStatus.RUNNING;
+        } else if (data instanceof EventData.ModelUsed e) {
+            if (e.errorCode() == null && !e.cached()) {
+                llmCalls++;
+                promptTokens += e.promptTokens();
+                completionTokens += e.completionTokens();
+            }
         } else if (data instanceof EventData.UserMessage e) {
             messages.add(new Message(e.text(), e.by(), at));
         } else if (data instanceof EventData.RunReopened) {
