@@ -11,6 +11,7 @@ import dev.baton.runtime.agent.AgentRegistry;
 import dev.baton.runtime.agent.AgentSpec;
 import dev.baton.runtime.agent.ModelProvider;
 import dev.baton.runtime.journal.ApprovalRecord;
+import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.journal.Journal;
 import dev.baton.runtime.journal.Journals;
 import dev.baton.runtime.model.CallContext;
@@ -171,6 +172,13 @@ public final class EmbeddedAgentExample {
         Orchestrator orchestrator = Orchestrator.start(vertx, journal, tools,
                         OrchestratorOptions.builder().planner(planner).agents(agents).models(models).build())
                 .await(30, TimeUnit.SECONDS);
+        // The planner's calls belong to the run as a whole: journal them as its usage, as the server does.
+        gateway.addListener(call -> {
+            if (call.context().taskId() == null && call.context().runId() != null) {
+                orchestrator.recordModelCall(call.context().runId(), new EventData.ModelUsed(call.context().purpose(), call.model(),
+                        call.promptTokens(), call.completionTokens(), call.duration().toMillis(), call.cached(), call.errorCode()));
+            }
+        });
         try {
             // No plan in the request: the planner writes one from the goal.
             String runId = orchestrator.submit(new RunRequest(goal, null, null, null, null, null))
