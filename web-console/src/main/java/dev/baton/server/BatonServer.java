@@ -227,6 +227,10 @@ public final class BatonServer implements AutoCloseable {
                     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
             ctx.next();
         });
+        // The console is one page: each view's address answers with index.html, so links and reloads work.
+        router.getWithRegex("/(runs|approvals)(/[^/]+)?/?").handler(ctx -> ctx.reroute("/index.html"));
+        // Front-end libraries from the WebJars on the classpath (versioned paths: cacheable).
+        router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
         router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
         router.route().failureHandler(ctx -> ApiError.respond(ctx, ctx.failure()));
         // Failures Vert.x meets before any handler runs (e.g. a path with a bad %-escape, which

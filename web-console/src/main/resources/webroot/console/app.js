@@ -1,0 +1,442 @@
+// Baton's console: one page, four views (/, /runs, /runs/{id}, /approvals), plain ES modules.
+// Everything that came from a user, a model or a tool goes into the page as text (see dom.js).
+import { api, get, post, setToken, token, eventSource, EVENT_TYPES, ApiError } from './api.js';
+import { el, clear, json, age, duration, badge, FINISHED } from './dom.js';
+import { PlanGraph } from './graph.js';
+
+const view = document.getElementById('view');
+const notice = document.getElementById('notice');
+let dispose = () => {};
+
+const RUN_STATUSES = ['PLANNING', 'AWAITING_PLAN_APPROVAL', 'RUNNING', 'REPLANNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+function notify(message, kind) {
+  clear(notice);
+  notice.className = kind || '';
+  if (message) notice.append(el('p', { text: message }));
+}
+
+function go(path) {
+  history.pushState(null, '', path);
+  route();
+}
+
+/** Renders the view for the address; an API 401 turns into the token prompt. */
+async function route() {
+  dispose();
+  dispose = () => {};
+  clear(view);
+  notify('');
+  const path = location.pathname.replace(/\/+$/, '') || '/';
+  for (const a of document.querySelectorAll('nav a')) {
+    const active = a.dataset.nav === (path === '/' ? 'home' : path.split('/')[1]);
+    if (active) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
+  try {
+    let m;
+    if (path === '/') await homeView();
+    else if (path === '/runs') await runsView();
+    else if ((m = path.match(/^\/runs\/([^/]+)$/))) await runView(decodeURIComponent(m[1]));
+    else if (path === '/approvals') await approvalsView();
+    else view.append(el('h1', { text: 'Not found' }), el('p', {}, 'No view here. ', el('a', { href: '/', text: 'Back to the chat' })));
+  } catch (e) {
+    failed(e);
+  }
+}
+
+function failed(e) {
+  if (e instanceof ApiError && e.status === 401) {
+    tokenView(token() ? 'That token was not accepted.' : null);
+  } else {
+    notify(e instanceof ApiError ? e.message + ' (' + e.status + ')' : String(e && e.message || e), 'error');
+  }
+}
+
+function tokenView(problem) {
+  dispose();
+  dispose = () => {};
+  clear(view);
+  const input = el('input', { id: 'token', type: 'password', autocomplete: 'off', required: true });
+  const form = el('form', { class: 'card', onsubmit: (ev) => { ev.preventDefault(); setToken(input.value.trim()); route(); } },
+    el('h1', { text: 'Sign in' }),
+    el('p', { text: 'This server requires an access token. It is kept for this browser tab only.' }),
+    problem ? el('p', { class: 'error', role: 'alert', text: problem }) : null,
+    el('label', { for: 'token', text: 'Token' }), input,
+    el('button', { type: 'submit', text: 'Use token' }));
+  view.append(form);
+  input.focus();
+}
+
+/** Runs an action from a button; reports its error without leaving the view. */
+async function act(button, action) {
+  button.disabled = true;
+  try {
+    await action();
+    notify('');
+  } catch (e) {
+    failed(e);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ------------------------------------------------------------------ chat / home
+
+async function homeView() {
+  const goal = el('textarea', { id: 'goal', rows: 3, required: true, placeholder: 'What should be done?' });
+  const input = el('textarea', { id: 'input', rows: 3, placeholder: '{"key": "value"}', spellcheck: 'false' });
+  const plan = el('textarea', { id: 'plan', rows: 8, placeholder: '{"tasks": [{"id": "hello", "tool": "echo", "args": {"text": "hello"}}]}', spellcheck: 'false' });
+  const planApproval = el('input', { id: 'plan-approval', type: 'checkbox' });
+  const formError = el('p', { class: 'error', role: 'alert' });
+  const modelInfo = el('div', { class: 'model-info' });
+  const form = el('form', { class: 'card', id: 'start-run' },
+    el('h1', { text: 'What should Baton do?' }),
+    modelInfo,
+    el('label', { for: 'goal', text: 'Goal' }), goal,
+    el('details', {}, el('summary', { text: 'Input and plan (optional JSON)' }),
+      el('label', { for: 'input', text: 'Input (JSON object)' }), input,
+      el('label', { for: 'plan', text: 'Plan (JSON; runs as given, no planner)' }), plan),
+    el('p', {}, planApproval, el('label', { for: 'plan-approval', class: 'inline', text: ' Let me approve the plan before it runs' })),
+    formError,
+    el('button', { type: 'submit', text: 'Start run' }));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    formError.textContent = '';
+    const body = { goal: goal.value.trim() };
+    try {
+      if (input.value.trim()) body.input = JSON.parse(input.value);
+      if (plan.value.trim()) body.plan = JSON.parse(plan.value);
+    } catch (e) {
+      formError.textContent = 'Not valid JSON: ' + e.message;
+      return;
+    }
+    if (planApproval.checked) body.options = { planApproval: true };
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    try {
+      const run = await post('/api/runs', body);
+      go('/runs/' + encodeURIComponent(run.id));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) failed(e);
+      else formError.textContent = e.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  const recent = el('section', { class: 'card' }, el('h2', { text: 'Recent runs' }));
+  view.append(form, recent);
+
+  const [health, runs] = await Promise.all([get('/api/health'), get('/api/runs?limit=10')]);
+  if (!health.model.configured) {
+    modelInfo.append(el('p', { class: 'hint', text: 'No model is configured, so goals are matched to playbooks. ' + (health.model.hint || '') }));
+    const playbooks = await get('/api/playbooks');
+    if (playbooks.length) {
+      modelInfo.append(el('p', { text: 'Playbooks:' }), el('ul', { class: 'playbooks' }, playbooks.map(p =>
+        el('li', {}, el('strong', { text: p.name }), ' — ', p.description || '', ' ',
+          p.goals && p.goals.length ? el('button', { type: 'button', class: 'link', text: 'Use “' + p.goals[0] + '”',
+            onclick: () => { goal.value = p.goals[0]; goal.focus(); } }) : null))));
+    }
+  } else {
+    modelInfo.append(el('p', { class: 'hint', text: 'Model: ' + health.model.name }));
+  }
+  recent.append(runTable(runs.runs));
+}
+
+function runTable(runs) {
+  if (!runs.length) return el('p', { text: 'No runs yet.' });
+  return el('table', { class: 'runs' },
+    el('thead', {}, el('tr', {}, el('th', { text: 'Status' }), el('th', { text: 'Goal' }), el('th', { text: 'Started' }), el('th', { text: 'Duration' }))),
+    el('tbody', {}, runs.map(r => el('tr', { 'data-run-id': r.id, 'data-status': r.status },
+      el('td', {}, badge(r.status)),
+      el('td', {}, el('a', { href: '/runs/' + encodeURIComponent(r.id), text: r.goal || r.id })),
+      el('td', { text: age(r.createdAt), title: r.createdAt }),
+      el('td', { text: FINISHED.has(r.status) ? duration(r.createdAt, r.updatedAt) : '' })))));
+}
+
+// ------------------------------------------------------------------ runs
+
+async function runsView() {
+  const params = new URLSearchParams(location.search);
+  const status = params.get('status') || '';
+  const select = el('select', { id: 'status-filter' }, el('option', { value: '', text: 'All' }),
+    RUN_STATUSES.map(s => el('option', { value: s, text: s, selected: s === status })));
+  select.addEventListener('change', () => go('/runs' + (select.value ? '?status=' + select.value : '')));
+  const list = el('div');
+  view.append(el('section', { class: 'card' }, el('h1', { text: 'Runs' }),
+    el('p', {}, el('label', { for: 'status-filter', class: 'inline', text: 'Status ' }), select), list));
+  const page = await get('/api/runs?limit=100' + (status ? '&status=' + encodeURIComponent(status) : ''));
+  list.append(runTable(page.runs));
+}
+
+// ------------------------------------------------------------------ one run
+
+async function runView(runId) {
+  const state = { run: null, events: new Map(), selected: new URLSearchParams(location.search).get('task'), detailKey: null,
+    source: null, lastSeq: 0, loading: false, dirty: false, gone: false };
+  const title = el('h1', { class: 'goal' });
+  const meta = el('p', { class: 'meta' });
+  const actions = el('div', { class: 'actions' });
+  const outcome = el('div');
+  const planBox = el('div');
+  const graphBox = el('div', { id: 'graph', class: 'graph', role: 'img', 'aria-label': 'Plan graph' });
+  const taskList = el('ul', { id: 'tasks', class: 'tasks', 'aria-label': 'Tasks' });
+  const detail = el('section', { id: 'detail', class: 'detail', 'aria-live': 'polite' });
+  const messageBox = el('div');
+  const timeline = el('ol', { class: 'timeline' });
+  view.append(el('section', { class: 'card run-head' }, title, meta, actions, outcome), planBox,
+    el('div', { class: 'run-grid' }, el('div', { class: 'card' }, graphBox),
+      el('div', { class: 'card side' }, el('h2', { text: 'Tasks' }), taskList, detail)),
+    messageBox,
+    el('details', { class: 'card' }, el('summary', { text: 'Timeline' }), timeline));
+  const graph = new PlanGraph(graphBox, id => select(id));
+  const items = new Map();
+
+  const select = (id) => {
+    state.selected = id;
+    state.detailKey = null;
+    const url = new URL(location.href);
+    if (id) url.searchParams.set('task', id); else url.searchParams.delete('task');
+    history.replaceState(null, '', url);
+    render();
+  };
+
+  const refresh = async () => {
+    if (state.loading) { state.dirty = true; return; }
+    state.loading = true;
+    try {
+      do {
+        state.dirty = false;
+        state.run = await get('/api/runs/' + encodeURIComponent(runId));
+        if (state.gone) return;
+        render();
+      } while (state.dirty);
+    } catch (e) {
+      failed(e);
+    } finally {
+      state.loading = false;
+    }
+  };
+
+  const listen = () => {
+    if (state.source) return;
+    const source = eventSource('/api/runs/' + encodeURIComponent(runId) + '/events' + (state.lastSeq ? '?lastEventId=' + state.lastSeq : ''));
+    state.source = source;
+    const onEvent = (msg) => {
+      let event;
+      try { event = JSON.parse(msg.data); } catch (e) { return; }
+      if (!state.events.has(event.seq)) {
+        state.events.set(event.seq, event);
+        state.lastSeq = Math.max(state.lastSeq, event.seq);
+        timeline.append(timelineItem(event));
+      }
+      refresh();
+    };
+    for (const type of EVENT_TYPES) source.addEventListener(type, onEvent);
+  };
+  const stopListening = () => {
+    if (state.source) state.source.close();
+    state.source = null;
+  };
+
+  function render() {
+    const run = state.run;
+    if (!run) return;
+    title.textContent = run.goal || run.id;
+    clear(meta).append(badge(run.status), ' ', el('code', { text: run.id }), ' · started ' + age(run.createdAt),
+      FINISHED.has(run.status) ? ' · took ' + duration(run.createdAt, run.updatedAt) : '',
+      run.usage ? ' · ' + (run.usage.promptTokens + run.usage.completionTokens) + ' tokens, ' + run.usage.llmCalls + ' model calls, ' + run.usage.toolCalls + ' tool calls' : '');
+    view.dataset.runStatus = run.status;
+    clear(actions);
+    if (!FINISHED.has(run.status)) {
+      actions.append(el('button', { type: 'button', class: 'danger', text: 'Cancel run',
+        onclick: (ev) => act(ev.currentTarget, async () => { await post('/api/runs/' + encodeURIComponent(runId) + '/cancel'); await refresh(); }) }));
+    }
+    clear(outcome);
+    if (run.result) outcome.append(el('h2', { text: 'Result' }), el('pre', { class: 'output', text: json(run.result) }));
+    if (run.error) outcome.append(el('h2', { text: 'Error' }), el('pre', { class: 'error', text: run.error.code + ': ' + run.error.message }));
+
+    renderPlanApproval(run);
+    const tasks = (run.plan && run.plan.tasks) || [];
+    graph.update(tasks);
+    graph.select(state.selected);
+    renderTasks(tasks);
+    renderDetail(tasks.find(t => t.id === state.selected));
+    renderMessageBox(run);
+    if (FINISHED.has(run.status)) stopListening(); else listen();
+  }
+
+  function renderPlanApproval(run) {
+    if (run.status !== 'AWAITING_PLAN_APPROVAL') { if (planBox.firstChild) clear(planBox); return; }
+    if (planBox.firstChild) return;
+    const editor = el('textarea', { id: 'plan-edit', rows: 10, spellcheck: 'false' });
+    editor.value = JSON.stringify(run.plan, null, 2);
+    const comment = el('input', { id: 'plan-comment', type: 'text' });
+    const decide = (decision) => (ev) => act(ev.currentTarget, async () => {
+      const body = { decision };
+      if (comment.value.trim()) body.comment = comment.value.trim();
+      if (decision === 'approve') body.plan = JSON.parse(editor.value);
+      await post('/api/runs/' + encodeURIComponent(runId) + '/plan/approval', body);
+      clear(planBox);
+      await refresh();
+    });
+    planBox.append(el('section', { class: 'card approval' }, el('h2', { text: 'This plan waits for your approval' }),
+      el('label', { for: 'plan-edit', text: 'Plan (edit before approving)' }), editor,
+      el('label', { for: 'plan-comment', text: 'Comment' }), comment,
+      el('div', { class: 'actions' }, el('button', { type: 'button', text: 'Approve plan', onclick: decide('approve') }),
+        el('button', { type: 'button', class: 'danger', text: 'Reject plan', onclick: decide('reject') }))));
+  }
+
+  function renderTasks(tasks) {
+    const ids = new Set(tasks.map(t => t.id));
+    for (const [id, li] of items) if (!ids.has(id)) { li.remove(); items.delete(id); }
+    for (const task of tasks) {
+      let li = items.get(task.id);
+      if (!li) {
+        const button = el('button', { type: 'button', class: 'task', 'data-task-id': task.id, onclick: () => select(task.id) });
+        li = el('li', {}, button);
+        items.set(task.id, li);
+      }
+      taskList.append(li); // keeps the plan's order
+      const button = li.firstChild;
+      button.dataset.status = task.status;
+      button.setAttribute('aria-pressed', String(task.id === state.selected));
+      clear(button).append(el('span', { class: 'task-title', text: task.title || task.id }), ' ',
+        el('span', { class: 'kind', text: task.kind }), ' ', badge(task.status),
+        el('span', { class: 'attempts', text: task.attempts ? '×' + task.attempts : '' }));
+    }
+  }
+
+  function renderDetail(task) {
+    const taskEvents = task ? [...state.events.values()].filter(e => e.taskId === task.id) : [];
+    const key = task ? JSON.stringify(task) + '#' + taskEvents.length : '';
+    if (key === state.detailKey) return;
+    state.detailKey = key;
+    clear(detail);
+    if (!task) { detail.append(el('p', { class: 'hint', text: 'Select a task to see its detail.' })); return; }
+    const rows = [['Id', task.id], ['Kind', task.kind], ['Tool', task.tool], ['Agent', task.agent], ['Status', task.status],
+      ['Attempts', task.attempts], ['Depends on', (task.dependsOn || []).join(', ')], ['Started', task.startedAt],
+      ['Finished', task.finishedAt], ['Took', duration(task.startedAt, task.finishedAt)]]
+      .filter(([, v]) => v !== undefined && v !== null && v !== '');
+    detail.append(el('h2', { text: task.title || task.id }),
+      el('dl', {}, rows.map(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })])));
+    if (task.approval) {
+      detail.append(el('p', { class: 'approval-state', text: 'Approval: ' + (task.approval.status || '') +
+        (task.approval.decidedBy ? ' by ' + task.approval.decidedBy : '') + (task.approval.comment ? ' — ' + task.approval.comment : '') }));
+    }
+    const taskPath = '/api/runs/' + encodeURIComponent(runId) + '/tasks/' + encodeURIComponent(task.id);
+    if (task.status === 'WAITING_APPROVAL') {
+      const comment = el('input', { id: 'approval-comment', type: 'text' });
+      const args = el('textarea', { id: 'approval-args', rows: 5, spellcheck: 'false' });
+      args.value = JSON.stringify(task.args || {}, null, 2);
+      const decide = (decision) => (ev) => act(ev.currentTarget, async () => {
+        const body = { decision };
+        if (comment.value.trim()) body.comment = comment.value.trim();
+        if (decision === 'approve' && args.value.trim() !== JSON.stringify(task.args || {}, null, 2)) body.args = JSON.parse(args.value);
+        await post(taskPath + '/approval', body);
+        await refresh();
+      });
+      detail.append(el('div', { class: 'approval' },
+        el('label', { for: 'approval-args', text: 'Arguments (edit before approving)' }), args,
+        el('label', { for: 'approval-comment', text: 'Comment' }), comment,
+        el('div', { class: 'actions' }, el('button', { type: 'button', text: 'Approve', onclick: decide('approve') }),
+          el('button', { type: 'button', class: 'danger', text: 'Reject', onclick: decide('reject') }))));
+    }
+    if (task.status === 'FAILED') {
+      detail.append(el('div', { class: 'actions' }, el('button', { type: 'button', text: 'Retry',
+        onclick: (ev) => act(ev.currentTarget, async () => { await post(taskPath + '/retry'); listen(); await refresh(); }) })));
+    }
+    if (task.instruction) detail.append(el('h3', { text: 'Instruction' }), el('pre', { text: task.instruction }));
+    detail.append(el('h3', { text: 'Arguments' }), el('pre', { class: 'args', text: json(task.args) }),
+      el('h3', { text: 'Output' }), el('pre', { class: 'output', text: json(task.output) }));
+    if (task.error) detail.append(el('h3', { text: 'Error' }), el('pre', { class: 'error', text: task.error.code + ': ' + task.error.message }));
+    if (taskEvents.length) {
+      detail.append(el('h3', { text: task.kind === 'agent' ? 'Attempts and transcript' : 'Attempts' }),
+        el('ol', { class: 'transcript' }, taskEvents.map(transcriptItem)));
+    }
+  }
+
+  function renderMessageBox(run) {
+    if (FINISHED.has(run.status)) { if (messageBox.firstChild) clear(messageBox); return; }
+    if (messageBox.firstChild) return;
+    const text = el('input', { id: 'message', type: 'text', required: true });
+    const form = el('form', { class: 'card' }, el('label', { for: 'message', text: 'Send the run a follow-up message' }), text,
+      el('button', { type: 'submit', text: 'Send' }));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      act(form.querySelector('button'), async () => {
+        await post('/api/runs/' + encodeURIComponent(runId) + '/messages', { text: text.value });
+        text.value = '';
+      });
+    });
+    messageBox.append(form);
+  }
+
+  dispose = () => { state.gone = true; stopListening(); graph.destroy(); };
+  await refresh();
+}
+
+function timelineItem(event) {
+  return el('li', { 'data-seq': event.seq }, el('code', { text: '#' + event.seq }), ' ', el('strong', { text: event.type }),
+    event.taskId ? ' · ' + event.taskId : '', ' · ' + new Date(event.at).toLocaleTimeString());
+}
+
+function transcriptItem(event) {
+  const d = event.data || {};
+  const head = [el('strong', { text: event.type }), ' · ' + new Date(event.at).toLocaleTimeString()];
+  if (d.attempt) head.push(' · attempt ' + d.attempt);
+  if (d.step !== undefined) head.push(' · step ' + d.step);
+  if (d.promptTokens !== undefined) head.push(' · ' + d.promptTokens + ' + ' + (d.completionTokens || 0) + ' tokens');
+  const body = Object.assign({}, d);
+  delete body.taskId;
+  return el('li', {}, el('div', {}, head), el('pre', { text: json(body) }));
+}
+
+// ------------------------------------------------------------------ approvals
+
+async function approvalsView() {
+  const body = el('div');
+  view.append(el('section', { class: 'card' }, el('h1', { text: 'Approvals' }),
+    el('p', { class: 'hint', text: 'Tasks waiting for a person, across runs.' }), body));
+  const load = async () => {
+    const list = await get('/api/approvals');
+    clear(body);
+    if (!list.length) { body.append(el('p', { text: 'Nothing waits for approval.' })); return; }
+    body.append(el('ul', { class: 'inbox' }, list.map(a => {
+      const comment = el('input', { type: 'text', 'aria-label': 'Comment on ' + (a.title || a.taskId) });
+      const decide = (decision) => (ev) => act(ev.currentTarget, async () => {
+        const req = { decision };
+        if (comment.value.trim()) req.comment = comment.value.trim();
+        await post('/api/runs/' + encodeURIComponent(a.runId) + '/tasks/' + encodeURIComponent(a.taskId) + '/approval', req);
+        await load();
+      });
+      return el('li', { class: 'card', 'data-run-id': a.runId, 'data-task-id': a.taskId },
+        el('h2', { text: a.title || a.taskId }),
+        el('p', {}, 'Tool ', el('code', { text: a.tool || '' }), ' · run ',
+          el('a', { href: '/runs/' + encodeURIComponent(a.runId) + '?task=' + encodeURIComponent(a.taskId), text: a.runId }),
+          ' · requested ' + age(a.requestedAt), a.expiresAt ? ' · expires ' + a.expiresAt : ''),
+        el('pre', { class: 'args', text: json(a.args) }),
+        comment,
+        el('div', { class: 'actions' }, el('button', { type: 'button', text: 'Approve', onclick: decide('approve') }),
+          el('button', { type: 'button', class: 'danger', text: 'Reject', onclick: decide('reject') })));
+    })));
+  };
+  await load();
+  const source = eventSource('/api/events');
+  for (const type of ['ApprovalRequested', 'ApprovalDecided', 'ApprovalExpired', 'ApprovalEscalated', 'RunCancelled']) {
+    source.addEventListener(type, () => load().catch(failed));
+  }
+  dispose = () => source.close();
+}
+
+// ------------------------------------------------------------------ navigation
+
+document.addEventListener('click', (ev) => {
+  const a = ev.target.closest && ev.target.closest('a[href]');
+  if (!a || ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+  const url = new URL(a.href, location.href);
+  if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname === '/metrics') return;
+  ev.preventDefault();
+  go(url.pathname + url.search);
+});
+window.addEventListener('popstate', route);
+route();

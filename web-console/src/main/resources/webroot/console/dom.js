@@ -1,0 +1,46 @@
+// Building DOM without HTML strings: every piece of data goes in as text.
+export function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') node.className = value;
+    else if (key === 'text') node.textContent = String(value);
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export function clear(node) {
+  while (node.firstChild) node.removeChild(node.firstChild);
+  return node;
+}
+
+export function json(value) {
+  return value === undefined || value === null ? '—' : JSON.stringify(value, null, 2);
+}
+
+export function age(iso) {
+  if (!iso) return '';
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (s < 60) return s + ' s ago';
+  if (s < 3600) return Math.round(s / 60) + ' min ago';
+  if (s < 86400) return Math.round(s / 3600) + ' h ago';
+  return Math.round(s / 86400) + ' d ago';
+}
+
+export function duration(from, to) {
+  if (!from || !to) return '';
+  const ms = Date.parse(to) - Date.parse(from);
+  return ms < 1000 ? ms + ' ms' : (ms / 1000).toFixed(1) + ' s';
+}
+
+export const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+
+export function badge(status) {
+  return el('span', { class: 'badge status-' + String(status || '').toLowerCase(), text: status });
+}

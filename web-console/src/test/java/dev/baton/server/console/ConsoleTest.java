@@ -1,0 +1,222 @@
+package dev.baton.server.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Response;
+import com.microsoft.playwright.options.AriaRole;
+import dev.baton.server.testing.Api;
+import dev.baton.server.testing.Browser;
+import dev.baton.server.testing.TestServer;
+import dev.baton.server.testing.Tokens;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The console in a real headless Chromium against a real server: submitting a plan, the
+ * graph and the task list updating live, approving and rejecting, untrusted text shown as
+ * text, the Content-Security-Policy, and the token prompt.
+ */
+class ConsoleTest {
+    static TestServer server;
+    static Api api;
+    static Browser browser;
+    Browser.Tab tab;
+    Page page;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        api = server.api();
+        browser = Browser.launch();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) browser.close();
+        if (server != null) server.close();
+    }
+
+    @BeforeEach
+    void openTab() {
+        tab = browser.open(api.base());
+        page = tab.page;
+    }
+
+    @AfterEach
+    void closeTab() {
+        tab.close();
+    }
+
+    /** No console errors (a CSP violation would be one) and no dialogs. */
+    private void assertQuietPage() {
+        assertEquals(List.of(), tab.errors, "console errors");
+        assertEquals(List.of(), tab.dialogs, "dialogs");
+    }
+
+    private Locator task(String id) {
+        return page.locator("[data-task-id=\"" + id + "\"]");
+    }
+
+    private String gatedRun(String goal) {
+        return api.startRun(goal, """
+                {"tasks": [
+                  {"id": "draft", "title": "Draft the mail", "tool": "echo", "args": {"text": "hello"}},
+                  {"id": "send", "title": "Send the mail", "tool": "echo", "args": {"to": "${draft.output.text}"}, "dependsOn": ["draft"], "approval": "required"},
+                  {"id": "after", "title": "Log it", "tool": "echo", "args": {"done": true}, "dependsOn": ["send"]}
+                ]}""").path("id").asText();
+    }
+
+    @Test
+    void aPlanSubmittedInTheConsoleShowsItsGraphAndListAndTheirStatusesChangeLive() {
+        page.navigate("/");
+        page.getByLabel("Goal").fill("Say hello, then wait");
+        page.getByText("Input and plan (optional JSON)").click();
+        page.getByLabel("Plan (JSON; runs as given, no planner)").fill("""
+                {"tasks": [
+                  {"id": "hello", "title": "Say hello", "tool": "echo", "args": {"text": "hello"}},
+                  {"id": "pause", "title": "Wait a moment", "wait": "PT2S", "dependsOn": ["hello"]},
+                  {"id": "bye", "title": "Say goodbye", "tool": "echo", "args": {"text": "bye"}, "dependsOn": ["pause"]}
+                ]}""");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Start run")).click();
+        page.waitForURL(Pattern.compile(".*/runs/[^/]+$"));
+        String runId = page.url().replaceAll(".*/runs/", "");
+
+        assertThat(page.locator("#graph canvas").first()).isVisible();
+        assertThat(task("hello")).hasCount(1);
+        assertThat(task("pause")).hasCount(1);
+        assertThat(task("bye")).hasCount(1);
+        String early = task("bye").getAttribute("data-status");
+        assertNotEquals("SUCCEEDED", early, "the last task has not run when the page first shows it");
+        page.evaluate("() => { window.sameDocument = true; }");
+        tab.screenshot("run-in-progress");
+
+        assertThat(task("pause")).hasAttribute("data-status", "SUCCEEDED");
+        assertThat(task("bye")).hasAttribute("data-status", "SUCCEEDED");
+        assertThat(page.locator("#view")).hasAttribute("data-run-status", "SUCCEEDED");
+        assertEquals(true, page.evaluate("() => window.sameDocument === true"), "updated live, without a reload");
+        assertFalse(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Cancel run").setExact(true)).isVisible(),
+                "a finished run offers no cancel");
+
+        task("bye").click();
+        assertThat(page.locator("#detail pre.output")).containsText("bye");
+        tab.screenshot("run-succeeded");
+        assertEquals("SUCCEEDED", api.run(runId).path("status").asText());
+
+        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Runs").setExact(true)).click();
+        assertThat(page.locator("tr[data-run-id=\"" + runId + "\"]")).hasAttribute("data-status", "SUCCEEDED");
+        assertQuietPage();
+    }
+
+    @Test
+    void approvingAWaitingTaskInTheConsoleLetsTheRunFinish() {
+        String runId = gatedRun("Send a mail after approval");
+        page.navigate("/runs/" + runId);
+        assertThat(task("send")).hasAttribute("data-status", "WAITING_APPROVAL");
+        assertTrue(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Cancel run").setExact(true)).isVisible());
+        task("send").click();
+        assertThat(page.locator("#detail dl")).containsText("WAITING_APPROVAL");
+        assertFalse(page.locator("#detail").textContent().contains("[object"), "the detail shows text, not objects");
+        assertFalse(page.locator("#tasks").textContent().contains("null"), "no null for a task that has not run");
+        tab.screenshot("approval-waiting");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Approve").setExact(true)).click();
+        assertThat(task("send")).hasAttribute("data-status", "SUCCEEDED");
+        assertThat(task("after")).hasAttribute("data-status", "SUCCEEDED");
+        assertThat(page.locator("#view")).hasAttribute("data-run-status", "SUCCEEDED");
+        assertThat(page.locator("#detail")).containsText("APPROVED");
+        assertQuietPage();
+    }
+
+    @Test
+    void rejectingAWaitingTaskSkipsItsDependants() {
+        String runId = gatedRun("Send a mail, or not");
+        page.navigate("/runs/" + runId);
+        assertThat(task("send")).hasAttribute("data-status", "WAITING_APPROVAL");
+        task("send").click();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Reject").setExact(true)).click();
+        assertThat(task("send")).hasAttribute("data-status", "REJECTED");
+        assertThat(task("after")).hasAttribute("data-status", "SKIPPED");
+        assertFalse(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Approve").setExact(true)).isVisible());
+        assertQuietPage();
+    }
+
+    @Test
+    void theApprovalsInboxDecidesAcrossRuns() {
+        String runId = gatedRun("Send a mail from the inbox");
+        api.awaitTaskStatus(runId, "send", "WAITING_APPROVAL");
+        page.navigate("/approvals");
+        Locator item = page.locator("li[data-run-id=\"" + runId + "\"][data-task-id=\"send\"]");
+        assertThat(item).containsText("Send the mail");
+        tab.screenshot("approvals-inbox");
+        item.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Approve").setExact(true)).click();
+        assertThat(item).hasCount(0);
+        JsonNode run = api.awaitRunStatus(runId, "SUCCEEDED");
+        assertEquals("APPROVED", Api.task(run, "send").path("approval").path("status").asText());
+        assertQuietPage();
+    }
+
+    @Test
+    void goalsAndToolOutputsAreShownAsTextAndNothingInThemRuns() {
+        String goal = "<img src=x onerror=alert(1)> say it";
+        String script = "<script>window.pwned=1</script>";
+        String runId = api.startRun(goal, """
+                {"tasks": [{"id": "echo", "title": "<b>bold?</b>", "tool": "echo", "args": {"text": "%s"}}]}"""
+                .formatted(script.replace("\"", "\\\""))).path("id").asText();
+        api.awaitRunStatus(runId, "SUCCEEDED");
+        page.navigate("/runs/" + runId + "?task=echo");
+        assertThat(page.locator("h1.goal")).hasText(goal);
+        assertThat(page.locator("h1.goal img")).hasCount(0);
+        assertThat(task("echo")).containsText("<b>bold?</b>");
+        assertThat(page.locator("#detail pre.output")).containsText(script);
+        page.navigate("/");
+        assertThat(page.locator("tr[data-run-id=\"" + runId + "\"]")).containsText(goal);
+        assertEquals("undefined", page.evaluate("() => typeof window.pwned"));
+        assertEquals(0, page.locator("main img").count());
+        assertQuietPage();
+    }
+
+    @Test
+    void everyViewIsSentWithAStrictContentSecurityPolicy() {
+        String runId = api.startRun("csp", "{\"tasks\": [{\"id\": \"a\", \"tool\": \"echo\", \"args\": {}}]}").path("id").asText();
+        for (String path : List.of("/", "/runs", "/runs/" + runId, "/approvals")) {
+            Response response = page.navigate(path);
+            assertEquals(200, response.status(), path);
+            String csp = response.headers().get("content-security-policy");
+            assertNotNull(csp, path);
+            assertTrue(csp.contains("script-src 'self'"), csp);
+            assertFalse(csp.contains("unsafe-inline") || csp.contains("unsafe-eval"), csp);
+            assertThat(page.locator("nav")).isVisible();
+        }
+        assertEquals(404, api.get("/api/nope").status(), "the API keeps its JSON 404");
+        assertQuietPage();
+    }
+
+    @Test
+    void withTokensConfiguredTheConsoleAsksForOneAndUsesIt() {
+        try (TestServer secured = TestServer.start(Tokens.config(), registry -> {
+        }); Browser.Tab other = browser.open(secured.api().base())) {
+            other.page.navigate("/runs");
+            assertThat(other.page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Sign in"))).isVisible();
+            other.page.getByLabel("Token").fill(Tokens.ADMIN);
+            other.page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Use token")).click();
+            assertThat(other.page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Runs"))).isVisible();
+            String runId = secured.api().as(Tokens.ADMIN).startRun("with a token",
+                    "{\"tasks\": [{\"id\": \"w\", \"wait\": \"PT1S\"}]}").path("id").asText();
+            other.page.navigate("/runs/" + runId);
+            assertThat(other.page.locator("[data-task-id=w]")).hasAttribute("data-status", "SUCCEEDED");
+        }
+    }
+}

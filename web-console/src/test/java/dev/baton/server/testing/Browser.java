@@ -1,0 +1,103 @@
+package dev.baton.server.testing;
+
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Debian's headless Chromium driven by Playwright, offline: no browser download, the
+ * system's {@code /usr/bin/chromium}, and flags that keep it off the network. Starting
+ * Playwright costs seconds (it unpacks its driver), so open one per test class.
+ */
+public final class Browser implements AutoCloseable {
+    /** Where {@link #screenshot} saves, relative to the module (surefire's working directory). */
+    public static final Path SCREENSHOTS = Paths.get("target", "screenshots");
+    private static final Path CHROMIUM = Paths.get(System.getProperty("baton.chromium", "/usr/bin/chromium"));
+
+    private final Playwright playwright;
+    private final com.microsoft.playwright.Browser chromium;
+
+    private Browser(Playwright playwright, com.microsoft.playwright.Browser chromium) {
+        this.playwright = playwright;
+        this.chromium = chromium;
+    }
+
+    public static Browser launch() {
+        if (!Files.isExecutable(CHROMIUM)) {
+            throw new IllegalStateException(CHROMIUM + " is missing: apt-get install -y --no-install-recommends chromium (.ci/run does)");
+        }
+        Playwright playwright = Playwright.create(new Playwright.CreateOptions()
+                .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        try {
+            var chromium = playwright.chromium().launch(new BrowserType.LaunchOptions()
+                    .setExecutablePath(CHROMIUM)
+                    .setHeadless(true)
+                    .setArgs(List.of("--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage")));
+            return new Browser(playwright, chromium);
+        } catch (RuntimeException e) {
+            playwright.close();
+            throw e;
+        }
+    }
+
+    /** A fresh page (its own cookies and storage) whose console errors and dialogs are recorded. */
+    public Tab open(String baseUrl) {
+        BrowserContext context = chromium.newContext(new com.microsoft.playwright.Browser.NewContextOptions()
+                .setBaseURL(baseUrl).setViewportSize(1400, 900));
+        Page page = context.newPage();
+        Tab tab = new Tab(context, page);
+        page.onConsoleMessage(m -> {
+            if ("error".equals(m.type())) tab.errors.add(m.text());
+        });
+        page.onPageError(e -> tab.errors.add("page error: " + e));
+        page.onDialog(d -> {
+            tab.dialogs.add(d.type() + ": " + d.message());
+            d.dismiss();
+        });
+        return tab;
+    }
+
+    /** A page with what it reported: console errors (CSP violations among them) and dialogs. */
+    public static final class Tab implements AutoCloseable {
+        public final BrowserContext context;
+        public final Page page;
+        public final List<String> errors = Collections.synchronizedList(new ArrayList<>());
+        public final List<String> dialogs = Collections.synchronizedList(new ArrayList<>());
+
+        Tab(BrowserContext context, Page page) {
+            this.context = context;
+            this.page = page;
+        }
+
+        /** Saves a full-page PNG under target/screenshots/ and returns its path. */
+        public Path screenshot(String name) {
+            Path file = SCREENSHOTS.resolve(name + ".png");
+            page.screenshot(new Page.ScreenshotOptions().setPath(file).setFullPage(true));
+            return file;
+        }
+
+        @Override
+        public void close() {
+            context.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            chromium.close();
+        } finally {
+            playwright.close();
+        }
+    }
+}
