@@ -8,6 +8,7 @@ const view = document.getElementById('view');
 const notice = document.getElementById('notice');
 let dispose = () => {};
 
+const END_TYPES = new Set(['RunSucceeded', 'RunFailed', 'RunCancelled']);
 const RUN_STATUSES = ['PLANNING', 'AWAITING_PLAN_APPROVAL', 'RUNNING', 'REPLANNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 function notify(message, kind) {
@@ -230,8 +231,12 @@ async function runView(runId) {
         timeline.append(timelineItem(event));
       }
       refresh();
+      // The server ends the stream after the event that ends the run; a retry opens a new one.
+      if (END_TYPES.has(event.type)) stopListening();
     };
     for (const type of EVENT_TYPES) source.addEventListener(type, onEvent);
+    // EventSource reconnects by itself (sending Last-Event-ID) unless the run has finished.
+    source.addEventListener('error', () => { if (state.run && FINISHED.has(state.run.status)) stopListening(); });
   };
   const stopListening = () => {
     if (state.source) state.source.close();
@@ -262,7 +267,7 @@ async function runView(runId) {
     renderTasks(tasks);
     renderDetail(tasks.find(t => t.id === state.selected));
     renderMessageBox(run);
-    if (FINISHED.has(run.status)) stopListening(); else listen();
+    if (!FINISHED.has(run.status)) listen();
   }
 
   function renderPlanApproval(run) {
@@ -349,8 +354,14 @@ async function runView(runId) {
     detail.append(el('h3', { text: 'Arguments' }), el('pre', { class: 'args', text: json(task.args) }),
       el('h3', { text: 'Output' }), el('pre', { class: 'output', text: json(task.output) }));
     if (task.error) detail.append(el('h3', { text: 'Error' }), el('pre', { class: 'error', text: task.error.code + ': ' + task.error.message }));
+    if (task.history && task.history.length) {
+      detail.append(el('h3', { text: 'Attempts' }), el('ol', { class: 'history' }, task.history.map(h =>
+        el('li', { 'data-attempt': h.attempt }, 'started ' + (h.startedAt ? new Date(h.startedAt).toLocaleTimeString() : '—'),
+          h.finishedAt ? ' · took ' + duration(h.startedAt, h.finishedAt) : ' · running',
+          h.error ? el('span', { class: 'error', text: ' · ' + h.error.code + ': ' + h.error.message }) : ''))));
+    }
     if (taskEvents.length) {
-      detail.append(el('h3', { text: task.kind === 'agent' ? 'Attempts and transcript' : 'Attempts' }),
+      detail.append(el('h3', { text: task.kind === 'agent' ? 'Events and transcript' : 'Events' }),
         el('ol', { class: 'transcript' }, taskEvents.map(transcriptItem)));
     }
   }
@@ -372,6 +383,7 @@ async function runView(runId) {
   }
 
   dispose = () => { state.gone = true; stopListening(); graph.destroy(); };
+  listen(); // from the first event: the timeline and the task transcripts come from the stream
   await refresh();
 }
 

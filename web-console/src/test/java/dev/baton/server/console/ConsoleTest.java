@@ -37,9 +37,24 @@ class ConsoleTest {
     Browser.Tab tab;
     Page page;
 
+    /** Fails its first call for good, then succeeds: for the "Retry" button. */
+    static final java.util.concurrent.atomic.AtomicInteger flakyCalls = new java.util.concurrent.atomic.AtomicInteger();
+
     @BeforeAll
     static void start() {
-        server = TestServer.start();
+        server = TestServer.start(TestServer.config(), registry -> registry.register(new dev.baton.tools.Tool() {
+            @Override
+            public dev.baton.tools.ToolDescriptor descriptor() {
+                return dev.baton.tools.ToolDescriptor.builder("test.flaky").description("fails once for good, then works")
+                        .parameters(dev.baton.tools.ToolDescriptor.emptyObjectSchema()).idempotent(true).build();
+            }
+
+            @Override
+            public JsonNode call(JsonNode args, dev.baton.tools.ToolContext context) throws Exception {
+                if (flakyCalls.incrementAndGet() == 1) throw dev.baton.tools.ToolException.permanent("broken", "the first call breaks");
+                return dev.baton.server.testing.TestTools.json("{\"fixed\": true}");
+            }
+        }));
         api = server.api();
         browser = Browser.launch();
     }
@@ -169,6 +184,38 @@ class ConsoleTest {
     }
 
     @Test
+    void retryingAFailedTaskInTheConsoleReopensTheRunAndItSucceeds() {
+        String runId = api.startRun("flaky", """
+                {"tasks": [
+                  {"id": "flaky", "title": "Call the flaky service", "tool": "test.flaky", "args": {}},
+                  {"id": "after", "tool": "echo", "args": {"x": 1}, "dependsOn": ["flaky"]}
+                ]}""").path("id").asText();
+        api.awaitRunStatus(runId, "FAILED");
+        page.navigate("/runs/" + runId);
+        assertThat(task("after")).hasAttribute("data-status", "SKIPPED");
+        task("flaky").click();
+        assertThat(page.locator("#detail pre.error")).containsText("broken");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Retry").setExact(true)).click();
+        assertThat(task("flaky")).hasAttribute("data-status", "SUCCEEDED");
+        assertThat(task("after")).hasAttribute("data-status", "SUCCEEDED");
+        assertThat(page.locator("#view")).hasAttribute("data-run-status", "SUCCEEDED");
+        assertThat(page.locator("#detail ol.history li")).hasCount(2);
+        assertQuietPage();
+    }
+
+    @Test
+    void cancellingARunInTheConsoleStopsIt() {
+        String runId = api.startRun("a long wait", "{\"tasks\": [{\"id\": \"nap\", \"wait\": \"PT5M\"}]}").path("id").asText();
+        page.navigate("/runs/" + runId);
+        assertThat(task("nap")).hasCount(1);
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Cancel run").setExact(true)).click();
+        assertThat(page.locator("#view")).hasAttribute("data-run-status", "CANCELLED");
+        assertThat(task("nap")).hasAttribute("data-status", "CANCELLED");
+        assertEquals("CANCELLED", api.run(runId).path("status").asText());
+        assertQuietPage();
+    }
+
+    @Test
     void goalsAndToolOutputsAreShownAsTextAndNothingInThemRuns() {
         String goal = "<img src=x onerror=alert(1)> say it";
         String script = "<script>window.pwned=1</script>";
@@ -181,6 +228,7 @@ class ConsoleTest {
         assertThat(page.locator("h1.goal img")).hasCount(0);
         assertThat(task("echo")).containsText("<b>bold?</b>");
         assertThat(page.locator("#detail pre.output")).containsText(script);
+        assertThat(page.locator("#detail ol.transcript")).containsText("TaskSucceeded");
         page.navigate("/");
         assertThat(page.locator("tr[data-run-id=\"" + runId + "\"]")).containsText(goal);
         assertEquals("undefined", page.evaluate("() => typeof window.pwned"));
