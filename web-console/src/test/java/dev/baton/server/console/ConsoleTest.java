@@ -253,6 +253,38 @@ class ConsoleTest {
     }
 
     @Test
+    void afterTheServerRestartsThePageReconnectsAndKeepsFollowingTheRun() {
+        dev.baton.server.Config config = TestServer.config();
+        TestServer first = TestServer.start(config, registry -> {
+        });
+        int port = first.port();
+        TestServer second = null;
+        try (Browser.Tab other = browser.open(first.api().base())) {
+            String runId = first.api().startRun("outlive a restart", """
+                    {"tasks": [
+                      {"id": "pause", "wait": "PT3S"},
+                      {"id": "after", "tool": "echo", "args": {"text": "still here"}, "dependsOn": ["pause"]}
+                    ]}""").path("id").asText();
+            other.page.navigate("/runs/" + runId);
+            assertThat(other.page.locator("[data-task-id=pause]")).hasCount(1);
+            other.page.evaluate("() => { window.sameDocument = true; }");
+            first.close();
+            // the same port and data directory: the run is recovered and its timer still fires
+            second = TestServer.start(config.withPort(port), registry -> {
+            });
+            assertThat(other.page.locator("[data-task-id=after]")).hasAttribute("data-status", "SUCCEEDED",
+                    new com.microsoft.playwright.assertions.LocatorAssertions.HasAttributeOptions().setTimeout(20_000));
+            assertThat(other.page.locator("#view")).hasAttribute("data-run-status", "SUCCEEDED");
+            assertEquals(true, other.page.evaluate("() => window.sameDocument === true"), "no reload");
+            // Last-Event-ID: no event is shown twice
+            assertEquals(other.page.locator(".timeline li").count(),
+                    ((Number) other.page.evaluate("() => new Set([...document.querySelectorAll('.timeline li')].map(li => li.dataset.seq)).size")).intValue());
+        } finally {
+            if (second != null) second.close();
+        }
+    }
+
+    @Test
     void withTokensConfiguredTheConsoleAsksForOneAndUsesIt() {
         try (TestServer secured = TestServer.start(Tokens.config(), registry -> {
         }); Browser.Tab other = browser.open(secured.api().base())) {
