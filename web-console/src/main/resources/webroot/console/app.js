@@ -173,7 +173,7 @@ async function runsView() {
 
 async function runView(runId) {
   const state = { run: null, events: new Map(), selected: new URLSearchParams(location.search).get('task'), detailKey: null,
-    source: null, lastSeq: 0, loading: false, dirty: false, gone: false };
+    source: null, lastSeq: 0, gone: false, frame: 0, runChanged: false, pendingTimeline: [] };
   const title = el('h1', { class: 'goal' });
   const meta = el('p', { class: 'meta' });
   const actions = el('div', { class: 'actions' });
@@ -201,21 +201,43 @@ async function runView(runId) {
     render();
   };
 
-  const refresh = async () => {
-    if (state.loading) { state.dirty = true; return; }
-    state.loading = true;
+  // Live updates coalesce: at most one GET of the run in flight and at most one more queued,
+  // however many events arrive meanwhile; the page renders at most once per animation frame.
+  let inflight = null;
+  let queued = null;
+  const load = async () => {
     try {
-      do {
-        state.dirty = false;
-        state.run = await get('/api/runs/' + encodeURIComponent(runId));
-        if (state.gone) return;
-        render();
-      } while (state.dirty);
+      const run = await get('/api/runs/' + encodeURIComponent(runId));
+      if (state.gone) return;
+      state.run = run;
+      state.runChanged = true;
+      schedule();
     } catch (e) {
-      failed(e);
-    } finally {
-      state.loading = false;
+      if (!state.gone) failed(e);
     }
+  };
+  /** Fetches the run; the promise settles once a fetch begun after this call has been applied. */
+  const refresh = () => {
+    if (!inflight) {
+      inflight = load().finally(() => { inflight = null; });
+      return inflight;
+    }
+    if (!queued) queued = inflight.then(() => { queued = null; return refresh(); });
+    return queued;
+  };
+  const schedule = () => {
+    if (state.frame || state.gone) return;
+    state.frame = requestAnimationFrame(() => {
+      state.frame = 0;
+      if (state.gone) return;
+      if (state.pendingTimeline.length) {
+        const fragment = document.createDocumentFragment();
+        for (const event of state.pendingTimeline) fragment.append(timelineItem(event));
+        state.pendingTimeline = [];
+        timeline.append(fragment);
+      }
+      if (state.runChanged) { state.runChanged = false; render(); }
+    });
   };
 
   const listen = () => {
@@ -228,7 +250,8 @@ async function runView(runId) {
       if (!state.events.has(event.seq)) {
         state.events.set(event.seq, event);
         state.lastSeq = Math.max(state.lastSeq, event.seq);
-        timeline.append(timelineItem(event));
+        state.pendingTimeline.push(event);
+        schedule();
       }
       refresh();
       // The server ends the stream after the event that ends the run; a retry opens a new one.
@@ -294,6 +317,7 @@ async function runView(runId) {
   function renderTasks(tasks) {
     const ids = new Set(tasks.map(t => t.id));
     for (const [id, li] of items) if (!ids.has(id)) { li.remove(); items.delete(id); }
+    let prev = null;
     for (const task of tasks) {
       let li = items.get(task.id);
       if (!li) {
@@ -301,8 +325,15 @@ async function runView(runId) {
         li = el('li', {}, button);
         items.set(task.id, li);
       }
-      taskList.append(li); // keeps the plan's order
+      // keeps the plan's order, moving only what is out of place
+      if ((prev ? prev.nextSibling : taskList.firstChild) !== li) {
+        if (prev) prev.after(li); else taskList.prepend(li);
+      }
+      prev = li;
       const button = li.firstChild;
+      const key = [task.title, task.kind, task.status, task.attempts, task.id === state.selected].join('\u0000');
+      if (li.renderKey === key) continue; // unchanged: no DOM work
+      li.renderKey = key;
       button.dataset.status = task.status;
       button.setAttribute('aria-pressed', String(task.id === state.selected));
       clear(button).append(el('span', { class: 'task-title', text: task.title || task.id }), ' ',
@@ -382,7 +413,7 @@ async function runView(runId) {
     messageBox.append(form);
   }
 
-  dispose = () => { state.gone = true; stopListening(); graph.destroy(); };
+  dispose = () => { state.gone = true; if (state.frame) cancelAnimationFrame(state.frame); stopListening(); graph.destroy(); };
   listen(); // from the first event: the timeline and the task transcripts come from the stream
   await refresh();
 }

@@ -58,11 +58,15 @@ export class PlanGraph {
       this.cy.add(edges);
       this.cy.fit(undefined, 20);
     } else {
-      for (const t of tasks) {
-        const node = this.cy.getElementById(t.id);
-        node.data('label', label(t));
-        node.classes('status-' + t.status.toLowerCase());
-      }
+      this.cy.batch(() => {
+        for (const t of tasks) {
+          const node = this.cy.getElementById(t.id);
+          const text = label(t);
+          if (node.data('label') !== text) node.data('label', text);
+          const cls = 'status-' + t.status.toLowerCase();
+          if (!node.hasClass(cls)) node.classes(cls);
+        }
+      });
     }
   }
 
