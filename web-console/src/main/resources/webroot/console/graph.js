@@ -42,12 +42,14 @@ export class PlanGraph {
     if (next !== this.shape) {
       this.shape = next;
       const g = new window.dagre.graphlib.Graph();
-      g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 56, marginx: 10, marginy: 10 });
+      g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 56, marginx: 10, marginy: 10,
+        ranker: 'tight-tree' }); // network-simplex (the default) takes twice as long on 500 tasks
       g.setDefaultEdgeLabel(() => ({}));
       const ids = new Set(tasks.map(t => t.id));
       for (const t of tasks) g.setNode(t.id, { width: 180, height: 54 });
       for (const t of tasks) for (const d of t.dependsOn || []) if (ids.has(d)) g.setEdge(d, t.id);
       window.dagre.layout(g);
+      this.cy.startBatch();
       this.cy.elements().remove();
       this.cy.add(tasks.map(t => ({ group: 'nodes', data: { id: t.id, label: label(t) },
         position: { x: g.node(t.id).x, y: g.node(t.id).y }, classes: 'status-' + t.status.toLowerCase() })));
@@ -56,6 +58,7 @@ export class PlanGraph {
         edges.push({ group: 'edges', data: { id: d + '->' + t.id, source: d, target: t.id } });
       }
       this.cy.add(edges);
+      this.cy.endBatch();
       this.cy.fit(undefined, 20);
     } else {
       this.cy.batch(() => {
