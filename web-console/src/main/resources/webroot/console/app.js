@@ -7,6 +7,13 @@ import { PlanGraph } from './graph.js';
 const view = document.getElementById('view');
 const notice = document.getElementById('notice');
 let dispose = () => {};
+let me = null; // GET /api/me: the caller's name and roles, fetched once per token
+
+/** Whether the caller may do what needs this role (as the server's Caller.may: admin may all, all may view). */
+function may(role) {
+  const roles = (me && me.roles) || [];
+  return roles.includes('admin') || role === 'viewer' || roles.includes(role);
+}
 
 const END_TYPES = new Set(['RunSucceeded', 'RunFailed', 'RunCancelled']);
 const RUN_STATUSES = ['PLANNING', 'AWAITING_PLAN_APPROVAL', 'RUNNING', 'REPLANNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
@@ -34,6 +41,7 @@ async function route() {
     if (active) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   try {
+    if (!me) me = await get('/api/me');
     let m;
     if (path === '/') await homeView();
     else if (path === '/runs') await runsView();
@@ -47,6 +55,7 @@ async function route() {
 
 function failed(e) {
   if (e instanceof ApiError && e.status === 401) {
+    me = null;
     tokenView(token() ? 'That token was not accepted.' : null);
   } else {
     notify(e instanceof ApiError ? e.message + ' (' + e.status + ')' : String(e && e.message || e), 'error');
@@ -58,7 +67,7 @@ function tokenView(problem) {
   dispose = () => {};
   clear(view);
   const input = el('input', { id: 'token', type: 'password', autocomplete: 'off', required: true });
-  const form = el('form', { class: 'card', onsubmit: (ev) => { ev.preventDefault(); setToken(input.value.trim()); route(); } },
+  const form = el('form', { class: 'card', onsubmit: (ev) => { ev.preventDefault(); setToken(input.value.trim()); me = null; route(); } },
     el('h1', { text: 'Sign in' }),
     el('p', { text: 'This server requires an access token. It is kept for this browser tab only.' }),
     problem ? el('p', { class: 'error', role: 'alert', text: problem }) : null,
@@ -125,7 +134,9 @@ async function homeView() {
     }
   });
   const recent = el('section', { class: 'card' }, el('h2', { text: 'Recent runs' }));
-  view.append(form, recent);
+  if (may('operator')) view.append(form, recent);
+  else view.append(el('section', { class: 'card' }, el('h1', { text: 'Runs' }), modelInfo,
+    el('p', { class: 'hint', text: 'Signed in as ' + me.name + ' (' + me.roles.join(', ') + '): starting runs needs the operator role.' })), recent);
 
   const [health, runs] = await Promise.all([get('/api/health'), get('/api/runs?limit=10')]);
   if (!health.model.configured) {
@@ -275,7 +286,7 @@ async function runView(runId) {
       run.usage ? ' · ' + (run.usage.promptTokens + run.usage.completionTokens) + ' tokens, ' + run.usage.llmCalls + ' model calls, ' + run.usage.toolCalls + ' tool calls' : '');
     view.dataset.runStatus = run.status;
     clear(actions);
-    if (!FINISHED.has(run.status)) {
+    if (!FINISHED.has(run.status) && may('operator')) {
       actions.append(el('button', { type: 'button', class: 'danger', text: 'Cancel run',
         onclick: (ev) => act(ev.currentTarget, async () => { await post('/api/runs/' + encodeURIComponent(runId) + '/cancel'); await refresh(); }) }));
     }
@@ -294,7 +305,7 @@ async function runView(runId) {
   }
 
   function renderPlanApproval(run) {
-    if (run.status !== 'AWAITING_PLAN_APPROVAL') { if (planBox.firstChild) clear(planBox); return; }
+    if (run.status !== 'AWAITING_PLAN_APPROVAL' || !may('approver')) { if (planBox.firstChild) clear(planBox); return; }
     if (planBox.firstChild) return;
     const editor = el('textarea', { id: 'plan-edit', rows: 10, spellcheck: 'false' });
     editor.value = JSON.stringify(run.plan, null, 2);
@@ -360,7 +371,7 @@ async function runView(runId) {
         (task.approval.decidedBy ? ' by ' + task.approval.decidedBy : '') + (task.approval.comment ? ' — ' + task.approval.comment : '') }));
     }
     const taskPath = '/api/runs/' + encodeURIComponent(runId) + '/tasks/' + encodeURIComponent(task.id);
-    if (task.status === 'WAITING_APPROVAL') {
+    if (task.status === 'WAITING_APPROVAL' && may('approver')) {
       const comment = el('input', { id: 'approval-comment', type: 'text' });
       const args = el('textarea', { id: 'approval-args', rows: 5, spellcheck: 'false' });
       args.value = JSON.stringify(task.args || {}, null, 2);
@@ -377,7 +388,7 @@ async function runView(runId) {
         el('div', { class: 'actions' }, el('button', { type: 'button', text: 'Approve', onclick: decide('approve') }),
           el('button', { type: 'button', class: 'danger', text: 'Reject', onclick: decide('reject') }))));
     }
-    if (task.status === 'FAILED') {
+    if (task.status === 'FAILED' && may('operator')) {
       detail.append(el('div', { class: 'actions' }, el('button', { type: 'button', text: 'Retry',
         onclick: (ev) => act(ev.currentTarget, async () => { await post(taskPath + '/retry'); listen(); await refresh(); }) })));
     }
@@ -398,7 +409,7 @@ async function runView(runId) {
   }
 
   function renderMessageBox(run) {
-    if (FINISHED.has(run.status)) { if (messageBox.firstChild) clear(messageBox); return; }
+    if (FINISHED.has(run.status) || !may('operator')) { if (messageBox.firstChild) clear(messageBox); return; }
     if (messageBox.firstChild) return;
     const text = el('input', { id: 'message', type: 'text', required: true });
     const form = el('form', { class: 'card' }, el('label', { for: 'message', text: 'Send the run a follow-up message' }), text,
@@ -458,9 +469,10 @@ async function approvalsView() {
           el('a', { href: '/runs/' + encodeURIComponent(a.runId) + '?task=' + encodeURIComponent(a.taskId), text: a.runId }),
           ' · requested ' + age(a.requestedAt), a.expiresAt ? ' · expires ' + a.expiresAt : ''),
         el('pre', { class: 'args', text: json(a.args) }),
-        comment,
-        el('div', { class: 'actions' }, el('button', { type: 'button', text: 'Approve', onclick: decide('approve') }),
-          el('button', { type: 'button', class: 'danger', text: 'Reject', onclick: decide('reject') })));
+        may('approver') ? [comment,
+          el('div', { class: 'actions' }, el('button', { type: 'button', text: 'Approve', onclick: decide('approve') }),
+            el('button', { type: 'button', class: 'danger', text: 'Reject', onclick: decide('reject') }))]
+          : el('p', { class: 'hint', text: 'Deciding needs the approver role.' }));
     })));
   };
   await load();

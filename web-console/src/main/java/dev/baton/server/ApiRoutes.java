@@ -45,6 +45,7 @@ final class ApiRoutes {
 
     void mount(Router router) {
         router.get("/api/health").handler(this::health);
+        router.get("/api/me").handler(this::me);
         router.get("/api/tools").handler(this::tools);
         router.get("/api/agents").handler(this::agents);
         router.get("/api/playbooks").handler(this::playbooks);
@@ -58,6 +59,16 @@ final class ApiRoutes {
         router.post("/api/runs/:id/tasks/:taskId/approval").handler(this::decide);
         router.post("/api/runs/:id/tasks/:taskId/retry").handler(this::retry);
         router.get("/api/approvals").handler(this::approvals);
+    }
+
+    /** Who the caller is and what roles they hold (any authenticated caller; without tokens, the local admin). */
+    private void me(RoutingContext ctx) {
+        Caller caller = Auth.caller(ctx);
+        ObjectNode body = Json.object();
+        body.put("name", caller.name());
+        ArrayNode roles = body.putArray("roles");
+        caller.roles().stream().sorted().forEach(role -> roles.add(role.name().toLowerCase(java.util.Locale.ROOT)));
+        json(ctx, 200, body);
     }
 
     private void health(RoutingContext ctx) {

@@ -299,4 +299,62 @@ class ConsoleTest {
             assertThat(other.page.locator("[data-task-id=w]")).hasAttribute("data-status", "SUCCEEDED");
         }
     }
+
+    @Test
+    void theConsoleOffersOnlyTheActionsTheRoleAllows() {
+        try (TestServer secured = TestServer.start(Tokens.config(), registry -> {
+        })) {
+            Api admin = secured.api().as(Tokens.ADMIN);
+            String runId = admin.startRun("roles", """
+                    {"tasks": [
+                      {"id": "send", "title": "Send the mail", "tool": "echo", "args": {"to": "x"}, "approval": "required"},
+                      {"id": "after", "wait": "PT5M", "dependsOn": ["send"]}
+                    ]}""").path("id").asText();
+            admin.awaitTaskStatus(runId, "send", "WAITING_APPROVAL");
+            assertEquals("[\"viewer\"]", secured.api().as(Tokens.VIEWER).get("/api/me").json().path("roles").toString());
+            assertEquals("alice", secured.api().as(Tokens.APPROVER).get("/api/me").json().path("name").asText());
+
+            try (Browser.Tab viewer = browser.open(secured.api().base())) {
+                Page p = signIn(viewer, Tokens.VIEWER, "/runs/" + runId);
+                assertThat(p.locator("[data-task-id=send]")).hasAttribute("data-status", "WAITING_APPROVAL");
+                p.locator("[data-task-id=send]").click();
+                assertThat(p.locator("#detail dl")).containsText("WAITING_APPROVAL");
+                for (String name : List.of("Approve", "Reject", "Cancel run", "Send")) assertThat(button(p, name)).hasCount(0);
+                p.navigate("/approvals");
+                assertThat(p.locator("li[data-task-id=send]")).isVisible();
+                assertThat(button(p, "Approve")).hasCount(0);
+                p.navigate("/");
+                assertThat(p.locator("#view")).containsText("Recent runs");
+                assertThat(button(p, "Start run")).hasCount(0);
+                viewer.screenshot("role-viewer");
+            }
+            try (Browser.Tab approver = browser.open(secured.api().base())) {
+                Page p = signIn(approver, Tokens.APPROVER, "/runs/" + runId);
+                p.locator("[data-task-id=send]").click();
+                assertThat(button(p, "Approve")).isVisible();
+                assertThat(button(p, "Reject")).isVisible();
+                assertThat(button(p, "Cancel run")).hasCount(0);
+                p.navigate("/");
+                assertThat(p.locator("#view")).containsText("Recent runs");
+                assertThat(button(p, "Start run")).hasCount(0);
+                p.navigate("/runs/" + runId);
+                p.locator("[data-task-id=send]").click();
+                button(p, "Approve").click();
+                assertThat(p.locator("[data-task-id=send]")).hasAttribute("data-status", "SUCCEEDED");
+                assertThat(p.locator("#detail")).containsText("by alice");
+            }
+            admin.post("/api/runs/" + runId + "/cancel", java.util.Map.of());
+        }
+    }
+
+    private static Page signIn(Browser.Tab tab, String token, String path) {
+        tab.page.navigate(path);
+        tab.page.getByLabel("Token").fill(token);
+        tab.page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Use token")).click();
+        return tab.page;
+    }
+
+    private static Locator button(Page p, String name) {
+        return p.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName(name).setExact(true));
+    }
 }
