@@ -1,6 +1,10 @@
 package dev.baton.tools;
 
+import dev.baton.tools.http.HostAllowlist;
+
 import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -39,10 +43,21 @@ public record ToolSettings(Set<String> allowedHosts) {
      * entries separated by commas or white space. A missing variable allows no host.
      */
     public static ToolSettings fromEnvironment(Map<String, String> environment) {
-        String value = environment.getOrDefault(ALLOWED_HOSTS_VARIABLE, "");
-        return new ToolSettings(Arrays.stream(value.split("[,\\s]+"))
-                .map(String::trim)
+        return parse(environment.getOrDefault(ALLOWED_HOSTS_VARIABLE, ""));
+    }
+
+    /**
+     * Reads an allowlist written as in {@value #ALLOWED_HOSTS_VARIABLE}: entries separated by
+     * commas or white space, checked by the same rules the network tools apply.
+     *
+     * @throws IllegalArgumentException naming the entry at fault, e.g. a URL instead of a host
+     */
+    public static ToolSettings parse(String value) {
+        Set<String> hosts = Arrays.stream(value.split("[,\\s]+"))
+                .map(host -> host.trim().toLowerCase(Locale.ROOT))
                 .filter(host -> !host.isEmpty())
-                .collect(Collectors.toSet()));
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+        new HostAllowlist(hosts); // validates every entry
+        return new ToolSettings(hosts);
     }
 }

@@ -1,6 +1,7 @@
 package dev.baton.server;
 
 import dev.baton.runtime.model.ModelConfig;
+import dev.baton.tools.ToolSettings;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -166,16 +167,11 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
     }
 
     private static Set<String> hosts(String text) {
-        Set<String> hosts = new LinkedHashSet<>();
-        for (String part : text.split(",")) {
-            String host = part.trim().toLowerCase(Locale.ROOT);
-            if (host.isEmpty()) continue;
-            if (host.contains("/") || host.contains(" ") || host.startsWith("http")) {
-                throw new ConfigException(describe(Setting.HTTP_ALLOWED_HOSTS) + " lists hosts, not URLs (e.g. api.example.com,*.internal.example.com); got '" + part.trim() + "'");
-            }
-            hosts.add(host);
+        try {
+            return ToolSettings.parse(text).allowedHosts();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(describe(Setting.HTTP_ALLOWED_HOSTS) + ": " + e.getMessage());
         }
-        return hosts;
     }
 
     /** {@code name:role[+role]:token}, comma-separated. */

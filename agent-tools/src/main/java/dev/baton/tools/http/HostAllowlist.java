@@ -49,6 +49,10 @@ public final class HostAllowlist {
     }
 
     private static Entry parse(String pattern) {
+        if (pattern.contains("/")) {
+            throw new IllegalArgumentException("allowed host '" + pattern
+                    + "' is a URL: list host names, not URLs (api.example.com, *.example.com or host:port)");
+        }
         String text = pattern.toLowerCase(Locale.ROOT);
         String host = text;
         int port = -1;
