@@ -1,11 +1,10 @@
 package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
-import dev.baton.json.Json;
 import dev.baton.runtime.model.ModelConfig;
+import dev.baton.runtime.testing.OpenAiStubs;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -43,29 +42,16 @@ class AgentTaskApiTest {
         model.stop();
     }
 
-    private static String answer(ObjectNode message, String finishReason, int prompt, int completion) {
-        ObjectNode body = Json.object();
-        body.put("id", "chatcmpl-x").put("object", "chat.completion").put("created", 1_700_000_000L).put("model", "test-model");
-        ObjectNode choice = body.putArray("choices").addObject();
-        choice.put("index", 0).put("finish_reason", finishReason);
-        choice.set("message", message);
-        body.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", completion).put("total_tokens", prompt + completion);
-        return body.toString();
-    }
+
 
     @Test
     void anAgentCallsAToolThenAnswers() {
-        ObjectNode toolCall = Json.object().put("role", "assistant");
-        toolCall.putNull("content");
-        ObjectNode call = toolCall.putArray("tool_calls").addObject();
-        call.put("id", "call_1").put("type", "function");
-        call.putObject("function").put("name", "echo").put("arguments", "{\"note\": \"looked it up\"}");
         model.stubFor(post(urlEqualTo("/v1/chat/completions")).inScenario("agent").whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody(answer(toolCall, "tool_calls", 300, 20)))
+                .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody(OpenAiStubs.toolCalls(300, 20, OpenAiStubs.call("call_1", "echo", "{\"note\": \"looked it up\"}"))))
                 .willSetStateTo("answered"));
         model.stubFor(post(urlEqualTo("/v1/chat/completions")).inScenario("agent").whenScenarioStateIs("answered")
                 .willReturn(aResponse().withHeader("Content-Type", "application/json")
-                        .withBody(answer(Json.object().put("role", "assistant").put("content", "The note says: looked it up."), "stop", 350, 15))));
+                        .withBody(OpenAiStubs.answer("The note says: looked it up.", 350, 15))));
 
         JsonNode run = api.startRun("summarise a note", """
                 {"tasks": [{"id": "think", "agent": "assistant", "instruction": "Look up the note with the echo tool and summarise it."}]}""");

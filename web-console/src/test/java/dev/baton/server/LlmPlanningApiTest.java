@@ -5,6 +5,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.baton.json.Json;
 import dev.baton.runtime.model.ModelConfig;
+import dev.baton.runtime.testing.OpenAiStubs;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -51,17 +52,6 @@ class LlmPlanningApiTest {
         model.resetAll();
     }
 
-    /** A chat.completions answer whose content is {@code content}, in the real wire format. */
-    private static String completion(String content) {
-        var body = Json.object();
-        body.put("id", "chatcmpl-1").put("object", "chat.completion").put("created", 1_700_000_000L).put("model", "test-model");
-        var choice = body.putArray("choices").addObject();
-        choice.put("index", 0).put("finish_reason", "stop");
-        choice.putObject("message").put("role", "assistant").put("content", content);
-        body.putObject("usage").put("prompt_tokens", 420).put("completion_tokens", 80).put("total_tokens", 500);
-        return body.toString();
-    }
-
     @Test
     void aGoalBecomesAPlanWithParallelBranchesThatRuns() {
         String plan = """
@@ -71,7 +61,7 @@ class LlmPlanningApiTest {
                   {"id": "both", "tool": "echo", "args": {"en": "${a.output.text}", "fr": "${b.output.text}"}}
                 ]}""";
         model.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse()
-                .withHeader("Content-Type", "application/json").withBody(completion(plan))));
+                .withHeader("Content-Type", "application/json").withBody(OpenAiStubs.answer(plan, 420, 80))));
         var body = Json.object();
         body.put("goal", "greet Ada in English and French");
         body.putObject("input").put("name", "Ada");
@@ -102,7 +92,7 @@ class LlmPlanningApiTest {
     @Test
     void aPlanTheModelCannotRepairFailsTheRunWithTheValidatorsMessages() {
         model.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withHeader("Content-Type", "application/json")
-                .withBody(completion("{\"tasks\": [{\"id\": \"x\", \"tool\": \"teleport\", \"args\": {}}]}"))));
+                .withBody(OpenAiStubs.answer("{\"tasks\": [{\"id\": \"x\", \"tool\": \"teleport\", \"args\": {}}]}", 420, 80))));
         Api.Response created = api.post("/api/runs", "{\"goal\": \"teleport me\"}");
         JsonNode run = api.awaitRunStatus(created.json().path("id").asText(), "FAILED");
         assertEquals("plan_invalid_after_repairs", run.path("error").path("code").asText());

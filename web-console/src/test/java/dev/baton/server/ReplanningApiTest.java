@@ -6,6 +6,7 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.baton.json.Json;
 import dev.baton.runtime.model.ModelConfig;
+import dev.baton.runtime.testing.OpenAiStubs;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -66,21 +67,10 @@ class ReplanningApiTest {
         return "http://127.0.0.1:" + upstream.port() + path;
     }
 
-    /** A chat.completions answer whose content is {@code content}, in the real wire format. */
-    private static String completion(String content) {
-        var body = Json.object();
-        body.put("id", "chatcmpl-1").put("object", "chat.completion").put("created", 1_700_000_000L).put("model", "test-model");
-        var choice = body.putArray("choices").addObject();
-        choice.put("index", 0).put("finish_reason", "stop");
-        choice.putObject("message").put("role", "assistant").put("content", content);
-        body.putObject("usage").put("prompt_tokens", 400).put("completion_tokens", 60).put("total_tokens", 460);
-        return body.toString();
-    }
-
     /** The model answers {@code content} when the scenario is in {@code state}, then moves it to {@code next}. */
     private static void answer(String state, String content, String next) {
         model.stubFor(post(urlEqualTo("/v1/chat/completions")).inScenario("run").whenScenarioStateIs(state)
-                .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody(completion(content)))
+                .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody(OpenAiStubs.answer(content, 400, 60)))
                 .willSetStateTo(next));
     }
 

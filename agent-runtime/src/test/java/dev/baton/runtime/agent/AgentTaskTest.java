@@ -1,5 +1,7 @@
 package dev.baton.runtime.agent;
 
+import dev.baton.runtime.testing.OpenAiStubs;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -44,9 +46,9 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
-import static dev.baton.runtime.agent.OpenAiStubs.answer;
-import static dev.baton.runtime.agent.OpenAiStubs.call;
-import static dev.baton.runtime.agent.OpenAiStubs.toolCalls;
+import static dev.baton.runtime.testing.OpenAiStubs.answer;
+import static dev.baton.runtime.testing.OpenAiStubs.call;
+import static dev.baton.runtime.testing.OpenAiStubs.toolCalls;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

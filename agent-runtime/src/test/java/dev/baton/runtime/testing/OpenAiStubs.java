@@ -1,24 +1,24 @@
-package dev.baton.runtime.agent;
+package dev.baton.runtime.testing;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 
-/** Answers in OpenAI's chat.completions wire format, for WireMock to send. */
-final class OpenAiStubs {
+/** Answers in OpenAI's chat.completions wire format, for WireMock to send (shared with web-console's tests). */
+public final class OpenAiStubs {
 
     private OpenAiStubs() {
     }
 
     /** One tool call: {@code arguments} is the JSON text the model sends (a string on the wire). */
-    record Call(String id, String function, String arguments) {
+    public record Call(String id, String function, String arguments) {
     }
 
-    static Call call(String id, String function, String arguments) {
+    public static Call call(String id, String function, String arguments) {
         return new Call(id, function, arguments);
     }
 
-    static String toolCalls(int promptTokens, int completionTokens, Call... calls) {
+    public static String toolCalls(int promptTokens, int completionTokens, Call... calls) {
         ObjectNode message = Json.object();
         message.put("role", "assistant");
         message.putNull("content");
@@ -32,7 +32,7 @@ final class OpenAiStubs {
         return completion(message, "tool_calls", promptTokens, completionTokens);
     }
 
-    static String answer(String text, int promptTokens, int completionTokens) {
+    public static String answer(String text, int promptTokens, int completionTokens) {
         ObjectNode message = Json.object();
         message.put("role", "assistant");
         message.put("content", text);
