@@ -6,7 +6,7 @@ import dev.baton.runtime.RuntimeCatalog;
 import dev.baton.runtime.agent.AgentRegistry;
 import dev.baton.runtime.agent.ModelProvider;
 import dev.baton.plan.llm.LlmPlanner;
-import dev.baton.plan.playbook.Embeddings;
+import dev.baton.embedding.Embeddings;
 import dev.baton.plan.playbook.PlaybookException;
 import dev.baton.plan.playbook.PlaybookLibrary;
 import dev.baton.plan.playbook.PlaybookMatcher;

@@ -1,5 +1,6 @@
 package dev.baton.plan.playbook;
 
+import dev.baton.embedding.Embeddings;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;

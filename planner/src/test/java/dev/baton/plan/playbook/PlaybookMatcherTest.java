@@ -1,5 +1,6 @@
 package dev.baton.plan.playbook;
 
+import dev.baton.embedding.Embeddings;
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

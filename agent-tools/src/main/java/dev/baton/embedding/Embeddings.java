@@ -1,10 +1,10 @@
-package dev.baton.plan.playbook;
+package dev.baton.embedding;
 
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
 
 /**
- * The in-process embedding model Baton matches playbooks with when no chat model is configured:
+ * The in-process embedding model Baton matches playbooks and classifies tickets with when no chat model is configured:
  * LangChain4j's packaged, quantized all-MiniLM-L6-v2 (384 dimensions, about 23 MB, runs on the
  * CPU through ONNX Runtime).
  *
