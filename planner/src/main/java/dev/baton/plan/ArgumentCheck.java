@@ -44,7 +44,9 @@ final class ArgumentCheck {
                     continue;
                 }
                 if (reference.input()) continue;
-                if (reference.root().equals(task.id())) {
+                if (reference.error()) {
+                    problems.add(task.id(), path, reference.text() + " reads a task's error: only a 'fallback' may, for the task that failed");
+                } else if (reference.root().equals(task.id())) {
                     problems.add(task.id(), path, "refers to its own output in " + reference.text()
                             + ": a task can only use the outputs of other tasks");
                 } else if (!ids.contains(reference.root())) {

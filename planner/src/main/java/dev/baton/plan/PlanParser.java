@@ -28,7 +28,12 @@ import java.util.regex.Pattern;
  *             "dependsOn": ["classify"],
  *             "approval": "required" | "none" | {"required": true, "timeout": "PT1H", "onTimeout": "reject"|"escalate"},
  *             "retry": {"maxAttempts": 3, "backoff": "PT1S", "maxBackoff": "PT30S"},
- *             "timeout": "PT30S"}]}
+ *             "timeout": "PT30S",
+ *             "when": "classify.output.category == 'refund'",  (a condition, see dev.baton.plan.condition)
+ *             "join": "all" | "any",
+ *             "fallback": {"tool": "...", "args": {...}} | {"agent": "...", "instruction": "..."},
+ *             "continueOnError": true,
+ *             "compensate": {"tool": "...", "args": {...}}    (tool tasks only)}]}
  * }</pre>
  * A JSON {@code null} counts as an absent field. In an approval object, {@code required}
  * defaults to true. Durations are ISO-8601 ({@code PT2S}). Whether the tools, agents and
@@ -43,7 +48,9 @@ public final class PlanParser {
 
     static final List<String> PLAN_FIELDS = List.of("version", "tasks");
     static final List<String> TASK_FIELDS = List.of("id", "title", "tool", "args", "agent", "instruction", "wait",
-            "dependsOn", "approval", "retry", "timeout");
+            "dependsOn", "approval", "retry", "timeout", "when", "join", "fallback", "continueOnError", "compensate");
+    static final List<String> FALLBACK_FIELDS = List.of("tool", "args", "agent", "instruction");
+    static final List<String> COMPENSATE_FIELDS = List.of("tool", "args");
     static final List<String> APPROVAL_FIELDS = List.of("required", "timeout", "onTimeout");
     static final List<String> RETRY_FIELDS = List.of("maxAttempts", "backoff", "maxBackoff");
     static final int MAX_ATTEMPTS = 100;
@@ -124,8 +131,9 @@ public final class PlanParser {
             ApprovalSpec approval = approval();
             PlanRetry retry = retry();
             Duration timeout = fields.duration(node, "timeout", "timeout", true);
+            Flow flow = flow(action);
             if (id == null || problemCount() != before || action == null) return null;
-            return new TaskSpec(id, title, action, dependsOn, approval, retry, timeout);
+            return new TaskSpec(id, title, action, dependsOn, approval, retry, timeout, flow);
         }
 
         private int problemCount() {
@@ -254,6 +262,90 @@ public final class PlanParser {
                             + (expiry.isTextual() ? " " + expiry : ""));
             }
             return new ApprovalSpec(required, timeout, onTimeout);
+        }
+
+        /** The flow fields; whether the condition parses is the validator's business. */
+        private Flow flow(TaskAction action) {
+            String when = fields.nonBlankString(node, "when");
+            Flow.Join join = null;
+            JsonNode joinNode = Fields.present(node, "join");
+            if (joinNode != null) {
+                if (joinNode.isTextual() && joinNode.textValue().equals("all")) join = Flow.Join.ALL;
+                else if (joinNode.isTextual() && joinNode.textValue().equals("any")) join = Flow.Join.ANY;
+                else fields.problem("join", "expected \"all\" or \"any\", found " + Shape.of(joinNode)
+                            + (joinNode.isTextual() ? " " + joinNode : ""));
+            }
+            boolean continueOnError = false;
+            JsonNode flag = Fields.present(node, "continueOnError");
+            if (flag != null && !flag.isBoolean()) fields.wrongType("continueOnError", "a boolean", flag);
+            else if (flag != null) continueOnError = flag.booleanValue();
+            TaskAction fallback = fallback();
+            TaskAction.ToolCall compensate = null;
+            JsonNode undo = Fields.present(node, "compensate");
+            if (undo != null) {
+                if (action != null && !(action instanceof TaskAction.ToolCall)) {
+                    fields.problem("compensate", "'compensate' belongs to tool tasks, and this is " + article(action.kind()) + " task");
+                } else {
+                    compensate = toolCall(undo, "compensate", COMPENSATE_FIELDS);
+                }
+            }
+            return new Flow(when, join, fallback, continueOnError, compensate);
+        }
+
+        private TaskAction fallback() {
+            JsonNode fallback = Fields.present(node, "fallback");
+            if (fallback == null) return null;
+            if (!fallback.isObject()) {
+                fields.wrongType("fallback", "an object {\"tool\", \"args\"} or {\"agent\", \"instruction\"}", fallback);
+                return null;
+            }
+            boolean tool = Fields.present(fallback, "tool") != null;
+            boolean agent = Fields.present(fallback, "agent") != null;
+            if (tool == agent) {
+                fields.problem("fallback", "a fallback needs exactly one of 'tool' (with 'args') or 'agent' (with 'instruction')");
+                return null;
+            }
+            if (tool) {
+                if (Fields.present(fallback, "instruction") != null) {
+                    fields.problem("fallback.instruction", "'instruction' belongs to agent fallbacks, and this is a tool call");
+                }
+                return toolCall(fallback, "fallback", FALLBACK_FIELDS);
+            }
+            fields.rejectUnknown(fallback, FALLBACK_FIELDS, "fallback.");
+            if (Fields.present(fallback, "args") != null) {
+                fields.problem("fallback.args", "'args' belongs to tool fallbacks, and this is an agent task");
+            }
+            JsonNode agentName = Fields.present(fallback, "agent");
+            JsonNode instruction = Fields.present(fallback, "instruction");
+            if (!agentName.isTextual() || agentName.textValue().isBlank()) {
+                fields.wrongType("fallback.agent", "a non-empty string", agentName);
+                return null;
+            }
+            if (instruction == null || !instruction.isTextual() || instruction.textValue().isBlank()) {
+                fields.problem("fallback.instruction", "missing: an agent fallback needs an 'instruction' saying what to do");
+                return null;
+            }
+            return new TaskAction.AgentCall(agentName.textValue(), instruction.textValue());
+        }
+
+        /** {@code {"tool", "args"}} inside {@code field}. */
+        private TaskAction.ToolCall toolCall(JsonNode object, String field, List<String> known) {
+            if (!object.isObject()) {
+                fields.wrongType(field, "an object {\"tool\", \"args\"}", object);
+                return null;
+            }
+            fields.rejectUnknown(object, known, field + ".");
+            JsonNode tool = Fields.present(object, "tool");
+            if (tool == null || !tool.isTextual() || tool.textValue().isBlank()) {
+                fields.problem(field + ".tool", tool == null ? "missing: name the tool to call" : "expected a non-empty string, found " + Shape.of(tool));
+                return null;
+            }
+            JsonNode args = Fields.present(object, "args");
+            if (args != null && !args.isObject()) {
+                fields.wrongType(field + ".args", "an object", args);
+                return null;
+            }
+            return new TaskAction.ToolCall(tool.textValue(), args == null ? Json.object() : args.deepCopy());
         }
 
         private PlanRetry retry() {

@@ -59,6 +59,7 @@ public final class PlanValidator {
             checkDependsOn(task, ids, problems);
             if (task.action() instanceof TaskAction.ToolCall call) checkToolCall(task, call, ids, problems);
             if (task.action() instanceof TaskAction.AgentCall call) checkAgentCall(task, call, problems);
+            FlowCheck.check(task, ids, catalog, problems);
         }
         for (List<String> cycle : Cycles.find(plan)) {
             TaskSpec first = plan.task(cycle.get(0)).orElseThrow();
@@ -152,6 +153,7 @@ public final class PlanValidator {
     /** Where {@code task} says it depends on {@code next}: {@code dependsOn}, or the argument that references it. */
     private static String fieldOfEdge(TaskSpec task, String next) {
         if (task.dependsOn().contains(next)) return "dependsOn";
+        if (task.flow().conditionTaskIds().contains(next)) return "when";
         if (task.action() instanceof TaskAction.ToolCall call) return ArgumentCheck.firstReferenceTo(call.args(), next);
         return "dependsOn";
     }

@@ -53,7 +53,22 @@ public final class PlanWriter {
             if (task.retry().maxBackoff() != null) retry.put("maxBackoff", task.retry().maxBackoff().toString());
         }
         if (task.timeout() != null) json.put("timeout", task.timeout().toString());
+        writeFlow(json, task.flow());
         return json;
+    }
+
+    private static void writeFlow(ObjectNode json, Flow flow) {
+        if (flow.when() != null) json.put("when", flow.when());
+        if (flow.join() != Flow.Join.ALL) json.put("join", flow.join().json());
+        if (flow.fallback() instanceof TaskAction.ToolCall call) {
+            json.putObject("fallback").put("tool", call.tool()).set("args", call.args().deepCopy());
+        } else if (flow.fallback() instanceof TaskAction.AgentCall call) {
+            json.putObject("fallback").put("agent", call.agent()).put("instruction", call.instruction());
+        }
+        if (flow.continueOnError()) json.put("continueOnError", true);
+        if (flow.compensate() != null) {
+            json.putObject("compensate").put("tool", flow.compensate().tool()).set("args", flow.compensate().args().deepCopy());
+        }
     }
 
     private static void writeApproval(ObjectNode json, ApprovalSpec approval) {

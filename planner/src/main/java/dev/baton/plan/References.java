@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  *   <li>{@code ${input}}, {@code ${input.customer.email}}: the run's input</li>
  *   <li>{@code ${classify.output}}, {@code ${classify.output.category}}, {@code ${lookup.output.items[0].id}}:
  *       the output of another task, which makes this task depend on it</li>
+ *   <li>{@code ${charge.error}}, {@code ${charge.error.message}}: a task's error ({@code {"code", "message"}});
+ *       only a fallback's arguments may read it, for the task that failed</li>
  * </ul>
  *
  * A string that is exactly one reference takes the referenced value with its JSON type
@@ -36,8 +38,14 @@ public final class References {
     private References() {
     }
 
-    /** One parsed reference: {@code root} is {@code input} or a task id; {@code path} follows the output. */
-    public record Reference(String text, String root, boolean input, List<Object> path) {
+    /**
+     * One parsed reference: {@code root} is {@code input} or a task id; {@code path} follows the
+     * output (or, with {@code error}, the task's error).
+     */
+    public record Reference(String text, String root, boolean input, List<Object> path, boolean error) {
+        public Reference(String text, String root, boolean input, List<Object> path) {
+            this(text, root, input, path, false);
+        }
     }
 
     /** Every reference in a JSON value, in order; a malformed one throws {@link IllegalArgumentException}. */
@@ -94,14 +102,16 @@ public final class References {
         String root = dot < 0 ? trimmed : trimmed.substring(0, dot);
         String rest = dot < 0 ? "" : trimmed.substring(dot + 1);
         boolean input = root.equals("input");
+        boolean error = false;
         if (!input) {
-            if (!rest.equals("output") && !rest.startsWith("output.") && !rest.startsWith("output[")) {
+            error = rest.equals("error") || rest.startsWith("error.") || rest.startsWith("error[");
+            if (!error && !rest.equals("output") && !rest.startsWith("output.") && !rest.startsWith("output[")) {
                 throw new IllegalArgumentException("reference " + text + " must read a task's output, as ${" + root + ".output} or ${" + root + ".output.field}");
             }
-            rest = rest.substring("output".length());
+            rest = rest.substring(error ? "error".length() : "output".length());
             if (rest.startsWith(".")) rest = rest.substring(1);
         }
-        return new Reference(text, root, input, parsePath(rest, text));
+        return new Reference(text, root, input, parsePath(rest, text), error);
     }
 
     private static List<Object> parsePath(String path, String text) {
@@ -130,34 +140,45 @@ public final class References {
      * @param outputs a task id's output, or null when it has none
      */
     public static JsonNode resolve(JsonNode args, JsonNode input, Function<String, JsonNode> outputs) {
+        return resolve(args, input, outputs, taskId -> null);
+    }
+
+    /**
+     * Like {@link #resolve(JsonNode, JsonNode, Function)}, with tasks' errors for {@code ${task.error...}}.
+     *
+     * @param errors a task id's error as {@code {"code", "message"}}, or null
+     */
+    public static JsonNode resolve(JsonNode args, JsonNode input, Function<String, JsonNode> outputs,
+                                   Function<String, JsonNode> errors) {
         if (args == null) return NullNode.instance;
-        if (args.isTextual()) return resolveText(args.textValue(), input, outputs);
+        if (args.isTextual()) return resolveText(args.textValue(), input, outputs, errors);
         if (args.isObject()) {
             var copy = args.deepCopy();
             var obj = (com.fasterxml.jackson.databind.node.ObjectNode) copy;
             for (Map.Entry<String, JsonNode> e : args.properties()) {
-                obj.set(e.getKey(), resolve(e.getValue(), input, outputs));
+                obj.set(e.getKey(), resolve(e.getValue(), input, outputs, errors));
             }
             return obj;
         }
         if (args.isArray()) {
             var arr = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
-            args.forEach(item -> arr.add(resolve(item, input, outputs)));
+            args.forEach(item -> arr.add(resolve(item, input, outputs, errors)));
             return arr;
         }
         return args;
     }
 
-    private static JsonNode resolveText(String text, JsonNode input, Function<String, JsonNode> outputs) {
+    private static JsonNode resolveText(String text, JsonNode input, Function<String, JsonNode> outputs,
+                                        Function<String, JsonNode> errors) {
         Matcher m = REFERENCE.matcher(text);
         if (!m.find()) return TextNode.valueOf(text);
         if (m.start() == 0 && m.end() == text.length()) {
-            return valueOf(parse(m.group(1)), input, outputs);
+            return valueOf(parse(m.group(1)), input, outputs, errors);
         }
         StringBuilder out = new StringBuilder();
         m.reset();
         while (m.find()) {
-            JsonNode value = valueOf(parse(m.group(1)), input, outputs);
+            JsonNode value = valueOf(parse(m.group(1)), input, outputs, errors);
             String replacement = value.isNull() || value.isMissingNode() ? "" : value.isValueNode() ? value.asText() : value.toString();
             m.appendReplacement(out, Matcher.quoteReplacement(replacement));
         }
@@ -165,8 +186,9 @@ public final class References {
         return TextNode.valueOf(out.toString());
     }
 
-    private static JsonNode valueOf(Reference ref, JsonNode input, Function<String, JsonNode> outputs) {
-        JsonNode node = ref.input() ? input : outputs.apply(ref.root());
+    private static JsonNode valueOf(Reference ref, JsonNode input, Function<String, JsonNode> outputs,
+                                    Function<String, JsonNode> errors) {
+        JsonNode node = ref.input() ? input : ref.error() ? errors.apply(ref.root()) : outputs.apply(ref.root());
         for (Object segment : ref.path()) {
             if (node == null) break;
             node = segment instanceof Integer i ? node.get(i) : node.get((String) segment);

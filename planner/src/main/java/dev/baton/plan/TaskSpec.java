@@ -17,15 +17,23 @@ import java.util.Set;
  * @param approval  whether a person must approve before it runs, or null for "as the tool says"
  * @param retry     overrides the tool's retry policy, or null
  * @param timeout   overrides the tool's timeout for one attempt, or null
+ * @param flow      condition, join, fallback, continueOnError and compensation; {@link Flow#NONE} when plain
  */
 public record TaskSpec(String id, String title, TaskAction action, List<String> dependsOn,
-                       ApprovalSpec approval, PlanRetry retry, Duration timeout) {
+                       ApprovalSpec approval, PlanRetry retry, Duration timeout, Flow flow) {
 
     public TaskSpec {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(action, "action");
         title = title == null || title.isBlank() ? id : title;
         dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+        flow = flow == null ? Flow.NONE : flow;
+    }
+
+    /** A task without flow settings. */
+    public TaskSpec(String id, String title, TaskAction action, List<String> dependsOn,
+                    ApprovalSpec approval, PlanRetry retry, Duration timeout) {
+        this(id, title, action, dependsOn, approval, retry, timeout, Flow.NONE);
     }
 
     /** {@code tool}, {@code agent} or {@code wait}, as in the API. */
@@ -35,13 +43,14 @@ public record TaskSpec(String id, String title, TaskAction action, List<String> 
 
     /**
      * Every task this one waits for: {@link #dependsOn()} followed by the tasks its arguments
-     * reference, without repeats, in a stable order.
+     * reference and the tasks its {@code when} condition reads, without repeats, in a stable order.
      */
     public Set<String> dependencies() {
         Set<String> all = new LinkedHashSet<>(dependsOn);
         if (action instanceof TaskAction.ToolCall call) {
             all.addAll(References.taskIdsIn(call.args()));
         }
+        if (flow.condition() != null) all.addAll(flow.conditionTaskIds());
         return all;
     }
 }

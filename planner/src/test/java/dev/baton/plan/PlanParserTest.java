@@ -297,7 +297,7 @@ class PlanParserTest {
         void unknownTaskFieldSuggestsTheKnownOne() {
             PlanProblem problem = assertOnlyProblem(parseProblems("{'tasks':[{'id':'b','wait':'PT1S','dependOn':['a']}]}"),
                     "b", "dependOn", "unknown field 'dependOn'; did you mean 'dependsOn'?");
-            assertTrue(problem.message().contains("(known: id, title, tool, args, agent, instruction, wait, dependsOn, approval, retry, timeout)"),
+            assertTrue(problem.message().contains("(known: id, title, tool, args, agent, instruction, wait, dependsOn, approval, retry, timeout, when, join, fallback, continueOnError, compensate)"),
                     problem.message());
             assertEquals("task 'b', field 'dependOn': " + problem.message(), problem.toString());
         }

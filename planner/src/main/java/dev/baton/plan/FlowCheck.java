@@ -1,0 +1,106 @@
+package dev.baton.plan;
+
+import dev.baton.plan.condition.ConditionParser;
+import dev.baton.plan.condition.Expr;
+import dev.baton.tools.ToolDescriptor;
+import dev.baton.tools.schema.JsonSchemaValidator;
+import dev.baton.tools.schema.SchemaViolation;
+
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+
+/**
+ * The validator's checks of a task's flow fields: the {@code when} condition (syntax, operators,
+ * functions, the tasks it reads), and the fallback's and compensation's tools and arguments.
+ * Every problem names the task and the field, e.g. {@code when} or {@code fallback.args.to}.
+ */
+final class FlowCheck {
+
+    private FlowCheck() {
+    }
+
+    static void check(TaskSpec task, Set<String> ids, Catalog catalog, ProblemList problems) {
+        Flow flow = task.flow();
+        if (flow.plain()) return;
+        if (flow.when() != null) condition(task, flow, ids, problems);
+        if (flow.fallback() instanceof TaskAction.ToolCall call) {
+            toolCall(task, call, "fallback", ids, catalog, problems);
+        } else if (flow.fallback() instanceof TaskAction.AgentCall call) {
+            if (!catalog.modelConfigured()) {
+                problems.add(task.id(), "fallback.agent", "agent fallbacks need a model: set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL");
+            } else if (!catalog.hasAgent(call.agent())) {
+                problems.add(task.id(), "fallback.agent", "unknown agent '" + call.agent() + "'"
+                        + Suggestions.didYouMean(call.agent(), catalog.agentNames()));
+            }
+        }
+        if (flow.compensate() != null) toolCall(task, flow.compensate(), "compensate", ids, catalog, problems);
+    }
+
+    private static void condition(TaskSpec task, Flow flow, Set<String> ids, ProblemList problems) {
+        if (flow.conditionError() != null) {
+            problems.add(task.id(), "when", flow.conditionError().getMessage());
+            return;
+        }
+        for (Expr.Ref ref : ConditionParser.references(flow.condition())) {
+            if (!ref.readsTask()) continue;
+            if (ref.root().equals(task.id())) {
+                problems.add(task.id(), "when", "'" + ref.text() + "' reads the task itself at " + ref.at()
+                        + ": a condition reads the run's input and other tasks");
+            } else if (!ids.contains(ref.root())) {
+                problems.add(task.id(), "when", "refers to unknown task '" + ref.root() + "' at " + ref.at()
+                        + (problems.full() ? "" : Suggestions.didYouMean(ref.root(), ids)));
+            }
+        }
+    }
+
+    /**
+     * A fallback's or compensation's call: a known tool, arguments that fit its schema, and
+     * references only to the input, the task's dependencies and the task itself (its error for
+     * a fallback, its output for a compensation).
+     */
+    private static void toolCall(TaskSpec task, TaskAction.ToolCall call, String field, Set<String> ids, Catalog catalog,
+                                 ProblemList problems) {
+        Optional<ToolDescriptor> tool = catalog.tool(call.tool());
+        if (tool.isEmpty()) {
+            problems.add(task.id(), field + ".tool", "unknown tool '" + call.tool() + "'" + Suggestions.didYouMean(call.tool(), catalog.toolNames()));
+        }
+        boolean fallback = field.equals("fallback");
+        Set<String> dependencies = task.dependencies();
+        ArgumentCheck.strings(call.args(), field + ".args", (path, text) -> {
+            Matcher m = References.REFERENCE.matcher(text);
+            while (m.find()) {
+                References.Reference ref;
+                try {
+                    ref = References.parse(m.group(1));
+                } catch (IllegalArgumentException e) {
+                    problems.add(task.id(), path, e.getMessage());
+                    continue;
+                }
+                if (ref.input()) continue;
+                boolean self = ref.root().equals(task.id());
+                if (ref.error() && !(fallback && self)) {
+                    problems.add(task.id(), path, ref.text() + ": only a fallback may read an error, and only its own task's ("
+                            + "${" + task.id() + ".error.message})");
+                } else if (self && !ref.error() && fallback) {
+                    problems.add(task.id(), path, ref.text() + ": a fallback runs because its task failed, so the task has no output;"
+                            + " read ${" + task.id() + ".error...} instead");
+                } else if (!self && !ids.contains(ref.root())) {
+                    problems.add(task.id(), path, "refers to unknown task '" + ref.root() + "' in " + ref.text()
+                            + (problems.full() ? "" : Suggestions.didYouMean(ref.root(), ids)));
+                } else if (!self && !dependencies.contains(ref.root())) {
+                    problems.add(task.id(), path, "refers to task '" + ref.root() + "', which task '" + task.id()
+                            + "' does not depend on; add it to 'dependsOn'");
+                }
+            }
+            if (m.reset().replaceAll("").contains("${")) {
+                problems.add(task.id(), path, "unclosed reference: '${' without its closing '}'");
+            }
+        });
+        tool.ifPresent(descriptor -> {
+            for (SchemaViolation v : JsonSchemaValidator.validate(descriptor.parameters(), call.args(), ArgumentCheck.REFERENCES)) {
+                problems.add(task.id(), field + "." + v.path(), v.message());
+            }
+        });
+    }
+}
