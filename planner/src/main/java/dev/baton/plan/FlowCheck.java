@@ -24,17 +24,28 @@ final class FlowCheck {
         Flow flow = task.flow();
         if (flow.plain()) return;
         if (flow.when() != null) condition(task, flow, ids, problems);
+        if (flow.fallback() != null && gated(task, catalog)) {
+            problems.add(task.id(), "fallback", "the task needs a person's approval, and its fallback would run without one;"
+                    + " drop the fallback or the approval");
+        }
         if (flow.fallback() instanceof TaskAction.ToolCall call) {
             toolCall(task, call, "fallback", ids, catalog, problems);
         } else if (flow.fallback() instanceof TaskAction.AgentCall call) {
             if (!catalog.modelConfigured()) {
                 problems.add(task.id(), "fallback.agent", "agent fallbacks need a model: set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL");
-            } else if (!catalog.hasAgent(call.agent())) {
-                problems.add(task.id(), "fallback.agent", "unknown agent '" + call.agent() + "'"
-                        + Suggestions.didYouMean(call.agent(), catalog.agentNames()));
+            } else {
+                // The runtime runs tool fallbacks only, so an agent fallback is refused here rather than ignored there.
+                problems.add(task.id(), "fallback.agent", "agent fallbacks are not supported yet; use a tool call {\"tool\", \"args\"}");
             }
         }
         if (flow.compensate() != null) toolCall(task, flow.compensate(), "compensate", ids, catalog, problems);
+    }
+
+    /** Whether the task waits for a person: the plan says so, or its tool does. */
+    private static boolean gated(TaskSpec task, Catalog catalog) {
+        if (task.approval() != null && task.approval().required()) return true;
+        return task.action() instanceof TaskAction.ToolCall call
+                && catalog.tool(call.tool()).map(ToolDescriptor::requiresApproval).orElse(false);
     }
 
     private static void condition(TaskSpec task, Flow flow, Set<String> ids, ProblemList problems) {
@@ -64,6 +75,9 @@ final class FlowCheck {
         Optional<ToolDescriptor> tool = catalog.tool(call.tool());
         if (tool.isEmpty()) {
             problems.add(task.id(), field + ".tool", "unknown tool '" + call.tool() + "'" + Suggestions.didYouMean(call.tool(), catalog.toolNames()));
+        } else if (tool.get().requiresApproval()) {
+            problems.add(task.id(), field + ".tool", "tool '" + call.tool() + "' needs a person's approval, and a " + field
+                    + " runs unattended; choose a tool without approval");
         }
         boolean fallback = field.equals("fallback");
         Set<String> dependencies = task.dependencies();

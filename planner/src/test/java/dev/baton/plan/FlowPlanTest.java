@@ -29,7 +29,7 @@ class FlowPlanTest {
                "join": "any",
                "fallback": {"tool": "http.request", "args": {"url": "https://y.example", "body": "${notify.error.message}"}}},
               {"id": "explain", "agent": "triager", "instruction": "Explain", "dependsOn": ["notify"],
-               "fallback": {"agent": "researcher", "instruction": "Explain more simply"}}
+               "fallback": {"tool": "http.request", "args": {"url": "https://z.example"}}}
             ]}
             """;
 
@@ -41,8 +41,12 @@ class FlowPlanTest {
         }
     }
 
+    static final Catalog WITH_GATED = Catalog.of(List.of(Fixtures.CRM_LOOKUP, Fixtures.TICKETS_ROUTE, Fixtures.HTTP_REQUEST,
+            dev.baton.tools.ToolDescriptor.builder("gated.tool").parameters(Fixtures.schema("{'type':'object'}"))
+                    .requiresApproval(true).build()), List.of("triager", "researcher"), true);
+
     static List<PlanProblem> problems(String text) {
-        return new PlanValidator(CATALOG).validate(parse(text));
+        return new PlanValidator(WITH_GATED).validate(parse(text));
     }
 
     @Test
@@ -57,7 +61,7 @@ class FlowPlanTest {
         TaskSpec notify = plan.task("notify").orElseThrow();
         assertEquals(Flow.Join.ANY, notify.flow().join());
         assertInstanceOf(TaskAction.ToolCall.class, notify.flow().fallback());
-        assertInstanceOf(TaskAction.AgentCall.class, plan.task("explain").orElseThrow().flow().fallback());
+        assertInstanceOf(TaskAction.ToolCall.class, plan.task("explain").orElseThrow().flow().fallback());
         assertTrue(plan.task("explain").orElseThrow().flow().compensate() == null);
     }
 
@@ -131,12 +135,24 @@ class FlowPlanTest {
     }
 
     @Test
-    void agentFallbackNeedsModelAndKnownAgent() {
+    void agentFallbacksParseButAreRefusedUntilTheRuntimeRunsThem() {
         String plan = """
                 {"tasks": [{"id": "a", "tool": "crm.lookup", "args": {"email": "a@b"},
-                            "fallback": {"agent": "nobody", "instruction": "do it"}}]}""";
-        assertOnlyProblem(problems(plan), "a", "fallback.agent", "unknown agent 'nobody'");
+                            "fallback": {"agent": "triager", "instruction": "do it"}}]}""";
+        assertInstanceOf(TaskAction.AgentCall.class, parse(plan).tasks().get(0).flow().fallback());
+        assertOnlyProblem(problems(plan), "a", "fallback.agent", "agent fallbacks are not supported yet");
         assertOnlyProblem(new PlanValidator(NO_MODEL).validate(parse(plan)), "a", "fallback.agent", "need a model");
+    }
+
+    @Test
+    void noFallbackOrCompensationRoutesAroundAnApproval() {
+        List<PlanProblem> problems = problems("""
+                {"tasks": [{"id": "a", "tool": "crm.lookup", "args": {"email": "a@b"}, "approval": "required",
+                            "fallback": {"tool": "crm.lookup", "args": {"email": "c@d"}}},
+                           {"id": "b", "tool": "crm.lookup", "args": {"email": "a@b"},
+                            "compensate": {"tool": "gated.tool", "args": {}}}]}""");
+        assertProblem(problems, "a", "fallback", "would run without one");
+        assertProblem(problems, "b", "compensate.tool", "needs a person's approval");
     }
 
     @Test

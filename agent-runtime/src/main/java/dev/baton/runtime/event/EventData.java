@@ -158,6 +158,64 @@ public sealed interface EventData {
     record TaskRetryRequested(String taskId, String by) implements TaskEvent {
     }
 
+    // ---- flow: fallbacks ----
+
+    /**
+     * A task failed for good and its plan names a fallback tool call: an attempt of it began
+     * (the task is RUNNING again). {@code args} are resolved, and may hold the task's error.
+     */
+    record FallbackStarted(String taskId, int attempt, String idempotencyKey, JsonNode args, Instant deadline)
+            implements TaskEvent {
+    }
+
+    /** The fallback succeeded: its output stands in for the task's, which is SUCCEEDED. */
+    record FallbackSucceeded(String taskId, int attempt, JsonNode output) implements TaskEvent {
+    }
+
+    /**
+     * A fallback attempt failed: with {@code retryAt} it is tried again then (the task is
+     * RETRY_WAIT); without, the task is FAILED with its own error, as without a fallback.
+     */
+    record FallbackAttemptFailed(String taskId, int attempt, Failure error, boolean retryable, Instant retryAt)
+            implements TaskEvent {
+    }
+
+    // ---- flow: compensation ----
+
+    /**
+     * The run failed or was cancelled, and tasks that succeeded declared how to undo
+     * themselves: the run is COMPENSATING until their compensations ran. {@code outcome} is
+     * {@code FAILED} (with {@code error}) or {@code CANCELLED} (with {@code by} and {@code reason}):
+     * the run ends so once every compensation succeeded.
+     */
+    record RunUnwinding(String outcome, Failure error, String by, String reason) implements EventData {
+    }
+
+    /** An attempt of a task's compensation began, with its own stable idempotency key. */
+    record CompensationStarted(String taskId, int attempt, String idempotencyKey, JsonNode args, Instant deadline)
+            implements TaskEvent {
+    }
+
+    /** A task's compensation succeeded: what the task did is undone. */
+    record CompensationSucceeded(String taskId, int attempt, JsonNode output) implements TaskEvent {
+    }
+
+    /**
+     * A compensation attempt failed: with {@code retryAt} it is tried again then; without, it
+     * has failed for good and a {@link CompensationFailed} follows.
+     */
+    record CompensationAttemptFailed(String taskId, int attempt, Failure error, boolean retryable, Instant retryAt)
+            implements TaskEvent {
+    }
+
+    /** A compensation failed for good: the run stops unwinding, COMPENSATION_FAILED, until someone retries. */
+    record CompensationFailed(String taskId, Failure error) implements EventData {
+    }
+
+    /** Someone asked to retry the failed compensation: the run is COMPENSATING again. */
+    record CompensationRetryRequested(String by) implements EventData {
+    }
+
     // ---- agent tasks ----
 
     /** One tool call an agent's model asked for: {@code name} is the Baton tool name (or the model's, when unknown). */

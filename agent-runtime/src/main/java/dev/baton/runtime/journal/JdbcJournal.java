@@ -131,7 +131,7 @@ public final class JdbcJournal implements Journal {
     @Override
     public void forEachEventOfUnfinishedRuns(Consumer<RunEvent> sink) {
         String sql = "SELECT e.run_id, e.seq, e.type, e.at_ms, e.data FROM baton_events e "
-                + "JOIN baton_runs r ON r.id = e.run_id WHERE r.status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED') "
+                + "JOIN baton_runs r ON r.id = e.run_id WHERE r.status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED', 'COMPENSATION_FAILED') "
                 + "ORDER BY e.run_id, e.seq";
         try (Connection c = pool.getConnection()) {
             // PostgreSQL streams with a cursor only inside a transaction.

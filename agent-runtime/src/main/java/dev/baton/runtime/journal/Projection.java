@@ -46,7 +46,7 @@ final class Projection {
     static final String EXPIRED = "EXPIRED";
 
     /** Run statuses after which a run gets no more events unless reopened. */
-    static final List<String> FINISHED = List.of(SUCCEEDED, FAILED, CANCELLED);
+    static final List<String> FINISHED = List.of(SUCCEEDED, FAILED, CANCELLED, "COMPENSATION_FAILED");
 
     private record Key(String runId, String taskId) {
     }
@@ -121,6 +121,8 @@ final class Projection {
         if (data instanceof EventData.RunSucceeded) return SUCCEEDED;
         if (data instanceof EventData.RunFailed) return FAILED;
         if (data instanceof EventData.RunCancelled) return CANCELLED;
+        if (data instanceof EventData.RunUnwinding || data instanceof EventData.CompensationRetryRequested) return "COMPENSATING";
+        if (data instanceof EventData.CompensationFailed) return "COMPENSATION_FAILED";
         return null;
     }
 

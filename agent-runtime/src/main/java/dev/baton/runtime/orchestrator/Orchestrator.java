@@ -34,7 +34,10 @@ import dev.baton.runtime.journal.RunQuery;
 import dev.baton.runtime.journal.RunRecord;
 import dev.baton.runtime.planning.GoalPlanner;
 import dev.baton.runtime.planning.PlanningException;
+import dev.baton.runtime.run.Compensations;
+import dev.baton.runtime.run.Joins;
 import dev.baton.runtime.run.RunJson;
+import dev.baton.runtime.run.SideCall;
 import dev.baton.runtime.run.RunState;
 import dev.baton.runtime.run.RunStatus;
 import dev.baton.runtime.run.TaskState;
@@ -115,6 +118,19 @@ import java.util.function.Function;
  * With a {@link OrchestratorOptions#resultWriter()}, a run whose tasks all succeeded stays
  * RUNNING for one more model call that writes {@code result.answer}; a failed call leaves
  * {@code result.answerError} instead, and the run still succeeds. A crash meanwhile writes it again.
+ *
+ * <h2>Flow</h2>
+ * A PENDING task goes ahead as {@link Joins} decides (join all or any, then its {@code when}
+ * condition); a skip is journaled with its reason. A task that fails for good runs its plan's
+ * {@code fallback} tool call first (the task is RUNNING again; the fallback's output becomes the
+ * task's); {@code continueOnError} keeps a failed task from failing (or replanning) the run.
+ * A run that fails or is cancelled with succeeded tasks that declare {@code compensate} is
+ * COMPENSATING: their compensations run one at a time, newest success first (see
+ * {@link Compensations}), each journaled, retried with its tool's policy and keyed
+ * {@code runId/taskId/compensate}; only then does the run end FAILED or CANCELLED. A
+ * compensation that fails for good leaves the run COMPENSATION_FAILED until
+ * {@link #retryCompensation} is called. After a crash an interrupted compensation runs again
+ * with the same key; finished ones do not.
  *
  * <h2>Memory</h2>
  * Runs are held in a Caffeine cache. A run with work in flight weighs 0 and is never
@@ -283,6 +299,9 @@ public final class Orchestrator implements AutoCloseable {
             if (run.status().finished()) {
                 throw BatonException.conflict("run '" + runId + "' has already finished (" + run.status() + ") and cannot be cancelled");
             }
+            if (run.status() == RunStatus.COMPENSATING) {
+                throw BatonException.conflict("run '" + runId + "' is already unwinding (COMPENSATING) and ends CANCELLED or FAILED once undone");
+            }
             for (TaskState task : run.tasks()) {
                 if (task.status().finished()) continue;
                 InFlight call = inFlight.remove(key(runId, task.id()));
@@ -293,8 +312,7 @@ public final class Orchestrator implements AutoCloseable {
                 }
                 emit(run, new EventData.TaskCancelled(task.id()));
             }
-            emit(run, new EventData.RunCancelled(by, null));
-            metrics.runsFinished.get(RunStatus.CANCELLED).increment();
+            unwind(run, new EventData.RunUnwinding("CANCELLED", null, by, null));
             drainReadyQueue();
             return whenDurable(() -> runJson(run));
         });
@@ -363,6 +381,10 @@ public final class Orchestrator implements AutoCloseable {
             }
             if (run.status() == RunStatus.CANCELLED) {
                 throw BatonException.conflict("run '" + runId + "' was cancelled; its tasks cannot be retried");
+            }
+            if (run.unwinding() != null) {
+                throw BatonException.conflict("run '" + runId + "' is " + run.status() + " after unwinding its completed tasks;"
+                        + " its tasks cannot be retried (start a new run)");
             }
             if (run.status() == RunStatus.REPLANNING) {
                 throw BatonException.conflict("run '" + runId + "' is REPLANNING; its failed tasks are being planned around");
@@ -609,20 +631,11 @@ public final class Orchestrator implements AutoCloseable {
         if (run.status() != RunStatus.RUNNING) return;
         TaskState task = run.task(taskId);
         if (task == null || task.status() != TaskStatus.PENDING) return;
-        String blocker = null;
-        boolean allSucceeded = true;
-        for (String dependency : task.spec().dependencies()) {
-            TaskState upstream = run.task(dependency);
-            if (upstream.status().blocksDependants()) {
-                blocker = dependency;
-                break;
-            }
-            if (upstream.status() != TaskStatus.SUCCEEDED) allSucceeded = false;
-        }
-        if (blocker != null) {
-            emit(run, new EventData.TaskSkipped(task.id(), "upstream task '" + blocker + "' is " + run.task(blocker).status()));
+        Joins.Decision decision = Joins.decide(run, task);
+        if (decision instanceof Joins.Skip skip) {
+            emit(run, new EventData.TaskSkipped(task.id(), skip.reason()));
             for (String dependant : run.dependantsOf(task.id())) advanceQueue.add(new Candidate(run, dependant));
-        } else if (allSucceeded) {
+        } else if (decision instanceof Joins.Ready) {
             emit(run, new EventData.TaskReady(task.id()));
             onReady(run, task);
         }
@@ -808,7 +821,15 @@ public final class Orchestrator implements AutoCloseable {
         }
         RunState run = runs.getIfPresent(runId);
         TaskState task = run == null ? null : run.task(taskId);
-        if (task != null && task.status() == TaskStatus.RUNNING && task.totalAttempts() == attempt) {
+        SideCall compensation = task == null ? null : task.compensation();
+        if (run != null && run.status() == RunStatus.COMPENSATING && compensation != null
+                && compensation.status() == SideCall.Status.RUNNING && compensation.totalAttempts() == attempt) {
+            onCompensationOutcome(run, task, attempt, outcome);
+        } else if (task != null && task.inFallback()) {
+            if (task.status() == TaskStatus.RUNNING && task.fallback().totalAttempts() == attempt) {
+                onFallbackOutcome(run, task, attempt, outcome);
+            }
+        } else if (task != null && task.status() == TaskStatus.RUNNING && task.totalAttempts() == attempt) {
             if (outcome instanceof Outcome.Success success) {
                 succeed(run, task, attempt, success.output());
             } else if (outcome instanceof Outcome.ApprovalNeeded needed) {
@@ -838,6 +859,10 @@ public final class Orchestrator implements AutoCloseable {
             armTimer(retryAt, () -> onRetryDue(run.id(), task.id(), retryAt));
         } else {
             emit(run, new EventData.TaskAttemptFailed(task.id(), attempt, error, failure.retryable(), null));
+            if (fallbackDue(run, task)) {
+                startFallback(run, task);
+                return;
+            }
             metrics.tasksFailed.increment();
             onTaskFinished(run, task.id());
         }
@@ -853,7 +878,8 @@ public final class Orchestrator implements AutoCloseable {
      */
     private void onTaskFinished(RunState run, String taskId) {
         TaskState task = run.task(taskId);
-        if (task != null && task.status() == TaskStatus.FAILED && run.status() == RunStatus.RUNNING && replanAllowed(run)) {
+        if (task != null && task.status() == TaskStatus.FAILED && run.status() == RunStatus.RUNNING && replanAllowed(run)
+                && !task.spec().flow().continueOnError()) {
             // Instead of skipping the dependants: stop starting tasks, and replan once the running ones are done.
             String detail = task.error() == null ? "" : ": " + task.error().message();
             emit(run, new EventData.ReplanStarted("task_failed", "task '" + taskId + "' failed" + detail, List.of(taskId)));
@@ -866,16 +892,10 @@ public final class Orchestrator implements AutoCloseable {
 
     private void checkCompletion(RunState run) {
         if (run.status() != RunStatus.RUNNING || !run.allTasksFinished()) return;
-        for (TaskState task : run.tasks()) {
-            if (task.status() == TaskStatus.FAILED || task.status() == TaskStatus.REJECTED) {
-                String verb = task.status() == TaskStatus.FAILED ? "failed" : "was rejected";
-                String detail = task.error() == null ? "" : ": " + task.error().message();
-                if (task.status() == TaskStatus.FAILED) detail += replanNote(run);
-                emit(run, new EventData.RunFailed(new Failure(task.status() == TaskStatus.FAILED ? "task_failed" : "task_rejected",
-                        "task '" + task.id() + "' " + verb + detail)));
-                metrics.runsFinished.get(RunStatus.FAILED).increment();
-                return;
-            }
+        TaskState failing = Joins.failing(run);
+        if (failing != null) {
+            unwind(run, new EventData.RunUnwinding("FAILED", Joins.runError(failing, replanNote(run)), null, null));
+            return;
         }
         ObjectNode outputs = Json.object();
         for (TaskState task : run.tasks()) {
@@ -917,7 +937,7 @@ public final class Orchestrator implements AutoCloseable {
                     resultCalls.remove(runId);
                     // A message (a replan) or a cancel may have come meanwhile: then this answer is stale.
                     if (done.status() != RunStatus.RUNNING || done.planVersion() != planVersion || !done.allTasksFinished()
-                            || done.count(TaskStatus.FAILED) + done.count(TaskStatus.REJECTED) > 0) {
+                            || Joins.failing(done) != null) {
                         if (done.status() == RunStatus.RUNNING) advance(done, List.of());
                         return Future.succeededFuture();
                     }
@@ -1119,8 +1139,12 @@ public final class Orchestrator implements AutoCloseable {
         withRun(runId, run -> {
             TaskState task = run.task(taskId);
             if (task != null && task.status() == TaskStatus.RETRY_WAIT && retryAt.equals(task.retryAt()) && run.status() == RunStatus.RUNNING) {
-                emit(run, new EventData.TaskReady(taskId));
-                onReady(run, task);
+                if (task.inFallback()) {
+                    startFallback(run, task);
+                } else {
+                    emit(run, new EventData.TaskReady(taskId));
+                    onReady(run, task);
+                }
             }
             return Future.succeededFuture();
         }).onFailure(this::logTimerFailure);
@@ -1222,11 +1246,19 @@ public final class Orchestrator implements AutoCloseable {
             maybeReplan(run);
             return;
         }
+        if (run.status() == RunStatus.COMPENSATING) {
+            continueUnwinding(run);
+            return;
+        }
         if (run.status() != RunStatus.RUNNING) return;
         List<String> pending = new ArrayList<>();
         for (TaskState task : run.tasks()) {
             switch (task.status()) {
                 case PENDING -> pending.add(task.id());
+                case FAILED -> {
+                    // Failed for good just before the crash, with its fallback not begun yet.
+                    if (fallbackDue(run, task)) startFallback(run, task);
+                }
                 case READY -> onReady(run, task);
                 case RUNNING -> {
                     if (task.spec().action() instanceof TaskAction.Wait) {
@@ -1257,6 +1289,10 @@ public final class Orchestrator implements AutoCloseable {
 
     /** Calls again a tool whose attempt was cut off by a crash: same attempt number, same idempotency key. */
     private void rerun(RunState run, TaskState task) {
+        if (task.inFallback()) {
+            runSideCall(run, task, task.spec().flow().fallback(), task.fallback(), true);
+            return;
+        }
         if (task.spec().action() instanceof TaskAction.AgentCall agentCall && options.models() != null
                 && options.agents().find(agentCall.agent()).isPresent()) {
             // The loop picks the conversation up from its transcript; calls without a recorded result run again.
@@ -1276,6 +1312,184 @@ public final class Orchestrator implements AutoCloseable {
         Instant deadline = now().plus(timeout);
         emit(run, new EventData.TaskStarted(task.id(), task.totalAttempts(), task.idempotencyKey(), task.args(), deadline));
         dispatch(run, task, tool.get(), task.args(), task.totalAttempts(), task.idempotencyKey(), timeout, deadline);
+    }
+
+    // ------------------------------------------------------------------ flow: fallbacks and compensation
+
+    /**
+     * Retries the compensation that failed for good: the run goes back to COMPENSATING and
+     * unwinds on from there. Fails with CONFLICT unless the run is COMPENSATION_FAILED.
+     */
+    public Future<ObjectNode> retryCompensation(String runId, String by) {
+        return withRun(runId, run -> {
+            if (run.status() != RunStatus.COMPENSATION_FAILED) {
+                throw BatonException.conflict("run '" + runId + "' is " + run.status() + "; only a COMPENSATION_FAILED run can retry its compensation");
+            }
+            emit(run, new EventData.CompensationRetryRequested(by));
+            continueUnwinding(run);
+            return whenDurable(() -> runJson(run));
+        });
+    }
+
+    /** Whether a task that just failed for good should run its fallback: it has one, not yet begun, and the run goes on. */
+    private static boolean fallbackDue(RunState run, TaskState task) {
+        return task.status() == TaskStatus.FAILED && run.status() == RunStatus.RUNNING
+                && task.spec().flow().fallback() instanceof TaskAction.ToolCall && task.fallback() == null;
+    }
+
+    /** Starts the next attempt of a task's fallback. */
+    private void startFallback(RunState run, TaskState task) {
+        TaskAction.ToolCall call = (TaskAction.ToolCall) task.spec().flow().fallback();
+        int attempt = task.fallback() == null ? 1 : task.fallback().totalAttempts() + 1;
+        JsonNode args = References.resolve(call.args(), run.input(), id -> outputOf(run, id),
+                id -> id.equals(task.id()) ? RunJson.failure(task.error()) : null);
+        startSideCall(run, task, call, attempt, run.id() + "/" + task.id() + "/fallback", args, true);
+    }
+
+    private void onFallbackOutcome(RunState run, TaskState task, int attempt, Outcome outcome) {
+        if (outcome instanceof Outcome.Success success) {
+            emit(run, new EventData.FallbackSucceeded(task.id(), attempt, success.output()));
+            metrics.tasksSucceeded.increment();
+            onTaskFinished(run, task.id());
+            return;
+        }
+        Outcome.Failure failure = outcome instanceof Outcome.Failure f ? f
+                : new Outcome.Failure("approval_needed", "a fallback cannot wait for approval", false, null);
+        Instant retryAt = sideRetryAt(task.spec().flow().fallback(), task.fallback(), failure);
+        emit(run, new EventData.FallbackAttemptFailed(task.id(), attempt, new Failure(failure.code(), failure.message()),
+                failure.retryable(), retryAt));
+        if (retryAt != null) {
+            metrics.taskRetries.increment();
+            armTimer(retryAt, () -> onRetryDue(run.id(), task.id(), retryAt));
+        } else {
+            metrics.tasksFailed.increment();
+            onTaskFinished(run, task.id());
+        }
+    }
+
+    /**
+     * The run fails or is cancelled: with compensations owed it starts unwinding (COMPENSATING),
+     * else it ends at once as before.
+     */
+    private void unwind(RunState run, EventData.RunUnwinding ending) {
+        if (!Compensations.owed(run)) {
+            end(run, ending);
+            return;
+        }
+        emit(run, ending);
+        continueUnwinding(run);
+    }
+
+    private void end(RunState run, EventData.RunUnwinding ending) {
+        if ("CANCELLED".equals(ending.outcome())) {
+            emit(run, new EventData.RunCancelled(ending.by(), ending.reason()));
+            metrics.runsFinished.get(RunStatus.CANCELLED).increment();
+        } else {
+            emit(run, new EventData.RunFailed(ending.error()));
+            metrics.runsFinished.get(RunStatus.FAILED).increment();
+        }
+    }
+
+    /** Starts, resumes or waits for the next compensation of a COMPENSATING run; ends the run when none is left. */
+    private void continueUnwinding(RunState run) {
+        if (run.status() != RunStatus.COMPENSATING) return;
+        TaskState task = Compensations.next(run);
+        if (task == null) {
+            end(run, run.unwinding());
+            return;
+        }
+        SideCall call = task.compensation();
+        if (call == null || call.status() == SideCall.Status.PENDING) {
+            TaskAction.ToolCall undo = task.spec().flow().compensate();
+            JsonNode args = References.resolve(undo.args(), run.input(), id -> outputOf(run, id));
+            startSideCall(run, task, undo, call == null ? 1 : call.totalAttempts() + 1, run.id() + "/" + task.id() + "/compensate",
+                    args, false);
+        } else if (call.status() == SideCall.Status.RUNNING && !inFlight.containsKey(key(run.id(), task.id()))) {
+            runSideCall(run, task, task.spec().flow().compensate(), call, false); // cut off by a crash: same attempt, same key
+        } else if (call.status() == SideCall.Status.RETRY_WAIT) {
+            Instant retryAt = call.retryAt();
+            armTimer(retryAt, () -> onCompensationRetryDue(run.id(), task.id(), retryAt));
+        }
+    }
+
+    private void onCompensationOutcome(RunState run, TaskState task, int attempt, Outcome outcome) {
+        if (outcome instanceof Outcome.Success success) {
+            emit(run, new EventData.CompensationSucceeded(task.id(), attempt, success.output()));
+            continueUnwinding(run);
+            return;
+        }
+        Outcome.Failure failure = outcome instanceof Outcome.Failure f ? f
+                : new Outcome.Failure("approval_needed", "a compensation cannot wait for approval", false, null);
+        Failure error = new Failure(failure.code(), failure.message());
+        Instant retryAt = sideRetryAt(task.spec().flow().compensate(), task.compensation(), failure);
+        emit(run, new EventData.CompensationAttemptFailed(task.id(), attempt, error, failure.retryable(), retryAt));
+        if (retryAt != null) {
+            metrics.taskRetries.increment();
+            armTimer(retryAt, () -> onCompensationRetryDue(run.id(), task.id(), retryAt));
+        } else {
+            emit(run, new EventData.CompensationFailed(task.id(), error));
+            metrics.runsFinished.get(RunStatus.COMPENSATION_FAILED).increment();
+        }
+    }
+
+    private void onCompensationRetryDue(String runId, String taskId, Instant retryAt) {
+        withRun(runId, run -> {
+            TaskState task = run.task(taskId);
+            SideCall call = task == null ? null : task.compensation();
+            if (run.status() == RunStatus.COMPENSATING && call != null && call.status() == SideCall.Status.RETRY_WAIT
+                    && retryAt.equals(call.retryAt())) {
+                TaskAction.ToolCall undo = task.spec().flow().compensate();
+                JsonNode args = References.resolve(undo.args(), run.input(), id -> outputOf(run, id));
+                startSideCall(run, task, undo, call.totalAttempts() + 1, call.idempotencyKey(), args, false);
+            }
+            return Future.succeededFuture();
+        }).onFailure(this::logTimerFailure);
+    }
+
+    /** When a failed side call is due again under its tool's retry policy, or null when it has failed for good. */
+    private Instant sideRetryAt(TaskAction action, SideCall call, Outcome.Failure failure) {
+        Optional<Tool> tool = tools.find(((TaskAction.ToolCall) action).tool());
+        RetryPolicy policy = tool.map(t -> t.descriptor().retry()).orElse(RetryPolicy.DEFAULT);
+        if (!failure.retryable() || call.attempts() >= policy.maxAttempts()) return null;
+        return now().plus(policy.backoff(call.attempts() + 1, failure.retryAfter()));
+    }
+
+    /** Journals the start of a fallback's or compensation's attempt and calls its tool. */
+    private void startSideCall(RunState run, TaskState task, TaskAction action, int attempt, String idempotencyKey, JsonNode args,
+                               boolean fallback) {
+        TaskAction.ToolCall call = (TaskAction.ToolCall) action;
+        Optional<Tool> tool = tools.find(call.tool());
+        Instant now = now();
+        Duration timeout = tool.map(t -> t.descriptor().timeout()).orElse(Duration.ZERO);
+        Instant deadline = now.plus(timeout);
+        emit(run, fallback ? new EventData.FallbackStarted(task.id(), attempt, idempotencyKey, args, deadline)
+                : new EventData.CompensationStarted(task.id(), attempt, idempotencyKey, args, deadline));
+        metrics.taskAttempts.increment();
+        Outcome.Failure refused = null;
+        if (tool.isEmpty()) {
+            refused = new Outcome.Failure("unknown_tool", "no tool named '" + call.tool() + "' is registered", false, null);
+        } else {
+            List<SchemaViolation> violations = JsonSchemaValidator.validate(tool.get().descriptor().parameters(), args);
+            if (!violations.isEmpty()) {
+                refused = new Outcome.Failure("args_invalid", "the resolved arguments break the schema of '" + call.tool() + "': "
+                        + describe(violations), false, null);
+            }
+        }
+        if (refused != null) {
+            if (fallback) onFallbackOutcome(run, task, attempt, refused); else onCompensationOutcome(run, task, attempt, refused);
+            return;
+        }
+        dispatch(run, task, tool.get(), args, attempt, idempotencyKey, timeout, deadline);
+    }
+
+    /** Calls again a side call cut off by a crash: same attempt number, same key, same arguments. */
+    private void runSideCall(RunState run, TaskState task, TaskAction action, SideCall call, boolean fallback) {
+        startSideCall(run, task, action, call.totalAttempts(), call.idempotencyKey(), call.args(), fallback);
+    }
+
+    private static JsonNode outputOf(RunState run, String taskId) {
+        TaskState task = run.task(taskId);
+        return task == null ? null : task.output();
     }
 
     // ------------------------------------------------------------------ events, durability, memory

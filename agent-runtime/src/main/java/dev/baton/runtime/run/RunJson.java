@@ -74,6 +74,12 @@ public final class RunJson {
         putInstant(node, "finishedAt", task.finishedAt());
         putInstant(node, "retryAt", task.retryAt());
         if (task.skipReason() != null) node.put("skipReason", task.skipReason());
+        dev.baton.plan.Flow flow = task.spec().flow();
+        if (flow.when() != null) node.put("when", flow.when());
+        if (flow.join() != dev.baton.plan.Flow.Join.ALL) node.put("join", flow.join().json());
+        if (flow.continueOnError()) node.put("continueOnError", true);
+        if (task.fallback() != null) node.set("fallback", sideCall(task.fallback(), flow.fallback()));
+        if (task.compensation() != null) node.set("compensation", sideCall(task.compensation(), flow.compensate()));
         if (action instanceof TaskAction.AgentCall) {
             ObjectNode usage = node.putObject("usage");
             usage.put("llmCalls", task.llmCalls());
@@ -99,6 +105,21 @@ public final class RunJson {
             putInstant(a, "finishedAt", attempt.finishedAt());
             a.set("error", failure(attempt.error()));
         }
+        return node;
+    }
+
+    /** A fallback's or compensation's call: {@code {tool, status, attempts, args, output, error, startedAt, finishedAt, retryAt}}. */
+    private static ObjectNode sideCall(SideCall call, TaskAction action) {
+        ObjectNode node = Json.object();
+        node.put("tool", action instanceof TaskAction.ToolCall c ? c.tool() : null);
+        node.put("status", call.status().name());
+        node.put("attempts", call.totalAttempts());
+        node.set("args", call.args());
+        node.set("output", call.output());
+        node.set("error", failure(call.error()));
+        putInstant(node, "startedAt", call.startedAt());
+        putInstant(node, "finishedAt", call.finishedAt());
+        putInstant(node, "retryAt", call.retryAt());
         return node;
     }
 

@@ -55,6 +55,8 @@ public final class RunState {
     private final List<Message> messages = new ArrayList<>();
     /** Why the last replan failed, or null; the run's error mentions it if the run then fails. */
     private Failure replanError;
+    /** While COMPENSATING or COMPENSATION_FAILED: how the run ends once unwound. */
+    private EventData.RunUnwinding unwinding;
 
     /** A user's follow-up instruction. */
     public record Message(String text, String by, Instant at) {
@@ -109,6 +111,21 @@ public final class RunState {
             error = e.error();
         } else if (data instanceof EventData.RunCancelled) {
             status = RunStatus.CANCELLED;
+        } else if (data instanceof EventData.RunUnwinding e) {
+            unwinding = e;
+            if (e.error() != null) error = e.error();
+            status = RunStatus.COMPENSATING;
+        } else if (data instanceof EventData.CompensationFailed e) {
+            error = new Failure("compensation_failed", "the compensation of task '" + e.taskId() + "' failed"
+                    + (e.error() == null ? "" : ": " + e.error().message())
+                    + (unwinding != null && unwinding.error() != null ? " (the run had failed: " + unwinding.error().message() + ")" : ""));
+            status = RunStatus.COMPENSATION_FAILED;
+        } else if (data instanceof EventData.CompensationRetryRequested) {
+            for (TaskState task : tasks.values()) {
+                if (task.compensation != null && task.compensation.status == SideCall.Status.FAILED) task.compensation.reset();
+            }
+            error = unwinding == null ? null : unwinding.error();
+            status = RunStatus.COMPENSATING;
         } else if (data instanceof EventData.ReplanStarted e) {
             if ("task_failed".equals(e.trigger())) failureReplans++;
             status = RunStatus.REPLANNING;
@@ -179,7 +196,36 @@ public final class RunState {
             task.approvalTool = null;
             task.recordAttempt(new Attempt(e.attempt(), at, null, null));
             setStatus(task, TaskStatus.RUNNING);
+        } else if (data instanceof EventData.FallbackStarted e) {
+            if (task.fallback == null) task.fallback = new SideCall();
+            task.fallback.started(e.attempt(), e.idempotencyKey(), e.args(), e.deadline(), at);
+            task.finishedAt = null;
+            task.deadline = e.deadline();
+            task.retryAt = null;
+            setStatus(task, TaskStatus.RUNNING);
+        } else if (data instanceof EventData.FallbackSucceeded e) {
+            task.fallback.succeeded(e.output(), at);
+            task.output = e.output();
+            task.succeededSeq = lastSeq + 1;
+            finish(task, TaskStatus.SUCCEEDED, at);
+        } else if (data instanceof EventData.FallbackAttemptFailed e) {
+            task.fallback.failed(e.error(), e.retryAt(), at);
+            task.deadline = null;
+            if (e.retryAt() != null) {
+                task.retryAt = e.retryAt();
+                setStatus(task, TaskStatus.RETRY_WAIT);
+            } else {
+                finish(task, TaskStatus.FAILED, at); // the task's own error stays its error
+            }
+        } else if (data instanceof EventData.CompensationStarted e) {
+            if (task.compensation == null) task.compensation = new SideCall();
+            task.compensation.started(e.attempt(), e.idempotencyKey(), e.args(), e.deadline(), at);
+        } else if (data instanceof EventData.CompensationSucceeded e) {
+            task.compensation.succeeded(e.output(), at);
+        } else if (data instanceof EventData.CompensationAttemptFailed e) {
+            task.compensation.failed(e.error(), e.retryAt(), at);
         } else if (data instanceof EventData.TaskSucceeded e) {
+            task.succeededSeq = lastSeq + 1;
             task.output = e.output();
             task.error = null;
             Attempt last = task.lastAttempt();
@@ -260,6 +306,7 @@ public final class RunState {
      */
     private void reopen(TaskState failed) {
         failed.attempts = 0;
+        failed.fallback = null; // a retried task may fall back again
         failed.approval = null;
         failed.error = null;
         failed.finishedAt = null;
@@ -323,6 +370,8 @@ public final class RunState {
     public List<Message> messages() { return java.util.Collections.unmodifiableList(messages); }
     /** Why the last replan failed, or null. */
     public Failure replanError() { return replanError; }
+    /** How the run ends once its compensations ran (while COMPENSATING or COMPENSATION_FAILED), or null. */
+    public EventData.RunUnwinding unwinding() { return unwinding; }
 
     /** Tasks in plan order. */
     public Collection<TaskState> tasks() {
@@ -357,6 +406,6 @@ public final class RunState {
      */
     public boolean active() {
         return !status.finished() && (count(TaskStatus.READY) + count(TaskStatus.RUNNING) + count(TaskStatus.RETRY_WAIT) > 0
-                || status == RunStatus.PLANNING || status == RunStatus.REPLANNING);
+                || status == RunStatus.PLANNING || status == RunStatus.REPLANNING || status == RunStatus.COMPENSATING);
     }
 }

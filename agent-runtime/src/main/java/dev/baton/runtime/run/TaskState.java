@@ -43,6 +43,12 @@ public final class TaskState {
     int llmCalls;
     long promptTokens;
     long completionTokens;
+    /** The fallback's call, once the task failed for good and its fallback began; null before. */
+    SideCall fallback;
+    /** The compensation's call, once the run began unwinding this task; null before. */
+    SideCall compensation;
+    /** The seq of the event that made the task SUCCEEDED: compensations run newest first. */
+    long succeededSeq;
 
     TaskState(TaskSpec spec) {
         this.spec = spec;
@@ -64,6 +70,22 @@ public final class TaskState {
     public Instant deadline() { return deadline; }
     public Instant retryAt() { return retryAt; }
     public String skipReason() { return skipReason; }
+    /** The fallback's call, or null when none began. */
+    public SideCall fallback() { return fallback; }
+    /** The compensation's call, or null when none began. */
+    public SideCall compensation() { return compensation; }
+    /** The seq of the event that made the task SUCCEEDED (0 if it never did). */
+    public long succeededSeq() { return succeededSeq; }
+
+    /** Whether the task is now running (or waiting to retry) its fallback rather than its own action. */
+    public boolean inFallback() {
+        return fallback != null && (fallback.status == SideCall.Status.RUNNING || fallback.status == SideCall.Status.RETRY_WAIT);
+    }
+
+    /** Whether the task succeeded through its own action, not its fallback: only then is there something to undo. */
+    public boolean succeededItself() {
+        return status == TaskStatus.SUCCEEDED && (fallback == null || fallback.status != SideCall.Status.SUCCEEDED);
+    }
 
     /** The tool an agent proposed when it stopped for approval (agent tasks), or null. */
     public String approvalTool() { return approvalTool; }
