@@ -58,6 +58,7 @@ final class ApiRoutes {
         router.post("/api/runs/:id/plan/approval").handler(this::planApproval);
         router.post("/api/runs/:id/tasks/:taskId/approval").handler(this::decide);
         router.post("/api/runs/:id/tasks/:taskId/retry").handler(this::retry);
+        router.post("/api/runs/:id/compensation/retry").handler(this::retryCompensation);
         router.get("/api/approvals").handler(this::approvals);
     }
 
@@ -235,6 +236,12 @@ final class ApiRoutes {
     private void retry(RoutingContext ctx) {
         Caller caller = Auth.require(ctx, Role.OPERATOR);
         reply(ctx, 200, orchestrator.retryTask(ctx.pathParam("id"), ctx.pathParam("taskId"), caller.name()));
+    }
+
+    /** A COMPENSATION_FAILED run tries its failed compensation again and unwinds on. */
+    private void retryCompensation(RoutingContext ctx) {
+        Caller caller = Auth.require(ctx, Role.OPERATOR);
+        reply(ctx, 200, orchestrator.retryCompensation(ctx.pathParam("id"), caller.name()));
     }
 
     private void approvals(RoutingContext ctx) {

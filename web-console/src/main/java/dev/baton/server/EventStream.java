@@ -24,7 +24,7 @@ import java.util.List;
  */
 final class EventStream {
     private static final long HEARTBEAT_MS = 15_000;
-    private static final java.util.Set<String> FINISHED = java.util.Set.of("SUCCEEDED", "FAILED", "CANCELLED");
+    private static final java.util.Set<String> FINISHED = java.util.Set.of("SUCCEEDED", "FAILED", "CANCELLED", "COMPENSATION_FAILED");
 
     private final Vertx vertx;
     private final Orchestrator orchestrator;
@@ -134,7 +134,8 @@ final class EventStream {
     private static boolean endsRun(RunEvent event) {
         if (event == null) return false;
         EventData data = event.data();
-        return data instanceof EventData.RunSucceeded || data instanceof EventData.RunFailed || data instanceof EventData.RunCancelled;
+        return data instanceof EventData.RunSucceeded || data instanceof EventData.RunFailed || data instanceof EventData.RunCancelled
+                || data instanceof EventData.CompensationFailed; // COMPENSATION_FAILED: nothing more until someone retries
     }
 
     private static void finish(HttpServerResponse response, MessageConsumer<RunEvent> consumer) {
