@@ -1,0 +1,141 @@
+package dev.baton.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.baton.runtime.testing.PostgresTestDatabase;
+import dev.baton.server.testing.Api;
+import dev.baton.server.testing.ServerProcess;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.delete;
+import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Kills (SIGKILL) a real server while a failed run is unwinding and starts another on the same
+ * journal: compensations that finished are not repeated; the one cut off runs again, same
+ * attempt, same idempotency key; the run then ends FAILED. On H2 and on PostgreSQL.
+ */
+class FlowCrashTest {
+    enum Store { H2, POSTGRES }
+
+    private static final Duration SLOW_UNDO = Duration.ofSeconds(4);
+    private static final Duration AWAIT = Duration.ofSeconds(30);
+
+    static WireMockServer upstream;
+    private final List<ServerProcess> servers = new ArrayList<>();
+    private PostgresTestDatabase database;
+    private Path dataDir;
+    private Path logDir;
+
+    @BeforeAll
+    static void startUpstream() {
+        upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        upstream.start();
+    }
+
+    @AfterAll
+    static void stopUpstream() {
+        if (upstream != null) upstream.stop();
+    }
+
+    @BeforeEach
+    void prepare(TestInfo test) throws IOException {
+        upstream.resetAll();
+        logDir = Path.of("target", "flow-crash", test.getTestMethod().orElseThrow().getName() + "-" + test.getDisplayName().replaceAll("\\W+", ""));
+        if (Files.exists(logDir)) {
+            try (var paths = Files.walk(logDir)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+        dataDir = Files.createDirectories(logDir.resolve("data"));
+    }
+
+    @AfterEach
+    void killServers() {
+        for (ServerProcess server : servers) server.close();
+        servers.clear();
+        if (database != null) {
+            database.close();
+            database = null;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Store.class)
+    @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void compensationsAreNotRepeatedAfterACrash(Store store) {
+        String dbUrl = store == Store.H2 ? null : (database = PostgresTestDatabase.create()).url();
+        upstream.stubFor(post("/orders/one").willReturn(aResponse().withHeader("Content-Type", "application/json").withBody("{\"id\": \"one\"}")));
+        upstream.stubFor(post("/orders/two").willReturn(aResponse().withHeader("Content-Type", "application/json").withBody("{\"id\": \"two\"}")));
+        upstream.stubFor(delete("/orders/two").willReturn(aResponse().withStatus(204)));
+        upstream.stubFor(delete("/orders/one").willReturn(aResponse().withStatus(204).withFixedDelay((int) SLOW_UNDO.toMillis())));
+        upstream.stubFor(get("/missing").willReturn(aResponse().withStatus(404)));
+        String base = "http://127.0.0.1:" + upstream.port();
+        String plan = """
+                {"tasks": [
+                  {"id": "first", "tool": "http.request", "args": {"method": "POST", "url": "%1$s/orders/one"},
+                   "compensate": {"tool": "http.request", "args": {"method": "DELETE", "url": "%1$s/orders/${first.output.body.id}"}}},
+                  {"id": "second", "tool": "http.request", "args": {"method": "POST", "url": "%1$s/orders/two"}, "dependsOn": ["first"],
+                   "compensate": {"tool": "http.request", "args": {"method": "DELETE", "url": "%1$s/orders/${second.output.body.id}"}}},
+                  {"id": "last", "tool": "http.request", "args": {"url": "%1$s/missing"}, "dependsOn": ["second"]}
+                ]}""".formatted(base);
+
+        ServerProcess first = start(dbUrl);
+        String runId = first.api().startRun("unwind through a crash", plan).path("id").asText();
+        first.api().awaitRun(runId, run -> run.path("status").asText().equals("COMPENSATING")
+                && Api.task(run, "second").path("compensation").path("status").asText().equals("SUCCEEDED")
+                && Api.task(run, "first").path("compensation").path("status").asText().equals("RUNNING"), AWAIT);
+        Api.await(() -> upstream.findAll(deleteRequestedFor(urlEqualTo("/orders/one"))).size(), n -> n == 1, AWAIT,
+                "the compensation of 'first' to reach the upstream");
+        first.kill();
+
+        ServerProcess second = start(dbUrl);
+        JsonNode done = second.api().awaitRun(runId, run -> run.path("status").asText().equals("FAILED"), AWAIT);
+        assertEquals("FAILED", done.path("status").asText(), () -> done + "\n" + second.logTail());
+        List<String> deletes = upstream.findAll(deleteRequestedFor(anyUrl())).stream()
+                .map(r -> r.getUrl() + " " + r.getHeader("Idempotency-Key")).toList();
+        assertEquals(List.of("/orders/two " + runId + "/second/compensate", "/orders/one " + runId + "/first/compensate",
+                "/orders/one " + runId + "/first/compensate"), deletes, "second undone once; first again, with its key");
+        assertEquals(1, Api.task(done, "first").path("compensation").path("attempts").asInt(), "the same attempt, not a new one");
+
+        List<JsonNode> events = second.api().events(runId, null, 10_000);
+        for (int i = 0; i < events.size(); i++) assertEquals(i + 1, events.get(i).path("seq").asLong(), "gap-free events");
+        assertEquals(1, count(events, "CompensationStarted", "second"));
+        assertEquals(1, count(events, "CompensationSucceeded", "second"));
+        assertEquals(2, count(events, "CompensationStarted", "first"), "started before the crash and once again after it");
+        assertEquals(1, count(events, "CompensationSucceeded", "first"));
+        assertEquals("RunFailed", events.get(events.size() - 1).path("type").asText());
+    }
+
+    private ServerProcess start(String dbUrl) {
+        ServerProcess server = ServerProcess.start(dataDir, dbUrl, logDir.resolve("server-" + (servers.size() + 1) + ".log"));
+        servers.add(server);
+        return server;
+    }
+
+    private static long count(List<JsonNode> events, String type, String taskId) {
+        return events.stream().filter(e -> e.path("type").asText().equals(type) && e.path("taskId").asText().equals(taskId)).count();
+    }
+}
