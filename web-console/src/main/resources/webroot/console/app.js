@@ -16,7 +16,8 @@ function may(role) {
 }
 
 const END_TYPES = new Set(['RunSucceeded', 'RunFailed', 'RunCancelled']);
-const RUN_STATUSES = ['PLANNING', 'AWAITING_PLAN_APPROVAL', 'RUNNING', 'REPLANNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+const RUN_STATUSES = ['PLANNING', 'AWAITING_PLAN_APPROVAL', 'RUNNING', 'REPLANNING', 'COMPENSATING', 'SUCCEEDED', 'FAILED', 'CANCELLED',
+  'COMPENSATION_FAILED'];
 
 function notify(message, kind) {
   clear(notice);
@@ -286,7 +287,11 @@ async function runView(runId) {
       run.usage ? ' · ' + (run.usage.promptTokens + run.usage.completionTokens) + ' tokens, ' + run.usage.llmCalls + ' model calls, ' + run.usage.toolCalls + ' tool calls' : '');
     view.dataset.runStatus = run.status;
     clear(actions);
-    if (!FINISHED.has(run.status) && may('operator')) {
+    if (run.status === 'COMPENSATION_FAILED' && may('operator')) {
+      actions.append(el('button', { type: 'button', id: 'retry-compensation', text: 'Retry compensation',
+        onclick: (ev) => act(ev.currentTarget, async () => { await post('/api/runs/' + encodeURIComponent(runId) + '/compensation/retry'); listen(); await refresh(); }) }));
+    }
+    if (!FINISHED.has(run.status) && run.status !== 'COMPENSATING' && may('operator')) {
       actions.append(el('button', { type: 'button', class: 'danger', text: 'Cancel run',
         onclick: (ev) => act(ev.currentTarget, async () => { await post('/api/runs/' + encodeURIComponent(runId) + '/cancel'); await refresh(); }) }));
     }
@@ -342,14 +347,21 @@ async function runView(runId) {
       }
       prev = li;
       const button = li.firstChild;
-      const key = [task.title, task.kind, task.status, task.attempts, task.id === state.selected].join('\u0000');
+      const undo = task.compensation ? task.compensation.status : '';
+      const fallback = task.fallback ? task.fallback.status : '';
+      const key = [task.title, task.kind, task.status, task.attempts, undo, fallback, task.id === state.selected].join('\u0000');
       if (li.renderKey === key) continue; // unchanged: no DOM work
       li.renderKey = key;
       button.dataset.status = task.status;
+      // data-compensation / data-fallback: the status of the task's compensation or fallback call (see README)
+      if (undo) button.dataset.compensation = undo; else delete button.dataset.compensation;
+      if (fallback) button.dataset.fallback = fallback; else delete button.dataset.fallback;
       button.setAttribute('aria-pressed', String(task.id === state.selected));
       clear(button).append(el('span', { class: 'task-title', text: task.title || task.id }), ' ',
         el('span', { class: 'kind', text: task.kind }), ' ', badge(task.status),
-        el('span', { class: 'attempts', text: task.attempts ? '×' + task.attempts : '' }));
+        el('span', { class: 'attempts', text: task.attempts ? '×' + task.attempts : '' }),
+        fallback ? el('span', { class: 'badge side status-' + fallback.toLowerCase(), text: 'fallback ' + fallback }) : '',
+        undo ? el('span', { class: 'badge side undo status-' + undo.toLowerCase(), text: 'undo ' + undo }) : '');
     }
   }
 
@@ -361,7 +373,8 @@ async function runView(runId) {
     clear(detail);
     if (!task) { detail.append(el('p', { class: 'hint', text: 'Select a task to see its detail.' })); return; }
     const rows = [['Id', task.id], ['Kind', task.kind], ['Tool', task.tool], ['Agent', task.agent], ['Status', task.status],
-      ['Attempts', task.attempts], ['Depends on', (task.dependsOn || []).join(', ')], ['Started', task.startedAt],
+      ['Attempts', task.attempts], ['Depends on', (task.dependsOn || []).join(', ')], ['When', task.when],
+      ['Join', task.join], ['Skipped because', task.skipReason], ['Started', task.startedAt],
       ['Finished', task.finishedAt], ['Took', duration(task.startedAt, task.finishedAt)]]
       .filter(([, v]) => v !== undefined && v !== null && v !== '');
     detail.append(el('h2', { text: task.title || task.id }),
@@ -396,6 +409,12 @@ async function runView(runId) {
     detail.append(el('h3', { text: 'Arguments' }), el('pre', { class: 'args', text: json(task.args) }),
       el('h3', { text: 'Output' }), el('pre', { class: 'output', text: json(task.output) }));
     if (task.error) detail.append(el('h3', { text: 'Error' }), el('pre', { class: 'error', text: task.error.code + ': ' + task.error.message }));
+    for (const [name, call] of [['Fallback', task.fallback], ['Compensation', task.compensation]]) {
+      if (!call) continue;
+      detail.append(el('h3', { text: name + ' (' + call.tool + ')' }), el('p', {}, badge(call.status), ' ×' + call.attempts),
+        el('pre', { class: 'args', text: json(call.args) }), el('pre', { class: 'output', text: json(call.output) }));
+      if (call.error) detail.append(el('pre', { class: 'error', text: call.error.code + ': ' + call.error.message }));
+    }
     if (task.history && task.history.length) {
       detail.append(el('h3', { text: 'Attempts' }), el('ol', { class: 'history' }, task.history.map(h =>
         el('li', { 'data-attempt': h.attempt }, 'started ' + (h.startedAt ? new Date(h.startedAt).toLocaleTimeString() : '—'),

@@ -39,7 +39,7 @@ export function duration(from, to) {
   return ms < 1000 ? ms + ' ms' : (ms / 1000).toFixed(1) + ' s';
 }
 
-export const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+export const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'COMPENSATION_FAILED']);
 
 export function badge(status) {
   return el('span', { class: 'badge status-' + String(status || '').toLowerCase(), text: status });

@@ -7,7 +7,9 @@ const COLOURS = {
 
 function label(task) {
   const attempts = task.attempts ? ' · ×' + task.attempts : '';
-  return (task.title || task.id) + '\n' + task.kind + ' · ' + task.status + attempts;
+  const undo = task.compensation ? '\nundo · ' + task.compensation.status : '';
+  const fallback = task.fallback ? '\nfallback · ' + task.fallback.status : '';
+  return (task.title || task.id) + '\n' + task.kind + ' · ' + task.status + attempts + fallback + undo;
 }
 
 function shape(tasks) {
