@@ -47,4 +47,6 @@ export function eventSource(path) {
 export const EVENT_TYPES = ['RunCreated', 'PlanProposed', 'PlanAccepted', 'RunSucceeded', 'RunFailed', 'RunCancelled',
   'RunReopened', 'ReplanStarted', 'ReplanFailed', 'ModelUsed', 'UserMessage', 'TaskReady', 'ApprovalRequested',
   'ApprovalDecided', 'ApprovalExpired', 'ApprovalEscalated', 'TaskStarted', 'TaskSucceeded', 'TaskAttemptFailed',
-  'TaskSkipped', 'TaskCancelled', 'TaskRetryRequested', 'AgentModelCalled', 'AgentToolCalled', 'message'];
+  'TaskSkipped', 'TaskCancelled', 'TaskRetryRequested', 'AgentModelCalled', 'AgentToolCalled',
+  'FallbackStarted', 'FallbackSucceeded', 'FallbackAttemptFailed', 'RunUnwinding', 'CompensationStarted',
+  'CompensationSucceeded', 'CompensationAttemptFailed', 'CompensationFailed', 'CompensationRetryRequested', 'message'];

@@ -15,7 +15,7 @@ function may(role) {
   return roles.includes('admin') || role === 'viewer' || roles.includes(role);
 }
 
-const END_TYPES = new Set(['RunSucceeded', 'RunFailed', 'RunCancelled']);
+const END_TYPES = new Set(['RunSucceeded', 'RunFailed', 'RunCancelled', 'CompensationFailed']);
 const RUN_STATUSES = ['PLANNING', 'AWAITING_PLAN_APPROVAL', 'RUNNING', 'REPLANNING', 'COMPENSATING', 'SUCCEEDED', 'FAILED', 'CANCELLED',
   'COMPENSATION_FAILED'];
 
