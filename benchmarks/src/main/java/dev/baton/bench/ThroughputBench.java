@@ -132,14 +132,14 @@ final class ThroughputBench {
         report.info("1e memory journal, echo tool tasks", String.format("%s us/task (%,.0f tasks/s)", Report.fmt(r.microsPerTask()), r.tasksPerSecond()));
     }
 
-    private static ToolRegistry tools() {
+    static ToolRegistry tools() {
         ToolRegistry tools = new ToolRegistry();
         BuiltinTools.register(tools, ToolSettings.none());
         return tools;
     }
 
     /** Runs {@code plan} warmups + reps times on a fresh orchestrator over {@code journal}, which it closes. */
-    private Result measure(Journal journal, JsonNode plan, ToolRegistry tools) throws Exception {
+    Result measure(Journal journal, JsonNode plan, ToolRegistry tools) throws Exception {
         OrchestratorOptions options = OrchestratorOptions.defaults();
         Orchestrator orchestrator = Async.await(Orchestrator.start(vertx, journal, tools, options), 120);
         List<Double> measured = new ArrayList<>();
