@@ -32,7 +32,15 @@ public final class RunJson {
         plan.put("version", run.planVersion());
         plan.put("source", run.planSource());
         ArrayNode tasks = plan.putArray("tasks");
-        for (TaskState task : run.tasks()) tasks.add(task(task, gated.test(task)));
+        java.util.Set<TaskState> owed = run.unwinding() == null ? java.util.Set.of() : new java.util.HashSet<>(Compensations.order(run));
+        for (TaskState task : run.tasks()) {
+            ObjectNode json = task(task, gated.test(task));
+            // While a run unwinds, the compensations still to come show as PENDING.
+            if (task.compensation() == null && owed.contains(task)) {
+                json.putObject("compensation").put("tool", task.spec().flow().compensate().tool()).put("status", "PENDING").put("attempts", 0);
+            }
+            tasks.add(json);
+        }
         node.set("result", run.result());
         ArrayNode messages = node.putArray("messages");
         for (RunState.Message m : run.messages()) {

@@ -56,6 +56,7 @@ final class PlanPrompt {
             (or {"required": true, "timeout": "PT1H", "onTimeout": "reject" | "escalate"}).
             - "retry": {"maxAttempts": 3, "backoff": "PT1S", "maxBackoff": "PT30S"}, overriding the tool's retry policy.
             - "timeout": "PT30S", the limit for one attempt.
+            - Optional flow fields: "when": a condition such as "classify.output.category == 'refund' and input.amount > 100"             (comparisons, and/or/not, in [...], exists(...); the task is skipped when it is false, and so are its dependants             unless they set "join": "any"); "fallback": {"tool", "args"}, a tool call that runs when the task fails for good             (its args may read ${task.error.message}); "continueOnError": true when the run may go on without the task;             "compensate": {"tool", "args"} on a tool task, the call that undoes it if the run later fails             (its args may read the task's own ${task.output...}).
 
             References: a string anywhere in "args" may hold ${input.path}, a value of the run's input \
             (e.g. ${input.email}), or ${task.output.path}, a value of another task's output \
