@@ -35,6 +35,8 @@ public final class Flow {
     private final TaskAction.ToolCall compensate;
     private final Expr condition;
     private final ConditionException conditionError;
+    /** The tasks the condition reads, computed once: the scheduler asks for every task's dependencies often. */
+    private final Set<String> conditionTaskIds;
 
     /**
      * @param when            the condition's text, or null
@@ -61,6 +63,11 @@ public final class Flow {
         }
         this.condition = parsed;
         this.conditionError = error;
+        Set<String> ids = new LinkedHashSet<>();
+        if (parsed != null) {
+            for (Expr.Ref ref : ConditionParser.references(parsed)) if (ref.readsTask()) ids.add(ref.root());
+        }
+        this.conditionTaskIds = java.util.Collections.unmodifiableSet(ids);
     }
 
     public String when() { return when; }
@@ -77,15 +84,12 @@ public final class Flow {
 
     /** Whether this is a plain task's flow. */
     public boolean plain() {
-        return equals(NONE);
+        return this == NONE || equals(NONE);
     }
 
     /** The tasks the condition reads (output, status or error): they become dependencies. */
     public Set<String> conditionTaskIds() {
-        Set<String> ids = new LinkedHashSet<>();
-        if (condition == null) return ids;
-        for (Expr.Ref ref : ConditionParser.references(condition)) if (ref.readsTask()) ids.add(ref.root());
-        return ids;
+        return conditionTaskIds;
     }
 
     @Override

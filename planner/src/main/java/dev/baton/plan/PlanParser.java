@@ -289,6 +289,7 @@ public final class PlanParser {
                     compensate = toolCall(undo, "compensate", COMPENSATE_FIELDS);
                 }
             }
+            if (when == null && join == null && fallback == null && !continueOnError && compensate == null) return Flow.NONE;
             return new Flow(when, join, fallback, continueOnError, compensate);
         }
 

@@ -235,6 +235,8 @@ class FlowApiTest {
                 "first waits for second: one at a time, in order");
         List<String> types = types(api.events(runId, null, 1000));
         assertEquals("CompensationFailed", types.get(types.size() - 1), "the stream ends with the failure: " + types);
+        JsonNode listed = api.get("/api/runs?status=COMPENSATION_FAILED").json().path("runs");
+        assertTrue(listed.toString().contains(runId), "the journal's run list knows the status: " + listed);
 
         assertError(api.post("/api/runs/" + runId + "/tasks/last/retry", Json.object()), 409, "conflict");
         upstream.stubFor(delete("/orders/two").willReturn(aResponse().withStatus(204)));

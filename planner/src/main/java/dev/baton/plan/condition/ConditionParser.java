@@ -38,6 +38,9 @@ public final class ConditionParser {
     public static final int MAX_LENGTH = 2_000;
     private static final int MAX_DEPTH = 50;
     private static final Set<String> COMPARISONS = Set.of("==", "!=", "<", "<=", ">", ">=");
+    private static final Set<String> KEYWORDS = Set.of("and", "or", "not", "in");
+    private static final java.util.regex.Pattern INTEGER = java.util.regex.Pattern.compile("-?\\d+");
+    private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("-?\\d+(\\.\\d+)?([eE][+-]?\\d+)?");
     private static final Map<String, String> MISTAKES = Map.of("=", "==", "&&", "and", "||", "or", "!", "not",
             "<>", "!=", "===", "==", "!==", "!=");
 
@@ -230,7 +233,7 @@ public final class ConditionParser {
             } else if (t.is("[") && t.at == end) {
                 Token index = tokens.get(next + 1);
                 Token close = tokens.get(next + 2);
-                if (index.kind != Kind.NUMBER || !index.text.matches("\\d+") || !close.is("]")) {
+                if (index.kind != Kind.NUMBER || !INTEGER.matcher(index.text).matches() || index.text.startsWith("-") || !close.is("]")) {
                     throw unexpected(index, "an index such as [0] in a reference");
                 }
                 next += 3;
@@ -317,7 +320,7 @@ public final class ConditionParser {
                 int j = i + 1;
                 while (j < n && isWordChar(text.charAt(j))) j++;
                 String word = text.substring(i, j);
-                boolean integer = word.matches("-?\\d+");
+                boolean integer = INTEGER.matcher(word).matches();
                 if (integer && j + 1 < n && text.charAt(j) == '.' && Character.isDigit(text.charAt(j + 1))
                         && !(i > 0 && text.charAt(i - 1) == '.')) {
                     int k = j + 1;
@@ -325,7 +328,7 @@ public final class ConditionParser {
                     word = text.substring(i, k);
                     j = k;
                 }
-                if (word.matches("-?\\d+(\\.\\d+)?([eE][+-]?\\d+)?") && !(i > 0 && text.charAt(i - 1) == '.')) {
+                if (Character.isDigit(word.charAt(word.length() - 1)) && NUMBER.matcher(word).matches() && !(i > 0 && text.charAt(i - 1) == '.')) {
                     tokens.add(new Token(Kind.NUMBER, word, number(word), at));
                 } else if (word.startsWith("-")) {
                     throw new ConditionException("malformed number '" + word + "'", at);
@@ -358,7 +361,7 @@ public final class ConditionParser {
         if (tokens.isEmpty()) return false;
         Token last = tokens.get(tokens.size() - 1);
         return last.kind == Kind.NUMBER || last.kind == Kind.STRING || last.is(")") || last.is("]")
-                || (last.kind == Kind.WORD && !Set.of("and", "or", "not", "in").contains(last.text));
+                || (last.kind == Kind.WORD && !KEYWORDS.contains(last.text));
     }
 
     private static boolean isWordChar(char c) {
@@ -366,7 +369,7 @@ public final class ConditionParser {
     }
 
     private static JsonNode number(String word) {
-        if (word.matches("-?\\d+")) {
+        if (INTEGER.matcher(word).matches()) {
             long value = Long.parseLong(word.length() > 18 ? "0" : word);
             if (word.length() > 18) return DecimalNode.valueOf(new BigDecimal(word));
             return value == (int) value ? IntNode.valueOf((int) value) : LongNode.valueOf(value);
