@@ -53,6 +53,7 @@ public final class Benchmarks {
             part(report, options, "memory", throughput::memory);
             part(report, options, "chain", throughput::chain);
             part(report, options, "echo", throughput::echo);
+            part(report, options, "metrics", throughput::metricsOverhead);
             part(report, options, "makespan", () -> new MakespanBench(vertx, report).run());
             part(report, options, "parked", () -> new ParkedBench(vertx, report).run());
             part(report, options, "react", () -> new ReactBench(vertx, report).run());
