@@ -162,6 +162,27 @@ final class ThroughputBench {
                 new Case("in-memory journal, zero-length waits", "memory", Plans.independentWaits(tasks)),
                 new Case("durable H2 journal, echo tool tasks", "", Plans.independentEchoes(tasks)),
                 new Case("durable H2 journal, zero-length waits", "", Plans.independentWaits(tasks)));
+        // What the orchestrator adds per call, timed alone (less exposed to a busy machine than whole runs):
+        // recordCall as the orchestrator makes it, over 20 tool names, with System.nanoTime() twice as the hook does.
+        dev.baton.runtime.orchestrator.OrchestratorMetrics probe = new dev.baton.runtime.orchestrator.OrchestratorMetrics(true);
+        String[] names = new String[20];
+        for (int i = 0; i < names.length; i++) names[i] = "tool." + i;
+        List<Double> nanosPerCall = new ArrayList<>();
+        long sink = 0;
+        for (int rep = 0; rep < 9; rep++) {
+            int n = 2_000_000;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                long started = System.nanoTime();
+                probe.recordCall("tool", names[i % names.length], System.nanoTime() - started + (i & 1023), (i & 63) == 0);
+            }
+            long took = System.nanoTime() - t0;
+            if (rep >= 2) nanosPerCall.add((double) took / n);
+            sink += took;
+        }
+        double hookNanos = Stats.of(nanosPerCall).median();
+        report.say("the call-metrics hook alone: %.0f ns per call (median of 7 x 2,000,000; %d)", hookNanos, sink & 1);
+        report.info("1f call-metrics hook alone", String.format("%.0f ns per tool call", hookNanos));
         int caseNo = 0;
         for (Case c : cases) {
             caseNo++;

@@ -43,7 +43,8 @@ public final class OrchestratorMetrics {
     volatile int readyQueueDepth;
     volatile long runsInMemory;
 
-    OrchestratorMetrics(boolean recordCalls) {
+    /** Made by the orchestrator; public for benchmarks that time {@link #recordCall} alone. */
+    public OrchestratorMetrics(boolean recordCalls) {
         this.recordCalls = recordCalls;
         for (RunStatus status : RunStatus.values()) {
             if (status.finished()) runsFinished.put(status, new LongAdder());
@@ -68,7 +69,7 @@ public final class OrchestratorMetrics {
     public Map<CallKey, CallStats> calls() { return java.util.Collections.unmodifiableMap(calls); }
 
     /** One call ended after {@code nanos}; {@code failed} when it did not give an output (an approval request is no failure). */
-    void recordCall(String kind, String name, long nanos, boolean failed) {
+    public void recordCall(String kind, String name, long nanos, boolean failed) {
         if (!recordCalls) return;
         CallStats stats = calls.get(new CallKey(kind, name));
         if (stats == null) stats = calls.computeIfAbsent(new CallKey(kind, name), k -> new CallStats());
