@@ -13,7 +13,7 @@ import java.util.Set;
  * <pre>
  *   bench=throughput,makespan,parked,react   parts to run (default all); throughput = h2,postgres,memory,chain,echo
  *   bench.tasks=10000                  tasks per throughput plan
- *   bench=metrics  bench.metricsRounds=3   the per-task cost of the call metrics (off vs on, alternating rounds)
+ *   bench=metrics  bench.metricsRounds=3   the per-task cost of the call metrics (off vs on, alternating rounds; 0 = the hook alone)
  *   bench.warmups=3  bench.reps=7      warm-up runs and measured runs per throughput figure
  *   bench.makespan.warmups=10  bench.makespan.reps=7
  *   bench.parked.runs=100000  bench.parked.inflight=2000

@@ -70,6 +70,11 @@ public final class Notifier implements AutoCloseable {
     /** Unfinished runs and when they started, for run_sla rules. */
     private final Map<String, Instant> runStarts = new HashMap<>();
     private final Map<String, String> goals = new HashMap<>();
+    /**
+     * Time-based messages already stored (rule, then key), so that later checks do not ask the
+     * outbox again each time; forgotten with their run.
+     */
+    private final java.util.Set<String> timedDone = new java.util.HashSet<>();
 
     private final LongAdder sent = new LongAdder();
     private final LongAdder failedAttempts = new LongAdder();
@@ -184,6 +189,12 @@ public final class Notifier implements AutoCloseable {
         runStarts.remove(runId);
         goals.remove(runId);
         approvals.keySet().removeIf(k -> k.startsWith(runId + "/"));
+        timedDone.removeIf(k -> k.substring(k.indexOf('\u0000') + 1).startsWith(runId + "/") || k.endsWith('\u0000' + runId));
+    }
+
+    /** Whether this time-based message is new to this notifier (the outbox still dedupes across restarts). */
+    private boolean firstTime(Rule rule, String key) {
+        return timedDone.add(rule.name() + '\u0000' + key);
     }
 
     private void approvalWaiting(Pending p) {
@@ -225,7 +236,8 @@ public final class Notifier implements AutoCloseable {
         for (Rule rule : rules.rules()) {
             if (rule.on() == On.APPROVAL_EXPIRING) {
                 for (Pending p : approvals.values()) {
-                    if (p.expiresAt() != null && !now.isBefore(p.expiresAt().minus(rule.before())) && now.isBefore(p.expiresAt())) {
+                    if (p.expiresAt() != null && !now.isBefore(p.expiresAt().minus(rule.before())) && now.isBefore(p.expiresAt())
+                            && firstTime(rule, p.key())) {
                         String text = "Approval expires in " + human(Duration.between(now, p.expiresAt())) + ": *"
                                 + slack(p.title() == null ? p.taskId() : p.title()) + "* (run " + slack(p.runId()) + ", task " + slack(p.taskId()) + ")";
                         enqueue(rule, p.key(), text, p.runId(), p.taskId(), approvalDetails(p));
@@ -233,7 +245,7 @@ public final class Notifier implements AutoCloseable {
                 }
             } else if (rule.on() == On.RUN_SLA) {
                 for (Map.Entry<String, Instant> run : runStarts.entrySet()) {
-                    if (!now.isBefore(run.getValue().plus(rule.after()))) {
+                    if (!now.isBefore(run.getValue().plus(rule.after())) && firstTime(rule, run.getKey())) {
                         String goal = goals.get(run.getKey());
                         String text = "Run " + slack(run.getKey()) + " is still unfinished " + human(Duration.between(run.getValue(), now))
                                 + " after it started (SLA " + human(rule.after()) + ")" + (goal == null ? "" : "; goal: " + slack(goal));
