@@ -41,7 +41,7 @@ public final class Benchmarks {
         System.out.println("Baton benchmarks, " + Instant.now());
         System.out.println("   " + Machine.describe());
         System.out.println("   parts: " + String.join(", ", options.parts) + "   (choose with -Dbench=throughput,makespan,parked,react"
-                + " or h2,postgres,memory,chain,echo)");
+                + " or h2,postgres,memory,chain,echo,metrics)");
         System.out.println("   " + Machine.loadNote() + "  -- other work on the machine shows here as noise");
 
         Recording recording = startRecording();
