@@ -41,7 +41,7 @@ public final class Benchmarks {
         System.out.println("Baton benchmarks, " + Instant.now());
         System.out.println("   " + Machine.describe());
         System.out.println("   parts: " + String.join(", ", options.parts) + "   (choose with -Dbench=throughput,makespan,parked,react"
-                + " or h2,postgres,memory,chain,echo)");
+                + " or h2,postgres,memory,chain,echo,metrics)");
         System.out.println("   " + Machine.loadNote() + "  -- other work on the machine shows here as noise");
 
         Recording recording = startRecording();
@@ -53,6 +53,7 @@ public final class Benchmarks {
             part(report, options, "memory", throughput::memory);
             part(report, options, "chain", throughput::chain);
             part(report, options, "echo", throughput::echo);
+            part(report, options, "metrics", throughput::metricsOverhead);
             part(report, options, "makespan", () -> new MakespanBench(vertx, report).run());
             part(report, options, "parked", () -> new ParkedBench(vertx, report).run());
             part(report, options, "react", () -> new ReactBench(vertx, report).run());

@@ -11,8 +11,9 @@ import java.util.Set;
  * {@code key=value} program arguments ({@code -Dexec.args="bench=makespan reps=3"}), which win.
  *
  * <pre>
- *   bench=throughput,makespan,parked,react,flow   parts to run (default all); throughput = h2,postgres,memory,chain,echo
+ *   bench=throughput,makespan,parked,react,flow,metrics   parts to run (default all); throughput = h2,postgres,memory,chain,echo
  *   bench.tasks=10000                  tasks per throughput plan
+ *   bench=metrics  bench.metricsRounds=3   the per-task cost of the call metrics (off vs on, alternating rounds; 0 = the hook alone)
  *   bench.warmups=3  bench.reps=7      warm-up runs and measured runs per throughput figure
  *   bench.makespan.warmups=10  bench.makespan.reps=7
  *   bench.parked.runs=100000  bench.parked.inflight=2000
@@ -26,7 +27,7 @@ import java.util.Set;
  */
 final class Options {
     static final List<String> THROUGHPUT = List.of("h2", "postgres", "memory", "chain", "echo");
-    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "makespan", "parked", "react", "flow");
+    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "metrics", "makespan", "parked", "react", "flow");
 
     final Set<String> parts;
 

@@ -140,7 +140,84 @@ final class ThroughputBench {
 
     /** Runs {@code plan} warmups + reps times on a fresh orchestrator over {@code journal}, which it closes. */
     Result measure(Journal journal, JsonNode plan, ToolRegistry tools) throws Exception {
-        OrchestratorOptions options = OrchestratorOptions.defaults();
+        return measure(journal, plan, tools, OrchestratorOptions.defaults());
+    }
+
+    /**
+     * Part 1f: what the per-tool and per-agent call metrics (a histogram and a failure counter per
+     * tool, recorded as each call ends) cost per task, on the in-memory and the durable (H2)
+     * journal, with tool tasks (where they are recorded) and with the core benchmark's waits.
+     * Metrics off and on alternate, {@code bench.metricsRounds} times each on a fresh
+     * orchestrator; the figure is the median of the rounds' medians. The counters and the
+     * journal's commit histograms are on in both (they cost per batch, not per task).
+     */
+    void metricsOverhead() throws Exception {
+        int rounds = Math.max(0, Options.integer("bench.metricsRounds", 3));
+        report.section(String.format("1f. Metrics overhead: %,d tasks, call metrics off vs on, %d alternating rounds", tasks, rounds));
+        record Case(String name, String journal, JsonNode plan) {
+        }
+        Path dir = Files.createTempDirectory("baton-bench-metrics-");
+        List<Case> cases = List.of(
+                new Case("in-memory journal, echo tool tasks", "memory", Plans.independentEchoes(tasks)),
+                new Case("in-memory journal, zero-length waits", "memory", Plans.independentWaits(tasks)),
+                new Case("durable H2 journal, echo tool tasks", "", Plans.independentEchoes(tasks)),
+                new Case("durable H2 journal, zero-length waits", "", Plans.independentWaits(tasks)));
+        // What the orchestrator adds per call, timed alone (less exposed to a busy machine than whole runs):
+        // recordCall as the orchestrator makes it, over 20 tool names, with System.nanoTime() twice as the hook does.
+        dev.baton.runtime.orchestrator.OrchestratorMetrics probe = new dev.baton.runtime.orchestrator.OrchestratorMetrics(true);
+        String[] names = new String[20];
+        for (int i = 0; i < names.length; i++) names[i] = "tool." + i;
+        List<Double> nanosPerCall = new ArrayList<>();
+        List<Double> cpuNanosPerCall = new ArrayList<>();
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long sink = 0;
+        for (int rep = 0; rep < 9; rep++) {
+            int n = 2_000_000;
+            long cpu0 = threads.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                long started = System.nanoTime();
+                probe.recordCall("tool", names[i % names.length], System.nanoTime() - started + (i & 1023), (i & 63) == 0);
+            }
+            long took = System.nanoTime() - t0;
+            long cpu = threads.getCurrentThreadCpuTime() - cpu0;
+            if (rep >= 2) {
+                nanosPerCall.add((double) took / n);
+                cpuNanosPerCall.add((double) cpu / n);
+            }
+            sink += took;
+        }
+        double hookNanos = Stats.of(nanosPerCall).median();
+        double hookCpuNanos = Stats.of(cpuNanosPerCall).median();
+        // CPU time leaves out the time other processes had the core: the cost itself on a busy machine.
+        report.say("the call-metrics hook alone: %.0f ns of CPU (%.0f ns of wall time) per call (median of 7 x 2,000,000; %d)",
+                hookCpuNanos, hookNanos, sink & 1);
+        report.info("1f call-metrics hook alone", String.format("%.0f ns CPU per tool call", hookCpuNanos));
+        int caseNo = 0;
+        for (Case c : rounds == 0 ? List.<Case>of() : cases) {
+            caseNo++;
+            List<Double> off = new ArrayList<>();
+            List<Double> on = new ArrayList<>();
+            for (int round = 1; round <= rounds; round++) {
+                for (boolean metrics : new boolean[]{false, true}) {
+                    report.say("-- %s, round %d, call metrics %s", c.name(), round, metrics ? "ON" : "off");
+                    Journal journal = c.journal().equals("memory") ? Journals.open("memory", null)
+                            : Journals.open("", dir.resolve("case" + caseNo + "-r" + round + (metrics ? "-on" : "-off")));
+                    Result r = measure(journal, c.plan(), tools(), OrchestratorOptions.builder().callMetrics(metrics).build());
+                    (metrics ? on : off).add(r.microsPerTask());
+                }
+            }
+            double offMedian = Stats.of(off).median();
+            double onMedian = Stats.of(on).median();
+            double overhead = (onMedian - offMedian) / offMedian * 100;
+            report.say("%s: off %s us/task, on %s us/task: overhead %+.1f %% (per-round medians off %s, on %s)", c.name(),
+                    Report.fmt(offMedian), Report.fmt(onMedian), overhead, off, on);
+            report.goal("1f metrics overhead, " + c.name(), overhead, "%", 10, true,
+                    String.format("%+.1f %% (%s -> %s us/task)", overhead, Report.fmt(offMedian), Report.fmt(onMedian)));
+        }
+    }
+
+    private Result measure(Journal journal, JsonNode plan, ToolRegistry tools, OrchestratorOptions options) throws Exception {
         Orchestrator orchestrator = Async.await(Orchestrator.start(vertx, journal, tools, options), 120);
         List<Double> measured = new ArrayList<>();
         List<Double> cpuMicros = new ArrayList<>();

@@ -1,6 +1,9 @@
 package dev.baton.server;
 
 import dev.baton.plan.Catalog;
+import dev.baton.server.metrics.ModelMetrics;
+import dev.baton.server.notify.Notifier;
+import dev.baton.tools.http.HttpRequestTool;
 import dev.baton.plan.llm.AgentInfo;
 import dev.baton.runtime.RuntimeCatalog;
 import dev.baton.runtime.agent.AgentRegistry;
@@ -56,12 +59,15 @@ public final class BatonServer implements AutoCloseable {
     private final Orchestrator orchestrator;
     private final HttpServer http;
     private final Config config;
+    /** Null when no notification rules are configured. */
+    private final Notifier notifier;
 
-    private BatonServer(Vertx vertx, Orchestrator orchestrator, HttpServer http, Config config) {
+    private BatonServer(Vertx vertx, Orchestrator orchestrator, HttpServer http, Config config, Notifier notifier) {
         this.vertx = vertx;
         this.orchestrator = orchestrator;
         this.http = http;
         this.config = config;
+        this.notifier = notifier;
     }
 
     /** Starts a server with the built-in tools and any found through {@code ServiceLoader}. */
@@ -122,6 +128,7 @@ public final class BatonServer implements AutoCloseable {
         GoalPlanner planner = planner(tools, agents, playbooks, gateway);
 
         Vertx vertx = Vertx.vertx();
+        Notifier notifier = null;
         try {
             Orchestrator orchestrator = Orchestrator.start(vertx, journal, tools,
                             OrchestratorOptions.builder().planner(planner).agents(agents).models(models)
@@ -129,6 +136,10 @@ public final class BatonServer implements AutoCloseable {
                                             : new LlmResultWriter(runId -> gateway.forContext(CallContext.forRun(runId, "result"))))
                                     .build())
                     .await(10, TimeUnit.MINUTES);
+            ModelMetrics modelMetrics = new ModelMetrics();
+            if (gateway != null) gateway.addListener(modelMetrics);
+            notifier = config.notifications() == null ? null
+                    : Notifier.start(vertx, journal, tools.find(HttpRequestTool.NAME).orElseThrow(), config.notifications());
             if (gateway != null) {
                 // Planning, replanning and the answer are the run's own model calls: journal them as its usage.
                 // Agent tasks journal theirs as AgentModelCalled events already.
@@ -140,7 +151,7 @@ public final class BatonServer implements AutoCloseable {
                     }
                 });
             }
-            Router router = router(vertx, orchestrator, config, playbooks, agents);
+            Router router = router(vertx, orchestrator, config, playbooks, agents, new PrometheusMetrics(orchestrator, modelMetrics, notifier));
             HttpServer http = vertx.createHttpServer(new HttpServerOptions()
                             .setHost(config.host())
                             .setPort(config.port())
@@ -148,11 +159,12 @@ public final class BatonServer implements AutoCloseable {
                     .requestHandler(router)
                     .listen()
                     .await(30, TimeUnit.SECONDS);
-            BatonServer server = new BatonServer(vertx, orchestrator, http, config);
+            BatonServer server = new BatonServer(vertx, orchestrator, http, config, notifier);
             LOG.info("Baton {} listening on http://{}:{}/ (journal: {}, data: {})", version(), config.host(), http.actualPort(),
                     config.dbUrl().isEmpty() ? "H2 in " + dataDir : Config.redact(config.dbUrl()), dataDir);
             return server;
         } catch (Exception e) {
+            if (notifier != null) notifier.close();
             vertx.close();
             journal.close();
             if (e instanceof RuntimeException r && r.getCause() instanceof java.net.BindException) {
@@ -205,17 +217,18 @@ public final class BatonServer implements AutoCloseable {
     }
 
     private static Router router(Vertx vertx, Orchestrator orchestrator, Config config, PlaybookLibrary playbooks,
-                                 AgentRegistry agents) {
+                                 AgentRegistry agents, PrometheusMetrics metrics) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.tokens());
         router.route().handler(ctx -> {
             ctx.response().putHeader("X-Content-Type-Options", "nosniff");
             ctx.next();
         });
-        router.get("/metrics").handler(new PrometheusMetrics(orchestrator)::handle);
+        router.get("/metrics").handler(metrics::handle);
         router.route("/api/*").handler(BatonServer::checkQueryString);
         router.route("/api/*").handler(auth::authenticate);
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
+        router.get("/api/metrics/summary").handler(metrics::summary);
         new ApiRoutes(orchestrator, version(), config.model(), playbooks, agents).mount(router);
         EventStream streams = new EventStream(vertx, orchestrator);
         router.get("/api/runs/:id/events").handler(streams::run);
@@ -228,7 +241,7 @@ public final class BatonServer implements AutoCloseable {
             ctx.next();
         });
         // The console is one page: each view's address answers with index.html, so links and reloads work.
-        router.getWithRegex("/(runs|approvals)(/[^/]+)?/?").handler(ctx -> ctx.reroute("/index.html"));
+        router.getWithRegex("/(runs|approvals|dashboard)(/[^/]+)?/?").handler(ctx -> ctx.reroute("/index.html"));
         // Front-end libraries from the WebJars on the classpath (versioned paths: cacheable).
         router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
         router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
@@ -289,6 +302,7 @@ public final class BatonServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("the HTTP server did not close cleanly: {}", e.toString());
         }
+        if (notifier != null) notifier.close();
         orchestrator.close();
         try {
             vertx.close().await(10, TimeUnit.SECONDS);

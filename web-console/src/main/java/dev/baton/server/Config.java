@@ -1,6 +1,7 @@
 package dev.baton.server;
 
 import dev.baton.runtime.model.ModelConfig;
+import dev.baton.server.notify.NotificationRules;
 import dev.baton.tools.ToolSettings;
 
 import java.net.InetAddress;
@@ -26,15 +27,18 @@ import java.util.Set;
  *   <tr><td>--db-url</td><td>BATON_DB_URL</td><td>empty: H2 file in the data dir; {@code memory}; {@code jdbc:postgresql:...}</td></tr>
  *   <tr><td>--http-allowed-hosts</td><td>BATON_HTTP_ALLOWED_HOSTS</td><td>empty: the http.request tool reaches no host</td></tr>
  *   <tr><td>--tokens</td><td>BATON_TOKENS</td><td>empty: no auth (loopback only)</td></tr>
+ *   <tr><td>--notifications</td><td>BATON_NOTIFICATIONS</td><td>empty: no notifications; else a JSON file of rules</td></tr>
  * </table>
  *
  * @param tokens       bearer token to caller; empty means no authentication
  * @param model        the chat model (BATON_MODEL, OPENAI_BASE_URL, OPENAI_API_KEY, ...), or null for none
  * @param playbooksDir a folder of the user's playbooks (BATON_PLAYBOOKS_DIR), or null for the built-in ones only
  * @param agentsFile   a JSON file of the user's agents (BATON_AGENTS_FILE), or null for the default agent only
+ * @param notifications the notification rules (BATON_NOTIFICATIONS), read and checked at load, or null for none
  */
 public record Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
-                     Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile) {
+                     Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile,
+                     NotificationRules notifications) {
 
     /** Every setting: option name, environment variable, default. */
     public enum Setting {
@@ -47,7 +51,8 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         MODEL("--model", "BATON_MODEL", ""),
         MODEL_BASE_URL("--openai-base-url", "OPENAI_BASE_URL", ""),
         PLAYBOOKS_DIR("--playbooks-dir", "BATON_PLAYBOOKS_DIR", ""),
-        AGENTS_FILE("--agents-file", "BATON_AGENTS_FILE", "");
+        AGENTS_FILE("--agents-file", "BATON_AGENTS_FILE", ""),
+        NOTIFICATIONS("--notifications", "BATON_NOTIFICATIONS", "");
 
         final String option;
         final String variable;
@@ -74,13 +79,14 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         return load(new String[0], Map.of());
     }
 
-    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile); }
-    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile); }
-    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile); }
-    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile); }
-    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile); }
-    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile); }
-    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile); }
+    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications); }
+    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications); }
+    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications); }
+    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications); }
+    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications); }
+    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications); }
+    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value); }
+    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications); }
 
     /**
      * Reads the settings.
@@ -133,7 +139,16 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         Path playbooksDir = playbooks.isEmpty() ? null : Path.of(playbooks);
         String agents = values.get(Setting.AGENTS_FILE);
         Path agentsFile = agents.isEmpty() ? null : Path.of(agents);
-        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile);
+        String notificationsFile = values.get(Setting.NOTIFICATIONS);
+        NotificationRules notifications = null;
+        if (!notificationsFile.isEmpty()) {
+            try {
+                notifications = NotificationRules.load(Path.of(notificationsFile), allowed);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(describe(Setting.NOTIFICATIONS) + " '" + notificationsFile + "': " + e.getMessage());
+            }
+        }
+        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, notifications);
     }
 
     /**

@@ -1,59 +1,221 @@
 package dev.baton.server;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.json.Json;
+import dev.baton.runtime.journal.ApprovalRecord;
 import dev.baton.runtime.journal.JournalStats;
+import dev.baton.runtime.metrics.Histogram;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.OrchestratorMetrics;
 import dev.baton.runtime.run.RunStatus;
+import dev.baton.server.metrics.ModelMetrics;
+import dev.baton.server.metrics.PrometheusText;
+import dev.baton.server.notify.Notifier;
+import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 
-/** {@code GET /metrics} in the Prometheus text format (version 0.0.4). */
-final class PrometheusMetrics {
-    private final Orchestrator orchestrator;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 
-    PrometheusMetrics(Orchestrator orchestrator) {
+/**
+ * {@code GET /metrics} in the Prometheus text format (version 0.0.4), and
+ * {@code GET /api/metrics/summary}, the same figures as JSON for the console's dashboard.
+ * Both read the pending approvals (and the notification outbox) from the journal, off the event loop.
+ */
+final class PrometheusMetrics {
+    /** How many of the longest-waiting approvals the summary lists. */
+    private static final int OLDEST_APPROVALS = 10;
+
+    private final Orchestrator orchestrator;
+    private final ModelMetrics models;
+    private final Notifier notifier;
+
+    /** @param notifier null when no notification rules are configured */
+    PrometheusMetrics(Orchestrator orchestrator, ModelMetrics models, Notifier notifier) {
         this.orchestrator = orchestrator;
+        this.models = models;
+        this.notifier = notifier;
+    }
+
+    /** What needs the journal, read on a worker thread. */
+    private record Slow(List<ApprovalRecord> pending, Map<String, Long> notifications) {
+    }
+
+    private Future<Slow> slow(RoutingContext ctx) {
+        return orchestrator.approvals("PENDING").compose(pending -> notifier == null
+                ? Future.succeededFuture(new Slow(pending, Map.of()))
+                : ctx.vertx().executeBlocking(() -> new Slow(pending, notifier.outbox().counts())));
     }
 
     void handle(RoutingContext ctx) {
+        slow(ctx).onComplete(result -> {
+            if (result.failed()) {
+                ctx.response().setStatusCode(500).putHeader("Content-Type", "text/plain; charset=utf-8")
+                        .end("metrics unavailable: " + result.cause().getMessage() + "\n");
+                return;
+            }
+            ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(text(result.result()));
+        });
+    }
+
+    void summary(RoutingContext ctx) {
+        slow(ctx).onComplete(result -> {
+            if (result.failed()) ApiError.respond(ctx, result.cause());
+            else ApiRoutes.json(ctx, 200, summary(result.result()));
+        });
+    }
+
+    private String text(Slow slow) {
         OrchestratorMetrics m = orchestrator.metrics();
         JournalStats journal = orchestrator.journal().stats();
-        StringBuilder out = new StringBuilder(2048);
-        counter(out, "baton_runs_started_total", "Runs started.", m.runsStarted());
-        out.append("# HELP baton_runs_finished_total Runs finished, by status.\n# TYPE baton_runs_finished_total counter\n");
+        PrometheusText out = new PrometheusText();
+        out.counter("baton_runs_started_total", "Runs started.", m.runsStarted());
+        out.family("baton_runs_finished_total", "counter", "Runs finished, by status.");
         for (RunStatus status : RunStatus.values()) {
-            if (status.finished()) {
-                out.append("baton_runs_finished_total{status=\"").append(status).append("\"} ").append(m.runsFinished(status)).append('\n');
+            if (status.finished()) out.sample("baton_runs_finished_total", m.runsFinished(status), "status", status.name());
+        }
+        out.counter("baton_task_attempts_total", "Task attempts started.", m.taskAttempts());
+        out.counter("baton_task_retries_total", "Attempts that failed and were scheduled again.", m.taskRetries());
+        out.counter("baton_tasks_succeeded_total", "Tasks that succeeded.", m.tasksSucceeded());
+        out.counter("baton_tasks_failed_total", "Tasks that failed for good.", m.tasksFailed());
+        List<Map.Entry<OrchestratorMetrics.CallKey, OrchestratorMetrics.CallStats>> calls = new ArrayList<>(m.calls().entrySet());
+        calls.sort(Comparator.comparing((Map.Entry<OrchestratorMetrics.CallKey, OrchestratorMetrics.CallStats> e) -> e.getKey().kind())
+                .thenComparing(e -> e.getKey().name()));
+        out.family("baton_task_duration_seconds", "histogram", "Duration of tool calls (kind=tool) and agent loops (kind=agent), per tool or agent.");
+        for (var e : calls) out.histogram("baton_task_duration_seconds", e.getValue().seconds(), "kind", e.getKey().kind(), "name", e.getKey().name());
+        out.family("baton_task_call_failures_total", "counter", "Tool calls and agent loops that ended in a failure (retried or not), per tool or agent.");
+        for (var e : calls) out.sample("baton_task_call_failures_total", e.getValue().failures(), "kind", e.getKey().kind(), "name", e.getKey().name());
+        out.counter("baton_approvals_requested_total", "Approvals requested.", m.approvalsRequested());
+        out.counter("baton_approvals_decided_total", "Approvals decided by a person.", m.approvalsDecided());
+        out.gauge("baton_approvals_waiting", "Approvals waiting for a person now.", slow.pending().size());
+        out.gauge("baton_approvals_oldest_wait_seconds", "How long the oldest waiting approval has waited (0 when none waits).", oldestWait(slow.pending()));
+        out.counter("baton_replans_total", "Replans started.", m.replans());
+        out.gauge("baton_calls_in_flight", "Tool calls running now.", m.callsInFlight());
+        out.gauge("baton_ready_queue_depth", "Ready tasks waiting for a free call slot.", m.readyQueueDepth());
+        out.gauge("baton_runs_in_memory", "Runs held in memory (active and cached parked runs).", m.runsInMemory());
+        out.counter("baton_journal_events_total", "Events written to the journal.", journal.events());
+        out.counter("baton_journal_batches_total", "Journal transactions committed.", journal.batches());
+        out.counter("baton_journal_write_seconds_total", "Time spent writing to the journal.", journal.writeNanos() / 1e9);
+        out.gauge("baton_journal_max_batch_size", "The largest journal batch so far.", journal.maxBatchSize());
+        out.family("baton_journal_commit_seconds", "histogram", "Time to write and commit one journal transaction.");
+        out.histogram("baton_journal_commit_seconds", journal.writeSeconds());
+        out.family("baton_journal_batch_events", "histogram", "Events per journal transaction (group commit).");
+        out.histogram("baton_journal_batch_events", journal.batchSizes());
+        List<Map.Entry<ModelMetrics.Key, ModelMetrics.Stats>> modelStats = new ArrayList<>(models.all().entrySet());
+        modelStats.sort(Comparator.comparing((Map.Entry<ModelMetrics.Key, ModelMetrics.Stats> e) -> e.getKey().model())
+                .thenComparing(e -> e.getKey().purpose()));
+        out.family("baton_model_calls_total", "counter", "Model calls, per model and purpose (plan, replan, agent, result).");
+        for (var e : modelStats) out.sample("baton_model_calls_total", e.getValue().calls(), "model", e.getKey().model(), "purpose", e.getKey().purpose());
+        out.family("baton_model_call_errors_total", "counter", "Model calls that failed for good.");
+        for (var e : modelStats) out.sample("baton_model_call_errors_total", e.getValue().errors(), "model", e.getKey().model(), "purpose", e.getKey().purpose());
+        out.family("baton_model_cache_hits_total", "counter", "Model calls answered from the cache.");
+        for (var e : modelStats) out.sample("baton_model_cache_hits_total", e.getValue().cached(), "model", e.getKey().model(), "purpose", e.getKey().purpose());
+        out.family("baton_model_tokens_total", "counter", "Tokens the model read (type=prompt) and wrote (type=completion).");
+        for (var e : modelStats) {
+            out.sample("baton_model_tokens_total", e.getValue().promptTokens(), "model", e.getKey().model(), "purpose", e.getKey().purpose(), "type", "prompt");
+            out.sample("baton_model_tokens_total", e.getValue().completionTokens(), "model", e.getKey().model(), "purpose", e.getKey().purpose(), "type", "completion");
+        }
+        out.family("baton_model_call_seconds", "histogram", "Duration of model calls, including waits and backoffs.");
+        for (var e : modelStats) out.histogram("baton_model_call_seconds", e.getValue().seconds(), "model", e.getKey().model(), "purpose", e.getKey().purpose());
+        if (notifier != null) {
+            out.counter("baton_notifications_sent_total", "Notifications their webhook accepted.", notifier.sent());
+            out.counter("baton_notification_send_failures_total", "Notification sends that failed (and were retried or given up).", notifier.failedAttempts());
+            out.counter("baton_notifications_given_up_total", "Notifications given up after their last attempt.", notifier.givenUp());
+            out.family("baton_notifications", "gauge", "Notifications in the outbox, by status.");
+            for (String status : new String[]{"PENDING", "SENT", "FAILED"}) {
+                out.sample("baton_notifications", slow.notifications().getOrDefault(status, 0L), "status", status);
             }
         }
-        counter(out, "baton_task_attempts_total", "Task attempts started.", m.taskAttempts());
-        counter(out, "baton_task_retries_total", "Attempts that failed and were scheduled again.", m.taskRetries());
-        counter(out, "baton_tasks_succeeded_total", "Tasks that succeeded.", m.tasksSucceeded());
-        counter(out, "baton_tasks_failed_total", "Tasks that failed for good.", m.tasksFailed());
-        counter(out, "baton_approvals_requested_total", "Approvals requested.", m.approvalsRequested());
-        counter(out, "baton_approvals_decided_total", "Approvals decided by a person.", m.approvalsDecided());
-        gauge(out, "baton_calls_in_flight", "Tool calls running now.", m.callsInFlight());
-        gauge(out, "baton_ready_queue_depth", "Ready tasks waiting for a free call slot.", m.readyQueueDepth());
-        gauge(out, "baton_runs_in_memory", "Runs held in memory (active and cached parked runs).", m.runsInMemory());
-        counter(out, "baton_journal_events_total", "Events written to the journal.", journal.events());
-        counter(out, "baton_journal_batches_total", "Journal transactions committed.", journal.batches());
-        counter(out, "baton_journal_write_seconds_total", "Time spent writing to the journal.", journal.writeNanos() / 1e9);
-        gauge(out, "baton_journal_max_batch_size", "The largest journal batch so far.", journal.maxBatchSize());
-        ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(out.toString());
+        return out.toString();
     }
 
-    private static void counter(StringBuilder out, String name, String help, double value) {
-        metric(out, name, help, "counter", value);
+    private static double oldestWait(List<ApprovalRecord> pending) {
+        Instant now = Instant.now();
+        return pending.stream().map(ApprovalRecord::requestedAt).min(Comparator.naturalOrder())
+                .map(at -> Math.max(0, Duration.between(at, now).toMillis() / 1000.0)).orElse(0.0);
     }
 
-    private static void gauge(StringBuilder out, String name, String help, double value) {
-        metric(out, name, help, "gauge", value);
-    }
-
-    private static void metric(StringBuilder out, String name, String help, String type, double value) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-        out.append(name).append(' ');
-        if (value == Math.rint(value)) out.append((long) value); else out.append(value);
-        out.append('\n');
+    private ObjectNode summary(Slow slow) {
+        OrchestratorMetrics m = orchestrator.metrics();
+        JournalStats journal = orchestrator.journal().stats();
+        Instant now = Instant.now();
+        ObjectNode body = Json.object();
+        body.put("at", now.toString());
+        ObjectNode runs = body.putObject("runs");
+        runs.put("started", m.runsStarted());
+        ObjectNode finished = runs.putObject("finished");
+        for (RunStatus status : RunStatus.values()) if (status.finished()) finished.put(status.name(), m.runsFinished(status));
+        runs.put("inMemory", m.runsInMemory());
+        ObjectNode tasks = body.putObject("tasks");
+        tasks.put("attempts", m.taskAttempts());
+        tasks.put("succeeded", m.tasksSucceeded());
+        tasks.put("failed", m.tasksFailed());
+        tasks.put("retries", m.taskRetries());
+        tasks.put("callsInFlight", m.callsInFlight());
+        tasks.put("readyQueueDepth", m.readyQueueDepth());
+        ArrayNode tools = body.putArray("calls");
+        List<Map.Entry<OrchestratorMetrics.CallKey, OrchestratorMetrics.CallStats>> calls = new ArrayList<>(m.calls().entrySet());
+        List<Object[]> rows = new ArrayList<>();
+        for (var e : calls) rows.add(new Object[]{e.getKey(), e.getValue().seconds(), e.getValue().failures()});
+        // Where time goes: the most total time first.
+        rows.sort(Comparator.comparingDouble((Object[] r) -> -((Histogram.Snapshot) r[1]).sum()));
+        for (Object[] r : rows) {
+            OrchestratorMetrics.CallKey key = (OrchestratorMetrics.CallKey) r[0];
+            Histogram.Snapshot h = (Histogram.Snapshot) r[1];
+            ObjectNode row = tools.addObject();
+            row.put("kind", key.kind());
+            row.put("name", key.name());
+            row.put("calls", h.count());
+            row.put("failures", (Long) r[2]);
+            row.put("totalSeconds", h.sum());
+            row.put("meanSeconds", h.mean());
+            row.put("p50Seconds", h.quantile(0.5));
+            row.put("p95Seconds", h.quantile(0.95));
+        }
+        ObjectNode approvals = body.putObject("approvals");
+        approvals.put("waiting", slow.pending().size());
+        approvals.put("oldestWaitSeconds", oldestWait(slow.pending()));
+        approvals.put("requested", m.approvalsRequested());
+        approvals.put("decided", m.approvalsDecided());
+        ArrayNode oldest = approvals.putArray("oldest");
+        slow.pending().stream().sorted(Comparator.comparing(ApprovalRecord::requestedAt)).limit(OLDEST_APPROVALS).forEach(a -> {
+            ObjectNode row = oldest.addObject();
+            row.put("runId", a.runId());
+            row.put("taskId", a.taskId());
+            row.put("title", a.title());
+            row.put("tool", a.tool());
+            row.put("requestedAt", a.requestedAt().toString());
+            row.put("waitingSeconds", Math.max(0, Duration.between(a.requestedAt(), now).toMillis() / 1000.0));
+            if (a.expiresAt() != null) row.put("expiresAt", a.expiresAt().toString());
+        });
+        ObjectNode j = body.putObject("journal");
+        j.put("events", journal.events());
+        j.put("batches", journal.batches());
+        j.put("meanBatchSize", journal.meanBatchSize());
+        j.put("commitP50Seconds", journal.writeSeconds().quantile(0.5));
+        j.put("commitP99Seconds", journal.writeSeconds().quantile(0.99));
+        ArrayNode modelRows = body.putArray("models");
+        models.all().forEach((key, s) -> {
+            ObjectNode row = modelRows.addObject();
+            row.put("model", key.model());
+            row.put("purpose", key.purpose());
+            row.put("calls", s.calls());
+            row.put("errors", s.errors());
+            row.put("promptTokens", s.promptTokens());
+            row.put("completionTokens", s.completionTokens());
+        });
+        if (notifier != null) {
+            ObjectNode n = body.putObject("notifications");
+            n.put("sent", notifier.sent());
+            n.put("failedAttempts", notifier.failedAttempts());
+            n.put("givenUp", notifier.givenUp());
+            n.put("pending", slow.notifications().getOrDefault("PENDING", 0L));
+        }
+        return body;
     }
 }

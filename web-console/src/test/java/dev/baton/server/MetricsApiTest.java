@@ -62,7 +62,8 @@ class MetricsApiTest {
             if (line.isEmpty()) continue;
             Matcher m = SAMPLE.matcher(line);
             if (!m.matches()) fail("not a Prometheus sample line: '" + line + "'");
-            assertTrue(typed.contains(m.group(1)), "the TYPE of " + m.group(1) + " comes before its samples");
+            String family = m.group(1).replaceFirst("_(bucket|sum|count)$", "");
+            assertTrue(typed.contains(m.group(1)) || typed.contains(family), "the TYPE of " + m.group(1) + " comes before its samples");
             String key = m.group(1) + (m.group(2) == null ? "" : m.group(2));
             assertTrue(samples.put(key, Double.parseDouble(m.group(5))) == null, "no repeated sample: " + key);
         }

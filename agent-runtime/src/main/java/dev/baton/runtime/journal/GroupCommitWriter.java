@@ -1,6 +1,7 @@
 package dev.baton.runtime.journal;
 
 import dev.baton.runtime.event.RunEvent;
+import dev.baton.runtime.metrics.Histogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,8 @@ final class GroupCommitWriter {
     private volatile long batches;
     private volatile long writeNanos;
     private volatile int maxBatchSize;
+    private final Histogram writeSeconds = new Histogram(Histogram.SECONDS);
+    private final Histogram batchSizes = new Histogram(Histogram.SIZES);
 
     /**
      * Starts the writer thread.
@@ -78,7 +81,7 @@ final class GroupCommitWriter {
     }
 
     JournalStats stats() {
-        return new JournalStats(events, batches, writeNanos, maxBatchSize);
+        return new JournalStats(events, batches, writeNanos, maxBatchSize, writeSeconds.snapshot(), batchSizes.snapshot());
     }
 
     /** Writes what is queued, then stops; waits for that unless called from the writer thread itself. */
@@ -152,7 +155,10 @@ final class GroupCommitWriter {
         } catch (Exception e) {
             return e;
         }
-        writeNanos += System.nanoTime() - start;
+        long took = System.nanoTime() - start;
+        writeNanos += took;
+        writeSeconds.observeNanos(took);
+        batchSizes.observe(batch.size());
         events += batch.size();
         batches++;
         if (batch.size() > maxBatchSize) maxBatchSize = batch.size();

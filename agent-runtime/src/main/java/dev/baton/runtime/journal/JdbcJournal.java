@@ -52,12 +52,14 @@ public final class JdbcJournal implements Journal {
     private final SqlDialect dialect;
     private final SqlBatch sqlBatch;
     private final GroupCommitWriter writer;
+    private final NotificationOutbox outbox;
 
     private JdbcJournal(HikariDataSource pool, SqlDialect dialect) {
         this.pool = pool;
         this.dialect = dialect;
         this.sqlBatch = new SqlBatch(dialect);
         this.writer = new GroupCommitWriter(new Store(), MAX_BATCH_EVENTS, pool::close);
+        this.outbox = new JdbcNotificationOutbox(pool);
     }
 
     /** Opens the journal at a {@code jdbc:h2:} or {@code jdbc:postgresql:} URL; a user and password may be in the URL. */
@@ -111,6 +113,11 @@ public final class JdbcJournal implements Journal {
                     + ": " + reason(e, password), e);
         }
         return new JdbcJournal(pool, dialect);
+    }
+
+    @Override
+    public NotificationOutbox outbox() {
+        return outbox;
     }
 
     @Override

@@ -52,6 +52,11 @@ public interface Journal extends AutoCloseable {
     /** Counters for metrics and benchmarks. */
     JournalStats stats();
 
+    /** The notification outbox kept with this journal (in the same database, or in memory for {@link MemoryJournal}). */
+    default NotificationOutbox outbox() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no notification outbox");
+    }
+
     /** Writes what is queued, then releases the database. Appends after close fail. */
     @Override
     void close();

@@ -55,7 +55,16 @@ public final class MemoryJournal implements Journal {
     private long batches;
     private long writeNanos;
     private int maxBatchSize;
+    private final dev.baton.runtime.metrics.Histogram writeSeconds = new dev.baton.runtime.metrics.Histogram(dev.baton.runtime.metrics.Histogram.SECONDS);
+    private final dev.baton.runtime.metrics.Histogram batchSizes = new dev.baton.runtime.metrics.Histogram(dev.baton.runtime.metrics.Histogram.SIZES);
     private boolean closed;
+
+    private final NotificationOutbox outbox = new MemoryNotificationOutbox();
+
+    @Override
+    public NotificationOutbox outbox() {
+        return outbox;
+    }
 
     @Override
     public CompletableFuture<Void> append(List<RunEvent> batch) {
@@ -75,7 +84,10 @@ public final class MemoryJournal implements Journal {
             events += batch.size();
             batches++;
             maxBatchSize = Math.max(maxBatchSize, batch.size());
-            writeNanos += System.nanoTime() - start;
+            long took = System.nanoTime() - start;
+            writeNanos += took;
+            writeSeconds.observeNanos(took);
+            batchSizes.observe(batch.size());
         }
         return CompletableFuture.completedFuture(null);
     }
@@ -228,7 +240,7 @@ public final class MemoryJournal implements Journal {
 
     @Override
     public synchronized JournalStats stats() {
-        return new JournalStats(events, batches, writeNanos, maxBatchSize);
+        return new JournalStats(events, batches, writeNanos, maxBatchSize, writeSeconds.snapshot(), batchSizes.snapshot());
     }
 
     /** Appends after close fail; reads still answer from memory. */

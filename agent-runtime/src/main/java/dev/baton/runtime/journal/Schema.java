@@ -37,7 +37,15 @@ final class Schema {
                         + "run_id VARCHAR(255) NOT NULL, task_id VARCHAR(255) NOT NULL, title VARCHAR, tool VARCHAR(255), "
                         + "args " + text + ", requested_at_ms BIGINT NOT NULL, expires_at_ms BIGINT, "
                         + "escalated BOOLEAN NOT NULL, status VARCHAR(40) NOT NULL, PRIMARY KEY (run_id, task_id))",
-                "CREATE INDEX IF NOT EXISTS baton_approvals_inbox ON baton_approvals (status, requested_at_ms)");
+                "CREATE INDEX IF NOT EXISTS baton_approvals_inbox ON baton_approvals (status, requested_at_ms)",
+                // The notification outbox: one row per rule and event, so a notification is stored once
+                // however often its event is seen (live, then again by the catch-up after a restart).
+                "CREATE TABLE IF NOT EXISTS baton_notifications ("
+                        + "rule VARCHAR(255) NOT NULL, event_key VARCHAR(1000) NOT NULL, url VARCHAR(4000) NOT NULL, "
+                        + "body " + text + " NOT NULL, status VARCHAR(20) NOT NULL, attempts INT NOT NULL, "
+                        + "created_at_ms BIGINT NOT NULL, next_at_ms BIGINT NOT NULL, sent_at_ms BIGINT, last_error VARCHAR(2000), "
+                        + "PRIMARY KEY (rule, event_key))",
+                "CREATE INDEX IF NOT EXISTS baton_notifications_due ON baton_notifications (status, next_at_ms)");
         try (Statement s = c.createStatement()) {
             for (String sql : ddl) s.execute(sql);
             int version = 0;

@@ -154,7 +154,7 @@ public final class Orchestrator implements AutoCloseable {
     private final WorkerExecutor reads;
     /** Planners block on model calls for seconds: they get their own threads. */
     private final WorkerExecutor planning;
-    private final OrchestratorMetrics metrics = new OrchestratorMetrics();
+    private final OrchestratorMetrics metrics;
 
     private final Cache<String, RunState> runs;
     private final Map<String, Future<RunState>> loading = new HashMap<>();
@@ -206,6 +206,7 @@ public final class Orchestrator implements AutoCloseable {
         this.journal = journal;
         this.tools = tools;
         this.options = options;
+        this.metrics = new OrchestratorMetrics(options.callMetrics());
         this.validator = new PlanValidator(RuntimeCatalog.of(tools, options.agents(), options.models() != null), options.planLimits());
         this.executor = new TaskExecutor(options.maxConcurrentCalls());
         this.reads = vertx.createSharedWorkerExecutor("baton-journal-read", 4);
@@ -762,8 +763,12 @@ public final class Orchestrator implements AutoCloseable {
         inFlight.put(key(runId, taskId), new InFlight(running, timer, attempt));
         inFlightByRun.merge(runId, 1, Integer::sum);
         metrics.callsInFlight = inFlight.size();
-        running.outcome().whenComplete((outcome, error) -> context.runOnContext(v -> onOutcome(runId, taskId, attempt,
-                outcome != null ? outcome : new Outcome.Failure("internal_error", String.valueOf(error), true, null))));
+        long startedNanos = System.nanoTime();
+        running.outcome().whenComplete((outcome, error) -> {
+            metrics.recordCall("agent", agent.name(), System.nanoTime() - startedNanos, outcome == null || outcome instanceof Outcome.Failure);
+            context.runOnContext(v -> onOutcome(runId, taskId, attempt,
+                    outcome != null ? outcome : new Outcome.Failure("internal_error", String.valueOf(error), true, null)));
+        });
     }
 
     /** A model or tool call of a running agent loop: recorded if the attempt is still the current one. */
@@ -802,8 +807,13 @@ public final class Orchestrator implements AutoCloseable {
         inFlight.put(key(runId, taskId), new InFlight(call, timer, attempt));
         inFlightByRun.merge(runId, 1, Integer::sum);
         metrics.callsInFlight = inFlight.size();
-        call.outcome().whenComplete((outcome, error) -> context.runOnContext(v -> onOutcome(runId, taskId, attempt,
-                outcome != null ? outcome : new Outcome.Failure("tool_error", String.valueOf(error), true, null))));
+        long startedNanos = System.nanoTime();
+        String toolName = tool.descriptor().name();
+        call.outcome().whenComplete((outcome, error) -> {
+            metrics.recordCall("tool", toolName, System.nanoTime() - startedNanos, outcome == null || outcome instanceof Outcome.Failure);
+            context.runOnContext(v -> onOutcome(runId, taskId, attempt,
+                    outcome != null ? outcome : new Outcome.Failure("tool_error", String.valueOf(error), true, null)));
+        });
     }
 
     /** A call ended (or timed out). Late answers of an attempt already given up on are ignored. */

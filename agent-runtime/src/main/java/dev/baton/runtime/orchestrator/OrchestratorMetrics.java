@@ -1,13 +1,35 @@
 package dev.baton.runtime.orchestrator;
 
+import dev.baton.runtime.metrics.Histogram;
 import dev.baton.runtime.run.RunStatus;
 
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Counters the orchestrator keeps for {@code /metrics}; safe to read from any thread. */
+/**
+ * Counters the orchestrator keeps for {@code /metrics}; safe to read from any thread. Besides
+ * the counters, the duration and outcome of every tool call and agent loop, per tool and per
+ * agent ({@link #calls()}), recorded on the calling thread when the call ends.
+ */
 public final class OrchestratorMetrics {
+    /** What a call ran: a tool ({@code kind} "tool") or an agent's loop ("agent"), by name. */
+    public record CallKey(String kind, String name) {
+    }
+
+    /** The calls of one tool or agent: how long they took, and how many ended in a failure. */
+    public static final class CallStats {
+        private final Histogram seconds = new Histogram(Histogram.SECONDS);
+        private final LongAdder failures = new LongAdder();
+
+        public Histogram.Snapshot seconds() { return seconds.snapshot(); }
+        public long failures() { return failures.sum(); }
+    }
+
+    private final ConcurrentHashMap<CallKey, CallStats> calls = new ConcurrentHashMap<>();
+    private final boolean recordCalls;
+
     final LongAdder runsStarted = new LongAdder();
     final Map<RunStatus, LongAdder> runsFinished = new EnumMap<>(RunStatus.class);
     final LongAdder taskAttempts = new LongAdder();
@@ -21,7 +43,9 @@ public final class OrchestratorMetrics {
     volatile int readyQueueDepth;
     volatile long runsInMemory;
 
-    OrchestratorMetrics() {
+    /** Made by the orchestrator; public for benchmarks that time {@link #recordCall} alone. */
+    public OrchestratorMetrics(boolean recordCalls) {
+        this.recordCalls = recordCalls;
         for (RunStatus status : RunStatus.values()) {
             if (status.finished()) runsFinished.put(status, new LongAdder());
         }
@@ -40,4 +64,16 @@ public final class OrchestratorMetrics {
     public int callsInFlight() { return callsInFlight; }
     public int readyQueueDepth() { return readyQueueDepth; }
     public long runsInMemory() { return runsInMemory; }
+
+    /** Per tool and per agent: call durations and failures. Live view: entries appear as calls end. */
+    public Map<CallKey, CallStats> calls() { return java.util.Collections.unmodifiableMap(calls); }
+
+    /** One call ended after {@code nanos}; {@code failed} when it did not give an output (an approval request is no failure). */
+    public void recordCall(String kind, String name, long nanos, boolean failed) {
+        if (!recordCalls) return;
+        CallStats stats = calls.get(new CallKey(kind, name));
+        if (stats == null) stats = calls.computeIfAbsent(new CallKey(kind, name), k -> new CallStats());
+        stats.seconds.observeNanos(nanos);
+        if (failed) stats.failures.increment();
+    }
 }

@@ -27,11 +27,13 @@ import java.time.Duration;
  *                               planner can replan); 2 by default, 0 turns replanning after failures off
  * @param resultWriter           writes a succeeded run's answer to its goal, or null: the result is then
  *                               only the outputs
+ * @param callMetrics            whether to time every tool call and agent loop per tool and agent for
+ *                               {@link OrchestratorMetrics#calls()} (on by default; off only to measure what it costs)
  */
 public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory, Duration defaultApprovalTimeout,
                                   PlanLimits planLimits, Clock clock, GoalPlanner planner,
                                   AgentRegistry agents, ModelProvider models, int maxReplans,
-                                  ResultWriter resultWriter) {
+                                  ResultWriter resultWriter, boolean callMetrics) {
 
     public OrchestratorOptions {
         if (maxConcurrentCalls < 1) throw new IllegalArgumentException("maxConcurrentCalls must be at least 1");
@@ -62,6 +64,7 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         private ModelProvider models;
         private int maxReplans = 2;
         private ResultWriter resultWriter;
+        private boolean callMetrics = true;
 
         public Builder maxConcurrentCalls(int value) { this.maxConcurrentCalls = value; return this; }
         public Builder parkedRunsInMemory(int value) { this.parkedRunsInMemory = value; return this; }
@@ -73,10 +76,11 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         public Builder models(ModelProvider value) { this.models = value; return this; }
         public Builder maxReplans(int value) { this.maxReplans = value; return this; }
         public Builder resultWriter(ResultWriter value) { this.resultWriter = value; return this; }
+        public Builder callMetrics(boolean value) { this.callMetrics = value; return this; }
 
         public OrchestratorOptions build() {
             return new OrchestratorOptions(maxConcurrentCalls, parkedRunsInMemory, defaultApprovalTimeout, planLimits, clock, planner, agents, models,
-                    maxReplans, resultWriter);
+                    maxReplans, resultWriter, callMetrics);
         }
     }
 }
