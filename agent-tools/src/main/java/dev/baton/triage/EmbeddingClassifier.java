@@ -65,7 +65,9 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         /** Softmax regression on the embeddings and TF-IDF word and word-pair features together. */
         SOFTMAX_TFIDF,
         /** k nearest examples by cosine similarity, similarity-weighted vote. */
-        KNN
+        KNN,
+        /** The average of {@link #SOFTMAX_TFIDF}'s and {@link #KNN}'s probabilities. */
+        ENSEMBLE
     }
 
     /**
@@ -88,7 +90,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         /** The defaults, chosen by measurement on BANKING77 (see the README). */
         public static Options defaults() {
             return new Options(Method.SOFTMAX_TFIDF, 10, 0.002, 3e-4, 2.0, 5, 10, 0.95,
-                    Duration.ofMinutes(5), Duration.ofSeconds(1));
+                    Duration.ofMinutes(10), Duration.ofSeconds(1));
         }
 
         public Options withMethod(Method m) {
@@ -116,7 +118,8 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         }
 
         String key() {
-            return method + "|" + epochs + "|" + learningRate + "|" + l2 + "|" + sparseWeight + "|" + folds + "|" + knnK;
+            return method + "|" + epochs + "|" + learningRate + "|" + l2 + "|" + sparseWeight + "|" + folds + "|" + knnK
+                    + (TfIdf.charGrams ? "|chars" : "");
         }
     }
 
@@ -360,24 +363,35 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     }
 
     private double[] probabilities(Trained t, String text, float[] x) {
-        if (t.model() != null) {
-            return SoftmaxRegression.softmax(t.model().logits(x, t.tfidf() == null ? null : t.tfidf().transform(text)),
-                    t.temperature());
-        }
-        return SoftmaxRegression.softmax(knnLogits(t.embeddings(), t.examples(), t.categoryIndex(), x, -1, options.knnK()),
-                t.temperature());
+        return SoftmaxRegression.softmax(logits(t, text, x), t.temperature());
     }
 
-    /** Log of the similarity-weighted vote shares of the k nearest examples (excluding index {@code skip}). */
+    private double[] logits(Trained t, String text, float[] x) {
+        double[] knn = options.method() == Method.KNN || options.method() == Method.ENSEMBLE
+                ? knnLogits(t.embeddings(), t.examples(), t.categoryIndex(), x, null, -1, options.knnK()) : null;
+        if (t.model() == null) return knn;
+        double[] soft = t.model().logits(x, t.tfidf() == null ? null : t.tfidf().transform(text));
+        return knn == null ? soft : average(soft, knn);
+    }
+
+    static double[] knnLogitsForHarness(float[][] emb, List<LabelledExample> examples, Map<String, Integer> index,
+                                        float[] x, int k) {
+        return knnLogits(emb, examples, index, x, null, -1, k);
+    }
+
+    /**
+     * Log of the similarity-weighted vote shares of the k nearest examples; with {@code fold}
+     * given, examples of fold {@code hidden} are skipped (cross-validation without copying).
+     */
     private static double[] knnLogits(float[][] emb, List<LabelledExample> examples, Map<String, Integer> index,
-                                      float[] x, int skip, int k) {
+                                      float[] x, int[] fold, int hidden, int k) {
         int n = emb.length;
         int[] top = new int[k];
         double[] topSim = new double[k];
         Arrays.fill(topSim, Double.NEGATIVE_INFINITY);
         for (int i = 0; i < n; i++) {
-            if (i == skip) continue;
-            double s = dot(x, emb[i]);
+            if (fold != null && fold[i] == hidden) continue;
+            double s = SoftmaxRegression.dot(emb[i], 0, x, x.length);
             if (s > topSim[k - 1]) {
                 int j = k - 1;
                 while (j > 0 && topSim[j - 1] < s) {
@@ -399,6 +413,15 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         double[] logits = new double[votes.length];
         for (int c = 0; c < votes.length; c++) logits[c] = Math.log(votes[c] / total + 1e-4);
         return logits;
+    }
+
+    /** Log of the average of two probability vectors given as logits: the ensemble's "logits". */
+    private static double[] average(double[] softmaxLogits, double[] knnLogits) {
+        double[] a = SoftmaxRegression.softmax(softmaxLogits, 1);
+        double[] b = SoftmaxRegression.softmax(knnLogits, 1);
+        double[] out = new double[a.length];
+        for (int c = 0; c < a.length; c++) out[c] = Math.log(0.5 * a[c] + 0.5 * b[c] + 1e-12);
+        return out;
     }
 
     // ---- embedding --------------------------------------------------------------------------
@@ -457,9 +480,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     }
 
     private static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
-        return s;
+        return SoftmaxRegression.dot(a, 0, b, b.length);
     }
 
     // ---- training ---------------------------------------------------------------------------
@@ -492,7 +513,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         List<String> cats = baseExamples.stream().map(LabelledExample::category).distinct().sorted().toList();
         String key = EmbeddingCache.sha256(CACHE_VERSION, modelName, examplesKey, options.key());
         Map<String, Integer> index = indexOf(cats);
-        TfIdf tfidf = options.method() == Method.SOFTMAX_TFIDF ? fitTfIdf(baseExamples) : null;
+        TfIdf tfidf = usesTfIdf() ? fitTfIdf(baseExamples) : null;
         var cached = cache.load("model", key, in -> {
             Calibration cal = readCalibration(in);
             SoftmaxRegression m = in.readBoolean() ? SoftmaxRegression.read(in) : null;
@@ -512,6 +533,10 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
             if (model != null) model.write(out);
         });
         return new Trained(baseExamples, emb, cats, index, tfidf, model, cal.temperature(), cal);
+    }
+
+    private boolean usesTfIdf() {
+        return options.method() == Method.SOFTMAX_TFIDF || options.method() == Method.ENSEMBLE;
     }
 
     private static Map<String, Integer> indexOf(List<String> cats) {
@@ -548,21 +573,26 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         double[][] logits = new double[n][];
         int[] y = new int[n];
         for (int i = 0; i < n; i++) y[i] = index.get(examples.get(i).category());
-        if (options.method() == Method.KNN) {
-            for (int i = 0; i < n; i++) logits[i] = knnLogitsExcludingFold(emb, examples, index, i, fold, options.knnK());
-        } else {
+        if (options.method() != Method.KNN) {
             for (int f = 0; f < k; f++) {
                 if (closed) throw new IllegalStateException("closed");
                 List<Integer> trainIdx = new ArrayList<>();
                 for (int i = 0; i < n; i++) if (fold[i] != f) trainIdx.add(i);
                 List<LabelledExample> part = trainIdx.stream().map(examples::get).toList();
                 float[][] partEmb = trainIdx.stream().map(i -> emb[i]).toArray(float[][]::new);
-                TfIdf tfidf = options.method() == Method.SOFTMAX_TFIDF ? fitTfIdf(part) : null;
+                TfIdf tfidf = usesTfIdf() ? fitTfIdf(part) : null;
                 SoftmaxRegression m = fit(part, partEmb, index, tfidf);
                 for (int i = 0; i < n; i++) {
                     if (fold[i] != f) continue;
                     logits[i] = m.logits(emb[i], tfidf == null ? null : tfidf.transform(examples.get(i).text()));
                 }
+            }
+        }
+        if (options.method() == Method.KNN || options.method() == Method.ENSEMBLE) {
+            for (int i = 0; i < n; i++) {
+                // the example's own fold is hidden, as if the examples had been stored without it
+                double[] knn = knnLogits(emb, examples, index, emb[i], fold, fold[i], options.knnK());
+                logits[i] = logits[i] == null ? knn : average(logits[i], knn);
             }
         }
         double temperature = fitTemperature(logits, y);
@@ -587,16 +617,6 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
             sortedCorrect[i] = correct[order[i]];
         }
         return new Calibration(temperature, sortedConf, sortedCorrect, (double) right / n);
-    }
-
-    private static double[] knnLogitsExcludingFold(float[][] emb, List<LabelledExample> examples,
-                                                   Map<String, Integer> index, int i, int[] fold, int k) {
-        // the fold's own examples are hidden, as if the model had been trained without them
-        List<Integer> keep = new ArrayList<>();
-        for (int j = 0; j < emb.length; j++) if (fold[j] != fold[i]) keep.add(j);
-        float[][] e = keep.stream().map(j -> emb[j]).toArray(float[][]::new);
-        List<LabelledExample> ex = keep.stream().map(examples::get).toList();
-        return knnLogits(e, ex, index, emb[i], -1, k);
     }
 
     /** Fold numbers 0..k-1, each category spread evenly over the folds, shuffled with a fixed seed. */
@@ -718,7 +738,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         cats.sort(null);
         Map<String, Integer> index = indexOf(cats);
         float[][] emb = vectors.toArray(float[][]::new);
-        TfIdf tfidf = options.method() == Method.SOFTMAX_TFIDF ? fitTfIdf(examples) : null;
+        TfIdf tfidf = usesTfIdf() ? fitTfIdf(examples) : null;
         long start = System.nanoTime();
         SoftmaxRegression model = options.method() == Method.KNN ? null : fit(examples, emb, index, tfidf);
         trainings.incrementAndGet();
