@@ -307,7 +307,7 @@ public final class TriageEval {
     public static final String USAGE = """
             usage: java -jar baton.jar triage-eval --examples FILE [--test FILE | --holdout 0.2 --seed 42]
                    [--routing routing.json] [--threshold auto|0.NN] [--target 0.98]
-                   [--method softmax-tfidf|softmax|knn] [--clients 8] [--cache-dir DIR]
+                   [--method ensemble|softmax-tfidf|softmax|knn] [--clients 8] [--cache-dir DIR]
               --examples   labelled tickets, CSV with the header text,category
               --test       score on this file; otherwise hold out --holdout of each category (seed --seed)
               --routing    a routing table, to score queues as well as categories
