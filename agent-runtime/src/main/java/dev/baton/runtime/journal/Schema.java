@@ -37,7 +37,11 @@ final class Schema {
                         + "run_id VARCHAR(255) NOT NULL, task_id VARCHAR(255) NOT NULL, title VARCHAR, tool VARCHAR(255), "
                         + "args " + text + ", requested_at_ms BIGINT NOT NULL, expires_at_ms BIGINT, "
                         + "escalated BOOLEAN NOT NULL, status VARCHAR(40) NOT NULL, PRIMARY KEY (run_id, task_id))",
-                "CREATE INDEX IF NOT EXISTS baton_approvals_inbox ON baton_approvals (status, requested_at_ms)");
+                "CREATE INDEX IF NOT EXISTS baton_approvals_inbox ON baton_approvals (status, requested_at_ms)",
+                // Triggers (dev.baton.runtime.trigger.JdbcTriggerStore): the definition as JSON, the firing state in columns.
+                "CREATE TABLE IF NOT EXISTS baton_triggers ("
+                        + "name VARCHAR(100) NOT NULL PRIMARY KEY, definition " + text + " NOT NULL, paused BOOLEAN NOT NULL, "
+                        + "next_fire_at_ms BIGINT, last_fired_at_ms BIGINT, last_run_id VARCHAR(255), created_at_ms BIGINT NOT NULL)");
         try (Statement s = c.createStatement()) {
             for (String sql : ddl) s.execute(sql);
             int version = 0;
