@@ -22,6 +22,8 @@ import dev.baton.runtime.planning.PlaybookGoalPlanner;
 import dev.baton.runtime.journal.Journals;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.OrchestratorOptions;
+import dev.baton.runtime.trigger.TriggerStore;
+import dev.baton.runtime.trigger.Triggers;
 import dev.baton.tools.builtin.BuiltinTools;
 import dev.baton.tools.ToolRegistry;
 import dev.baton.tools.ToolSettings;
@@ -56,10 +58,12 @@ public final class BatonServer implements AutoCloseable {
     private final Orchestrator orchestrator;
     private final HttpServer http;
     private final Config config;
+    private final Triggers triggers;
 
-    private BatonServer(Vertx vertx, Orchestrator orchestrator, HttpServer http, Config config) {
+    private BatonServer(Vertx vertx, Orchestrator orchestrator, Triggers triggers, HttpServer http, Config config) {
         this.vertx = vertx;
         this.orchestrator = orchestrator;
+        this.triggers = triggers;
         this.http = http;
         this.config = config;
     }
@@ -140,7 +144,10 @@ public final class BatonServer implements AutoCloseable {
                     }
                 });
             }
-            Router router = router(vertx, orchestrator, config, playbooks, agents);
+            // After recovery: a catch-up firing may need to see whether the run of an earlier one is still going.
+            Triggers triggers = Triggers.start(vertx, orchestrator, TriggerStore.forJournal(journal), playbooks)
+                    .await(1, TimeUnit.MINUTES);
+            Router router = router(vertx, orchestrator, triggers, config, playbooks, agents);
             HttpServer http = vertx.createHttpServer(new HttpServerOptions()
                             .setHost(config.host())
                             .setPort(config.port())
@@ -148,7 +155,7 @@ public final class BatonServer implements AutoCloseable {
                     .requestHandler(router)
                     .listen()
                     .await(30, TimeUnit.SECONDS);
-            BatonServer server = new BatonServer(vertx, orchestrator, http, config);
+            BatonServer server = new BatonServer(vertx, orchestrator, triggers, http, config);
             LOG.info("Baton {} listening on http://{}:{}/ (journal: {}, data: {})", version(), config.host(), http.actualPort(),
                     config.dbUrl().isEmpty() ? "H2 in " + dataDir : Config.redact(config.dbUrl()), dataDir);
             return server;
@@ -204,7 +211,7 @@ public final class BatonServer implements AutoCloseable {
         };
     }
 
-    private static Router router(Vertx vertx, Orchestrator orchestrator, Config config, PlaybookLibrary playbooks,
+    private static Router router(Vertx vertx, Orchestrator orchestrator, Triggers triggers, Config config, PlaybookLibrary playbooks,
                                  AgentRegistry agents) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.tokens());
@@ -217,6 +224,7 @@ public final class BatonServer implements AutoCloseable {
         router.route("/api/*").handler(auth::authenticate);
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
         new ApiRoutes(orchestrator, version(), config.model(), playbooks, agents).mount(router);
+        new TriggerRoutes(triggers).mount(router);
         EventStream streams = new EventStream(vertx, orchestrator);
         router.get("/api/runs/:id/events").handler(streams::run);
         router.get("/api/events").handler(streams::all);
@@ -275,6 +283,10 @@ public final class BatonServer implements AutoCloseable {
         return config;
     }
 
+    public Triggers triggers() {
+        return triggers;
+    }
+
     /** The version from the jar's manifest, or {@code dev}. */
     public static String version() {
         String v = BatonServer.class.getPackage().getImplementationVersion();
@@ -289,6 +301,7 @@ public final class BatonServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("the HTTP server did not close cleanly: {}", e.toString());
         }
+        triggers.close(); // before the orchestrator: no firing after it stops taking runs
         orchestrator.close();
         try {
             vertx.close().await(10, TimeUnit.SECONDS);

@@ -273,16 +273,25 @@ public final class Triggers implements AutoCloseable {
      * @param body      the raw body, as signed
      * @param eventId   {@code X-Baton-Event-Id}, or null (then the event is not deduplicated)
      * @param signature {@code X-Baton-Signature}, or null
-     * @throws BadSignature (as the future's failure) if the trigger has a secret and the signature is missing or wrong
+     * @param trusted   the caller is authenticated otherwise (an operator's bearer token, or a server without tokens):
+     *                  enough for a trigger without a secret
+     * @throws BadSignature (as the future's failure) if the trigger has a secret and the signature is missing or
+     *                      wrong, or has none and the caller is not trusted
      */
-    public Future<EventOutcome> event(String name, byte[] body, String eventId, String signature) {
+    public Future<EventOutcome> event(String name, byte[] body, String eventId, String signature, boolean trusted) {
         return onContext(() -> {
+            // Whoever cannot sign may not learn which triggers exist either.
+            if (!trusted && !entries.containsKey(name)) throw new BadSignature("no trigger '" + name + "' accepts unsigned events");
             Entry entry = entry(name);
             if (entry.spec.event() == null) {
                 throw new BatonException(Kind.UNPROCESSABLE, "not_an_event_trigger", "the trigger '" + name
                         + "' is a schedule; events can only be posted to an event trigger");
             }
-            if (entry.spec.event().secret() != null) Signatures.verify(entry.spec.event().secret(), body, signature);
+            if (entry.spec.event().secret() != null) {
+                Signatures.verify(entry.spec.event().secret(), body, signature);
+            } else if (!trusted) {
+                throw new BadSignature("the trigger '" + name + "' has no secret: post its events with an operator's bearer token");
+            }
             if (eventId != null && (eventId.isBlank() || eventId.length() > 200)) {
                 throw new BatonException(Kind.INVALID, "bad_request", "the X-Baton-Event-Id header must hold 1 to 200 characters");
             }
@@ -345,7 +354,7 @@ public final class Triggers implements AutoCloseable {
                         missed.count(), firstMissed, entry.spec.schedule().catchUp().name().toLowerCase(java.util.Locale.ROOT),
                         missed.toFire().size());
             }
-            for (Instant at : missed.toFire()) fire(entry, at, System.currentTimeMillis());
+            for (Instant at : missed.toFire()) fire(entry, at, System.currentTimeMillis(), true);
             markDirty(entry);
             enqueue(entry);
         }
@@ -412,13 +421,13 @@ public final class Triggers implements AutoCloseable {
             Instant at = entry.next;
             entry.next = entry.schedule.next(at);
             enqueue(entry);
-            fire(entry, at, now);
+            fire(entry, at, now, false);
         }
         arm();
     }
 
     /** One firing of a schedule, subject to its overlap policy. */
-    private void fire(Entry entry, Instant at, long dispatchedAtMs) {
+    private void fire(Entry entry, Instant at, long dispatchedAtMs, boolean catchUp) {
         TriggerSpec.Overlap overlap = entry.overlap();
         if (overlap != TriggerSpec.Overlap.ALLOW && entry.running != null) {
             if (overlap == TriggerSpec.Overlap.QUEUE && entry.queued.size() < MAX_QUEUED) {
@@ -430,10 +439,11 @@ public final class Triggers implements AutoCloseable {
             markDirty(entry);
             return;
         }
-        submit(entry, at, dispatchedAtMs);
+        submit(entry, at, dispatchedAtMs, catchUp);
     }
 
-    private void submit(Entry entry, Instant at, long dispatchedAtMs) {
+    /** @param catchUp a firing missed while the server was down, fired by the catch-up policy */
+    private void submit(Entry entry, Instant at, long dispatchedAtMs, boolean catchUp) {
         String name = entry.spec.name();
         JsonNode plan;
         try {
@@ -449,6 +459,7 @@ public final class Triggers implements AutoCloseable {
         trigger.put("name", name);
         trigger.put("kind", "schedule");
         trigger.put("scheduledAt", at.toString());
+        if (catchUp) trigger.put("catchUp", true);
         String key = "trigger:" + name + "@" + at;
         boolean track = entry.overlap() != TriggerSpec.Overlap.ALLOW;
         if (track) entry.running = SUBMITTING;
@@ -493,7 +504,7 @@ public final class Triggers implements AutoCloseable {
 
     private void drain(Entry entry) {
         if (entry.running != null || entry.paused || entry.queued.isEmpty()) return;
-        submit(entry, entry.queued.pollFirst(), System.currentTimeMillis());
+        submit(entry, entry.queued.pollFirst(), System.currentTimeMillis(), false);
     }
 
     /** What a firing runs: the trigger's plan, or its playbook's plan as it is now. */
