@@ -269,6 +269,23 @@ class TriggersApiTest {
         assertEquals(404, postEvent("no-such-trigger", "{}", null, null).status());
     }
 
+    @Test
+    void aTriggerMayRunAStoredPlaybook() {
+        ObjectNode body = Json.object();
+        body.put("name", "reminders");
+        body.put("goal", "remind me");
+        body.putObject("event").putObject("inputMapping").put("message", "$.text");
+        body.put("playbook", "delayed-reminder");
+        create(body);
+        Api.Response r = postEvent("reminders", "{\"text\": \"water the plants\"}", "r-1", null);
+        assertEquals(202, r.status(), r.body());
+        JsonNode run = api.awaitTaskStatus(r.json().path("runId").asText(), "later", "RUNNING");
+        assertEquals("water the plants", run.path("input").path("message").asText());
+        assertEquals("delayed-reminder", run.path("options").path("trigger").path("playbook").asText());
+        assertEquals("${input.message}", Api.task(run, "remind").path("args").path("reminder").asText(), run.toString());
+        api.post("/api/runs/" + run.path("id").asText() + "/cancel", null);
+    }
+
     // ------------------------------------------------------------------ validation
 
     private static void assertInvalid(String json, int status, String code, String field) {

@@ -69,6 +69,7 @@ import java.util.function.Consumer;
 public final class Triggers implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Triggers.class);
     static final int MAX_QUEUED = 100;
+    static final long FLUSH_SPACING_MS = 100;
     /** A run id that is not known yet: a firing is being submitted. */
     private static final String SUBMITTING = "";
     private static final com.fasterxml.jackson.databind.ObjectReader STRICT =
@@ -96,6 +97,8 @@ public final class Triggers implements AutoCloseable {
     private long timerAtMs = Long.MAX_VALUE;
     private final Set<String> dirty = new HashSet<>();
     private boolean flushing;
+    private boolean flushTimerArmed;
+    private long lastFlushEndMs;
     private volatile boolean closed;
     private volatile Consumer<Firing> firingListener = f -> {
     };
@@ -319,6 +322,7 @@ public final class Triggers implements AutoCloseable {
             trigger.put("kind", "event");
             trigger.put("eventId", eventId);
             trigger.put("receivedAt", now.toString());
+            if (entry.spec.playbook() != null) trigger.put("playbook", entry.spec.playbook());
             String key = eventId == null ? null : "trigger:" + name + ":event:" + eventId;
             return orchestrator.submit(new RunRequest(entry.spec.goal(), input, plan(entry.spec), options, key, null))
                     .compose(submitted -> onContext(() -> {
@@ -460,6 +464,7 @@ public final class Triggers implements AutoCloseable {
         trigger.put("kind", "schedule");
         trigger.put("scheduledAt", at.toString());
         if (catchUp) trigger.put("catchUp", true);
+        if (entry.spec.playbook() != null) trigger.put("playbook", entry.spec.playbook());
         String key = "trigger:" + name + "@" + at;
         boolean track = entry.overlap() != TriggerSpec.Overlap.ALLOW;
         if (track) entry.running = SUBMITTING;
@@ -526,9 +531,22 @@ public final class Triggers implements AutoCloseable {
         flush();
     }
 
-    /** Saves the state of every changed trigger in one transaction; changes made meanwhile go in the next. */
+    /**
+     * Saves the state of every changed trigger in one transaction; changes made meanwhile go in
+     * the next, at most every {@value #FLUSH_SPACING_MS} ms. A state saved late is harmless (see
+     * the class comment), and spacing the writes keeps them from competing with the journal's.
+     */
     private void flush() {
-        if (flushing || dirty.isEmpty() || closed) return;
+        if (flushing || flushTimerArmed || dirty.isEmpty() || closed) return;
+        long wait = lastFlushEndMs + FLUSH_SPACING_MS - System.currentTimeMillis();
+        if (wait > 0) {
+            flushTimerArmed = true;
+            vertx.setTimer(wait, id -> {
+                flushTimerArmed = false;
+                flush();
+            });
+            return;
+        }
         flushing = true;
         Map<String, FiringState> batch = snapshot();
         blocking(() -> {
@@ -536,13 +554,12 @@ public final class Triggers implements AutoCloseable {
             return null;
         }).onComplete(result -> context.runOnContext(v -> {
             flushing = false;
+            lastFlushEndMs = System.currentTimeMillis();
             if (result.failed()) {
                 LOG.warn("could not save the state of {} trigger(s), will retry: {}", batch.size(), result.cause().toString());
                 for (String name : batch.keySet()) if (entries.containsKey(name)) dirty.add(name);
-                vertx.setTimer(1000, id -> flush());
-            } else {
-                flush();
             }
+            flush();
         }));
     }
 
