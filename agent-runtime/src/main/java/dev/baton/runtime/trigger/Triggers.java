@@ -415,6 +415,7 @@ public final class Triggers implements AutoCloseable {
     }
 
     private void tick() {
+        if (closed) return;
         long now = System.currentTimeMillis();
         Due due;
         while ((due = wheel.peek()) != null && due.atMs <= now) {
@@ -475,7 +476,7 @@ public final class Triggers implements AutoCloseable {
                     if (entries.get(name) != entry) return; // deleted meanwhile
                     if (result.failed()) {
                         entry.failed++;
-                        LOG.warn("trigger '{}' could not start its run for {}: {}", name, at, result.cause().toString());
+                        if (!closed) LOG.warn("trigger '{}' could not start its run for {}: {}", name, at, result.cause().toString());
                         if (track && SUBMITTING.equals(entry.running)) {
                             entry.running = null;
                             drain(entry);
