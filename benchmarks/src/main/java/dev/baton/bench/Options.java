@@ -19,6 +19,8 @@ import java.util.Set;
  *   bench.parked.runs=100000  bench.parked.inflight=2000
  *   bench.approvals=2000  bench.approvals.rate=200
  *   bench.react.k=8  bench.react.delay=300  bench.react.toolms=3  bench.react.warmups=2  bench.react.reps=5
+ *   bench.triggers=10000  bench.triggers.every=10  bench.triggers.warmup=15  bench.triggers.seconds=30   (part "triggers")
+ *   bench.triggers.journal=     empty: H2 file; memory: the in-memory journal
  *   bench.pg=auto|off|jdbc:postgresql://...   (auto: BATON_TEST_PG_URL, else .ci/postgres.sh)
  *   bench.jfr=/tmp/bench.jfr           record the whole run with JDK Flight Recorder ("profile" settings)
  *   bench.quiet=0                      before each part, wait up to this many seconds for a quiet machine
@@ -27,7 +29,7 @@ import java.util.Set;
  */
 final class Options {
     static final List<String> THROUGHPUT = List.of("h2", "postgres", "memory", "chain", "echo");
-    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "metrics", "makespan", "parked", "react", "flow");
+    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "metrics", "makespan", "parked", "react", "flow", "triggers");
 
     final Set<String> parts;
 

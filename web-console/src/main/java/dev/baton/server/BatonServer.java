@@ -25,6 +25,8 @@ import dev.baton.runtime.planning.PlaybookGoalPlanner;
 import dev.baton.runtime.journal.Journals;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.OrchestratorOptions;
+import dev.baton.runtime.trigger.TriggerStore;
+import dev.baton.runtime.trigger.Triggers;
 import dev.baton.tools.builtin.BuiltinTools;
 import dev.baton.tools.ToolRegistry;
 import dev.baton.tools.ToolSettings;
@@ -59,12 +61,14 @@ public final class BatonServer implements AutoCloseable {
     private final Orchestrator orchestrator;
     private final HttpServer http;
     private final Config config;
+    private final Triggers triggers;
     /** Null when no notification rules are configured. */
     private final Notifier notifier;
 
-    private BatonServer(Vertx vertx, Orchestrator orchestrator, HttpServer http, Config config, Notifier notifier) {
+    private BatonServer(Vertx vertx, Orchestrator orchestrator, Triggers triggers, HttpServer http, Config config, Notifier notifier) {
         this.vertx = vertx;
         this.orchestrator = orchestrator;
+        this.triggers = triggers;
         this.http = http;
         this.config = config;
         this.notifier = notifier;
@@ -151,7 +155,11 @@ public final class BatonServer implements AutoCloseable {
                     }
                 });
             }
-            Router router = router(vertx, orchestrator, config, playbooks, agents, new PrometheusMetrics(orchestrator, modelMetrics, notifier));
+            // After recovery: a catch-up firing may need to see whether the run of an earlier one is still going.
+            Triggers triggers = Triggers.start(vertx, orchestrator, TriggerStore.forJournal(journal), playbooks)
+                    .await(1, TimeUnit.MINUTES);
+            Router router = router(vertx, orchestrator, triggers, config, playbooks, agents,
+                    new PrometheusMetrics(orchestrator, modelMetrics, notifier));
             HttpServer http = vertx.createHttpServer(new HttpServerOptions()
                             .setHost(config.host())
                             .setPort(config.port())
@@ -159,7 +167,7 @@ public final class BatonServer implements AutoCloseable {
                     .requestHandler(router)
                     .listen()
                     .await(30, TimeUnit.SECONDS);
-            BatonServer server = new BatonServer(vertx, orchestrator, http, config, notifier);
+            BatonServer server = new BatonServer(vertx, orchestrator, triggers, http, config, notifier);
             LOG.info("Baton {} listening on http://{}:{}/ (journal: {}, data: {})", version(), config.host(), http.actualPort(),
                     config.dbUrl().isEmpty() ? "H2 in " + dataDir : Config.redact(config.dbUrl()), dataDir);
             return server;
@@ -216,7 +224,7 @@ public final class BatonServer implements AutoCloseable {
         };
     }
 
-    private static Router router(Vertx vertx, Orchestrator orchestrator, Config config, PlaybookLibrary playbooks,
+    private static Router router(Vertx vertx, Orchestrator orchestrator, Triggers triggers, Config config, PlaybookLibrary playbooks,
                                  AgentRegistry agents, PrometheusMetrics metrics) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.tokens());
@@ -230,6 +238,7 @@ public final class BatonServer implements AutoCloseable {
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
         router.get("/api/metrics/summary").handler(metrics::summary);
         new ApiRoutes(orchestrator, version(), config.model(), playbooks, agents).mount(router);
+        new TriggerRoutes(triggers).mount(router);
         EventStream streams = new EventStream(vertx, orchestrator);
         router.get("/api/runs/:id/events").handler(streams::run);
         router.get("/api/events").handler(streams::all);
@@ -288,6 +297,10 @@ public final class BatonServer implements AutoCloseable {
         return config;
     }
 
+    public Triggers triggers() {
+        return triggers;
+    }
+
     /** The version from the jar's manifest, or {@code dev}. */
     public static String version() {
         String v = BatonServer.class.getPackage().getImplementationVersion();
@@ -302,6 +315,7 @@ public final class BatonServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("the HTTP server did not close cleanly: {}", e.toString());
         }
+        triggers.close(); // before the orchestrator: no firing after it stops taking runs
         if (notifier != null) notifier.close();
         orchestrator.close();
         try {

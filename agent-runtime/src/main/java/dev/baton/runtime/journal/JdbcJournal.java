@@ -115,6 +115,15 @@ public final class JdbcJournal implements Journal {
         return new JdbcJournal(pool, dialect);
     }
 
+    /**
+     * The journal's database, for stores that keep their own tables beside the journal's (the
+     * triggers: {@code dev.baton.runtime.trigger.JdbcTriggerStore}), created by {@link Schema}.
+     * Borrow a connection briefly: the pool is small and the journal's writer needs one.
+     */
+    public javax.sql.DataSource dataSource() {
+        return pool;
+    }
+
     @Override
     public NotificationOutbox outbox() {
         return outbox;

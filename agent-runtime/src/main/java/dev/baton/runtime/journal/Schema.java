@@ -45,7 +45,12 @@ final class Schema {
                         + "body " + text + " NOT NULL, status VARCHAR(20) NOT NULL, attempts INT NOT NULL, "
                         + "created_at_ms BIGINT NOT NULL, next_at_ms BIGINT NOT NULL, sent_at_ms BIGINT, last_error VARCHAR(2000), "
                         + "PRIMARY KEY (rule, event_key))",
-                "CREATE INDEX IF NOT EXISTS baton_notifications_due ON baton_notifications (status, next_at_ms)");
+                "CREATE INDEX IF NOT EXISTS baton_notifications_due ON baton_notifications (status, next_at_ms)",
+
+                // Triggers (dev.baton.runtime.trigger.JdbcTriggerStore): the definition as JSON, the firing state in columns.
+                "CREATE TABLE IF NOT EXISTS baton_triggers ("
+                        + "name VARCHAR(100) NOT NULL PRIMARY KEY, definition " + text + " NOT NULL, paused BOOLEAN NOT NULL, "
+                        + "next_fire_at_ms BIGINT, last_fired_at_ms BIGINT, last_run_id VARCHAR(255), created_at_ms BIGINT NOT NULL)");
         try (Statement s = c.createStatement()) {
             for (String sql : ddl) s.execute(sql);
             int version = 0;

@@ -261,6 +261,18 @@ public final class Orchestrator implements AutoCloseable {
     }
 
     /**
+     * Validates a plan as {@link #submit} would (against the tools and agents it knows), without
+     * starting anything: for definitions that start runs later, such as triggers. Fails with the
+     * same {@code plan_invalid} error.
+     */
+    public Future<Void> checkPlan(JsonNode plan) {
+        return onContext(() -> {
+            checkedPlan(plan);
+            return null;
+        });
+    }
+
+    /**
      * The run as the API shows it: as its events have left it, answered once all of them are
      * durable. Memory runs a little ahead of the journal; showing that would tell a client of a
      * change (a task SUCCEEDED) that a crash could still undo (the task runs again).

@@ -28,6 +28,8 @@ public final class RunJson {
         putInstant(node, "createdAt", run.createdAt());
         putInstant(node, "updatedAt", run.updatedAt());
         node.set("input", run.input() == null ? Json.object() : run.input());
+        // The request's options, e.g. options.trigger: which trigger and firing started the run.
+        if (run.options() != null && !run.options().isNull()) node.set("options", run.options());
         ObjectNode plan = node.putObject("plan");
         plan.put("version", run.planVersion());
         plan.put("source", run.planSource());

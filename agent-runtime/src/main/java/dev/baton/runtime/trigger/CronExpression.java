@@ -1,0 +1,205 @@
+package dev.baton.runtime.trigger;
+
+import java.time.DayOfWeek;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A six-field cron expression with seconds: {@code second minute hour day-of-month month day-of-week},
+ * for example {@code 0 *&#47;5 * * * *} (every five minutes, on the minute).
+ *
+ * <p>Each field is {@code *}, {@code ?} (same as {@code *}), a value, a range {@code a-b}, a step
+ * {@code *&#47;n}, {@code a&#47;n} or {@code a-b&#47;n}, or a comma-separated list of those. Months may be
+ * named {@code JAN}..{@code DEC}, days of the week {@code SUN}..{@code SAT}; day-of-week numbers are
+ * 0-7 with both 0 and 7 meaning Sunday. When both day fields are restricted a day matches if
+ * either does (as in Vixie cron).
+ *
+ * <p>Times are wall-clock times in a time zone. Across daylight-saving changes: a time that does
+ * not exist (skipped by a spring-forward) fires once at the first instant after the gap; a time
+ * that occurs twice (the repeated hour of a fall-back) fires once, at its first occurrence, and
+ * the repeated hour does not fire again.
+ */
+public final class CronExpression {
+    private static final List<String> MONTHS = List.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC");
+    private static final List<String> DAYS = List.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT");
+    /** How far ahead {@link #next} looks before it decides the expression never fires (e.g. {@code 0 0 0 31 2 *}). */
+    private static final int MAX_YEARS = 5;
+
+    private final String text;
+    private final BitSet seconds;
+    private final BitSet minutes;
+    private final BitSet hours;
+    private final BitSet daysOfMonth;
+    private final BitSet months;
+    private final BitSet daysOfWeek;
+    private final boolean anyDayOfMonth;
+    private final boolean anyDayOfWeek;
+
+    private CronExpression(String text, String[] f) {
+        this.text = text;
+        this.seconds = field(f[0], "second", 0, 59, null);
+        this.minutes = field(f[1], "minute", 0, 59, null);
+        this.hours = field(f[2], "hour", 0, 23, null);
+        this.daysOfMonth = field(f[3], "day of month", 1, 31, null);
+        this.months = field(f[4], "month", 1, 12, MONTHS);
+        BitSet dow = field(f[5], "day of week", 0, 7, DAYS);
+        if (dow.get(7)) {
+            dow.set(0);
+            dow.clear(7);
+        }
+        this.daysOfWeek = dow;
+        this.anyDayOfMonth = f[3].equals("*") || f[3].equals("?");
+        this.anyDayOfWeek = f[5].equals("*") || f[5].equals("?");
+    }
+
+    /**
+     * Parses an expression.
+     *
+     * @throws IllegalArgumentException with a message that names the field and what is wrong
+     */
+    public static CronExpression parse(String text) {
+        if (text == null || text.isBlank()) throw new IllegalArgumentException("the cron expression is empty");
+        String[] fields = text.trim().split("\\s+");
+        if (fields.length != 6) {
+            throw new IllegalArgumentException("a cron expression has 6 fields (second minute hour day-of-month month day-of-week),"
+                    + " e.g. '0 */5 * * * *'; '" + text.trim() + "' has " + fields.length);
+        }
+        for (int i = 0; i < fields.length; i++) fields[i] = fields[i].toUpperCase(Locale.ROOT);
+        CronExpression cron = new CronExpression(text.trim(), fields);
+        if (cron.daysOfMonth.isEmpty() || cron.months.isEmpty()) throw new IllegalArgumentException("the cron expression matches no day");
+        return cron;
+    }
+
+    /** The first instant strictly after {@code after} whose wall-clock time in {@code zone} matches, or null if none within five years. */
+    public Instant next(Instant after, ZoneId zone) {
+        ZonedDateTime from = after.atZone(zone);
+        LocalDateTime local = from.toLocalDateTime();
+        for (int guard = 0; guard < 10_000; guard++) {
+            LocalDateTime candidate = nextLocal(local);
+            if (candidate == null) return null;
+            // Keeping the offset of 'after' picks the first occurrence of a repeated time; a time in a gap is shifted past it.
+            Instant instant = ZonedDateTime.ofLocal(candidate, zone, from.getOffset()).toInstant();
+            if (instant.isAfter(after)) return instant;
+            local = candidate;
+        }
+        return null;
+    }
+
+    /** The first local time strictly after {@code after} that matches, or null. */
+    LocalDateTime nextLocal(LocalDateTime after) {
+        LocalDateTime t = after.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+        int lastYear = after.getYear() + MAX_YEARS;
+        while (t.getYear() <= lastYear) {
+            if (!months.get(t.getMonthValue())) {
+                t = t.withDayOfMonth(1).truncatedTo(ChronoUnit.DAYS).plusMonths(1);
+                continue;
+            }
+            if (!dayMatches(t.toLocalDate())) {
+                t = t.truncatedTo(ChronoUnit.DAYS).plusDays(1);
+                continue;
+            }
+            int hour = hours.nextSetBit(t.getHour());
+            if (hour < 0) {
+                t = t.truncatedTo(ChronoUnit.DAYS).plusDays(1);
+                continue;
+            }
+            if (hour != t.getHour()) {
+                t = t.truncatedTo(ChronoUnit.DAYS).withHour(hour);
+                continue;
+            }
+            int minute = minutes.nextSetBit(t.getMinute());
+            if (minute < 0) {
+                t = t.truncatedTo(ChronoUnit.HOURS).plusHours(1);
+                continue;
+            }
+            if (minute != t.getMinute()) {
+                t = t.truncatedTo(ChronoUnit.HOURS).withMinute(minute);
+                continue;
+            }
+            int second = seconds.nextSetBit(t.getSecond());
+            if (second < 0) {
+                t = t.truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
+                continue;
+            }
+            return t.withSecond(second);
+        }
+        return null;
+    }
+
+    private boolean dayMatches(LocalDate day) {
+        boolean dom = daysOfMonth.get(day.getDayOfMonth());
+        boolean dow = daysOfWeek.get(day.getDayOfWeek() == DayOfWeek.SUNDAY ? 0 : day.getDayOfWeek().getValue());
+        if (anyDayOfMonth && anyDayOfWeek) return true;
+        if (anyDayOfMonth) return dow;
+        if (anyDayOfWeek) return dom;
+        return dom || dow;
+    }
+
+    private static BitSet field(String text, String name, int min, int max, List<String> names) {
+        BitSet bits = new BitSet(max + 1);
+        for (String part : text.split(",", -1)) {
+            if (part.isEmpty()) throw new IllegalArgumentException("the " + name + " field '" + text + "' has an empty list item");
+            String range = part;
+            int step = 1;
+            int slash = part.indexOf('/');
+            if (slash >= 0) {
+                range = part.substring(0, slash);
+                step = number(part.substring(slash + 1), name, text, null);
+                if (step < 1 || step > max) {
+                    throw new IllegalArgumentException("the " + name + " field '" + text + "' has a step of " + step
+                            + "; steps go from 1 to " + max);
+                }
+            }
+            int from;
+            int to;
+            if (range.equals("*") || range.equals("?")) {
+                from = min;
+                to = max;
+            } else {
+                int dash = range.indexOf('-');
+                if (dash > 0) {
+                    from = number(range.substring(0, dash), name, text, names);
+                    to = number(range.substring(dash + 1), name, text, names);
+                } else {
+                    from = number(range, name, text, names);
+                    to = slash >= 0 ? max : from;
+                }
+            }
+            if (from < min || to > max || from > max || to < min) {
+                throw new IllegalArgumentException("the " + name + " field '" + text + "' is out of range: values go from "
+                        + min + " to " + max);
+            }
+            if (from > to) {
+                throw new IllegalArgumentException("the " + name + " field '" + text + "' has a range that runs backwards ("
+                        + from + "-" + to + ")");
+            }
+            for (int v = from; v <= to; v += step) bits.set(v);
+        }
+        return bits;
+    }
+
+    private static int number(String text, String name, String field, List<String> names) {
+        if (names != null) {
+            int index = names.indexOf(text);
+            if (index >= 0) return names == MONTHS ? index + 1 : index;
+        }
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("the " + name + " field '" + field + "' has '" + text + "', which is not "
+                    + (names == null ? "a number" : "a number or a name (" + String.join(", ", names) + ")"));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}

@@ -1,0 +1,162 @@
+package dev.baton.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.json.Json;
+import dev.baton.server.testing.Api;
+import dev.baton.server.testing.ServerProcess;
+import dev.baton.server.testing.TestTools;
+import dev.baton.server.testing.TriggerRuns;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Schedules across a kill -9 of a real server process and a restart on the same H2 journal: a
+ * firing that was under way happened exactly once, and the firings missed while the server was
+ * down follow each catch-up policy.
+ */
+class TriggerRecoveryTest {
+    private static final Duration AWAIT = Duration.ofSeconds(40);
+    private static final String PLAN = "{\"tasks\": [{\"id\": \"hold\", \"wait\": \"PT1.5S\"}, "
+            + "{\"id\": \"say\", \"tool\": \"echo\", \"args\": {\"done\": true}, \"dependsOn\": [\"hold\"]}]}";
+
+    private final List<ServerProcess> servers = new ArrayList<>();
+    private Path dataDir;
+    private Path logDir;
+
+    @BeforeEach
+    void prepare(TestInfo test) throws IOException {
+        logDir = Path.of("target", "trigger-recovery", test.getTestMethod().orElseThrow().getName());
+        if (Files.exists(logDir)) {
+            try (var paths = Files.walk(logDir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        dataDir = Files.createDirectories(logDir.resolve("data"));
+    }
+
+    @AfterEach
+    void killServers() {
+        for (ServerProcess server : servers) server.close();
+        servers.clear();
+    }
+
+    private ServerProcess start() {
+        ServerProcess server = ServerProcess.start(dataDir, null, logDir.resolve("server-" + (servers.size() + 1) + ".log"));
+        servers.add(server);
+        return server;
+    }
+
+    private static ObjectNode every(String name, String interval, String catchUp, Integer limit) {
+        ObjectNode body = Json.object();
+        body.put("name", name);
+        body.put("goal", "scheduled " + name);
+        ObjectNode s = body.putObject("schedule");
+        s.put("every", interval);
+        s.put("catchUp", catchUp);
+        if (limit != null) s.put("catchUpLimit", limit);
+        body.set("plan", TestTools.json(PLAN));
+        return body;
+    }
+
+    private static void create(Api api, ObjectNode body) {
+        Api.Response r = api.post("/api/triggers", body);
+        assertEquals(201, r.status(), r.body());
+    }
+
+    private static int started(Api api, String name) {
+        return api.get("/api/triggers/" + name).json().path("firings").path("started").asInt();
+    }
+
+    private static void assertEachFiringOnce(List<JsonNode> runs) {
+        Set<Instant> seen = new HashSet<>();
+        for (JsonNode run : runs) assertTrue(seen.add(TriggerRuns.firing(run)), "fired twice at " + TriggerRuns.firing(run) + ": " + runs);
+    }
+
+    private static boolean catchUp(JsonNode run) {
+        return run.path("options").path("trigger").path("catchUp").asBoolean(false);
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aFiringUnderWayWhenTheServerIsKilledHappensOnce() {
+        ServerProcess first = start();
+        create(first.api(), every("crashy", "PT2S", "latest", null));
+        // The firing's run exists and is going (its wait task holds it): kill now.
+        JsonNode firstRun = Api.await(() -> TriggerRuns.of(first.api(), "crashy"), runs -> !runs.isEmpty(), AWAIT, "a first firing").get(0);
+        first.kill();
+        Instant killedAfter = TriggerRuns.firing(firstRun);
+
+        ServerProcess second = start();
+        List<JsonNode> runs = Api.await(() -> TriggerRuns.of(second.api(), "crashy"),
+                list -> list.stream().anyMatch(r -> TriggerRuns.firing(r).isAfter(killedAfter.plusSeconds(3))), AWAIT,
+                "the schedule to go on after the restart");
+        second.api().post("/api/triggers/crashy/pause", null);
+        runs = TriggerRuns.of(second.api(), "crashy");
+        assertEachFiringOnce(runs);
+        assertEquals(1, runs.stream().filter(r -> TriggerRuns.firing(r).equals(killedAfter)).count(), runs.toString());
+        // the run cut off by the kill finishes after the restart, as the journal left it
+        second.api().awaitRunStatus(firstRun.path("id").asText(), "SUCCEEDED");
+        JsonNode trigger = second.api().get("/api/triggers/crashy").json();
+        assertTrue(!Instant.parse(trigger.path("lastFiredAt").asText()).isBefore(killedAfter.plusSeconds(4)), trigger.toString());
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void missedFiringsFollowTheCatchUpPolicy() {
+        ServerProcess first = start();
+        create(first.api(), every("cu-skip", "PT1S", "skip", null));
+        create(first.api(), every("cu-latest", "PT1S", "latest", null));
+        create(first.api(), every("cu-all", "PT1S", "all", 3));
+        for (String name : List.of("cu-skip", "cu-latest", "cu-all")) {
+            Api.await(() -> started(first.api(), name), n -> n >= 1, AWAIT, name + " to fire");
+        }
+        first.kill();
+        Instant killed = Instant.now();
+        // Down for at least five firings of each schedule: a deliberate outage, not a wait for something to happen.
+        Api.await(Instant::now, now -> now.isAfter(killed.plusMillis(5500)), Duration.ofSeconds(10), "the outage");
+        ServerProcess second = start();
+        for (String name : List.of("cu-skip", "cu-latest", "cu-all")) {
+            Api.await(() -> TriggerRuns.of(second.api(), name), runs -> runs.stream()
+                    .anyMatch(r -> !catchUp(r) && TriggerRuns.firing(r).isAfter(killed)), AWAIT, name + " to go on after the restart");
+            second.api().post("/api/triggers/" + name + "/pause", null);
+        }
+        for (String name : List.of("cu-skip", "cu-latest", "cu-all")) {
+            List<JsonNode> runs = TriggerRuns.of(second.api(), name);
+            assertEachFiringOnce(runs);
+            Instant lastBefore = runs.stream().filter(r -> !catchUp(r) && TriggerRuns.firing(r).isBefore(killed))
+                    .map(TriggerRuns::firing).max(Comparator.naturalOrder()).orElseThrow();
+            Instant firstAfter = runs.stream().filter(r -> !catchUp(r) && TriggerRuns.firing(r).isAfter(killed))
+                    .map(TriggerRuns::firing).min(Comparator.naturalOrder()).orElseThrow();
+            List<Instant> caughtUp = runs.stream().filter(TriggerRecoveryTest::catchUp).map(TriggerRuns::firing).sorted().toList();
+            assertTrue(Duration.between(lastBefore, firstAfter).toSeconds() >= 5, name + ": " + lastBefore + " .. " + firstAfter);
+            List<Instant> expected = switch (name) {
+                case "cu-skip" -> List.of();
+                case "cu-latest" -> List.of(firstAfter.minusSeconds(1));
+                default -> List.of(firstAfter.minusSeconds(3), firstAfter.minusSeconds(2), firstAfter.minusSeconds(1));
+            };
+            assertEquals(expected, caughtUp, name + ": " + runs);
+            // and nothing else fired in the outage
+            long inOutage = runs.stream().filter(r -> TriggerRuns.firing(r).isAfter(lastBefore) && TriggerRuns.firing(r).isBefore(firstAfter)).count();
+            assertEquals(expected.size(), inOutage, name);
+        }
+    }
+}
