@@ -28,6 +28,10 @@ import java.util.Set;
  *   <tr><td>--http-allowed-hosts</td><td>BATON_HTTP_ALLOWED_HOSTS</td><td>empty: the http.request tool reaches no host</td></tr>
  *   <tr><td>--tokens</td><td>BATON_TOKENS</td><td>empty: no auth (loopback only)</td></tr>
  *   <tr><td>--notifications</td><td>BATON_NOTIFICATIONS</td><td>empty: no notifications; else a JSON file of rules</td></tr>
+ *   <tr><td>--routing</td><td>BATON_ROUTING</td><td>empty: the bundled banking demo routing table</td></tr>
+ *   <tr><td>--triage-examples</td><td>BATON_TRIAGE_EXAMPLES</td><td>empty: the bundled BANKING77 examples</td></tr>
+ *   <tr><td>--triage-playbook</td><td>BATON_TRIAGE_PLAYBOOK</td><td>empty: the built-in triage playbook</td></tr>
+ *   <tr><td>--triage-cache-dir</td><td>BATON_TRIAGE_CACHE_DIR</td><td>empty: ~/.cache/baton</td></tr>
  * </table>
  *
  * @param tokens       bearer token to caller; empty means no authentication
@@ -35,10 +39,11 @@ import java.util.Set;
  * @param playbooksDir a folder of the user's playbooks (BATON_PLAYBOOKS_DIR), or null for the built-in ones only
  * @param agentsFile   a JSON file of the user's agents (BATON_AGENTS_FILE), or null for the default agent only
  * @param notifications the notification rules (BATON_NOTIFICATIONS), read and checked at load, or null for none
+ * @param triage       ticket triage: routing table, examples, playbook, cache
  */
 public record Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
                      Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile,
-                     NotificationRules notifications) {
+                     NotificationRules notifications, TriageConfig triage) {
 
     /** Every setting: option name, environment variable, default. */
     public enum Setting {
@@ -52,7 +57,11 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         MODEL_BASE_URL("--openai-base-url", "OPENAI_BASE_URL", ""),
         PLAYBOOKS_DIR("--playbooks-dir", "BATON_PLAYBOOKS_DIR", ""),
         AGENTS_FILE("--agents-file", "BATON_AGENTS_FILE", ""),
-        NOTIFICATIONS("--notifications", "BATON_NOTIFICATIONS", "");
+        NOTIFICATIONS("--notifications", "BATON_NOTIFICATIONS", ""),
+        ROUTING("--routing", "BATON_ROUTING", ""),
+        TRIAGE_EXAMPLES("--triage-examples", "BATON_TRIAGE_EXAMPLES", ""),
+        TRIAGE_PLAYBOOK("--triage-playbook", "BATON_TRIAGE_PLAYBOOK", ""),
+        TRIAGE_CACHE_DIR("--triage-cache-dir", "BATON_TRIAGE_CACHE_DIR", "");
 
         final String option;
         final String variable;
@@ -72,6 +81,19 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
     public Config {
         allowedHosts = Set.copyOf(allowedHosts);
         tokens = Map.copyOf(tokens);
+        triage = triage == null ? TriageConfig.DEMO : triage;
+    }
+
+    /**
+     * Ticket triage settings; a null path means the built-in default.
+     *
+     * @param routing  the routing table JSON (BATON_ROUTING), null for the bundled banking demo
+     * @param examples the labelled {@code text,category} CSV (BATON_TRIAGE_EXAMPLES), null for BANKING77
+     * @param playbook the triage plan (BATON_TRIAGE_PLAYBOOK), null for the built-in classify, route, deliver
+     * @param cacheDir where example embeddings are cached (BATON_TRIAGE_CACHE_DIR), null for ~/.cache/baton
+     */
+    public record TriageConfig(Path routing, Path examples, Path playbook, Path cacheDir) {
+        public static final TriageConfig DEMO = new TriageConfig(null, null, null, null);
     }
 
     /** Defaults, e.g. for tests and embedding; change what you need with the withers. */
@@ -79,14 +101,15 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         return load(new String[0], Map.of());
     }
 
-    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications); }
-    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications); }
-    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications); }
-    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications); }
-    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications); }
-    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications); }
-    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value); }
-    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications); }
+    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage); }
+    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage); }
+    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage); }
+    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage); }
+    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage); }
+    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage); }
+    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage); }
+    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage); }
+    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value); }
 
     /**
      * Reads the settings.
@@ -148,7 +171,13 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
                 throw new ConfigException(describe(Setting.NOTIFICATIONS) + " '" + notificationsFile + "': " + e.getMessage());
             }
         }
-        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, notifications);
+        TriageConfig triage = new TriageConfig(path(values.get(Setting.ROUTING)), path(values.get(Setting.TRIAGE_EXAMPLES)),
+                path(values.get(Setting.TRIAGE_PLAYBOOK)), path(values.get(Setting.TRIAGE_CACHE_DIR)));
+        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, notifications, triage);
+    }
+
+    private static Path path(String value) {
+        return value == null || value.isEmpty() ? null : Path.of(value);
     }
 
     /**

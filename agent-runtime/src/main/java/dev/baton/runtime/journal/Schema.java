@@ -53,6 +53,7 @@ final class Schema {
                         + "next_fire_at_ms BIGINT, last_fired_at_ms BIGINT, last_run_id VARCHAR(255), created_at_ms BIGINT NOT NULL)");
         try (Statement s = c.createStatement()) {
             for (String sql : ddl) s.execute(sql);
+            for (String sql : TicketSql.ddl(dialect)) s.execute(sql);
             int version = 0;
             try (ResultSet rs = s.executeQuery("SELECT MAX(version) FROM baton_schema_version")) {
                 if (rs.next()) version = rs.getInt(1);

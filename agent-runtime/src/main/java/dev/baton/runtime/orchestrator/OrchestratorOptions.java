@@ -29,11 +29,13 @@ import java.time.Duration;
  *                               only the outputs
  * @param callMetrics            whether to time every tool call and agent loop per tool and agent for
  *                               {@link OrchestratorMetrics#calls()} (on by default; off only to measure what it costs)
+ * @param approvalPolicy         may gate a ready tool task on its resolved arguments (only ever adds a gate);
+ *                               {@link ApprovalPolicy#NONE} by default
  */
 public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory, Duration defaultApprovalTimeout,
                                   PlanLimits planLimits, Clock clock, GoalPlanner planner,
                                   AgentRegistry agents, ModelProvider models, int maxReplans,
-                                  ResultWriter resultWriter, boolean callMetrics) {
+                                  ResultWriter resultWriter, boolean callMetrics, ApprovalPolicy approvalPolicy) {
 
     public OrchestratorOptions {
         if (maxConcurrentCalls < 1) throw new IllegalArgumentException("maxConcurrentCalls must be at least 1");
@@ -42,6 +44,7 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         planLimits = planLimits == null ? PlanLimits.DEFAULT : planLimits;
         clock = clock == null ? Clock.systemUTC() : clock;
         agents = agents == null ? new AgentRegistry() : agents;
+        approvalPolicy = approvalPolicy == null ? ApprovalPolicy.NONE : approvalPolicy;
     }
 
     public static Builder builder() {
@@ -65,6 +68,7 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         private int maxReplans = 2;
         private ResultWriter resultWriter;
         private boolean callMetrics = true;
+        private ApprovalPolicy approvalPolicy;
 
         public Builder maxConcurrentCalls(int value) { this.maxConcurrentCalls = value; return this; }
         public Builder parkedRunsInMemory(int value) { this.parkedRunsInMemory = value; return this; }
@@ -77,10 +81,11 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         public Builder maxReplans(int value) { this.maxReplans = value; return this; }
         public Builder resultWriter(ResultWriter value) { this.resultWriter = value; return this; }
         public Builder callMetrics(boolean value) { this.callMetrics = value; return this; }
+        public Builder approvalPolicy(ApprovalPolicy value) { this.approvalPolicy = value; return this; }
 
         public OrchestratorOptions build() {
             return new OrchestratorOptions(maxConcurrentCalls, parkedRunsInMemory, defaultApprovalTimeout, planLimits, clock, planner, agents, models,
-                    maxReplans, resultWriter, callMetrics);
+                    maxReplans, resultWriter, callMetrics, approvalPolicy);
         }
     }
 }

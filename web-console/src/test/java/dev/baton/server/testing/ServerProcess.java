@@ -59,7 +59,7 @@ public final class ServerProcess implements AutoCloseable {
         return start(dataDir, dbUrl, log, List.of());
     }
 
-    /** As {@link #start(Path, String, Path)}, with more command-line options (e.g. {@code --notifications FILE}). */
+    /** As {@link #start(Path, String, Path)}, with more command-line options (e.g. {@code --routing FILE}). */
     public static ServerProcess start(Path dataDir, String dbUrl, Path log, List<String> moreOptions) {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx256m",
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
