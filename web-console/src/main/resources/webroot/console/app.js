@@ -157,12 +157,19 @@ async function homeView() {
 function runTable(runs) {
   if (!runs.length) return el('p', { text: 'No runs yet.' });
   return el('table', { class: 'runs' },
-    el('thead', {}, el('tr', {}, el('th', { text: 'Status' }), el('th', { text: 'Goal' }), el('th', { text: 'Started' }), el('th', { text: 'Duration' }))),
-    el('tbody', {}, runs.map(r => el('tr', { 'data-run-id': r.id, 'data-status': r.status },
-      el('td', {}, badge(r.status)),
-      el('td', {}, el('a', { href: '/runs/' + encodeURIComponent(r.id), text: r.goal || r.id })),
-      el('td', { text: age(r.createdAt), title: r.createdAt }),
-      el('td', { text: FINISHED.has(r.status) ? duration(r.createdAt, r.updatedAt) : '' })))));
+    el('thead', {}, el('tr', {}, ['Status', 'Goal', 'Started', 'Duration', 'Tokens'].map(h => el('th', { text: h })))),
+    el('tbody', {}, runs.map(r => {
+      const finished = FINISHED.has(r.status);
+      const tokens = r.usage ? r.usage.promptTokens + r.usage.completionTokens : 0;
+      return el('tr', { 'data-run-id': r.id, 'data-status': r.status },
+        el('td', {}, badge(r.status)),
+        el('td', {}, el('a', { href: '/runs/' + encodeURIComponent(r.id), text: r.goal || r.id })),
+        el('td', { class: 'age', text: age(r.createdAt), title: r.createdAt }),
+        // a finished run's last event ends it; an unfinished one has been going since it was created
+        el('td', { class: 'duration', text: finished ? duration(r.createdAt, r.updatedAt) : 'running ' + duration(r.createdAt, new Date().toISOString()) }),
+        el('td', { class: 'tokens', 'data-tokens': tokens, title: r.usage ? r.usage.promptTokens + ' prompt + ' + r.usage.completionTokens
+          + ' completion tokens in ' + r.usage.llmCalls + ' model calls' : null, text: tokens ? tokens.toLocaleString('en') : '—' }));
+    })));
 }
 
 // ------------------------------------------------------------------ runs

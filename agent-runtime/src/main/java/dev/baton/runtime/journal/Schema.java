@@ -37,7 +37,12 @@ final class Schema {
                         + "run_id VARCHAR(255) NOT NULL, task_id VARCHAR(255) NOT NULL, title VARCHAR, tool VARCHAR(255), "
                         + "args " + text + ", requested_at_ms BIGINT NOT NULL, expires_at_ms BIGINT, "
                         + "escalated BOOLEAN NOT NULL, status VARCHAR(40) NOT NULL, PRIMARY KEY (run_id, task_id))",
-                "CREATE INDEX IF NOT EXISTS baton_approvals_inbox ON baton_approvals (status, requested_at_ms)");
+                "CREATE INDEX IF NOT EXISTS baton_approvals_inbox ON baton_approvals (status, requested_at_ms)",
+                // Model usage for the runs list (added after version 1; a journal without them gets them,
+                // with 0 for runs projected before: their usage stays in their events).
+                "ALTER TABLE baton_runs ADD COLUMN IF NOT EXISTS llm_calls BIGINT DEFAULT 0 NOT NULL",
+                "ALTER TABLE baton_runs ADD COLUMN IF NOT EXISTS prompt_tokens BIGINT DEFAULT 0 NOT NULL",
+                "ALTER TABLE baton_runs ADD COLUMN IF NOT EXISTS completion_tokens BIGINT DEFAULT 0 NOT NULL");
         try (Statement s = c.createStatement()) {
             for (String sql : ddl) s.execute(sql);
             int version = 0;
