@@ -1,5 +1,6 @@
 // The plan graph: dagre lays it out, cytoscape draws it with the positions given (preset layout).
-// The layout is recomputed only when the set of tasks or edges changes, so it stays put as statuses change.
+// dagre lays out the first plan; later plans (a replan, added tasks) keep every node that stays where it
+// is and place only the new ones (see reshape), so the picture never jumps.
 const COLOURS = {
   PENDING: '#c9ccd1', READY: '#9ec5fe', RUNNING: '#3d8bfd', RETRY_WAIT: '#ffc107', WAITING_APPROVAL: '#fd7e14',
   SUCCEEDED: '#2fa35a', FAILED: '#dc3545', REJECTED: '#a52834', SKIPPED: '#8c959f', CANCELLED: '#6c757d'
@@ -8,6 +9,19 @@ const COLOURS = {
 function label(task) {
   const attempts = task.attempts ? ' · ×' + task.attempts : '';
   return (task.title || task.id) + '\n' + task.kind + ' · ' + task.status + attempts;
+}
+
+const WIDTH = 180;
+const HEIGHT = 54;
+const NODE_SEP = 24;
+const RANK_SEP = 56;
+
+function nodeOf(task, position) {
+  return { group: 'nodes', data: { id: task.id, label: label(task) }, position, classes: 'status-' + task.status.toLowerCase() };
+}
+
+function edgeOf(source, target) {
+  return { group: 'edges', data: { id: source + '->' + target, source, target } };
 }
 
 function shape(tasks) {
@@ -39,38 +53,108 @@ export class PlanGraph {
 
   update(tasks) {
     const next = shape(tasks);
-    if (next !== this.shape) {
-      this.shape = next;
-      const g = new window.dagre.graphlib.Graph();
-      g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 56, marginx: 10, marginy: 10,
-        ranker: 'tight-tree' }); // network-simplex (the default) takes twice as long on 500 tasks
-      g.setDefaultEdgeLabel(() => ({}));
-      const ids = new Set(tasks.map(t => t.id));
-      for (const t of tasks) g.setNode(t.id, { width: 180, height: 54 });
-      for (const t of tasks) for (const d of t.dependsOn || []) if (ids.has(d)) g.setEdge(d, t.id);
-      window.dagre.layout(g);
-      this.cy.startBatch();
-      this.cy.elements().remove();
-      this.cy.add(tasks.map(t => ({ group: 'nodes', data: { id: t.id, label: label(t) },
-        position: { x: g.node(t.id).x, y: g.node(t.id).y }, classes: 'status-' + t.status.toLowerCase() })));
-      const edges = [];
-      for (const t of tasks) for (const d of t.dependsOn || []) if (ids.has(d)) {
-        edges.push({ group: 'edges', data: { id: d + '->' + t.id, source: d, target: t.id } });
-      }
-      this.cy.add(edges);
-      this.cy.endBatch();
-      this.cy.fit(undefined, 20);
-    } else {
-      this.cy.batch(() => {
-        for (const t of tasks) {
-          const node = this.cy.getElementById(t.id);
-          const text = label(t);
-          if (node.data('label') !== text) node.data('label', text);
-          const cls = 'status-' + t.status.toLowerCase();
-          if (!node.hasClass(cls)) node.classes(cls);
-        }
-      });
+    if (next === this.shape) {
+      this.restyle(tasks);
+      return;
     }
+    this.shape = next;
+    if (this.cy.nodes().empty()) this.layoutAll(tasks);
+    else this.reshape(tasks);
+  }
+
+  /** The first plan: one dagre pass, then every element added in one batch. */
+  layoutAll(tasks) {
+    const g = new window.dagre.graphlib.Graph();
+    g.setGraph({ rankdir: 'LR', nodesep: NODE_SEP, ranksep: RANK_SEP, marginx: 10, marginy: 10,
+      ranker: 'tight-tree' }); // network-simplex (the default) takes twice as long on 500 tasks
+    g.setDefaultEdgeLabel(() => ({}));
+    const ids = new Set(tasks.map(t => t.id));
+    for (const t of tasks) g.setNode(t.id, { width: WIDTH, height: HEIGHT });
+    for (const t of tasks) for (const d of t.dependsOn || []) if (ids.has(d)) g.setEdge(d, t.id);
+    window.dagre.layout(g);
+    const elements = tasks.map(t => nodeOf(t, { x: g.node(t.id).x, y: g.node(t.id).y }));
+    for (const t of tasks) for (const d of t.dependsOn || []) if (ids.has(d)) elements.push(edgeOf(d, t.id));
+    this.cy.batch(() => this.cy.add(elements));
+    this.cy.fit(undefined, 20);
+  }
+
+  /**
+   * A later plan (tasks added, or a replan replacing the unfinished part): the nodes that stay
+   * keep their positions, the ones gone are removed, and each new one goes one rank to the right
+   * of its rightmost dependency (or into the first rank), in the first free slot near its
+   * dependencies' height, so that nothing already drawn moves.
+   */
+  reshape(tasks) {
+    const ids = new Set(tasks.map(t => t.id));
+    const cy = this.cy;
+    const placed = new Map(); // id -> position, for the nodes that stay and those placed here
+    cy.nodes().forEach(n => { if (ids.has(n.id())) placed.set(n.id(), Object.assign({}, n.position())); });
+    let left = Infinity;
+    let bottom = -Infinity;
+    for (const p of placed.values()) { left = Math.min(left, p.x); bottom = Math.max(bottom, p.y); }
+    if (!placed.size) { left = WIDTH / 2 + 10; bottom = 0; }
+    const taken = (x, y) => {
+      for (const p of placed.values()) if (Math.abs(p.x - x) < WIDTH && Math.abs(p.y - y) < HEIGHT + NODE_SEP / 2) return true;
+      return false;
+    };
+    const byId = new Map(tasks.map(t => [t.id, t]));
+    const added = [];
+    const place = (t, path) => {
+      if (placed.has(t.id)) return placed.get(t.id);
+      path.add(t.id);
+      const deps = (t.dependsOn || []).filter(d => byId.has(d) && !path.has(d)).map(d => place(byId.get(d), path));
+      let x = left;
+      let y = bottom + HEIGHT + NODE_SEP;
+      if (deps.length) {
+        x = Math.max(...deps.map(p => p.x)) + WIDTH + RANK_SEP;
+        y = deps.reduce((sum, p) => sum + p.y, 0) / deps.length;
+      }
+      // search outwards from the wanted height: y, y + step, y - step, y + 2 step, ...
+      const step = HEIGHT + NODE_SEP;
+      let slot = y;
+      for (let i = 1; taken(x, slot); i++) slot = y + (i % 2 ? 1 : -1) * Math.ceil(i / 2) * step;
+      const position = { x, y: slot };
+      placed.set(t.id, position);
+      added.push(t);
+      return position;
+    };
+    for (const t of tasks) place(t, new Set());
+
+    const edges = new Map(); // id -> [source, target]
+    for (const t of tasks) for (const d of t.dependsOn || []) if (ids.has(d)) edges.set(d + '->' + t.id, [d, t.id]);
+    cy.batch(() => {
+      cy.elements().filter(e => e.isNode() ? !ids.has(e.id()) : !edges.has(e.id())).remove();
+      const elements = added.map(t => nodeOf(t, placed.get(t.id)));
+      for (const [id, [source, target]] of edges) if (cy.getElementById(id).empty()) elements.push(edgeOf(source, target));
+      cy.add(elements);
+    });
+    this.restyle(tasks);
+    // Bring new nodes into view without rearranging anything.
+    const box = cy.extent();
+    const outside = added.some(t => {
+      const p = placed.get(t.id);
+      return p.x < box.x1 || p.x > box.x2 || p.y < box.y1 || p.y > box.y2;
+    });
+    if (outside) cy.animate({ fit: { eles: cy.elements(), padding: 20 } }, { duration: 250 });
+  }
+
+  /** Labels and status colours of the nodes that changed. */
+  restyle(tasks) {
+    this.cy.batch(() => {
+      for (const t of tasks) {
+        const node = this.cy.getElementById(t.id);
+        const text = label(t);
+        if (node.data('label') !== text) node.data('label', text);
+        const cls = 'status-' + t.status.toLowerCase();
+        if (!node.hasClass(cls)) node.classes(cls);
+      }
+    });
+  }
+
+  /** Where a task's node is, for tests: {x, y} or null. */
+  position(id) {
+    const node = this.cy.getElementById(id);
+    return node.empty() ? null : Object.assign({}, node.position());
   }
 
   select(id) {
