@@ -78,6 +78,15 @@ function tokenView(problem) {
   input.focus();
 }
 
+/** Parses JSON a person typed; a mistake says what was wrong, and nothing is sent. */
+function parseJson(text, what) {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(what + ' is not valid JSON: ' + e.message);
+  }
+}
+
 /** Runs an action from a button; reports its error without leaving the view. */
 async function act(button, action) {
   button.disabled = true;
@@ -290,13 +299,16 @@ async function runView(runId) {
   function renderPlanApproval(run) {
     if (run.status !== 'AWAITING_PLAN_APPROVAL' || !may('approver')) { if (planBox.firstChild) clear(planBox); return; }
     if (planBox.firstChild) return;
+    // The plan as proposed (plan JSON, as a client would send it), not the run's view of it with statuses.
+    const proposed = [...state.events.values()].reverse().find(e => e.type === 'PlanProposed');
+    if (!proposed) return; // its event is on its way; it triggers another render
     const editor = el('textarea', { id: 'plan-edit', rows: 10, spellcheck: 'false' });
-    editor.value = JSON.stringify(run.plan, null, 2);
+    editor.value = JSON.stringify({ tasks: proposed.data.plan.tasks }, null, 2);
     const comment = el('input', { id: 'plan-comment', type: 'text' });
     const decide = (decision) => (ev) => act(ev.currentTarget, async () => {
       const body = { decision };
       if (comment.value.trim()) body.comment = comment.value.trim();
-      if (decision === 'approve') body.plan = JSON.parse(editor.value);
+      if (decision === 'approve') body.plan = parseJson(editor.value, 'The plan');
       await post('/api/runs/' + encodeURIComponent(runId) + '/plan/approval', body);
       clear(planBox);
       await refresh();
@@ -361,7 +373,7 @@ async function runView(runId) {
       const decide = (decision) => (ev) => act(ev.currentTarget, async () => {
         const body = { decision };
         if (comment.value.trim()) body.comment = comment.value.trim();
-        if (decision === 'approve' && args.value.trim() !== JSON.stringify(task.args || {}, null, 2)) body.args = JSON.parse(args.value);
+        if (decision === 'approve' && args.value.trim() !== JSON.stringify(task.args || {}, null, 2)) body.args = parseJson(args.value, 'The arguments');
         await post(taskPath + '/approval', body);
         await refresh();
       });
