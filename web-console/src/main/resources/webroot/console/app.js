@@ -423,8 +423,10 @@ async function runView(runId) {
   }
 
   dispose = () => { state.gone = true; if (state.frame) cancelAnimationFrame(state.frame); follower.stop(); graph.destroy(); };
-  listen(); // from the first event: the timeline and the task transcripts come from the stream
+  // The run first, then its events from the first (the timeline and the task transcripts come from
+  // the stream): the events the GET already holds then cause no refetch.
   await refresh();
+  listen();
 }
 
 function timelineItem(event) {

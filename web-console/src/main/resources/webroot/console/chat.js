@@ -174,7 +174,7 @@ export function conversation(runId, { may, act, failed }) {
   });
   return {
     node,
-    start: () => { follower.listen(); return follower.refresh(); },
+    start: async () => { await follower.refresh(); follower.listen(); },
     dispose: () => { if (frame) cancelAnimationFrame(frame); follower.stop(); }
   };
 }

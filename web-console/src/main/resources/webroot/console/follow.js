@@ -20,12 +20,14 @@ export function followRun(runId, { onEvent, onRun, onError }) {
   let finished = false;
   let inflight = null;
   let queued = null;
+  let fetchedSeq = -1; // the run's lastSeq in the last GET applied: events up to it are in it already
 
   const load = async () => {
     try {
       const run = await get('/api/runs/' + encodeURIComponent(runId));
       if (gone) return;
       finished = FINISHED.has(run.status);
+      if (typeof run.lastSeq === 'number') fetchedSeq = Math.max(fetchedSeq, run.lastSeq);
       onRun(run);
       if (!finished) listen();
     } catch (e) {
@@ -55,7 +57,8 @@ export function followRun(runId, { onEvent, onRun, onError }) {
         lastSeq = Math.max(lastSeq, event.seq);
         onEvent(event);
       }
-      refresh();
+      // Opening a big run replays hundreds of events the first GET already holds: no refetch for them.
+      if (event.seq > fetchedSeq) refresh();
       // The server ends the stream after the event that ends the run; a retry opens a new one.
       if (END_TYPES.has(event.type)) stopListening();
     };

@@ -16,12 +16,25 @@ const HEIGHT = 54;
 const NODE_SEP = 24;
 const RANK_SEP = 56;
 
-function nodeOf(task, position) {
-  return { group: 'nodes', data: { id: task.id, label: label(task) }, position, classes: 'status-' + task.status.toLowerCase() };
+const LIGHT_TEXT = new Set(['RUNNING', 'SUCCEEDED', 'FAILED', 'REJECTED']);
+
+/**
+ * A node's look as data (label and colours), not classes: cytoscape then matches three selectors
+ * per element instead of a dozen, which is most of the cost of drawing a 500-task plan.
+ */
+function look(task) {
+  return { label: label(task), bg: COLOURS[task.status] || COLOURS.PENDING, fg: LIGHT_TEXT.has(task.status) ? '#fff' : '#111' };
 }
 
-function edgeOf(source, target) {
-  return { group: 'edges', data: { id: source + '->' + target, source, target } };
+function nodeOf(task, position) {
+  return { group: 'nodes', data: Object.assign({ id: task.id }, look(task)), position };
+}
+
+/** Edges of a big plan are plain lines (haystack: no arrow geometry); the layout reads left to right anyway. */
+const MANY = 150;
+
+function edgeOf(source, target, many) {
+  return { group: 'edges', data: { id: source + '->' + target, source, target }, classes: many ? 'many' : undefined };
 }
 
 function shape(tasks) {
@@ -36,18 +49,18 @@ export class PlanGraph {
       { selector: 'node', style: {
         'shape': 'round-rectangle', 'width': 180, 'height': 54, 'label': 'data(label)', 'text-wrap': 'wrap',
         'text-max-width': 170, 'font-size': 11, 'text-valign': 'center', 'text-halign': 'center',
-        'background-color': COLOURS.PENDING, 'border-width': 1, 'border-color': '#555', 'color': '#111' } },
+        'background-color': 'data(bg)', 'border-width': 1, 'border-color': '#555', 'color': 'data(fg)',
+        // Zoomed out on a big plan the labels would be unreadable specks: skip drawing them.
+        'min-zoomed-font-size': 7 } },
       { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#111' } },
       { selector: 'edge', style: { 'width': 1.5, 'line-color': '#888', 'target-arrow-color': '#888',
-        'target-arrow-shape': 'triangle', 'curve-style': 'bezier' } }
+        'target-arrow-shape': 'triangle', 'curve-style': 'straight' } }, // at most one edge per pair: nothing to bundle
+      { selector: 'edge.many', style: { 'curve-style': 'haystack', 'haystack-radius': 0, 'target-arrow-shape': 'none' } }
     ];
-    for (const [status, colour] of Object.entries(COLOURS)) {
-      style.push({ selector: 'node.status-' + status.toLowerCase(), style: { 'background-color': colour } });
-    }
-    style.push({ selector: 'node.status-running, node.status-succeeded, node.status-failed, node.status-rejected',
-      style: { 'color': '#fff' } });
     this.cy = window.cytoscape({ container, style, layout: { name: 'preset' }, wheelSensitivity: 0.3,
-      boxSelectionEnabled: false, autounselectify: false });
+      boxSelectionEnabled: false, autounselectify: false,
+      // big plans: draw a snapshot while panning and zooming instead of every element
+      textureOnViewport: true, hideEdgesOnViewport: true });
     this.cy.on('tap', 'node', e => onSelect(e.target.id()));
   }
 
@@ -73,9 +86,14 @@ export class PlanGraph {
     for (const t of tasks) for (const d of t.dependsOn || []) if (ids.has(d)) g.setEdge(d, t.id);
     window.dagre.layout(g);
     const elements = tasks.map(t => nodeOf(t, { x: g.node(t.id).x, y: g.node(t.id).y }));
-    for (const t of tasks) for (const d of t.dependsOn || []) if (ids.has(d)) elements.push(edgeOf(d, t.id));
+    const many = tasks.length > MANY;
+    for (const t of tasks) for (const d of t.dependsOn || []) if (ids.has(d)) elements.push(edgeOf(d, t.id, many));
     this.cy.batch(() => this.cy.add(elements));
-    this.cy.fit(undefined, 20);
+    // Fit from dagre's own size: cy.fit() would first measure every element's label.
+    const { width, height } = g.graph();
+    const pad = 20;
+    const zoom = Math.min(this.cy.width() / (width + 2 * pad), this.cy.height() / (height + 2 * pad), 1.5) || 1;
+    this.cy.viewport({ zoom, pan: { x: (this.cy.width() - width * zoom) / 2, y: (this.cy.height() - height * zoom) / 2 } });
   }
 
   /**
@@ -125,7 +143,7 @@ export class PlanGraph {
     cy.batch(() => {
       cy.elements().filter(e => e.isNode() ? !ids.has(e.id()) : !edges.has(e.id())).remove();
       const elements = added.map(t => nodeOf(t, placed.get(t.id)));
-      for (const [id, [source, target]] of edges) if (cy.getElementById(id).empty()) elements.push(edgeOf(source, target));
+      for (const [id, [source, target]] of edges) if (cy.getElementById(id).empty()) elements.push(edgeOf(source, target, tasks.length > MANY));
       cy.add(elements);
     });
     this.restyle(tasks);
@@ -143,10 +161,8 @@ export class PlanGraph {
     this.cy.batch(() => {
       for (const t of tasks) {
         const node = this.cy.getElementById(t.id);
-        const text = label(t);
-        if (node.data('label') !== text) node.data('label', text);
-        const cls = 'status-' + t.status.toLowerCase();
-        if (!node.hasClass(cls)) node.classes(cls);
+        const next = look(t);
+        if (node.data('label') !== next.label || node.data('bg') !== next.bg) node.data(next);
       }
     });
   }
