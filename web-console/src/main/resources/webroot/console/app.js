@@ -105,7 +105,7 @@ async function act(button, action) {
 async function homeView() {
   const chatRun = new URLSearchParams(location.search).get('run');
   if (chatRun) {
-    const chat = conversation(chatRun, { may, act, failed });
+    const chat = conversation(chatRun, { may, act, failed, me });
     view.append(chat.node);
     dispose = chat.dispose;
     await chat.start();

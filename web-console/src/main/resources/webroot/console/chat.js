@@ -26,9 +26,9 @@ function sourceText(source) {
 /**
  * The conversation of run {@code runId}. {@code may(role)} says what the caller may do;
  * {@code act(button, action)} runs a button's action and reports its errors; {@code failed(e)}
- * reports a failed load. Returns { node, start, dispose }.
+ * reports a failed load; {@code me} is the caller (GET /api/me), whose own messages need no "from". Returns { node, start, dispose }.
  */
-export function conversation(runId, { may, act, failed }) {
+export function conversation(runId, { may, act, failed, me }) {
   const thread = el('ol', { id: 'chat', class: 'chat', 'aria-label': 'Conversation', 'aria-live': 'polite' });
   // One message that changes as the run goes, kept last until the run ends.
   const progress = el('li', { class: 'msg baton progress', 'data-kind': 'progress' });
@@ -71,7 +71,7 @@ export function conversation(runId, { may, act, failed }) {
             : 'Running a plan of ' + taskCount(d.plan) + ':' }), list, more);
       }
       case 'UserMessage':
-        return say('user', 'message', e.seq, el('p', { class: 'text', text: d.text }), d.by ? el('p', { class: 'hint', text: 'from ' + d.by }) : null);
+        return say('user', 'message', e.seq, el('p', { class: 'text', text: d.text }), d.by && d.by !== (me && me.name) ? el('p', { class: 'hint', text: 'from ' + d.by }) : null);
       case 'ReplanStarted':
         return say('baton', 'replanning', e.seq, el('p', { text: d.trigger === 'message'
           ? 'Replanning the unfinished part to take your message into account…'
