@@ -209,7 +209,7 @@ async function runsView() {
 
 async function runView(runId) {
   const state = { run: null, events: new Map(), selected: new URLSearchParams(location.search).get('task'), detailKey: null,
-    gone: false, frame: 0, runChanged: false, pendingTimeline: [] };
+    gone: false, frame: 0, runChanged: false, detailChanged: false, pendingTimeline: [] };
   const title = el('h1', { class: 'goal' });
   const meta = el('p', { class: 'meta' });
   const actions = el('div', { class: 'actions' });
@@ -243,6 +243,10 @@ async function runView(runId) {
     onEvent: (event) => {
       state.events.set(event.seq, event);
       state.pendingTimeline.push(event);
+      // Events the last GET already held refetch nothing (follow.js), yet two views read events
+      // themselves: the plan approval form (PlanProposed) and the selected task's event list.
+      if (event.type === 'PlanProposed') state.runChanged = true;
+      else if (event.taskId && event.taskId === state.selected) state.detailChanged = true;
       schedule();
     },
     onRun: (run) => {
@@ -265,7 +269,14 @@ async function runView(runId) {
         state.pendingTimeline = [];
         timeline.append(fragment);
       }
-      if (state.runChanged) { state.runChanged = false; render(); }
+      if (state.runChanged) {
+        state.runChanged = false;
+        state.detailChanged = false;
+        render();
+      } else if (state.detailChanged && state.run) {
+        state.detailChanged = false;
+        renderDetail(((state.run.plan && state.run.plan.tasks) || []).find(t => t.id === state.selected));
+      }
     });
   };
 
