@@ -98,9 +98,9 @@ class ConsoleModelTest {
 
     @Test
     void theChatIsAConversationWithAFollowUpItsReplanAndTheAnswer() {
-        // the first call takes long enough to reply while it runs
+        // the first call takes long enough to reply while it runs, even on a busy machine
         upstream.stubFor(get("/slow").willReturn(aResponse().withHeader("Content-Type", "application/json")
-                .withBody("{\"price\": 42}").withFixedDelay(4000)));
+                .withBody("{\"price\": 42}").withFixedDelay(6000)));
         String slow = "http://127.0.0.1:" + upstream.port() + "/slow";
         answer(Scenario.STARTED, """
                 {"tasks": [
@@ -132,7 +132,7 @@ class ConsoleModelTest {
         assertThat(chat.locator("li[data-kind=replanned]")).containsText("Say it in euros");
         Locator answer = chat.locator("li[data-kind=answer]");
         assertThat(answer).containsText("It costs 42 EUR [eur]. <script>window.pwned = 1</script>",
-                new com.microsoft.playwright.assertions.LocatorAssertions.ContainsTextOptions().setTimeout(20_000));
+                new com.microsoft.playwright.assertions.LocatorAssertions.ContainsTextOptions().setTimeout(40_000));
         assertThat(page.locator("section.conversation")).hasAttribute("data-run-status", "SUCCEEDED");
         assertThat(chat.locator("li[data-kind=progress]")).containsText("tokens");
         assertThat(page.getByLabel("Reply to Baton")).hasCount(0);
@@ -158,7 +158,7 @@ class ConsoleModelTest {
     @Test
     void aFollowUpFromTheRunViewReplansAndTheGraphKeepsItsNodesInPlace() {
         upstream.stubFor(get("/slow").willReturn(aResponse().withHeader("Content-Type", "application/json")
-                .withBody("{\"price\": 7}").withFixedDelay(4000)));
+                .withBody("{\"price\": 7}").withFixedDelay(10_000)));
         String slow = "http://127.0.0.1:" + upstream.port() + "/slow";
         answer(Scenario.STARTED, """
                 {"tasks": [
@@ -190,7 +190,7 @@ class ConsoleModelTest {
         assertTrue(((Number) eur.get("x")).doubleValue() > ((Number) fetchBefore.get("x")).doubleValue(), "eur to the right of fetch: " + eur);
         assertTrue(!eur.equals(gbp), "new nodes do not overlap: " + eur + " " + gbp);
         assertThat(task("gbp")).hasAttribute("data-status", "SUCCEEDED",
-                new com.microsoft.playwright.assertions.LocatorAssertions.HasAttributeOptions().setTimeout(20_000));
+                new com.microsoft.playwright.assertions.LocatorAssertions.HasAttributeOptions().setTimeout(40_000));
         assertEquals(fetchBefore, position("fetch"), "status changes move nothing");
         assertEquals(otherBefore, position("other"));
         assertThat(page.locator("#view")).hasAttribute("data-run-status", "SUCCEEDED");

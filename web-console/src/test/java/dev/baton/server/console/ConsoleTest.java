@@ -103,7 +103,7 @@ class ConsoleTest {
         page.getByLabel("Plan (JSON; runs as given, no planner)").fill("""
                 {"tasks": [
                   {"id": "hello", "title": "Say hello", "tool": "echo", "args": {"text": "hello"}},
-                  {"id": "pause", "title": "Wait a moment", "wait": "PT2S", "dependsOn": ["hello"]},
+                  {"id": "pause", "title": "Wait a moment", "wait": "PT6S", "dependsOn": ["hello"]},
                   {"id": "bye", "title": "Say goodbye", "tool": "echo", "args": {"text": "bye"}, "dependsOn": ["pause"]}
                 ]}""");
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Start run")).click();
