@@ -1,9 +1,11 @@
 // Baton's console: one page, five views (/, /runs, /runs/{id}, /approvals, /dashboard), plain ES modules.
 // Everything that came from a user, a model or a tool goes into the page as text (see dom.js).
-import { api, get, post, setToken, token, eventSource, EVENT_TYPES, ApiError } from './api.js';
+import { get, post, setToken, token, eventSource, ApiError } from './api.js';
 import { el, clear, json, age, duration, badge, FINISHED } from './dom.js';
 import { PlanGraph } from './graph.js';
 import { dashboardView } from './dashboard.js';
+import { followRun } from './follow.js';
+import { conversation } from './chat.js';
 
 const view = document.getElementById('view');
 const notice = document.getElementById('notice');
@@ -16,7 +18,6 @@ function may(role) {
   return roles.includes('admin') || role === 'viewer' || roles.includes(role);
 }
 
-const END_TYPES = new Set(['RunSucceeded', 'RunFailed', 'RunCancelled', 'CompensationFailed']);
 const RUN_STATUSES = ['PLANNING', 'AWAITING_PLAN_APPROVAL', 'RUNNING', 'REPLANNING', 'COMPENSATING', 'SUCCEEDED', 'FAILED', 'CANCELLED',
   'COMPENSATION_FAILED'];
 
@@ -80,6 +81,15 @@ function tokenView(problem) {
   input.focus();
 }
 
+/** Parses JSON a person typed; a mistake says what was wrong, and nothing is sent. */
+function parseJson(text, what) {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(what + ' is not valid JSON: ' + e.message);
+  }
+}
+
 /** Runs an action from a button; reports its error without leaving the view. */
 async function act(button, action) {
   button.disabled = true;
@@ -96,6 +106,14 @@ async function act(button, action) {
 // ------------------------------------------------------------------ chat / home
 
 async function homeView() {
+  const chatRun = new URLSearchParams(location.search).get('run');
+  if (chatRun) {
+    const chat = conversation(chatRun, { may, act, failed, me });
+    view.append(chat.node);
+    dispose = chat.dispose;
+    await chat.start();
+    return;
+  }
   const goal = el('textarea', { id: 'goal', rows: 3, required: true, placeholder: 'What should be done?' });
   const input = el('textarea', { id: 'input', rows: 3, placeholder: '{"key": "value"}', spellcheck: 'false' });
   const plan = el('textarea', { id: 'plan', rows: 8, placeholder: '{"tasks": [{"id": "hello", "tool": "echo", "args": {"text": "hello"}}]}', spellcheck: 'false' });
@@ -128,7 +146,7 @@ async function homeView() {
     button.disabled = true;
     try {
       const run = await post('/api/runs', body);
-      go('/runs/' + encodeURIComponent(run.id));
+      go('/?run=' + encodeURIComponent(run.id)); // the conversation
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) failed(e);
       else formError.textContent = e.message;
@@ -160,12 +178,19 @@ async function homeView() {
 function runTable(runs) {
   if (!runs.length) return el('p', { text: 'No runs yet.' });
   return el('table', { class: 'runs' },
-    el('thead', {}, el('tr', {}, el('th', { text: 'Status' }), el('th', { text: 'Goal' }), el('th', { text: 'Started' }), el('th', { text: 'Duration' }))),
-    el('tbody', {}, runs.map(r => el('tr', { 'data-run-id': r.id, 'data-status': r.status },
-      el('td', {}, badge(r.status)),
-      el('td', {}, el('a', { href: '/runs/' + encodeURIComponent(r.id), text: r.goal || r.id })),
-      el('td', { text: age(r.createdAt), title: r.createdAt }),
-      el('td', { text: FINISHED.has(r.status) ? duration(r.createdAt, r.updatedAt) : '' })))));
+    el('thead', {}, el('tr', {}, ['Status', 'Goal', 'Started', 'Duration', 'Tokens'].map(h => el('th', { text: h })))),
+    el('tbody', {}, runs.map(r => {
+      const finished = FINISHED.has(r.status);
+      const tokens = r.usage ? r.usage.promptTokens + r.usage.completionTokens : 0;
+      return el('tr', { 'data-run-id': r.id, 'data-status': r.status },
+        el('td', {}, badge(r.status)),
+        el('td', {}, el('a', { href: '/runs/' + encodeURIComponent(r.id), text: r.goal || r.id })),
+        el('td', { class: 'age', text: age(r.createdAt), title: r.createdAt }),
+        // a finished run's last event ends it; an unfinished one has been going since it was created
+        el('td', { class: 'duration', text: finished ? duration(r.createdAt, r.updatedAt) : 'running ' + duration(r.createdAt, new Date().toISOString()) }),
+        el('td', { class: 'tokens', 'data-tokens': tokens, title: r.usage ? r.usage.promptTokens + ' prompt + ' + r.usage.completionTokens
+          + ' completion tokens in ' + r.usage.llmCalls + ' model calls' : null, text: tokens ? tokens.toLocaleString('en') : '—' }));
+    })));
 }
 
 // ------------------------------------------------------------------ runs
@@ -187,7 +212,7 @@ async function runsView() {
 
 async function runView(runId) {
   const state = { run: null, events: new Map(), selected: new URLSearchParams(location.search).get('task'), detailKey: null,
-    source: null, lastSeq: 0, gone: false, frame: 0, runChanged: false, pendingTimeline: [] };
+    gone: false, frame: 0, runChanged: false, detailChanged: false, pendingTimeline: [] };
   const title = el('h1', { class: 'goal' });
   const meta = el('p', { class: 'meta' });
   const actions = el('div', { class: 'actions' });
@@ -204,6 +229,7 @@ async function runView(runId) {
     messageBox,
     el('details', { class: 'card' }, el('summary', { text: 'Timeline' }), timeline));
   const graph = new PlanGraph(graphBox, id => select(id));
+  graphBox.planGraph = graph; // lets tests read node positions
   const items = new Map();
 
   const select = (id) => {
@@ -215,30 +241,26 @@ async function runView(runId) {
     render();
   };
 
-  // Live updates coalesce: at most one GET of the run in flight and at most one more queued,
-  // however many events arrive meanwhile; the page renders at most once per animation frame.
-  let inflight = null;
-  let queued = null;
-  const load = async () => {
-    try {
-      const run = await get('/api/runs/' + encodeURIComponent(runId));
-      if (state.gone) return;
+  // Live updates coalesce (see follow.js); the page renders at most once per animation frame.
+  const follower = followRun(runId, {
+    onEvent: (event) => {
+      state.events.set(event.seq, event);
+      state.pendingTimeline.push(event);
+      // Events the last GET already held refetch nothing (follow.js), yet two views read events
+      // themselves: the plan approval form (PlanProposed) and the selected task's event list.
+      if (event.type === 'PlanProposed') state.runChanged = true;
+      else if (event.taskId && event.taskId === state.selected) state.detailChanged = true;
+      schedule();
+    },
+    onRun: (run) => {
       state.run = run;
       state.runChanged = true;
       schedule();
-    } catch (e) {
-      if (!state.gone) failed(e);
-    }
-  };
-  /** Fetches the run; the promise settles once a fetch begun after this call has been applied. */
-  const refresh = () => {
-    if (!inflight) {
-      inflight = load().finally(() => { inflight = null; });
-      return inflight;
-    }
-    if (!queued) queued = inflight.then(() => { queued = null; return refresh(); });
-    return queued;
-  };
+    },
+    onError: failed
+  });
+  const refresh = follower.refresh;
+  const listen = follower.listen;
   const schedule = () => {
     if (state.frame || state.gone) return;
     state.frame = requestAnimationFrame(() => {
@@ -250,41 +272,23 @@ async function runView(runId) {
         state.pendingTimeline = [];
         timeline.append(fragment);
       }
-      if (state.runChanged) { state.runChanged = false; render(); }
-    });
-  };
-
-  const listen = () => {
-    if (state.source) return;
-    const source = eventSource('/api/runs/' + encodeURIComponent(runId) + '/events' + (state.lastSeq ? '?lastEventId=' + state.lastSeq : ''));
-    state.source = source;
-    const onEvent = (msg) => {
-      let event;
-      try { event = JSON.parse(msg.data); } catch (e) { return; }
-      if (!state.events.has(event.seq)) {
-        state.events.set(event.seq, event);
-        state.lastSeq = Math.max(state.lastSeq, event.seq);
-        state.pendingTimeline.push(event);
-        schedule();
+      if (state.runChanged) {
+        state.runChanged = false;
+        state.detailChanged = false;
+        render();
+      } else if (state.detailChanged && state.run) {
+        state.detailChanged = false;
+        renderDetail(((state.run.plan && state.run.plan.tasks) || []).find(t => t.id === state.selected));
       }
-      refresh();
-      // The server ends the stream after the event that ends the run; a retry opens a new one.
-      if (END_TYPES.has(event.type)) stopListening();
-    };
-    for (const type of EVENT_TYPES) source.addEventListener(type, onEvent);
-    // EventSource reconnects by itself (sending Last-Event-ID) unless the run has finished.
-    source.addEventListener('error', () => { if (state.run && FINISHED.has(state.run.status)) stopListening(); });
-  };
-  const stopListening = () => {
-    if (state.source) state.source.close();
-    state.source = null;
+    });
   };
 
   function render() {
     const run = state.run;
     if (!run) return;
     title.textContent = run.goal || run.id;
-    clear(meta).append(badge(run.status), ' ', el('code', { text: run.id }), ' · started ' + age(run.createdAt),
+    clear(meta).append(badge(run.status), ' ', el('code', { text: run.id }), ' · ',
+      el('a', { href: '/?run=' + encodeURIComponent(run.id), text: 'conversation' }), ' · started ' + age(run.createdAt),
       FINISHED.has(run.status) ? ' · took ' + duration(run.createdAt, run.updatedAt) : '',
       run.usage ? ' · ' + (run.usage.promptTokens + run.usage.completionTokens) + ' tokens, ' + run.usage.llmCalls + ' model calls, ' + run.usage.toolCalls + ' tool calls' : '');
     view.dataset.runStatus = run.status;
@@ -308,19 +312,21 @@ async function runView(runId) {
     renderTasks(tasks);
     renderDetail(tasks.find(t => t.id === state.selected));
     renderMessageBox(run);
-    if (!FINISHED.has(run.status)) listen();
   }
 
   function renderPlanApproval(run) {
     if (run.status !== 'AWAITING_PLAN_APPROVAL' || !may('approver')) { if (planBox.firstChild) clear(planBox); return; }
     if (planBox.firstChild) return;
+    // The plan as proposed (plan JSON, as a client would send it), not the run's view of it with statuses.
+    const proposed = [...state.events.values()].reverse().find(e => e.type === 'PlanProposed');
+    if (!proposed) return; // its event is on its way; it triggers another render
     const editor = el('textarea', { id: 'plan-edit', rows: 10, spellcheck: 'false' });
-    editor.value = JSON.stringify(run.plan, null, 2);
+    editor.value = JSON.stringify({ tasks: proposed.data.plan.tasks }, null, 2);
     const comment = el('input', { id: 'plan-comment', type: 'text' });
     const decide = (decision) => (ev) => act(ev.currentTarget, async () => {
       const body = { decision };
       if (comment.value.trim()) body.comment = comment.value.trim();
-      if (decision === 'approve') body.plan = JSON.parse(editor.value);
+      if (decision === 'approve') body.plan = parseJson(editor.value, 'The plan');
       await post('/api/runs/' + encodeURIComponent(runId) + '/plan/approval', body);
       clear(planBox);
       await refresh();
@@ -393,7 +399,7 @@ async function runView(runId) {
       const decide = (decision) => (ev) => act(ev.currentTarget, async () => {
         const body = { decision };
         if (comment.value.trim()) body.comment = comment.value.trim();
-        if (decision === 'approve' && args.value.trim() !== JSON.stringify(task.args || {}, null, 2)) body.args = JSON.parse(args.value);
+        if (decision === 'approve' && args.value.trim() !== JSON.stringify(task.args || {}, null, 2)) body.args = parseJson(args.value, 'The arguments');
         await post(taskPath + '/approval', body);
         await refresh();
       });
@@ -423,8 +429,11 @@ async function runView(runId) {
           h.finishedAt ? ' · took ' + duration(h.startedAt, h.finishedAt) : ' · running',
           h.error ? el('span', { class: 'error', text: ' · ' + h.error.code + ': ' + h.error.message }) : ''))));
     }
+    if (task.transcript && task.transcript.length) {
+      detail.append(el('h3', { text: 'Transcript' }), el('ol', { class: 'agent-transcript' }, task.transcript.map(agentStep)));
+    }
     if (taskEvents.length) {
-      detail.append(el('h3', { text: task.kind === 'agent' ? 'Events and transcript' : 'Events' }),
+      detail.append(el('h3', { text: 'Events' }),
         el('ol', { class: 'transcript' }, taskEvents.map(transcriptItem)));
     }
   }
@@ -445,14 +454,40 @@ async function runView(runId) {
     messageBox.append(form);
   }
 
-  dispose = () => { state.gone = true; if (state.frame) cancelAnimationFrame(state.frame); stopListening(); graph.destroy(); };
-  listen(); // from the first event: the timeline and the task transcripts come from the stream
+  dispose = () => { state.gone = true; if (state.frame) cancelAnimationFrame(state.frame); follower.stop(); graph.destroy(); };
+  // The run first, then its events from the first (the timeline and the task transcripts come from
+  // the stream): the events the GET already holds then cause no refetch.
   await refresh();
+  listen();
 }
 
 function timelineItem(event) {
   return el('li', { 'data-seq': event.seq }, el('code', { text: '#' + event.seq }), ' ', el('strong', { text: event.type }),
     event.taskId ? ' · ' + event.taskId : '', ' · ' + new Date(event.at).toLocaleTimeString());
+}
+
+/** One entry of an agent task's transcript: a model call (with its tokens) or a tool call. */
+function agentStep(entry) {
+  const head = [];
+  const body = [];
+  if (entry.type === 'AgentModelCalled') {
+    head.push(el('strong', { text: 'Model' }), ' · step ' + entry.step,
+      el('span', { class: 'tokens', text: ' · ' + entry.promptTokens + ' + ' + entry.completionTokens + ' tokens' }),
+      ' · ' + entry.durationMs + ' ms', entry.finishReason ? ' · ' + entry.finishReason : '');
+    if (entry.text) body.push(el('pre', { class: 'model-text', text: entry.text }));
+    for (const call of entry.toolCalls || []) {
+      body.push(el('p', { class: 'hint' }, 'asks for ', el('code', { text: call.name }), ' with'), el('pre', { text: json(call.args) }));
+    }
+  } else if (entry.type === 'AgentToolCalled') {
+    head.push(el('strong', { text: 'Tool' }), ' ', el('code', { text: entry.tool }), ' · step ' + entry.step, ' · ' + entry.durationMs + ' ms');
+    body.push(el('pre', { class: 'args', text: json(entry.args) }));
+    body.push(entry.error ? el('pre', { class: 'error', text: entry.error.code + ': ' + entry.error.message })
+      : el('pre', { class: 'output', text: json(entry.output) }));
+  } else {
+    head.push(el('strong', { text: entry.type }));
+    body.push(el('pre', { text: json(entry) }));
+  }
+  return el('li', { 'data-type': entry.type, 'data-step': entry.step }, el('div', {}, head), body);
 }
 
 function transcriptItem(event) {

@@ -35,8 +35,11 @@ export function age(iso) {
 
 export function duration(from, to) {
   if (!from || !to) return '';
-  const ms = Date.parse(to) - Date.parse(from);
-  return ms < 1000 ? ms + ' ms' : (ms / 1000).toFixed(1) + ' s';
+  const ms = Math.max(0, Date.parse(to) - Date.parse(from));
+  if (ms < 1000) return ms + ' ms';
+  if (ms < 60000) return (ms / 1000).toFixed(1) + ' s';
+  if (ms < 3600000) return Math.floor(ms / 60000) + ' min ' + Math.round(ms % 60000 / 1000) + ' s';
+  return Math.floor(ms / 3600000) + ' h ' + Math.round(ms % 3600000 / 60000) + ' min';
 }
 
 export const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'COMPENSATION_FAILED']);

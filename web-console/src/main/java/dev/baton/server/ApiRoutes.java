@@ -185,6 +185,11 @@ final class ApiRoutes {
                 run.put("status", r.status());
                 run.put("createdAt", r.createdAt().toString());
                 run.put("updatedAt", r.updatedAt().toString());
+                // The run's model usage as the journal's projection holds it (tool calls are not counted there).
+                ObjectNode usage = run.putObject("usage");
+                usage.put("llmCalls", r.llmCalls());
+                usage.put("promptTokens", r.promptTokens());
+                usage.put("completionTokens", r.completionTokens());
             }
             body.put("next", page.next());
             return body;

@@ -73,6 +73,12 @@ class LlmPlanningApiTest {
         assertEquals(2, run.path("usage").path("llmCalls").asInt(), run.path("usage").toString());
         assertEquals(840, run.path("usage").path("promptTokens").asInt());
         assertEquals(160, run.path("usage").path("completionTokens").asInt());
+        // the runs list shows the same usage (projected in the journal, not from the run in memory)
+        JsonNode listed = api.get("/api/runs?limit=500").json().path("runs").findParents("id").stream()
+                .filter(r -> r.path("id").asText().equals(run.path("id").asText())).findFirst().orElseThrow();
+        assertEquals(run.path("usage").path("llmCalls"), listed.path("usage").path("llmCalls"), listed.toString());
+        assertEquals(840, listed.path("usage").path("promptTokens").asInt(), listed.toString());
+        assertEquals(160, listed.path("usage").path("completionTokens").asInt(), listed.toString());
         assertEquals("hello Ada", Api.task(run, "both").path("output").path("en").asText());
         assertEquals("bonjour Ada", Api.task(run, "both").path("output").path("fr").asText());
         assertTrue(Api.task(run, "a").path("dependsOn").isEmpty() && Api.task(run, "b").path("dependsOn").isEmpty(), "a and b are parallel");

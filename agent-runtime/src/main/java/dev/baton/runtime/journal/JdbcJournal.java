@@ -333,7 +333,8 @@ public final class JdbcJournal implements Journal {
 
     // ---- reading ----
 
-    private static final String RUN_COLUMNS = "id, goal, status, created_at_ms, updated_at_ms, idempotency_key, request_hash";
+    private static final String RUN_COLUMNS = "id, goal, status, created_at_ms, updated_at_ms, idempotency_key, request_hash, "
+            + "llm_calls, prompt_tokens, completion_tokens";
 
     private interface Binder {
         void bind(PreparedStatement ps) throws SQLException;
@@ -368,7 +369,8 @@ public final class JdbcJournal implements Journal {
 
     private static RunRecord runRecord(ResultSet rs) throws SQLException {
         return new RunRecord(rs.getString(1), rs.getString(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4)),
-                Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6), rs.getString(7));
+                Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6), rs.getString(7), rs.getLong(8), rs.getLong(9),
+                rs.getLong(10));
     }
 
     private static Instant instant(ResultSet rs, int column) throws SQLException {

@@ -146,7 +146,8 @@ public final class MemoryJournal implements Journal {
             if (log == null || log.record == null) continue;
             RunRecord r = log.record;
             log.record = new RunRecord(r.id(), r.goal(), u.status() != null ? u.status() : r.status(), r.createdAt(),
-                    u.updatedAt(), r.idempotencyKey(), r.requestHash());
+                    u.updatedAt(), r.idempotencyKey(), r.requestHash(), r.llmCalls() + u.llmCalls(),
+                    r.promptTokens() + u.promptTokens(), r.completionTokens() + u.completionTokens());
         }
         for (String runId : changes.runsCancellingApprovals()) {
             RunLog log = runs.get(runId);

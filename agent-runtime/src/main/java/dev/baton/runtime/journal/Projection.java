@@ -20,7 +20,8 @@ import java.util.Map;
  *   <li>RunCreated: a run, PLANNING. PlanAccepted, RunReopened and ReplanFailed: RUNNING. ReplanStarted: REPLANNING. PlanProposed that needs
  *       approval: AWAITING_PLAN_APPROVAL. RunSucceeded,
  *       RunFailed, RunCancelled: SUCCEEDED, FAILED, CANCELLED. Every event moves
- *       {@code updatedAt} to its time.</li>
+ *       {@code updatedAt} to its time. ModelUsed (not failed, not cached) and AgentModelCalled add
+ *       a model call and its tokens, as the run's {@code usage} counts them (see RunState).</li>
  *   <li>ApprovalRequested: a PENDING approval (replacing an earlier one of the task: a retried
  *       task asks again). ApprovalDecided: APPROVED or REJECTED. ApprovalExpired: EXPIRED.
  *       ApprovalEscalated: escalated, still PENDING. TaskCancelled, RunCancelled: the task's,
@@ -89,6 +90,11 @@ final class Projection {
             return;
         }
         touchRun(runId, runStatusAfter(data), at);
+        if (data instanceof EventData.ModelUsed m && m.errorCode() == null && !m.cached()) {
+            addUsage(runId, m.promptTokens(), m.completionTokens());
+        } else if (data instanceof EventData.AgentModelCalled m) {
+            addUsage(runId, m.promptTokens(), m.completionTokens());
+        }
         if (data instanceof EventData.ApprovalRequested r) {
             Key key = new Key(runId, r.taskId());
             patched.remove(key);
@@ -137,12 +143,27 @@ final class Projection {
         RunRecord run = created.get(runId);
         if (run != null) {
             created.put(runId, new RunRecord(runId, run.goal(), status != null ? status : run.status(), run.createdAt(), at,
-                    run.idempotencyKey(), run.requestHash()));
+                    run.idempotencyKey(), run.requestHash(), run.llmCalls(), run.promptTokens(), run.completionTokens()));
             return;
         }
         RunUpdate before = updated.get(runId);
         String newStatus = status != null ? status : before != null ? before.status() : null;
-        updated.put(runId, new RunUpdate(runId, newStatus, at));
+        updated.put(runId, before == null ? new RunUpdate(runId, newStatus, at, 0, 0, 0)
+                : new RunUpdate(runId, newStatus, at, before.llmCalls(), before.promptTokens(), before.completionTokens()));
+    }
+
+    /** One model call of the run; called after {@link #touchRun}, so the run has its entry in this batch. */
+    private void addUsage(String runId, long prompt, long completion) {
+        RunRecord run = created.get(runId);
+        if (run != null) {
+            created.put(runId, new RunRecord(runId, run.goal(), run.status(), run.createdAt(), run.updatedAt(),
+                    run.idempotencyKey(), run.requestHash(), run.llmCalls() + 1, run.promptTokens() + prompt,
+                    run.completionTokens() + completion));
+            return;
+        }
+        RunUpdate u = updated.get(runId);
+        updated.put(runId, new RunUpdate(runId, u.status(), u.updatedAt(), u.llmCalls() + 1, u.promptTokens() + prompt,
+                u.completionTokens() + completion));
     }
 
     private void setApprovalStatus(Key key, String status) {

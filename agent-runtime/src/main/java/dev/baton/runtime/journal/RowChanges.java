@@ -23,9 +23,17 @@ record RowChanges(List<RunRecord> newRuns, List<RunUpdate> runUpdates, List<Stri
     /**
      * A change of a run created earlier.
      *
-     * @param status the new status, or null to keep it
+     * @param status           the new status, or null to keep it
+     * @param llmCalls         model calls to add to the run's count
+     * @param promptTokens     prompt tokens to add
+     * @param completionTokens completion tokens to add
      */
-    record RunUpdate(String runId, String status, Instant updatedAt) {
+    record RunUpdate(String runId, String status, Instant updatedAt, long llmCalls, long promptTokens,
+                     long completionTokens) {
+
+        boolean addsUsage() {
+            return llmCalls != 0 || promptTokens != 0 || completionTokens != 0;
+        }
     }
 
     /**

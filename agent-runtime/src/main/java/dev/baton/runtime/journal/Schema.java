@@ -50,7 +50,13 @@ final class Schema {
                 // Triggers (dev.baton.runtime.trigger.JdbcTriggerStore): the definition as JSON, the firing state in columns.
                 "CREATE TABLE IF NOT EXISTS baton_triggers ("
                         + "name VARCHAR(100) NOT NULL PRIMARY KEY, definition " + text + " NOT NULL, paused BOOLEAN NOT NULL, "
-                        + "next_fire_at_ms BIGINT, last_fired_at_ms BIGINT, last_run_id VARCHAR(255), created_at_ms BIGINT NOT NULL)");
+                        + "next_fire_at_ms BIGINT, last_fired_at_ms BIGINT, last_run_id VARCHAR(255), created_at_ms BIGINT NOT NULL)",
+
+                // Model usage for the runs list (added after version 1; a journal without them gets them,
+                // with 0 for runs projected before: their usage stays in their events).
+                "ALTER TABLE baton_runs ADD COLUMN IF NOT EXISTS llm_calls BIGINT DEFAULT 0 NOT NULL",
+                "ALTER TABLE baton_runs ADD COLUMN IF NOT EXISTS prompt_tokens BIGINT DEFAULT 0 NOT NULL",
+                "ALTER TABLE baton_runs ADD COLUMN IF NOT EXISTS completion_tokens BIGINT DEFAULT 0 NOT NULL");
         try (Statement s = c.createStatement()) {
             for (String sql : ddl) s.execute(sql);
             for (String sql : TicketSql.ddl(dialect)) s.execute(sql);

@@ -65,7 +65,8 @@ final class SqlBatch {
     private static void insertRuns(Connection c, List<RunRecord> runs) throws SQLException {
         if (runs.isEmpty()) return;
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO baton_runs "
-                + "(id, goal, status, created_at_ms, updated_at_ms, idempotency_key, request_hash) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                + "(id, goal, status, created_at_ms, updated_at_ms, idempotency_key, request_hash, llm_calls, prompt_tokens, "
+                + "completion_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (RunRecord r : runs) {
                 ps.setString(1, r.id());
                 ps.setString(2, r.goal());
@@ -74,6 +75,9 @@ final class SqlBatch {
                 ps.setLong(5, r.updatedAt().toEpochMilli());
                 ps.setString(6, r.idempotencyKey());
                 ps.setString(7, r.requestHash());
+                ps.setLong(8, r.llmCalls());
+                ps.setLong(9, r.promptTokens());
+                ps.setLong(10, r.completionTokens());
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -82,9 +86,13 @@ final class SqlBatch {
 
     private static void updateRuns(Connection c, List<RunUpdate> updates) throws SQLException {
         if (updates.isEmpty()) return;
+        // Usage is added in SQL (not read, added and written back) so that it stays right whatever
+        // the row holds; runs without a model call this batch (most) take the shorter statements.
         try (PreparedStatement withStatus = c.prepareStatement("UPDATE baton_runs SET status = ?, updated_at_ms = ? WHERE id = ?");
-             PreparedStatement touch = c.prepareStatement("UPDATE baton_runs SET updated_at_ms = ? WHERE id = ?")) {
-            boolean statuses = false, touches = false;
+             PreparedStatement touch = c.prepareStatement("UPDATE baton_runs SET updated_at_ms = ? WHERE id = ?");
+             PreparedStatement usage = c.prepareStatement("UPDATE baton_runs SET llm_calls = llm_calls + ?, "
+                     + "prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ? WHERE id = ?")) {
+            boolean statuses = false, touches = false, usages = false;
             for (RunUpdate u : updates) {
                 if (u.status() != null) {
                     withStatus.setString(1, u.status());
@@ -98,9 +106,18 @@ final class SqlBatch {
                     touch.addBatch();
                     touches = true;
                 }
+                if (u.addsUsage()) {
+                    usage.setLong(1, u.llmCalls());
+                    usage.setLong(2, u.promptTokens());
+                    usage.setLong(3, u.completionTokens());
+                    usage.setString(4, u.runId());
+                    usage.addBatch();
+                    usages = true;
+                }
             }
             if (statuses) withStatus.executeBatch();
             if (touches) touch.executeBatch();
+            if (usages) usage.executeBatch();
         }
     }
 

@@ -270,6 +270,33 @@ abstract class JournalContractTest {
         assertEquals(Optional.empty(), journal.run("no-such-run"));
     }
 
+    @Test
+    void aRunsModelUsageAddsUpAsItsUsageDoes() throws Exception {
+        TestRun run = new TestRun("run-usage", T0);
+        // created and planned in one batch: the new row carries the planning call
+        await(journal.append(run.next(created("count my tokens"),
+                new EventData.ModelUsed("plan", "m", 100, 20, 5, false, null), planAccepted())));
+        assertUsage("run-usage", 1, 100, 20);
+        // a later batch: an agent's step, a cached call and a failed call (neither counts), the answer
+        await(journal.append(run.next(
+                new EventData.AgentModelCalled("t1", 1, 1, "hi", List.of(), 30, 7, 5, "stop"),
+                new EventData.ModelUsed("plan", "m", 100, 20, 0, true, null),
+                new EventData.ModelUsed("answer", "m", 0, 0, 9, false, "model_timeout"))));
+        assertUsage("run-usage", 2, 130, 27);
+        await(journal.append(run.next(new EventData.ModelUsed("answer", "m", 50, 10, 5, false, null), new RunSucceeded(null))));
+        assertUsage("run-usage", 3, 180, 37);
+        assertEquals("SUCCEEDED", journal.run("run-usage").orElseThrow().status());
+        RunRecord listed = journal.runs(new RunQuery(null, 10, null)).runs().stream()
+                .filter(r -> r.id().equals("run-usage")).findFirst().orElseThrow();
+        assertEquals(180, listed.promptTokens(), "the runs list carries the usage");
+        assertEquals(0, journal.run("run-life-none").map(RunRecord::llmCalls).orElse(0L));
+    }
+
+    private void assertUsage(String runId, long calls, long prompt, long completion) {
+        RunRecord r = journal.run(runId).orElseThrow();
+        assertEquals(List.of(calls, prompt, completion), List.of(r.llmCalls(), r.promptTokens(), r.completionTokens()));
+    }
+
     private void assertStatus(TestRun run, EventData data, String status) throws Exception {
         RunEvent event = run.next(data);
         await(journal.append(List.of(event)));

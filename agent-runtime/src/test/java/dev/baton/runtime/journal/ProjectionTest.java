@@ -47,7 +47,7 @@ class ProjectionTest {
         for (int i = 0; i < 1000; i++) events.add(run.next(new TaskReady("t" + i)));
         RowChanges changes = Projection.changesOf(events);
 
-        assertEquals(List.of(new RunUpdate("r", "RUNNING", events.get(1000).at())), changes.runUpdates());
+        assertEquals(List.of(new RunUpdate("r", "RUNNING", events.get(1000).at(), 0, 0, 0)), changes.runUpdates());
     }
 
     @Test
@@ -55,7 +55,7 @@ class ProjectionTest {
         TestRun run = new TestRun("r");
         run.next(created("g"));
         RunEvent ready = run.next(new TaskReady("t"));
-        assertEquals(List.of(new RunUpdate("r", null, ready.at())), Projection.changesOf(List.of(ready)).runUpdates());
+        assertEquals(List.of(new RunUpdate("r", null, ready.at(), 0, 0, 0)), Projection.changesOf(List.of(ready)).runUpdates());
     }
 
     @Test

@@ -103,10 +103,15 @@ class ConsoleTest {
         page.getByLabel("Plan (JSON; runs as given, no planner)").fill("""
                 {"tasks": [
                   {"id": "hello", "title": "Say hello", "tool": "echo", "args": {"text": "hello"}},
-                  {"id": "pause", "title": "Wait a moment", "wait": "PT2S", "dependsOn": ["hello"]},
+                  {"id": "pause", "title": "Wait a moment", "wait": "PT6S", "dependsOn": ["hello"]},
                   {"id": "bye", "title": "Say goodbye", "tool": "echo", "args": {"text": "bye"}, "dependsOn": ["pause"]}
                 ]}""");
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Start run")).click();
+        // the chat shows the run as a conversation, and links to its graph
+        page.waitForURL(Pattern.compile(".*/\\?run=[^/]+$"));
+        assertThat(page.locator("#chat li[data-kind=goal]")).containsText("Say hello, then wait");
+        assertThat(page.locator("#chat li[data-kind=plan]")).containsText("Running a plan of 3 tasks");
+        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Open the plan and its graph")).click();
         page.waitForURL(Pattern.compile(".*/runs/[^/]+$"));
         String runId = page.url().replaceAll(".*/runs/", "");
 
@@ -153,6 +158,75 @@ class ConsoleTest {
         assertThat(page.locator("#view")).hasAttribute("data-run-status", "SUCCEEDED");
         assertThat(page.locator("#detail")).containsText("APPROVED");
         assertQuietPage();
+    }
+
+    @Test
+    void aPlanEditedInThePlanApprovalFormRunsAsEdited() {
+        page.navigate("/");
+        page.getByLabel("Goal").fill("Greet, after I have looked at the plan");
+        page.getByText("Input and plan (optional JSON)").click();
+        page.getByLabel("Plan (JSON; runs as given, no planner)").fill("""
+                {"tasks": [{"id": "greet", "title": "Greet", "tool": "echo", "args": {"text": "hello"}}]}""");
+        page.getByLabel("Let me approve the plan before it runs").check();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Start run")).click();
+        page.waitForURL(Pattern.compile(".*/\\?run=[^/]+$"));
+        String runId = page.url().replaceAll(".*\\?run=", "");
+        assertThat(page.locator("#chat li[data-kind=plan-proposed]")).containsText("waits for your approval");
+        assertEquals("AWAITING_PLAN_APPROVAL", api.run(runId).path("status").asText());
+        assertEquals(0, api.run(runId).path("plan").path("tasks").get(0).path("attempts").asInt(), "nothing ran before approval");
+
+        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("review and edit it")).click();
+        Locator editor = page.locator("#plan-edit");
+        assertThat(editor).hasValue(Pattern.compile(".*\"text\": \"hello\".*", Pattern.DOTALL));
+        // the person changes the greeting and adds a task before approving
+        editor.fill("""
+                {"tasks": [
+                  {"id": "greet", "title": "Greet", "tool": "echo", "args": {"text": "hello, edited"}},
+                  {"id": "log", "title": "Log the greeting", "tool": "echo", "args": {"said": "${greet.output.text}"}, "dependsOn": ["greet"]}
+                ]}""");
+        page.getByLabel("Comment").fill("friendlier");
+        tab.screenshot("plan-approval-edited");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Approve plan")).click();
+        assertThat(task("log")).hasAttribute("data-status", "SUCCEEDED");
+        assertThat(page.locator("#view")).hasAttribute("data-run-status", "SUCCEEDED");
+        assertThat(page.locator("#plan-edit")).hasCount(0);
+        JsonNode run = api.run(runId);
+        assertEquals("hello, edited", Api.task(run, "greet").path("output").path("text").asText());
+        assertEquals("hello, edited", Api.task(run, "log").path("output").path("said").asText());
+        assertQuietPage();
+    }
+
+    @Test
+    void approvingWithEditedArgumentsRunsTheTaskWithThem() {
+        String runId = gatedRun("Send a mail to the right person");
+        page.navigate("/runs/" + runId + "?task=send");
+        assertThat(task("send")).hasAttribute("data-status", "WAITING_APPROVAL");
+        Locator args = page.locator("#approval-args");
+        assertThat(args).hasValue(Pattern.compile(".*\"to\": \"hello\".*", Pattern.DOTALL));
+        args.fill("{\"to\": \"ada@example.org\", \"cc\": \"<b>not html</b>\"}");
+        page.locator("#approval-comment").fill("right address");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Approve").setExact(true)).click();
+        assertThat(task("send")).hasAttribute("data-status", "SUCCEEDED");
+        assertThat(page.locator("#detail pre.output")).containsText("ada@example.org");
+        assertThat(page.locator("#detail pre.output")).containsText("<b>not html</b>");
+        assertThat(page.locator("#detail")).containsText("right address");
+        JsonNode send = Api.task(api.awaitRunStatus(runId, "SUCCEEDED"), "send");
+        assertEquals("ada@example.org", send.path("output").path("to").asText());
+        assertEquals("APPROVED", send.path("approval").path("status").asText());
+        assertQuietPage();
+    }
+
+    @Test
+    void badJsonInTheEditedArgumentsIsReportedAndNothingIsDecided() {
+        String runId = gatedRun("Send a mail, carefully");
+        page.navigate("/runs/" + runId + "?task=send");
+        assertThat(task("send")).hasAttribute("data-status", "WAITING_APPROVAL");
+        page.locator("#approval-args").fill("{\"to\": ");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Approve").setExact(true)).click();
+        assertThat(page.locator("#notice")).containsText("JSON");
+        assertEquals("WAITING_APPROVAL", Api.task(api.run(runId), "send").path("status").asText());
+        assertThat(task("send")).hasAttribute("data-status", "WAITING_APPROVAL");
+        api.post("/api/runs/" + runId + "/cancel", java.util.Map.of());
     }
 
     @Test

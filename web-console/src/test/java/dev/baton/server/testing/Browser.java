@@ -31,7 +31,14 @@ public final class Browser implements AutoCloseable {
         this.chromium = chromium;
     }
 
+    /**
+     * How long a Playwright assertion waits for its condition. Playwright's 5 s default is too short
+     * when the 2-core machine runs several builds at once; a real failure only takes longer to report.
+     */
+    public static final double ASSERTION_TIMEOUT_MS = 15_000;
+
     public static Browser launch() {
+        com.microsoft.playwright.assertions.PlaywrightAssertions.setDefaultAssertionTimeout(ASSERTION_TIMEOUT_MS);
         if (!Files.isExecutable(CHROMIUM)) {
             throw new IllegalStateException(CHROMIUM + " is missing: apt-get install -y --no-install-recommends chromium (.ci/run does)");
         }

@@ -1,0 +1,180 @@
+// The chat on "/": one run as a conversation. The user's goal and follow-up messages on one side;
+// Baton's plan, progress, replans and final answer on the other, all built from the run's events
+// (so a reload, or a second person watching, sees the same conversation). Everything is text.
+import { post } from './api.js';
+import { el, clear, json, duration, FINISHED } from './dom.js';
+import { followRun } from './follow.js';
+
+const DONE = new Set(['SUCCEEDED', 'FAILED', 'REJECTED', 'SKIPPED', 'CANCELLED']);
+
+function runLink(runId, text, taskId) {
+  return el('a', { href: '/runs/' + encodeURIComponent(runId) + (taskId ? '?task=' + encodeURIComponent(taskId) : ''), text });
+}
+
+function taskCount(plan) {
+  const n = plan && plan.tasks ? plan.tasks.length : 0;
+  return n + (n === 1 ? ' task' : ' tasks');
+}
+
+function sourceText(source) {
+  if (!source || source === 'client') return 'the plan you gave';
+  if (source === 'llm') return 'the model';
+  if (source.startsWith('playbook:')) return 'the playbook “' + source.slice('playbook:'.length) + '”';
+  return source;
+}
+
+/**
+ * The conversation of run {@code runId}. {@code may(role)} says what the caller may do;
+ * {@code act(button, action)} runs a button's action and reports its errors; {@code failed(e)}
+ * reports a failed load; {@code me} is the caller (GET /api/me), whose own messages need no "from". Returns { node, start, dispose }.
+ */
+export function conversation(runId, { may, act, failed, me }) {
+  const thread = el('ol', { id: 'chat', class: 'chat', 'aria-label': 'Conversation', 'aria-live': 'polite' });
+  // One message that changes as the run goes, kept last until the run ends.
+  const progress = el('li', { class: 'msg baton progress', 'data-kind': 'progress' });
+  const composer = el('div');
+  const node = el('section', { class: 'card conversation' },
+    el('p', { class: 'hint' }, 'Run ', el('code', { text: runId }), ' · ', runLink(runId, 'Open the plan and its graph'),
+      ' · ', el('a', { href: '/', text: 'New goal' })),
+    thread, composer);
+  let frame = 0;
+  let run = null;
+  const pending = [];
+  const planned = new Set(); // task ids of earlier plan versions, to say what a replan added
+
+  const say = (role, kind, seq, ...content) => el('li', { class: 'msg ' + role, 'data-role': role, 'data-kind': kind, 'data-seq': seq },
+    el('div', { class: 'bubble' }, content));
+
+  /** The message an event adds to the conversation, or null for the events that are progress only. */
+  function messageOf(e) {
+    const d = e.data || {};
+    switch (e.type) {
+      case 'RunCreated': {
+        const hasInput = d.input && Object.keys(d.input).length;
+        return say('user', 'goal', e.seq, el('p', { class: 'text', text: d.goal || '(no goal: a plan was given)' }),
+          hasInput ? el('pre', { text: json(d.input) }) : null);
+      }
+      case 'PlanProposed':
+        if (!d.needsApproval) return null; // PlanAccepted follows at once and says it
+        return say('baton', 'plan-proposed', e.seq, el('p', { text: 'I have a plan of ' + taskCount(d.plan) + ' from ' + sourceText(d.source)
+          + '. It waits for your approval before anything runs: ' }, runLink(runId, 'review and edit it'), '.'));
+      case 'PlanAccepted': {
+        const tasks = (d.plan && d.plan.tasks) || [];
+        const added = tasks.filter(t => !planned.has(t.id));
+        tasks.forEach(t => planned.add(t.id));
+        const list = el('ul', { class: 'plan-tasks' }, (d.version > 1 ? added : tasks).slice(0, 12).map(t =>
+          el('li', {}, runLink(runId, t.title || t.id, t.id))));
+        const more = (d.version > 1 ? added : tasks).length > 12 ? el('p', { class: 'hint', text: '…and more.' }) : null;
+        return say('baton', d.version > 1 ? 'replanned' : 'plan', e.seq,
+          el('p', { text: d.version > 1
+            ? 'New plan (version ' + d.version + '): ' + taskCount(d.plan) + ', ' + added.length + ' new:'
+            : 'Running a plan of ' + taskCount(d.plan) + ':' }), list, more);
+      }
+      case 'UserMessage':
+        return say('user', 'message', e.seq, el('p', { class: 'text', text: d.text }), d.by && d.by !== (me && me.name) ? el('p', { class: 'hint', text: 'from ' + d.by }) : null);
+      case 'ReplanStarted':
+        return say('baton', 'replanning', e.seq, el('p', { text: d.trigger === 'message'
+          ? 'Replanning the unfinished part to take your message into account…'
+          : 'Replanning: ' + (d.reason || 'a task failed') + '…' }));
+      case 'ReplanFailed':
+        return say('baton', 'replan-failed', e.seq, el('p', { class: 'error', text: 'I could not replan (' + (d.error ? d.error.code + ': ' + d.error.message : '') + '); the plan goes on as it was.' }));
+      case 'ApprovalRequested':
+        return say('baton', 'approval', e.seq, el('p', { text: '“' + (d.title || d.taskId) + '” waits for a person\'s approval' + (d.tool ? ' (' + d.tool + ')' : '') + ': ' },
+          runLink(runId, 'decide', d.taskId), '.'));
+      case 'TaskAttemptFailed':
+        if (d.retryAt) return null;
+        return say('baton', 'task-failed', e.seq, el('p', { class: 'error', text: 'Task ' + d.taskId + ' failed: ' + (d.error ? d.error.code + ': ' + d.error.message : '') }));
+      case 'RunReopened':
+        return say('baton', 'reopened', e.seq, el('p', { text: 'The run was reopened' + (d.by ? ' by ' + d.by : '') + '.' }));
+      case 'RunCancelled':
+        return say('baton', 'cancelled', e.seq, el('p', { text: 'The run was cancelled' + (d.by ? ' by ' + d.by : '') + (d.reason ? ': ' + d.reason : '.') }));
+      case 'RunFailed':
+        return say('baton', 'failed', e.seq, el('p', { class: 'error', text: 'The run failed: ' + (d.error ? d.error.code + ': ' + d.error.message : '') }));
+      case 'RunSucceeded':
+        return answerMessage(e, d.result);
+      default:
+        return null;
+    }
+  }
+
+  function answerMessage(e, result) {
+    const r = result || {};
+    const parts = [];
+    if (typeof r.answer === 'string') parts.push(el('p', { class: 'text answer', text: r.answer }));
+    else parts.push(el('p', { text: 'Done.' }));
+    if (r.answerError) parts.push(el('p', { class: 'error answer-error', text: r.answerError }));
+    const outputs = Object.assign({}, r);
+    delete outputs.answer;
+    delete outputs.answerError;
+    if (Object.keys(outputs).length) parts.push(el('details', {}, el('summary', { text: 'Task outputs' }), el('pre', { text: json(outputs) })));
+    return say('baton', 'answer', e.seq, parts);
+  }
+
+  function renderProgress() {
+    if (!run) return;
+    const tasks = (run.plan && run.plan.tasks) || [];
+    const count = (pred) => tasks.filter(pred).length;
+    const parts = [];
+    if (run.status === 'PLANNING') parts.push('Planning…');
+    else if (run.status === 'REPLANNING') parts.push('Replanning…');
+    if (tasks.length) {
+      parts.push(count(t => DONE.has(t.status)) + ' of ' + tasks.length + ' tasks done');
+      const running = count(t => t.status === 'RUNNING');
+      const waiting = count(t => t.status === 'WAITING_APPROVAL');
+      const failedTasks = count(t => t.status === 'FAILED');
+      if (running) parts.push(running + ' running');
+      if (waiting) parts.push(waiting + ' waiting for approval');
+      if (failedTasks) parts.push(failedTasks + ' failed');
+    }
+    const tokens = run.usage ? run.usage.promptTokens + run.usage.completionTokens : 0;
+    if (tokens) parts.push(tokens + ' tokens');
+    if (FINISHED.has(run.status)) parts.push('took ' + duration(run.createdAt, run.updatedAt));
+    progress.dataset.status = run.status;
+    clear(progress).append(el('div', { class: 'bubble' }, el('p', { class: 'hint', text: parts.join(' · ') })));
+    if (progress.parentNode !== thread || thread.lastChild !== progress) thread.append(progress);
+  }
+
+  function renderComposer() {
+    const open = run && !FINISHED.has(run.status) && may('operator');
+    if (!open) { if (composer.firstChild) clear(composer); return; }
+    if (composer.firstChild) return;
+    const text = el('input', { id: 'message', type: 'text', required: true, autocomplete: 'off' });
+    const form = el('form', { class: 'composer' }, el('label', { for: 'message', text: 'Reply to Baton (the unfinished part is replanned)' }), text,
+      el('button', { type: 'submit', text: 'Send' }));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      act(form.querySelector('button'), async () => {
+        await post('/api/runs/' + encodeURIComponent(runId) + '/messages', { text: text.value });
+        text.value = '';
+      });
+    });
+    composer.append(form);
+  }
+
+  const schedule = () => {
+    if (frame) return;
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      const fragment = document.createDocumentFragment();
+      for (const e of pending.splice(0)) {
+        const msg = messageOf(e);
+        if (msg) fragment.append(msg);
+      }
+      thread.insertBefore(fragment, progress.parentNode === thread ? progress : null);
+      renderProgress();
+      renderComposer();
+      node.dataset.runStatus = run ? run.status : '';
+    });
+  };
+
+  const follower = followRun(runId, {
+    onEvent: (e) => { pending.push(e); schedule(); },
+    onRun: (r) => { run = r; schedule(); },
+    onError: failed
+  });
+  return {
+    node,
+    start: async () => { await follower.refresh(); follower.listen(); },
+    dispose: () => { if (frame) cancelAnimationFrame(frame); follower.stop(); }
+  };
+}

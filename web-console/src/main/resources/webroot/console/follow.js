@@ -1,0 +1,74 @@
+// Following one run live: its event stream (resumed with Last-Event-ID after a drop) and its
+// state, refetched as events arrive. Shared by the chat and the run view.
+import { get, eventSource, EVENT_TYPES } from './api.js';
+import { FINISHED } from './dom.js';
+
+const END_TYPES = new Set(['RunSucceeded', 'RunFailed', 'RunCancelled', 'CompensationFailed']);
+
+/**
+ * Follows run {@code runId}: {@code onEvent(event)} once per event, in order, from the first;
+ * {@code onRun(run)} with the run as GET returns it, after events (coalesced: at most one GET in
+ * flight and one queued, however many events arrive meanwhile); {@code onError(e)} when a GET fails.
+ * Returns { refresh, listen, stop }: refresh() settles once a fetch begun after the call is applied;
+ * listen() reopens the stream after it ended (a retry reopens a finished run).
+ */
+export function followRun(runId, { onEvent, onRun, onError }) {
+  const seen = new Set();
+  let lastSeq = 0;
+  let source = null;
+  let gone = false;
+  let finished = false;
+  let inflight = null;
+  let queued = null;
+  let fetchedSeq = -1; // the run's lastSeq in the last GET applied: events up to it are in it already
+
+  const load = async () => {
+    try {
+      const run = await get('/api/runs/' + encodeURIComponent(runId));
+      if (gone) return;
+      finished = FINISHED.has(run.status);
+      if (typeof run.lastSeq === 'number') fetchedSeq = Math.max(fetchedSeq, run.lastSeq);
+      onRun(run);
+      if (!finished) listen();
+    } catch (e) {
+      if (!gone) onError(e);
+    }
+  };
+  const refresh = () => {
+    if (!inflight) {
+      inflight = load().finally(() => { inflight = null; });
+      return inflight;
+    }
+    if (!queued) queued = inflight.then(() => { queued = null; return refresh(); });
+    return queued;
+  };
+  const stopListening = () => {
+    if (source) source.close();
+    source = null;
+  };
+  const listen = () => {
+    if (source || gone) return;
+    source = eventSource('/api/runs/' + encodeURIComponent(runId) + '/events' + (lastSeq ? '?lastEventId=' + lastSeq : ''));
+    const handle = (msg) => {
+      let event;
+      try { event = JSON.parse(msg.data); } catch (e) { return; }
+      if (!seen.has(event.seq)) {
+        seen.add(event.seq);
+        lastSeq = Math.max(lastSeq, event.seq);
+        onEvent(event);
+      }
+      // Opening a big run replays hundreds of events the first GET already holds: no refetch for them.
+      if (event.seq > fetchedSeq) refresh();
+      // The server ends the stream after the event that ends the run; a retry opens a new one.
+      if (END_TYPES.has(event.type)) stopListening();
+    };
+    for (const type of EVENT_TYPES) source.addEventListener(type, handle);
+    // EventSource reconnects by itself (sending Last-Event-ID) unless the run has finished.
+    source.addEventListener('error', () => { if (finished) stopListening(); });
+  };
+  return {
+    refresh,
+    listen,
+    stop: () => { gone = true; stopListening(); }
+  };
+}
