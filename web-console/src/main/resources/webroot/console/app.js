@@ -1,8 +1,9 @@
-// Baton's console: one page, four views (/, /runs, /runs/{id}, /approvals), plain ES modules.
+// Baton's console: one page, five views (/, /runs, /runs/{id}, /approvals, /tickets in tickets.js), plain ES modules.
 // Everything that came from a user, a model or a tool goes into the page as text (see dom.js).
 import { api, get, post, setToken, token, eventSource, EVENT_TYPES, ApiError } from './api.js';
 import { el, clear, json, age, duration, badge, FINISHED } from './dom.js';
 import { PlanGraph } from './graph.js';
+import { ticketsView } from './tickets.js';
 
 const view = document.getElementById('view');
 const notice = document.getElementById('notice');
@@ -47,6 +48,7 @@ async function route() {
     else if (path === '/runs') await runsView();
     else if ((m = path.match(/^\/runs\/([^/]+)$/))) await runView(decodeURIComponent(m[1]));
     else if (path === '/approvals') await approvalsView();
+    else if (path === '/tickets') await ticketsView({ view, may, failed, notify, go, onDispose: (fn) => { dispose = fn; } });
     else view.append(el('h1', { text: 'Not found' }), el('p', {}, 'No view here. ', el('a', { href: '/', text: 'Back to the chat' })));
   } catch (e) {
     failed(e);
