@@ -6,7 +6,7 @@ import { get, post, eventSource } from './api.js';
 import { el, clear, age, badge } from './dom.js';
 
 export const TICKET_STATUSES = ['TRIAGING', 'AWAITING_APPROVAL', 'ROUTED', 'FAILED'];
-const PAGE_SIZE = 50;
+const PAGE_SIZE = 50; // tickets per page; /tickets?limit=N asks for another size
 
 // Live updates come from the server's event stream of all runs (a ticket is a run of the triage
 // playbook, so every change of a ticket is one of these events) rather than from polling: an idle
@@ -26,7 +26,8 @@ const SAFETY_POLL_MS = 30000;
 export async function ticketsView(ctx) {
   const { view, may, failed, notify, go } = ctx;
   const params = new URLSearchParams(location.search);
-  const filter = { queue: params.get('queue') || '', status: params.get('status') || '', cursor: params.get('cursor') || '' };
+  const filter = { queue: params.get('queue') || '', status: params.get('status') || '', cursor: params.get('cursor') || '',
+    limit: /^\d+$/.test(params.get('limit') || '') ? params.get('limit') : '' };
   let gone = false;
 
   const routing = await get('/api/routing');
@@ -36,7 +37,7 @@ export async function ticketsView(ctx) {
   const link = (changes) => {
     const next = Object.assign({}, filter, { cursor: '' }, changes);
     const q = new URLSearchParams();
-    for (const key of ['queue', 'status', 'cursor']) if (next[key]) q.set(key, next[key]);
+    for (const key of ['queue', 'status', 'limit', 'cursor']) if (next[key]) q.set(key, next[key]);
     return '/tickets' + (q.toString() ? '?' + q : '');
   };
   const queueSelect = el('select', { id: 'queue-filter' }, el('option', { value: '', text: 'All queues' }),
@@ -80,7 +81,7 @@ export async function ticketsView(ctx) {
       return '/api/tickets?' + p;
     };
     const [page, review] = await Promise.all([
-      get(q({ queue: filter.queue, status: filter.status, cursor: filter.cursor })),
+      get(q({ queue: filter.queue, status: filter.status, cursor: filter.cursor, limit: filter.limit })),
       get(q({ queue: filter.queue, status: 'AWAITING_APPROVAL' }))]);
     if (gone) return;
     renderList(page);
@@ -211,10 +212,13 @@ export async function ticketsView(ctx) {
       const fill = () => {
         const words = search.value.toLowerCase().split(/[\s_-]+/).filter(Boolean);
         const keep = pick.value || current.category;
+        // every word must occur; the category named by the words comes first, then those starting with them
+        const query = words.join('_');
+        const rank = (c) => c.name.toLowerCase() === query ? 0 : c.name.toLowerCase().startsWith(query) ? 1 : 2;
         const shown = table.categories.filter(c => {
           const hay = (c.name + ' ' + c.name.replace(/_/g, ' ') + ' ' + (c.queue || '')).toLowerCase();
           return words.every(w => hay.includes(w));
-        });
+        }).sort((a, b) => rank(a) - rank(b));
         clear(pick).append(...shown.map(c => el('option', { value: c.name, text: c.name + (c.queue ? ' — ' + c.queue : '') + (c.priority ? ' (' + c.priority + ')' : '') })));
         pick.value = shown.some(c => c.name === keep) && !words.length ? keep : (shown[0] ? shown[0].name : '');
         matches.textContent = shown.length + ' of ' + table.categories.length + ' categories';
@@ -244,7 +248,7 @@ export async function ticketsView(ctx) {
       li.addEventListener('keydown', (ev) => {
         if (ev.target !== li || ev.altKey || ev.ctrlKey || ev.metaKey) return;
         if (ev.key === 'Enter') { ev.preventDefault(); if (!confirm.disabled) confirm.click(); }
-        else if (ev.key === '/') { ev.preventDefault(); search.focus(); }
+        else if (ev.key === '/') { ev.preventDefault(); search.focus(); search.select(); }
       });
       item.fill = fill;
       fill();
