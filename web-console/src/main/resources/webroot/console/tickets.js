@@ -84,6 +84,8 @@ export async function ticketsView(ctx) {
       get(q({ queue: filter.queue, status: filter.status, cursor: filter.cursor, limit: filter.limit })),
       get(q({ queue: filter.queue, status: 'AWAITING_APPROVAL' }))]);
     if (gone) return;
+    const fetchedAt = Date.now();
+    for (const t of [...(page.tickets || []), ...(review.tickets || [])]) t.fetchedAt = fetchedAt;
     renderList(page);
     renderInbox(review);
   };
@@ -117,7 +119,7 @@ export async function ticketsView(ctx) {
       if (!tr) { tr = el('tr', { 'data-ticket-id': t.id }); rows.set(t.id, tr); }
       if ((prev ? prev.nextSibling : tbody.firstChild) !== tr) { if (prev) prev.after(tr); else tbody.prepend(tr); }
       prev = tr;
-      const key = JSON.stringify(t);
+      const key = ticketKey(t);
       if (tr.renderKey === key) continue; // unchanged: no DOM work
       tr.renderKey = key;
       tr.dataset.status = t.status;
@@ -263,7 +265,7 @@ export async function ticketsView(ctx) {
     });
 
     function update(t) {
-      const key = JSON.stringify(t);
+      const key = ticketKey(t);
       if (item.key === key) return;
       item.key = key;
       const categoryChanged = current.category !== t.category;
@@ -275,8 +277,9 @@ export async function ticketsView(ctx) {
         ' · ', t.queue || '—', ' · ', t.priority || '—', ' · confidence ', el('strong', { text: percent(t.confidence) }),
         ' · SLA ', slaCell(t, 'span'), ' · received ' + age(t.createdAt),
         t.runId ? el('span', {}, ' · ', el('a', { href: '/runs/' + encodeURIComponent(t.runId), text: 'triage run' })) : '');
-      rationale.textContent = t.rationale || '';
-      rationale.hidden = !t.rationale;
+      const reason = t.review && t.review.reason;
+      rationale.textContent = [reason ? 'Review: ' + reason : '', t.rationale || ''].filter(Boolean).join(' — ');
+      rationale.hidden = !rationale.textContent;
       if (confirm) confirm.title = 'Route to ' + (t.category || '?') + ' (Enter)';
       if (categoryChanged && item.fill) item.fill();
     }
@@ -335,6 +338,11 @@ function routingIndex(routing) {
   return { queues, categories };
 }
 
+/** What a ticket's rendering depends on: not the moment it was fetched nor the time left then (the ticker shows that). */
+function ticketKey(t) {
+  return JSON.stringify(Object.assign({}, t, { fetchedAt: undefined, sla: t.sla && t.sla.dueAt }));
+}
+
 function subjectOf(t) {
   return t.subject || (t.body ? String(t.body).slice(0, 120) : t.id);
 }
@@ -343,9 +351,25 @@ function percent(c) {
   return typeof c === 'number' ? Math.round(c * 100) + '%' : '—';
 }
 
-/** The SLA deadline of a ticket, whichever field the server names it by. */
+/**
+ * The SLA deadline of a ticket in this browser's clock: the server's time left
+ * (sla.remaining) counted from when the ticket was fetched, so a skewed clock here does not
+ * skew the countdown; the absolute sla.dueAt otherwise.
+ */
 function dueOf(t) {
-  return t.slaDueAt || t.dueAt || (t.sla && (t.sla.dueAt || t.sla.due)) || null;
+  const sla = t.sla || {};
+  const left = isoMillis(sla.remaining);
+  if (left !== null && t.fetchedAt) return new Date(t.fetchedAt + left).toISOString();
+  return sla.dueAt || t.slaDueAt || null;
+}
+
+/** Milliseconds of an ISO-8601 duration as Java writes it ("PT1H2M3S", "PT-5M-30S", "P1D"), or null. */
+export function isoMillis(text) {
+  const m = /^(-)?P(?:(-?\d+)D)?(?:T(?:(-?\d+)H)?(?:(-?\d+)M)?(?:(-?\d+(?:\.\d+)?)S)?)?$/.exec(String(text || ''));
+  if (!m || text === 'P' || text === 'PT') return null;
+  const n = (v) => v ? Number(v) : 0;
+  const ms = ((n(m[2]) * 24 + n(m[3])) * 60 + n(m[4])) * 60000 + n(m[5]) * 1000;
+  return m[1] ? -ms : ms;
 }
 
 function slaCell(t, tag) {
@@ -366,11 +390,13 @@ export function timeLeft(iso) {
   return ms < 0 ? 'overdue ' + text : text;
 }
 
-/** Delivery trouble, if the server reports any. */
+/** Delivery to the queue's webhook unless it went through (or the queue has none), and a triage error. */
 function deliveryNote(t) {
-  const d = t.delivery;
-  if (!d || typeof d !== 'object' || !d.status || d.status === 'DELIVERED' || d.status === 'NONE') return null;
-  return el('span', { class: 'hint delivery', text: ' delivery ' + String(d.status).toLowerCase() + (d.error ? ': ' + (d.error.message || d.error) : '') });
+  const d = t.delivery && typeof t.delivery === 'object' ? t.delivery.status : t.delivery;
+  const parts = [];
+  if (d && d !== 'DELIVERED' && d !== 'NONE') parts.push('delivery ' + String(d).toLowerCase());
+  if (t.error && t.error.message) parts.push(t.error.message);
+  return parts.length ? el('div', { class: 'hint delivery', text: parts.join(' · ') }) : null;
 }
 
 /** An id usable in element ids (ticket ids are opaque). */
