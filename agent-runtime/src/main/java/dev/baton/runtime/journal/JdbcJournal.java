@@ -201,6 +201,56 @@ public final class JdbcJournal implements Journal {
     }
 
     @Override
+    public Optional<TicketRecord> ticket(String id) {
+        List<TicketRecord> found = new ArrayList<>(1);
+        query(TicketSql.SELECT + " WHERE id = ?", ps -> ps.setString(1, id), rs -> found.add(TicketSql.read(rs)));
+        return found.stream().findFirst();
+    }
+
+    @Override
+    public TicketPage tickets(TicketQuery q) {
+        RunCursor after = RunCursor.decode(q.cursor());
+        StringBuilder sql = new StringBuilder(TicketSql.SELECT);
+        List<Object> params = new ArrayList<>();
+        String glue = " WHERE ";
+        if (q.status() != null) {
+            sql.append(glue).append("status = ?");
+            params.add(q.status());
+            glue = " AND ";
+        }
+        if (q.queue() != null) {
+            sql.append(glue).append("queue = ?");
+            params.add(q.queue());
+            glue = " AND ";
+        }
+        if (after != null) {
+            long created = after.createdAt().toEpochMilli();
+            sql.append(glue).append("created_at_ms <= ? AND (created_at_ms < ? OR id < ?)");
+            params.add(created);
+            params.add(created);
+            params.add(after.id());
+        }
+        sql.append(" ORDER BY created_at_ms DESC, id DESC LIMIT ?");
+        params.add(q.limit() + 1);
+        List<TicketRecord> tickets = new ArrayList<>();
+        query(sql.toString(), ps -> {
+            for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
+        }, rs -> tickets.add(TicketSql.read(rs)));
+        if (tickets.size() <= q.limit()) return new TicketPage(tickets, null);
+        List<TicketRecord> page = List.copyOf(tickets.subList(0, q.limit()));
+        TicketRecord last = page.get(page.size() - 1);
+        return new TicketPage(page, new RunCursor(last.createdAt(), last.id()).encode());
+    }
+
+    @Override
+    public List<TicketRecord> confirmedTickets() {
+        List<TicketRecord> tickets = new ArrayList<>();
+        query(TicketSql.SELECT + " WHERE confirmed_category IS NOT NULL ORDER BY updated_at_ms, id", ps -> {
+        }, rs -> tickets.add(TicketSql.read(rs)));
+        return tickets;
+    }
+
+    @Override
     public JournalStats stats() {
         return writer.stats();
     }
@@ -224,11 +274,13 @@ public final class JdbcJournal implements Journal {
         public void write(List<RunEvent> events) throws SQLException {
             // Both throw IllegalArgumentException on a malformed event: a refusal, before any SQL.
             RowChanges changes = Projection.changesOf(events);
+            TicketProjection.Changes tickets = TicketProjection.changesOf(events);
             String[] dataJson = SqlBatch.dataJson(events);
             try (Connection c = pool.getConnection()) {
                 c.setAutoCommit(false);
                 try {
                     sqlBatch.write(c, events, dataJson, changes);
+                    TicketSql.write(c, tickets);
                     c.commit();
                 } catch (SQLException | RuntimeException e) {
                     rollbackQuietly(c);

@@ -9,8 +9,8 @@ import java.util.function.Consumer;
 
 /**
  * The durable record of every run: an append-only log of {@link RunEvent}s plus two small
- * projections derived from those events in the same transaction (the runs list and the
- * approvals inbox), so that listing 100,000 runs never means replaying them.
+ * projections derived from those events in the same transaction (the runs list, the
+ * approvals inbox and the tickets), so that listing 100,000 runs never means replaying them.
  *
  * <p>Writes are group-committed: {@link #append} only queues, one writer thread writes
  * whatever has queued in one transaction, and the returned future completes once the events
@@ -48,6 +48,21 @@ public interface Journal extends AutoCloseable {
 
     /** Approvals with the given status (e.g. {@code PENDING}), oldest request first. */
     List<ApprovalRecord> approvals(String status);
+
+    /** The ticket with this id (see {@link TicketProjection}). */
+    default Optional<TicketRecord> ticket(String id) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no tickets");
+    }
+
+    /** Tickets, newest first, optionally of one queue and status, after a cursor from an earlier page. */
+    default TicketPage tickets(TicketQuery query) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no tickets");
+    }
+
+    /** Tickets a person confirmed or corrected ({@link TicketRecord#confirmedCategory()} set), oldest decision first: the labelled examples. */
+    default List<TicketRecord> confirmedTickets() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no tickets");
+    }
 
     /** Counters for metrics and benchmarks. */
     JournalStats stats();

@@ -50,6 +50,9 @@ public final class MemoryJournal implements Journal {
     private final Map<String, String> runIdByKey = new HashMap<>();
     /** Run records keyed by themselves as created (createdAt and id never change); values are current. */
     private final TreeMap<RunRecord, RunLog> newestFirst = new TreeMap<>(NEWEST_FIRST);
+    /** Ticket rows (column to value, as {@link TicketProjection} writes them) by ticket id, and ticket ids by run. */
+    private final Map<String, Map<String, Object>> tickets = new HashMap<>();
+    private final Map<String, String> ticketByRun = new HashMap<>();
 
     private long events;
     private long batches;
@@ -60,8 +63,10 @@ public final class MemoryJournal implements Journal {
     @Override
     public CompletableFuture<Void> append(List<RunEvent> batch) {
         RowChanges changes;
+        TicketProjection.Changes ticketChanges;
         try {
             changes = Projection.changesOf(batch);
+            ticketChanges = TicketProjection.changesOf(batch);
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(new JournalException("journal write refused: " + e.getMessage(), e));
         }
@@ -72,6 +77,7 @@ public final class MemoryJournal implements Journal {
             if (refusal != null) return CompletableFuture.failedFuture(new JournalException("journal write refused: " + refusal));
             for (RunEvent e : batch) runs.computeIfAbsent(e.runId(), id -> new RunLog()).events.add(e);
             apply(changes);
+            if (!ticketChanges.isEmpty()) apply(ticketChanges);
             events += batch.size();
             batches++;
             maxBatchSize = Math.max(maxBatchSize, batch.size());
@@ -149,6 +155,71 @@ public final class MemoryJournal implements Journal {
             }
             log.approvals.put(p.taskId(), a);
         }
+    }
+
+    /** Applies ticket changes in the order {@link TicketProjection.Changes} prescribes, as the SQL does. */
+    private void apply(TicketProjection.Changes changes) {
+        for (Map<String, Object> row : changes.inserts()) {
+            tickets.put((String) row.get("id"), new LinkedHashMap<>(row));
+            ticketByRun.put((String) row.get("run_id"), (String) row.get("id"));
+        }
+        for (TicketProjection.Reroute r : changes.reroutes()) {
+            Map<String, Object> row = tickets.get(r.ticketId());
+            if (row == null) continue;
+            row.put("run_id", r.runId());
+            row.put("status", TicketProjection.TRIAGING);
+            for (String col : List.of("error", "routed_at_ms", "delivery", "review_reason")) row.put(col, null);
+            row.put("updated_at_ms", r.atMs());
+            ticketByRun.put(r.runId(), r.ticketId());
+        }
+        for (TicketProjection.Patch p : changes.patches()) {
+            String id = ticketByRun.get(p.runId());
+            Map<String, Object> row = id == null ? null : tickets.get(id);
+            // A ticket re-routed since: the old run no longer owns it, as in SQL's WHERE run_id = ?.
+            if (row == null || !p.runId().equals(row.get("run_id"))) continue;
+            row.putAll(p.columns());
+        }
+    }
+
+    @Override
+    public synchronized Optional<TicketRecord> ticket(String id) {
+        Map<String, Object> row = tickets.get(id);
+        return Optional.ofNullable(row == null ? null : TicketProjection.record(row));
+    }
+
+    @Override
+    public synchronized TicketPage tickets(TicketQuery q) {
+        RunCursor after = RunCursor.decode(q.cursor());
+        List<TicketRecord> all = new ArrayList<>();
+        for (Map<String, Object> row : tickets.values()) {
+            if (q.status() != null && !q.status().equals(row.get("status"))) continue;
+            if (q.queue() != null && !q.queue().equals(row.get("queue"))) continue;
+            all.add(TicketProjection.record(row));
+        }
+        Comparator<TicketRecord> newest = Comparator.comparing((TicketRecord t) -> t.createdAt().toEpochMilli())
+                .thenComparing(TicketRecord::id).reversed();
+        all.sort(newest);
+        List<TicketRecord> page = new ArrayList<>();
+        for (TicketRecord t : all) {
+            if (after != null) {
+                long created = after.createdAt().toEpochMilli(), mine = t.createdAt().toEpochMilli();
+                if (mine > created || (mine == created && t.id().compareTo(after.id()) >= 0)) continue;
+            }
+            if (page.size() == q.limit()) {
+                TicketRecord last = page.get(page.size() - 1);
+                return new TicketPage(page, new RunCursor(last.createdAt(), last.id()).encode());
+            }
+            page.add(t);
+        }
+        return new TicketPage(page, null);
+    }
+
+    @Override
+    public synchronized List<TicketRecord> confirmedTickets() {
+        return tickets.values().stream().filter(row -> row.get("confirmed_category") != null)
+                .map(TicketProjection::record)
+                .sorted(Comparator.comparing(TicketRecord::updatedAt).thenComparing(TicketRecord::id))
+                .toList();
     }
 
     private static ApprovalRecord cancelIfPending(ApprovalRecord a) {

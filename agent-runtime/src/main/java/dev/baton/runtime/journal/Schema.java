@@ -40,6 +40,7 @@ final class Schema {
                 "CREATE INDEX IF NOT EXISTS baton_approvals_inbox ON baton_approvals (status, requested_at_ms)");
         try (Statement s = c.createStatement()) {
             for (String sql : ddl) s.execute(sql);
+            for (String sql : TicketSql.ddl(dialect)) s.execute(sql);
             int version = 0;
             try (ResultSet rs = s.executeQuery("SELECT MAX(version) FROM baton_schema_version")) {
                 if (rs.next()) version = rs.getInt(1);

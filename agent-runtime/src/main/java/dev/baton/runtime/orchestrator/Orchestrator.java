@@ -632,8 +632,9 @@ public final class Orchestrator implements AutoCloseable {
     private void onReady(RunState run, TaskState task) {
         if (task.status() != TaskStatus.READY || run.status() != RunStatus.RUNNING) return;
         boolean approved = task.approval() != null && "APPROVED".equals(task.approval().status());
-        if (gated(task) && !approved) {
-            requestApproval(run, task);
+        String policyGate = approved || gated(task) ? null : policyGate(run, task);
+        if ((gated(task) || policyGate != null) && !approved) {
+            requestApproval(run, task, null, null, policyGate);
         } else if (!(task.spec().action() instanceof TaskAction.Wait) && inFlight.size() >= options.maxConcurrentCalls()) {
             readyQueue.add(new Queued(run.id(), task.id(), 0));
             metrics.readyQueueDepth = readyQueue.size();
@@ -1081,6 +1082,11 @@ public final class Orchestrator implements AutoCloseable {
 
     /** With {@code agentTool}: an agent proposed a call of that gated tool with {@code agentArgs}. */
     private void requestApproval(RunState run, TaskState task, String agentTool, JsonNode agentArgs) {
+        requestApproval(run, task, agentTool, agentArgs, null);
+    }
+
+    /** With {@code policyGate}: the approval policy's reason, shown in the approval's title. */
+    private void requestApproval(RunState run, TaskState task, String agentTool, JsonNode agentArgs, String policyGate) {
         JsonNode args = agentTool != null ? agentArgs : task.approvedArgs();
         String toolName = agentTool;
         if (task.spec().action() instanceof TaskAction.ToolCall call) {
@@ -1091,7 +1097,8 @@ public final class Orchestrator implements AutoCloseable {
         Duration timeout = spec != null && spec.timeout() != null ? spec.timeout() : options.defaultApprovalTimeout();
         Instant expiresAt = timeout == null ? null : now().plus(timeout);
         String onTimeout = (spec == null ? ApprovalSpec.ExpiryPolicy.REJECT : spec.onTimeout()).name().toLowerCase();
-        emit(run, new EventData.ApprovalRequested(task.id(), task.spec().title(), toolName, args, expiresAt, onTimeout));
+        String title = policyGate == null ? task.spec().title() : task.spec().title() + " (review: " + policyGate + ")";
+        emit(run, new EventData.ApprovalRequested(task.id(), title, toolName, args, expiresAt, onTimeout));
         metrics.approvalsRequested.increment();
         if (expiresAt != null) armTimer(expiresAt, () -> onApprovalExpiry(run.id(), task.id(), expiresAt));
     }
@@ -1452,6 +1459,19 @@ public final class Orchestrator implements AutoCloseable {
             return tools.find(call.tool()).map(t -> t.descriptor().requiresApproval()).orElse(false);
         }
         return false;
+    }
+
+    /** The approval policy's reason to gate a tool task, with its resolved arguments, or null. */
+    private String policyGate(RunState run, TaskState task) {
+        if (!(task.spec().action() instanceof TaskAction.ToolCall call)) return null;
+        try {
+            return options.approvalPolicy().gate(new ApprovalPolicy.Candidate(run.id(), run.input(), task.id(), call.tool(),
+                    resolvedArgs(run, call)));
+        } catch (RuntimeException e) {
+            // A broken policy must not let a task through that it meant to stop: gate it.
+            LOG.warn("the approval policy failed for task '{}' of run {}: {}", task.id(), run.id(), e.toString());
+            return "the approval policy failed: " + e.getMessage();
+        }
     }
 
     private RetryPolicy retryPolicy(TaskState task) {

@@ -27,11 +27,13 @@ import java.time.Duration;
  *                               planner can replan); 2 by default, 0 turns replanning after failures off
  * @param resultWriter           writes a succeeded run's answer to its goal, or null: the result is then
  *                               only the outputs
+ * @param approvalPolicy         may gate a ready tool task on its resolved arguments (only ever adds a gate);
+ *                               {@link ApprovalPolicy#NONE} by default
  */
 public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory, Duration defaultApprovalTimeout,
                                   PlanLimits planLimits, Clock clock, GoalPlanner planner,
                                   AgentRegistry agents, ModelProvider models, int maxReplans,
-                                  ResultWriter resultWriter) {
+                                  ResultWriter resultWriter, ApprovalPolicy approvalPolicy) {
 
     public OrchestratorOptions {
         if (maxConcurrentCalls < 1) throw new IllegalArgumentException("maxConcurrentCalls must be at least 1");
@@ -40,6 +42,7 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         planLimits = planLimits == null ? PlanLimits.DEFAULT : planLimits;
         clock = clock == null ? Clock.systemUTC() : clock;
         agents = agents == null ? new AgentRegistry() : agents;
+        approvalPolicy = approvalPolicy == null ? ApprovalPolicy.NONE : approvalPolicy;
     }
 
     public static Builder builder() {
@@ -62,6 +65,7 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         private ModelProvider models;
         private int maxReplans = 2;
         private ResultWriter resultWriter;
+        private ApprovalPolicy approvalPolicy;
 
         public Builder maxConcurrentCalls(int value) { this.maxConcurrentCalls = value; return this; }
         public Builder parkedRunsInMemory(int value) { this.parkedRunsInMemory = value; return this; }
@@ -73,10 +77,11 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         public Builder models(ModelProvider value) { this.models = value; return this; }
         public Builder maxReplans(int value) { this.maxReplans = value; return this; }
         public Builder resultWriter(ResultWriter value) { this.resultWriter = value; return this; }
+        public Builder approvalPolicy(ApprovalPolicy value) { this.approvalPolicy = value; return this; }
 
         public OrchestratorOptions build() {
             return new OrchestratorOptions(maxConcurrentCalls, parkedRunsInMemory, defaultApprovalTimeout, planLimits, clock, planner, agents, models,
-                    maxReplans, resultWriter);
+                    maxReplans, resultWriter, approvalPolicy);
         }
     }
 }

@@ -1,0 +1,35 @@
+package dev.baton.runtime.orchestrator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * A gate that depends on data: consulted when a tool task becomes ready, with its resolved
+ * arguments, it may make the task wait for a person's approval, with a reason (shown in the
+ * approval's title). It can only ADD a gate: a task the plan or its tool gates waits whatever the
+ * policy says, and a task already approved is not asked about again. Called on the
+ * orchestrator's event loop: answer from memory, never block.
+ *
+ * <pre>{@code
+ * OrchestratorOptions.builder().approvalPolicy(task ->
+ *         "payments.refund".equals(task.tool()) && task.args().path("amount").asDouble() > 500
+ *                 ? "refunds over 500 need a second pair of eyes" : null)
+ * }</pre>
+ */
+@FunctionalInterface
+public interface ApprovalPolicy {
+
+    /** No gates beyond the plan's and the tools'. */
+    ApprovalPolicy NONE = task -> null;
+
+    /**
+     * A tool task about to start.
+     *
+     * @param input the run's input
+     * @param args  the task's resolved arguments
+     */
+    record Candidate(String runId, JsonNode input, String taskId, String tool, JsonNode args) {
+    }
+
+    /** Why a person must approve this task before it runs, or null to let it run (as far as this policy goes). */
+    String gate(Candidate task);
+}

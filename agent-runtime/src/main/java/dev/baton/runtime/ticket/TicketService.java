@@ -1,0 +1,372 @@
+package dev.baton.runtime.ticket;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.json.Json;
+import dev.baton.plan.Plan;
+import dev.baton.plan.PlanException;
+import dev.baton.plan.PlanParser;
+import dev.baton.plan.PlanProblem;
+import dev.baton.plan.PlanValidator;
+import dev.baton.runtime.BatonException;
+import dev.baton.runtime.BatonException.Kind;
+import dev.baton.runtime.RuntimeCatalog;
+import dev.baton.runtime.agent.AgentRegistry;
+import dev.baton.runtime.event.EventData;
+import dev.baton.runtime.event.RunEvent;
+import dev.baton.runtime.journal.TicketPage;
+import dev.baton.runtime.journal.TicketQuery;
+import dev.baton.runtime.journal.TicketRecord;
+import dev.baton.runtime.orchestrator.ApprovalDecision;
+import dev.baton.runtime.orchestrator.ApprovalPolicy;
+import dev.baton.runtime.orchestrator.Orchestrator;
+import dev.baton.runtime.orchestrator.RunRequest;
+import dev.baton.tools.ToolRegistry;
+import dev.baton.triage.LabelledExample;
+import dev.baton.triage.RoutingTable;
+import dev.baton.triage.TicketText;
+import dev.baton.triage.Triage;
+import dev.baton.triage.TriageTools;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+
+/**
+ * Tickets as a resource over runs: each ticket is triaged by a run of the triage playbook
+ * (classify, route, deliver; the user's own when configured), and the journal keeps a projection
+ * of every ticket ({@code baton_tickets}) in the same transaction as the run's events, so getting
+ * and listing tickets never replays a run.
+ *
+ * <ul>
+ *   <li>{@link #create}: never two tickets for one {@code externalId} or one {@code Idempotency-Key}
+ *       (they become the run's idempotency key, which the journal keeps unique).</li>
+ *   <li>{@link #route}: a person confirms or corrects. A ticket awaiting review has its route step
+ *       approved with the chosen category (and queue); a routed or failed one is re-routed by a new
+ *       run of route and deliver. The decision is kept durably (the route step's output marks it
+ *       {@code confirmed}, and the projection keeps it as a labelled example) and taught to the
+ *       classifier at once; {@link #loadExamples} teaches them all again after a restart.</li>
+ * </ul>
+ *
+ * <p>Every method returns a Vert.x future; journal reads run on worker threads.
+ */
+public final class TicketService implements AutoCloseable {
+
+    /** The built-in triage playbook: classify, route (reviewed when unsure), deliver. */
+    public static final String BUILTIN_PLAYBOOK = "/dev/baton/runtime/ticket/triage-playbook.json";
+    /** Subject plus body longer than this is refused (413 in the API). */
+    public static final int MAX_TEXT_CHARS = 64 * 1024;
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final char[] ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
+
+    private final Vertx vertx;
+    private final Orchestrator orchestrator;
+    private final Triage triage;
+    private final JsonNode playbook;
+    private final Map<String, List<Promise<Void>>> waiters = new ConcurrentHashMap<>();
+    private final MessageConsumer<RunEvent> consumer;
+
+    /**
+     * @param playbook the triage plan, already {@linkplain #checkPlaybook checked}
+     */
+    public TicketService(Vertx vertx, Orchestrator orchestrator, Triage triage, JsonNode playbook) {
+        this.vertx = vertx;
+        this.orchestrator = orchestrator;
+        this.triage = triage;
+        this.playbook = playbook;
+        // Events are published once durable, and the ticket projection is written in the same
+        // transaction: when a run's triage settles here, its ticket row already says so.
+        this.consumer = vertx.eventBus().<RunEvent>consumer(Orchestrator.EVENTS_ADDRESS, message -> {
+            RunEvent event = message.body();
+            if (waiters.isEmpty() || !settles(event.data())) return;
+            List<Promise<Void>> list = waiters.remove(event.runId());
+            if (list != null) list.forEach(Promise::tryComplete);
+        });
+    }
+
+    /** The approval policy that gates a {@code tickets.route} step when its triage is unsure or a review rule matches. */
+    public static ApprovalPolicy reviewPolicy(Triage triage) {
+        return task -> TriageTools.ROUTE.equals(task.tool())
+                // Until the threshold is known (a run recovered at its route step), everything is reviewed.
+                ? TriageTools.reviewReason(triage, task.args(), triage.thresholdNow(1.0))
+                : null;
+    }
+
+    // ------------------------------------------------------------------ the playbook
+
+    /** The built-in triage playbook's plan. */
+    public static JsonNode builtinPlaybook() {
+        try (InputStream in = TicketService.class.getResourceAsStream(BUILTIN_PLAYBOOK)) {
+            return Json.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("the built-in triage playbook " + BUILTIN_PLAYBOOK + " cannot be read", e);
+        }
+    }
+
+    /** Reads a user's triage playbook: a plan JSON file, or a playbook file whose {@code plan} is one. */
+    public static JsonNode readPlaybook(Path file) {
+        try {
+            JsonNode node = Json.parse(Files.readString(file, StandardCharsets.UTF_8));
+            if (node != null && node.has("plan") && !node.has("tasks")) node = node.get("plan");
+            return node;
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot be read as JSON: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Checks a triage plan against the tools (as the orchestrator would at submit) and that it
+     * triages: some step must use {@code tickets.classify} or set the ticket's category otherwise,
+     * and a {@code tickets.route} step must exist for reviews and corrections.
+     *
+     * @throws IllegalArgumentException naming the task and field at fault
+     */
+    public static void checkPlaybook(JsonNode plan, ToolRegistry tools, AgentRegistry agents, boolean modelConfigured) {
+        List<PlanProblem> problems;
+        Plan parsed;
+        try {
+            parsed = PlanParser.parse(plan);
+            problems = new PlanValidator(RuntimeCatalog.of(tools, agents, modelConfigured)).validate(parsed);
+        } catch (PlanException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        if (!problems.isEmpty()) throw new IllegalArgumentException(new PlanException(problems).getMessage());
+        boolean routes = parsed.tasks().stream().anyMatch(t -> t.action() instanceof dev.baton.plan.TaskAction.ToolCall call
+                && TriageTools.ROUTE.equals(call.tool()));
+        if (!routes) {
+            throw new IllegalArgumentException("the triage playbook has no task with tool '" + TriageTools.ROUTE
+                    + "': reviews and corrections approve that step");
+        }
+    }
+
+    // ------------------------------------------------------------------ tickets
+
+    /** A posted ticket. {@code customer} may be null. */
+    public record NewTicket(String subject, String body, JsonNode customer, String channel, String externalId) {
+    }
+
+    /** The answer to {@link #create}: the ticket, and whether an earlier request had created it. */
+    public record Created(TicketRecord ticket, boolean replayed) {
+    }
+
+    /**
+     * Creates a ticket and starts its triage, or returns the ticket an earlier request with the same
+     * {@code externalId} (else {@code idempotencyKey}) created. Waits up to {@code wait} (may be
+     * zero) for the triage to settle (routed, waiting for review, or failed).
+     */
+    public Future<Created> create(NewTicket t, String idempotencyKey, Duration wait) {
+        String subject = t.subject() == null ? "" : t.subject().strip();
+        String body = t.body() == null ? "" : t.body().strip();
+        if (subject.isEmpty() && body.isEmpty()) {
+            return Future.failedFuture(new BatonException(Kind.UNPROCESSABLE, "ticket_empty",
+                    "the ticket has neither a subject nor a body: there is nothing to triage"));
+        }
+        String id = "t_" + Long.toString(System.currentTimeMillis(), 36) + random(10);
+        ObjectNode input = Json.object();
+        input.put("ticketId", id);
+        input.put("subject", subject);
+        input.put("body", body);
+        if (t.customer() != null && !t.customer().isNull()) input.set("customer", t.customer());
+        if (t.channel() != null) input.put("channel", t.channel());
+        if (t.externalId() != null) input.put("externalId", t.externalId());
+        input.put("receivedAt", Instant.now().toString());
+        ObjectNode options = Json.object();
+        options.putObject("ticket").put("id", id).put("action", "create");
+        String key = t.externalId() != null ? "ticket:external:" + t.externalId()
+                : idempotencyKey != null ? "ticket:key:" + idempotencyKey : null;
+        String goal = "Triage ticket: " + abbreviate(subject.isEmpty() ? body : subject, 100);
+        // No request hash: a repeated externalId returns its ticket even when the rest of the body differs.
+        return orchestrator.submit(new RunRequest(goal, input, playbook, options, key, null)).compose(submitted -> {
+            String ticketId = submitted.run().path("input").path("ticketId").asText(id);
+            return settle(ticketId, submitted.runId(), wait).map(ticket -> new Created(ticket, submitted.replayed()));
+        });
+    }
+
+    /** The ticket. Fails with NOT_FOUND. */
+    public Future<TicketRecord> get(String id) {
+        return read(() -> orchestrator.journal().ticket(id)
+                .orElseThrow(() -> BatonException.notFound("ticket", id)));
+    }
+
+    /** The ticket once its triage settles or {@code wait} ends, whichever is first. */
+    public Future<TicketRecord> get(String id, Duration wait) {
+        if (wait.isZero()) return get(id);
+        return get(id).compose(t -> settle(t.id(), t.runId(), wait));
+    }
+
+    /** A page of tickets, newest first. A bad cursor fails with IllegalArgumentException. */
+    public Future<TicketPage> list(TicketQuery query) {
+        return read(() -> orchestrator.journal().tickets(query));
+    }
+
+    /**
+     * A person confirms or corrects a ticket's triage.
+     *
+     * @param queue   another queue than the category's own, or null
+     * @param by      who decided (from their credentials)
+     * @param admin   whether they are an admin (for escalated approvals)
+     * @param wait    how long to wait for the ticket to settle again
+     */
+    public Future<TicketRecord> route(String id, String category, String queue, String comment, String by, boolean admin,
+                                      Duration wait) {
+        RoutingTable table = triage.table();
+        if (category == null || !table.categories().contains(category)) {
+            return Future.failedFuture(new BatonException(Kind.UNPROCESSABLE, "unknown_category", "category '" + category
+                    + "' is not in the routing table; GET /api/routing lists the categories"));
+        }
+        if (queue != null && table.queue(queue).isEmpty()) {
+            return Future.failedFuture(new BatonException(Kind.UNPROCESSABLE, "unknown_queue", "queue '" + queue
+                    + "' is not in the routing table; the queues are " + table.queues().stream()
+                    .map(RoutingTable.Queue::name).collect(Collectors.joining(", "))));
+        }
+        return get(id).compose(ticket -> {
+            ObjectNode args = Json.object();
+            args.put("category", category);
+            if (queue != null) args.put("queue", queue);
+            if (ticket.confidence() != null) args.put("confidence", ticket.confidence());
+            args.put("method", category.equals(ticket.category()) && queue == null ? "confirmation" : "correction");
+            args.put("receivedAt", ticket.createdAt().toString());
+            args.put("reviewedBy", by);
+            if (comment != null) args.put("comment", comment);
+            Future<String> decided;
+            switch (ticket.status()) {
+                case "AWAITING_APPROVAL" -> decided = approveRoute(ticket, args, by, admin, comment);
+                case "ROUTED", "FAILED" -> decided = reroute(ticket, args);
+                default -> decided = Future.failedFuture(BatonException.conflict("ticket '" + id + "' is still being triaged;"
+                        + " confirm or correct it once it is AWAITING_APPROVAL or ROUTED"));
+            }
+            return decided.compose(runId -> {
+                // Durable already (the approval or the new run is in the journal); the classifier learns it now.
+                triage.learn(new LabelledExample(new TicketText(ticket.subject(), ticket.body()).joined(), category));
+                return settle(ticket.id(), runId, wait);
+            });
+        });
+    }
+
+    /** Teaches the classifier every confirmation and correction kept in the journal; call once at start. */
+    public Future<Integer> loadExamples() {
+        return read(() -> {
+            List<TicketRecord> confirmed = orchestrator.journal().confirmedTickets();
+            for (TicketRecord t : confirmed) {
+                triage.learn(new LabelledExample(new TicketText(t.subject(), t.body()).joined(), t.confirmedCategory()));
+            }
+            return confirmed.size();
+        });
+    }
+
+    public Triage triage() {
+        return triage;
+    }
+
+    @Override
+    public void close() {
+        consumer.unregister();
+    }
+
+    // ------------------------------------------------------------------ inside
+
+    /** Approves the ticket run's waiting route step with the person's arguments; the run id. */
+    private Future<String> approveRoute(TicketRecord ticket, ObjectNode args, String by, boolean admin, String comment) {
+        return orchestrator.run(ticket.runId()).compose(run -> {
+            String taskId = null;
+            for (JsonNode task : run.path("tasks").isArray() ? run.path("tasks") : run.path("plan").path("tasks")) {
+                if ("WAITING_APPROVAL".equals(task.path("status").asText()) && TriageTools.ROUTE.equals(task.path("tool").asText())) {
+                    taskId = task.path("id").asText();
+                }
+            }
+            if (taskId == null) {
+                return Future.failedFuture(BatonException.conflict("ticket '" + ticket.id()
+                        + "' waits for an approval of another step than routing; decide it in the approvals inbox"));
+            }
+            return orchestrator.decide(new ApprovalDecision(ticket.runId(), taskId, true, by, admin, comment, args))
+                    .map(task -> ticket.runId());
+        });
+    }
+
+    /** Routes a routed (or failed) ticket again, by a new run of route and deliver; the new run's id. */
+    private Future<String> reroute(TicketRecord ticket, ObjectNode args) {
+        ObjectNode input = Json.object();
+        input.put("ticketId", ticket.id());
+        input.put("subject", ticket.subject());
+        input.put("body", ticket.body());
+        if (ticket.customer() != null) input.set("customer", ticket.customer());
+        if (ticket.channel() != null) input.put("channel", ticket.channel());
+        if (ticket.externalId() != null) input.put("externalId", ticket.externalId());
+        input.put("receivedAt", ticket.createdAt().toString());
+        ObjectNode plan = Json.object();
+        var tasks = plan.putArray("tasks");
+        ObjectNode route = tasks.addObject();
+        route.put("id", "route");
+        route.put("title", "Route to a queue (corrected by a person)");
+        route.put("tool", TriageTools.ROUTE);
+        route.set("args", args);
+        ObjectNode deliver = tasks.addObject();
+        deliver.put("id", "deliver");
+        deliver.put("title", "Deliver to the queue's webhook");
+        deliver.put("tool", TriageTools.DELIVER);
+        deliver.putObject("args").put("ticket", "${input}").put("route", "${route.output}");
+        ObjectNode options = Json.object();
+        options.putObject("ticket").put("id", ticket.id()).put("action", "reroute");
+        return orchestrator.submit(new RunRequest("Re-route ticket " + ticket.id(), input, plan, options, null, null))
+                .map(submitted -> submitted.runId());
+    }
+
+    /** Whether an event ends the wait of {@code ?wait=}: the ticket is routed, failed, or waits for a person. */
+    private static boolean settles(EventData data) {
+        return data instanceof EventData.RunSucceeded || data instanceof EventData.RunFailed
+                || data instanceof EventData.RunCancelled || data instanceof EventData.ApprovalRequested;
+    }
+
+    /** The ticket once its run settles or the wait ends. */
+    private Future<TicketRecord> settle(String ticketId, String runId, Duration wait) {
+        if (wait == null || wait.isZero() || wait.isNegative()) return get(ticketId);
+        Promise<Void> settled = Promise.promise();
+        // Listen first, then look: an event between the two is not missed.
+        waiters.computeIfAbsent(runId, r -> new CopyOnWriteArrayList<>()).add(settled);
+        long timer = vertx.setTimer(Math.max(1, wait.toMillis()), t -> settled.tryComplete());
+        return get(ticketId).compose(ticket -> {
+            if (!ticket.status().equals("TRIAGING") || !ticket.runId().equals(runId)) {
+                settled.tryComplete();
+                return Future.succeededFuture(ticket);
+            }
+            return settled.future().compose(v -> get(ticketId));
+        }).onComplete(done -> {
+            vertx.cancelTimer(timer);
+            List<Promise<Void>> list = waiters.get(runId);
+            if (list != null) {
+                list.remove(settled);
+                if (list.isEmpty()) waiters.remove(runId, list);
+            }
+        });
+    }
+
+    private <T> Future<T> read(java.util.concurrent.Callable<T> body) {
+        return vertx.executeBlocking(body, false);
+    }
+
+    private static String random(int n) {
+        StringBuilder out = new StringBuilder(n);
+        for (int i = 0; i < n; i++) out.append(ALPHABET[RANDOM.nextInt(ALPHABET.length)]);
+        return out.toString();
+    }
+
+    private static String abbreviate(String text, int max) {
+        String line = text.replaceAll("\\s+", " ");
+        return line.length() <= max ? line : line.substring(0, max - 1) + "…";
+    }
+}

@@ -1,0 +1,739 @@
+package dev.baton.triage;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.langchain4j.data.embedding.Embedding;
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.embedding.EmbeddingModel;
+
+/**
+ * Classifies tickets without a chat model: the labelled examples are embedded in-process
+ * (MiniLM), and a softmax regression over the embeddings (optionally with TF-IDF features beside
+ * them) gives each category a probability, calibrated by temperature scaling on k-fold
+ * out-of-fold predictions of the examples. The same out-of-fold predictions give
+ * {@link #suggestedThreshold(double)}.
+ *
+ * <p>Threads: training runs on a background thread at construction and after
+ * {@link #learn corrections}; each trained model is published with one volatile write, so
+ * {@link #classify} never waits for retraining (only, bounded, for the very first model).
+ * Concurrent {@code classify} calls are embedded together in one {@code embedAll} call. A
+ * correction takes effect at once: the same or a near-identical text is answered with the
+ * corrected category (method {@code "correction"}, confidence 1) before retraining folds it in.
+ *
+ * <p>Embeddings and trained weights are cached on disk, named by a SHA-256 of the examples and
+ * the settings, so a restart neither re-embeds nor retrains.
+ */
+public final class EmbeddingClassifier implements TicketClassifier, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddingClassifier.class);
+    private static final int EMBED_BATCH = 64;
+    private static final String CACHE_VERSION = "1";
+
+    /** How the examples' embeddings become a classifier. */
+    public enum Method {
+        /** Softmax regression on the embeddings. */
+        SOFTMAX,
+        /** Softmax regression on the embeddings and TF-IDF word and word-pair features together. */
+        SOFTMAX_TFIDF,
+        /** k nearest examples by cosine similarity, similarity-weighted vote. */
+        KNN
+    }
+
+    /**
+     * Settings.
+     *
+     * @param method               the classifier over the embeddings
+     * @param epochs               softmax training epochs
+     * @param learningRate         Adam's initial step
+     * @param l2                   weight decay
+     * @param sparseWeight         scale of the TF-IDF features against the standardised embedding
+     * @param folds                cross-validation folds for calibration and the suggested threshold
+     * @param knnK                 neighbours for {@link Method#KNN}
+     * @param correctionSimilarity cosine similarity from which a text counts as near-identical to a correction
+     * @param readyTimeout         how long {@link #classify} waits for the first model
+     * @param retrainDelay         corrections arriving within this delay are folded in by one retraining
+     */
+    public record Options(Method method, int epochs, double learningRate, double l2, double sparseWeight, int folds,
+                          int knnK, double correctionSimilarity, Duration readyTimeout, Duration retrainDelay) {
+
+        /** The defaults, chosen by measurement on BANKING77 (see the README). */
+        public static Options defaults() {
+            return new Options(Method.SOFTMAX_TFIDF, 30, 0.003, 1e-4, 1.0, 5, 10, 0.95,
+                    Duration.ofMinutes(5), Duration.ofSeconds(1));
+        }
+
+        public Options withMethod(Method m) {
+            return new Options(m, epochs, learningRate, l2, sparseWeight, folds, knnK, correctionSimilarity,
+                    readyTimeout, retrainDelay);
+        }
+
+        public Options withFolds(int f) {
+            return new Options(method, epochs, learningRate, l2, sparseWeight, f, knnK, correctionSimilarity,
+                    readyTimeout, retrainDelay);
+        }
+
+        public Options withTraining(int epochs, double learningRate, double l2, double sparseWeight) {
+            return new Options(method, epochs, learningRate, l2, sparseWeight, folds, knnK, correctionSimilarity,
+                    readyTimeout, retrainDelay);
+        }
+
+        public Options withReadyTimeout(Duration d) {
+            return new Options(method, epochs, learningRate, l2, sparseWeight, folds, knnK, correctionSimilarity,
+                    d, retrainDelay);
+        }
+
+        SoftmaxRegression.Params params() {
+            return new SoftmaxRegression.Params(epochs, 64, learningRate, l2, sparseWeight, 42);
+        }
+
+        String key() {
+            return method + "|" + epochs + "|" + learningRate + "|" + l2 + "|" + sparseWeight + "|" + folds + "|" + knnK;
+        }
+    }
+
+    /** One trained model and everything {@link #classify} needs from it. Immutable. */
+    private record Trained(List<LabelledExample> examples, float[][] embeddings, List<String> categories,
+                           Map<String, Integer> categoryIndex, TfIdf tfidf, SoftmaxRegression model,
+                           double temperature, Calibration calibration) {
+    }
+
+    /** Out-of-fold confidences and whether each was right, sorted by confidence, most confident first. */
+    private record Calibration(double temperature, double[] confidence, boolean[] correct, double accuracy) {
+    }
+
+    private record Correction(String category, float[] embedding, String text) {
+    }
+
+    private record EmbedRequest(String text, CompletableFuture<float[]> result) {
+    }
+
+    private final EmbeddingModel embedder;
+    private final String modelName;
+    private final Options options;
+    private final EmbeddingCache cache;
+    private final String examplesKey;
+    private final List<LabelledExample> baseExamples;
+    private final Set<String> categories = ConcurrentHashMap.newKeySet();
+    private final Map<String, Correction> corrections = new ConcurrentHashMap<>();
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private final ExecutorService trainer;
+    private final BlockingQueue<EmbedRequest> embedQueue = new LinkedBlockingQueue<>();
+    private final Thread embedThread;
+    private final AtomicBoolean retrainPending = new AtomicBoolean();
+    private final AtomicLong examplesEmbedded = new AtomicLong();
+    private final AtomicLong trainings = new AtomicLong();
+    private volatile Trained current;
+    private volatile boolean closed;
+
+    /**
+     * Starts embedding and training in the background; returns at once.
+     *
+     * @param examples    the labelled examples (at least one category with at least one example)
+     * @param examplesKey a SHA-256 of the examples' source (for a file, of its bytes), naming the cache entries
+     * @param embedder    the embedding model
+     * @param modelName   names the embedding model in the cache key
+     * @param cacheDir    where embeddings and weights are kept, null for nowhere
+     */
+    public EmbeddingClassifier(List<LabelledExample> examples, String examplesKey, EmbeddingModel embedder,
+                               String modelName, Path cacheDir, Options options) {
+        if (examples.isEmpty()) throw new IllegalArgumentException("no labelled examples");
+        this.baseExamples = List.copyOf(examples);
+        this.examplesKey = examplesKey;
+        this.embedder = embedder;
+        this.modelName = modelName;
+        this.options = options;
+        this.cache = new EmbeddingCache(cacheDir);
+        for (LabelledExample e : baseExamples) categories.add(e.category());
+        this.trainer = Executors.newSingleThreadExecutor(r -> daemon(r, "triage-train"));
+        this.embedThread = daemon(this::embedLoop, "triage-embed");
+        embedThread.start();
+        trainer.execute(() -> {
+            try {
+                current = trainInitial();
+                ready.complete(null);
+                LOG.info("Ticket classifier ready: {} examples, {} categories, method {}, temperature {}",
+                        baseExamples.size(), current.categories().size(), options.method(),
+                        String.format(Locale.ROOT, "%.3f", current.temperature()));
+            } catch (Throwable t) {
+                LOG.error("The ticket classifier could not be trained", t);
+                ready.completeExceptionally(t);
+            }
+        });
+    }
+
+    /** A SHA-256 key for examples given as a list (the eval's training part): of their CSV form. */
+    public static String keyOf(List<LabelledExample> examples) {
+        return EmbeddingCache.sha256(ExamplesCsv.format(examples));
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Completes when the first model is trained (exceptionally if training failed). */
+    public CompletableFuture<Void> ready() {
+        return ready.copy();
+    }
+
+    /** How many example texts this instance has embedded (0 when all came from the cache). */
+    public long examplesEmbedded() {
+        return examplesEmbedded.get();
+    }
+
+    /** How many models this instance has trained, not counting cross-validation folds. */
+    public long trainings() {
+        return trainings.get();
+    }
+
+    @Override
+    public Set<String> categories() {
+        return Set.copyOf(categories);
+    }
+
+    /** The method in use. */
+    public Method method() {
+        return options.method();
+    }
+
+    @Override
+    public Classification classify(TicketText ticket) {
+        String text = requireText(ticket);
+        Correction exact = corrections.get(normalise(text));
+        if (exact != null) return corrected(exact);
+        float[] x = embed(text);
+        Correction near = nearestCorrection(x);
+        if (near != null) return corrected(near);
+        Trained t = awaitModel();
+        double[] p = probabilities(t, text, x);
+        Integer[] order = new Integer[p.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, Comparator.comparingDouble(i -> -p[i]));
+        List<Prediction> alternatives = new ArrayList<>(3);
+        for (int r = 1; r < Math.min(4, order.length); r++) {
+            alternatives.add(new Prediction(t.categories().get(order[r]), p[order[r]]));
+        }
+        return new Classification(t.categories().get(order[0]), p[order[0]], alternatives, "classifier", null);
+    }
+
+    /**
+     * The k labelled examples most similar to the ticket (cosine similarity of the embeddings),
+     * most similar first, corrections included; for a model's prompt.
+     */
+    public List<LabelledExample> similar(TicketText ticket, int k) {
+        float[] x = embed(requireText(ticket));
+        Trained t = awaitModel();
+        List<LabelledExample> pool = new ArrayList<>(t.examples());
+        List<float[]> vectors = new ArrayList<>(Arrays.asList(t.embeddings()));
+        for (Correction c : corrections.values()) {
+            pool.add(new LabelledExample(c.text(), c.category()));
+            vectors.add(c.embedding());
+        }
+        double[] sim = new double[pool.size()];
+        for (int i = 0; i < sim.length; i++) sim[i] = dot(x, vectors.get(i));
+        Integer[] order = new Integer[sim.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, Comparator.comparingDouble(i -> -sim[i]));
+        Map<String, LabelledExample> out = new LinkedHashMap<>();
+        for (Integer i : order) {
+            if (out.size() >= k) break;
+            LabelledExample e = pool.get(i);
+            out.putIfAbsent(normalise(e.text()), e);
+        }
+        return List.copyOf(out.values());
+    }
+
+    /**
+     * The lowest confidence threshold at which the tickets accepted (confidence at or above it)
+     * reach the target precision, from the k-fold out-of-fold predictions on the examples alone.
+     * 1.0 if no threshold reaches it. Waits for the first model.
+     */
+    public double suggestedThreshold(double targetPrecision) {
+        Calibration c = awaitModel().calibration();
+        double best = 1.0;
+        int right = 0;
+        for (int i = 0; i < c.confidence().length; i++) {
+            if (c.correct()[i]) right++;
+            boolean boundary = i + 1 == c.confidence().length || c.confidence()[i + 1] < c.confidence()[i];
+            if (boundary && right >= targetPrecision * (i + 1)) best = c.confidence()[i];
+        }
+        return best;
+    }
+
+    /** The accuracy of the out-of-fold predictions on the examples (cross-validation). */
+    public double crossValidatedAccuracy() {
+        return awaitModel().calibration().accuracy();
+    }
+
+    /** The softmax temperature fitted on the out-of-fold predictions. */
+    public double temperature() {
+        return awaitModel().temperature();
+    }
+
+    @Override
+    public void learn(LabelledExample example) {
+        String text = example.text() == null ? "" : example.text().strip();
+        if (text.isEmpty()) throw new IllegalArgumentException("a correction needs a text");
+        if (example.category() == null || example.category().isBlank()) {
+            throw new IllegalArgumentException("a correction needs a category");
+        }
+        float[] x = embed(text);
+        corrections.put(normalise(text), new Correction(example.category(), x, text));
+        categories.add(example.category());
+        scheduleRetrain();
+    }
+
+    private Classification corrected(Correction c) {
+        return new Classification(c.category(), 1.0, List.of(), "correction",
+                "A person filed a ticket like this one under " + c.category() + ".");
+    }
+
+    private Correction nearestCorrection(float[] x) {
+        Correction best = null;
+        double bestSim = options.correctionSimilarity();
+        for (Correction c : corrections.values()) {
+            double s = dot(x, c.embedding());
+            if (s >= bestSim) {
+                bestSim = s;
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    private static String requireText(TicketText ticket) {
+        String text = ticket.joined();
+        if (text.isEmpty()) throw new IllegalArgumentException("the ticket has neither subject nor body");
+        return text;
+    }
+
+    /** Lower case, letters and digits only, single spaces: texts equal under this are the same ticket. */
+    static String normalise(String text) {
+        return text.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", " ").strip();
+    }
+
+    private Trained awaitModel() {
+        Trained t = current;
+        if (t != null) return t;
+        try {
+            ready.get(options.readyTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the ticket classifier", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the ticket classifier could not be trained: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the ticket classifier is still training (waited "
+                    + options.readyTimeout().toSeconds() + " s)");
+        }
+        return current;
+    }
+
+    private double[] probabilities(Trained t, String text, float[] x) {
+        if (t.model() != null) {
+            return SoftmaxRegression.softmax(t.model().logits(x, t.tfidf() == null ? null : t.tfidf().transform(text)),
+                    t.temperature());
+        }
+        return SoftmaxRegression.softmax(knnLogits(t.embeddings(), t.examples(), t.categoryIndex(), x, -1, options.knnK()),
+                t.temperature());
+    }
+
+    /** Log of the similarity-weighted vote shares of the k nearest examples (excluding index {@code skip}). */
+    private static double[] knnLogits(float[][] emb, List<LabelledExample> examples, Map<String, Integer> index,
+                                      float[] x, int skip, int k) {
+        int n = emb.length;
+        int[] top = new int[k];
+        double[] topSim = new double[k];
+        Arrays.fill(topSim, Double.NEGATIVE_INFINITY);
+        for (int i = 0; i < n; i++) {
+            if (i == skip) continue;
+            double s = dot(x, emb[i]);
+            if (s > topSim[k - 1]) {
+                int j = k - 1;
+                while (j > 0 && topSim[j - 1] < s) {
+                    topSim[j] = topSim[j - 1];
+                    top[j] = top[j - 1];
+                    j--;
+                }
+                topSim[j] = s;
+                top[j] = i;
+            }
+        }
+        double[] votes = new double[index.size()];
+        for (int j = 0; j < k; j++) {
+            if (topSim[j] == Double.NEGATIVE_INFINITY) continue;
+            // exp(s / 0.05): the nearest neighbours dominate, a far tenth one barely counts
+            votes[index.get(examples.get(top[j]).category())] += Math.exp((topSim[j] - topSim[0]) / 0.05);
+        }
+        double total = Arrays.stream(votes).sum();
+        double[] logits = new double[votes.length];
+        for (int c = 0; c < votes.length; c++) logits[c] = Math.log(votes[c] / total + 1e-4);
+        return logits;
+    }
+
+    // ---- embedding --------------------------------------------------------------------------
+
+    private float[] embed(String text) {
+        if (closed) throw new IllegalStateException("the ticket classifier is closed");
+        CompletableFuture<float[]> f = new CompletableFuture<>();
+        embedQueue.add(new EmbedRequest(text, f));
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while embedding a ticket", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("embedding the ticket failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** Takes every request waiting and embeds them in one call: tickets that arrive together share the cost. */
+    private void embedLoop() {
+        List<EmbedRequest> batch = new ArrayList<>();
+        while (!closed) {
+            try {
+                batch.add(embedQueue.take());
+            } catch (InterruptedException e) {
+                break;
+            }
+            embedQueue.drainTo(batch, EMBED_BATCH - 1);
+            try {
+                List<float[]> vectors = embedTexts(batch.stream().map(EmbedRequest::text).toList());
+                for (int i = 0; i < batch.size(); i++) batch.get(i).result().complete(vectors.get(i));
+            } catch (Throwable t) {
+                for (EmbedRequest r : batch) r.result().completeExceptionally(t);
+            }
+            batch.clear();
+        }
+        EmbedRequest r;
+        while ((r = embedQueue.poll()) != null) r.result().completeExceptionally(new IllegalStateException("closed"));
+    }
+
+    private List<float[]> embedTexts(List<String> texts) {
+        List<TextSegment> segments = texts.stream().map(TextSegment::from).toList();
+        List<Embedding> embeddings = embedder.embedAll(segments).content();
+        List<float[]> out = new ArrayList<>(embeddings.size());
+        for (Embedding e : embeddings) out.add(unit(e.vector()));
+        return out;
+    }
+
+    private static float[] unit(float[] v) {
+        double norm = 0;
+        for (float f : v) norm += f * f;
+        float inv = norm == 0 ? 0 : (float) (1 / Math.sqrt(norm));
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = v[i] * inv;
+        return out;
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    // ---- training ---------------------------------------------------------------------------
+
+    private float[][] exampleEmbeddings() {
+        String key = EmbeddingCache.sha256(CACHE_VERSION, modelName, examplesKey);
+        return cache.load("embeddings", key, in -> {
+            float[][] m = EmbeddingCache.readMatrix(in);
+            if (m.length != baseExamples.size()) throw new IOException("wrong row count");
+            return m;
+        }).orElseGet(() -> {
+            long start = System.nanoTime();
+            float[][] m = new float[baseExamples.size()][];
+            for (int i = 0; i < m.length; i += EMBED_BATCH) {
+                if (closed) throw new IllegalStateException("closed");
+                List<String> texts = new ArrayList<>();
+                for (int j = i; j < Math.min(m.length, i + EMBED_BATCH); j++) texts.add(baseExamples.get(j).text());
+                List<float[]> v = embedTexts(texts);
+                for (int j = 0; j < v.size(); j++) m[i + j] = v.get(j);
+                examplesEmbedded.addAndGet(v.size());
+            }
+            LOG.info("Embedded {} examples in {} ms", m.length, (System.nanoTime() - start) / 1_000_000);
+            cache.store("embeddings", key, out -> EmbeddingCache.writeMatrix(out, m));
+            return m;
+        });
+    }
+
+    private Trained trainInitial() {
+        float[][] emb = exampleEmbeddings();
+        List<String> cats = baseExamples.stream().map(LabelledExample::category).distinct().sorted().toList();
+        String key = EmbeddingCache.sha256(CACHE_VERSION, modelName, examplesKey, options.key());
+        Map<String, Integer> index = indexOf(cats);
+        TfIdf tfidf = options.method() == Method.SOFTMAX_TFIDF ? fitTfIdf(baseExamples) : null;
+        var cached = cache.load("model", key, in -> {
+            Calibration cal = readCalibration(in);
+            SoftmaxRegression m = in.readBoolean() ? SoftmaxRegression.read(in) : null;
+            return new Trained(baseExamples, emb, cats, index, tfidf, m, cal.temperature(), cal);
+        });
+        if (cached.isPresent()) return cached.get();
+        long start = System.nanoTime();
+        Calibration cal = crossValidate(baseExamples, emb, cats, index);
+        SoftmaxRegression model = options.method() == Method.KNN ? null : fit(baseExamples, emb, index, tfidf);
+        trainings.incrementAndGet();
+        LOG.info("Trained the ticket classifier ({} folds and the final model) in {} ms; out-of-fold accuracy {}",
+                options.folds(), (System.nanoTime() - start) / 1_000_000,
+                String.format(Locale.ROOT, "%.4f", cal.accuracy()));
+        cache.store("model", key, out -> {
+            writeCalibration(out, cal);
+            out.writeBoolean(model != null);
+            if (model != null) model.write(out);
+        });
+        return new Trained(baseExamples, emb, cats, index, tfidf, model, cal.temperature(), cal);
+    }
+
+    private static Map<String, Integer> indexOf(List<String> cats) {
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < cats.size(); i++) index.put(cats.get(i), i);
+        return Map.copyOf(index);
+    }
+
+    private static TfIdf fitTfIdf(List<LabelledExample> examples) {
+        return TfIdf.fit(examples.stream().map(LabelledExample::text).toList(), 2);
+    }
+
+    private SoftmaxRegression fit(List<LabelledExample> examples, float[][] emb, Map<String, Integer> index, TfIdf tfidf) {
+        int[] y = new int[examples.size()];
+        for (int i = 0; i < y.length; i++) y[i] = index.get(examples.get(i).category());
+        TfIdf.Sparse[] s = null;
+        if (tfidf != null) {
+            s = new TfIdf.Sparse[examples.size()];
+            for (int i = 0; i < s.length; i++) s[i] = tfidf.transform(examples.get(i).text());
+        }
+        return SoftmaxRegression.train(emb, s, y, index.size(), tfidf == null ? 0 : tfidf.size(), options.params());
+    }
+
+    /**
+     * Stratified k-fold cross-validation: every example is predicted by a model that never saw it;
+     * the temperature that minimises the negative log-likelihood of those predictions calibrates
+     * the final model's probabilities.
+     */
+    private Calibration crossValidate(List<LabelledExample> examples, float[][] emb, List<String> cats,
+                                      Map<String, Integer> index) {
+        int n = examples.size();
+        int k = Math.max(2, options.folds());
+        int[] fold = stratifiedFolds(examples, k, 42);
+        double[][] logits = new double[n][];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) y[i] = index.get(examples.get(i).category());
+        if (options.method() == Method.KNN) {
+            for (int i = 0; i < n; i++) logits[i] = knnLogitsExcludingFold(emb, examples, index, i, fold, options.knnK());
+        } else {
+            for (int f = 0; f < k; f++) {
+                if (closed) throw new IllegalStateException("closed");
+                List<Integer> trainIdx = new ArrayList<>();
+                for (int i = 0; i < n; i++) if (fold[i] != f) trainIdx.add(i);
+                List<LabelledExample> part = trainIdx.stream().map(examples::get).toList();
+                float[][] partEmb = trainIdx.stream().map(i -> emb[i]).toArray(float[][]::new);
+                TfIdf tfidf = options.method() == Method.SOFTMAX_TFIDF ? fitTfIdf(part) : null;
+                SoftmaxRegression m = fit(part, partEmb, index, tfidf);
+                for (int i = 0; i < n; i++) {
+                    if (fold[i] != f) continue;
+                    logits[i] = m.logits(emb[i], tfidf == null ? null : tfidf.transform(examples.get(i).text()));
+                }
+            }
+        }
+        double temperature = fitTemperature(logits, y);
+        double[] conf = new double[n];
+        boolean[] correct = new boolean[n];
+        int right = 0;
+        for (int i = 0; i < n; i++) {
+            double[] p = SoftmaxRegression.softmax(logits[i], temperature);
+            int arg = 0;
+            for (int c = 1; c < p.length; c++) if (p[c] > p[arg]) arg = c;
+            conf[i] = p[arg];
+            correct[i] = arg == y[i];
+            if (correct[i]) right++;
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Arrays.sort(order, Comparator.comparingDouble(i -> -conf[i]));
+        double[] sortedConf = new double[n];
+        boolean[] sortedCorrect = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            sortedConf[i] = conf[order[i]];
+            sortedCorrect[i] = correct[order[i]];
+        }
+        return new Calibration(temperature, sortedConf, sortedCorrect, (double) right / n);
+    }
+
+    private static double[] knnLogitsExcludingFold(float[][] emb, List<LabelledExample> examples,
+                                                   Map<String, Integer> index, int i, int[] fold, int k) {
+        // the fold's own examples are hidden, as if the model had been trained without them
+        List<Integer> keep = new ArrayList<>();
+        for (int j = 0; j < emb.length; j++) if (fold[j] != fold[i]) keep.add(j);
+        float[][] e = keep.stream().map(j -> emb[j]).toArray(float[][]::new);
+        List<LabelledExample> ex = keep.stream().map(examples::get).toList();
+        return knnLogits(e, ex, index, emb[i], -1, k);
+    }
+
+    /** Fold numbers 0..k-1, each category spread evenly over the folds, shuffled with a fixed seed. */
+    static int[] stratifiedFolds(List<LabelledExample> examples, int k, long seed) {
+        Map<String, List<Integer>> byCategory = new LinkedHashMap<>();
+        for (int i = 0; i < examples.size(); i++) {
+            byCategory.computeIfAbsent(examples.get(i).category(), c -> new ArrayList<>()).add(i);
+        }
+        Random rnd = new Random(seed);
+        int[] fold = new int[examples.size()];
+        int offset = 0;
+        for (List<Integer> idx : byCategory.values()) {
+            java.util.Collections.shuffle(idx, rnd);
+            for (int j = 0; j < idx.size(); j++) fold[idx.get(j)] = (offset + j) % k;
+            offset += idx.size(); // categories with few examples do not all start at fold 0
+        }
+        return fold;
+    }
+
+    /** The temperature minimising the negative log-likelihood, by golden-section search on log T. */
+    static double fitTemperature(double[][] logits, int[] y) {
+        double lo = Math.log(0.05);
+        double hi = Math.log(20);
+        double g = (Math.sqrt(5) - 1) / 2;
+        double a = hi - g * (hi - lo);
+        double b = lo + g * (hi - lo);
+        double fa = nll(logits, y, Math.exp(a));
+        double fb = nll(logits, y, Math.exp(b));
+        for (int it = 0; it < 60; it++) {
+            if (fa < fb) {
+                hi = b;
+                b = a;
+                fb = fa;
+                a = hi - g * (hi - lo);
+                fa = nll(logits, y, Math.exp(a));
+            } else {
+                lo = a;
+                a = b;
+                fa = fb;
+                b = lo + g * (hi - lo);
+                fb = nll(logits, y, Math.exp(b));
+            }
+        }
+        return Math.exp((lo + hi) / 2);
+    }
+
+    private static double nll(double[][] logits, int[] y, double t) {
+        double sum = 0;
+        for (int i = 0; i < logits.length; i++) {
+            double[] p = SoftmaxRegression.softmax(logits[i], t);
+            sum -= Math.log(Math.max(p[y[i]], 1e-12));
+        }
+        return sum / logits.length;
+    }
+
+    private static void writeCalibration(DataOutputStream out, Calibration c) throws IOException {
+        out.writeDouble(c.temperature());
+        out.writeDouble(c.accuracy());
+        out.writeInt(c.confidence().length);
+        for (int i = 0; i < c.confidence().length; i++) {
+            out.writeDouble(c.confidence()[i]);
+            out.writeBoolean(c.correct()[i]);
+        }
+    }
+
+    private static Calibration readCalibration(DataInputStream in) throws IOException {
+        double t = in.readDouble();
+        double acc = in.readDouble();
+        int n = in.readInt();
+        double[] conf = new double[n];
+        boolean[] correct = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            conf[i] = in.readDouble();
+            correct[i] = in.readBoolean();
+        }
+        return new Calibration(t, conf, correct, acc);
+    }
+
+    // ---- retraining after corrections ---------------------------------------------------------
+
+    private void scheduleRetrain() {
+        if (!retrainPending.compareAndSet(false, true)) return; // one retraining folds in every correction so far
+        CompletableFuture.delayedExecutor(options.retrainDelay().toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+            if (closed) return;
+            trainer.execute(() -> {
+                retrainPending.set(false);
+                try {
+                    ready.join();
+                    retrain();
+                } catch (Throwable t) {
+                    LOG.warn("Retraining the ticket classifier failed; the previous model stays", t);
+                }
+            });
+        });
+    }
+
+    /** Trains on the examples with the corrections folded in (a correction replaces an example of the same text). */
+    private void retrain() {
+        Trained base = current;
+        Map<String, Integer> position = new HashMap<>();
+        List<LabelledExample> examples = new ArrayList<>();
+        List<float[]> vectors = new ArrayList<>();
+        for (int i = 0; i < baseExamples.size(); i++) {
+            position.putIfAbsent(normalise(baseExamples.get(i).text()), examples.size());
+            examples.add(baseExamples.get(i));
+            vectors.add(base.embeddings()[i]);
+        }
+        for (Map.Entry<String, Correction> e : corrections.entrySet()) {
+            LabelledExample ex = new LabelledExample(e.getValue().text(), e.getValue().category());
+            Integer at = position.get(e.getKey());
+            if (at != null) {
+                examples.set(at, ex);
+            } else {
+                examples.add(ex);
+                vectors.add(e.getValue().embedding());
+            }
+        }
+        List<String> cats = new ArrayList<>(new LinkedHashSet<>(examples.stream().map(LabelledExample::category).toList()));
+        cats.sort(null);
+        Map<String, Integer> index = indexOf(cats);
+        float[][] emb = vectors.toArray(float[][]::new);
+        TfIdf tfidf = options.method() == Method.SOFTMAX_TFIDF ? fitTfIdf(examples) : null;
+        long start = System.nanoTime();
+        SoftmaxRegression model = options.method() == Method.KNN ? null : fit(examples, emb, index, tfidf);
+        trainings.incrementAndGet();
+        // calibration stays that of the examples' cross-validation: a few corrections barely move it
+        current = new Trained(List.copyOf(examples), emb, List.copyOf(cats), index, tfidf, model,
+                base.temperature(), base.calibration());
+        LOG.info("Retrained the ticket classifier with {} corrections in {} ms", corrections.size(),
+                (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** Stops the background threads; later calls fail. */
+    @Override
+    public void close() {
+        closed = true;
+        embedThread.interrupt();
+        trainer.shutdownNow();
+    }
+}

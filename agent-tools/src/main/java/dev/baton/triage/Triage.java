@@ -1,0 +1,94 @@
+package dev.baton.triage;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Ticket triage as the tools and the ticket resource share it: the routing table in force, the
+ * classifier (which may still be training when the server starts: calls that need it wait), and
+ * the review threshold (fixed by the table, or the classifier's cross-validated suggestion for
+ * {@code "auto"}). Thread-safe.
+ */
+public final class Triage {
+    private static final Logger LOG = LoggerFactory.getLogger(Triage.class);
+
+    private final RoutingTable table;
+    private final CompletableFuture<TicketClassifier> classifier;
+    private final CompletableFuture<Double> threshold;
+
+    /**
+     * @param table         the routing table
+     * @param classifier    completes with the classifier once it is trained
+     * @param autoThreshold the classifier's threshold for {@link RoutingTable#AUTO_PRECISION}, asked once
+     *                      when the table says {@code "auto"}
+     */
+    public Triage(RoutingTable table, CompletableFuture<TicketClassifier> classifier,
+                  ToDoubleFunction<TicketClassifier> autoThreshold) {
+        this.table = Objects.requireNonNull(table, "table");
+        this.classifier = Objects.requireNonNull(classifier, "classifier");
+        Double fixed = table.review().threshold();
+        this.threshold = fixed != null ? CompletableFuture.completedFuture(fixed)
+                : classifier.thenApplyAsync(c -> autoThreshold.applyAsDouble(c));
+        this.threshold.whenComplete((t, e) -> {
+            if (e == null) LOG.info("ticket review threshold: {} ({})", t, fixed != null ? "routing table" : "auto, cross-validated");
+        });
+    }
+
+    /** A triage whose classifier is ready now. */
+    public static Triage of(RoutingTable table, TicketClassifier classifier, ToDoubleFunction<TicketClassifier> autoThreshold) {
+        return new Triage(table, CompletableFuture.completedFuture(classifier), autoThreshold);
+    }
+
+    public RoutingTable table() {
+        return table;
+    }
+
+    /** True once the classifier is trained and the threshold known. */
+    public boolean ready() {
+        return threshold.isDone() && !threshold.isCompletedExceptionally();
+    }
+
+    /** Blocks until the classifier is ready. @throws IllegalStateException if it failed to load */
+    public TicketClassifier classifier() {
+        try {
+            return classifier.join();
+        } catch (CompletionException e) {
+            throw new IllegalStateException("the ticket classifier failed to load: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** The review threshold in force; blocks until it is known. */
+    public double threshold() {
+        try {
+            return threshold.join();
+        } catch (CompletionException e) {
+            throw new IllegalStateException("the ticket review threshold is unknown: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** The threshold if already known, else {@code fallback} (never blocks). */
+    public double thresholdNow(double fallback) {
+        return ready() ? threshold.join() : fallback;
+    }
+
+    /** A keyword rule of the table, when one matches, else the classifier. */
+    public Classification classify(TicketText ticket) {
+        RoutingTable.RuleMatch rule = table.keywordRule(ticket.joined());
+        if (rule != null) {
+            return new Classification(rule.rule().category(), 1.0, List.of(), "rule",
+                    "the routing table sends tickets mentioning '" + rule.keyword() + "' to " + rule.rule().category());
+        }
+        return classifier().classify(ticket);
+    }
+
+    /** Teaches the classifier a person's decision (now, or as soon as it is ready). Keeping it durably is the caller's job. */
+    public void learn(LabelledExample example) {
+        classifier.thenAccept(c -> c.learn(example));
+    }
+}
