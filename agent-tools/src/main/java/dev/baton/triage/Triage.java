@@ -7,11 +7,14 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
  * Ticket triage as the tools and the ticket resource share it: the routing table in force, the
- * classifier (which may still be training when the server starts: calls that need it wait), and
+ * classifier (built on {@link #warmUp()} or first need, and trained in the background: calls that
+ * need it wait), and
  * the review threshold (fixed by the table, or the classifier's cross-validated suggestion for
  * {@code "auto"}). Thread-safe.
  */
@@ -19,22 +22,28 @@ public final class Triage {
     private static final Logger LOG = LoggerFactory.getLogger(Triage.class);
 
     private final RoutingTable table;
-    private final CompletableFuture<TicketClassifier> classifier;
+    private final Supplier<CompletableFuture<TicketClassifier>> factory;
+    private final CompletableFuture<TicketClassifier> classifier = new CompletableFuture<>();
     private final CompletableFuture<Double> threshold;
+    private final AtomicBoolean started = new AtomicBoolean();
+    /** Examples learned before the classifier was ready; guarded by itself. */
+    private final List<LabelledExample> pending = new java.util.ArrayList<>();
+    private TicketClassifier trained;
 
     /**
      * @param table         the routing table
-     * @param classifier    completes with the classifier once it is trained
+     * @param factory       builds the classifier (called once: by {@link #warmUp()}, or when first needed);
+     *                      its future completes once the classifier is trained
      * @param autoThreshold the classifier's threshold for {@link RoutingTable#AUTO_PRECISION}, asked once
      *                      when the table says {@code "auto"}
      */
-    public Triage(RoutingTable table, CompletableFuture<TicketClassifier> classifier,
+    public Triage(RoutingTable table, Supplier<CompletableFuture<TicketClassifier>> factory,
                   ToDoubleFunction<TicketClassifier> autoThreshold) {
         this.table = Objects.requireNonNull(table, "table");
-        this.classifier = Objects.requireNonNull(classifier, "classifier");
+        this.factory = Objects.requireNonNull(factory, "factory");
         Double fixed = table.review().threshold();
         this.threshold = fixed != null ? CompletableFuture.completedFuture(fixed)
-                : classifier.thenApplyAsync(c -> autoThreshold.applyAsDouble(c));
+                : classifier.thenApplyAsync(autoThreshold::applyAsDouble);
         this.threshold.whenComplete((t, e) -> {
             if (e == null) LOG.info("ticket review threshold: {} ({})", t, fixed != null ? "routing table" : "auto, cross-validated");
         });
@@ -42,7 +51,32 @@ public final class Triage {
 
     /** A triage whose classifier is ready now. */
     public static Triage of(RoutingTable table, TicketClassifier classifier, ToDoubleFunction<TicketClassifier> autoThreshold) {
-        return new Triage(table, CompletableFuture.completedFuture(classifier), autoThreshold);
+        return new Triage(table, () -> CompletableFuture.completedFuture(classifier), autoThreshold);
+    }
+
+    /**
+     * Starts building and training the classifier in the background, if not started yet. A server
+     * calls it at start; without it the first ticket pays for training.
+     */
+    public void warmUp() {
+        if (!started.compareAndSet(false, true)) return;
+        try {
+            factory.get().whenComplete((c, e) -> {
+                if (e != null) {
+                    classifier.completeExceptionally(e);
+                    return;
+                }
+                // Whatever was learned meanwhile is taught before anyone may classify.
+                synchronized (pending) {
+                    for (LabelledExample example : pending) c.learn(example);
+                    pending.clear();
+                    trained = c;
+                }
+                classifier.complete(c);
+            });
+        } catch (RuntimeException e) {
+            classifier.completeExceptionally(e);
+        }
     }
 
     public RoutingTable table() {
@@ -56,6 +90,7 @@ public final class Triage {
 
     /** Blocks until the classifier is ready. @throws IllegalStateException if it failed to load */
     public TicketClassifier classifier() {
+        warmUp();
         try {
             return classifier.join();
         } catch (CompletionException e) {
@@ -65,6 +100,7 @@ public final class Triage {
 
     /** The review threshold in force; blocks until it is known. */
     public double threshold() {
+        warmUp();
         try {
             return threshold.join();
         } catch (CompletionException e) {
@@ -89,6 +125,14 @@ public final class Triage {
 
     /** Teaches the classifier a person's decision (now, or as soon as it is ready). Keeping it durably is the caller's job. */
     public void learn(LabelledExample example) {
-        classifier.thenAccept(c -> c.learn(example));
+        TicketClassifier c;
+        synchronized (pending) {
+            c = trained;
+            if (c == null) {
+                pending.add(example);
+                return;
+            }
+        }
+        c.learn(example);
     }
 }

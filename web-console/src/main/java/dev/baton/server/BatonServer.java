@@ -25,6 +25,14 @@ import dev.baton.runtime.orchestrator.OrchestratorOptions;
 import dev.baton.tools.builtin.BuiltinTools;
 import dev.baton.tools.ToolRegistry;
 import dev.baton.tools.ToolSettings;
+import dev.baton.runtime.ticket.TicketService;
+import dev.baton.triage.EmbeddingClassifier;
+import dev.baton.triage.RoutingTable;
+import dev.baton.triage.TicketClassifier;
+import dev.baton.triage.TicketClassifiers;
+import dev.baton.triage.Triage;
+import dev.baton.triage.TriageTools;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -56,12 +64,17 @@ public final class BatonServer implements AutoCloseable {
     private final Orchestrator orchestrator;
     private final HttpServer http;
     private final Config config;
+    private final TicketService tickets;
+    private final java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> classifier;
 
-    private BatonServer(Vertx vertx, Orchestrator orchestrator, HttpServer http, Config config) {
+    private BatonServer(Vertx vertx, Orchestrator orchestrator, HttpServer http, Config config, TicketService tickets,
+                        java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> classifier) {
         this.vertx = vertx;
         this.orchestrator = orchestrator;
         this.http = http;
         this.config = config;
+        this.tickets = tickets;
+        this.classifier = classifier;
     }
 
     /** Starts a server with the built-in tools and any found through {@code ServiceLoader}. */
@@ -120,6 +133,17 @@ public final class BatonServer implements AutoCloseable {
         ModelProvider models = gateway == null ? null
                 : (runId, taskId) -> gateway.forContext(new CallContext(runId, taskId, "agent"));
         GoalPlanner planner = planner(tools, agents, playbooks, gateway);
+        var classifier = new java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier>();
+        Triage triage;
+        JsonNode triagePlaybook;
+        try {
+            triage = triage(config.triage(), classifier);
+            tools.registerAll(TriageTools.create(triage));
+            triagePlaybook = triagePlaybook(config.triage(), tools, agents, gateway != null);
+        } catch (ConfigException e) {
+            journal.close();
+            throw e;
+        }
 
         Vertx vertx = Vertx.vertx();
         try {
@@ -127,6 +151,7 @@ public final class BatonServer implements AutoCloseable {
                             OrchestratorOptions.builder().planner(planner).agents(agents).models(models)
                                     .resultWriter(gateway == null ? null
                                             : new LlmResultWriter(runId -> gateway.forContext(CallContext.forRun(runId, "result"))))
+                                    .approvalPolicy(TicketService.reviewPolicy(triage))
                                     .build())
                     .await(10, TimeUnit.MINUTES);
             if (gateway != null) {
@@ -140,7 +165,11 @@ public final class BatonServer implements AutoCloseable {
                     }
                 });
             }
-            Router router = router(vertx, orchestrator, config, playbooks, agents);
+            TicketService tickets = new TicketService(vertx, orchestrator, triage, triagePlaybook);
+            // Before the first request: the next ticket like a corrected one must follow the correction, also after a restart.
+            int learned = tickets.loadExamples().await(2, TimeUnit.MINUTES);
+            if (learned > 0) LOG.info("ticket triage: {} confirmed or corrected tickets from the journal taught to the classifier", learned);
+            Router router = router(vertx, orchestrator, config, playbooks, agents, tickets);
             HttpServer http = vertx.createHttpServer(new HttpServerOptions()
                             .setHost(config.host())
                             .setPort(config.port())
@@ -148,13 +177,14 @@ public final class BatonServer implements AutoCloseable {
                     .requestHandler(router)
                     .listen()
                     .await(30, TimeUnit.SECONDS);
-            BatonServer server = new BatonServer(vertx, orchestrator, http, config);
+            BatonServer server = new BatonServer(vertx, orchestrator, http, config, tickets, classifier);
             LOG.info("Baton {} listening on http://{}:{}/ (journal: {}, data: {})", version(), config.host(), http.actualPort(),
                     config.dbUrl().isEmpty() ? "H2 in " + dataDir : Config.redact(config.dbUrl()), dataDir);
             return server;
         } catch (Exception e) {
             vertx.close();
             journal.close();
+            closeClassifier(classifier);
             if (e instanceof RuntimeException r && r.getCause() instanceof java.net.BindException) {
                 throw new ConfigException("BATON_PORT (--port) " + config.port() + " on " + config.host() + " is in use or not allowed: " + r.getCause().getMessage());
             }
@@ -204,8 +234,65 @@ public final class BatonServer implements AutoCloseable {
         };
     }
 
+    /**
+     * The routing table, checked now against the examples' categories (every one must have a
+     * queue), and a triage whose embedding classifier is built on {@link Triage#warmUp()} (the
+     * command line's server does at start) or the first ticket: embedding and training cost CPU
+     * that servers which never see a ticket (tests, embedded uses) should not spend.
+     */
+    private static Triage triage(Config.TriageConfig settings, java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> built) {
+        java.util.List<dev.baton.triage.LabelledExample> examples;
+        try {
+            if (settings.examples() == null) {
+                try (var in = TicketClassifiers.class.getResourceAsStream(TicketClassifiers.BUNDLED_EXAMPLES)) {
+                    examples = dev.baton.triage.ExamplesCsv.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+                            "bundled BANKING77 examples");
+                }
+            } else {
+                examples = dev.baton.triage.ExamplesCsv.read(settings.examples());
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new ConfigException("BATON_TRIAGE_EXAMPLES (--triage-examples): " + e.getMessage());
+        }
+        RoutingTable table;
+        try {
+            table = settings.routing() == null ? RoutingTable.bundledDemo() : RoutingTable.load(settings.routing());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("BATON_ROUTING (--routing): " + e.getMessage());
+        }
+        java.util.List<String> missing = examples.stream().map(dev.baton.triage.LabelledExample::category).distinct()
+                .filter(c -> !table.categories().contains(c)).sorted().toList();
+        if (!missing.isEmpty()) {
+            throw new ConfigException("BATON_ROUTING (--routing): the examples' categories " + missing.subList(0, Math.min(5, missing.size()))
+                    + (missing.size() > 5 ? " and " + (missing.size() - 5) + " more" : "") + " are in no queue of the routing table;"
+                    + " add them to a queue's 'categories' or remove them from BATON_TRIAGE_EXAMPLES");
+        }
+        return new Triage(table, () -> {
+            EmbeddingClassifier classifier = TicketClassifiers.embedded(settings.examples(), settings.cacheDir());
+            built.set(classifier);
+            return classifier.ready().thenApply(v -> (TicketClassifier) classifier);
+        }, c -> ((EmbeddingClassifier) c).suggestedThreshold(RoutingTable.AUTO_PRECISION));
+    }
+
+    private static void closeClassifier(java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> classifier) {
+        EmbeddingClassifier c = classifier.get();
+        if (c != null) c.close();
+    }
+
+    /** The triage plan: the user's (BATON_TRIAGE_PLAYBOOK) or the built-in one, checked against the tools now. */
+    private static JsonNode triagePlaybook(Config.TriageConfig settings, ToolRegistry tools, AgentRegistry agents, boolean model) {
+        String where = "BATON_TRIAGE_PLAYBOOK (--triage-playbook)";
+        try {
+            JsonNode plan = settings.playbook() == null ? TicketService.builtinPlaybook() : TicketService.readPlaybook(settings.playbook());
+            TicketService.checkPlaybook(plan, tools, agents, model);
+            return plan;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where + (settings.playbook() == null ? "" : " " + settings.playbook()) + ": " + e.getMessage());
+        }
+    }
+
     private static Router router(Vertx vertx, Orchestrator orchestrator, Config config, PlaybookLibrary playbooks,
-                                 AgentRegistry agents) {
+                                 AgentRegistry agents, TicketService tickets) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.tokens());
         router.route().handler(ctx -> {
@@ -217,6 +304,7 @@ public final class BatonServer implements AutoCloseable {
         router.route("/api/*").handler(auth::authenticate);
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
         new ApiRoutes(orchestrator, version(), config.model(), playbooks, agents).mount(router);
+        new TicketRoutes(tickets).mount(router);
         EventStream streams = new EventStream(vertx, orchestrator);
         router.get("/api/runs/:id/events").handler(streams::run);
         router.get("/api/events").handler(streams::all);
@@ -275,6 +363,11 @@ public final class BatonServer implements AutoCloseable {
         return config;
     }
 
+    /** The ticket resource (for embedding and tests). */
+    public TicketService tickets() {
+        return tickets;
+    }
+
     /** The version from the jar's manifest, or {@code dev}. */
     public static String version() {
         String v = BatonServer.class.getPackage().getImplementationVersion();
@@ -289,7 +382,9 @@ public final class BatonServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("the HTTP server did not close cleanly: {}", e.toString());
         }
+        tickets.close();
         orchestrator.close();
+        closeClassifier(classifier);
         try {
             vertx.close().await(10, TimeUnit.SECONDS);
         } catch (Exception e) {

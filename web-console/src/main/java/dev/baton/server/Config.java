@@ -26,15 +26,21 @@ import java.util.Set;
  *   <tr><td>--db-url</td><td>BATON_DB_URL</td><td>empty: H2 file in the data dir; {@code memory}; {@code jdbc:postgresql:...}</td></tr>
  *   <tr><td>--http-allowed-hosts</td><td>BATON_HTTP_ALLOWED_HOSTS</td><td>empty: the http.request tool reaches no host</td></tr>
  *   <tr><td>--tokens</td><td>BATON_TOKENS</td><td>empty: no auth (loopback only)</td></tr>
+ *   <tr><td>--routing</td><td>BATON_ROUTING</td><td>empty: the bundled banking demo routing table</td></tr>
+ *   <tr><td>--triage-examples</td><td>BATON_TRIAGE_EXAMPLES</td><td>empty: the bundled BANKING77 examples</td></tr>
+ *   <tr><td>--triage-playbook</td><td>BATON_TRIAGE_PLAYBOOK</td><td>empty: the built-in triage playbook</td></tr>
+ *   <tr><td>--triage-cache-dir</td><td>BATON_TRIAGE_CACHE_DIR</td><td>empty: ~/.cache/baton</td></tr>
  * </table>
  *
  * @param tokens       bearer token to caller; empty means no authentication
  * @param model        the chat model (BATON_MODEL, OPENAI_BASE_URL, OPENAI_API_KEY, ...), or null for none
  * @param playbooksDir a folder of the user's playbooks (BATON_PLAYBOOKS_DIR), or null for the built-in ones only
  * @param agentsFile   a JSON file of the user's agents (BATON_AGENTS_FILE), or null for the default agent only
+ * @param triage       ticket triage: routing table, examples, playbook, cache
  */
 public record Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
-                     Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile) {
+                     Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile,
+                     TriageConfig triage) {
 
     /** Every setting: option name, environment variable, default. */
     public enum Setting {
@@ -47,7 +53,11 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         MODEL("--model", "BATON_MODEL", ""),
         MODEL_BASE_URL("--openai-base-url", "OPENAI_BASE_URL", ""),
         PLAYBOOKS_DIR("--playbooks-dir", "BATON_PLAYBOOKS_DIR", ""),
-        AGENTS_FILE("--agents-file", "BATON_AGENTS_FILE", "");
+        AGENTS_FILE("--agents-file", "BATON_AGENTS_FILE", ""),
+        ROUTING("--routing", "BATON_ROUTING", ""),
+        TRIAGE_EXAMPLES("--triage-examples", "BATON_TRIAGE_EXAMPLES", ""),
+        TRIAGE_PLAYBOOK("--triage-playbook", "BATON_TRIAGE_PLAYBOOK", ""),
+        TRIAGE_CACHE_DIR("--triage-cache-dir", "BATON_TRIAGE_CACHE_DIR", "");
 
         final String option;
         final String variable;
@@ -67,6 +77,19 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
     public Config {
         allowedHosts = Set.copyOf(allowedHosts);
         tokens = Map.copyOf(tokens);
+        triage = triage == null ? TriageConfig.DEMO : triage;
+    }
+
+    /**
+     * Ticket triage settings; a null path means the built-in default.
+     *
+     * @param routing  the routing table JSON (BATON_ROUTING), null for the bundled banking demo
+     * @param examples the labelled {@code text,category} CSV (BATON_TRIAGE_EXAMPLES), null for BANKING77
+     * @param playbook the triage plan (BATON_TRIAGE_PLAYBOOK), null for the built-in classify, route, deliver
+     * @param cacheDir where example embeddings are cached (BATON_TRIAGE_CACHE_DIR), null for ~/.cache/baton
+     */
+    public record TriageConfig(Path routing, Path examples, Path playbook, Path cacheDir) {
+        public static final TriageConfig DEMO = new TriageConfig(null, null, null, null);
     }
 
     /** Defaults, e.g. for tests and embedding; change what you need with the withers. */
@@ -74,13 +97,14 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         return load(new String[0], Map.of());
     }
 
-    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile); }
-    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile); }
-    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile); }
-    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile); }
-    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile); }
-    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile); }
-    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile); }
+    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, triage); }
+    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, triage); }
+    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, triage); }
+    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, triage); }
+    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, triage); }
+    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, triage); }
+    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, triage); }
+    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value); }
 
     /**
      * Reads the settings.
@@ -133,7 +157,13 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         Path playbooksDir = playbooks.isEmpty() ? null : Path.of(playbooks);
         String agents = values.get(Setting.AGENTS_FILE);
         Path agentsFile = agents.isEmpty() ? null : Path.of(agents);
-        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile);
+        TriageConfig triage = new TriageConfig(path(values.get(Setting.ROUTING)), path(values.get(Setting.TRIAGE_EXAMPLES)),
+                path(values.get(Setting.TRIAGE_PLAYBOOK)), path(values.get(Setting.TRIAGE_CACHE_DIR)));
+        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, triage);
+    }
+
+    private static Path path(String value) {
+        return value == null || value.isEmpty() ? null : Path.of(value);
     }
 
     /**

@@ -24,6 +24,7 @@ public final class Main {
         try {
             config = Config.load(args, System.getenv());
             server = BatonServer.start(config);
+            server.tickets().triage().warmUp(); // embed and train the ticket classifier now, not on the first ticket
         } catch (ConfigException e) {
             System.err.println("baton: cannot start: " + e.getMessage());
             System.exit(2);
