@@ -56,6 +56,11 @@ public final class ServerProcess implements AutoCloseable {
      * @param log     where the child's stdout and stderr go (created, or emptied first)
      */
     public static ServerProcess start(Path dataDir, String dbUrl, Path log) {
+        return start(dataDir, dbUrl, log, List.of());
+    }
+
+    /** As {@link #start(Path, String, Path)}, with more command-line options (e.g. {@code --routing file}). */
+    public static ServerProcess start(Path dataDir, String dbUrl, Path log, List<String> moreOptions) {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx256m",
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
@@ -70,6 +75,7 @@ public final class ServerProcess implements AutoCloseable {
             command.add("--db-url");
             command.add(dbUrl);
         }
+        command.addAll(moreOptions);
         Process process;
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
