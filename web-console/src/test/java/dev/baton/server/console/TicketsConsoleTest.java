@@ -289,6 +289,30 @@ class TicketsConsoleTest {
     }
 
     @Test
+    void aReviewerWorksThroughTheInboxWithEnterAlone() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            JsonNode unsure = ticket(api, gibberish(), null);
+            assertEquals("AWAITING_APPROVAL", unsure.path("status").asText(), unsure.toString());
+            ids.add(unsure.path("id").asText());
+        }
+        page.navigate("/tickets");
+        for (String id : ids) assertThat(review(id)).isVisible();
+        // the inbox lists the newest first; k moves up to the previous ticket
+        review(ids.get(0)).focus();
+        page.keyboard().press("k");
+        assertEquals(ids.get(1), page.evaluate("() => document.activeElement.dataset.ticketId"));
+        page.keyboard().press("Enter");
+        assertThat(review(ids.get(1))).hasCount(0);
+        // the focus moved on to the next ticket, so the next Enter decides that one
+        assertThat(review(ids.get(0))).isFocused();
+        page.keyboard().press("Enter");
+        assertThat(review(ids.get(0))).hasCount(0);
+        for (String id : ids) awaitTicket(api, id, "ROUTED");
+        assertQuietPage();
+    }
+
+    @Test
     void aDecisionMadeElsewhereShowsUpLive() {
         JsonNode unsure = ticket(api, gibberish(), null);
         String id = unsure.path("id").asText();
