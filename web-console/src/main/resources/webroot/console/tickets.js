@@ -29,8 +29,19 @@ export async function ticketsView(ctx) {
   const filter = { queue: params.get('queue') || '', status: params.get('status') || '', cursor: params.get('cursor') || '',
     limit: /^\d+$/.test(params.get('limit') || '') ? params.get('limit') : '' };
   let gone = false;
+  let source = null;
+  let ticker = 0;
+  let poll = 0;
+  // registered first: leaving the view while it still loads must stop it too
+  ctx.onDispose(() => {
+    gone = true;
+    if (source) source.close();
+    clearInterval(ticker);
+    clearInterval(poll);
+  });
 
   const routing = await get('/api/routing');
+  if (gone) return;
   const table = routingIndex(routing);
 
   // ---- filters
@@ -294,20 +305,13 @@ export async function ticketsView(ctx) {
       node.classList.toggle('overdue', Date.parse(node.dataset.due) <= Date.now());
     }
   };
-  const ticker = setInterval(tick, 1000);
+  ticker = setInterval(tick, 1000);
 
   // ---- live
-  const source = eventSource('/api/events');
+  source = eventSource('/api/events');
   for (const type of LIVE_TYPES) source.addEventListener(type, () => refresh());
   source.addEventListener('open', () => refresh());
-  const poll = setInterval(() => { if (!document.hidden) refresh(); }, SAFETY_POLL_MS);
-
-  ctx.onDispose(() => {
-    gone = true;
-    source.close();
-    clearInterval(ticker);
-    clearInterval(poll);
-  });
+  poll = setInterval(() => { if (!document.hidden) refresh(); }, SAFETY_POLL_MS);
   await refresh();
 }
 
