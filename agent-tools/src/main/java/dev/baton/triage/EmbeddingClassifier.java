@@ -87,7 +87,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
 
         /** The defaults, chosen by measurement on BANKING77 (see the README). */
         public static Options defaults() {
-            return new Options(Method.SOFTMAX_TFIDF, 30, 0.003, 1e-4, 1.0, 5, 10, 0.95,
+            return new Options(Method.SOFTMAX_TFIDF, 10, 0.002, 3e-4, 2.0, 5, 10, 0.95,
                     Duration.ofMinutes(5), Duration.ofSeconds(1));
         }
 

@@ -236,9 +236,10 @@ public final class BatonServer implements AutoCloseable {
 
     /**
      * The routing table, checked now against the examples' categories (every one must have a
-     * queue), and a triage whose embedding classifier is built on {@link Triage#warmUp()} (the
-     * command line's server does at start) or the first ticket: embedding and training cost CPU
-     * that servers which never see a ticket (tests, embedded uses) should not spend.
+     * queue), and a triage whose embedding classifier is built on {@link Triage#warmUp()} or the
+     * first ticket: embedding and training cost minutes of CPU the first time (seconds once
+     * cached), which servers that never see a ticket (most tests, embedded uses, a crash-recovery
+     * restart) should not spend.
      */
     private static Triage triage(Config.TriageConfig settings, java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> built) {
         java.util.List<dev.baton.triage.LabelledExample> examples;

@@ -7,7 +7,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code java -jar baton.jar [--port 8080] [--host 127.0.0.1] [--data-dir baton-data] [--db-url URL]
- * [--http-allowed-hosts h1,h2] [--tokens name:role:token,...]}. Each option has an environment
+ * [--http-allowed-hosts h1,h2] [--tokens name:role:token,...]}, or
+ * {@code java -jar baton.jar triage-eval --examples FILE ...} to score the ticket classifier. Each option has an environment
  * variable ({@code BATON_PORT}, ...); see {@link Config}. SIGTERM and Ctrl-C shut down cleanly.
  */
 public final class Main {
@@ -15,6 +16,12 @@ public final class Main {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && args[0].equals("triage-eval")) {
+            // scores the ticket classifier on a labelled CSV; see dev.baton.triage.eval.TriageEval
+            System.exit(dev.baton.triage.eval.TriageEval.main(java.util.Arrays.copyOfRange(args, 1, args.length),
+                    System.out, System.err));
+            return;
+        }
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println(usage());
             return;
@@ -24,7 +31,6 @@ public final class Main {
         try {
             config = Config.load(args, System.getenv());
             server = BatonServer.start(config);
-            server.tickets().triage().warmUp(); // embed and train the ticket classifier now, not on the first ticket
         } catch (ConfigException e) {
             System.err.println("baton: cannot start: " + e.getMessage());
             System.exit(2);
@@ -53,7 +59,9 @@ public final class Main {
                     s.defaultValue().isEmpty() ? "(empty)" : s.defaultValue()));
         }
         text.append("\nenvironment only: OPENAI_API_KEY (kept off the command line), BATON_MODEL_TEMPERATURE, BATON_MODEL_TIMEOUT,\n")
-            .append("  BATON_MODEL_MAX_CONCURRENCY, BATON_MODEL_MAX_RETRIES, BATON_MODEL_CACHE_SIZE (see the README)\n");
+            .append("  BATON_MODEL_MAX_CONCURRENCY, BATON_MODEL_MAX_RETRIES, BATON_MODEL_CACHE_SIZE (see the README)\n")
+            .append("\nor: java -jar baton.jar triage-eval --examples FILE [--test FILE | --holdout 0.2 --seed 42] ...\n")
+            .append("  scores the ticket classifier (run it with --help for its options)\n");
         return text.toString();
     }
 }

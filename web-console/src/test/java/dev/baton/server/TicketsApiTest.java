@@ -360,6 +360,41 @@ class TicketsApiTest {
     // ------------------------------------------------------------------ configuration
 
     @Test
+    void aFailedDeliveryLeavesTheTicketFailedWithTheReasonAndCanBeRetried() {
+        hooks.resetAll();
+        hooks.stubFor(post("/hooks/cards").willReturn(aResponse().withStatus(400).withBody("no such team")));
+        JsonNode t = submit(api, ticket(heldOut.get("card_arrival").get(1), null));
+        if (!t.get("status").asText().equals("FAILED")) fail("expected FAILED: " + t);
+        assertEquals("cards", t.get("queue").asText(), "the routing decision is kept");
+        assertTrue(t.path("error").path("message").asText().contains("400"), t.toString());
+        assertEquals(t.get("id"), api.get("/api/tickets?status=FAILED").json().get("tickets").get(0).get("id"));
+
+        // The receiver is fixed; the delivery is retried like any failed task, and the ticket is routed.
+        resetHooks();
+        Api.Response retried = api.post("/api/runs/" + t.get("runId").asText() + "/tasks/deliver/retry", Json.object());
+        assertEquals(200, retried.status(), retried.body());
+        JsonNode after = api.get("/api/tickets/" + t.get("id").asText() + "?wait=PT20S").json();
+        assertEquals("ROUTED", after.get("status").asText(), after.toString());
+        assertEquals("DELIVERED", after.get("delivery").asText());
+        assertTrue(after.get("error").isNull());
+        assertEquals(1, deliveriesOf(t.get("id").asText()).size(), "delivered once since the fix");
+    }
+
+    @Test
+    void aTriagePlaybookWithoutARouteStepIsRefusedAtStart() throws Exception {
+        Path dir = Files.createTempDirectory("baton-bad-playbook-");
+        Path playbook = dir.resolve("triage.json");
+        Files.writeString(playbook, "{\"tasks\": [{\"id\": \"classify\", \"tool\": \"tickets.classify\", \"args\": {\"subject\": \"${input.subject}\"}}]}");
+        Config bad = config.withTriage(new Config.TriageConfig(config.triage().routing(), config.triage().examples(), playbook,
+                config.triage().cacheDir()));
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> TestServer.start(bad, r -> {
+        }));
+        assertTrue(e.getMessage().contains("BATON_TRIAGE_PLAYBOOK"), e.getMessage());
+        assertTrue(e.getMessage().contains("tickets.route"), e.getMessage());
+    }
+
+
+    @Test
     void aBrokenRoutingFileStopsTheServerAndSaysWhere() throws Exception {
         Path dir = Files.createTempDirectory("baton-broken-routing-");
         Path routing = dir.resolve("routing.json");

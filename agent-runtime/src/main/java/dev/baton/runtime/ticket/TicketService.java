@@ -185,8 +185,7 @@ public final class TicketService implements AutoCloseable {
         if (t.channel() != null) input.put("channel", t.channel());
         if (t.externalId() != null) input.put("externalId", t.externalId());
         input.put("receivedAt", Instant.now().toString());
-        ObjectNode options = Json.object();
-        options.putObject("ticket").put("id", id).put("action", "create");
+        ObjectNode options = ticketOptions(id, "create");
         String key = t.externalId() != null ? "ticket:external:" + t.externalId()
                 : idempotencyKey != null ? "ticket:key:" + idempotencyKey : null;
         String goal = "Triage ticket: " + abbreviate(subject.isEmpty() ? body : subject, 100);
@@ -320,10 +319,21 @@ public final class TicketService implements AutoCloseable {
         deliver.put("title", "Deliver to the queue's webhook");
         deliver.put("tool", TriageTools.DELIVER);
         deliver.putObject("args").put("ticket", "${input}").put("route", "${route.output}");
-        ObjectNode options = Json.object();
-        options.putObject("ticket").put("id", ticket.id()).put("action", "reroute");
+        ObjectNode options = ticketOptions(ticket.id(), "reroute");
         return orchestrator.submit(new RunRequest("Re-route ticket " + ticket.id(), input, plan, options, null, null))
                 .map(submitted -> submitted.runId());
+    }
+
+    /**
+     * A ticket run's options: the ticket the journal's projection keeps, and {@code planner:
+     * playbook} so that a failed step (a delivery) fails the ticket, for a person to retry or
+     * re-route, instead of a model replanning it.
+     */
+    private static ObjectNode ticketOptions(String ticketId, String action) {
+        ObjectNode options = Json.object();
+        options.put("planner", "playbook");
+        options.putObject("ticket").put("id", ticketId).put("action", action);
+        return options;
     }
 
     /** Whether an event ends the wait of {@code ?wait=}: the ticket is routed, failed, or waits for a person. */

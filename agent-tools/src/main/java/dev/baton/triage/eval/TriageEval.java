@@ -321,6 +321,10 @@ public final class TriageEval {
 
     /** Entry point for {@code triage-eval}; returns the process exit code. */
     public static int main(String[] args, PrintStream out, PrintStream err) {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            out.println(USAGE);
+            return 0;
+        }
         Settings s;
         try {
             s = parse(args);

@@ -1,0 +1,199 @@
+package dev.baton.triage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.baton.embedding.Embeddings;
+import dev.langchain4j.data.embedding.Embedding;
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.output.Response;
+
+class EmbeddingClassifierTest {
+
+    @Test
+    void classifiesTicketsItHasNotSeen() {
+        EmbeddingClassifier classifier = TriageFixtures.shared();
+        List<LabelledExample> unseen = TriageFixtures.slice(40, 1); // one per category, not among the 15 trained on
+        int right = 0;
+        for (LabelledExample e : unseen) {
+            Classification c = classifier.classify(new TicketText("", e.text()));
+            assertEquals("classifier", c.method());
+            assertTrue(c.confidence() > 0 && c.confidence() <= 1);
+            assertEquals(3, c.alternatives().size());
+            assertTrue(c.alternatives().get(0).confidence() <= c.confidence());
+            if (c.category().equals(e.category())) right++;
+        }
+        // 15 examples per category: far from the full set's 0.93, far above chance (1/77)
+        assertTrue(right >= 0.6 * unseen.size(), "right " + right + " of " + unseen.size());
+        assertTrue(classifier.categories().containsAll(unseen.stream().map(LabelledExample::category).toList()));
+    }
+
+    @Test
+    void aCorrectionTakesEffectAtOnceAndSurvivesRetraining() throws Exception {
+        EmbeddingClassifier classifier = TriageFixtures.shared();
+        String text = "My new card still has not come in the post, it has been three weeks";
+        Classification before = classifier.classify(new TicketText("", text));
+        String corrected = before.category().equals("card_swallowed") ? "card_not_working" : "card_swallowed";
+        long trainings = classifier.trainings();
+
+        classifier.learn(new LabelledExample(text, corrected));
+
+        Classification same = classifier.classify(new TicketText("", text));
+        assertEquals(corrected, same.category());
+        assertTrue(same.confidence() >= 0.99);
+        assertEquals("correction", same.method());
+        Classification nearIdentical = classifier.classify(
+                new TicketText("", "my new card still has NOT come in the post - it has been three weeks!"));
+        assertEquals(corrected, nearIdentical.category());
+        assertEquals("correction", nearIdentical.method());
+        Classification subjectAndBody = classifier.classify(
+                new TicketText("My new card still has not come in the post", "it has been three weeks"));
+        assertEquals(corrected, subjectAndBody.category());
+
+        // retraining folds it in, in the background; the correction still holds afterwards
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (classifier.trainings() == trainings && System.nanoTime() < deadline) Thread.sleep(50);
+        assertTrue(classifier.trainings() > trainings, "retrained");
+        assertEquals(corrected, classifier.classify(new TicketText("", text)).category());
+        // an unrelated ticket is not captured by the correction
+        assertNotEquals("correction", classifier.classify(new TicketText("", "How do I change my PIN?")).method());
+    }
+
+    @Test
+    void aCorrectionMayIntroduceANewCategory() {
+        EmbeddingClassifier classifier = TriageFixtures.shared();
+        classifier.learn(new LabelledExample("Can I pay my rent with crypto through you?", "crypto_payments"));
+        assertTrue(classifier.categories().contains("crypto_payments"));
+        assertEquals("crypto_payments", classifier.classify(new TicketText("Can I pay my rent with crypto through you", "")).category());
+    }
+
+    @Test
+    void similarReturnsTheNearestExamplesFirst() {
+        EmbeddingClassifier classifier = TriageFixtures.shared();
+        LabelledExample known = TriageFixtures.slice(0, 15).get(3);
+        List<LabelledExample> similar = classifier.similar(new TicketText("", known.text()), 5);
+        assertEquals(5, similar.size());
+        assertEquals(known, similar.get(0));
+        assertEquals(5, similar.stream().map(LabelledExample::text).distinct().count());
+    }
+
+    @Test
+    void suggestedThresholdRisesWithTheTargetPrecision() {
+        EmbeddingClassifier classifier = TriageFixtures.shared();
+        double loose = classifier.suggestedThreshold(0.5);
+        double strict = classifier.suggestedThreshold(0.95);
+        assertTrue(loose >= 0 && loose <= 1);
+        assertTrue(strict >= loose, loose + " then " + strict);
+        assertTrue(strict > loose, "a 95% target must need a higher threshold than 50% with 15 examples a category");
+        assertEquals(1.0, classifier.suggestedThreshold(1.01));
+        double t = classifier.temperature();
+        assertTrue(t > 0.05 && t < 20, "temperature " + t);
+    }
+
+    @Test
+    void concurrentTicketsAreEmbeddedTogether() throws Exception {
+        EmbeddingClassifier classifier = TriageFixtures.shared();
+        TriageFixtures.CountingEmbedder embedder = TriageFixtures.sharedEmbedder();
+        List<LabelledExample> tickets = TriageFixtures.slice(20, 1).subList(0, 48);
+        ExecutorService pool = Executors.newFixedThreadPool(tickets.size());
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            long callsBefore = embedder.calls.get();
+            List<Future<Classification>> results = new ArrayList<>();
+            for (LabelledExample t : tickets) {
+                results.add(pool.submit(() -> {
+                    go.await();
+                    return classifier.classify(new TicketText("", t.text()));
+                }));
+            }
+            go.countDown();
+            for (Future<Classification> f : results) assertTrue(classifier.categories().contains(f.get(60, TimeUnit.SECONDS).category()));
+            long calls = embedder.calls.get() - callsBefore;
+            assertTrue(calls < tickets.size() / 2, tickets.size() + " tickets took " + calls + " embedAll calls");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void rejectsAnEmptyTicket() {
+        EmbeddingClassifier classifier = TriageFixtures.shared();
+        assertThrows(IllegalArgumentException.class, () -> classifier.classify(new TicketText("  ", null)));
+        assertThrows(IllegalArgumentException.class, () -> classifier.learn(new LabelledExample(" ", "card_arrival")));
+    }
+
+    @Test
+    void aRestartReusesTheCachedEmbeddingsAndWeights(@TempDir Path cache) {
+        List<LabelledExample> examples = TriageFixtures.slice(0, 3);
+        TriageFixtures.CountingEmbedder embedder = new TriageFixtures.CountingEmbedder(Embeddings.minilm());
+        String first;
+        try (EmbeddingClassifier c = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), embedder,
+                TicketClassifiers.MODEL_NAME, cache, TriageFixtures.options())) {
+            c.ready().join();
+            assertEquals(examples.size(), c.examplesEmbedded());
+            assertEquals(1, c.trainings());
+            first = c.classify(new TicketText("", "where is my card")).category();
+        }
+        long textsBefore = embedder.texts.get();
+        try (EmbeddingClassifier c = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), embedder,
+                TicketClassifiers.MODEL_NAME, cache, TriageFixtures.options())) {
+            c.ready().join();
+            assertEquals(0, c.examplesEmbedded());
+            assertEquals(0, c.trainings());
+            assertEquals(first, c.classify(new TicketText("", "where is my card")).category());
+            assertEquals(1, embedder.texts.get() - textsBefore, "only the ticket was embedded");
+        }
+        // other examples are another cache entry
+        List<LabelledExample> others = TriageFixtures.slice(3, 1);
+        try (EmbeddingClassifier c = new EmbeddingClassifier(others, EmbeddingClassifier.keyOf(others), embedder,
+                TicketClassifiers.MODEL_NAME, cache, TriageFixtures.options())) {
+            c.ready().join();
+            assertEquals(others.size(), c.examplesEmbedded());
+        }
+    }
+
+    @Test
+    void classifyWaitsForTheFirstModelForABoundedTime() {
+        CountDownLatch release = new CountDownLatch(1);
+        TriageFixtures.CountingEmbedder slowOnExamples = new TriageFixtures.CountingEmbedder(Embeddings.minilm()) {
+            @Override
+            public Response<List<Embedding>> embedAll(List<TextSegment> segments) {
+                if (segments.size() > 1) { // the examples' batches wait; a single ticket goes through
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.embedAll(segments);
+            }
+        };
+        List<LabelledExample> examples = TriageFixtures.slice(0, 2);
+        try (EmbeddingClassifier c = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), slowOnExamples,
+                TicketClassifiers.MODEL_NAME, null, TriageFixtures.options().withReadyTimeout(Duration.ofMillis(300)))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> c.classify(new TicketText("", "where is my card")));
+            assertTrue(e.getMessage().contains("still training"), e.getMessage());
+            assertEquals(Set.copyOf(examples.stream().map(LabelledExample::category).toList()), c.categories());
+            release.countDown();
+            c.ready().join();
+            assertTrue(c.categories().contains(c.classify(new TicketText("", "where is my card")).category()));
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.baton.triage.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.baton.triage.EmbeddingClassifier;
+import dev.baton.triage.ExamplesCsv;
+import dev.baton.triage.LabelledExample;
+import dev.baton.triage.TriageFixtures;
+
+class TriageEvalTest {
+
+    @Test
+    void theHoldoutTakesAFixedShareOfEachCategory() {
+        List<LabelledExample> all = TriageFixtures.slice(0, 10);
+        List<List<LabelledExample>> split = TriageEval.holdout(all, 0.2, 42);
+        List<LabelledExample> train = split.get(0);
+        List<LabelledExample> test = split.get(1);
+        assertEquals(all.size(), train.size() + test.size());
+        assertEquals(new HashSet<>(all), union(train, test));
+        Map<String, Integer> perCategory = new HashMap<>();
+        for (LabelledExample e : test) perCategory.merge(e.category(), 1, Integer::sum);
+        assertEquals(77, perCategory.size());
+        assertTrue(perCategory.values().stream().allMatch(n -> n == 2), perCategory.toString());
+        assertEquals(split, TriageEval.holdout(all, 0.2, 42), "the same seed gives the same split");
+        assertTrue(!test.equals(TriageEval.holdout(all, 0.2, 43).get(1)), "another seed another split");
+    }
+
+    private static Set<LabelledExample> union(List<LabelledExample> a, List<LabelledExample> b) {
+        Set<LabelledExample> s = new HashSet<>(a);
+        s.addAll(b);
+        return s;
+    }
+
+    @Test
+    void badCommandLinesAreRefusedWithTheProblemAndTheUsage(@TempDir Path dir) throws Exception {
+        Path csv = Files.writeString(dir.resolve("x.csv"), "text,category\na,b\n");
+        assertUsage("--examples is required", "--holdout", "0.2");
+        assertUsage("unknown option --bogus", "--examples", csv.toString(), "--bogus", "1");
+        assertUsage("give --test or --holdout, not both", "--examples", csv.toString(), "--test", csv.toString(), "--holdout", "0.2");
+        assertUsage("--threshold must be auto or 0..1", "--examples", csv.toString(), "--threshold", "1.5");
+        assertUsage("cannot read", "--examples", dir.resolve("missing.csv").toString());
+        assertUsage("needs a value", "--examples");
+        TriageEval.Settings s = TriageEval.parse(new String[] {"--examples", csv.toString(), "--threshold", "auto"});
+        assertNull(s.threshold());
+        assertEquals(0.2, s.holdout());
+        assertEquals(42, s.seed());
+        assertEquals(EmbeddingClassifier.Method.KNN,
+                TriageEval.parse(new String[] {"--examples", csv.toString(), "--method", "knn"}).options().method());
+    }
+
+    private static void assertUsage(String problem, String... args) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TriageEval.parse(args));
+        assertTrue(e.getMessage().contains(problem), e.getMessage());
+        assertTrue(e.getMessage().contains("usage: java -jar baton.jar triage-eval"), e.getMessage());
+    }
+
+    @Test
+    void scoresCategoriesQueuesAndTheReviewThreshold(@TempDir Path dir) throws Exception {
+        EmbeddingClassifier classifier = TriageFixtures.shared();
+        List<LabelledExample> test = TriageFixtures.slice(30, 2);
+        List<String> cats = new ArrayList<>(new TreeSet<>(classifier.categories()));
+        // two queues: the first half of the categories and the rest
+        StringBuilder routing = new StringBuilder("{\"queues\": [{\"name\": \"a\", \"categories\": {");
+        for (int i = 0; i < 38; i++) routing.append(i == 0 ? "" : ",").append('"').append(cats.get(i)).append("\": \"P3\"");
+        routing.append("}}, {\"name\": \"b\", \"categories\": [");
+        for (int i = 38; i < cats.size(); i++) routing.append(i == 38 ? "" : ",").append('"').append(cats.get(i)).append('"');
+        routing.append("]}]}");
+        Map<String, String> queues = TriageEval.queues(Files.writeString(dir.resolve("routing.json"), routing));
+        assertEquals("a", queues.get(cats.get(0)));
+        assertEquals("b", queues.get(cats.get(40)));
+
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        TriageEval.Report all = TriageEval.evaluate(classifier, 1155, test, queues, 0.0, 4, 0, 0, "SOFTMAX_TFIDF",
+                new PrintStream(buf, true, StandardCharsets.UTF_8));
+        assertEquals(test.size(), all.testSize());
+        assertTrue(all.accuracy() > 0.5 && all.accuracy() <= 1, "accuracy " + all.accuracy());
+        assertTrue(all.queueAccuracy() >= all.accuracy(), "a right category is a right queue");
+        assertEquals(0.0, all.reviewedShare());
+        assertEquals(all.accuracy(), all.acceptedPrecision(), 1e-9);
+        assertTrue(all.macroF1() > 0 && all.macroF1() <= 1);
+        assertTrue(all.ticketsPerSecond() > 0);
+        assertTrue(all.p99Millis() >= all.p50Millis());
+        for (int i = 1; i < all.worstPairs().size(); i++) {
+            assertTrue(all.worstPairs().get(i - 1).count() >= all.worstPairs().get(i).count());
+        }
+        String printed = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("category accuracy") && printed.contains("queue accuracy")
+                && printed.contains("sent to review") && printed.contains("worst confused pairs"), printed);
+
+        double t = classifier.suggestedThreshold(0.9);
+        TriageEval.Report thresholded = TriageEval.evaluate(classifier, 1155, test, queues, t, 4, 0, 0, "SOFTMAX_TFIDF",
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertTrue(thresholded.reviewedShare() > 0 && thresholded.reviewedShare() < 1, "reviewed " + thresholded.reviewedShare());
+        assertTrue(thresholded.acceptedPrecision() >= all.accuracy(),
+                "precision above the threshold " + thresholded.acceptedPrecision() + " vs " + all.accuracy());
+        TriageEval.Report none = TriageEval.evaluate(classifier, 1155, test, null, 1.01, 2, 0, 0, "SOFTMAX_TFIDF",
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals(1.0, none.reviewedShare());
+        assertTrue(Double.isNaN(none.acceptedPrecision()));
+        assertTrue(Double.isNaN(none.queueAccuracy()));
+    }
+
+    @Test
+    void theCommandRunsEndToEndOnAFile(@TempDir Path dir) throws Exception {
+        Path csv = Files.writeString(dir.resolve("examples.csv"), ExamplesCsv.format(TriageFixtures.slice(0, 5)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = TriageEval.main(new String[] {"--examples", csv.toString(), "--holdout", "0.2", "--seed", "42",
+                        "--threshold", "0.5", "--folds", "3", "--cache-dir", TriageFixtures.cacheDir().toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        assertTrue(printed.contains("training on 308 examples, testing on 77"), printed);
+        assertTrue(printed.contains("review threshold       0.5000"), printed);
+        assertTrue(printed.contains("queue accuracy         n/a"), printed);
+
+        Path broken = Files.writeString(dir.resolve("broken.csv"), "text,category\n\"unclosed,a\n");
+        ByteArrayOutputStream err2 = new ByteArrayOutputStream();
+        assertEquals(2, TriageEval.main(new String[] {"--examples", broken.toString()},
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(err2, true, StandardCharsets.UTF_8)));
+        assertTrue(err2.toString(StandardCharsets.UTF_8).contains("line 2: quoted field is never closed"), err2.toString());
+    }
+}

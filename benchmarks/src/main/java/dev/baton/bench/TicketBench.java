@@ -1,0 +1,210 @@
+package dev.baton.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.json.Json;
+import dev.baton.server.BatonServer;
+import dev.baton.server.Config;
+import dev.baton.triage.ExamplesCsv;
+import dev.baton.triage.LabelledExample;
+import dev.baton.triage.TicketClassifiers;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Tickets through the whole HTTP API, model-free, durable H2 journal: a real server triaging
+ * BANKING77 tickets with the embedding classifier (trained on 15 examples per category; the
+ * classifier's speed per ticket does not depend on how many examples it learned from), tickets
+ * drawn from the rest of train.csv.
+ *
+ * <ol>
+ *   <li>Saturation: many clients each post a ticket with {@code ?wait=PT30S} and post the next once
+ *       it settled (routed or waiting for review): tickets per second end to end.</li>
+ *   <li>Latency: tickets offered at a fixed rate (open loop) with {@code ?wait=PT5S}: p50, p99.</li>
+ * </ol>
+ *
+ * <pre>
+ * mvn -B -q -Pbench -pl benchmarks -am compile exec:java -Dexec.mainClass=dev.baton.bench.TicketBench \
+ *     -Dbench.clients=64 -Dbench.seconds=20 -Dbench.rate=50 -Dbench.triageCache=target/triage-cache
+ * </pre>
+ */
+public final class TicketBench {
+
+    private TicketBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("bench.log", "warn"));
+        int clients = Integer.getInteger("bench.clients", 64);
+        int seconds = Integer.getInteger("bench.seconds", 20);
+        int rate = Integer.getInteger("bench.rate", 50);
+        Path cache = Path.of(System.getProperty("bench.triageCache", "target/triage-cache")).toAbsolutePath();
+        System.out.println("Baton ticket benchmark, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "
+                + Runtime.version());
+
+        List<LabelledExample> all;
+        try (InputStream in = TicketClassifiers.class.getResourceAsStream(TicketClassifiers.BUNDLED_EXAMPLES)) {
+            all = ExamplesCsv.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "train.csv");
+        }
+        Map<String, Integer> taken = new LinkedHashMap<>();
+        List<LabelledExample> train = new ArrayList<>();
+        List<String> tickets = new ArrayList<>();
+        for (LabelledExample e : all) {
+            if (taken.merge(e.category(), 1, Integer::sum) <= 15) train.add(e);
+            else tickets.add(e.text());
+        }
+        Collections.shuffle(tickets, new java.util.Random(42));
+        Path dir = Files.createTempDirectory("baton-ticket-bench-");
+        Path examples = dir.resolve("examples.csv");
+        Files.writeString(examples, ExamplesCsv.format(train));
+        Config config = Config.defaults().withPort(0).withDataDir(dir.resolve("data"))
+                .withTriage(new Config.TriageConfig(null, examples, null, cache));
+        BatonServer server = BatonServer.start(config);
+        try {
+            long t0 = System.nanoTime();
+            server.tickets().triage().warmUp();
+            server.tickets().triage().threshold(); // blocks until trained and the threshold is known
+            System.out.printf("   classifier ready in %.1f s (journal: %s, review threshold %.3f)%n",
+                    (System.nanoTime() - t0) / 1e9, server.orchestrator().journal(), server.tickets().triage().threshold());
+            String base = "http://127.0.0.1:" + server.port();
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .executor(Executors.newFixedThreadPool(8)).build();
+            // Warm the JIT and the connection pool.
+            closedLoop(http, base, tickets, 16, 5);
+            Result sat = closedLoop(http, base, tickets, clients, seconds);
+            System.out.printf("%n1. saturation: %d clients, ?wait=PT30S, %d s%n", clients, seconds);
+            System.out.printf("   %.1f tickets/s settled end to end (%d tickets; %d routed, %d awaiting review, %d other); latency p50 %.0f ms, p99 %.0f ms%n",
+                    sat.count / sat.seconds, sat.count, sat.routed.get(), sat.review.get(), sat.other.get(), sat.p(0.50), sat.p(0.99));
+            System.out.println("   goal: at least 150 tickets/s");
+            Result lat = openLoop(http, base, tickets, rate, seconds);
+            System.out.printf("%n2. latency: %d tickets/s offered, ?wait=PT5S, %d s%n", rate, seconds);
+            System.out.printf("   p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (%d tickets; %d routed, %d awaiting review, %d other)%n",
+                    lat.p(0.50), lat.p(0.90), lat.p(0.99), lat.p(1.0), lat.count, lat.routed.get(), lat.review.get(), lat.other.get());
+            System.out.println("   goal: p99 under 100 ms");
+        } finally {
+            server.close();
+        }
+        System.exit(0);
+    }
+
+    /** Latencies in ms and the outcomes of one phase. */
+    static final class Result {
+        final ConcurrentLinkedQueue<Double> millis = new ConcurrentLinkedQueue<>();
+        final AtomicInteger routed = new AtomicInteger(), review = new AtomicInteger(), other = new AtomicInteger();
+        int count;
+        double seconds;
+
+        void record(long startNanos, HttpResponse<String> response) {
+            millis.add((System.nanoTime() - startNanos) / 1e6);
+            String status = "";
+            try {
+                JsonNode body = Json.parse(response.body());
+                status = body.path("status").asText();
+            } catch (Exception ignored) {
+                // counted as other
+            }
+            if (status.equals("ROUTED")) routed.incrementAndGet();
+            else if (status.equals("AWAITING_APPROVAL")) review.incrementAndGet();
+            else other.incrementAndGet();
+        }
+
+        double p(double q) {
+            double[] sorted = millis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            if (sorted.length == 0) return Double.NaN;
+            int index = Math.max(0, (int) Math.ceil(q * sorted.length) - 1);
+            return sorted[Math.min(sorted.length - 1, index)];
+        }
+    }
+
+    private static HttpRequest request(String base, String text, String wait) {
+        String body = Json.write(Json.object().put("subject", text));
+        return HttpRequest.newBuilder(URI.create(base + "/api/tickets?wait=" + wait)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
+    private static Result closedLoop(HttpClient http, String base, List<String> texts, int clients, int seconds) throws Exception {
+        Result result = new Result();
+        AtomicLong next = new AtomicLong();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        long start = System.nanoTime();
+        CountDownLatch done = new CountDownLatch(clients);
+        AtomicInteger finished = new AtomicInteger();
+        for (int c = 0; c < clients; c++) {
+            Thread.ofPlatformCompat(() -> {
+                try {
+                    while (System.nanoTime() < end) {
+                        String text = texts.get((int) (next.getAndIncrement() % texts.size()));
+                        long t = System.nanoTime();
+                        HttpResponse<String> r = http.send(request(base, text, "PT30S"), HttpResponse.BodyHandlers.ofString());
+                        result.record(t, r);
+                        finished.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    System.out.println("   client failed: " + e);
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        done.await();
+        result.seconds = (System.nanoTime() - start) / 1e9;
+        result.count = finished.get();
+        return result;
+    }
+
+    private static Result openLoop(HttpClient http, String base, List<String> texts, int rate, int seconds) throws Exception {
+        Result result = new Result();
+        int total = rate * seconds;
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        List<CompletableFuture<?>> pending = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch offered = new CountDownLatch(total);
+        long periodNanos = 1_000_000_000L / rate;
+        AtomicInteger i = new AtomicInteger();
+        long start = System.nanoTime();
+        timer.scheduleAtFixedRate(() -> {
+            int n = i.getAndIncrement();
+            if (n >= total) return;
+            String text = texts.get((n * 7919) % texts.size());
+            long t = System.nanoTime();
+            pending.add(http.sendAsync(request(base, text, "PT5S"), HttpResponse.BodyHandlers.ofString())
+                    .thenAccept(r -> result.record(t, r)));
+            offered.countDown();
+        }, 0, periodNanos, TimeUnit.NANOSECONDS);
+        offered.await();
+        timer.shutdown();
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
+        result.seconds = (System.nanoTime() - start) / 1e9;
+        result.count = total;
+        return result;
+    }
+
+    /** Platform threads on Java 17 (no Thread.ofPlatform there). */
+    private static final class Thread {
+        static void ofPlatformCompat(Runnable body) {
+            java.lang.Thread t = new java.lang.Thread(body, "ticket-client");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+}
