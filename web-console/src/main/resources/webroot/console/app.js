@@ -1,4 +1,4 @@
-// Baton's console: one page, five views (/, /runs, /runs/{id}, /approvals, /dashboard), plain ES modules.
+// Baton's console: one page, six views (/, /runs, /runs/{id}, /approvals, /tickets, /dashboard), plain ES modules.
 // Everything that came from a user, a model or a tool goes into the page as text (see dom.js).
 import { get, post, setToken, token, eventSource, ApiError } from './api.js';
 import { el, clear, json, age, duration, badge, FINISHED } from './dom.js';
@@ -6,6 +6,7 @@ import { PlanGraph } from './graph.js';
 import { dashboardView } from './dashboard.js';
 import { followRun } from './follow.js';
 import { conversation } from './chat.js';
+import { ticketsView } from './tickets.js';
 
 const view = document.getElementById('view');
 const notice = document.getElementById('notice');
@@ -51,6 +52,7 @@ async function route() {
     else if ((m = path.match(/^\/runs\/([^/]+)$/))) await runView(decodeURIComponent(m[1]));
     else if (path === '/approvals') await approvalsView();
     else if (path === '/dashboard') dispose = await dashboardView(view, failed);
+    else if (path === '/tickets') await ticketsView({ view, may, failed, notify, go, onDispose: (fn) => { dispose = fn; } });
     else view.append(el('h1', { text: 'Not found' }), el('p', {}, 'No view here. ', el('a', { href: '/', text: 'Back to the chat' })));
   } catch (e) {
     failed(e);
