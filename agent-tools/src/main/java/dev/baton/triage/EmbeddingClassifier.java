@@ -119,8 +119,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         }
 
         String key() {
-            return method + "|" + epochs + "|" + learningRate + "|" + l2 + "|" + sparseWeight + "|" + folds + "|" + knnK
-                    + (TfIdf.charGrams ? "|chars" : "");
+            return method + "|" + epochs + "|" + learningRate + "|" + l2 + "|" + sparseWeight + "|" + folds + "|" + knnK;
         }
     }
 
@@ -373,11 +372,6 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         if (t.model() == null) return knn;
         double[] soft = t.model().logits(x, t.tfidf() == null ? null : t.tfidf().transform(text));
         return knn == null ? soft : average(soft, knn);
-    }
-
-    static double[] knnLogitsForHarness(float[][] emb, List<LabelledExample> examples, Map<String, Integer> index,
-                                        float[] x, int k) {
-        return knnLogits(emb, examples, index, x, null, -1, k);
     }
 
     /**

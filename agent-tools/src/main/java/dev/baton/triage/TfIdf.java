@@ -6,7 +6,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * TF-IDF features over word unigrams and bigrams: sublinear term frequency, smoothed inverse
@@ -20,17 +19,12 @@ final class TfIdf {
         static final Sparse EMPTY = new Sparse(new int[0], new float[0]);
     }
 
-    /** Also character n-grams of each word (3 and 4 letters, with word boundaries): robust to typos and inflections. */
-    static volatile boolean charGrams = Boolean.getBoolean("baton.triage.charGrams");
-
     private final Map<String, Integer> vocabulary;
     private final float[] idf;
-    private final boolean chars;
 
-    private TfIdf(Map<String, Integer> vocabulary, float[] idf, boolean chars) {
+    private TfIdf(Map<String, Integer> vocabulary, float[] idf) {
         this.vocabulary = vocabulary;
         this.idf = idf;
-        this.chars = chars;
     }
 
     int size() {
@@ -38,10 +32,9 @@ final class TfIdf {
     }
 
     static TfIdf fit(List<String> texts, int minDf) {
-        boolean chars = charGrams;
         Map<String, Integer> df = new HashMap<>();
         for (String t : texts) {
-            for (String term : new HashSet<>(terms(t, chars))) df.merge(term, 1, Integer::sum);
+            for (String term : new HashSet<>(terms(t))) df.merge(term, 1, Integer::sum);
         }
         Map<String, Integer> vocabulary = new HashMap<>();
         List<Integer> dfs = new ArrayList<>();
@@ -58,12 +51,12 @@ final class TfIdf {
         for (int i = 0; i < idf.length; i++) {
             idf[i] = (float) (Math.log((n + 1.0) / (dfs.get(i) + 1.0)) + 1.0);
         }
-        return new TfIdf(vocabulary, idf, chars);
+        return new TfIdf(vocabulary, idf);
     }
 
     Sparse transform(String text) {
         Map<Integer, Integer> counts = new HashMap<>();
-        for (String term : terms(text, chars)) {
+        for (String term : terms(text)) {
             Integer idx = vocabulary.get(term);
             if (idx != null) counts.merge(idx, 1, Integer::sum);
         }
@@ -82,21 +75,6 @@ final class TfIdf {
     }
 
     /** Lower-cased words (letters and digits, apostrophes dropped) and their adjacent pairs. */
-    static List<String> terms(String text, boolean chars) {
-        List<String> out = terms(text);
-        if (!chars) return out;
-        int words = out.size();
-        for (int i = 0; i < words; i++) {
-            String w = out.get(i);
-            if (w.indexOf(' ') >= 0) continue;
-            String padded = '<' + w + '>';
-            for (int n = 3; n <= 4; n++) {
-                for (int j = 0; j + n <= padded.length(); j++) out.add("#" + padded.substring(j, j + n));
-            }
-        }
-        return out;
-    }
-
     static List<String> terms(String text) {
         String[] words = text.toLowerCase(Locale.ROOT).replace("'", "").replace("\u2019", "")
                 .split("[^\\p{L}\\p{N}]+");
@@ -108,13 +86,6 @@ final class TfIdf {
             if (prev != null) out.add(prev + ' ' + w);
             prev = w;
         }
-        return out;
-    }
-
-    /** The distinct unigram words of a text, for near-duplicate checks. */
-    static Set<String> words(String text) {
-        Set<String> out = new HashSet<>();
-        for (String t : terms(text)) if (t.indexOf(' ') < 0) out.add(t);
         return out;
     }
 }
