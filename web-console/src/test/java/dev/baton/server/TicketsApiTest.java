@@ -138,8 +138,16 @@ class TicketsApiTest {
 
     /** A held-out ticket of the category that the classifier routes alone (confidence above the threshold). */
     static JsonNode confidentTicket(Api api, String category) {
+        return confidentTicket(api, category, 0);
+    }
+
+    /**
+     * As {@link #confidentTicket(Api, String)}, from the held-out texts at {@code from} on: a test
+     * that corrects a ticket teaches the shared classifier, so it draws its texts from a range of its own.
+     */
+    static JsonNode confidentTicket(Api api, String category, int from) {
         List<String> texts = heldOut.get(category);
-        for (int i = 0; i < 8; i++) {
+        for (int i = from; i < from + 8; i++) {
             JsonNode t = submit(api, ticket(texts.get(i), null));
             if (t.get("status").asText().equals("ROUTED") && t.get("category").asText().equals(category)) return t;
         }
@@ -270,7 +278,7 @@ class TicketsApiTest {
 
     @Test
     void aRoutedTicketCanBeCorrectedAndIsReRouted() {
-        JsonNode t = confidentTicket(api, "card_arrival");
+        JsonNode t = confidentTicket(api, "card_arrival", 40);
         String id = t.get("id").asText();
         Api.Response r = api.post("/api/tickets/" + id + "/route", Json.object().put("category", "lost_or_stolen_card"));
         assertEquals(200, r.status(), r.body());
@@ -363,8 +371,15 @@ class TicketsApiTest {
     void aFailedDeliveryLeavesTheTicketFailedWithTheReasonAndCanBeRetried() {
         hooks.resetAll();
         hooks.stubFor(post("/hooks/cards").willReturn(aResponse().withStatus(400).withBody("no such team")));
-        JsonNode t = submit(api, ticket(heldOut.get("card_arrival").get(1), null));
-        if (!t.get("status").asText().equals("FAILED")) fail("expected FAILED: " + t);
+        JsonNode t = null;
+        for (String text : heldOut.get("card_arrival").subList(20, 28)) {
+            JsonNode candidate = submit(api, ticket(text, null));
+            if (candidate.path("queue").asText().equals("cards") && candidate.get("status").asText().equals("FAILED")) {
+                t = candidate;
+                break;
+            }
+        }
+        if (t == null) fail("no held-out card_arrival ticket was routed to the cards queue");
         assertEquals("cards", t.get("queue").asText(), "the routing decision is kept");
         assertTrue(t.path("error").path("message").asText().contains("400"), t.toString());
         assertEquals(t.get("id"), api.get("/api/tickets?status=FAILED").json().get("tickets").get(0).get("id"));
