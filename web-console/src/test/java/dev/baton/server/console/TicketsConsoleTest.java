@@ -50,8 +50,13 @@ class TicketsConsoleTest {
     static final int EXAMPLES_PER_CATEGORY = 15;
     /** Embeddings are cached by content, so every test run after the first embeds nothing. */
     static final Path CACHE = Path.of("target", "triage-cache");
-    /** Below this confidence a ticket waits for review (the test's routing table fixes it, not "auto"). */
-    static final double THRESHOLD = 0.5;
+    /**
+     * Below this confidence a ticket waits for review (the test's routing table fixes it, not
+     * "auto"). High, so that a ticket of made-up words waits for review whatever the classifier
+     * learned from the tests' earlier decisions (it learns from every confirmation, so after a few
+     * the next made-up ticket can look familiar enough to pass a lower threshold).
+     */
+    static final double THRESHOLD = 0.99;
     static final java.util.Random RANDOM = new java.util.Random(77);
 
     /**
@@ -192,6 +197,13 @@ class TicketsConsoleTest {
     void ticketsPostedThroughTheApiAreListedWithTheirFieldsAndNewOnesAppearLive() {
         JsonNode card = ticket(api, "I am still waiting on my card?", "It has been a week since I ordered it.");
         JsonNode stolen = ticket(api, "I lost my wallet and all my cards were in it.", null);
+        if (!"ROUTED".equals(card.path("status").asText())) {
+            // confirmed, so that it has an SLA running (the SLA starts when a ticket is routed)
+            Api.Response confirmed = api.post("/api/tickets/" + card.path("id").asText() + "/route",
+                    Map.of("category", card.path("category").asText()));
+            assertEquals(200, confirmed.status(), confirmed.body());
+            card = awaitTicket(api, card.path("id").asText(), "ROUTED");
+        }
         page.clock().install();
         page.navigate("/tickets");
         for (JsonNode t : List.of(card, stolen)) {
@@ -204,9 +216,7 @@ class TicketsConsoleTest {
             assertThat(tr.locator("td.confidence")).hasText(Math.round(t.path("confidence").asDouble() * 100) + "%");
         }
         // the SLA counts down in the page: a quarter of an hour later it shows less time left
-        JsonNode withSla = "ROUTED".equals(card.path("status").asText()) ? card : stolen;
-        assertEquals("ROUTED", withSla.path("status").asText(), "one of them routed at once: " + card + stolen);
-        Locator sla = row(withSla.path("id").asText()).locator("td.sla");
+        Locator sla = row(card.path("id").asText()).locator("td.sla");
         assertThat(sla).hasText(java.util.regex.Pattern.compile("^\\d+ (min|h|d) \\d+"));
         String before = sla.textContent();
         page.clock().fastForward("15:00");
