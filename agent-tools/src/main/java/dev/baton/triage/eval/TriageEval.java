@@ -1,6 +1,5 @@
 package dev.baton.triage.eval;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,13 +20,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.baton.triage.Classification;
 import dev.baton.triage.EmbeddingClassifier;
 import dev.baton.triage.ExamplesCsv;
 import dev.baton.triage.LabelledExample;
+import dev.baton.triage.RoutingTable;
 import dev.baton.triage.TicketClassifier;
 import dev.baton.triage.TicketClassifiers;
 import dev.baton.triage.TicketText;
@@ -92,20 +90,11 @@ public final class TriageEval {
         return List.of(train, test);
     }
 
-    /** Category to queue, from a routing file's {@code queues[].categories} (an object or an array of names). */
-    public static Map<String, String> queues(Path routing) throws IOException {
-        JsonNode root = new ObjectMapper().readTree(routing.toFile());
-        JsonNode queues = root.path("queues");
-        if (!queues.isArray()) throw new IllegalArgumentException(routing + ": no queues array");
+    /** Category to queue, from a routing table file (checked as the server checks it at start). */
+    public static Map<String, String> queues(Path routing) {
         Map<String, String> out = new HashMap<>();
-        for (JsonNode q : queues) {
-            String name = q.path("name").asText();
-            JsonNode cats = q.path("categories");
-            if (cats.isObject()) {
-                cats.fieldNames().forEachRemaining(c -> out.put(c, name));
-            } else if (cats.isArray()) {
-                for (JsonNode c : cats) out.put(c.isObject() ? c.path("name").asText() : c.asText(), name);
-            }
+        for (RoutingTable.Queue queue : RoutingTable.load(routing).queues()) {
+            queue.categories().keySet().forEach(category -> out.put(category, queue.name()));
         }
         return out;
     }

@@ -81,9 +81,9 @@ class TriageEvalTest {
         // two queues: the first half of the categories and the rest
         StringBuilder routing = new StringBuilder("{\"queues\": [{\"name\": \"a\", \"categories\": {");
         for (int i = 0; i < 38; i++) routing.append(i == 0 ? "" : ",").append('"').append(cats.get(i)).append("\": \"P3\"");
-        routing.append("}}, {\"name\": \"b\", \"categories\": [");
-        for (int i = 38; i < cats.size(); i++) routing.append(i == 38 ? "" : ",").append('"').append(cats.get(i)).append('"');
-        routing.append("]}]}");
+        routing.append("}}, {\"name\": \"b\", \"categories\": {");
+        for (int i = 38; i < cats.size(); i++) routing.append(i == 38 ? "" : ",").append('"').append(cats.get(i)).append("\": \"P4\"");
+        routing.append("}}]}");
         Map<String, String> queues = TriageEval.queues(Files.writeString(dir.resolve("routing.json"), routing));
         assertEquals("a", queues.get(cats.get(0)));
         assertEquals("b", queues.get(cats.get(40)));
