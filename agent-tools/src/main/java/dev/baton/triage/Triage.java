@@ -115,12 +115,17 @@ public final class Triage {
 
     /** A keyword rule of the table, when one matches, else the classifier. */
     public Classification classify(TicketText ticket) {
+        return classify(ticket, null);
+    }
+
+    /** As {@link #classify(TicketText)}, for a tool call of a run (model tokens count for its run); context may be null. */
+    public Classification classify(TicketText ticket, dev.baton.tools.ToolContext context) {
         RoutingTable.RuleMatch rule = table.keywordRule(ticket.joined());
         if (rule != null) {
             return new Classification(rule.rule().category(), 1.0, List.of(), "rule",
                     "the routing table sends tickets mentioning '" + rule.keyword() + "' to " + rule.rule().category());
         }
-        return classifier().classify(ticket);
+        return context == null ? classifier().classify(ticket) : classifier().classify(ticket, context);
     }
 
     /** Teaches the classifier a person's decision (now, or as soon as it is ready). Keeping it durably is the caller's job. */

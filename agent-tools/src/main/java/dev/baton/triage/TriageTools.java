@@ -126,7 +126,7 @@ public final class TriageTools {
         public JsonNode call(JsonNode args, ToolContext context) throws ToolException {
             TicketText text = new TicketText(text(args, "subject"), text(args, "body"));
             if (text.joined().isEmpty()) throw ToolException.permanent("ticket_empty", "the ticket has neither subject nor body");
-            Classification c = triage.classify(text);
+            Classification c = triage.classify(text, context);
             ObjectNode out = Json.object();
             out.put("category", c.category());
             out.put("confidence", round(c.confidence()));

@@ -10,6 +10,8 @@ import dev.baton.runtime.agent.AgentRegistry;
 import dev.baton.runtime.agent.ModelProvider;
 import dev.baton.plan.llm.LlmPlanner;
 import dev.baton.embedding.Embeddings;
+import dev.baton.runtime.triage.CascadeClassifier;
+import dev.baton.runtime.triage.ModelClassifier;
 import dev.baton.plan.playbook.PlaybookException;
 import dev.baton.plan.playbook.PlaybookLibrary;
 import dev.baton.plan.playbook.PlaybookMatcher;
@@ -147,7 +149,7 @@ public final class BatonServer implements AutoCloseable {
         Triage triage;
         JsonNode triagePlaybook;
         try {
-            triage = triage(config.triage(), classifier);
+            triage = triage(config.triage(), classifier, gateway);
             tools.registerAll(TriageTools.create(triage));
             triagePlaybook = triagePlaybook(config.triage(), tools, agents, gateway != null);
         } catch (ConfigException e) {
@@ -261,7 +263,8 @@ public final class BatonServer implements AutoCloseable {
      * cached), which servers that never see a ticket (most tests, embedded uses, a crash-recovery
      * restart) should not spend.
      */
-    private static Triage triage(Config.TriageConfig settings, java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> built) {
+    private static Triage triage(Config.TriageConfig settings, java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> built,
+                                 ModelGateway gateway) {
         java.util.List<dev.baton.triage.LabelledExample> examples;
         try {
             if (settings.examples() == null) {
@@ -291,8 +294,15 @@ public final class BatonServer implements AutoCloseable {
         return new Triage(table, () -> {
             EmbeddingClassifier classifier = TicketClassifiers.embedded(settings.examples(), settings.cacheDir());
             built.set(classifier);
-            return classifier.ready().thenApply(v -> (TicketClassifier) classifier);
-        }, c -> ((EmbeddingClassifier) c).suggestedThreshold(RoutingTable.AUTO_PRECISION));
+            return classifier.ready().thenApply(v -> {
+                if (gateway == null) return (TicketClassifier) classifier;
+                // With a model: the classifier answers what it is sure of, the model the rest, a person what the model is unsure of.
+                Double fixed = table.review().threshold();
+                double threshold = fixed != null ? fixed : classifier.suggestedThreshold(RoutingTable.AUTO_PRECISION);
+                return new CascadeClassifier(classifier, new ModelClassifier(gateway, classifier, ModelClassifier.DEFAULT_EXAMPLES), threshold);
+            });
+        }, c -> c instanceof CascadeClassifier cascade ? cascade.threshold()
+                : ((EmbeddingClassifier) c).suggestedThreshold(RoutingTable.AUTO_PRECISION));
     }
 
     private static void closeClassifier(java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> classifier) {

@@ -59,6 +59,12 @@ public final class CascadeClassifier implements TicketClassifier {
         return classify(ticket, CallContext.forRun("triage", "triage"));
     }
 
+    /** Classifies for a tool call: the model's tokens (if it is asked) count as the run's own model usage. */
+    @Override
+    public Classification classify(TicketText ticket, dev.baton.tools.ToolContext context) {
+        return classify(ticket, CallContext.forRun(context.runId(), "triage"));
+    }
+
     /** Classifies, counting model tokens (if the model is asked) for the context's run. */
     public Classification classify(TicketText ticket, CallContext context) {
         Classification first = classifier.classify(ticket);
