@@ -147,6 +147,10 @@ final class ApiRoutes {
         if (key != null && (key.isBlank() || key.length() > 255)) {
             throw ApiError.badRequest("the Idempotency-Key header must hold 1 to 255 characters");
         }
+        // Triggers and tickets key their runs as "trigger:..." and "ticket:...": a client must not take a key a firing will use.
+        if (key != null && (key.startsWith("trigger:") || key.startsWith("ticket:"))) {
+            throw ApiError.badRequest("Idempotency-Key values starting with 'trigger:' or 'ticket:' are reserved for Baton's own runs");
+        }
         RunRequest request = new RunRequest(goal, input, plan, options, key, key == null ? null : sha256(body.toString()));
         orchestrator.submit(request).onComplete(result -> {
             if (result.failed()) {

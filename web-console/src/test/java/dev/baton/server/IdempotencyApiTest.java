@@ -109,6 +109,14 @@ class IdempotencyApiTest {
     }
 
     @Test
+    void keysThatTriggersAndTicketsUseAreRefused() {
+        String goal = "reserved " + UUID.randomUUID();
+        assertError(post(api, body(goal), "trigger:nightly@2026-11-23T00:00:00Z"), 400, "bad_request", "reserved");
+        assertError(post(api, body(goal), "ticket:external:42"), 400, "bad_request", "reserved");
+        assertEquals(0, listed(api, goal), "nothing was started");
+    }
+
+    @Test
     void differentKeysCreateDifferentRuns() {
         String goal = "twice " + UUID.randomUUID();
         Api.Response a = post(api, body(goal), UUID.randomUUID().toString());
