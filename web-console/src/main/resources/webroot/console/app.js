@@ -4,7 +4,7 @@ import { get, post, setToken, token, eventSource, ApiError } from './api.js';
 import { el, clear, json, age, duration, badge, FINISHED } from './dom.js';
 import { PlanGraph } from './graph.js';
 import { dashboardView } from './dashboard.js';
-import { followRun } from './follow.js';
+import { followRun, messageForm } from './follow.js';
 import { conversation } from './chat.js';
 import { ticketsView } from './tickets.js';
 
@@ -443,16 +443,7 @@ async function runView(runId) {
   function renderMessageBox(run) {
     if (FINISHED.has(run.status) || !may('operator')) { if (messageBox.firstChild) clear(messageBox); return; }
     if (messageBox.firstChild) return;
-    const text = el('input', { id: 'message', type: 'text', required: true });
-    const form = el('form', { class: 'card' }, el('label', { for: 'message', text: 'Send the run a follow-up message' }), text,
-      el('button', { type: 'submit', text: 'Send' }));
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      act(form.querySelector('button'), async () => {
-        await post('/api/runs/' + encodeURIComponent(runId) + '/messages', { text: text.value });
-        text.value = '';
-      });
-    });
+    const form = messageForm(runId, { label: 'Send the run a follow-up message', formClass: 'card', act });
     messageBox.append(form);
   }
 

@@ -1,9 +1,8 @@
 // The chat on "/": one run as a conversation. The user's goal and follow-up messages on one side;
 // Baton's plan, progress, replans and final answer on the other, all built from the run's events
 // (so a reload, or a second person watching, sees the same conversation). Everything is text.
-import { post } from './api.js';
 import { el, clear, json, duration, FINISHED } from './dom.js';
-import { followRun } from './follow.js';
+import { followRun, messageForm } from './follow.js';
 
 const DONE = new Set(['SUCCEEDED', 'FAILED', 'REJECTED', 'SKIPPED', 'CANCELLED']);
 
@@ -138,16 +137,7 @@ export function conversation(runId, { may, act, failed, me }) {
     const open = run && !FINISHED.has(run.status) && may('operator');
     if (!open) { if (composer.firstChild) clear(composer); return; }
     if (composer.firstChild) return;
-    const text = el('input', { id: 'message', type: 'text', required: true, autocomplete: 'off' });
-    const form = el('form', { class: 'composer' }, el('label', { for: 'message', text: 'Reply to Baton (the unfinished part is replanned)' }), text,
-      el('button', { type: 'submit', text: 'Send' }));
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      act(form.querySelector('button'), async () => {
-        await post('/api/runs/' + encodeURIComponent(runId) + '/messages', { text: text.value });
-        text.value = '';
-      });
-    });
+    const form = messageForm(runId, { label: 'Reply to Baton (the unfinished part is replanned)', formClass: 'composer', act, autocomplete: 'off' });
     composer.append(form);
   }
 

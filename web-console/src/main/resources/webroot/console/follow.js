@@ -1,7 +1,7 @@
 // Following one run live: its event stream (resumed with Last-Event-ID after a drop) and its
 // state, refetched as events arrive. Shared by the chat and the run view.
-import { get, eventSource, EVENT_TYPES } from './api.js';
-import { FINISHED } from './dom.js';
+import { get, post, eventSource, EVENT_TYPES } from './api.js';
+import { el, FINISHED } from './dom.js';
 
 const END_TYPES = new Set(['RunSucceeded', 'RunFailed', 'RunCancelled', 'CompensationFailed']);
 
@@ -71,4 +71,22 @@ export function followRun(runId, { onEvent, onRun, onError }) {
     listen,
     stop: () => { gone = true; stopListening(); }
   };
+}
+
+/**
+ * The form that sends a run a follow-up message (POST /api/runs/{id}/messages); the chat and the
+ * run view each show one. {@code act} runs the request with the button disabled and errors shown.
+ */
+export function messageForm(runId, { label, formClass, act, autocomplete }) {
+  const text = el('input', { id: 'message', type: 'text', required: true, autocomplete: autocomplete || 'on' });
+  const form = el('form', { class: formClass }, el('label', { for: 'message', text: label }), text,
+    el('button', { type: 'submit', text: 'Send' }));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    act(form.querySelector('button'), async () => {
+      await post('/api/runs/' + encodeURIComponent(runId) + '/messages', { text: text.value });
+      text.value = '';
+    });
+  });
+  return form;
 }

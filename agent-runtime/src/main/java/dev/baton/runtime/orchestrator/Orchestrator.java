@@ -18,6 +18,7 @@ import dev.baton.plan.References;
 import dev.baton.plan.TaskAction;
 import dev.baton.plan.TaskSpec;
 import dev.baton.runtime.BatonException;
+import dev.baton.runtime.ContextCalls;
 import dev.baton.runtime.RuntimeCatalog;
 import dev.baton.runtime.BatonException.Kind;
 import dev.baton.runtime.agent.AgentLoop;
@@ -1670,15 +1671,7 @@ public final class Orchestrator implements AutoCloseable {
     /** Runs {@code body} on the orchestrator's context; its exceptions fail the future. */
     private <T> Future<T> onContext(java.util.concurrent.Callable<T> body) {
         if (closed) return Future.failedFuture(new BatonException(Kind.UNAVAILABLE, "shutting_down", "the server is shutting down"));
-        Promise<T> promise = Promise.promise();
-        context.runOnContext(v -> {
-            try {
-                promise.complete(body.call());
-            } catch (Throwable e) {
-                promise.fail(e);
-            }
-        });
-        return promise.future();
+        return ContextCalls.call(context, body);
     }
 
     // ------------------------------------------------------------------ helpers

@@ -10,13 +10,13 @@ import dev.baton.plan.PlanWriter;
 import dev.baton.plan.playbook.Playbook;
 import dev.baton.plan.playbook.PlaybookLibrary;
 import dev.baton.runtime.BatonException;
+import dev.baton.runtime.ContextCalls;
 import dev.baton.runtime.BatonException.Kind;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.RunRequest;
 import dev.baton.runtime.orchestrator.Submitted;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import org.slf4j.Logger;
@@ -623,15 +623,7 @@ public final class Triggers implements AutoCloseable {
 
     private <T> Future<T> onContext(Callable<T> body) {
         if (closed) return Future.failedFuture(new BatonException(Kind.UNAVAILABLE, "shutting_down", "the server is shutting down"));
-        Promise<T> promise = Promise.promise();
-        context.runOnContext(v -> {
-            try {
-                promise.complete(body.call());
-            } catch (Throwable e) {
-                promise.fail(e);
-            }
-        });
-        return promise.future();
+        return ContextCalls.call(context, body);
     }
 
     private <T> Future<T> blocking(Callable<T> body) {
