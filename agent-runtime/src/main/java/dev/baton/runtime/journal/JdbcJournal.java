@@ -16,7 +16,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -177,29 +179,10 @@ public final class JdbcJournal implements Journal {
 
     @Override
     public RunPage runs(RunQuery q) {
-        RunCursor after = RunCursor.decode(q.cursor());
-        StringBuilder sql = new StringBuilder("SELECT " + RUN_COLUMNS + " FROM baton_runs");
-        List<Object> params = new ArrayList<>();
-        String glue = " WHERE ";
-        if (q.status() != null) {
-            sql.append(glue).append("status = ?");
-            params.add(q.status());
-            glue = " AND ";
-        }
-        if (after != null) {
-            // Rows strictly after (created, id) in DESC order; the first term lets the index narrow the range.
-            long created = after.createdAt().toEpochMilli();
-            sql.append(glue).append("created_at_ms <= ? AND (created_at_ms < ? OR id < ?)");
-            params.add(created);
-            params.add(created);
-            params.add(after.id());
-        }
-        sql.append(" ORDER BY created_at_ms DESC, id DESC LIMIT ?");
-        params.add(q.limit() + 1);
         List<RunRecord> runs = new ArrayList<>();
-        query(sql.toString(), ps -> {
-            for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
-        }, rs -> runs.add(runRecord(rs)));
+        Map<String, Object> filters = new LinkedHashMap<>();
+        filters.put("status", q.status());
+        newestFirst("SELECT " + RUN_COLUMNS + " FROM baton_runs", filters, q.cursor(), q.limit(), rs -> runs.add(runRecord(rs)));
         if (runs.size() <= q.limit()) return new RunPage(runs, null);
         List<RunRecord> page = runs.subList(0, q.limit());
         return new RunPage(List.copyOf(page), RunCursor.after(page.get(page.size() - 1)).encode());
@@ -225,33 +208,11 @@ public final class JdbcJournal implements Journal {
 
     @Override
     public TicketPage tickets(TicketQuery q) {
-        RunCursor after = RunCursor.decode(q.cursor());
-        StringBuilder sql = new StringBuilder(TicketSql.SELECT);
-        List<Object> params = new ArrayList<>();
-        String glue = " WHERE ";
-        if (q.status() != null) {
-            sql.append(glue).append("status = ?");
-            params.add(q.status());
-            glue = " AND ";
-        }
-        if (q.queue() != null) {
-            sql.append(glue).append("queue = ?");
-            params.add(q.queue());
-            glue = " AND ";
-        }
-        if (after != null) {
-            long created = after.createdAt().toEpochMilli();
-            sql.append(glue).append("created_at_ms <= ? AND (created_at_ms < ? OR id < ?)");
-            params.add(created);
-            params.add(created);
-            params.add(after.id());
-        }
-        sql.append(" ORDER BY created_at_ms DESC, id DESC LIMIT ?");
-        params.add(q.limit() + 1);
         List<TicketRecord> tickets = new ArrayList<>();
-        query(sql.toString(), ps -> {
-            for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
-        }, rs -> tickets.add(TicketSql.read(rs)));
+        Map<String, Object> filters = new LinkedHashMap<>();
+        filters.put("status", q.status());
+        filters.put("queue", q.queue());
+        newestFirst(TicketSql.SELECT, filters, q.cursor(), q.limit(), rs -> tickets.add(TicketSql.read(rs)));
         if (tickets.size() <= q.limit()) return new TicketPage(tickets, null);
         List<TicketRecord> page = List.copyOf(tickets.subList(0, q.limit()));
         TicketRecord last = page.get(page.size() - 1);
@@ -342,6 +303,38 @@ public final class JdbcJournal implements Journal {
 
     private interface RowReader {
         void read(ResultSet rs) throws SQLException;
+    }
+
+    /**
+     * One page of a list that is newest first and paged by (created_at_ms, id), as the runs list
+     * and the tickets list are: the rows matching the non-null {@code filters} (column = value),
+     * strictly after the cursor, at most {@code limit + 1} of them (one more tells whether a next
+     * page exists).
+     */
+    private void newestFirst(String select, Map<String, Object> filters, String cursor, int limit, RowReader reader) {
+        RunCursor after = RunCursor.decode(cursor);
+        StringBuilder sql = new StringBuilder(select);
+        List<Object> params = new ArrayList<>();
+        String glue = " WHERE ";
+        for (Map.Entry<String, Object> filter : filters.entrySet()) {
+            if (filter.getValue() == null) continue;
+            sql.append(glue).append(filter.getKey()).append(" = ?");
+            params.add(filter.getValue());
+            glue = " AND ";
+        }
+        if (after != null) {
+            // Rows strictly after (created, id) in DESC order; the first term lets the index narrow the range.
+            long created = after.createdAt().toEpochMilli();
+            sql.append(glue).append("created_at_ms <= ? AND (created_at_ms < ? OR id < ?)");
+            params.add(created);
+            params.add(created);
+            params.add(after.id());
+        }
+        sql.append(" ORDER BY created_at_ms DESC, id DESC LIMIT ?");
+        params.add(limit + 1);
+        query(sql.toString(), ps -> {
+            for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
+        }, reader);
     }
 
     private void query(String sql, Binder binder, RowReader reader) {
