@@ -19,7 +19,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 public interface ApprovalPolicy {
 
     /** No gates beyond the plan's and the tools'. */
-    ApprovalPolicy NONE = task -> null;
+    ApprovalPolicy NONE = new ApprovalPolicy() {
+        @Override
+        public String gate(Candidate task) {
+            return null;
+        }
+
+        @Override
+        public boolean appliesTo(String tool) {
+            return false;
+        }
+    };
 
     /**
      * A tool task about to start.
@@ -32,4 +42,27 @@ public interface ApprovalPolicy {
 
     /** Why a person must approve this task before it runs, or null to let it run (as far as this policy goes). */
     String gate(Candidate task);
+
+    /**
+     * Whether {@link #gate} may gate calls of this tool; for the others the orchestrator does not
+     * resolve arguments a second time only to ask. All tools unless a policy says otherwise.
+     */
+    default boolean appliesTo(String tool) {
+        return true;
+    }
+
+    /** A policy that looks only at calls of one tool. */
+    static ApprovalPolicy forTool(String tool, ApprovalPolicy policy) {
+        return new ApprovalPolicy() {
+            @Override
+            public String gate(Candidate task) {
+                return tool.equals(task.tool()) ? policy.gate(task) : null;
+            }
+
+            @Override
+            public boolean appliesTo(String name) {
+                return tool.equals(name);
+            }
+        };
+    }
 }

@@ -1693,6 +1693,7 @@ public final class Orchestrator implements AutoCloseable {
     /** The approval policy's reason to gate a tool task, with its resolved arguments, or null. */
     private String policyGate(RunState run, TaskState task) {
         if (!(task.spec().action() instanceof TaskAction.ToolCall call)) return null;
+        if (!options.approvalPolicy().appliesTo(call.tool())) return null;
         try {
             return options.approvalPolicy().gate(new ApprovalPolicy.Candidate(run.id(), run.input(), task.id(), call.tool(),
                     resolvedArgs(run, call)));

@@ -101,10 +101,8 @@ public final class TicketService implements AutoCloseable {
 
     /** The approval policy that gates a {@code tickets.route} step when its triage is unsure or a review rule matches. */
     public static ApprovalPolicy reviewPolicy(Triage triage) {
-        return task -> TriageTools.ROUTE.equals(task.tool())
-                // Until the threshold is known (a run recovered at its route step), everything is reviewed.
-                ? TriageTools.reviewReason(triage, task.args(), triage.thresholdNow(1.0))
-                : null;
+        // Until the threshold is known (a run recovered at its route step), everything is reviewed.
+        return ApprovalPolicy.forTool(TriageTools.ROUTE, task -> TriageTools.reviewReason(triage, task.args(), triage.thresholdNow(1.0)));
     }
 
     // ------------------------------------------------------------------ the playbook
@@ -198,7 +196,7 @@ public final class TicketService implements AutoCloseable {
 
     /** The ticket. Fails with NOT_FOUND. */
     public Future<TicketRecord> get(String id) {
-        return read(() -> orchestrator.journal().ticket(id)
+        return blocking(() -> orchestrator.journal().ticket(id)
                 .orElseThrow(() -> BatonException.notFound("ticket", id)));
     }
 
@@ -210,7 +208,7 @@ public final class TicketService implements AutoCloseable {
 
     /** A page of tickets, newest first. A bad cursor fails with IllegalArgumentException. */
     public Future<TicketPage> list(TicketQuery query) {
-        return read(() -> orchestrator.journal().tickets(query));
+        return blocking(() -> orchestrator.journal().tickets(query));
     }
 
     /**
@@ -249,17 +247,17 @@ public final class TicketService implements AutoCloseable {
                 default -> decided = Future.failedFuture(BatonException.conflict("ticket '" + id + "' is still being triaged;"
                         + " confirm or correct it once it is AWAITING_APPROVAL or ROUTED"));
             }
-            return decided.compose(runId -> {
-                // Durable already (the approval or the new run is in the journal); the classifier learns it now.
+            // Durable already (the approval or the new run is in the journal); the classifier learns it now.
+            return decided.compose(runId -> blocking(() -> {
                 triage.learn(new LabelledExample(new TicketText(ticket.subject(), ticket.body()).joined(), category));
-                return settle(ticket.id(), runId, wait);
-            });
+                return runId;
+            })).compose(runId -> settle(ticket.id(), runId, wait));
         });
     }
 
     /** Teaches the classifier every confirmation and correction kept in the journal; call once at start. */
     public Future<Integer> loadExamples() {
-        return read(() -> {
+        return blocking(() -> {
             List<TicketRecord> confirmed = orchestrator.journal().confirmedTickets();
             for (TicketRecord t : confirmed) {
                 triage.learn(new LabelledExample(new TicketText(t.subject(), t.body()).joined(), t.confirmedCategory()));
@@ -365,7 +363,8 @@ public final class TicketService implements AutoCloseable {
         });
     }
 
-    private <T> Future<T> read(java.util.concurrent.Callable<T> body) {
+    /** Journal reads and the classifier (which embeds a text in tens of milliseconds) run off the event loop. */
+    private <T> Future<T> blocking(java.util.concurrent.Callable<T> body) {
         return vertx.executeBlocking(body, false);
     }
 

@@ -19,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -87,6 +88,40 @@ class ApprovalPolicyTest {
         ApprovalRecord waiting = awaitPending(runId);
         assertEquals("pay", waiting.taskId());
         assertTrue(asked.isEmpty(), "a gated task waits whatever the policy would say");
+    }
+
+    @Test
+    void aPolicyForOneToolIsNotAskedAboutOthers() throws Exception {
+        ApprovalPolicy forHttp = ApprovalPolicy.forTool("http.request", task -> "always");
+        assertTrue(forHttp.appliesTo("http.request"));
+        assertFalse(forHttp.appliesTo("echo"));
+        // A policy that says it applies to http.request only, and records every call it gets.
+        List<ApprovalPolicy.Candidate> onlyHttp = new CopyOnWriteArrayList<>();
+        ApprovalPolicy policy = new ApprovalPolicy() {
+            @Override
+            public String gate(Candidate task) {
+                onlyHttp.add(task);
+                return null;
+            }
+
+            @Override
+            public boolean appliesTo(String tool) {
+                return "http.request".equals(tool);
+            }
+        };
+        ToolRegistry tools = new ToolRegistry();
+        BuiltinTools.register(tools, ToolSettings.none());
+        Orchestrator other = Orchestrator.start(vertx, Journals.open("memory", Path.of(".")), tools,
+                OrchestratorOptions.builder().approvalPolicy(policy).build()).await(30, TimeUnit.SECONDS);
+        try {
+            String runId = other.submit(new RunRequest("echo", null,
+                    Json.parse("{\"tasks\": [{\"id\": \"say\", \"tool\": \"echo\", \"args\": {\"amount\": 500}}]}"), null, null, null))
+                    .await(10, TimeUnit.SECONDS).runId();
+            assertEquals("SUCCEEDED", other.whenFinished(runId).await(10, TimeUnit.SECONDS).path("status").asText());
+            assertTrue(onlyHttp.isEmpty(), "the policy was asked about an echo call: " + onlyHttp);
+        } finally {
+            other.close();
+        }
     }
 
     private ApprovalRecord awaitPending(String runId) throws Exception {
