@@ -143,6 +143,12 @@ final class ApiRoutes {
         ObjectNode input = Bodies.object(body, "input");
         ObjectNode plan = Bodies.object(body, "plan");
         ObjectNode options = Bodies.object(body, "options");
+        // Baton marks the runs it starts for tickets and triggers in their options; the ticket
+        // list is projected from that mark, so a client must not set it on a run of its own.
+        if (options != null && (options.has("ticket") || options.has("trigger"))) {
+            throw ApiError.badRequest("options 'ticket' and 'trigger' are set by Baton on the runs it starts for tickets and triggers;"
+                    + " post a ticket to /api/tickets or create a trigger at /api/triggers instead");
+        }
         String key = ctx.request().getHeader("Idempotency-Key");
         if (key != null && (key.isBlank() || key.length() > 255)) {
             throw ApiError.badRequest("the Idempotency-Key header must hold 1 to 255 characters");

@@ -117,6 +117,17 @@ class IdempotencyApiTest {
     }
 
     @Test
+    void optionsThatMarkTicketAndTriggerRunsAreRefused() {
+        String goal = "marked " + UUID.randomUUID();
+        String plan = "\"plan\": {\"tasks\": [{\"id\": \"a\", \"tool\": \"echo\", \"args\": {}}]}";
+        assertError(api.post("/api/runs", "{\"goal\": \"" + goal + "\", " + plan + ", \"options\": {\"ticket\": {\"id\": \"t_1\", \"action\": \"reroute\"}}}",
+                "application/json", null), 400, "bad_request", "'ticket'");
+        assertError(api.post("/api/runs", "{\"goal\": \"" + goal + "\", " + plan + ", \"options\": {\"trigger\": {\"name\": \"x\"}}}",
+                "application/json", null), 400, "bad_request", "/api/triggers");
+        assertEquals(0, listed(api, goal), "nothing was started");
+    }
+
+    @Test
     void differentKeysCreateDifferentRuns() {
         String goal = "twice " + UUID.randomUUID();
         Api.Response a = post(api, body(goal), UUID.randomUUID().toString());
