@@ -421,7 +421,7 @@ async function runView(runId) {
     if (task.error) detail.append(el('h3', { text: 'Error' }), el('pre', { class: 'error', text: task.error.code + ': ' + task.error.message }));
     for (const [name, call] of [['Fallback', task.fallback], ['Compensation', task.compensation]]) {
       if (!call) continue;
-      detail.append(el('h3', { text: name + ' (' + call.tool + ')' }), el('p', {}, badge(call.status), ' ×' + call.attempts),
+      detail.append(el('h3', { text: name + ' (' + (call.tool || 'agent ' + call.agent) + ')' }), el('p', {}, badge(call.status), ' ×' + call.attempts),
         el('pre', { class: 'args', text: json(call.args) }), el('pre', { class: 'output', text: json(call.output) }));
       if (call.error) detail.append(el('pre', { class: 'error', text: call.error.code + ': ' + call.error.message }));
     }

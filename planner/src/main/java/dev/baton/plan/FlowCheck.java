@@ -33,10 +33,11 @@ final class FlowCheck {
         } else if (flow.fallback() instanceof TaskAction.AgentCall call) {
             if (!catalog.modelConfigured()) {
                 problems.add(task.id(), "fallback.agent", "agent fallbacks need a model: set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL");
-            } else {
-                // The runtime runs tool fallbacks only, so an agent fallback is refused here rather than ignored there.
-                problems.add(task.id(), "fallback.agent", "agent fallbacks are not supported yet; use a tool call {\"tool\", \"args\"}");
+            } else if (!catalog.hasAgent(call.agent())) {
+                problems.add(task.id(), "fallback.agent", "unknown agent '" + call.agent() + "'"
+                        + Suggestions.didYouMean(call.agent(), catalog.agentNames()));
             }
+            references(task, "fallback.instruction", call.instruction(), true, ids, problems);
         }
         if (flow.compensate() != null) toolCall(task, flow.compensate(), "compensate", ids, catalog, problems);
     }
@@ -80,41 +81,48 @@ final class FlowCheck {
                     + " runs unattended; choose a tool without approval");
         }
         boolean fallback = field.equals("fallback");
-        Set<String> dependencies = task.dependencies();
-        ArgumentCheck.strings(call.args(), field + ".args", (path, text) -> {
-            Matcher m = References.REFERENCE.matcher(text);
-            while (m.find()) {
-                References.Reference ref;
-                try {
-                    ref = References.parse(m.group(1));
-                } catch (IllegalArgumentException e) {
-                    problems.add(task.id(), path, e.getMessage());
-                    continue;
-                }
-                if (ref.input()) continue;
-                boolean self = ref.root().equals(task.id());
-                if (ref.error() && !(fallback && self)) {
-                    problems.add(task.id(), path, ref.text() + ": only a fallback may read an error, and only its own task's ("
-                            + "${" + task.id() + ".error.message})");
-                } else if (self && !ref.error() && fallback) {
-                    problems.add(task.id(), path, ref.text() + ": a fallback runs because its task failed, so the task has no output;"
-                            + " read ${" + task.id() + ".error...} instead");
-                } else if (!self && !ids.contains(ref.root())) {
-                    problems.add(task.id(), path, "refers to unknown task '" + ref.root() + "' in " + ref.text()
-                            + (problems.full() ? "" : Suggestions.didYouMean(ref.root(), ids)));
-                } else if (!self && !dependencies.contains(ref.root())) {
-                    problems.add(task.id(), path, "refers to task '" + ref.root() + "', which task '" + task.id()
-                            + "' does not depend on; add it to 'dependsOn'");
-                }
-            }
-            if (m.reset().replaceAll("").contains("${")) {
-                problems.add(task.id(), path, "unclosed reference: '${' without its closing '}'");
-            }
-        });
+        ArgumentCheck.strings(call.args(), field + ".args", (path, text) -> references(task, path, text, fallback, ids, problems));
         tool.ifPresent(descriptor -> {
             for (SchemaViolation v : JsonSchemaValidator.validate(descriptor.parameters(), call.args(), ArgumentCheck.REFERENCES)) {
                 problems.add(task.id(), field + "." + v.path(), v.message());
             }
         });
+    }
+
+    /**
+     * The references in one string of a fallback or a compensation: to the input, the task's
+     * dependencies and the task itself (its error for a fallback, its output for a compensation).
+     */
+    private static void references(TaskSpec task, String path, String text, boolean fallback, Set<String> ids,
+                                   ProblemList problems) {
+        Set<String> dependencies = task.dependencies();
+        Matcher m = References.REFERENCE.matcher(text);
+        while (m.find()) {
+            References.Reference ref;
+            try {
+                ref = References.parse(m.group(1));
+            } catch (IllegalArgumentException e) {
+                problems.add(task.id(), path, e.getMessage());
+                continue;
+            }
+            if (ref.input()) continue;
+            boolean self = ref.root().equals(task.id());
+            if (ref.error() && !(fallback && self)) {
+                problems.add(task.id(), path, ref.text() + ": only a fallback may read an error, and only its own task's ("
+                        + "${" + task.id() + ".error.message})");
+            } else if (self && !ref.error() && fallback) {
+                problems.add(task.id(), path, ref.text() + ": a fallback runs because its task failed, so the task has no output;"
+                        + " read ${" + task.id() + ".error...} instead");
+            } else if (!self && !ids.contains(ref.root())) {
+                problems.add(task.id(), path, "refers to unknown task '" + ref.root() + "' in " + ref.text()
+                        + (problems.full() ? "" : Suggestions.didYouMean(ref.root(), ids)));
+            } else if (!self && !dependencies.contains(ref.root())) {
+                problems.add(task.id(), path, "refers to task '" + ref.root() + "', which task '" + task.id()
+                        + "' does not depend on; add it to 'dependsOn'");
+            }
+        }
+        if (m.reset().replaceAll("").contains("${")) {
+            problems.add(task.id(), path, "unclosed reference: '${' without its closing '}'");
+        }
     }
 }

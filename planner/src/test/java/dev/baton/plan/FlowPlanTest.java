@@ -135,13 +135,19 @@ class FlowPlanTest {
     }
 
     @Test
-    void agentFallbacksParseButAreRefusedUntilTheRuntimeRunsThem() {
+    void agentFallbacksNeedAModelAKnownAgentAndReferencesTheTaskMayRead() {
         String plan = """
                 {"tasks": [{"id": "a", "tool": "crm.lookup", "args": {"email": "a@b"},
-                            "fallback": {"agent": "triager", "instruction": "do it"}}]}""";
-        assertInstanceOf(TaskAction.AgentCall.class, parse(plan).tasks().get(0).flow().fallback());
-        assertOnlyProblem(problems(plan), "a", "fallback.agent", "agent fallbacks are not supported yet");
-        assertOnlyProblem(new PlanValidator(NO_MODEL).validate(parse(plan)), "a", "fallback.agent", "need a model");
+                            "fallback": {"agent": "%s", "instruction": "%s"}}]}""";
+        String good = plan.formatted("triager", "look it up another way: ${a.error.message} for ${input.email}");
+        assertInstanceOf(TaskAction.AgentCall.class, parse(good).tasks().get(0).flow().fallback());
+        assertEquals(List.of(), problems(good));
+        assertOnlyProblem(new PlanValidator(NO_MODEL).validate(parse(good)), "a", "fallback.agent", "need a model");
+        assertOnlyProblem(problems(plan.formatted("triagr", "do it")), "a", "fallback.agent", "did you mean 'triager'");
+        assertOnlyProblem(problems(plan.formatted("triager", "use ${a.output.id}")), "a", "fallback.instruction",
+                "the task has no output");
+        assertOnlyProblem(problems(plan.formatted("triager", "use ${ghost.output.id}")), "a", "fallback.instruction",
+                "unknown task 'ghost'");
     }
 
     @Test

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -69,5 +71,36 @@ class AgentTaskApiTest {
         JsonNode agents = api.get("/api/agents").json();
         assertEquals("assistant", agents.get(0).path("name").asText());
         assertTrue(agents.get(0).path("available").asBoolean());
+    }
+
+    @Test
+    void anAgentFallbackTakesOverWhenAToolFailsForGood() {
+        model.resetAll();
+        model.stubFor(get("/inventory").willReturn(aResponse().withStatus(503)));
+        model.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withHeader("Content-Type", "application/json")
+                .withBody(OpenAiStubs.answer("About 40 units, from last week's report.", 200, 10))));
+        String inventory = "http://127.0.0.1:" + model.port() + "/inventory";
+
+        JsonNode run = api.startRun("estimate stock", """
+                {"tasks": [
+                  {"id": "count", "tool": "http.request", "args": {"url": "%s"}, "retry": {"maxAttempts": 2, "backoff": "PT0.05S"},
+                   "fallback": {"agent": "assistant", "instruction": "The inventory service said ${count.error.code}; estimate the stock instead."}},
+                  {"id": "report", "tool": "echo", "args": {"estimate": "${count.output.answer}"}}
+                ]}""".formatted(inventory));
+        String runId = run.path("id").asText();
+        JsonNode done = api.awaitRunStatus(runId, "SUCCEEDED");
+
+        model.verify(2, getRequestedFor(urlEqualTo("/inventory")));
+        JsonNode count = Api.task(done, "count");
+        assertEquals("SUCCEEDED", count.path("fallback").path("status").asText(), count.toString());
+        assertEquals("assistant", count.path("fallback").path("args").path("agent").asText());
+        assertEquals("About 40 units, from last week's report.", Api.task(done, "report").path("output").path("estimate").asText(),
+                "the agent's answer stands in for the tool's output");
+        String firstPrompt = model.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions"))).get(0).getBodyAsString();
+        assertTrue(firstPrompt.contains("The inventory service said http_503; estimate the stock instead."), firstPrompt);
+        assertTrue(firstPrompt.contains("fallback of the task 'count'"), "the agent hears why it runs: " + firstPrompt);
+        // the fallback's call and the run's answer: both the run's usage
+        assertEquals(2, done.path("usage").path("llmCalls").asInt(), done.path("usage").toString());
+        assertEquals(400, done.path("usage").path("promptTokens").asInt(), done.path("usage").toString());
     }
 }

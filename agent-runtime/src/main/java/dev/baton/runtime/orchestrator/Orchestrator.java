@@ -71,6 +71,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -123,8 +124,8 @@ import java.util.function.Function;
  * <h2>Flow</h2>
  * A PENDING task goes ahead as {@link Joins} decides (join all or any, then its {@code when}
  * condition); a skip is journaled with its reason. A task that fails for good runs its plan's
- * {@code fallback} tool call first (the task is RUNNING again; the fallback's output becomes the
- * task's); {@code continueOnError} keeps a failed task from failing (or replanning) the run.
+ * {@code fallback} first, a tool call or an agent task (the task is RUNNING again; the fallback's
+ * output becomes the task's); {@code continueOnError} keeps a failed task from failing (or replanning) the run.
  * A run that fails or is cancelled with succeeded tasks that declare {@code compensate} is
  * COMPENSATING: their compensations run one at a time, newest success first (see
  * {@link Compensations}), each journaled, retried with its tool's policy and keyed
@@ -750,22 +751,36 @@ public final class Orchestrator implements AutoCloseable {
                           AgentLoop.ApprovedCall approved) {
         String runId = run.id();
         String taskId = task.id();
-        Duration timeout = agent.limits().timeout();
-        Instant deadline = now().plus(timeout);
+        Instant deadline = now().plus(agent.limits().timeout());
         emit(run, new EventData.TaskStarted(taskId, attempt, runId + "/" + taskId, null, deadline));
+        String userMessage = AgentLoop.userMessage(call.instruction(), run.goal(), run.input(), dependencyOutputs(run, task));
+        launchAgent(runId, taskId, attempt, agent, new AgentLoop.Request(runId, taskId, attempt, agent, userMessage,
+                task.transcript(attempt), approved, deadline), event -> onAgentEvent(runId, taskId, attempt, event));
+    }
+
+    /** The outputs of the tasks a task depends on, by id: what its agent is told. */
+    private static Map<String, JsonNode> dependencyOutputs(RunState run, TaskState task) {
         Map<String, JsonNode> dependencies = new java.util.LinkedHashMap<>();
         for (String dependency : task.spec().dependencies()) {
             TaskState upstream = run.task(dependency);
             if (upstream != null) dependencies.put(dependency, upstream.output());
         }
-        String userMessage = AgentLoop.userMessage(call.instruction(), run.goal(), run.input(), dependencies);
-        AgentLoop.Request request = new AgentLoop.Request(runId, taskId, attempt, agent, userMessage,
-                task.transcript(attempt), approved, deadline);
+        return dependencies;
+    }
+
+    /**
+     * Runs an agent loop on the task threads, for a task or for a task's fallback: its outcome
+     * comes back through {@link #onOutcome}, each of its model and tool calls through
+     * {@code onEvent} (on the context), and a timer gives up after the agent's timeout.
+     */
+    private void launchAgent(String runId, String taskId, int attempt, AgentSpec agent, AgentLoop.Request request,
+                             Consumer<EventData.TaskEvent> onEvent) {
+        Duration timeout = agent.limits().timeout();
         ModelProvider models = options.models();
         java.time.Clock clock = options.clock();
         TaskExecutor.Call running = executor.submit(() -> {
             AgentLoop loop = new AgentLoop(models.model(runId, taskId), tools,
-                    event -> context.runOnContext(v -> onAgentEvent(runId, taskId, attempt, event)), clock);
+                    event -> context.runOnContext(v -> onEvent.accept(event)), clock);
             AgentResult result = loop.run(request);
             if (result instanceof AgentResult.Answered answered) return new Outcome.Success(answered.output());
             if (result instanceof AgentResult.NeedsApproval needs) return new Outcome.ApprovalNeeded(needs.tool(), needs.args());
@@ -1320,7 +1335,14 @@ public final class Orchestrator implements AutoCloseable {
     /** Calls again a tool whose attempt was cut off by a crash: same attempt number, same idempotency key. */
     private void rerun(RunState run, TaskState task) {
         if (task.inFallback()) {
-            runSideCall(run, task, task.spec().flow().fallback(), task.fallback(), true);
+            SideCall fallback = task.fallback();
+            if (task.spec().flow().fallback() instanceof TaskAction.AgentCall call) {
+                // Same attempt, a fresh conversation: the loop's calls were not journaled one by one.
+                startAgentFallback(run, task, call.agent(), fallback.args().path("instruction").asText(),
+                        fallback.totalAttempts(), fallback.idempotencyKey());
+            } else {
+                runSideCall(run, task, task.spec().flow().fallback(), fallback, true);
+            }
             return;
         }
         if (task.spec().action() instanceof TaskAction.AgentCall agentCall && options.models() != null
@@ -1364,16 +1386,62 @@ public final class Orchestrator implements AutoCloseable {
     /** Whether a task that just failed for good should run its fallback: it has one, not yet begun, and the run goes on. */
     private static boolean fallbackDue(RunState run, TaskState task) {
         return task.status() == TaskStatus.FAILED && run.status() == RunStatus.RUNNING
-                && task.spec().flow().fallback() instanceof TaskAction.ToolCall && task.fallback() == null;
+                && task.spec().flow().fallback() != null && task.fallback() == null;
     }
 
-    /** Starts the next attempt of a task's fallback. */
+    /** Starts the next attempt of a task's fallback: a tool call, or an agent task. */
     private void startFallback(RunState run, TaskState task) {
-        TaskAction.ToolCall call = (TaskAction.ToolCall) task.spec().flow().fallback();
+        TaskAction fallback = task.spec().flow().fallback();
         int attempt = task.fallback() == null ? 1 : task.fallback().totalAttempts() + 1;
-        JsonNode args = References.resolve(call.args(), run.input(), id -> outputOf(run, id),
-                id -> id.equals(task.id()) ? RunJson.failure(task.error()) : null);
-        startSideCall(run, task, call, attempt, run.id() + "/" + task.id() + "/fallback", args, true);
+        String idempotencyKey = run.id() + "/" + task.id() + "/fallback";
+        Function<String, JsonNode> errors = id -> id.equals(task.id()) ? RunJson.failure(task.error()) : null;
+        if (fallback instanceof TaskAction.AgentCall call) {
+            String instruction = References.resolve(com.fasterxml.jackson.databind.node.TextNode.valueOf(call.instruction()),
+                    run.input(), id -> outputOf(run, id), errors).asText();
+            startAgentFallback(run, task, call.agent(), instruction, attempt, idempotencyKey);
+            return;
+        }
+        TaskAction.ToolCall call = (TaskAction.ToolCall) fallback;
+        JsonNode args = References.resolve(call.args(), run.input(), id -> outputOf(run, id), errors);
+        startSideCall(run, task, call, attempt, idempotencyKey, args, true);
+    }
+
+    /**
+     * Journals the start of an agent fallback's attempt ({@code args} are {@code {agent,
+     * instruction}}, the instruction resolved) and runs its loop. The agent hears why the task
+     * failed. Its model calls are journaled as {@code ModelUsed} (purpose {@code fallback}) so
+     * they count in the run's usage; it cannot wait for approval (a gated call fails the attempt).
+     */
+    private void startAgentFallback(RunState run, TaskState task, String agentName, String instruction, int attempt,
+                                    String idempotencyKey) {
+        String runId = run.id();
+        String taskId = task.id();
+        Optional<AgentSpec> agent = options.models() == null ? Optional.empty() : options.agents().find(agentName);
+        Instant deadline = now().plus(agent.map(a -> a.limits().timeout()).orElse(Duration.ZERO));
+        ObjectNode args = Json.object();
+        args.put("agent", agentName);
+        args.put("instruction", instruction);
+        emit(run, new EventData.FallbackStarted(taskId, attempt, idempotencyKey, args, deadline));
+        metrics.taskAttempts.increment();
+        if (agent.isEmpty()) {
+            onFallbackOutcome(run, task, attempt, options.models() == null
+                    ? new Outcome.Failure("model_not_configured", "agent fallbacks need a model: set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL", false, null)
+                    : new Outcome.Failure("unknown_agent", "no agent named '" + agentName + "' is registered", false, null));
+            return;
+        }
+        Failure error = task.error();
+        String told = instruction + "\n\nYou are the fallback of the task '" + taskId + "' (" + task.spec().title()
+                + "), which failed for good" + (error == null ? "." : " with " + error.code() + ": " + error.message());
+        String userMessage = AgentLoop.userMessage(told, run.goal(), run.input(), dependencyOutputs(run, task));
+        AgentLoop.Request request = new AgentLoop.Request(runId, taskId, attempt, agent.get(), userMessage, List.of(), null, deadline);
+        launchAgent(runId, taskId, attempt, agent.get(), request, event -> {
+            if (!(event instanceof EventData.AgentModelCalled called)) return;
+            RunState current = runs.getIfPresent(runId);
+            TaskState fallingBack = current == null ? null : current.task(taskId);
+            if (fallingBack == null || !fallingBack.inFallback() || fallingBack.fallback().totalAttempts() != attempt) return;
+            emit(current, new EventData.ModelUsed("fallback", agentName, called.promptTokens(), called.completionTokens(),
+                    called.durationMs(), false, null));
+        });
     }
 
     private void onFallbackOutcome(RunState run, TaskState task, int attempt, Outcome outcome) {
@@ -1478,8 +1546,10 @@ public final class Orchestrator implements AutoCloseable {
 
     /** When a failed side call is due again under its tool's retry policy, or null when it has failed for good. */
     private Instant sideRetryAt(TaskAction action, SideCall call, Outcome.Failure failure) {
-        Optional<Tool> tool = tools.find(((TaskAction.ToolCall) action).tool());
-        RetryPolicy policy = tool.map(t -> t.descriptor().retry()).orElse(RetryPolicy.DEFAULT);
+        // A tool call is retried as its tool says; an agent fallback as agent tasks are by default.
+        RetryPolicy policy = action instanceof TaskAction.ToolCall toolCall
+                ? tools.find(toolCall.tool()).map(t -> t.descriptor().retry()).orElse(RetryPolicy.DEFAULT)
+                : RetryPolicy.DEFAULT;
         if (!failure.retryable() || call.attempts() >= policy.maxAttempts()) return null;
         return now().plus(policy.backoff(call.attempts() + 1, failure.retryAfter()));
     }

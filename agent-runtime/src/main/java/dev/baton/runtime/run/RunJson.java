@@ -118,10 +118,17 @@ public final class RunJson {
         return node;
     }
 
-    /** A fallback's or compensation's call: {@code {tool, status, attempts, args, output, error, startedAt, finishedAt, retryAt}}. */
+    /**
+     * A fallback's or compensation's call: {@code {tool, status, attempts, args, output, error,
+     * startedAt, finishedAt, retryAt}}, with {@code agent} instead of {@code tool} for an agent fallback.
+     */
     private static ObjectNode sideCall(SideCall call, TaskAction action) {
         ObjectNode node = Json.object();
-        node.put("tool", action instanceof TaskAction.ToolCall c ? c.tool() : null);
+        if (action instanceof TaskAction.AgentCall agent) {
+            node.put("agent", agent.agent());
+        } else {
+            node.put("tool", action instanceof TaskAction.ToolCall c ? c.tool() : null);
+        }
         node.put("status", call.status().name());
         node.put("attempts", call.totalAttempts());
         node.set("args", call.args());
