@@ -546,14 +546,21 @@ public final class Orchestrator implements AutoCloseable {
         if (plan == null) {
             startPlanning(run);
         } else if (planApprovalRequested(run)) {
-            emit(run, new EventData.PlanProposed(1, PlanWriter.toJson(plan), "client", true));
+            emit(run, new EventData.PlanProposed(1, planJson(run, plan), "client", true));
         } else {
-            emit(run, new EventData.PlanAccepted(1, PlanWriter.toJson(plan)));
+            emit(run, new EventData.PlanAccepted(1, planJson(run, plan)));
             advance(run, plan.byId().keySet());
         }
         if (key != null) effects.add(error -> pendingKeys.remove(key));
         // The caller hears of the run once it is durable, and sees it as these events left it.
         return whenDurable(() -> new Submitted(id, runJson(run), false));
+    }
+
+    /** The plan's JSON for an event about to be emitted; the run takes the parsed plan as it is (see {@link RunState#knowPlan}). */
+    private static JsonNode planJson(RunState run, Plan plan) {
+        JsonNode json = PlanWriter.toJson(plan);
+        run.knowPlan(json, plan);
+        return json;
     }
 
     private Future<Submitted> replay(String runId, RunRequest request) {

@@ -57,6 +57,9 @@ public final class RunState {
     private Failure replanError;
     /** While COMPENSATING or COMPENSATION_FAILED: how the run ends once unwound. */
     private EventData.RunUnwinding unwinding;
+    /** A plan its writer parsed already, and the JSON it wrote of it: see {@link #knowPlan}. */
+    private JsonNode knownPlanJson;
+    private Plan knownPlan;
 
     /** A user's follow-up instruction. */
     public record Message(String text, String by, Instant at) {
@@ -273,13 +276,30 @@ public final class RunState {
         task.transcript.add(entry);
     }
 
+    /**
+     * Says that the next PlanProposed or PlanAccepted event carries exactly {@code json} (the same
+     * object), written by {@link dev.baton.plan.PlanWriter#toJson} from {@code plan}: applying it
+     * then takes {@code plan} instead of parsing the JSON again (with every condition in it), which
+     * a large plan would pay once more per run. Replaying from the journal always parses.
+     */
+    public void knowPlan(JsonNode json, Plan plan) {
+        knownPlanJson = json;
+        knownPlan = plan;
+    }
+
     private void setPlan(int version, JsonNode planJson) {
         Plan parsed;
-        try {
-            parsed = PlanParser.parse(planJson);
-        } catch (PlanException e) {
-            throw new IllegalStateException("run " + id + ": the journal holds a plan that does not parse: " + e.getMessage(), e);
+        if (planJson == knownPlanJson) {
+            parsed = knownPlan;
+        } else {
+            try {
+                parsed = PlanParser.parse(planJson);
+            } catch (PlanException e) {
+                throw new IllegalStateException("run " + id + ": the journal holds a plan that does not parse: " + e.getMessage(), e);
+            }
         }
+        knownPlanJson = null;
+        knownPlan = null;
         plan = parsed;
         planVersion = version;
         Map<String, TaskState> previous = new HashMap<>(tasks);

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +42,6 @@ public final class ConditionParser {
     private static final int MAX_DEPTH = 50;
     private static final Set<String> COMPARISONS = Set.of("==", "!=", "<", "<=", ">", ">=");
     private static final Set<String> KEYWORDS = Set.of("and", "or", "not", "in");
-    private static final java.util.regex.Pattern INTEGER = java.util.regex.Pattern.compile("-?\\d+");
     private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("-?\\d+(\\.\\d+)?([eE][+-]?\\d+)?");
     private static final Map<String, String> MISTAKES = Map.of("=", "==", "&&", "and", "||", "or", "!", "not",
             "<>", "!=", "===", "==", "!==", "!=");
@@ -64,6 +66,22 @@ public final class ConditionParser {
 
     /** Parses a condition. */
     public static Expr parse(String condition) throws ConditionException {
+        Expr known = condition == null ? null : PARSED.getIfPresent(condition);
+        if (known != null) return known;
+        Expr parsed = parseText(condition);
+        PARSED.put(condition, parsed);
+        return parsed;
+    }
+
+    /**
+     * Conditions parsed lately, by text. A plan is parsed when it is posted and again whenever a
+     * run is rebuilt from the journal, and the runs of one playbook or trigger repeat the same
+     * conditions; an {@link Expr} is immutable, so one parse serves them all. Conditions that do
+     * not parse are not kept.
+     */
+    private static final Cache<String, Expr> PARSED = Caffeine.newBuilder().maximumSize(10_000).build();
+
+    private static Expr parseText(String condition) throws ConditionException {
         if (condition == null || condition.isBlank()) throw new ConditionException("empty condition", 1);
         if (condition.length() > MAX_LENGTH) {
             throw new ConditionException("the condition is " + condition.length() + " characters long; the limit is " + MAX_LENGTH, 1);
@@ -233,7 +251,7 @@ public final class ConditionParser {
             } else if (t.is("[") && t.at == end) {
                 Token index = tokens.get(next + 1);
                 Token close = tokens.get(next + 2);
-                if (index.kind != Kind.NUMBER || !INTEGER.matcher(index.text).matches() || index.text.startsWith("-") || !close.is("]")) {
+                if (index.kind != Kind.NUMBER || !isInteger(index.text) || index.text.startsWith("-") || !close.is("]")) {
                     throw unexpected(index, "an index such as [0] in a reference");
                 }
                 next += 3;
@@ -320,7 +338,7 @@ public final class ConditionParser {
                 int j = i + 1;
                 while (j < n && isWordChar(text.charAt(j))) j++;
                 String word = text.substring(i, j);
-                boolean integer = INTEGER.matcher(word).matches();
+                boolean integer = isInteger(word);
                 if (integer && j + 1 < n && text.charAt(j) == '.' && Character.isDigit(text.charAt(j + 1))
                         && !(i > 0 && text.charAt(i - 1) == '.')) {
                     int k = j + 1;
@@ -356,6 +374,17 @@ public final class ConditionParser {
         return tokens;
     }
 
+    /** {@code -?[0-9]+}, without a regex: every word of every condition is asked. */
+    private static boolean isInteger(String word) {
+        int start = word.startsWith("-") ? 1 : 0;
+        if (word.length() == start) return false;
+        for (int i = start; i < word.length(); i++) {
+            char c = word.charAt(i);
+            if (c < '0' || c > '9') return false;
+        }
+        return true;
+    }
+
     /** Whether the last token ends a value, so that a following '-' would be an operator, not a sign. */
     private static boolean afterValue(List<Token> tokens) {
         if (tokens.isEmpty()) return false;
@@ -369,7 +398,7 @@ public final class ConditionParser {
     }
 
     private static JsonNode number(String word) {
-        if (INTEGER.matcher(word).matches()) {
+        if (isInteger(word)) {
             long value = Long.parseLong(word.length() > 18 ? "0" : word);
             if (word.length() > 18) return DecimalNode.valueOf(new BigDecimal(word));
             return value == (int) value ? IntNode.valueOf((int) value) : LongNode.valueOf(value);
