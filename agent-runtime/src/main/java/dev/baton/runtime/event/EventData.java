@@ -134,8 +134,15 @@ public sealed interface EventData {
             implements TaskEvent {
     }
 
-    /** The task is done; {@code output} is what later tasks reference. */
-    record TaskSucceeded(String taskId, int attempt, JsonNode output) implements TaskEvent {
+    /**
+     * The task is done; {@code output} is what later tasks reference. {@code tool} is the tool
+     * that wrote it, null for an agent or a wait task (and in events journaled before it was kept):
+     * the tickets projection believes a {@code ticket} in the output only from a tool.
+     */
+    record TaskSucceeded(String taskId, int attempt, JsonNode output, String tool) implements TaskEvent {
+        public TaskSucceeded(String taskId, int attempt, JsonNode output) {
+            this(taskId, attempt, output, null);
+        }
     }
 
     /**

@@ -22,10 +22,12 @@ import java.util.Set;
  *   <li>RunCreated whose options hold {@code ticket: {id, action: "create"}}: a ticket, TRIAGING, from
  *       the run's input ({@code subject, body, customer, channel, externalId}). With
  *       {@code action: "reroute"} the existing ticket moves to this run, TRIAGING again.</li>
- *   <li>TaskSucceeded whose output holds a {@code ticket} object: its fields ({@code category,
- *       confidence, method, rationale, queue, priority, slaDueAt, reviewReason, delivery}, and
- *       {@code confirmed: true}, which keeps the category as a person's labelled example) are copied
- *       onto the run's ticket. The ticket tools write one; a user's own step may too.</li>
+ *   <li>TaskSucceeded of a tool task whose output holds a {@code ticket} object: its fields
+ *       ({@code category, confidence, method, rationale, queue, priority, slaDueAt, reviewReason,
+ *       delivery}) are copied onto the run's ticket. The ticket tools write one; a playbook's own
+ *       tool step may too. Agent tasks' outputs are a model's words and are not believed.
+ *       {@code confirmed: true}, which keeps the category as a person's labelled example, counts
+ *       only from {@code tickets.route}: any other step could teach the classifier a lie.</li>
  *   <li>ApprovalRequested: AWAITING_APPROVAL; ApprovalDecided (approve), RunReopened: TRIAGING;
  *       RunSucceeded: ROUTED; RunFailed, RunCancelled: FAILED with the error.</li>
  * </ul>
@@ -39,6 +41,8 @@ final class TicketProjection {
     static final String AWAITING_APPROVAL = "AWAITING_APPROVAL";
     static final String ROUTED = "ROUTED";
     static final String FAILED = "FAILED";
+    /** The one tool whose output may say a person confirmed the category. */
+    static final String ROUTE_TOOL = dev.baton.triage.TriageTools.ROUTE;
 
     /** Every column, in table order. */
     static final List<String> COLUMNS = List.of("id", "run_id", "external_id", "subject", "body", "customer", "channel",
@@ -117,7 +121,7 @@ final class TicketProjection {
         if (plainRuns != null && plainRuns.contains(runId)) return;
         Map<String, Object> change = null;
         if (data instanceof EventData.TaskSucceeded s) {
-            JsonNode ticket = s.output() == null ? null : s.output().get("ticket");
+            JsonNode ticket = s.output() == null || s.tool() == null ? null : s.output().get("ticket");
             if (ticket == null || !ticket.isObject()) return;
             change = new LinkedHashMap<>();
             copyText(ticket, "category", change, "category");
@@ -132,7 +136,7 @@ final class TicketProjection {
             copyText(ticket, "reviewReason", change, "review_reason");
             copyText(ticket, "delivery", change, "delivery");
             if (ticket.has("slaDueAt")) change.put("sla_due_at_ms", millis(ticket.get("slaDueAt")));
-            if (ticket.path("confirmed").asBoolean(false) && ticket.path("category").isTextual()) {
+            if (ROUTE_TOOL.equals(s.tool()) && ticket.path("confirmed").asBoolean(false) && ticket.path("category").isTextual()) {
                 change.put("confirmed_category", ticket.get("category").textValue());
             }
         } else if (data instanceof EventData.ApprovalRequested) {

@@ -890,7 +890,8 @@ public final class Orchestrator implements AutoCloseable {
     }
 
     private void succeed(RunState run, TaskState task, int attempt, JsonNode output) {
-        emit(run, new EventData.TaskSucceeded(task.id(), attempt, output));
+        String tool = task.spec().action() instanceof TaskAction.ToolCall call ? call.tool() : null;
+        emit(run, new EventData.TaskSucceeded(task.id(), attempt, output, tool));
         metrics.tasksSucceeded.increment();
         onTaskFinished(run, task.id());
     }

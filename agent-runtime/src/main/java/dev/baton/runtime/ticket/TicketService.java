@@ -102,7 +102,10 @@ public final class TicketService implements AutoCloseable {
     /** The approval policy that gates a {@code tickets.route} step when its triage is unsure or a review rule matches. */
     public static ApprovalPolicy reviewPolicy(Triage triage) {
         // Until the threshold is known (a run recovered at its route step), everything is reviewed.
-        return ApprovalPolicy.forTool(TriageTools.ROUTE, task -> TriageTools.reviewReason(triage, task.args(), triage.thresholdNow(1.0)));
+        return ApprovalPolicy.forTool(TriageTools.ROUTE, task -> task.args() != null && task.args().hasNonNull("reviewedBy")
+                // The policy only sees steps no person has decided yet, so a reviewer here was written by the plan.
+                ? "the step names a reviewer ('reviewedBy'), which only a person's decision sets: a person must confirm it"
+                : TriageTools.reviewReason(triage, task.args(), triage.thresholdNow(1.0)));
     }
 
     // ------------------------------------------------------------------ the playbook

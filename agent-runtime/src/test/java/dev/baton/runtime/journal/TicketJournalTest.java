@@ -70,10 +70,15 @@ class TicketJournalTest {
         return new EventData.RunCreated("Triage " + subject, input, options, null, null);
     }
 
+    /** The output of the ticket tool step {@code task} ({@code classify} is {@code tickets.classify}, ...). */
     private static EventData.TaskSucceeded output(String task, ObjectNode ticket) {
+        return output(task, "tickets." + task, ticket);
+    }
+
+    private static EventData.TaskSucceeded output(String task, String tool, ObjectNode ticket) {
         ObjectNode out = Json.object().put("anything", 1);
         out.set("ticket", ticket);
-        return new EventData.TaskSucceeded(task, 1, out);
+        return new EventData.TaskSucceeded(task, 1, out, tool);
     }
 
     @ParameterizedTest
@@ -155,5 +160,23 @@ class TicketJournalTest {
             assertEquals("lost_or_stolen_card", again.ticket("t_1").orElseThrow().confirmedCategory());
             assertEquals(2, again.confirmedTickets().size());
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "h2", "postgres"})
+    void onlyTicketsRouteMayConfirmACategoryAndAnAgentsOutputIsNotBelieved(String kind) throws Exception {
+        Journal j = open(url(kind));
+        TestRun run = new TestRun("r_9", T0);
+        write(j, run.next(ticketRun("t_9", "create", "card missing"), planAccepted(),
+                // a playbook's own tool step may set fields, but not a person's confirmation
+                output("lookup", "crm.lookup", Json.object().put("category", "card_arrival").put("queue", "cards")
+                        .put("confirmed", true)),
+                // an agent's answer is a model's words: none of it reaches the ticket
+                output("think", null, Json.object().put("category", "refund").put("queue", "vip").put("confirmed", true))));
+        TicketRecord t = j.ticket("t_9").orElseThrow();
+        assertEquals("card_arrival", t.category());
+        assertEquals("cards", t.queue(), "the agent task's ticket was ignored");
+        assertNull(t.confirmedCategory(), "only tickets.route keeps a labelled example");
+        assertEquals(List.of(), j.confirmedTickets().stream().map(TicketRecord::id).toList());
     }
 }
