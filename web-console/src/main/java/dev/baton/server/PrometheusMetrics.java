@@ -75,7 +75,7 @@ final class PrometheusMetrics {
         JournalStats journal = orchestrator.journal().stats();
         PrometheusText out = new PrometheusText();
         out.counter("baton_runs_started_total", "Runs started.", m.runsStarted());
-        out.family("baton_runs_finished_total", "counter", "Runs finished, by status.");
+        out.family("baton_runs_finished_total", "counter", "Runs that reached an end status, by status; a reopened run counts again when it ends again.");
         for (RunStatus status : RunStatus.values()) {
             if (status.finished()) out.sample("baton_runs_finished_total", m.runsFinished(status), "status", status.name());
         }
