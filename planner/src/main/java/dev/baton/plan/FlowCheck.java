@@ -95,7 +95,7 @@ final class FlowCheck {
      */
     private static void references(TaskSpec task, String path, String text, boolean fallback, Set<String> ids,
                                    ProblemList problems) {
-        Set<String> dependencies = task.dependencies();
+        Set<String> dependencies = null; // computed only for a reference to another task: most read the input or the task itself
         Matcher m = References.REFERENCE.matcher(text);
         while (m.find()) {
             References.Reference ref;
@@ -116,12 +116,15 @@ final class FlowCheck {
             } else if (!self && !ids.contains(ref.root())) {
                 problems.add(task.id(), path, "refers to unknown task '" + ref.root() + "' in " + ref.text()
                         + (problems.full() ? "" : Suggestions.didYouMean(ref.root(), ids)));
-            } else if (!self && !dependencies.contains(ref.root())) {
-                problems.add(task.id(), path, "refers to task '" + ref.root() + "', which task '" + task.id()
-                        + "' does not depend on; add it to 'dependsOn'");
+            } else if (!self) {
+                if (dependencies == null) dependencies = task.dependencies();
+                if (!dependencies.contains(ref.root())) {
+                    problems.add(task.id(), path, "refers to task '" + ref.root() + "', which task '" + task.id()
+                            + "' does not depend on; add it to 'dependsOn'");
+                }
             }
         }
-        if (m.reset().replaceAll("").contains("${")) {
+        if (text.contains("${") && m.reset().replaceAll("").contains("${")) {
             problems.add(task.id(), path, "unclosed reference: '${' without its closing '}'");
         }
     }

@@ -16,7 +16,11 @@ import java.util.Optional;
  */
 final class PlanPrompt {
 
-    /** The example of DESIGN.md, "The plan": the format the model must write. */
+    /**
+     * The example of DESIGN.md, "The plan": the format the model must write. Its route step calls
+     * {@code queue.assign} rather than DESIGN.md's {@code tickets.route}: Baton has a real
+     * {@code tickets.route} whose arguments differ, and a model would copy the example's.
+     */
     static final String EXAMPLE = """
             {
               "tasks": [
@@ -24,7 +28,7 @@ final class PlanPrompt {
                  "instruction": "Classify this ticket by category and priority."},
                 {"id": "customer", "title": "Look up the customer", "tool": "crm.lookup",
                  "args": {"email": "${input.email}"}},
-                {"id": "route", "title": "Route to a queue", "tool": "tickets.route",
+                {"id": "route", "title": "Route to a queue", "tool": "queue.assign",
                  "args": {"category": "${classify.output.category}", "tier": "${customer.output.tier}"},
                  "approval": "required", "retry": {"maxAttempts": 3, "backoff": "PT1S"}},
                 {"id": "cool-off", "wait": "PT2H", "dependsOn": ["route"]}
