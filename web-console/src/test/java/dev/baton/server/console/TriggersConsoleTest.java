@@ -11,6 +11,7 @@ import dev.baton.server.testing.Api;
 import dev.baton.server.testing.Browser;
 import dev.baton.server.testing.TestServer;
 import dev.baton.server.testing.TestTools;
+import dev.baton.server.testing.Tokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -190,6 +191,27 @@ class TriggersConsoleTest {
             assertEquals(List.of(), tab.errors, "console errors");
         } finally {
             api.send(api.request("/api/triggers/hook").DELETE());
+        }
+    }
+
+    @Test
+    void aViewerSeesTheTriggersButNoButtons() {
+        try (TestServer secured = TestServer.start(TestServer.config().withTokens(Tokens.all()), registry -> {
+        })) {
+            Api admin = secured.api().as(Tokens.ADMIN);
+            Api.Response created = admin.post("/api/triggers", schedule("nightly", "P1D"));
+            assertEquals(201, created.status(), created.body());
+            try (Browser.Tab tab = browser.open(admin.base())) {
+                tab.context.addInitScript("sessionStorage.setItem('baton.token', " + Json.write(Tokens.VIEWER) + ")");
+                Page page = tab.page;
+                page.navigate("/triggers");
+                Locator nightly = page.locator("tr[data-trigger=nightly]");
+                assertThat(nightly.locator("td.timing .spec")).hasText("every 1 d");
+                assertThat(nightly.locator("td.next time")).hasText(Pattern.compile("^in (23|24) h$"));
+                assertThat(page.locator("#view")).containsText("Pausing, resuming and deleting need the operator role.");
+                assertEquals(0, page.locator("#view button").count(), "a viewer gets no buttons");
+                assertEquals(List.of(), tab.errors, "console errors");
+            }
         }
     }
 
