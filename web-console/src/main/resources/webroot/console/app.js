@@ -219,7 +219,7 @@ async function runView(runId) {
     gone: false, frame: 0, runChanged: false, detailChanged: false, pendingTimeline: [] };
   const title = el('h1', { class: 'goal' });
   const meta = el('p', { class: 'meta' });
-  const origin = el('p', { class: 'meta trigger-origin' });
+  const origin = el('p', { class: 'meta trigger-origin', hidden: true });
   const actions = el('div', { class: 'actions' });
   const outcome = el('div');
   const planBox = el('div');
@@ -323,6 +323,9 @@ async function runView(runId) {
   /** A run a trigger started says which (options.trigger, set by the server only), and when or for which event. */
   function renderOrigin(run) {
     const t = run.options && run.options.trigger;
+    const key = JSON.stringify(t || null);
+    if (origin.renderKey === key) return; // the run view renders on every event; this never changes
+    origin.renderKey = key;
     clear(origin);
     origin.hidden = !t;
     if (!t) return;
