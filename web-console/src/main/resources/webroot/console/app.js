@@ -1,4 +1,4 @@
-// Baton's console: one page, six views (/, /runs, /runs/{id}, /approvals, /tickets, /dashboard), plain ES modules.
+// Baton's console: one page, seven views (/, /runs, /runs/{id}, /approvals, /tickets, /triggers, /dashboard), plain ES modules.
 // Everything that came from a user, a model or a tool goes into the page as text (see dom.js).
 import { get, post, setToken, token, eventSource, ApiError } from './api.js';
 import { el, clear, json, age, duration, badge, FINISHED } from './dom.js';
@@ -7,6 +7,7 @@ import { dashboardView } from './dashboard.js';
 import { followRun, messageForm } from './follow.js';
 import { conversation } from './chat.js';
 import { ticketsView } from './tickets.js';
+import { triggersView } from './triggers.js';
 
 const view = document.getElementById('view');
 const notice = document.getElementById('notice');
@@ -53,6 +54,7 @@ async function route() {
     else if (path === '/approvals') await approvalsView();
     else if (path === '/dashboard') dispose = await dashboardView(view, failed);
     else if (path === '/tickets') await ticketsView({ view, may, failed, notify, go, onDispose: (fn) => { dispose = fn; } });
+    else if (path === '/triggers') await triggersView({ view, may, failed, notify, onDispose: (fn) => { dispose = fn; } });
     else view.append(el('h1', { text: 'Not found' }), el('p', {}, 'No view here. ', el('a', { href: '/', text: 'Back to the chat' })));
   } catch (e) {
     failed(e);
@@ -217,6 +219,7 @@ async function runView(runId) {
     gone: false, frame: 0, runChanged: false, detailChanged: false, pendingTimeline: [] };
   const title = el('h1', { class: 'goal' });
   const meta = el('p', { class: 'meta' });
+  const origin = el('p', { class: 'meta trigger-origin', hidden: true });
   const actions = el('div', { class: 'actions' });
   const outcome = el('div');
   const planBox = el('div');
@@ -225,7 +228,7 @@ async function runView(runId) {
   const detail = el('section', { id: 'detail', class: 'detail', 'aria-live': 'polite' });
   const messageBox = el('div');
   const timeline = el('ol', { class: 'timeline' });
-  view.append(el('section', { class: 'card run-head' }, title, meta, actions, outcome), planBox,
+  view.append(el('section', { class: 'card run-head' }, title, meta, origin, actions, outcome), planBox,
     el('div', { class: 'run-grid' }, el('div', { class: 'card' }, graphBox),
       el('div', { class: 'card side' }, el('h2', { text: 'Tasks' }), taskList, detail)),
     messageBox,
@@ -294,6 +297,7 @@ async function runView(runId) {
       FINISHED.has(run.status) ? ' · took ' + duration(run.createdAt, run.updatedAt) : '',
       run.usage ? ' · ' + (run.usage.promptTokens + run.usage.completionTokens) + ' tokens, ' + run.usage.llmCalls + ' model calls, ' + run.usage.toolCalls + ' tool calls' : '');
     view.dataset.runStatus = run.status;
+    renderOrigin(run);
     clear(actions);
     if (run.status === 'COMPENSATION_FAILED' && may('operator')) {
       actions.append(el('button', { type: 'button', id: 'retry-compensation', text: 'Retry compensation',
@@ -314,6 +318,23 @@ async function runView(runId) {
     renderTasks(tasks);
     renderDetail(tasks.find(t => t.id === state.selected));
     renderMessageBox(run);
+  }
+
+  /** A run a trigger started says which (options.trigger, set by the server only), and when or for which event. */
+  function renderOrigin(run) {
+    const t = run.options && run.options.trigger;
+    const key = JSON.stringify(t || null);
+    if (origin.renderKey === key) return; // the run view renders on every event; this never changes
+    origin.renderKey = key;
+    clear(origin);
+    origin.hidden = !t;
+    if (!t) return;
+    // el() flattens nested lists (Node.append would print them)
+    origin.append(el('span', {}, 'started by trigger ', el('a', { href: '/triggers', class: 'trigger-name', text: t.name }),
+      t.kind === 'schedule'
+        ? [' · scheduled at ', el('time', { datetime: t.scheduledAt, text: t.scheduledAt }), t.catchUp ? ' (caught up after downtime)' : '']
+        : [' · event ', t.eventId ? el('code', { class: 'event-id', text: t.eventId }) : '(no event id)',
+          t.receivedAt ? [' received at ', el('time', { datetime: t.receivedAt, text: t.receivedAt })] : '']));
   }
 
   function renderPlanApproval(run) {

@@ -57,7 +57,7 @@ public final class Browser implements AutoCloseable {
         }
     }
 
-    /** A fresh page (its own cookies and storage) whose console errors and dialogs are recorded. */
+    /** A fresh page (its own cookies and storage) whose console errors and dialogs are recorded (dismissed unless {@link Tab#acceptDialogs}). */
     public Tab open(String baseUrl) {
         BrowserContext context = chromium.newContext(new com.microsoft.playwright.Browser.NewContextOptions()
                 .setBaseURL(baseUrl).setViewportSize(1400, 900));
@@ -69,7 +69,8 @@ public final class Browser implements AutoCloseable {
         page.onPageError(e -> tab.errors.add("page error: " + e));
         page.onDialog(d -> {
             tab.dialogs.add(d.type() + ": " + d.message());
-            d.dismiss();
+            if (tab.acceptDialogs) d.accept();
+            else d.dismiss();
         });
         return tab;
     }
@@ -80,6 +81,8 @@ public final class Browser implements AutoCloseable {
         public final Page page;
         public final List<String> errors = Collections.synchronizedList(new ArrayList<>());
         public final List<String> dialogs = Collections.synchronizedList(new ArrayList<>());
+        /** Whether a dialog (a confirm()) is answered OK rather than Cancel. */
+        public volatile boolean acceptDialogs;
 
         Tab(BrowserContext context, Page page) {
             this.context = context;
