@@ -395,10 +395,10 @@ public final class Triggers implements AutoCloseable {
                 watch(entry, last);
                 orchestrator.run(last).onComplete(run -> context.runOnContext(v -> {
                     if (last.equals(entry.running) && (run.failed() || finished(run.result()))) entry.running = null;
-                    resume(entry, again, catchUp);
+                    startRecovered(entry, again, catchUp);
                 }));
             } else {
-                resume(entry, again, catchUp);
+                startRecovered(entry, again, catchUp);
             }
         }
     }
@@ -407,7 +407,7 @@ public final class Triggers implements AutoCloseable {
      * Fires again the firings that were pending at the restart (claimed already), then claims the
      * ones catch-up fires, oldest first, and starts the schedule.
      */
-    private void resume(Entry entry, List<Instant> again, List<Instant> catchUp) {
+    private void startRecovered(Entry entry, List<Instant> again, List<Instant> catchUp) {
         if (entries.get(entry.spec.name()) != entry) return; // deleted meanwhile
         long now = System.currentTimeMillis();
         for (Instant at : again) {
@@ -416,7 +416,7 @@ public final class Triggers implements AutoCloseable {
             if (entry.paused) submit(entry, at, now, false);
             else fire(entry, at, now, false);
         }
-        for (Instant at : catchUp) claim(entry, at, now, true);
+        if (!entry.paused) for (Instant at : catchUp) claim(entry, at, now, true); // unless paused meanwhile
         dirty.add(entry.spec.name());
         enqueue(entry);
         flush();
