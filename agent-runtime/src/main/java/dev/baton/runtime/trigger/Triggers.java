@@ -680,7 +680,7 @@ public final class Triggers implements AutoCloseable {
                     claims = saving;
                     claimRetryAtMs = lastFlushEndMs + FLUSH_SPACING_MS;
                 }
-            } else {
+            } else if (!closed) { // once closed, the claims stay pending for the next start
                 for (Claim claim : saving) claimed(claim);
             }
             flush();
