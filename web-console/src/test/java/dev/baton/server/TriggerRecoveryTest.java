@@ -14,6 +14,7 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,15 +24,20 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Schedules across a kill -9 of a real server process and a restart on the same H2 journal: a
- * firing that was under way happened exactly once, and the firings missed while the server was
- * down follow each catch-up policy.
+ * firing that was under way happened exactly once (also one claimed whose run was not durable yet,
+ * under catch-up skip), a firing queued by overlap comes back queued, and the firings missed while
+ * the server was down follow each catch-up policy.
  */
 class TriggerRecoveryTest {
     private static final Duration AWAIT = Duration.ofSeconds(40);
@@ -60,7 +66,11 @@ class TriggerRecoveryTest {
     }
 
     private ServerProcess start() {
-        ServerProcess server = ServerProcess.start(dataDir, null, logDir.resolve("server-" + (servers.size() + 1) + ".log"));
+        return start(List.of());
+    }
+
+    private ServerProcess start(List<String> jvmOptions) {
+        ServerProcess server = ServerProcess.start(dataDir, null, logDir.resolve("server-" + (servers.size() + 1) + ".log"), List.of(), jvmOptions);
         servers.add(server);
         return server;
     }
@@ -158,5 +168,90 @@ class TriggerRecoveryTest {
             long inOutage = runs.stream().filter(r -> TriggerRuns.firing(r).isAfter(lastBefore) && TriggerRuns.firing(r).isBefore(firstAfter)).count();
             assertEquals(expected.size(), inOutage, name);
         }
+    }
+
+    /** What the test hook (see {@code Triggers.TEST_HOLD_CLAIMED_MS}) logs once a firing's claim is saved. */
+    private static final Pattern HELD = Pattern.compile("TEST HOOK baton\\.test\\.holdClaimedFiringsMs: the firing of trigger 'held' at (\\S+) is claimed");
+
+    private static Set<Instant> claimedAndHeld(ServerProcess server) {
+        Set<Instant> times = new TreeSet<>();
+        try {
+            Matcher m = HELD.matcher(Files.readString(server.log()));
+            while (m.find()) times.add(Instant.parse(m.group(1)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return times;
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aClaimedFiringWhoseRunIsNotDurableYetFiresOnceAfterAKillEvenUnderCatchUpSkip() {
+        // The hook holds every claimed firing for a minute between its claim save and its submission:
+        // killed within that minute, the server dies with the claim durable and no run for it.
+        ServerProcess first = start(List.of("-Dbaton.test.holdClaimedFiringsMs=60000"));
+        create(first.api(), every("held", "PT2S", "skip", null));
+        Api.await(() -> claimedAndHeld(first), times -> !times.isEmpty(), AWAIT, "a firing to be claimed");
+        first.kill();
+        Instant killed = Instant.now();
+        // Read after the kill: every firing the dead server had claimed.
+        Set<Instant> claimed = claimedAndHeld(first);
+        Instant lastClaimed = ((TreeSet<Instant>) claimed).last();
+
+        // Down long enough to miss firings, which catch-up skip must not fire.
+        Api.await(Instant::now, now -> now.isAfter(killed.plusMillis(4500)), Duration.ofSeconds(10), "the outage");
+        ServerProcess second = start();
+        List<JsonNode> runs = Api.await(() -> TriggerRuns.of(second.api(), "held"),
+                list -> list.stream().anyMatch(r -> TriggerRuns.firing(r).isAfter(killed)), AWAIT, "the schedule to go on after the restart");
+        second.api().post("/api/triggers/held/pause", null);
+        runs = TriggerRuns.of(second.api(), "held");
+        assertEachFiringOnce(runs);
+        for (Instant at : claimed) {
+            List<JsonNode> ofIt = runs.stream().filter(r -> TriggerRuns.firing(r).equals(at)).toList();
+            assertEquals(1, ofIt.size(), "the firing claimed at " + at + " ran exactly once: " + runs);
+            assertFalse(catchUp(ofIt.get(0)), "a claimed firing is fired again, not caught up: " + ofIt.get(0));
+            assertTrue(TriggerRuns.instant(ofIt.get(0), "createdAt").isAfter(killed), "its run was created after the restart");
+        }
+        // Catch-up skip: nothing between the last claimed time and the first firing of the restarted server.
+        Instant firstAfter = runs.stream().map(TriggerRuns::firing).filter(t -> t.isAfter(lastClaimed)).min(Comparator.naturalOrder()).orElseThrow();
+        assertTrue(Duration.between(lastClaimed, firstAfter).toSeconds() >= 4, "missed while down and skipped: " + lastClaimed + " .. " + firstAfter);
+        assertTrue(runs.stream().noneMatch(TriggerRecoveryTest::catchUp), runs.toString());
+    }
+
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aQueuedFiringSurvivesAKillAndRunsOnceWhenTheRunningRunEnds() {
+        ServerProcess first = start();
+        ObjectNode body = every("queued", "PT2S", "skip", null);
+        ((ObjectNode) body.path("schedule")).put("overlap", "queue");
+        // The first run holds 20 s: long enough to outlive the kill and the restart.
+        body.set("plan", TestTools.json("{\"tasks\": [{\"id\": \"hold\", \"wait\": \"PT20S\"}]}"));
+        create(first.api(), body);
+        // A firing is queued only after its claim is saved, so queued >= 1 means a durable claim.
+        JsonNode before = Api.await(() -> first.api().get("/api/triggers/queued").json(), t -> t.path("queued").asInt() >= 1,
+                AWAIT, "a firing to be queued behind the first run");
+        String firstRunId = before.path("runningRunId").asText();
+        Instant queuedAt = Instant.parse(before.path("nextFireAt").asText()); // the oldest queued time
+        assertTrue(TriggerRuns.of(first.api(), "queued").stream().noneMatch(r -> TriggerRuns.firing(r).equals(queuedAt)),
+                "no run for the queued firing before the kill");
+        first.kill();
+        Instant killed = Instant.now();
+        ServerProcess second = start();
+        // Back queued (the oldest in the queue) behind the first run, which the journal recovered and which still holds.
+        JsonNode after = Api.await(() -> second.api().get("/api/triggers/queued").json(),
+                t -> t.path("queued").asInt() >= 1 && queuedAt.toString().equals(t.path("nextFireAt").asText()),
+                AWAIT, "the queued firing at " + queuedAt + " to come back queued");
+        assertEquals(firstRunId, after.path("runningRunId").asText(), after.toString());
+        JsonNode firstRun = second.api().awaitRunStatus(firstRunId, "SUCCEEDED");
+        List<JsonNode> runs = Api.await(() -> TriggerRuns.of(second.api(), "queued"),
+                list -> list.stream().anyMatch(r -> TriggerRuns.firing(r).equals(queuedAt)), AWAIT, "the queued firing to run");
+        second.api().post("/api/triggers/queued/pause", null);
+        runs = TriggerRuns.of(second.api(), "queued");
+        assertEachFiringOnce(runs);
+        JsonNode queuedRun = runs.stream().filter(r -> TriggerRuns.firing(r).equals(queuedAt)).findFirst().orElseThrow();
+        assertFalse(catchUp(queuedRun), queuedRun.toString());
+        assertFalse(TriggerRuns.instant(queuedRun, "createdAt").isBefore(TriggerRuns.instant(firstRun, "updatedAt")),
+                "the queued firing ran when the first run had ended: " + firstRun.path("updatedAt") + " / " + queuedRun.path("createdAt"));
+        assertTrue(killed.isBefore(TriggerRuns.instant(queuedRun, "createdAt")));
     }
 }

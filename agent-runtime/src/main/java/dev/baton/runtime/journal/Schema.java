@@ -56,7 +56,10 @@ final class Schema {
                 // with 0 for runs projected before: their usage stays in their events).
                 "ALTER TABLE baton_runs ADD COLUMN IF NOT EXISTS llm_calls BIGINT DEFAULT 0 NOT NULL",
                 "ALTER TABLE baton_runs ADD COLUMN IF NOT EXISTS prompt_tokens BIGINT DEFAULT 0 NOT NULL",
-                "ALTER TABLE baton_runs ADD COLUMN IF NOT EXISTS completion_tokens BIGINT DEFAULT 0 NOT NULL");
+                "ALTER TABLE baton_runs ADD COLUMN IF NOT EXISTS completion_tokens BIGINT DEFAULT 0 NOT NULL",
+                // Claimed firings not finished yet, a JSON array of ISO instants or null for none (added after
+                // version 1; a trigger table without it gets it, and its triggers start with nothing pending).
+                "ALTER TABLE baton_triggers ADD COLUMN IF NOT EXISTS pending VARCHAR");
         try (Statement s = c.createStatement()) {
             for (String sql : ddl) s.execute(sql);
             for (String sql : TicketSql.ddl(dialect)) s.execute(sql);

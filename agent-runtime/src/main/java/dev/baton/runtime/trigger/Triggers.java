@@ -15,6 +15,7 @@ import dev.baton.runtime.BatonException.Kind;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.RunRequest;
 import dev.baton.runtime.orchestrator.Submitted;
+import dev.baton.runtime.run.RunStatus;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -48,9 +49,19 @@ import java.util.function.Consumer;
  * idempotency key: {@code trigger:<name>@<scheduled instant>} for a schedule,
  * {@code trigger:<name>:event:<X-Baton-Event-Id>} for an event. The journal makes that key
  * unique and durable, so the same firing made twice (after a crash and restart, by two threads,
- * or by two servers on one database) returns the run the first one created. A trigger's firing
- * state ({@link FiringState}) is saved only after the runs it records are durable; after a crash
- * it may lag behind, and firing again what it missed is harmless for the same reason.
+ * or by two servers on one database) returns the run the first one created (a replay, not
+ * counted as a second {@code started}).
+ *
+ * <p>A schedule firing is <em>claimed</em> durably before its run is submitted: the timer moves its
+ * time from {@code nextFireAt} into the trigger's {@code pending} times ({@link FiringState}), and
+ * the firing is submitted only once a save holding that claim has committed. Claim saves go at
+ * once, not spaced: all claims made while one save runs are committed together by the next
+ * (group commit, one {@link TriggerStore#saveStates} transaction); a failed claim save is retried
+ * and its firings wait. A time leaves {@code pending} when its run is durable or its firing is
+ * over otherwise (skipped by overlap, submission failed for good); that, and the counters and
+ * {@code lastRunId}, are saved lazily, at most every {@value #FLUSH_SPACING_MS} ms. So after a
+ * crash a pending time is a firing that began while the server was up: it is fired again, whatever
+ * the catch-up policy, and fires exactly once thanks to the idempotency key.
  *
  * <h2>One timer</h2>
  * All state lives on one Vert.x context. The due times of all schedules sit in one priority
@@ -58,13 +69,15 @@ import java.util.function.Consumer;
  * due fires and the timer is armed again. 10,000 schedules cost one timer, not 10,000.
  *
  * <h2>Catch-up and overlap</h2>
- * At start, times in {@code [nextFireAt, now]} were missed while the server was down (or while a
- * firing crashed before its run was durable): {@code skip} fires none of them, {@code latest} the
- * newest, {@code all} the newest {@code catchUpLimit}, oldest first. A schedule that is merely
- * late while running fires late, never skips. A firing that finds the previous firing's run still
- * going is dropped ({@code skip}), held until that run finishes ({@code queue}; up to
- * {@value #MAX_QUEUED}, in memory: after a crash queued times count as missed), or fired anyway
- * ({@code allow}). Paused triggers do not fire; resuming fires from the next time after now.
+ * At start, the pending times (claimed before the restart) are fired again first, through the
+ * overlap policy, whatever the catch-up policy. Only the times in {@code [nextFireAt, now]} were
+ * missed while the server was down, and only they follow catch-up: {@code skip} fires none of
+ * them, {@code latest} the newest, {@code all} the newest {@code catchUpLimit}, oldest first (each
+ * claimed like any firing). A schedule that is merely late while running fires late, never skips.
+ * A firing that finds the previous firing's run still going is dropped ({@code skip}), held until
+ * that run finishes ({@code queue}; up to {@value #MAX_QUEUED}; queued times stay pending, so they
+ * come back queued after a crash), or fired anyway ({@code allow}). Paused triggers do not fire,
+ * and pausing drops the queued firings; resuming fires from the next time after now.
  */
 public final class Triggers implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Triggers.class);
@@ -72,6 +85,12 @@ public final class Triggers implements AutoCloseable {
     static final long FLUSH_SPACING_MS = 1000;
     /** A run id that is not known yet: a firing is being submitted. */
     private static final String SUBMITTING = "";
+    /**
+     * TEST ONLY (system property {@code baton.test.holdClaimedFiringsMs}): hold every claimed
+     * schedule firing this long between its claim save and its submission, so that a crash test
+     * can kill the server while a claimed firing's run is not yet durable. 0 (off) unless set.
+     */
+    static final long TEST_HOLD_CLAIMED_MS = Long.getLong("baton.test.holdClaimedFiringsMs", 0);
     private static final com.fasterxml.jackson.databind.ObjectReader STRICT =
             Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
@@ -96,6 +115,10 @@ public final class Triggers implements AutoCloseable {
     private long timerId = -1;
     private long timerAtMs = Long.MAX_VALUE;
     private final Set<String> dirty = new HashSet<>();
+    /** Firings claimed (in their entry's pending set) and not yet in a save that committed. */
+    private List<Claim> claims = new ArrayList<>();
+    /** After a failed claim save: when to try again. */
+    private long claimRetryAtMs;
     private boolean flushing;
     private boolean flushTimerArmed;
     private long lastFlushEndMs;
@@ -107,15 +130,16 @@ public final class Triggers implements AutoCloseable {
         final TriggerSpec spec;
         final Schedule schedule;
         boolean paused;
-        /** The next time to fire (schedules); not yet in the past by more than the timer's lateness. */
+        /** The next time not yet claimed (schedules); not yet in the past by more than the timer's lateness. */
         Instant next;
         Instant lastFiredAt;
         String lastRunId;
         /** The run of the newest firing, while it runs (tracked only when overlap is not {@code allow}). */
         String running;
+        /** Firings held by overlap {@code queue}, oldest first; each also in {@link #pending}. */
         final Deque<Instant> queued = new ArrayDeque<>();
-        /** Times being submitted right now: not yet handled if the process dies. */
-        final TreeSet<Instant> inFlight = new TreeSet<>();
+        /** Times claimed and not finished: waiting for their claim save, being submitted, or queued. */
+        final TreeSet<Instant> pending = new TreeSet<>();
         /** Bumped by pause, resume and delete: a due time of an older generation is stale. */
         long generation;
         long started;
@@ -129,19 +153,20 @@ public final class Triggers implements AutoCloseable {
             this.next = state.nextFireAt();
             this.lastFiredAt = state.lastFiredAt();
             this.lastRunId = state.lastRunId();
+            this.pending.addAll(state.pending());
         }
 
         TriggerSpec.Overlap overlap() {
             return spec.schedule() == null ? TriggerSpec.Overlap.ALLOW : spec.schedule().overlap();
         }
 
-        /** The state to keep: the earliest time not yet handled. */
         FiringState persisted() {
-            Instant earliest = next;
-            if (!queued.isEmpty() && (earliest == null || queued.peekFirst().isBefore(earliest))) earliest = queued.peekFirst();
-            if (!inFlight.isEmpty() && (earliest == null || inFlight.first().isBefore(earliest))) earliest = inFlight.first();
-            return new FiringState(earliest, lastFiredAt, lastRunId);
+            return new FiringState(next, lastFiredAt, lastRunId, new ArrayList<>(pending));
         }
+    }
+
+    /** A firing claimed by the timer or the catch-up, submitted once a save holding it has committed. */
+    private record Claim(Entry entry, long generation, Instant at, long dispatchedAtMs, boolean catchUp) {
     }
 
     private record Due(long atMs, String name, long generation) implements Comparable<Due> {
@@ -248,7 +273,7 @@ public final class Triggers implements AutoCloseable {
             if (entry.paused != paused) {
                 entry.paused = paused;
                 entry.generation++;
-                entry.queued.clear();
+                dropQueued(entry);
                 if (entry.schedule != null) {
                     entry.next = paused ? null : entry.schedule.next(Instant.now());
                     if (!paused) enqueue(entry);
@@ -345,22 +370,63 @@ public final class Triggers implements AutoCloseable {
             Entry entry = new Entry(t.spec(), t.paused(), t.state());
             entries.put(t.spec().name(), entry);
             if (entry.schedule == null) continue;
+            List<Instant> again = new ArrayList<>(entry.pending);
+            if (!again.isEmpty()) {
+                LOG.info("trigger '{}' had {} firing(s) claimed but not finished before the restart (from {}); firing them again",
+                        entry.spec.name(), again.size(), again.get(0));
+            }
+            Missed missed = NONE;
+            if (!entry.paused) {
+                Instant firstMissed = entry.next;
+                missed = missed(entry, now);
+                entry.next = entry.schedule.next(now);
+                if (missed.count() > 0) {
+                    LOG.info("trigger '{}' missed {} firing(s) from {} while down; catch-up {} fires {} of them", entry.spec.name(),
+                            missed.count(), firstMissed, entry.spec.schedule().catchUp().name().toLowerCase(java.util.Locale.ROOT),
+                            missed.toFire().size());
+                }
+            }
+            List<Instant> catchUp = missed.toFire();
             if (entry.overlap() != TriggerSpec.Overlap.ALLOW && entry.lastRunId != null) {
-                entry.running = entry.lastRunId;
-                watch(entry, entry.lastRunId);
+                // Whether the last run still goes decides the overlap policy of what fires now; until
+                // the orchestrator answers, it counts as going.
+                String last = entry.lastRunId;
+                entry.running = last;
+                watch(entry, last);
+                orchestrator.run(last).onComplete(run -> context.runOnContext(v -> {
+                    if (last.equals(entry.running) && (run.failed() || finished(run.result()))) entry.running = null;
+                    startRecovered(entry, again, catchUp);
+                }));
+            } else {
+                startRecovered(entry, again, catchUp);
             }
-            if (entry.paused) continue;
-            Instant firstMissed = entry.next;
-            Missed missed = missed(entry, now);
-            entry.next = entry.schedule.next(now);
-            if (missed.count() > 0) {
-                LOG.info("trigger '{}' missed {} firing(s) from {} while down; catch-up {} fires {} of them", entry.spec.name(),
-                        missed.count(), firstMissed, entry.spec.schedule().catchUp().name().toLowerCase(java.util.Locale.ROOT),
-                        missed.toFire().size());
-            }
-            for (Instant at : missed.toFire()) fire(entry, at, System.currentTimeMillis(), true);
-            markDirty(entry);
-            enqueue(entry);
+        }
+    }
+
+    /**
+     * Fires again the firings that were pending at the restart (claimed already), then claims the
+     * ones catch-up fires, oldest first, and starts the schedule.
+     */
+    private void startRecovered(Entry entry, List<Instant> again, List<Instant> catchUp) {
+        if (entries.get(entry.spec.name()) != entry) return; // deleted meanwhile
+        long now = System.currentTimeMillis();
+        for (Instant at : again) {
+            if (!entry.pending.contains(at)) continue;
+            // A paused trigger's pending firings were being submitted when it was paused (pausing drops the queued ones).
+            if (entry.paused) submit(entry, at, now, false);
+            else fire(entry, at, now, false);
+        }
+        if (!entry.paused) for (Instant at : catchUp) claim(entry, at, now, true); // unless paused meanwhile
+        dirty.add(entry.spec.name());
+        enqueue(entry);
+        flush();
+    }
+
+    private static boolean finished(ObjectNode run) {
+        try {
+            return RunStatus.valueOf(run.path("status").asText()).finished();
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 
@@ -426,19 +492,46 @@ public final class Triggers implements AutoCloseable {
             Instant at = entry.next;
             entry.next = entry.schedule.next(at);
             enqueue(entry);
-            fire(entry, at, now, false);
+            claim(entry, at, now, false);
         }
         arm();
+        flush(); // once for all the claims of this tick: one save commits them together
     }
 
-    /** One firing of a schedule, subject to its overlap policy. */
+    /** Claims a firing: it is submitted once a save holding it in the entry's pending times has committed (see {@link #flush}). */
+    private void claim(Entry entry, Instant at, long dispatchedAtMs, boolean catchUp) {
+        entry.pending.add(at);
+        claims.add(new Claim(entry, entry.generation, at, dispatchedAtMs, catchUp));
+        dirty.add(entry.spec.name());
+    }
+
+    /** A claim is durable: the firing goes on, unless its trigger was deleted, paused or resumed meanwhile. */
+    private void claimed(Claim claim) {
+        Entry entry = claim.entry;
+        if (entries.get(entry.spec.name()) != entry || !entry.pending.contains(claim.at)) return;
+        if (entry.generation != claim.generation) {
+            entry.pending.remove(claim.at);
+            markDirty(entry);
+            return;
+        }
+        if (TEST_HOLD_CLAIMED_MS > 0) {
+            LOG.warn("TEST HOOK baton.test.holdClaimedFiringsMs: the firing of trigger '{}' at {} is claimed; holding it {} ms",
+                    entry.spec.name(), claim.at, TEST_HOLD_CLAIMED_MS);
+            vertx.setTimer(TEST_HOLD_CLAIMED_MS, id -> fire(entry, claim.at, claim.dispatchedAtMs, claim.catchUp));
+            return;
+        }
+        fire(entry, claim.at, claim.dispatchedAtMs, claim.catchUp);
+    }
+
+    /** One claimed firing of a schedule, subject to its overlap policy. */
     private void fire(Entry entry, Instant at, long dispatchedAtMs, boolean catchUp) {
         TriggerSpec.Overlap overlap = entry.overlap();
         if (overlap != TriggerSpec.Overlap.ALLOW && entry.running != null) {
             if (overlap == TriggerSpec.Overlap.QUEUE && entry.queued.size() < MAX_QUEUED) {
-                entry.queued.addLast(at);
+                entry.queued.addLast(at); // stays pending: a crash brings it back queued
             } else {
                 entry.skipped++;
+                entry.pending.remove(at);
                 LOG.debug("trigger '{}' skipped its firing at {}: run {} is still going", entry.spec.name(), at, entry.running);
             }
             markDirty(entry);
@@ -455,6 +548,7 @@ public final class Triggers implements AutoCloseable {
             plan = plan(entry.spec);
         } catch (BatonException e) {
             entry.failed++;
+            entry.pending.remove(at);
             LOG.warn("trigger '{}' could not fire at {}: {}", name, at, e.getMessage());
             markDirty(entry);
             return;
@@ -469,14 +563,14 @@ public final class Triggers implements AutoCloseable {
         String key = "trigger:" + name + "@" + at;
         boolean track = entry.overlap() != TriggerSpec.Overlap.ALLOW;
         if (track) entry.running = SUBMITTING;
-        entry.inFlight.add(at);
         orchestrator.submit(new RunRequest(entry.spec.goal(), entry.spec.input(), plan, options, key, null))
                 .onComplete(result -> context.runOnContext(v -> {
-                    entry.inFlight.remove(at);
                     if (entries.get(name) != entry) return; // deleted meanwhile
+                    if (closed) return; // close() saved it pending: the next start fires it again (a replay if it is durable)
+                    entry.pending.remove(at);
                     if (result.failed()) {
                         entry.failed++;
-                        if (!closed) LOG.warn("trigger '{}' could not start its run for {}: {}", name, at, result.cause().toString());
+                        LOG.warn("trigger '{}' could not start its run for {}: {}", name, at, result.cause().toString());
                         if (track && SUBMITTING.equals(entry.running)) {
                             entry.running = null;
                             drain(entry);
@@ -485,7 +579,7 @@ public final class Triggers implements AutoCloseable {
                         return;
                     }
                     Submitted submitted = result.result();
-                    entry.started++;
+                    if (!submitted.replayed()) entry.started++; // a replay is this firing made before a restart
                     if (entry.lastFiredAt == null || !at.isBefore(entry.lastFiredAt)) {
                         entry.lastFiredAt = at;
                         entry.lastRunId = submitted.runId();
@@ -513,6 +607,13 @@ public final class Triggers implements AutoCloseable {
         submit(entry, entry.queued.pollFirst(), System.currentTimeMillis(), false);
     }
 
+    /** Pausing drops the firings queued by overlap and the claims not yet saved: they are no longer pending. */
+    private void dropQueued(Entry entry) {
+        for (Instant at : entry.queued) entry.pending.remove(at);
+        entry.queued.clear();
+        for (Claim c : claims) if (c.entry == entry) entry.pending.remove(c.at);
+    }
+
     /** What a firing runs: the trigger's plan, or its playbook's plan as it is now. */
     private JsonNode plan(TriggerSpec spec) {
         if (spec.plan() != null) return spec.plan();
@@ -533,23 +634,34 @@ public final class Triggers implements AutoCloseable {
     }
 
     /**
-     * Saves the state of every changed trigger in one transaction; changes made meanwhile go in
-     * the next, at most every {@value #FLUSH_SPACING_MS} ms. A state saved late is harmless (see
-     * the class comment), and spacing the writes keeps them from competing with the journal's
-     * (in the benchmark on H2, writing every 100 ms slowed the journal's commits visibly).
+     * Saves the state of every changed trigger in one transaction. A save that carries claims
+     * goes at once; the firings it claims are submitted when it has committed, and claims made
+     * meanwhile go together in the next save (group commit). A save with no claim (counters,
+     * {@code lastRunId}, times no longer pending) waits until {@value #FLUSH_SPACING_MS} ms after
+     * the previous one: such state saved late is harmless (see the class comment), and spacing
+     * the writes keeps them from competing with the journal's (in the benchmark on H2, writing
+     * every 100 ms slowed the journal's commits visibly). A failed save is retried; a failed claim
+     * save after {@value #FLUSH_SPACING_MS} ms, its firings waiting meanwhile.
      */
     private void flush() {
-        if (flushing || flushTimerArmed || dirty.isEmpty() || closed) return;
-        long wait = lastFlushEndMs + FLUSH_SPACING_MS - System.currentTimeMillis();
-        if (wait > 0) {
-            flushTimerArmed = true;
-            vertx.setTimer(wait, id -> {
-                flushTimerArmed = false;
-                flush();
-            });
-            return;
+        if (flushing || closed) return;
+        long now = System.currentTimeMillis();
+        if (!claims.isEmpty()) {
+            if (now < claimRetryAtMs) {
+                flushLater(claimRetryAtMs - now);
+                return;
+            }
+        } else {
+            if (dirty.isEmpty() || flushTimerArmed) return;
+            long wait = lastFlushEndMs + FLUSH_SPACING_MS - now;
+            if (wait > 0) {
+                flushLater(wait);
+                return;
+            }
         }
         flushing = true;
+        List<Claim> saving = claims;
+        claims = new ArrayList<>();
         Map<String, FiringState> batch = snapshot();
         blocking(() -> {
             store.saveStates(batch);
@@ -558,11 +670,30 @@ public final class Triggers implements AutoCloseable {
             flushing = false;
             lastFlushEndMs = System.currentTimeMillis();
             if (result.failed()) {
-                LOG.warn("could not save the state of {} trigger(s), will retry: {}", batch.size(), result.cause().toString());
+                if (!closed) {
+                    LOG.warn("could not save the state of {} trigger(s) ({} firing(s) claimed), will retry: {}", batch.size(),
+                            saving.size(), result.cause().toString());
+                }
                 for (String name : batch.keySet()) if (entries.containsKey(name)) dirty.add(name);
+                if (!saving.isEmpty()) {
+                    saving.addAll(claims);
+                    claims = saving;
+                    claimRetryAtMs = lastFlushEndMs + FLUSH_SPACING_MS;
+                }
+            } else if (!closed) { // once closed, the claims stay pending for the next start
+                for (Claim claim : saving) claimed(claim);
             }
             flush();
         }));
+    }
+
+    private void flushLater(long wait) {
+        if (flushTimerArmed) return;
+        flushTimerArmed = true;
+        vertx.setTimer(wait, id -> {
+            flushTimerArmed = false;
+            flush();
+        });
     }
 
     private Map<String, FiringState> snapshot() {

@@ -61,7 +61,17 @@ public final class ServerProcess implements AutoCloseable {
 
     /** As {@link #start(Path, String, Path)}, with more command-line options (e.g. {@code --routing FILE}). */
     public static ServerProcess start(Path dataDir, String dbUrl, Path log, List<String> moreOptions) {
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx256m",
+        return start(dataDir, dbUrl, log, moreOptions, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, String, Path, List)}, with options for the child JVM itself, e.g. a
+     * test hook's system property ({@code -Dbaton.test....}).
+     */
+    public static ServerProcess start(Path dataDir, String dbUrl, Path log, List<String> moreOptions, List<String> jvmOptions) {
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx256m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of(
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
                 // Under surefire 3.5 (forked) this is the full test classpath (checked: it starts with
