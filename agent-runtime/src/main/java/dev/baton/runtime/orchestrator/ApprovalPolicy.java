@@ -34,10 +34,12 @@ public interface ApprovalPolicy {
     /**
      * A tool task about to start.
      *
-     * @param input the run's input
-     * @param args  the task's resolved arguments
+     * @param input   the run's input
+     * @param options the run's options as it was created (null when none); clients cannot set
+     *                {@code options.ticket} or {@code options.trigger}, so those are the server's word
+     * @param args    the task's resolved arguments
      */
-    record Candidate(String runId, JsonNode input, String taskId, String tool, JsonNode args) {
+    record Candidate(String runId, JsonNode input, JsonNode options, String taskId, String tool, JsonNode args) {
     }
 
     /** Why a person must approve this task before it runs, or null to let it run (as far as this policy goes). */

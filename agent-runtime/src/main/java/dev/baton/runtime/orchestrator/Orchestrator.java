@@ -1773,7 +1773,7 @@ public final class Orchestrator implements AutoCloseable {
         if (!(task.spec().action() instanceof TaskAction.ToolCall call)) return null;
         if (!options.approvalPolicy().appliesTo(call.tool())) return null;
         try {
-            return options.approvalPolicy().gate(new ApprovalPolicy.Candidate(run.id(), run.input(), task.id(), call.tool(),
+            return options.approvalPolicy().gate(new ApprovalPolicy.Candidate(run.id(), run.input(), run.options(), task.id(), call.tool(),
                     resolvedArgs(run, call)));
         } catch (RuntimeException e) {
             // A broken policy must not let a task through that it meant to stop: gate it.

@@ -103,9 +103,16 @@ public final class TicketService implements AutoCloseable {
     public static ApprovalPolicy reviewPolicy(Triage triage) {
         // Until the threshold is known (a run recovered at its route step), everything is reviewed.
         return ApprovalPolicy.forTool(TriageTools.ROUTE, task -> task.args() != null && task.args().hasNonNull("reviewedBy")
-                // The policy only sees steps no person has decided yet, so a reviewer here was written by the plan.
+                && !personsReroute(task.options())
+                // The policy only sees steps no person has decided yet, so a reviewer here was written by a plan;
+                // only the run a person's correction starts (reroute) carries its reviewer in its plan.
                 ? "the step names a reviewer ('reviewedBy'), which only a person's decision sets: a person must confirm it"
                 : TriageTools.reviewReason(triage, task.args(), triage.thresholdNow(1.0)));
+    }
+
+    /** Whether the run is the one {@link #route} starts for a person's correction of a routed ticket: the runs API refuses {@code options.ticket}. */
+    private static boolean personsReroute(JsonNode options) {
+        return options != null && "reroute".equals(options.path("ticket").path("action").asText());
     }
 
     // ------------------------------------------------------------------ the playbook

@@ -42,7 +42,11 @@ class ReviewPolicyTest {
     static final ApprovalPolicy POLICY = TicketService.reviewPolicy(Triage.of(RoutingTable.bundledDemo(), UNUSED, c -> 0.5));
 
     static String gate(String tool, ObjectNode args) {
-        return POLICY.gate(new ApprovalPolicy.Candidate("r_1", Json.object(), "route", tool, args));
+        return gate(null, tool, args);
+    }
+
+    static String gate(ObjectNode options, String tool, ObjectNode args) {
+        return POLICY.gate(new ApprovalPolicy.Candidate("r_1", Json.object(), options, "route", tool, args));
     }
 
     @Test
@@ -51,6 +55,17 @@ class ReviewPolicyTest {
         String reason = gate(TriageTools.ROUTE, args);
         assertNotNull(reason, "a plan must not skip the review by naming a reviewer");
         assertTrue(reason.contains("reviewedBy"), reason);
+        ObjectNode triage = Json.object();
+        triage.putObject("ticket").put("id", "t_1").put("action", "create");
+        assertNotNull(gate(triage, TriageTools.ROUTE, args), "a ticket's own triage run cannot name a reviewer either");
+    }
+
+    @Test
+    void thePersonsRerouteRunCarriesItsReviewer() {
+        ObjectNode reroute = Json.object();
+        reroute.putObject("ticket").put("id", "t_1").put("action", "reroute");
+        ObjectNode args = Json.object().put("category", "card_arrival").put("confidence", 0.05).put("reviewedBy", "alice");
+        assertNull(gate(reroute, TriageTools.ROUTE, args), "a person decided: no second review");
     }
 
     @Test
