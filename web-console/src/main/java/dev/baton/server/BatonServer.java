@@ -190,7 +190,7 @@ public final class BatonServer implements AutoCloseable {
             Triggers triggers = Triggers.start(vertx, orchestrator, TriggerStore.forJournal(journal), playbooks)
                     .await(1, TimeUnit.MINUTES);
             Router router = router(vertx, orchestrator, triggers, config, playbooks, agents,
-                    new PrometheusMetrics(orchestrator, modelMetrics, notifier), tickets);
+                    new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers), tickets);
             HttpServer http = vertx.createHttpServer(new HttpServerOptions()
                             .setHost(config.host())
                             .setPort(config.port())

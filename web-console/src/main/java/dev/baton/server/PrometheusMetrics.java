@@ -9,6 +9,7 @@ import dev.baton.runtime.metrics.Histogram;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.OrchestratorMetrics;
 import dev.baton.runtime.run.RunStatus;
+import dev.baton.runtime.trigger.Triggers;
 import dev.baton.server.metrics.ModelMetrics;
 import dev.baton.server.metrics.PrometheusText;
 import dev.baton.server.notify.Notifier;
@@ -34,22 +35,24 @@ final class PrometheusMetrics {
     private final Orchestrator orchestrator;
     private final ModelMetrics models;
     private final Notifier notifier;
+    private final Triggers triggers;
 
     /** @param notifier null when no notification rules are configured */
-    PrometheusMetrics(Orchestrator orchestrator, ModelMetrics models, Notifier notifier) {
+    PrometheusMetrics(Orchestrator orchestrator, ModelMetrics models, Notifier notifier, Triggers triggers) {
         this.orchestrator = orchestrator;
         this.models = models;
         this.notifier = notifier;
+        this.triggers = triggers;
     }
 
-    /** What needs the journal, read on a worker thread. */
-    private record Slow(List<ApprovalRecord> pending, Map<String, Long> notifications) {
+    /** What needs the journal (read on a worker thread) or another context. */
+    private record Slow(List<ApprovalRecord> pending, Map<String, Long> notifications, Triggers.Totals triggers) {
     }
 
     private Future<Slow> slow(RoutingContext ctx) {
-        return orchestrator.approvals("PENDING").compose(pending -> notifier == null
-                ? Future.succeededFuture(new Slow(pending, Map.of()))
-                : ctx.vertx().executeBlocking(() -> new Slow(pending, notifier.outbox().counts())));
+        return orchestrator.approvals("PENDING").compose(pending -> triggers.totals().compose(totals -> notifier == null
+                ? Future.succeededFuture(new Slow(pending, Map.of(), totals))
+                : ctx.vertx().executeBlocking(() -> new Slow(pending, notifier.outbox().counts(), totals))));
     }
 
     void handle(RoutingContext ctx) {
@@ -122,6 +125,20 @@ final class PrometheusMetrics {
         }
         out.family("baton_model_call_seconds", "histogram", "Duration of model calls, including waits and backoffs.");
         for (var e : modelStats) out.histogram("baton_model_call_seconds", e.getValue().seconds(), "model", e.getKey().model(), "purpose", e.getKey().purpose());
+        Triggers.Totals t = slow.triggers();
+        out.family("baton_triggers", "gauge", "Triggers, by state.");
+        out.sample("baton_triggers", t.triggers() - t.paused(), "state", "active");
+        out.sample("baton_triggers", t.paused(), "state", "paused");
+        out.family("baton_trigger_firings_total", "counter", "Trigger firings since the start: runs started, firings skipped by overlap, firings that could not start a run.");
+        out.sample("baton_trigger_firings_total", t.started(), "outcome", "started");
+        out.sample("baton_trigger_firings_total", t.skipped(), "outcome", "skipped");
+        out.sample("baton_trigger_firings_total", t.failed(), "outcome", "failed");
+        out.gauge("baton_trigger_firings_queued", "Schedule firings held by overlap 'queue' until the previous run ends.", t.queued());
+        out.gauge("baton_trigger_firings_pending", "Schedule firings claimed and not yet started (queued ones included).", t.pending());
+        out.family("baton_trigger_dispatch_lateness_seconds", "histogram", "A schedule firing's due time to the scheduler taking it up.");
+        out.histogram("baton_trigger_dispatch_lateness_seconds", t.dispatchLateness());
+        out.family("baton_trigger_start_seconds", "histogram", "A schedule firing taken up to its run durable (the claim's save and the submit).");
+        out.histogram("baton_trigger_start_seconds", t.startSeconds());
         if (notifier != null) {
             out.counter("baton_notifications_sent_total", "Notifications their webhook accepted.", notifier.sent());
             out.counter("baton_notification_send_failures_total", "Notification sends that failed (and were retried or given up).", notifier.failedAttempts());

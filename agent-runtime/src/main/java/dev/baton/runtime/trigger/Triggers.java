@@ -12,6 +12,7 @@ import dev.baton.plan.playbook.PlaybookLibrary;
 import dev.baton.runtime.BatonException;
 import dev.baton.runtime.ContextCalls;
 import dev.baton.runtime.BatonException.Kind;
+import dev.baton.runtime.metrics.Histogram;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.RunRequest;
 import dev.baton.runtime.orchestrator.Submitted;
@@ -125,6 +126,10 @@ public final class Triggers implements AutoCloseable {
     private volatile boolean closed;
     private volatile Consumer<Firing> firingListener = f -> {
     };
+    /** Due time of a schedule firing to the tick that claims it: whether the scheduler keeps up. */
+    private final Histogram dispatchLateness = new Histogram(Histogram.SECONDS);
+    /** A firing taken up (claimed, or drained from its queue) to its run durable: the claim's save and the submit. */
+    private final Histogram startSeconds = new Histogram(Histogram.SECONDS);
 
     private static final class Entry {
         final TriggerSpec spec;
@@ -242,6 +247,28 @@ public final class Triggers implements AutoCloseable {
                 throw failure instanceof RuntimeException r ? r : new IllegalStateException(failure);
             }));
         })).compose(f -> f);
+    }
+
+    /** What {@code /metrics} shows of the triggers: counts over all of them, and two latencies of schedule firings. */
+    public record Totals(int triggers, int paused, long started, long skipped, long failed, int queued, int pending,
+                         Histogram.Snapshot dispatchLateness, Histogram.Snapshot startSeconds) {
+    }
+
+    public Future<Totals> totals() {
+        return onContext(() -> {
+            int paused = 0, queued = 0, pending = 0;
+            long started = 0, skipped = 0, failed = 0;
+            for (Entry e : entries.values()) {
+                if (e.paused) paused++;
+                queued += e.queued.size();
+                pending += e.pending.size();
+                started += e.started;
+                skipped += e.skipped;
+                failed += e.failed;
+            }
+            return new Totals(entries.size(), paused, started, skipped, failed, queued, pending, dispatchLateness.snapshot(),
+                    startSeconds.snapshot());
+        });
     }
 
     /** Every trigger, by name. */
@@ -493,6 +520,7 @@ public final class Triggers implements AutoCloseable {
             entry.next = entry.schedule.next(at);
             enqueue(entry);
             claim(entry, at, now, false);
+            dispatchLateness.observe((now - due.atMs) / 1000.0);
         }
         arm();
         flush(); // once for all the claims of this tick: one save commits them together
@@ -589,7 +617,9 @@ public final class Triggers implements AutoCloseable {
                         watch(entry, submitted.runId());
                     }
                     markDirty(entry);
-                    firingListener.accept(new Firing(name, at.toEpochMilli(), dispatchedAtMs, System.currentTimeMillis(), submitted.runId()));
+                    long durableAtMs = System.currentTimeMillis();
+                    startSeconds.observe((durableAtMs - dispatchedAtMs) / 1000.0);
+                    firingListener.accept(new Firing(name, at.toEpochMilli(), dispatchedAtMs, durableAtMs, submitted.runId()));
                 }));
     }
 
