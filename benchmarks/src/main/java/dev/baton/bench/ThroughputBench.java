@@ -42,7 +42,7 @@ final class ThroughputBench {
     }
 
     /** What one plan, run warmups + reps times, came to. */
-    record Result(Stats seconds, int tasks) {
+    record Result(Stats seconds, int tasks, double cpuMicrosPerTask, List<Double> secondsInOrder) {
         double tasksPerSecond() {
             return tasks / seconds.median();
         }
@@ -218,57 +218,85 @@ final class ThroughputBench {
     }
 
     private Result measure(Journal journal, JsonNode plan, ToolRegistry tools, OrchestratorOptions options) throws Exception {
+        return measureInterleaved(journal, List.of(plan), tools, options).get(0);
+    }
+
+    /**
+     * Runs several plans on one orchestrator and journal, taking turns (A, B, A, B, ...), and
+     * returns one result per plan. Comparing two plans this way, each measured run of one sits
+     * between runs of the other, so whatever drifts over the minutes a measurement takes (the
+     * journal's file growing, garbage collection, the JIT, other work on the machine) weighs on
+     * both alike.
+     */
+    List<Result> measureInterleaved(Journal journal, List<JsonNode> plans, ToolRegistry tools, OrchestratorOptions options)
+            throws Exception {
         Orchestrator orchestrator = Async.await(Orchestrator.start(vertx, journal, tools, options), 120);
-        List<Double> measured = new ArrayList<>();
-        List<Double> cpuMicros = new ArrayList<>();
+        List<List<Double>> measured = new ArrayList<>();
+        List<List<Double>> cpuMicros = new ArrayList<>();
+        for (int p = 0; p < plans.size(); p++) {
+            measured.add(new ArrayList<>());
+            cpuMicros.add(new ArrayList<>());
+        }
         try (EventWatch watch = EventWatch.on(vertx)) {
             report.say("orchestrator: virtual threads %s, maxConcurrentCalls %d, journal %s",
                     orchestrator.usesVirtualThreads() ? "yes" : "no (JDK " + Runtime.version().feature() + ": a platform thread pool)",
                     options.maxConcurrentCalls(), journal.getClass().getSimpleName());
             for (int i = 0; i < warmups + reps; i++) {
-                boolean warm = i < warmups;
-                System.gc(); // start each run without the last one's garbage
-                JournalStats before = journal.stats();
-                long heardBefore = watch.events();
-                CpuMeter.Snapshot cpuBefore = CpuMeter.now();
-                long t0 = System.nanoTime();
-                String[] answeredOn = new String[1];
-                Submitted submitted = Async.await(orchestrator.submit(new RunRequest("benchmark", null, plan, null, null, null))
-                        .onComplete(ar -> answeredOn[0] = Thread.currentThread().getName()), 600);
-                long answered = System.nanoTime();
-                EventWatch.Finish finish = watch.finish(submitted.runId()).get(600, TimeUnit.SECONDS);
-                JournalStats after = journal.stats();
-                CpuMeter.Snapshot cpuAfter = CpuMeter.now();
-                watch.forget(submitted.runId());
-                if (!finish.succeeded()) {
-                    report.say("run %s did not succeed: %s", submitted.runId(), finish.event().data());
-                    throw new IllegalStateException("the benchmark run failed: " + finish.event().data());
+                for (int p = 0; p < plans.size(); p++) {
+                    JsonNode plan = plans.get(p);
+                    String label = plans.size() == 1 ? "" : " " + (char) ('A' + p);
+                    boolean warm = i < warmups;
+                    System.gc(); // start each run without the last one's garbage
+                    JournalStats before = journal.stats();
+                    long heardBefore = watch.events();
+                    CpuMeter.Snapshot cpuBefore = CpuMeter.now();
+                    long t0 = System.nanoTime();
+                    String[] answeredOn = new String[1];
+                    Submitted submitted = Async.await(orchestrator.submit(new RunRequest("benchmark", null, plan, null, null, null))
+                            .onComplete(ar -> answeredOn[0] = Thread.currentThread().getName()), 600);
+                    long answered = System.nanoTime();
+                    EventWatch.Finish finish = watch.finish(submitted.runId()).get(600, TimeUnit.SECONDS);
+                    JournalStats after = journal.stats();
+                    CpuMeter.Snapshot cpuAfter = CpuMeter.now();
+                    watch.forget(submitted.runId());
+                    if (!finish.succeeded()) {
+                        report.say("run %s did not succeed: %s", submitted.runId(), finish.event().data());
+                        throw new IllegalStateException("the benchmark run failed: " + finish.event().data());
+                    }
+                    double seconds = (finish.nanos() - t0) / 1e9;
+                    int n = tasks(plan);
+                    if (!warm) {
+                        measured.get(p).add(seconds);
+                        cpuMicros.get(p).add((cpuAfter.process() - cpuBefore.process()) / 1e3 / n);
+                    }
+                    long events = after.events() - before.events();
+                    long batches = after.batches() - before.batches();
+                    double writeMs = (after.writeNanos() - before.writeNanos()) / 1e6;
+                    report.say("%s %d%s: %7.3f s %,9.0f tasks/s %8s us/task | submit answered %5.0f ms | journal %,d events (%.2f/task) "
+                                    + "in %,d commits, %.0f ms writing (%s us/task) | bus %,d events",
+                            warm ? "warm-up" : "run    ", warm ? i + 1 : i - warmups + 1, label, seconds, n / seconds,
+                            Report.fmt(seconds * 1e6 / n), (answered - t0) / 1e6, events, (double) events / n,
+                            batches, writeMs, Report.fmt(writeMs * 1e3 / n), watch.events() - heardBefore);
+                    report.say("           %s", CpuMeter.describe(cpuBefore, cpuAfter, n));
+                    if (i == 0 && p == 0) {
+                        report.say("           (the orchestrator answers on %s; the listener hears on %s)", answeredOn[0], watch.thread());
+                    }
                 }
-                double seconds = (finish.nanos() - t0) / 1e9;
-                int n = tasks(plan);
-                if (!warm) {
-                    measured.add(seconds);
-                    cpuMicros.add((cpuAfter.process() - cpuBefore.process()) / 1e3 / n);
-                }
-                long events = after.events() - before.events();
-                long batches = after.batches() - before.batches();
-                double writeMs = (after.writeNanos() - before.writeNanos()) / 1e6;
-                report.say("%s %d: %7.3f s %,9.0f tasks/s %8s us/task | submit answered %5.0f ms | journal %,d events (%.2f/task) "
-                                + "in %,d commits, %.0f ms writing (%s us/task) | bus %,d events",
-                        warm ? "warm-up" : "run    ", warm ? i + 1 : i - warmups + 1, seconds, n / seconds,
-                        Report.fmt(seconds * 1e6 / n), (answered - t0) / 1e6, events, (double) events / n,
-                        batches, writeMs, Report.fmt(writeMs * 1e3 / n), watch.events() - heardBefore);
-                report.say("           %s", CpuMeter.describe(cpuBefore, cpuAfter, n));
-                if (i == 0) report.say("           (the orchestrator answers on %s; the listener hears on %s)", answeredOn[0], watch.thread());
             }
         } finally {
             orchestrator.close();
         }
-        Result result = new Result(Stats.of(measured), tasks(plan));
-        report.say("median of %d: %.3f s = %,.0f tasks/s = %s us/task   (min %.3f s, max %.3f s); CPU of the whole process %s us/task",
-                measured.size(), result.seconds().median(), result.tasksPerSecond(), Report.fmt(result.microsPerTask()),
-                result.seconds().min(), result.seconds().max(), Report.fmt(Stats.of(cpuMicros).median()));
-        return result;
+        List<Result> results = new ArrayList<>();
+        for (int p = 0; p < plans.size(); p++) {
+            Result result = new Result(Stats.of(measured.get(p)), tasks(plans.get(p)), Stats.of(cpuMicros.get(p)).median(),
+                    List.copyOf(measured.get(p)));
+            report.say("%smedian of %d: %.3f s = %,.0f tasks/s = %s us/task   (min %.3f s, max %.3f s); CPU of the whole process %s us/task",
+                    plans.size() == 1 ? "" : (char) ('A' + p) + ": ", measured.get(p).size(), result.seconds().median(),
+                    result.tasksPerSecond(), Report.fmt(result.microsPerTask()), result.seconds().min(), result.seconds().max(),
+                    Report.fmt(result.cpuMicrosPerTask()));
+            results.add(result);
+        }
+        return results;
     }
 
     private static int tasks(JsonNode plan) {

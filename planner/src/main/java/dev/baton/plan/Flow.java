@@ -4,7 +4,6 @@ import dev.baton.plan.condition.ConditionException;
 import dev.baton.plan.condition.ConditionParser;
 import dev.baton.plan.condition.Expr;
 
-import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
 
@@ -52,22 +51,18 @@ public final class Flow {
         this.fallback = fallback;
         this.continueOnError = continueOnError;
         this.compensate = compensate;
-        Expr parsed = null;
+        ConditionParser.Parsed parsed = null;
         ConditionException error = null;
         if (when != null) {
             try {
-                parsed = ConditionParser.parse(when);
+                parsed = ConditionParser.parsed(when);
             } catch (ConditionException e) {
                 error = e;
             }
         }
-        this.condition = parsed;
+        this.condition = parsed == null ? null : parsed.expr();
         this.conditionError = error;
-        Set<String> ids = new LinkedHashSet<>();
-        if (parsed != null) {
-            for (Expr.Ref ref : ConditionParser.references(parsed)) if (ref.readsTask()) ids.add(ref.root());
-        }
-        this.conditionTaskIds = java.util.Collections.unmodifiableSet(ids);
+        this.conditionTaskIds = parsed == null ? java.util.Set.of() : parsed.taskIds();
     }
 
     public String when() { return when; }

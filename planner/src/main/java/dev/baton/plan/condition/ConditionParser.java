@@ -66,9 +66,25 @@ public final class ConditionParser {
 
     /** Parses a condition. */
     public static Expr parse(String condition) throws ConditionException {
-        Expr known = condition == null ? null : PARSED.getIfPresent(condition);
+        return parsed(condition).expr();
+    }
+
+    /**
+     * A parsed condition with the tasks it reads (output, status or error), in order.
+     *
+     * @param taskIds unmodifiable; shared by every parse of the same text
+     */
+    public record Parsed(Expr expr, java.util.Set<String> taskIds) {
+    }
+
+    /** Like {@link #parse}, with the tasks the condition reads. */
+    public static Parsed parsed(String condition) throws ConditionException {
+        Parsed known = condition == null ? null : PARSED.getIfPresent(condition);
         if (known != null) return known;
-        Expr parsed = parseText(condition);
+        Expr expr = parseText(condition);
+        java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+        for (Expr.Ref ref : references(expr)) if (ref.readsTask()) ids.add(ref.root());
+        Parsed parsed = new Parsed(expr, java.util.Collections.unmodifiableSet(ids));
         PARSED.put(condition, parsed);
         return parsed;
     }
@@ -79,7 +95,7 @@ public final class ConditionParser {
      * conditions; an {@link Expr} is immutable, so one parse serves them all. Conditions that do
      * not parse are not kept.
      */
-    private static final Cache<String, Expr> PARSED = Caffeine.newBuilder().maximumSize(10_000).build();
+    private static final Cache<String, Parsed> PARSED = Caffeine.newBuilder().maximumSize(10_000).build();
 
     private static Expr parseText(String condition) throws ConditionException {
         if (condition == null || condition.isBlank()) throw new ConditionException("empty condition", 1);
