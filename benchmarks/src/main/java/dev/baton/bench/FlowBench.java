@@ -51,6 +51,12 @@ final class FlowBench {
                         List.of(plan("wait", false), plan("wait", true)), ThroughputBench.tools(), OrchestratorOptions.defaults());
                 figure("5 " + store + " journal, a condition per task", when.get(0), when.get(1));
                 report.say("echo calls, plain (A) and each with \"compensate\" (B):");
+                String only = System.getProperty("bench.flowOnly"); // A or B: one plan alone, e.g. to profile it
+                if (only != null) {
+                    core.measureInterleaved(journal(store, dir, "e"), List.of(plan("echo", only.equals("B"))), ThroughputBench.tools(),
+                            OrchestratorOptions.defaults());
+                    continue;
+                }
                 List<ThroughputBench.Result> undo = core.measureInterleaved(journal(store, dir, "e"),
                         List.of(plan("echo", false), plan("echo", true)), ThroughputBench.tools(), OrchestratorOptions.defaults());
                 figure("5 " + store + " journal, a compensation record per task", undo.get(0), undo.get(1));

@@ -25,8 +25,8 @@ final class ArgumentCheck {
      * value; a string holding references among other text stays a string of unknown content.
      */
     static final Deferred REFERENCES = new Deferred(
-            node -> node.isTextual() && References.REFERENCE.matcher(node.textValue()).matches(),
-            node -> node.isTextual() && References.REFERENCE.matcher(node.textValue()).find());
+            node -> node.isTextual() && node.textValue().contains("${") && References.REFERENCE.matcher(node.textValue()).matches(),
+            node -> node.isTextual() && node.textValue().contains("${") && References.REFERENCE.matcher(node.textValue()).find());
 
     private ArgumentCheck() {
     }
@@ -54,7 +54,7 @@ final class ArgumentCheck {
                             + (problems.full() ? "" : Suggestions.didYouMean(reference.root(), ids)));
                 }
             }
-            if (m.reset().replaceAll("").contains("${")) {
+            if (text.contains("${") && m.reset().replaceAll("").contains("${")) {
                 problems.add(task.id(), path, "unclosed reference: '${' without its closing '}'");
             }
         });

@@ -79,7 +79,7 @@ public final class Flow {
 
     /** Whether this is a plain task's flow. */
     public boolean plain() {
-        return this == NONE || equals(NONE);
+        return when == null && join == Join.ALL && fallback == null && !continueOnError && compensate == null;
     }
 
     /** The tasks the condition reads (output, status or error): they become dependencies. */

@@ -118,13 +118,13 @@ public final class References {
         List<Object> segments = new ArrayList<>();
         if (path.isEmpty()) return segments;
         int pos = 0;
+        Matcher m = SEGMENT.matcher(path);
         while (pos < path.length()) {
             if (path.charAt(pos) == '.') {
                 if (pos == 0 || pos == path.length() - 1) throw new IllegalArgumentException("malformed path in reference " + text);
                 pos++;
             }
-            Matcher m = SEGMENT.matcher(path);
-            if (!m.find(pos) || m.start() != pos) {
+            if (!m.region(pos, path.length()).lookingAt()) {
                 throw new IllegalArgumentException("malformed path in reference " + text + " at '" + path.substring(pos) + "'");
             }
             segments.add(m.group(1) != null ? m.group(1) : (Object) Integer.parseInt(m.group(2)));
