@@ -33,31 +33,41 @@ final class ArgumentCheck {
 
     /** Malformed references, references to unknown tasks and to the task itself. */
     static void references(TaskSpec task, ObjectNode args, Set<String> ids, ProblemList problems) {
-        strings(args, "args", (path, text) -> {
-            Matcher m = References.REFERENCE.matcher(text);
-            while (m.find()) {
-                References.Reference reference;
-                try {
-                    reference = References.parse(m.group(1));
-                } catch (IllegalArgumentException e) {
-                    problems.add(task.id(), path, e.getMessage());
-                    continue;
-                }
-                if (reference.input()) continue;
-                if (reference.error()) {
-                    problems.add(task.id(), path, reference.text() + " reads a task's error: only a 'fallback' may, for the task that failed");
-                } else if (reference.root().equals(task.id())) {
-                    problems.add(task.id(), path, "refers to its own output in " + reference.text()
-                            + ": a task can only use the outputs of other tasks");
-                } else if (!ids.contains(reference.root())) {
-                    problems.add(task.id(), path, "refers to unknown task '" + reference.root() + "' in " + reference.text()
-                            + (problems.full() ? "" : Suggestions.didYouMean(reference.root(), ids)));
-                }
+        strings(args, "args", (path, text) -> eachReference(task, path, text, problems, reference -> {
+            if (reference.input()) return;
+            if (reference.error()) {
+                problems.add(task.id(), path, reference.text() + " reads a task's error: only a 'fallback' may, for the task that failed");
+            } else if (reference.root().equals(task.id())) {
+                problems.add(task.id(), path, "refers to its own output in " + reference.text()
+                        + ": a task can only use the outputs of other tasks");
+            } else if (!ids.contains(reference.root())) {
+                problems.add(task.id(), path, "refers to unknown task '" + reference.root() + "' in " + reference.text()
+                        + (problems.full() ? "" : Suggestions.didYouMean(reference.root(), ids)));
             }
-            if (text.contains("${") && m.reset().replaceAll("").contains("${")) {
-                problems.add(task.id(), path, "unclosed reference: '${' without its closing '}'");
+        }));
+    }
+
+    /**
+     * Hands every well-formed {@code ${...}} in {@code text} to {@code each}, and reports the
+     * malformed ones and a {@code ${} without its closing brace at {@code path}.
+     */
+    static void eachReference(TaskSpec task, String path, String text, ProblemList problems,
+                              java.util.function.Consumer<References.Reference> each) {
+        if (!text.contains("${")) return;
+        Matcher m = References.REFERENCE.matcher(text);
+        while (m.find()) {
+            References.Reference reference;
+            try {
+                reference = References.parse(m.group(1));
+            } catch (IllegalArgumentException e) {
+                problems.add(task.id(), path, e.getMessage());
+                continue;
             }
-        });
+            each.accept(reference);
+        }
+        if (m.reset().replaceAll("").contains("${")) {
+            problems.add(task.id(), path, "unclosed reference: '${' without its closing '}'");
+        }
     }
 
     /** Violations of the tool's schema that no run-time value of a reference could avoid. */

@@ -8,7 +8,6 @@ import dev.baton.tools.schema.SchemaViolation;
 
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
 
 /**
  * The validator's checks of a task's flow fields: the {@code when} condition (syntax, operators,
@@ -95,37 +94,30 @@ final class FlowCheck {
      */
     private static void references(TaskSpec task, String path, String text, boolean fallback, Set<String> ids,
                                    ProblemList problems) {
-        Set<String> dependencies = null; // computed only for a reference to another task: most read the input or the task itself
-        Matcher m = References.REFERENCE.matcher(text);
-        while (m.find()) {
-            References.Reference ref;
-            try {
-                ref = References.parse(m.group(1));
-            } catch (IllegalArgumentException e) {
-                problems.add(task.id(), path, e.getMessage());
-                continue;
-            }
-            if (ref.input()) continue;
-            boolean self = ref.root().equals(task.id());
-            if (ref.error() && !(fallback && self)) {
-                problems.add(task.id(), path, ref.text() + ": only a fallback may read an error, and only its own task's ("
-                        + "${" + task.id() + ".error.message})");
-            } else if (self && !ref.error() && fallback) {
-                problems.add(task.id(), path, ref.text() + ": a fallback runs because its task failed, so the task has no output;"
-                        + " read ${" + task.id() + ".error...} instead");
-            } else if (!self && !ids.contains(ref.root())) {
-                problems.add(task.id(), path, "refers to unknown task '" + ref.root() + "' in " + ref.text()
-                        + (problems.full() ? "" : Suggestions.didYouMean(ref.root(), ids)));
-            } else if (!self) {
-                if (dependencies == null) dependencies = task.dependencies();
-                if (!dependencies.contains(ref.root())) {
-                    problems.add(task.id(), path, "refers to task '" + ref.root() + "', which task '" + task.id()
-                            + "' does not depend on; add it to 'dependsOn'");
+        ArgumentCheck.eachReference(task, path, text, problems, new java.util.function.Consumer<>() {
+            Set<String> dependencies; // computed only for a reference to another task: most read the input or the task itself
+
+            @Override
+            public void accept(References.Reference ref) {
+                if (ref.input()) return;
+                boolean self = ref.root().equals(task.id());
+                if (ref.error() && !(fallback && self)) {
+                    problems.add(task.id(), path, ref.text() + ": only a fallback may read an error, and only its own task's ("
+                            + "${" + task.id() + ".error.message})");
+                } else if (self && !ref.error() && fallback) {
+                    problems.add(task.id(), path, ref.text() + ": a fallback runs because its task failed, so the task has no output;"
+                            + " read ${" + task.id() + ".error...} instead");
+                } else if (!self && !ids.contains(ref.root())) {
+                    problems.add(task.id(), path, "refers to unknown task '" + ref.root() + "' in " + ref.text()
+                            + (problems.full() ? "" : Suggestions.didYouMean(ref.root(), ids)));
+                } else if (!self) {
+                    if (dependencies == null) dependencies = task.dependencies();
+                    if (!dependencies.contains(ref.root())) {
+                        problems.add(task.id(), path, "refers to task '" + ref.root() + "', which task '" + task.id()
+                                + "' does not depend on; add it to 'dependsOn'");
+                    }
                 }
             }
-        }
-        if (text.contains("${") && m.reset().replaceAll("").contains("${")) {
-            problems.add(task.id(), path, "unclosed reference: '${' without its closing '}'");
-        }
+        });
     }
 }
