@@ -51,12 +51,6 @@ final class FlowBench {
                         List.of(plan("wait", false), plan("wait", true)), ThroughputBench.tools(), OrchestratorOptions.defaults());
                 figure("5 " + store + " journal, a condition per task", when.get(0), when.get(1));
                 report.say("echo calls, plain (A) and each with \"compensate\" (B):");
-                String only = System.getProperty("bench.flowOnly"); // A or B: one plan alone, e.g. to profile it
-                if (only != null) {
-                    core.measureInterleaved(journal(store, dir, "e"), List.of(plan("echo", only.equals("B"))), ThroughputBench.tools(),
-                            OrchestratorOptions.defaults());
-                    continue;
-                }
                 List<ThroughputBench.Result> undo = core.measureInterleaved(journal(store, dir, "e"),
                         List.of(plan("echo", false), plan("echo", true)), ThroughputBench.tools(), OrchestratorOptions.defaults());
                 figure("5 " + store + " journal, a compensation record per task", undo.get(0), undo.get(1));
@@ -77,8 +71,8 @@ final class FlowBench {
      */
     private void figure(String name, ThroughputBench.Result plain, ThroughputBench.Result flow) {
         List<Double> ratios = new java.util.ArrayList<>();
-        for (int i = 0; i < Math.min(plain.secondsInOrder().size(), flow.secondsInOrder().size()); i++) {
-            ratios.add(flow.secondsInOrder().get(i) / plain.secondsInOrder().get(i));
+        for (int i = 0; i < Math.min(plain.runSeconds().size(), flow.runSeconds().size()); i++) {
+            ratios.add(flow.runSeconds().get(i) / plain.runSeconds().get(i));
         }
         double percent = (Stats.of(ratios).median() - 1) * 100;
         double ofMedians = (flow.microsPerTask() - plain.microsPerTask()) / plain.microsPerTask() * 100;

@@ -42,13 +42,18 @@ final class ThroughputBench {
     }
 
     /** What one plan, run warmups + reps times, came to. */
-    record Result(Stats seconds, int tasks, double cpuMicrosPerTask, List<Double> secondsInOrder) {
+    record Result(List<Double> runSeconds, int tasks, double cpuMicrosPerTask) {
+        /** The measured runs' wall times, in seconds. */
+        Stats seconds() {
+            return Stats.of(runSeconds);
+        }
+
         double tasksPerSecond() {
-            return tasks / seconds.median();
+            return tasks / seconds().median();
         }
 
         double microsPerTask() {
-            return seconds.median() * 1e6 / tasks;
+            return seconds().median() * 1e6 / tasks;
         }
     }
 
@@ -288,8 +293,7 @@ final class ThroughputBench {
         }
         List<Result> results = new ArrayList<>();
         for (int p = 0; p < plans.size(); p++) {
-            Result result = new Result(Stats.of(measured.get(p)), tasks(plans.get(p)), Stats.of(cpuMicros.get(p)).median(),
-                    List.copyOf(measured.get(p)));
+            Result result = new Result(List.copyOf(measured.get(p)), tasks(plans.get(p)), Stats.of(cpuMicros.get(p)).median());
             report.say("%smedian of %d: %.3f s = %,.0f tasks/s = %s us/task   (min %.3f s, max %.3f s); CPU of the whole process %s us/task",
                     plans.size() == 1 ? "" : (char) ('A' + p) + ": ", measured.get(p).size(), result.seconds().median(),
                     result.tasksPerSecond(), Report.fmt(result.microsPerTask()), result.seconds().min(), result.seconds().max(),

@@ -168,6 +168,19 @@ public final class References {
         return args;
     }
 
+    /**
+     * Replaces every reference in a text meant for people or models (an agent's instruction) by
+     * its value as text: a string as it is, other values as JSON, nothing for null.
+     */
+    public static String resolveToText(String text, JsonNode input, Function<String, JsonNode> outputs,
+                                       Function<String, JsonNode> errors) {
+        return asText(resolveText(text, input, outputs, errors));
+    }
+
+    private static String asText(JsonNode value) {
+        return value.isNull() || value.isMissingNode() ? "" : value.isValueNode() ? value.asText() : value.toString();
+    }
+
     private static JsonNode resolveText(String text, JsonNode input, Function<String, JsonNode> outputs,
                                         Function<String, JsonNode> errors) {
         Matcher m = REFERENCE.matcher(text);
@@ -179,7 +192,7 @@ public final class References {
         m.reset();
         while (m.find()) {
             JsonNode value = valueOf(parse(m.group(1)), input, outputs, errors);
-            String replacement = value.isNull() || value.isMissingNode() ? "" : value.isValueNode() ? value.asText() : value.toString();
+            String replacement = asText(value);
             m.appendReplacement(out, Matcher.quoteReplacement(replacement));
         }
         m.appendTail(out);

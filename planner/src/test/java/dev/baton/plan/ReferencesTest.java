@@ -109,4 +109,13 @@ class ReferencesTest {
         TaskSpec agent = new TaskSpec("t", null, new TaskAction.AgentCall("a", "use ${b.output}"), List.of("c"), null, null, null);
         assertEquals(Set.of("c"), agent.dependencies());
     }
+
+    @Test
+    void aTextForAModelGetsEveryValueAsTextEvenAWholeObject() {
+        Function<String, JsonNode> errors = id -> id.equals("classify") ? json("{'code':'http_503','message':'down'}") : null;
+        assertEquals("{\"code\":\"http_503\",\"message\":\"down\"}", References.resolveToText("${classify.error}", INPUT, OUTPUT_OF, errors));
+        assertEquals("failed: http_503, missing: .", References.resolveToText("failed: ${classify.error.code}, missing: ${input.nothing}.",
+                INPUT, OUTPUT_OF, errors));
+        assertEquals("", References.resolveToText("${input.nothing}", INPUT, OUTPUT_OF, errors));
+    }
 }

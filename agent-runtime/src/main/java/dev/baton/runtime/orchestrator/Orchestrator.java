@@ -1404,8 +1404,7 @@ public final class Orchestrator implements AutoCloseable {
         String idempotencyKey = run.id() + "/" + task.id() + "/fallback";
         Function<String, JsonNode> errors = id -> id.equals(task.id()) ? RunJson.failure(task.error()) : null;
         if (fallback instanceof TaskAction.AgentCall call) {
-            String instruction = References.resolve(com.fasterxml.jackson.databind.node.TextNode.valueOf(call.instruction()),
-                    run.input(), id -> outputOf(run, id), errors).asText();
+            String instruction = References.resolveToText(call.instruction(), run.input(), id -> outputOf(run, id), errors);
             startAgentFallback(run, task, call.agent(), instruction, attempt, idempotencyKey);
             return;
         }
