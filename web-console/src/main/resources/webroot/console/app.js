@@ -215,7 +215,7 @@ async function runsView() {
 // ------------------------------------------------------------------ one run
 
 async function runView(runId) {
-  const state = { run: null, events: new Map(), selected: new URLSearchParams(location.search).get('task'), detailKey: null,
+  const state = { run: null, events: new Map(), selected: new URLSearchParams(location.search).get('task'), detailKey: null, decisionKey: null,
     gone: false, frame: 0, runChanged: false, detailChanged: false, pendingTimeline: [] };
   const title = el('h1', { class: 'goal' });
   const meta = el('p', { class: 'meta' });
@@ -225,7 +225,10 @@ async function runView(runId) {
   const planBox = el('div');
   const graphBox = el('div', { id: 'graph', class: 'graph', role: 'img', 'aria-label': 'Plan graph' });
   const taskList = el('ul', { id: 'tasks', class: 'tasks', 'aria-label': 'Tasks' });
-  const detail = el('section', { id: 'detail', class: 'detail', 'aria-live': 'polite' });
+  const detailHead = el('div');
+  const decisionBox = el('div');
+  const detailBody = el('div');
+  const detail = el('section', { id: 'detail', class: 'detail', 'aria-live': 'polite' }, detailHead, decisionBox, detailBody);
   const messageBox = el('div');
   const timeline = el('ol', { class: 'timeline' });
   view.append(el('section', { class: 'card run-head' }, title, meta, origin, actions, outcome), planBox,
@@ -396,69 +399,86 @@ async function runView(runId) {
     }
   }
 
+  // The detail is rebuilt whenever its task or the task's events change, but the decision form
+  // (approve/reject with edited arguments, or retry) lives in its own box that is rebuilt only when
+  // the decision itself changes: a person's half-typed arguments survive events streaming in.
   function renderDetail(task) {
+    renderDecision(task);
     const taskEvents = task ? [...state.events.values()].filter(e => e.taskId === task.id) : [];
     const key = task ? JSON.stringify(task) + '#' + taskEvents.length : '';
     if (key === state.detailKey) return;
     state.detailKey = key;
-    clear(detail);
-    if (!task) { detail.append(el('p', { class: 'hint', text: 'Select a task to see its detail.' })); return; }
+    clear(detailHead);
+    clear(detailBody);
+    if (!task) { detailHead.append(el('p', { class: 'hint', text: 'Select a task to see its detail.' })); return; }
     const rows = [['Id', task.id], ['Kind', task.kind], ['Tool', task.tool], ['Agent', task.agent], ['Status', task.status],
       ['Attempts', task.attempts], ['Depends on', (task.dependsOn || []).join(', ')], ['When', task.when],
       ['Join', task.join], ['Skipped because', task.skipReason], ['Started', task.startedAt],
       ['Finished', task.finishedAt], ['Took', duration(task.startedAt, task.finishedAt)]]
       .filter(([, v]) => v !== undefined && v !== null && v !== '');
-    detail.append(el('h2', { text: task.title || task.id }),
+    detailHead.append(el('h2', { text: task.title || task.id }),
       el('dl', {}, rows.map(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })])));
     if (task.approval) {
-      detail.append(el('p', { class: 'approval-state', text: 'Approval: ' + (task.approval.status || '') +
+      detailHead.append(el('p', { class: 'approval-state', text: 'Approval: ' + (task.approval.status || '') +
         (task.approval.decidedBy ? ' by ' + task.approval.decidedBy : '') + (task.approval.comment ? ' — ' + task.approval.comment : '') }));
     }
-    const taskPath = '/api/runs/' + encodeURIComponent(runId) + '/tasks/' + encodeURIComponent(task.id);
-    if (task.status === 'WAITING_APPROVAL' && may('approver')) {
-      const comment = el('input', { id: 'approval-comment', type: 'text' });
-      const args = el('textarea', { id: 'approval-args', rows: 5, spellcheck: 'false' });
-      args.value = JSON.stringify(task.args || {}, null, 2);
-      const decide = (decision) => (ev) => act(ev.currentTarget, async () => {
-        const body = { decision };
-        if (comment.value.trim()) body.comment = comment.value.trim();
-        if (decision === 'approve' && args.value.trim() !== JSON.stringify(task.args || {}, null, 2)) body.args = parseJson(args.value, 'The arguments');
-        await post(taskPath + '/approval', body);
-        await refresh();
-      });
-      detail.append(el('div', { class: 'approval' },
-        el('label', { for: 'approval-args', text: 'Arguments (edit before approving)' }), args,
-        el('label', { for: 'approval-comment', text: 'Comment' }), comment,
-        el('div', { class: 'actions' }, el('button', { type: 'button', text: 'Approve', onclick: decide('approve') }),
-          el('button', { type: 'button', class: 'danger', text: 'Reject', onclick: decide('reject') }))));
-    }
-    if (task.status === 'FAILED' && may('operator')) {
-      detail.append(el('div', { class: 'actions' }, el('button', { type: 'button', text: 'Retry',
-        onclick: (ev) => act(ev.currentTarget, async () => { await post(taskPath + '/retry'); listen(); await refresh(); }) })));
-    }
-    if (task.instruction) detail.append(el('h3', { text: 'Instruction' }), el('pre', { text: task.instruction }));
-    detail.append(el('h3', { text: 'Arguments' }), el('pre', { class: 'args', text: json(task.args) }),
+    if (task.instruction) detailBody.append(el('h3', { text: 'Instruction' }), el('pre', { text: task.instruction }));
+    detailBody.append(el('h3', { text: 'Arguments' }), el('pre', { class: 'args', text: json(task.args) }),
       el('h3', { text: 'Output' }), el('pre', { class: 'output', text: json(task.output) }));
-    if (task.error) detail.append(el('h3', { text: 'Error' }), el('pre', { class: 'error', text: task.error.code + ': ' + task.error.message }));
+    if (task.error) detailBody.append(el('h3', { text: 'Error' }), el('pre', { class: 'error', text: task.error.code + ': ' + task.error.message }));
     for (const [name, call] of [['Fallback', task.fallback], ['Compensation', task.compensation]]) {
       if (!call) continue;
-      detail.append(el('h3', { text: name + ' (' + (call.tool || 'agent ' + call.agent) + ')' }), el('p', {}, badge(call.status), ' ×' + call.attempts),
+      detailBody.append(el('h3', { text: name + ' (' + (call.tool || 'agent ' + call.agent) + ')' }), el('p', {}, badge(call.status), ' ×' + call.attempts),
         el('pre', { class: 'args', text: json(call.args) }), el('pre', { class: 'output', text: json(call.output) }));
-      if (call.error) detail.append(el('pre', { class: 'error', text: call.error.code + ': ' + call.error.message }));
+      if (call.error) detailBody.append(el('pre', { class: 'error', text: call.error.code + ': ' + call.error.message }));
     }
     if (task.history && task.history.length) {
-      detail.append(el('h3', { text: 'Attempts' }), el('ol', { class: 'history' }, task.history.map(h =>
+      detailBody.append(el('h3', { text: 'Attempts' }), el('ol', { class: 'history' }, task.history.map(h =>
         el('li', { 'data-attempt': h.attempt }, 'started ' + (h.startedAt ? new Date(h.startedAt).toLocaleTimeString() : '—'),
           h.finishedAt ? ' · took ' + duration(h.startedAt, h.finishedAt) : ' · running',
           h.error ? el('span', { class: 'error', text: ' · ' + h.error.code + ': ' + h.error.message }) : ''))));
     }
     if (task.transcript && task.transcript.length) {
-      detail.append(el('h3', { text: 'Transcript' }), el('ol', { class: 'agent-transcript' }, task.transcript.map(agentStep)));
+      detailBody.append(el('h3', { text: 'Transcript' }), el('ol', { class: 'agent-transcript' }, task.transcript.map(agentStep)));
     }
     if (taskEvents.length) {
-      detail.append(el('h3', { text: 'Events' }),
+      detailBody.append(el('h3', { text: 'Events' }),
         el('ol', { class: 'transcript' }, taskEvents.map(transcriptItem)));
     }
+  }
+
+  function renderDecision(task) {
+    const waiting = task && task.status === 'WAITING_APPROVAL' && may('approver');
+    const failed = task && task.status === 'FAILED' && may('operator');
+    // a new approval request (another attempt) is a new decision, with fresh arguments
+    const key = !task ? '' : waiting ? 'approve\u0000' + task.id + '\u0000' + JSON.stringify(task.args || {}) + '\u0000' + task.attempts
+      : failed ? 'retry\u0000' + task.id : '';
+    if (key === state.decisionKey) return;
+    state.decisionKey = key;
+    clear(decisionBox);
+    if (!key) return;
+    const taskPath = '/api/runs/' + encodeURIComponent(runId) + '/tasks/' + encodeURIComponent(task.id);
+    if (failed) {
+      decisionBox.append(el('div', { class: 'actions' }, el('button', { type: 'button', text: 'Retry',
+        onclick: (ev) => act(ev.currentTarget, async () => { await post(taskPath + '/retry'); listen(); await refresh(); }) })));
+      return;
+    }
+    const proposed = JSON.stringify(task.args || {}, null, 2);
+    const comment = el('input', { id: 'approval-comment', type: 'text' });
+    const args = el('textarea', { id: 'approval-args', rows: 5, spellcheck: 'false' });
+    args.value = proposed;
+    const decide = (decision) => (ev) => act(ev.currentTarget, async () => {
+      const body = { decision };
+      if (comment.value.trim()) body.comment = comment.value.trim();
+      if (decision === 'approve' && args.value.trim() !== proposed) body.args = parseJson(args.value, 'The arguments');
+      await post(taskPath + '/approval', body);
+      await refresh();
+    });
+    decisionBox.append(el('div', { class: 'approval' },
+      el('label', { for: 'approval-args', text: 'Arguments (edit before approving)' }), args,
+      el('label', { for: 'approval-comment', text: 'Comment' }), comment,
+      el('div', { class: 'actions' }, el('button', { type: 'button', text: 'Approve', onclick: decide('approve') }),
+        el('button', { type: 'button', class: 'danger', text: 'Reject', onclick: decide('reject') }))));
   }
 
   function renderMessageBox(run) {
@@ -519,31 +539,27 @@ function transcriptItem(event) {
 
 async function approvalsView() {
   const body = el('div');
+  const inbox = el('ul', { class: 'inbox' });
+  const empty = el('p', { text: 'Nothing waits for approval.' });
   view.append(el('section', { class: 'card' }, el('h1', { text: 'Approvals' }),
     el('p', { class: 'hint', text: 'Tasks waiting for a person, across runs.' }), body));
+  // Any approval event anywhere reloads the list; an approval still waiting keeps its item, so a
+  // comment being typed survives another run's approval arriving.
+  const items = new Map();
   const load = async () => {
     const list = await get('/api/approvals');
-    clear(body);
-    if (!list.length) { body.append(el('p', { text: 'Nothing waits for approval.' })); return; }
-    body.append(el('ul', { class: 'inbox' }, list.map(a => {
-      const comment = el('input', { type: 'text', 'aria-label': 'Comment on ' + (a.title || a.taskId) });
-      const decide = (decision) => (ev) => act(ev.currentTarget, async () => {
-        const req = { decision };
-        if (comment.value.trim()) req.comment = comment.value.trim();
-        await post('/api/runs/' + encodeURIComponent(a.runId) + '/tasks/' + encodeURIComponent(a.taskId) + '/approval', req);
-        await load();
-      });
-      return el('li', { class: 'card', 'data-run-id': a.runId, 'data-task-id': a.taskId },
-        el('h2', { text: a.title || a.taskId }),
-        el('p', {}, 'Tool ', el('code', { text: a.tool || '' }), ' · run ',
-          el('a', { href: '/runs/' + encodeURIComponent(a.runId) + '?task=' + encodeURIComponent(a.taskId), text: a.runId }),
-          ' · requested ' + age(a.requestedAt), a.expiresAt ? ' · expires ' + a.expiresAt : ''),
-        el('pre', { class: 'args', text: json(a.args) }),
-        may('approver') ? [comment,
-          el('div', { class: 'actions' }, el('button', { type: 'button', text: 'Approve', onclick: decide('approve') }),
-            el('button', { type: 'button', class: 'danger', text: 'Reject', onclick: decide('reject') }))]
-          : el('p', { class: 'hint', text: 'Deciding needs the approver role.' }));
-    })));
+    const keys = new Set(list.map(approvalKey));
+    for (const [key, li] of items) if (!keys.has(key)) { li.remove(); items.delete(key); }
+    if (!list.length) { if (empty.parentNode !== body) clear(body).append(empty); return; }
+    if (inbox.parentNode !== body) clear(body).append(inbox);
+    let prev = null;
+    for (const a of list) {
+      const key = approvalKey(a);
+      let li = items.get(key);
+      if (!li) { li = approvalItem(a, load); items.set(key, li); }
+      if ((prev ? prev.nextSibling : inbox.firstChild) !== li) { if (prev) prev.after(li); else inbox.prepend(li); }
+      prev = li;
+    }
   };
   await load();
   const source = eventSource('/api/events');
@@ -551,6 +567,31 @@ async function approvalsView() {
     source.addEventListener(type, () => load().catch(failed));
   }
   dispose = () => source.close();
+}
+
+/** An approval request is one decision: the same task asked again (another attempt) is a new one. */
+function approvalKey(a) {
+  return [a.runId, a.taskId, a.requestedAt, a.expiresAt].join('\u0000');
+}
+
+function approvalItem(a, reload) {
+  const comment = el('input', { type: 'text', 'aria-label': 'Comment on ' + (a.title || a.taskId) });
+  const decide = (decision) => (ev) => act(ev.currentTarget, async () => {
+    const req = { decision };
+    if (comment.value.trim()) req.comment = comment.value.trim();
+    await post('/api/runs/' + encodeURIComponent(a.runId) + '/tasks/' + encodeURIComponent(a.taskId) + '/approval', req);
+    await reload();
+  });
+  return el('li', { class: 'card', 'data-run-id': a.runId, 'data-task-id': a.taskId },
+    el('h2', { text: a.title || a.taskId }),
+    el('p', {}, 'Tool ', el('code', { text: a.tool || '' }), ' · run ',
+      el('a', { href: '/runs/' + encodeURIComponent(a.runId) + '?task=' + encodeURIComponent(a.taskId), text: a.runId }),
+      ' · requested ' + age(a.requestedAt), a.expiresAt ? ' · expires ' + a.expiresAt : ''),
+    el('pre', { class: 'args', text: json(a.args) }),
+    may('approver') ? [comment,
+      el('div', { class: 'actions' }, el('button', { type: 'button', text: 'Approve', onclick: decide('approve') }),
+        el('button', { type: 'button', class: 'danger', text: 'Reject', onclick: decide('reject') }))]
+      : el('p', { class: 'hint', text: 'Deciding needs the approver role.' }));
 }
 
 // ------------------------------------------------------------------ navigation

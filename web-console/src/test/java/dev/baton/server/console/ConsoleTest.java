@@ -199,12 +199,24 @@ class ConsoleTest {
     @Test
     void approvingWithEditedArgumentsRunsTheTaskWithThem() {
         String runId = gatedRun("Send a mail to the right person");
+        // The page shows the run first and then streams its events, which re-render the task's
+        // detail. Holding the stream back until the person has typed makes that order certain:
+        // the edits must survive the events arriving (they once did not, and the approval went
+        // out with the planned arguments).
+        List<com.microsoft.playwright.Route> heldStreams = new java.util.ArrayList<>();
+        page.route("**/api/runs/*/events**", heldStreams::add);
         page.navigate("/runs/" + runId + "?task=send");
         assertThat(task("send")).hasAttribute("data-status", "WAITING_APPROVAL");
         Locator args = page.locator("#approval-args");
         assertThat(args).hasValue(Pattern.compile(".*\"to\": \"hello\".*", Pattern.DOTALL));
         args.fill("{\"to\": \"ada@example.org\", \"cc\": \"<b>not html</b>\"}");
         page.locator("#approval-comment").fill("right address");
+        assertFalse(heldStreams.isEmpty(), "the page asked for the event stream");
+        page.unroute("**/api/runs/*/events**");
+        heldStreams.forEach(com.microsoft.playwright.Route::resume);
+        assertThat(page.locator("#detail ol.transcript li").first()).isVisible();
+        assertThat(args).hasValue(Pattern.compile(".*ada@example\\.org.*", Pattern.DOTALL));
+        assertThat(page.locator("#approval-comment")).hasValue("right address");
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Approve").setExact(true)).click();
         assertThat(task("send")).hasAttribute("data-status", "SUCCEEDED");
         assertThat(page.locator("#detail pre.output")).containsText("ada@example.org");
@@ -250,10 +262,18 @@ class ConsoleTest {
         Locator item = page.locator("li[data-run-id=\"" + runId + "\"][data-task-id=\"send\"]");
         assertThat(item).containsText("Send the mail");
         tab.screenshot("approvals-inbox");
+        // a comment being typed survives another run's approval arriving (which reloads the list)
+        Locator comment = item.getByLabel("Comment on Send the mail");
+        comment.fill("looked at it");
+        String otherRunId = gatedRun("Send another mail");
+        assertThat(page.locator("li[data-run-id=\"" + otherRunId + "\"]")).containsText("Send the mail");
+        assertThat(comment).hasValue("looked at it");
         item.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Approve").setExact(true)).click();
         assertThat(item).hasCount(0);
         JsonNode run = api.awaitRunStatus(runId, "SUCCEEDED");
         assertEquals("APPROVED", Api.task(run, "send").path("approval").path("status").asText());
+        assertEquals("looked at it", Api.task(run, "send").path("approval").path("comment").asText());
+        api.post("/api/runs/" + otherRunId + "/cancel", java.util.Map.of());
         assertQuietPage();
     }
 
