@@ -6,15 +6,16 @@ import { el, FINISHED } from './dom.js';
 const END_TYPES = new Set(['RunSucceeded', 'RunFailed', 'RunCancelled', 'CompensationFailed']);
 
 /**
- * Follows run {@code runId}: {@code onEvent(event)} once per event, in order, from the first;
+ * Follows run {@code runId}: {@code onEvent(event)} once per event, in order, from the first, none
+ * skipped (a gap in the seqs reopens the stream from the last one delivered);
  * {@code onRun(run)} with the run as GET returns it, after events (coalesced: at most one GET in
  * flight and one queued, however many events arrive meanwhile); {@code onError(e)} when a GET fails.
  * Returns { refresh, listen, stop }: refresh() settles once a fetch begun after the call is applied;
  * listen() reopens the stream after it ended (a retry reopens a finished run).
  */
 export function followRun(runId, { onEvent, onRun, onError }) {
-  const seen = new Set();
-  let lastSeq = 0;
+  let lastSeq = 0; // every event up to this seq was delivered (a run's seqs are 1, 2, 3, ...)
+  let gapAsked = 0; // the seq a stream was reopened for, once: a gap it does not fill is accepted
   let source = null;
   let gone = false;
   let finished = false;
@@ -52,9 +53,16 @@ export function followRun(runId, { onEvent, onRun, onError }) {
     const handle = (msg) => {
       let event;
       try { event = JSON.parse(msg.data); } catch (e) { return; }
-      if (!seen.has(event.seq)) {
-        seen.add(event.seq);
-        lastSeq = Math.max(lastSeq, event.seq);
+      if (event.seq > lastSeq + 1 && gapAsked !== lastSeq + 1) {
+        // An event is missing (a stream cut and resumed past it, say): read again from the last
+        // one delivered, so that the conversation and the timeline have every event, in order.
+        gapAsked = lastSeq + 1;
+        stopListening();
+        listen();
+        return;
+      }
+      if (event.seq > lastSeq) {
+        lastSeq = event.seq;
         onEvent(event);
       }
       // Opening a big run replays hundreds of events the first GET already holds: no refetch for them.

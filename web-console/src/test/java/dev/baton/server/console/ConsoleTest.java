@@ -379,6 +379,35 @@ class ConsoleTest {
     }
 
     @Test
+    void anEventMissingFromTheStreamIsReadAgainAndTheConversationIsWhole() {
+        String runId = api.startRun("two greetings", """
+                {"tasks": [
+                  {"id": "one", "title": "Greet once", "tool": "echo", "args": {"text": "hello"}},
+                  {"id": "two", "title": "Greet again", "tool": "echo", "args": {"text": "again"}, "dependsOn": ["one"]}
+                ]}""").path("id").asText();
+        api.awaitRunStatus(runId, "SUCCEEDED");
+        // The first stream the page opens arrives without its PlanAccepted frame, as if the
+        // connection had been cut and resumed past it; later streams are the server's own.
+        List<String> streams = new java.util.ArrayList<>();
+        page.route("**/api/runs/*/events**", route -> {
+            streams.add(route.request().url());
+            com.microsoft.playwright.APIResponse real = route.fetch();
+            String body = real.text();
+            if (streams.size() == 1) body = body.replaceAll("id: \\d+\nevent: PlanAccepted\n[^\n]*\n\n", "");
+            route.fulfill(new com.microsoft.playwright.Route.FulfillOptions().setResponse(real).setBody(body));
+        });
+        page.navigate("/?run=" + runId);
+        Locator chat = page.locator("#chat");
+        assertThat(chat.locator("li[data-kind=answer]")).hasCount(1);
+        assertThat(chat.locator("li[data-kind=plan]")).containsText("Running a plan of 2 tasks");
+        List<String> kinds = chat.locator("> li").evaluateAll("items => items.map(li => li.dataset.kind)")
+                instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
+        assertEquals(List.of("goal", "plan", "answer", "progress"), kinds, "every event once, in order");
+        assertEquals(2, streams.size(), "the gap was read again once: " + streams);
+        assertQuietPage();
+    }
+
+    @Test
     void withTokensConfiguredTheConsoleAsksForOneAndUsesIt() {
         try (TestServer secured = TestServer.start(Tokens.config(), registry -> {
         }); Browser.Tab other = browser.open(secured.api().base())) {
