@@ -5,7 +5,7 @@ import { el, clear, json, age, duration, badge, FINISHED } from './dom.js';
 import { PlanGraph } from './graph.js';
 import { dashboardView } from './dashboard.js';
 import { followRun, messageForm } from './follow.js';
-import { conversation } from './chat.js';
+import { conversation, triggerOrigin } from './chat.js';
 import { ticketsView } from './tickets.js';
 import { triggersView } from './triggers.js';
 
@@ -332,12 +332,7 @@ async function runView(runId) {
     clear(origin);
     origin.hidden = !t;
     if (!t) return;
-    // el() flattens nested lists (Node.append would print them)
-    origin.append(el('span', {}, 'started by trigger ', el('a', { href: '/triggers', class: 'trigger-name', text: t.name }),
-      t.kind === 'schedule'
-        ? [' · scheduled at ', el('time', { datetime: t.scheduledAt, text: t.scheduledAt }), t.catchUp ? ' (caught up after downtime)' : '']
-        : [' · event ', t.eventId ? el('code', { class: 'event-id', text: t.eventId }) : '(no event id)',
-          t.receivedAt ? [' received at ', el('time', { datetime: t.receivedAt, text: t.receivedAt })] : '']));
+    origin.append(triggerOrigin(t));
   }
 
   function renderPlanApproval(run) {

@@ -23,6 +23,20 @@ function sourceText(source) {
 }
 
 /**
+ * "started by trigger ..." for a run a trigger started ({@code options.trigger}, set by the
+ * server only): which trigger, and when it was due or which event it received. The run view shows
+ * it under the goal, the chat under the first message.
+ */
+export function triggerOrigin(t) {
+  // el() flattens nested lists (Node.append would print them)
+  return el('span', {}, 'started by trigger ', el('a', { href: '/triggers', class: 'trigger-name', text: t.name }),
+    t.kind === 'schedule'
+      ? [' · scheduled at ', el('time', { datetime: t.scheduledAt, text: t.scheduledAt }), t.catchUp ? ' (caught up after downtime)' : '']
+      : [' · event ', t.eventId ? el('code', { class: 'event-id', text: t.eventId }) : '(no event id)',
+        t.receivedAt ? [' received at ', el('time', { datetime: t.receivedAt, text: t.receivedAt })] : '']);
+}
+
+/**
  * The conversation of run {@code runId}. {@code may(role)} says what the caller may do;
  * {@code act(button, action)} runs a button's action and reports its errors; {@code failed(e)}
  * reports a failed load; {@code me} is the caller (GET /api/me), whose own messages need no "from". Returns { node, start, dispose }.
@@ -50,8 +64,10 @@ export function conversation(runId, { may, act, failed, me }) {
     switch (e.type) {
       case 'RunCreated': {
         const hasInput = d.input && Object.keys(d.input).length;
+        const trigger = d.options && d.options.trigger;
         return say('user', 'goal', e.seq, el('p', { class: 'text', text: d.goal || '(no goal: a plan was given)' }),
-          hasInput ? el('pre', { text: json(d.input) }) : null);
+          hasInput ? el('pre', { text: json(d.input) }) : null,
+          trigger ? el('p', { class: 'hint trigger-origin' }, triggerOrigin(trigger)) : null);
       }
       case 'PlanProposed':
         if (!d.needsApproval) return null; // PlanAccepted follows at once and says it

@@ -176,6 +176,12 @@ class TriggersConsoleTest {
             assertThat(origin.locator("code.event-id")).hasText(eventId);
             assertEquals(0, page.locator(".trigger-origin b").count(), "an event id is text");
             assertThat(origin.locator("a.trigger-name")).hasAttribute("href", "/triggers");
+            // so does the run's conversation, under its first message
+            page.navigate("/?run=" + runId);
+            Locator chatOrigin = page.locator("#chat li[data-kind=goal] .trigger-origin");
+            assertThat(chatOrigin).containsText("started by trigger hook");
+            assertThat(chatOrigin.locator("code.event-id")).hasText(eventId);
+            assertEquals(0, page.locator("#chat b").count(), "an event id is text in the chat too");
 
             // the triggers page shows the event's firing and links to its run
             page.navigate("/triggers");
@@ -188,6 +194,9 @@ class TriggersConsoleTest {
             page.navigate("/runs/" + plain);
             assertThat(page.locator("h1.goal")).hasText("by hand");
             assertThat(page.locator(".trigger-origin")).isHidden();
+            page.navigate("/?run=" + plain);
+            assertThat(page.locator("#chat li[data-kind=goal]")).hasText("by hand");
+            assertThat(page.locator("#chat .trigger-origin")).hasCount(0);
             assertEquals(List.of(), tab.errors, "console errors");
         } finally {
             api.send(api.request("/api/triggers/hook").DELETE());
