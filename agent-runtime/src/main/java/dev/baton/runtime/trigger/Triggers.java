@@ -420,8 +420,11 @@ public final class Triggers implements AutoCloseable {
                 String last = entry.lastRunId;
                 entry.running = last;
                 watch(entry, last);
-                orchestrator.run(last).onComplete(run -> context.runOnContext(v -> {
-                    if (last.equals(entry.running) && (run.failed() || finished(run.result()))) entry.running = null;
+                // The journal's run row says the status; loading the whole run to read it would
+                // replay every event of every trigger's last run at startup.
+                orchestrator.runRecord(last).onComplete(record -> context.runOnContext(v -> {
+                    boolean going = record.succeeded() && record.result().isPresent() && !finished(record.result().get().status());
+                    if (last.equals(entry.running) && !going) entry.running = null;
                     startRecovered(entry, again, catchUp);
                 }));
             } else {
@@ -449,9 +452,9 @@ public final class Triggers implements AutoCloseable {
         flush();
     }
 
-    private static boolean finished(ObjectNode run) {
+    private static boolean finished(String status) {
         try {
-            return RunStatus.valueOf(run.path("status").asText()).finished();
+            return RunStatus.valueOf(status).finished();
         } catch (IllegalArgumentException e) {
             return false;
         }
