@@ -108,7 +108,7 @@ export async function triggersView(ctx) {
       const [nameCell, kindCell, stateCell, nextCell, lastCell, runningCell, queuedCell, firingsCell] = cells;
       clear(nameCell).append(el('strong', { class: 'name', text: t.name }),
         el('div', { class: 'hint goal', text: t.goal || '' }),
-        el('div', { class: 'hint', text: t.playbook ? 'playbook ' + t.playbook : planSize(t.plan) }));
+        el('div', { class: 'hint', text: t.playbook ? 'playbook ' + t.playbook : planSize(t.planTasks) }));
       clear(kindCell).append(...kindOf(t));
       clear(stateCell).append(el('span', { class: 'badge status-' + (t.paused ? 'paused' : 'active'), text: t.paused ? 'paused' : 'active' }));
       clear(nextCell).append(...(t.nextFireAt ? when(t.nextFireAt) : [t.kind === 'event' ? 'on each event' : '—']));
@@ -146,14 +146,14 @@ export async function triggersView(ctx) {
   const refresh = () => {
     if (!inflight) {
       const asked = epoch;
-      inflight = get('/api/triggers').then(list => { if (!gone && asked === epoch) render(list); })
+      inflight = get('/api/triggers?view=summary').then(list => { if (!gone && asked === epoch) render(list); })
         .catch(e => { if (!gone) failed(e); })
         .finally(() => { inflight = null; });
     }
     return inflight;
   };
 
-  render(await get('/api/triggers'));
+  render(await get('/api/triggers?view=summary'));
   if (gone) return;
   timer = setInterval(refresh, POLL_MS);
 }
@@ -185,8 +185,7 @@ function interval(iso) {
   return parts.join(' ') || ms + ' ms';
 }
 
-function planSize(plan) {
-  const n = plan && plan.tasks ? plan.tasks.length : 0;
+function planSize(n) {
   return n ? 'plan of ' + n + ' task' + (n === 1 ? '' : 's') : '';
 }
 

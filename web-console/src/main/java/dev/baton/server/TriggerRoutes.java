@@ -35,7 +35,7 @@ final class TriggerRoutes {
                 ApiRoutes.json(ctx, 201, result.result());
             });
         });
-        router.get("/api/triggers").handler(ctx -> reply(ctx, 200, triggers.list()));
+        router.get("/api/triggers").handler(ctx -> reply(ctx, 200, triggers.list(summaryView(ctx))));
         router.get("/api/triggers/:name").handler(ctx -> reply(ctx, 200, triggers.get(ctx.pathParam("name"))));
         router.post("/api/triggers/:name/pause").handler(ctx -> {
             Auth.require(ctx, Role.OPERATOR);
@@ -76,6 +76,14 @@ final class TriggerRoutes {
             ctx.response().putHeader("Location", "/api/runs/" + result.result().runId());
             ApiRoutes.json(ctx, result.result().duplicate() ? 200 : 202, answer);
         });
+    }
+
+    /** {@code ?view=summary}: the list without plans and inputs; {@code ?view=full} (the default): as {@code GET /api/triggers/{name}}. */
+    private static boolean summaryView(RoutingContext ctx) {
+        String view = ctx.request().getParam("view");
+        if (view == null || view.equals("full")) return false;
+        if (view.equals("summary")) return true;
+        throw ApiError.badRequest("view must be 'summary' or 'full', not '" + view + "'");
     }
 
     private static <T extends com.fasterxml.jackson.databind.JsonNode> void reply(RoutingContext ctx, int status, io.vertx.core.Future<T> answer) {

@@ -121,6 +121,21 @@ class TriggersApiTest {
         awaitTrigger("witness", t -> t.path("firings").path("started").asInt() >= 3);
         assertEquals(before, trigger("paused-one").path("firings").path("started").asLong());
         assertTrue(api.get("/api/triggers").json().findValuesAsText("name").containsAll(List.of("paused-one", "witness")));
+        // the summary view: the same triggers and state, the plan counted instead of sent, no input
+        JsonNode full = null;
+        for (JsonNode t : api.get("/api/triggers?view=full").json()) if (t.path("name").asText().equals("paused-one")) full = t;
+        JsonNode summary = null;
+        for (JsonNode t : api.get("/api/triggers?view=summary").json()) if (t.path("name").asText().equals("paused-one")) summary = t;
+        assertNotNull(full);
+        assertNotNull(summary);
+        assertTrue(full.has("plan") && full.has("input"), full.toString());
+        assertFalse(summary.has("plan") || summary.has("input"), summary.toString());
+        assertEquals(full.path("plan").path("tasks").size(), summary.path("planTasks").asInt(), summary.toString());
+        assertEquals(full.path("paused"), summary.path("paused"));
+        assertEquals(full.path("schedule"), summary.path("schedule"));
+        Api.Response bad = api.get("/api/triggers?view=brief");
+        assertEquals(400, bad.status(), bad.body());
+        assertTrue(bad.errorMessage().contains("'summary' or 'full'"), bad.body());
         JsonNode resumed = api.post("/api/triggers/paused-one/resume", null).json();
         assertFalse(resumed.path("paused").asBoolean());
         awaitTrigger("paused-one", t -> t.path("firings").path("started").asLong() > before);

@@ -90,6 +90,7 @@ class TriggersConsoleTest {
             assertThat(tick).hasAttribute("data-kind", "schedule");
             assertThat(tick.locator("td.timing .spec")).hasText("every 1 s");
             assertThat(tick.locator("td.state")).hasText("active");
+            assertThat(tick.locator("td.name")).containsText("plan of 1 task"); // from the list's summary view
             assertThat(onPush).hasAttribute("data-kind", "event");
             assertThat(onPush.locator("td.timing .spec")).hasText("event");
             assertThat(onPush.locator("td.next")).hasText("on each event");
