@@ -18,9 +18,14 @@ import java.util.Set;
  * @param retry     overrides the tool's retry policy, or null
  * @param timeout   overrides the tool's timeout for one attempt, or null
  * @param flow      condition, join, fallback, continueOnError and compensation; {@link Flow#NONE} when plain
+ * @param dependencies every task this one waits for: {@code dependsOn} followed by the tasks its
+ *                  arguments reference and the tasks its {@code when} condition reads, without
+ *                  repeats, in a stable order. Derived from the other fields when the spec is made
+ *                  (the value passed is ignored): the scheduler, the validator and the run's JSON ask
+ *                  for it many times per task, and computing it walked the arguments each time.
  */
 public record TaskSpec(String id, String title, TaskAction action, List<String> dependsOn,
-                       ApprovalSpec approval, PlanRetry retry, Duration timeout, Flow flow) {
+                       ApprovalSpec approval, PlanRetry retry, Duration timeout, Flow flow, Set<String> dependencies) {
 
     public TaskSpec {
         Objects.requireNonNull(id, "id");
@@ -28,6 +33,12 @@ public record TaskSpec(String id, String title, TaskAction action, List<String> 
         title = title == null || title.isBlank() ? id : title;
         dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
         flow = flow == null ? Flow.NONE : flow;
+        dependencies = dependenciesOf(dependsOn, action, flow);
+    }
+
+    public TaskSpec(String id, String title, TaskAction action, List<String> dependsOn,
+                    ApprovalSpec approval, PlanRetry retry, Duration timeout, Flow flow) {
+        this(id, title, action, dependsOn, approval, retry, timeout, flow, null);
     }
 
     /** A task without flow settings. */
@@ -41,16 +52,12 @@ public record TaskSpec(String id, String title, TaskAction action, List<String> 
         return action.kind();
     }
 
-    /**
-     * Every task this one waits for: {@link #dependsOn()} followed by the tasks its arguments
-     * reference and the tasks its {@code when} condition reads, without repeats, in a stable order.
-     */
-    public Set<String> dependencies() {
+    private static Set<String> dependenciesOf(List<String> dependsOn, TaskAction action, Flow flow) {
         Set<String> all = new LinkedHashSet<>(dependsOn);
         if (action instanceof TaskAction.ToolCall call) {
             all.addAll(References.taskIdsIn(call.args()));
         }
         if (flow.condition() != null) all.addAll(flow.conditionTaskIds());
-        return all;
+        return java.util.Collections.unmodifiableSet(all);
     }
 }
