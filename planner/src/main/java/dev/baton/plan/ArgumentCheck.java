@@ -55,7 +55,9 @@ final class ArgumentCheck {
                               java.util.function.Consumer<References.Reference> each) {
         if (!text.contains("${")) return;
         Matcher m = References.REFERENCE.matcher(text);
+        int afterLast = 0; // where the text after the last reference begins
         while (m.find()) {
+            afterLast = m.end();
             References.Reference reference;
             try {
                 reference = References.parse(m.group(1));
@@ -65,7 +67,9 @@ final class ArgumentCheck {
             }
             each.accept(reference);
         }
-        if (m.reset().replaceAll("").contains("${")) {
+        // A '${' with a '}' anywhere after it starts a match, so one left over can only follow the
+        // last match, and has no closing brace.
+        if (text.indexOf("${", afterLast) >= 0) {
             problems.add(task.id(), path, "unclosed reference: '${' without its closing '}'");
         }
     }

@@ -48,8 +48,17 @@ public final class PlanValidator {
 
     /** Every problem of the plan, in plan order, cycles last; empty when it can run. */
     public List<PlanProblem> validate(Plan plan) {
+        return validate(plan, null);
+    }
+
+    /**
+     * The same, for a caller that has the plan written already ({@code written}, from
+     * {@link PlanWriter#toJson}) and will keep it: the size check reads it instead of writing
+     * the plan again.
+     */
+    public List<PlanProblem> validate(Plan plan, JsonNode written) {
         ProblemList problems = new ProblemList();
-        if (!checkSize(plan, problems)) return problems.toList();
+        if (!checkSize(plan, written, problems)) return problems.toList();
         Set<String> ids = new LinkedHashSet<>();
         for (TaskSpec task : plan.tasks()) ids.add(task.id());
         Map<String, Integer> seen = new HashMap<>();
@@ -75,14 +84,14 @@ public final class PlanValidator {
         if (!problems.isEmpty()) throw new PlanException(problems);
     }
 
-    private boolean checkSize(Plan plan, ProblemList problems) {
+    private boolean checkSize(Plan plan, JsonNode written, ProblemList problems) {
         int count = plan.tasks().size();
         if (count == 0) {
             problems.add(null, "tasks", "the plan has no tasks; a plan needs at least one");
         } else if (count > limits.maxTasks()) {
             problems.add(null, "tasks", "the plan has " + count + " tasks; the limit is " + limits.maxTasks());
         } else {
-            long bytes = byteSize(PlanWriter.toJson(plan));
+            long bytes = byteSize(written != null ? written : PlanWriter.toJson(plan));
             if (bytes > limits.maxPlanBytes()) {
                 problems.add(null, "tasks", "the plan takes " + bytes + " bytes as JSON; the limit is " + limits.maxPlanBytes());
             }

@@ -259,6 +259,10 @@ class PlanValidatorTest {
         void unclosedReference() {
             assertOnlyProblem(problems("{'tasks':[{'id':'get','tool':'http.request','args':{'url':'http://x/${input.id'}}]}"),
                     "get", "args.url", "unclosed reference");
+            // after a good one, too; and a '$' next to a good one is no reference
+            assertOnlyProblem(problems("{'tasks':[{'id':'get','tool':'http.request','args':{'url':'http://x/${input.a}/${input.b'}}]}"),
+                    "get", "args.url", "unclosed reference");
+            assertEquals(List.of(), problems("{'tasks':[{'id':'get','tool':'http.request','args':{'url':'http://x/$${input.a}$'}}]}"));
         }
 
         @Test

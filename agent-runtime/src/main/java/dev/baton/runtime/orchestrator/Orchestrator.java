@@ -248,7 +248,7 @@ public final class Orchestrator implements AutoCloseable {
                         "this run has no plan and no model is configured to make one: post a 'plan' with the goal,"
                                 + " or configure a model (OPENAI_BASE_URL, OPENAI_API_KEY, BATON_MODEL)");
             }
-            Plan plan = request.plan() == null ? null : checkedPlan(request.plan());
+            CheckedPlan plan = request.plan() == null ? null : checked(request.plan());
             String key = request.idempotencyKey();
             if (key == null) return create(request, plan);
             String pending = pendingKeys.get(key);
@@ -510,11 +510,21 @@ public final class Orchestrator implements AutoCloseable {
     // ------------------------------------------------------------------ creating runs
 
     private Plan checkedPlan(JsonNode planJson) {
+        return checked(planJson).plan();
+    }
+
+    /** A plan that passed the validator, and the JSON its events carry (written once, for both). */
+    private record CheckedPlan(Plan plan, JsonNode json) {
+    }
+
+    private CheckedPlan checked(JsonNode planJson) {
         List<PlanProblem> problems;
         Plan plan = null;
+        JsonNode written = null;
         try {
             plan = PlanParser.parse(planJson);
-            problems = validator.validate(plan);
+            written = PlanWriter.toJson(plan);
+            problems = validator.validate(plan, written);
         } catch (PlanException e) {
             problems = e.problems();
         }
@@ -530,10 +540,10 @@ public final class Orchestrator implements AutoCloseable {
             details.set("problems", list);
             throw new BatonException(Kind.INVALID, "plan_invalid", new PlanException(problems).getMessage(), details);
         }
-        return plan;
+        return new CheckedPlan(plan, written);
     }
 
-    private Future<Submitted> create(RunRequest request, Plan plan) {
+    private Future<Submitted> create(RunRequest request, CheckedPlan plan) {
         Instant now = now();
         String id = Ids.run(now.toEpochMilli());
         RunState run = new RunState(id);
@@ -549,7 +559,7 @@ public final class Orchestrator implements AutoCloseable {
             emit(run, new EventData.PlanProposed(1, planJson(run, plan), "client", true));
         } else {
             emit(run, new EventData.PlanAccepted(1, planJson(run, plan)));
-            advance(run, plan.byId().keySet());
+            advance(run, plan.plan().byId().keySet());
         }
         if (key != null) effects.add(error -> pendingKeys.remove(key));
         // The caller hears of the run once it is durable, and sees it as these events left it.
@@ -557,10 +567,9 @@ public final class Orchestrator implements AutoCloseable {
     }
 
     /** The plan's JSON for an event about to be emitted; the run takes the parsed plan as it is (see {@link RunState#knowPlan}). */
-    private static JsonNode planJson(RunState run, Plan plan) {
-        JsonNode json = PlanWriter.toJson(plan);
-        run.knowPlan(json, plan);
-        return json;
+    private static JsonNode planJson(RunState run, CheckedPlan plan) {
+        run.knowPlan(plan.json(), plan.plan());
+        return plan.json();
     }
 
     private Future<Submitted> replay(String runId, RunRequest request) {
