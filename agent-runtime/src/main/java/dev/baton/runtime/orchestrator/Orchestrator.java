@@ -185,6 +185,8 @@ public final class Orchestrator implements AutoCloseable {
     /** The effects of the newest append the journal has not yet answered; null when none is in flight. */
     private List<Effect> newestWriteEffects;
     private boolean flushScheduled;
+    /** Appends handed to the journal whose afterWrite has not run yet (on the context only). */
+    private int writesInFlight;
     private volatile boolean closed;
 
     /** Something to do once the events queued before it are durable (error is null) or failed. */
@@ -1661,7 +1663,11 @@ public final class Orchestrator implements AutoCloseable {
         }
         if (!batch.isEmpty()) newestWriteEffects = done;
         CompletableFuture<Void> written = batch.isEmpty() ? CompletableFuture.completedFuture(null) : journal.append(batch);
-        if (written.isDone() && Context.isOnEventLoopThread()) {
+        if (!batch.isEmpty()) writesInFlight++;
+        // Finished already (an in-memory journal): carry on at once, unless an earlier write's
+        // afterWrite is still queued. Running this one first would publish its events, and run
+        // its effects, before the earlier ones: event streams would see seqs out of order.
+        if (written.isDone() && Context.isOnEventLoopThread() && writesInFlight <= 1) {
             Throwable error = written.isCompletedExceptionally() ? written.handle((v, e) -> e).join() : null;
             afterWrite(batch, done, error);
         } else {
@@ -1671,6 +1677,7 @@ public final class Orchestrator implements AutoCloseable {
 
     private void afterWrite(List<RunEvent> batch, List<Effect> done, Throwable error) {
         if (newestWriteEffects == done) newestWriteEffects = null;
+        if (!batch.isEmpty()) writesInFlight--;
         Map<String, Integer> perRun = new HashMap<>();
         for (RunEvent event : batch) perRun.merge(event.runId(), 1, Integer::sum);
         if (error != null) {

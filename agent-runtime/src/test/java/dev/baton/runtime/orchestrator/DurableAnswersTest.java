@@ -102,6 +102,32 @@ class DurableAnswersTest {
         assertEquals(Boolean.TRUE, durableWhenAnswered.get(), "the repeat was answered before the run it names was durable");
     }
 
+    /**
+     * Events reach the bus in the order of their seqs, also when an append finishes while a later
+     * one is being made: the journal here completes the held append from inside the next one,
+     * which then finishes at once. Its listeners (the console's event streams drop an event older
+     * than one they sent) once got the later batch first and lost the earlier one for good.
+     */
+    @Test
+    void eventsReachTheBusInOrderWhenAnEarlierAppendFinishesDuringALaterOne() throws Exception {
+        List<RunEvent> heard = java.util.Collections.synchronizedList(new ArrayList<>());
+        get(vertx.eventBus().<RunEvent>consumer(Orchestrator.EVENTS_ADDRESS, message -> heard.add(message.body())).completion());
+        journal.holdUntilNextAppend();
+        Future<Submitted> submitted = orchestrator.submit(request("{\"tasks\": [{\"id\": \"t\", \"wait\": \"PT10S\"}]}", null));
+        await(() -> journal.heldEvents() > 0, "the run's first events to reach the (held) journal");
+        String runId = journal.heldRunId();
+        get(orchestrator.cancel(runId, "tester")); // a second append, which releases the first from within
+        assertEquals(runId, get(submitted).runId());
+        await(() -> heard.stream().anyMatch(e -> e.data() instanceof dev.baton.runtime.event.EventData.RunCancelled),
+                "the cancellation on the bus");
+        List<Long> seqs;
+        synchronized (heard) {
+            seqs = heard.stream().filter(e -> e.runId().equals(runId)).map(RunEvent::seq).toList();
+        }
+        List<Long> expected = java.util.stream.LongStream.rangeClosed(1, seqs.size()).boxed().toList();
+        assertEquals(expected, seqs, "the run's events as the bus carried them");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static RunRequest request(String plan, String key) throws IOException {
@@ -134,9 +160,24 @@ class DurableAnswersTest {
         private final MemoryJournal delegate = new MemoryJournal();
         private final List<Held> held = new ArrayList<>();
         private boolean holding;
+        private boolean releaseOnNextAppend;
 
         synchronized void hold() {
             holding = true;
+        }
+
+        /**
+         * Holds the next append until the one after it, which first completes the held one (its
+         * callbacks run on the caller's thread, the orchestrator's event loop) and then takes
+         * effect at once: an earlier write finishing while a later one is made.
+         */
+        synchronized void holdUntilNextAppend() {
+            holding = true;
+            releaseOnNextAppend = true;
+        }
+
+        synchronized String heldRunId() {
+            return held.get(0).events().get(0).runId();
         }
 
         /** Writes what is held, in order, completes its futures, and stops holding. */
@@ -162,6 +203,10 @@ class DurableAnswersTest {
 
         @Override
         public synchronized CompletableFuture<Void> append(List<RunEvent> events) {
+            if (releaseOnNextAppend && !held.isEmpty()) {
+                releaseOnNextAppend = false;
+                release();
+            }
             if (!holding) return delegate.append(events);
             Held h = new Held(List.copyOf(events), new CompletableFuture<>());
             held.add(h);
