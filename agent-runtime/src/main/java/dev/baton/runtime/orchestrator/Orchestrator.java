@@ -271,7 +271,7 @@ public final class Orchestrator implements AutoCloseable {
      */
     public Future<Void> checkPlan(JsonNode plan) {
         return onContext(() -> {
-            checkedPlan(plan);
+            checked(plan);
             return null;
         });
     }
@@ -382,9 +382,9 @@ public final class Orchestrator implements AutoCloseable {
                 metrics.runsFinished.get(RunStatus.CANCELLED).increment();
                 return whenDurable(() -> runJson(run));
             }
-            Plan plan = editedPlan == null ? run.plan() : checkedPlan(editedPlan);
-            emit(run, new EventData.PlanAccepted(run.planVersion() + (editedPlan == null ? 0 : 1), PlanWriter.toJson(plan)));
-            advance(run, plan.byId().keySet());
+            CheckedPlan plan = editedPlan == null ? new CheckedPlan(run.plan(), PlanWriter.toJson(run.plan())) : checked(editedPlan);
+            emit(run, new EventData.PlanAccepted(run.planVersion() + (editedPlan == null ? 0 : 1), plan.json()));
+            advance(run, plan.plan().byId().keySet());
             return whenDurable(() -> runJson(run));
         });
     }
@@ -511,10 +511,6 @@ public final class Orchestrator implements AutoCloseable {
 
     // ------------------------------------------------------------------ creating runs
 
-    private Plan checkedPlan(JsonNode planJson) {
-        return checked(planJson).plan();
-    }
-
     /** A plan that passed the validator, and the JSON its events carry (written once, for both). */
     private record CheckedPlan(Plan plan, JsonNode json) {
     }
@@ -601,7 +597,7 @@ public final class Orchestrator implements AutoCloseable {
     private void onPlanned(RunState run, GoalPlanner.ProposedPlan proposed, Throwable error) {
         if (run.status() != RunStatus.PLANNING) return; // cancelled while planning
         Failure failure = null;
-        Plan plan = null;
+        CheckedPlan plan = null;
         if (error instanceof PlanningException e) {
             failure = new Failure(e.code(), e.getMessage());
         } else if (error != null) {
@@ -609,7 +605,7 @@ public final class Orchestrator implements AutoCloseable {
             failure = new Failure("planning_failed", "the planner failed: " + error);
         } else {
             try {
-                plan = checkedPlan(proposed.plan()); // a planner's output is untrusted, like any posted plan
+                plan = checked(proposed.plan()); // a planner's output is untrusted, like any posted plan
             } catch (BatonException e) {
                 failure = new Failure("plan_invalid", "the planner's plan is invalid: " + e.getMessage());
             }
@@ -619,12 +615,11 @@ public final class Orchestrator implements AutoCloseable {
             metrics.runsFinished.get(RunStatus.FAILED).increment();
             return;
         }
-        JsonNode json = PlanWriter.toJson(plan);
         boolean approval = planApprovalRequested(run);
-        emit(run, new EventData.PlanProposed(1, json, proposed.source(), approval));
+        emit(run, new EventData.PlanProposed(1, plan.json(), proposed.source(), approval));
         if (!approval) {
-            emit(run, new EventData.PlanAccepted(1, json));
-            advance(run, plan.byId().keySet());
+            emit(run, new EventData.PlanAccepted(1, plan.json()));
+            advance(run, plan.plan().byId().keySet());
         }
     }
 
@@ -1074,7 +1069,7 @@ public final class Orchestrator implements AutoCloseable {
     private void onReplanned(RunState run, GoalPlanner.ProposedPlan proposed, Throwable error, int messagesSeen) {
         if (run.status() != RunStatus.REPLANNING) return; // cancelled meanwhile
         Failure failure = null;
-        Plan plan = null;
+        CheckedPlan plan = null;
         if (error instanceof PlanningException e) {
             failure = new Failure(e.code(), e.getMessage());
         } else if (error != null) {
@@ -1082,8 +1077,8 @@ public final class Orchestrator implements AutoCloseable {
             failure = new Failure("replanning_failed", "the planner failed: " + error);
         } else {
             try {
-                plan = checkedPlan(proposed.plan());
-                String problem = keptTasksProblem(run, plan);
+                plan = checked(proposed.plan());
+                String problem = keptTasksProblem(run, plan.plan());
                 if (problem != null) failure = new Failure("replan_invalid", problem);
             } catch (BatonException e) {
                 failure = new Failure("replan_invalid", "the planner's new plan is invalid: " + e.getMessage());
@@ -1098,11 +1093,10 @@ public final class Orchestrator implements AutoCloseable {
         for (TaskState task : run.tasks()) {
             if (!task.status().finished()) emit(run, new EventData.TaskCancelled(task.id()));
         }
-        JsonNode json = PlanWriter.toJson(plan);
         int version = run.planVersion() + 1;
-        emit(run, new EventData.PlanProposed(version, json, proposed.source(), false));
-        emit(run, new EventData.PlanAccepted(version, json));
-        advance(run, plan.byId().keySet());
+        emit(run, new EventData.PlanProposed(version, plan.json(), proposed.source(), false));
+        emit(run, new EventData.PlanAccepted(version, plan.json()));
+        advance(run, plan.plan().byId().keySet());
         if (run.status() == RunStatus.RUNNING && run.messages().size() > messagesSeen) {
             // A message came while the planner was busy: it gets its own replan.
             emit(run, new EventData.ReplanStarted("message", "a message came during the last replan", List.of()));

@@ -271,13 +271,8 @@ public final class Triggers implements AutoCloseable {
         });
     }
 
-    /** Every trigger, by name. */
-    public Future<ArrayNode> list() {
-        return list(false);
-    }
-
     /**
-     * Every trigger; with {@code summary}, without its plan and input ({@code planTasks} counts the
+     * Every trigger, by name; with {@code summary}, without its plan and input ({@code planTasks} counts the
      * plan's tasks instead): what a page that polls the list needs, a small fraction of the bytes.
      */
     public Future<ArrayNode> list(boolean summary) {
