@@ -1,7 +1,7 @@
 // Baton's console: one page, seven views (/, /runs, /runs/{id}, /approvals, /tickets, /triggers, /dashboard), plain ES modules.
 // Everything that came from a user, a model or a tool goes into the page as text (see dom.js).
 import { get, post, setToken, token, eventSource, ApiError } from './api.js';
-import { el, clear, json, age, duration, badge, FINISHED } from './dom.js';
+import { el, clear, json, age, duration, badge, placeAfter, FINISHED } from './dom.js';
 import { PlanGraph } from './graph.js';
 import { dashboardView } from './dashboard.js';
 import { followRun, messageForm } from './follow.js';
@@ -370,11 +370,7 @@ async function runView(runId) {
         li = el('li', {}, button);
         items.set(task.id, li);
       }
-      // keeps the plan's order, moving only what is out of place
-      if ((prev ? prev.nextSibling : taskList.firstChild) !== li) {
-        if (prev) prev.after(li); else taskList.prepend(li);
-      }
-      prev = li;
+      prev = placeAfter(taskList, prev, li); // the plan's order
       const button = li.firstChild;
       const undo = task.compensation ? task.compensation.status : '';
       const fallback = task.fallback ? task.fallback.status : '';
@@ -552,8 +548,7 @@ async function approvalsView() {
       const key = approvalKey(a);
       let li = items.get(key);
       if (!li) { li = approvalItem(a, load); items.set(key, li); }
-      if ((prev ? prev.nextSibling : inbox.firstChild) !== li) { if (prev) prev.after(li); else inbox.prepend(li); }
-      prev = li;
+      prev = placeAfter(inbox, prev, li);
     }
   };
   await load();

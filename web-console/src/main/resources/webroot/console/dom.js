@@ -15,6 +15,18 @@ export function el(tag, attrs, ...children) {
   return node;
 }
 
+/**
+ * Puts {@code node} right after {@code prev} (first in {@code container} when prev is null),
+ * moving it only when it is elsewhere: a keyed list keeps its order without re-adding its nodes,
+ * so what is in them (a half-typed comment, the focus) stays. Returns the node, the next prev.
+ */
+export function placeAfter(container, prev, node) {
+  if ((prev ? prev.nextSibling : container.firstChild) !== node) {
+    if (prev) prev.after(node); else container.prepend(node);
+  }
+  return node;
+}
+
 export function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
   return node;

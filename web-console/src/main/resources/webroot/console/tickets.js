@@ -3,7 +3,7 @@
 // or routes the ticket to another category picked from a searchable list.
 // Everything from a ticket (subject, rationale, categories) goes into the page as text (dom.js).
 import { get, post, eventSource } from './api.js';
-import { el, clear, age, badge } from './dom.js';
+import { el, clear, age, badge, placeAfter } from './dom.js';
 
 export const TICKET_STATUSES = ['TRIAGING', 'AWAITING_APPROVAL', 'ROUTED', 'FAILED'];
 const PAGE_SIZE = 50; // tickets per page; /tickets?limit=N asks for another size
@@ -128,8 +128,7 @@ export async function ticketsView(ctx) {
     for (const t of tickets) {
       let tr = rows.get(t.id);
       if (!tr) { tr = el('tr', { 'data-ticket-id': t.id }); rows.set(t.id, tr); }
-      if ((prev ? prev.nextSibling : tbody.firstChild) !== tr) { if (prev) prev.after(tr); else tbody.prepend(tr); }
-      prev = tr;
+      prev = placeAfter(tbody, prev, tr);
       const key = ticketKey(t);
       if (tr.renderKey === key) continue; // unchanged: no DOM work
       tr.renderKey = key;
@@ -176,8 +175,7 @@ export async function ticketsView(ctx) {
     for (const t of tickets) {
       let item = items.get(t.id);
       if (!item) { item = reviewItem(t); items.set(t.id, item); }
-      if ((prev ? prev.nextSibling : inboxList.firstChild) !== item.li) { if (prev) prev.after(item.li); else inboxList.prepend(item.li); }
-      prev = item.li;
+      prev = placeAfter(inboxList, prev, item.li);
       item.update(t);
     }
   }

@@ -3,7 +3,7 @@
 // counts; Pause/Resume and Delete for operators.
 // Names, goals, specs and ids come from users: they go into the page as text only (dom.js).
 import { get, post, api, token } from './api.js';
-import { el, clear, age } from './dom.js';
+import { el, clear, age, placeAfter } from './dom.js';
 import { isoMillis } from './tickets.js';
 
 // Polled, like the dashboard: what changes here (next firing, counts, pause by someone else) is
@@ -49,8 +49,7 @@ export async function triggersView(ctx) {
     for (const t of list) {
       let row = rows.get(t.name);
       if (!row) { row = triggerRow(t.name); rows.set(t.name, row); }
-      if ((prev ? prev.nextSibling : tbody.firstChild) !== row.tr) { if (prev) prev.after(row.tr); else tbody.prepend(row.tr); }
-      prev = row.tr;
+      prev = placeAfter(tbody, prev, row.tr);
       row.update(t);
     }
     // relative times move on every poll even when nothing else changed; writing only the ones
