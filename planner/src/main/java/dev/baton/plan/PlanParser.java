@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  *             "compensate": {"tool": "...", "args": {...}}    (tool tasks only)}]}
  * }</pre>
  * A JSON {@code null} counts as an absent field. In an approval object, {@code required}
- * defaults to true. Durations are ISO-8601 ({@code PT2S}). Whether the tools, agents and
+ * defaults to true. Durations are ISO-8601 ({@code PT2S}), at most {@link #MAX_DURATION}. Whether the tools, agents and
  * referenced tasks exist is the {@link PlanValidator}'s business.
  */
 public final class PlanParser {
@@ -54,6 +54,14 @@ public final class PlanParser {
     static final List<String> APPROVAL_FIELDS = List.of("required", "timeout", "onTimeout");
     static final List<String> RETRY_FIELDS = List.of("maxAttempts", "backoff", "maxBackoff");
     static final int MAX_ATTEMPTS = 100;
+    /**
+     * The longest duration a plan may name (a wait, a timeout, a backoff): ten years. Longer ones
+     * are refused here, where the field can be named, rather than overflowing the timer
+     * arithmetic later ({@code Instant.plus}, {@code toMillis}), where a run could not be recovered.
+     */
+    public static final Duration MAX_DURATION = Duration.ofDays(3650);
+    /** {@link #MAX_DURATION} as messages name it ({@code Duration.toString} would say PT87600H). */
+    public static final String MAX_DURATION_TEXT = "P3650D";
 
     private PlanParser() {
     }
@@ -447,6 +455,10 @@ public final class PlanParser {
             }
             if (duration.isNegative() || (positive && duration.isZero())) {
                 problem(field, "must be " + (positive ? "positive" : "zero or more") + ", found " + value);
+                return null;
+            }
+            if (duration.compareTo(MAX_DURATION) > 0) {
+                problem(field, "must be at most " + MAX_DURATION_TEXT + " (ten years), found " + value);
                 return null;
             }
             return duration;

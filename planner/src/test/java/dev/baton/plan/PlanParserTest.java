@@ -139,6 +139,27 @@ class PlanParserTest {
     }
 
     @Nested
+    class Durations {
+        /** Each of these once overflowed the orchestrator's timer arithmetic and stopped the server from restarting. */
+        @Test
+        void overLongDurationsAreRefusedNamingTheField() {
+            String huge = "PT30000000000000000S";
+            assertOnlyProblem(parseProblems("{'tasks':[{'id':'w','wait':'" + huge + "'}]}"), "w", "wait", "at most P3650D");
+            assertOnlyProblem(parseProblems("{'tasks':[{'id':'t','tool':'x','timeout':'" + huge + "'}]}"), "t", "timeout", "at most");
+            assertOnlyProblem(parseProblems("{'tasks':[{'id':'a','wait':'PT1S','approval':{'timeout':'" + huge + "'}}]}"),
+                    "a", "approval.timeout", "at most");
+            assertOnlyProblem(parseProblems("{'tasks':[{'id':'r','tool':'x','retry':{'backoff':'P3651D'}}]}"), "r", "retry.backoff", "at most");
+            assertOnlyProblem(parseProblems("{'tasks':[{'id':'r','tool':'x','retry':{'maxBackoff':'P3651D'}}]}"), "r", "retry.maxBackoff", "at most");
+        }
+
+        @Test
+        void tenYearsIsTheLongestAccepted() {
+            assertEquals(PlanParser.MAX_DURATION, plan("{'tasks':[{'id':'w','wait':'P3650D'}]}").tasks().get(0).action() instanceof TaskAction.Wait w
+                    ? w.duration() : null);
+        }
+    }
+
+    @Nested
     class Ids {
         @Test
         void missingIdIsNamedByPosition() {

@@ -1,5 +1,7 @@
 package dev.baton.runtime.trigger;
 
+import dev.baton.plan.PlanParser;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
@@ -135,6 +137,9 @@ public record TriggerSpec(String name, String goal, ScheduleSpec schedule, Event
                 throw invalid("schedule.every", "'schedule.every' must be an ISO-8601 duration such as \"PT10S\" or \"PT1H\", not '" + every + "'");
             }
             if (interval.compareTo(MIN_INTERVAL) < 0) throw invalid("schedule.every", "'schedule.every' must be at least PT1S");
+            if (interval.compareTo(PlanParser.MAX_DURATION) > 0) {
+                throw invalid("schedule.every", "'schedule.every' must be at most " + PlanParser.MAX_DURATION_TEXT + " (ten years), not '" + every + "'");
+            }
             if (interval.getNano() % 1_000_000 != 0) {
                 throw invalid("schedule.every", "'schedule.every' must be a whole number of milliseconds");
             }
