@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.runtime.BatonException;
+import dev.baton.runtime.journal.JournalException;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +15,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ApiError extends RuntimeException {
     private static final Logger LOG = LoggerFactory.getLogger(ApiError.class);
+    private static final String RETRY_AFTER_SECONDS = "2";
 
     final int status;
     final String code;
@@ -52,6 +54,10 @@ final class ApiError extends RuntimeException {
         inner.put("message", error.getMessage());
         inner.set("details", error.details == null ? Json.object() : error.details);
         if (error.status == 401) ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"baton\"");
+        // A 503 is worth retrying soon (the journal's database is away, or the server is starting or stopping).
+        if (error.status == 503 && ctx.response().headers().get("Retry-After") == null) {
+            ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS);
+        }
         ctx.response().setStatusCode(error.status)
                 .putHeader("Content-Type", "application/json; charset=utf-8")
                 .end(body.toString());
@@ -59,6 +65,10 @@ final class ApiError extends RuntimeException {
 
     static ApiError from(Throwable failure, int status) {
         if (failure instanceof ApiError api) return api;
+        if (failure instanceof JournalException journal && journal.unavailable()) {
+            return new ApiError(503, "journal_unavailable", "the journal's database cannot be reached; try again shortly ("
+                    + journal.getMessage() + ")");
+        }
         if (failure instanceof BatonException baton) {
             int code = switch (baton.kind()) {
                 case INVALID -> 400;

@@ -88,7 +88,24 @@ final class ApiRoutes {
         body.put("playbooks", playbooks.size());
         body.put("journal", orchestrator.journal().getClass().getSimpleName());
         body.put("virtualThreads", orchestrator.usesVirtualThreads());
-        json(ctx, 200, body);
+        java.util.Map<String, String> setAside = orchestrator.setAsideRuns();
+        if (!setAside.isEmpty()) {
+            // The server serves every other run; these wait for a person (see the log for why).
+            ObjectNode aside = body.putObject("runsSetAside");
+            setAside.forEach(aside::put);
+        }
+        // Ready means the journal's database answers: without it no change can be made durable.
+        orchestrator.pingJournal().onComplete(ping -> {
+            body.put("ready", ping.succeeded());
+            if (ping.succeeded()) {
+                json(ctx, 200, body);
+            } else {
+                body.put("status", "DOWN");
+                body.put("reason", "the journal's database cannot be reached: " + ping.cause().getMessage());
+                ctx.response().putHeader("Retry-After", "2");
+                json(ctx, 503, body);
+            }
+        });
     }
 
     private void agents(RoutingContext ctx) {

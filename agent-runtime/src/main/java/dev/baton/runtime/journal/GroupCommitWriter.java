@@ -17,10 +17,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the appends' futures in order. Under load a transaction carries thousands of events, so
  * durability costs one commit per batch, not one per event.
  *
- * <p>When a batch is refused because of what some append holds ({@link Store#isRefusal}: a
- * duplicate key, an unknown decision), each of its appends is written again on its own, so
- * only the culprit fails. Any other failure (the database is gone) fails the whole batch at
- * once. Either way the writer carries on with the next batch.
+ * <p>A batch that fails while the database is there (anything but {@link Store#isUnavailable}:
+ * a duplicate key, an event Jackson cannot write, a value the projection cannot hold) has each
+ * of its appends written again on its own, so only the culprit fails: one run's bad event
+ * never fails another run's. A lost connection (a restarted database, a killed backend) is
+ * tried once more on a fresh connection; if the database is still away, the whole batch fails
+ * at once. Either way the writer carries on with the next batch.
  */
 final class GroupCommitWriter {
 
@@ -28,8 +30,20 @@ final class GroupCommitWriter {
     interface Store {
         void write(List<RunEvent> events) throws Exception;
 
-        /** True if the failure is the events' fault, not the database's: retrying the appends one by one may help. */
-        boolean isRefusal(Exception failure);
+        /**
+         * True if the failure is the database's, not the events' (it is away, or the connection
+         * broke): writing the appends one by one would fail as well.
+         */
+        boolean isUnavailable(Exception failure);
+
+        /** True if the connection was lost while in use (not: none could be had), so a fresh one may succeed. */
+        default boolean isConnectionLost(Exception failure) {
+            return false;
+        }
+
+        /** Drops pooled connections that may be dead, so that the next write opens a fresh one. */
+        default void reconnect() {
+        }
 
         /** Describes a failure for the futures, in the database's words. */
         JournalException describe(Exception failure);
@@ -132,9 +146,13 @@ final class GroupCommitWriter {
         List<RunEvent> all = new ArrayList<>(size);
         for (Append a : batch) all.addAll(a.events());
         Exception failure = tryWrite(all);
+        if (failure != null && store.isConnectionLost(failure)) {
+            store.reconnect();
+            failure = tryWrite(all);
+        }
         if (failure == null) {
             for (Append a : batch) a.done().complete(null);
-        } else if (batch.size() > 1 && store.isRefusal(failure)) {
+        } else if (batch.size() > 1 && !store.isUnavailable(failure)) {
             for (Append a : batch) {
                 Exception alone = tryWrite(a.events());
                 if (alone == null) a.done().complete(null);
@@ -142,7 +160,7 @@ final class GroupCommitWriter {
             }
         } else {
             JournalException error = store.describe(failure);
-            if (!store.isRefusal(failure)) LOG.warn("journal write of {} events failed: {}", size, error.getMessage());
+            if (store.isUnavailable(failure)) LOG.warn("journal write of {} events failed: {}", size, error.getMessage());
             for (Append a : batch) a.done().completeExceptionally(error);
         }
     }
@@ -154,6 +172,9 @@ final class GroupCommitWriter {
             store.write(batch);
         } catch (Exception e) {
             return e;
+        } catch (StackOverflowError e) {
+            // A pathologically deep output: that run's fault, not the writer's.
+            return new IllegalArgumentException("an event is nested too deeply to be written", e);
         }
         long took = System.nanoTime() - start;
         writeNanos += took;

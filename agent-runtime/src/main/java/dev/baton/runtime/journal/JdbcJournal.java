@@ -47,6 +47,7 @@ public final class JdbcJournal implements Journal {
     static final int MAX_BATCH_EVENTS = 5_000;
 
     private static final int POOL_SIZE = 4;
+    static final long CONNECTION_TIMEOUT_MS = 1_500;
     private static final int FETCH_SIZE = 1_000;
     private static final Pattern PASSWORD = Pattern.compile("(?i)(password=)[^&;]*");
 
@@ -90,6 +91,9 @@ public final class JdbcJournal implements Journal {
         if (password != null) config.setPassword(password);
         config.setMaximumPoolSize(POOL_SIZE);
         config.setMinimumIdle(1);
+        // While the database is away, a borrower gives up after this long (Hikari's default is 30 s):
+        // requests answer 503 within a second or two instead of hanging.
+        config.setConnectionTimeout(CONNECTION_TIMEOUT_MS);
         if (dialect == SqlDialect.H2) {
             // An embedded H2 closes its database with its last connection: keep one, forever.
             config.setMaxLifetime(0);
@@ -228,6 +232,15 @@ public final class JdbcJournal implements Journal {
     }
 
     @Override
+    public void ping() {
+        try (Connection c = pool.getConnection()) {
+            if (!c.isValid(1)) throw new JournalException(dialect.name() + " did not answer within a second", null, true);
+        } catch (SQLException e) {
+            throw readFailure(e);
+        }
+    }
+
+    @Override
     public JournalStats stats() {
         return writer.stats();
     }
@@ -267,20 +280,27 @@ public final class JdbcJournal implements Journal {
         }
 
         @Override
-        public boolean isRefusal(Exception failure) {
-            // A malformed event (Projection) or data Jackson cannot write (SqlBatch.dataJson).
-            if (failure instanceof IllegalArgumentException || failure instanceof UncheckedIOException) return true;
-            // SQLSTATE class 23: integrity constraint violation (duplicate seq, run id or idempotency key).
-            for (SQLException e = failure instanceof SQLException s ? s : null; e != null; e = e.getNextException()) {
-                if (e.getSQLState() != null && e.getSQLState().startsWith("23")) return true;
-            }
-            return false;
+        public boolean isUnavailable(Exception failure) {
+            return Unavailable.test(failure);
+        }
+
+        @Override
+        public boolean isConnectionLost(Exception failure) {
+            return Unavailable.connectionLost(failure);
+        }
+
+        @Override
+        public void reconnect() {
+            // Hikari drops connections it saw fail with a connection error, but not an embedded H2
+            // whose database closed itself (a full disk): evict them all, the next borrow reopens it.
+            pool.getHikariPoolMXBean().softEvictConnections();
         }
 
         @Override
         public JournalException describe(Exception failure) {
-            String what = isRefusal(failure) ? "refused by " + dialect.name() : "to " + dialect.name() + " failed";
-            return new JournalException("journal write " + what + ": " + sqlMessage(failure), failure);
+            boolean away = isUnavailable(failure);
+            String what = away ? "to " + dialect.name() + " failed" : "refused by " + dialect.name();
+            return new JournalException("journal write " + what + ": " + sqlMessage(failure), failure, away);
         }
     }
 
@@ -381,7 +401,8 @@ public final class JdbcJournal implements Journal {
     }
 
     private JournalException readFailure(SQLException e) {
-        return new JournalException("journal read from " + dialect.name() + " failed: " + sqlMessage(e), e);
+        if (Unavailable.connectionLost(e) || Unavailable.test(e)) pool.getHikariPoolMXBean().softEvictConnections();
+        return new JournalException("journal read from " + dialect.name() + " failed: " + sqlMessage(e), e, Unavailable.test(e));
     }
 
     // ---- URLs and messages ----
@@ -392,6 +413,8 @@ public final class JdbcJournal implements Journal {
         StringBuilder out = new StringBuilder(url);
         if (!upper.contains(";WRITE_DELAY=")) out.append(";WRITE_DELAY=0");
         if (!upper.contains(";DB_CLOSE_ON_EXIT=")) out.append(";DB_CLOSE_ON_EXIT=FALSE");
+        // No trace file beside the database: on a full disk H2 writes its errors there and fills it again.
+        if (!upper.contains(";TRACE_LEVEL_FILE=")) out.append(";TRACE_LEVEL_FILE=0");
         return out.toString();
     }
 

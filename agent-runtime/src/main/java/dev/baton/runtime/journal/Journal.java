@@ -30,6 +30,14 @@ public interface Journal extends AutoCloseable {
      */
     CompletableFuture<Void> append(List<RunEvent> events);
 
+    /**
+     * Checks that the journal's database answers now (blocking, briefly): for readiness probes.
+     *
+     * @throws JournalException if it does not, with {@link JournalException#unavailable()} set
+     */
+    default void ping() {
+    }
+
     /** The run's events with {@code seq > afterSeq}, in order. */
     List<RunEvent> events(String runId, long afterSeq);
 

@@ -160,8 +160,14 @@ public final class Orchestrator implements AutoCloseable {
 
     private final Cache<String, RunState> runs;
     private final Map<String, Future<RunState>> loading = new HashMap<>();
-    /** Events applied but not yet durable, per run: such a run must not leave memory. */
-    private final Map<String, Integer> unwritten = new HashMap<>();
+    /** The journal writes of each run with events not yet durable: such a run must not leave memory. */
+    private final Map<String, RunWrites> writes = new HashMap<>();
+    /** Runs with queued events to hand to the journal at the next {@link #flush}. */
+    private final Set<String> toFlush = new java.util.LinkedHashSet<>();
+    /** Runs whose append failed: the next load from the journal picks them up where it left them ({@link #resume}). */
+    private final Set<String> toResume = new java.util.HashSet<>();
+    /** Runs the journal holds but that could not be rebuilt at start, with why: set aside, the others run. */
+    private final Map<String, String> setAside = new java.util.concurrent.ConcurrentHashMap<>();
     /** Idempotency keys of runs created but not yet durable. */
     private final Map<String, String> pendingKeys = new HashMap<>();
     private final Map<String, InFlight> inFlight = new HashMap<>();
@@ -180,21 +186,52 @@ public final class Orchestrator implements AutoCloseable {
     /** Callers of {@link #whenFinished}, by run. */
     private final Map<String, List<Promise<ObjectNode>>> finishWaiters = new HashMap<>();
 
-    private List<RunEvent> outbox = new ArrayList<>();
-    private List<Effect> effects = new ArrayList<>();
-    /** The effects of the newest append the journal has not yet answered; null when none is in flight. */
-    private List<Effect> newestWriteEffects;
     private boolean flushScheduled;
-    /** Appends handed to the journal whose afterWrite has not run yet (on the context only). */
-    private int writesInFlight;
+    /** Completed by {@link #afterWrite} once no run has events left to write, while closing. */
+    private CompletableFuture<Void> drained;
     private volatile boolean closed;
 
-    /** Something to do once the events queued before it are durable (error is null) or failed. */
+    /** Something to do once the run's events queued before it are durable (error is null) or failed. */
     private interface Effect {
         void run(Throwable error);
     }
 
-    private record InFlight(TaskExecutor.Call call, long timer, int attempt) {
+    /**
+     * The journal writes of one run. At most one append per run is in flight: events emitted
+     * meanwhile queue behind it, so when an append fails nothing emitted on the state it left
+     * stale reaches the journal (a gap in a run's seqs would make it unreadable), and one run's
+     * unwritable event never fails another run's.
+     */
+    private static final class RunWrites {
+        List<RunEvent> queued = new ArrayList<>();
+        /** Due once {@link #queued} is durable. */
+        List<Effect> queuedEffects = new ArrayList<>();
+        /** Due once the append in flight is durable; null when none is. */
+        List<Effect> writingEffects;
+    }
+
+    /**
+     * A call holding one of the {@link OrchestratorOptions#maxConcurrentCalls()} slots. It starts
+     * ({@code call} set) only once the events that lead to it are durable.
+     */
+    private static final class InFlight {
+        final int attempt;
+        TaskExecutor.Call call;
+        long timer = -1;
+
+        InFlight(int attempt) {
+            this.attempt = attempt;
+        }
+
+        int attempt() {
+            return attempt;
+        }
+
+        /** Stops the timer and interrupts the call, if they were started. */
+        void stop(Vertx vertx) {
+            if (timer >= 0) vertx.cancelTimer(timer);
+            if (call != null) call.interrupt();
+        }
     }
 
     private record Candidate(RunState run, String taskId) {
@@ -282,7 +319,7 @@ public final class Orchestrator implements AutoCloseable {
      * change (a task SUCCEEDED) that a crash could still undo (the task runs again).
      */
     public Future<ObjectNode> run(String runId) {
-        return withRun(runId, run -> whenDurable(() -> runJson(run)));
+        return withRun(runId, run -> whenDurable(run, () -> runJson(run)));
     }
 
     /**
@@ -291,7 +328,7 @@ public final class Orchestrator implements AutoCloseable {
      */
     public Future<ObjectNode> whenFinished(String runId) {
         return withRun(runId, run -> {
-            if (run.status().finished() && !unwritten.containsKey(runId)) return Future.succeededFuture(runJson(run));
+            if (run.status().finished() && !writes.containsKey(runId)) return Future.succeededFuture(runJson(run));
             Promise<ObjectNode> promise = Promise.promise();
             finishWaiters.computeIfAbsent(runId, id -> new ArrayList<>(1)).add(promise);
             return promise.future();
@@ -323,15 +360,14 @@ public final class Orchestrator implements AutoCloseable {
                 if (task.status().finished()) continue;
                 InFlight call = inFlight.remove(key(runId, task.id()));
                 if (call != null) {
-                    vertx.cancelTimer(call.timer());
-                    call.call().interrupt();
+                    call.stop(vertx);
                     inFlightByRun.merge(runId, -1, Integer::sum);
                 }
                 emit(run, new EventData.TaskCancelled(task.id()));
             }
             unwind(run, new EventData.RunUnwinding("CANCELLED", null, by, null));
             drainReadyQueue();
-            return whenDurable(() -> runJson(run));
+            return whenDurable(run, () -> runJson(run));
         });
     }
 
@@ -359,7 +395,7 @@ public final class Orchestrator implements AutoCloseable {
             emit(run, new EventData.ApprovalDecided(task.id(), decision.approve() ? "approve" : "reject",
                     decision.by(), decision.comment(), args));
             metrics.approvalsDecided.increment();
-            Future<ObjectNode> answer = whenDurable(() -> RunJson.task(task, gated(task)));
+            Future<ObjectNode> answer = whenDurable(run, () -> RunJson.task(task, gated(task)));
             if (decision.approve()) onReady(run, task); else onTaskFinished(run, task.id());
             return answer;
         });
@@ -380,12 +416,12 @@ public final class Orchestrator implements AutoCloseable {
                 for (TaskState task : run.tasks()) emit(run, new EventData.TaskCancelled(task.id()));
                 emit(run, new EventData.RunCancelled(by, "plan rejected" + (comment == null ? "" : ": " + comment)));
                 metrics.runsFinished.get(RunStatus.CANCELLED).increment();
-                return whenDurable(() -> runJson(run));
+                return whenDurable(run, () -> runJson(run));
             }
             CheckedPlan plan = editedPlan == null ? new CheckedPlan(run.plan(), PlanWriter.toJson(run.plan())) : checked(editedPlan);
             emit(run, new EventData.PlanAccepted(run.planVersion() + (editedPlan == null ? 0 : 1), plan.json()));
             advance(run, plan.plan().byId().keySet());
-            return whenDurable(() -> runJson(run));
+            return whenDurable(run, () -> runJson(run));
         });
     }
 
@@ -409,7 +445,7 @@ public final class Orchestrator implements AutoCloseable {
             if (run.status().finished()) emit(run, new EventData.RunReopened(by, "retry of task '" + taskId + "'"));
             emit(run, new EventData.TaskRetryRequested(taskId, by));
             advance(run, List.of(taskId));
-            return whenDurable(() -> RunJson.task(task, gated(task)));
+            return whenDurable(run, () -> RunJson.task(task, gated(task)));
         });
     }
 
@@ -441,7 +477,7 @@ public final class Orchestrator implements AutoCloseable {
                 metrics.replans.increment();
                 maybeReplan(run);
             }
-            return whenDurable(() -> runJson(run));
+            return whenDurable(run, () -> runJson(run));
         });
     }
 
@@ -465,6 +501,14 @@ public final class Orchestrator implements AutoCloseable {
 
     public Future<List<ApprovalRecord>> approvals(String status) {
         return readJournal(() -> journal.approvals(status));
+    }
+
+    /** Completes once the journal's database answered a probe, fails if it does not (see {@link Journal#ping()}). */
+    public Future<Void> pingJournal() {
+        return readJournal(() -> {
+            journal.ping();
+            return null;
+        });
     }
 
     public OrchestratorMetrics metrics() {
@@ -495,10 +539,12 @@ public final class Orchestrator implements AutoCloseable {
         closed = true;
         CompletableFuture<Void> flushed = new CompletableFuture<>();
         context.runOnContext(v -> {
+            drained = flushed;
             flush();
-            flushed.complete(null);
+            if (writes.isEmpty()) flushed.complete(null);
         });
         try {
+            // A run's next append goes out once its previous one is written: wait for the chains to drain.
             flushed.get(5, java.util.concurrent.TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("could not flush the last events before closing: {}", e.toString());
@@ -559,9 +605,9 @@ public final class Orchestrator implements AutoCloseable {
             emit(run, new EventData.PlanAccepted(1, planJson(run, plan)));
             advance(run, plan.plan().byId().keySet());
         }
-        if (key != null) effects.add(error -> pendingKeys.remove(key));
+        if (key != null) onDurable(run, error -> pendingKeys.remove(key));
         // The caller hears of the run once it is durable, and sees it as these events left it.
-        return whenDurable(() -> new Submitted(id, runJson(run), false));
+        return whenDurable(run, () -> new Submitted(id, runJson(run), false));
     }
 
     /** The plan's JSON for an event about to be emitted; the run takes the parsed plan as it is (see {@link RunState#knowPlan}). */
@@ -576,7 +622,7 @@ public final class Orchestrator implements AutoCloseable {
                 throw new BatonException(Kind.UNPROCESSABLE, "idempotency_key_reused", "the Idempotency-Key '"
                         + request.idempotencyKey() + "' was already used for a different request (run '" + runId + "')");
             }
-            return whenDurable(() -> new Submitted(runId, runJson(run), true));
+            return whenDurable(run, () -> new Submitted(runId, runJson(run), true));
         });
     }
 
@@ -791,26 +837,67 @@ public final class Orchestrator implements AutoCloseable {
         Duration timeout = agent.limits().timeout();
         ModelProvider models = options.models();
         java.time.Clock clock = options.clock();
-        TaskExecutor.Call running = executor.submit(() -> {
-            AgentLoop loop = new AgentLoop(models.model(runId, taskId), tools,
-                    event -> context.runOnContext(v -> onEvent.accept(event)), clock);
-            AgentResult result = loop.run(request);
-            if (result instanceof AgentResult.Answered answered) return new Outcome.Success(answered.output());
-            if (result instanceof AgentResult.NeedsApproval needs) return new Outcome.ApprovalNeeded(needs.tool(), needs.args());
-            AgentResult.Failed failed = (AgentResult.Failed) result;
-            return new Outcome.Failure(failed.code(), failed.message(), failed.retryable(), null);
+        InFlight slot = hold(runId, taskId, attempt);
+        whenStartIsDurable(runId, taskId, slot, () -> {
+            slot.call = executor.submit(() -> {
+                AgentLoop loop = new AgentLoop(models.model(runId, taskId), tools,
+                        event -> context.runOnContext(v -> onEvent.accept(event)), clock);
+                AgentResult result = loop.run(request);
+                if (result instanceof AgentResult.Answered answered) return writable(new Outcome.Success(answered.output()));
+                if (result instanceof AgentResult.NeedsApproval needs) return new Outcome.ApprovalNeeded(needs.tool(), needs.args());
+                AgentResult.Failed failed = (AgentResult.Failed) result;
+                return new Outcome.Failure(failed.code(), failed.message(), failed.retryable(), null);
+            });
+            slot.timer = vertx.setTimer(Math.max(1, timeout.toMillis()), t -> onOutcome(runId, taskId, attempt,
+                    new Outcome.Failure("agent_timeout", "agent '" + agent.name() + "' did not answer within " + timeout, false, null)));
+            long startedNanos = System.nanoTime();
+            slot.call.outcome().whenComplete((outcome, error) -> {
+                metrics.recordCall("agent", agent.name(), System.nanoTime() - startedNanos, outcome == null || outcome instanceof Outcome.Failure);
+                context.runOnContext(v -> onOutcome(runId, taskId, attempt,
+                        outcome != null ? outcome : new Outcome.Failure("internal_error", String.valueOf(error), true, null)));
+            });
         });
-        long timer = vertx.setTimer(Math.max(1, timeout.toMillis()), t -> onOutcome(runId, taskId, attempt,
-                new Outcome.Failure("agent_timeout", "agent '" + agent.name() + "' did not answer within " + timeout, false, null)));
-        inFlight.put(key(runId, taskId), new InFlight(running, timer, attempt));
-        inFlightByRun.merge(runId, 1, Integer::sum);
+    }
+
+    /** Takes a call slot for the task's attempt; the call itself starts later, see {@link #whenStartIsDurable}. */
+    private InFlight hold(String runId, String taskId, int attempt) {
+        InFlight slot = new InFlight(attempt);
+        InFlight previous = inFlight.put(key(runId, taskId), slot);
+        if (previous != null) previous.stop(vertx);
+        else inFlightByRun.merge(runId, 1, Integer::sum);
         metrics.callsInFlight = inFlight.size();
-        long startedNanos = System.nanoTime();
-        running.outcome().whenComplete((outcome, error) -> {
-            metrics.recordCall("agent", agent.name(), System.nanoTime() - startedNanos, outcome == null || outcome instanceof Outcome.Failure);
-            context.runOnContext(v -> onOutcome(runId, taskId, attempt,
-                    outcome != null ? outcome : new Outcome.Failure("internal_error", String.valueOf(error), true, null)));
+        return slot;
+    }
+
+    /**
+     * Starts a call once the events that lead to it (the run's creation, the attempt's start)
+     * are durable, and only if its slot still holds then (it was not cancelled, timed out or
+     * dropped with a rebuilt run). This is Temporal's rule: no side effect begins before its
+     * scheduling is durable. Otherwise a crash, or a failed write, could forget a call that was
+     * made, and a client retrying its POST would see the same work done again under a new key.
+     */
+    private void whenStartIsDurable(String runId, String taskId, InFlight slot, Runnable start) {
+        RunState run = runs.getIfPresent(runId);
+        if (run == null) return;
+        onDurable(run, error -> {
+            if (error != null || closed || inFlight.get(key(runId, taskId)) != slot) return;
+            start.run();
         });
+    }
+
+    /**
+     * A success whose output Jackson cannot write becomes a failed attempt, here on the call's
+     * thread, before any event carries it: otherwise the journal would refuse the event and the
+     * run would be rebuilt and call the tool again, forever.
+     */
+    static Outcome writable(Outcome outcome) {
+        if (!(outcome instanceof Outcome.Success success) || success.output() == null) return outcome;
+        try {
+            Json.MAPPER.writeValueAsBytes(success.output());
+            return outcome;
+        } catch (Exception e) {
+            return new Outcome.Failure("output_invalid", "the output cannot be written as JSON: " + e.getMessage(), false, null);
+        }
     }
 
     /** A model or tool call of a running agent loop: recorded if the attempt is still the current one. */
@@ -843,18 +930,18 @@ public final class Orchestrator implements AutoCloseable {
                           Duration timeout, Instant deadline) {
         String runId = run.id();
         String taskId = task.id();
-        TaskExecutor.Call call = executor.submit(tool, args, new ToolContext(runId, taskId, attempt, idempotencyKey, deadline));
-        long timer = vertx.setTimer(Math.max(1, timeout.toMillis()), t -> onOutcome(runId, taskId, attempt,
-                new Outcome.Failure("timeout", "no answer within " + timeout, true, null)));
-        inFlight.put(key(runId, taskId), new InFlight(call, timer, attempt));
-        inFlightByRun.merge(runId, 1, Integer::sum);
-        metrics.callsInFlight = inFlight.size();
-        long startedNanos = System.nanoTime();
-        String toolName = tool.descriptor().name();
-        call.outcome().whenComplete((outcome, error) -> {
-            metrics.recordCall("tool", toolName, System.nanoTime() - startedNanos, outcome == null || outcome instanceof Outcome.Failure);
-            context.runOnContext(v -> onOutcome(runId, taskId, attempt,
-                    outcome != null ? outcome : new Outcome.Failure("tool_error", String.valueOf(error), true, null)));
+        InFlight slot = hold(runId, taskId, attempt);
+        whenStartIsDurable(runId, taskId, slot, () -> {
+            slot.call = executor.submit(tool, args, new ToolContext(runId, taskId, attempt, idempotencyKey, deadline));
+            slot.timer = vertx.setTimer(Math.max(1, timeout.toMillis()), t -> onOutcome(runId, taskId, attempt,
+                    new Outcome.Failure("timeout", "no answer within " + timeout, true, null)));
+            long startedNanos = System.nanoTime();
+            String toolName = tool.descriptor().name();
+            slot.call.outcome().whenComplete((outcome, error) -> {
+                metrics.recordCall("tool", toolName, System.nanoTime() - startedNanos, outcome == null || outcome instanceof Outcome.Failure);
+                Outcome checked = outcome != null ? writable(outcome) : new Outcome.Failure("tool_error", String.valueOf(error), true, null);
+                context.runOnContext(v -> onOutcome(runId, taskId, attempt, checked));
+            });
         });
     }
 
@@ -867,9 +954,10 @@ public final class Orchestrator implements AutoCloseable {
         inFlight.remove(key(runId, taskId));
         inFlightByRun.merge(runId, -1, Integer::sum);
         metrics.callsInFlight = inFlight.size();
-        vertx.cancelTimer(call.timer());
-        if (outcome instanceof Outcome.Failure failure && (failure.code().equals("timeout") || failure.code().equals("agent_timeout"))) {
-            call.call().interrupt();
+        if (call.timer >= 0) vertx.cancelTimer(call.timer);
+        if (outcome instanceof Outcome.Failure failure && (failure.code().equals("timeout") || failure.code().equals("agent_timeout"))
+                && call.call != null) {
+            call.call.interrupt();
         }
         RunState run = runs.getIfPresent(runId);
         TaskState task = run == null ? null : run.task(taskId);
@@ -1256,21 +1344,59 @@ public final class Orchestrator implements AutoCloseable {
                     current[0] = new RunState(event.runId());
                     recovered.add(current[0]);
                 }
-                current[0].apply(event);
+                if (setAside.containsKey(event.runId())) return;
+                try {
+                    current[0].apply(event);
+                } catch (RuntimeException e) {
+                    setAside(event.runId(), "event " + event.seq() + " (" + event.data().type() + ") cannot be applied: " + e.getMessage());
+                }
             });
             return recovered;
         }).compose(recovered -> onContext(() -> {
+            int resumed = 0;
             for (RunState run : recovered) {
+                if (setAside.containsKey(run.id())) continue;
                 runs.put(run.id(), run);
-                resume(run);
+                try {
+                    resume(run);
+                    resumed++;
+                } catch (RuntimeException e) {
+                    // What the run emitted before the failure is written; nothing more happens to it until a restart.
+                    setAside(run.id(), "it cannot be resumed: " + e);
+                    LOG.error("run {} failed to resume", run.id(), e);
+                }
                 reweigh(run);
             }
             if (!recovered.isEmpty()) {
-                LOG.info("recovered {} unfinished runs from the journal in {} ms", recovered.size(),
-                        (System.nanoTime() - began) / 1_000_000);
+                LOG.info("recovered {} unfinished runs from the journal in {} ms{}", resumed, (System.nanoTime() - began) / 1_000_000,
+                        setAside.isEmpty() ? "" : "; " + setAside.size() + " set aside (see above)");
             }
             return null;
         }));
+    }
+
+    /**
+     * Sets a run aside: its journal cannot be replayed (a gap in its seqs, an event its state does
+     * not allow) or it failed to resume. One such run must not keep the server from starting and
+     * serving every other run; it is reported in the log, {@code /metrics} and {@link #setAsideRuns()},
+     * and requests for it answer {@code run_unreadable}.
+     */
+    private void setAside(String runId, String reason) {
+        setAside.put(runId, reason);
+        runs.invalidate(runId);
+        LOG.error("run {} is set aside and will not run: {}. The server starts and serves the other runs;"
+                + " the run's events stay in the journal untouched.", runId, reason);
+    }
+
+    /** The runs set aside at start because the journal could not rebuild them, with why. */
+    public Map<String, String> setAsideRuns() {
+        return Map.copyOf(setAside);
+    }
+
+    private BatonException unreadable(String runId, RuntimeException cause) {
+        String reason = setAside.getOrDefault(runId, String.valueOf(cause.getMessage()));
+        return new BatonException(Kind.CONFLICT, "run_unreadable", "run '" + runId + "' cannot be rebuilt from its journal ("
+                + reason + "); it was set aside and does not run. Its events are kept; see the server log.");
     }
 
     /** Picks a recovered run up where the journal left it. */
@@ -1392,7 +1518,7 @@ public final class Orchestrator implements AutoCloseable {
             }
             emit(run, new EventData.CompensationRetryRequested(by));
             continueUnwinding(run);
-            return whenDurable(() -> runJson(run));
+            return whenDurable(run, () -> runJson(run));
         });
     }
 
@@ -1610,19 +1736,26 @@ public final class Orchestrator implements AutoCloseable {
     private void emit(RunState run, EventData data) {
         RunEvent event = new RunEvent(run.lastSeq() + 1, run.id(), now(), data);
         run.apply(event);
-        outbox.add(event);
-        if (unwritten.merge(run.id(), 1, Integer::sum) == 1) runs.put(run.id(), run); // weigh 0: pinned until durable
+        RunWrites pending = writes.get(run.id());
+        if (pending == null) {
+            pending = new RunWrites();
+            writes.put(run.id(), pending);
+            runs.put(run.id(), run); // weigh 0: pinned until durable
+        }
+        pending.queued.add(event);
+        toFlush.add(run.id());
         scheduleFlush();
     }
 
     /**
-     * Completes with {@code answer}'s value once every event emitted so far is durable. The value
-     * is taken now: later events may not be durable yet when this completes.
+     * Completes with {@code answer}'s value once every event emitted so far for the run is
+     * durable. The value is taken now: later events may not be durable yet when this completes.
      */
-    private <T> Future<T> whenDurable(java.util.function.Supplier<T> answer) {
-        Promise<T> promise = Promise.promise();
+    private <T> Future<T> whenDurable(RunState run, java.util.function.Supplier<T> answer) {
         T value = answer.get();
-        effects.add(error -> {
+        if (!writes.containsKey(run.id())) return Future.succeededFuture(value);
+        Promise<T> promise = Promise.promise();
+        onDurable(run, error -> {
             if (error == null) {
                 promise.complete(value);
             } else {
@@ -1630,8 +1763,19 @@ public final class Orchestrator implements AutoCloseable {
                         "the change could not be written to the journal: " + error.getMessage()));
             }
         });
-        scheduleFlush();
         return promise.future();
+    }
+
+    /** Runs {@code effect} once the run's events emitted so far are durable (or failed); at once if there are none. */
+    private void onDurable(RunState run, Effect effect) {
+        RunWrites pending = writes.get(run.id());
+        if (pending == null) {
+            effect.run(null);
+        } else if (!pending.queued.isEmpty() || pending.writingEffects == null) {
+            pending.queuedEffects.add(effect);
+        } else {
+            pending.writingEffects.add(effect);
+        }
     }
 
     private void scheduleFlush() {
@@ -1641,71 +1785,116 @@ public final class Orchestrator implements AutoCloseable {
         }
     }
 
-    /** Hands what this turn emitted to the journal in one append; effects run once it is durable. */
+    /**
+     * Hands what this turn emitted to the journal: one append per run, which the journal
+     * group-commits with the others; a run whose previous append is still in flight waits for it.
+     */
     private void flush() {
         flushScheduled = false;
-        if (outbox.isEmpty() && effects.isEmpty()) return;
-        List<RunEvent> batch = outbox;
-        List<Effect> done = effects;
-        outbox = new ArrayList<>();
-        effects = new ArrayList<>();
-        if (batch.isEmpty() && newestWriteEffects != null) {
-            // Nothing new to write, but earlier turns' events are still being written: the journal
-            // answers appends in order, so these effects are due when the newest append is.
-            newestWriteEffects.addAll(done);
-            return;
-        }
-        if (!batch.isEmpty()) newestWriteEffects = done;
-        CompletableFuture<Void> written = batch.isEmpty() ? CompletableFuture.completedFuture(null) : journal.append(batch);
-        if (!batch.isEmpty()) writesInFlight++;
-        // Finished already (an in-memory journal): carry on at once, unless an earlier write's
-        // afterWrite is still queued. Running this one first would publish its events, and run
-        // its effects, before the earlier ones: event streams would see seqs out of order.
-        if (written.isDone() && Context.isOnEventLoopThread() && writesInFlight <= 1) {
-            Throwable error = written.isCompletedExceptionally() ? written.handle((v, e) -> e).join() : null;
-            afterWrite(batch, done, error);
-        } else {
-            written.whenComplete((v, error) -> context.runOnContext(x -> afterWrite(batch, done, error)));
+        if (toFlush.isEmpty()) return;
+        List<String> ids = new ArrayList<>(toFlush);
+        toFlush.clear();
+        for (String runId : ids) {
+            RunWrites pending = writes.get(runId);
+            if (pending == null || pending.writingEffects != null || pending.queued.isEmpty()) continue;
+            List<RunEvent> batch = pending.queued;
+            pending.queued = new ArrayList<>();
+            pending.writingEffects = pending.queuedEffects;
+            pending.queuedEffects = new ArrayList<>();
+            CompletableFuture<Void> written = journal.append(batch);
+            if (written.isDone()) {
+                // Written already (the in-memory journal): carry on at once. Appends of one run
+                // never overlap, so its events still reach the bus in seq order.
+                afterWrite(runId, batch, written.isCompletedExceptionally() ? written.handle((v, e) -> e).join() : null);
+            } else {
+                written.whenComplete((v, error) -> context.runOnContext(x -> afterWrite(runId, batch, error)));
+            }
         }
     }
 
-    private void afterWrite(List<RunEvent> batch, List<Effect> done, Throwable error) {
-        if (newestWriteEffects == done) newestWriteEffects = null;
-        if (!batch.isEmpty()) writesInFlight--;
-        Map<String, Integer> perRun = new HashMap<>();
-        for (RunEvent event : batch) perRun.merge(event.runId(), 1, Integer::sum);
+    private void afterWrite(String runId, List<RunEvent> batch, Throwable error) {
+        RunWrites pending = writes.get(runId);
+        List<Effect> done = pending == null ? List.of() : pending.writingEffects;
+        if (pending != null) pending.writingEffects = null;
         if (error != null) {
-            LOG.error("the journal failed to write {} events; the runs involved are reloaded from the journal", batch.size(), error);
+            writes.remove(runId);
+            List<Effect> failed = new ArrayList<>(done);
+            if (pending != null) failed.addAll(pending.queuedEffects);
+            runEffects(failed, error);
+            rebuild(runId, batch.size() + (pending == null ? 0 : pending.queued.size()), error);
         } else {
             for (RunEvent event : batch) vertx.eventBus().publish(EVENTS_ADDRESS, event);
-        }
-        for (Map.Entry<String, Integer> entry : perRun.entrySet()) {
-            String runId = entry.getKey();
-            Integer left = unwritten.merge(runId, -entry.getValue(), Integer::sum);
-            if (left != null && left <= 0) unwritten.remove(runId);
-            if (error != null) {
-                // Memory ran ahead of the journal: forget it, the journal is the truth.
-                runs.invalidate(runId);
+            runEffects(done, null);
+            if (pending != null && !pending.queued.isEmpty()) {
+                toFlush.add(runId);
+                scheduleFlush();
+            } else if (pending != null && pending.queuedEffects.isEmpty() && writes.get(runId) == pending) {
+                writes.remove(runId);
             }
-        }
-        for (Effect effect : done) {
-            try {
-                effect.run(error);
-            } catch (RuntimeException e) {
-                LOG.error("an after-write action failed", e);
-            }
-        }
-        if (error == null) {
-            for (String runId : perRun.keySet()) {
-                RunState run = runs.getIfPresent(runId);
-                if (run == null) continue;
-                if (run.status().finished() && !unwritten.containsKey(runId)) {
+            RunState run = runs.getIfPresent(runId);
+            if (run != null) {
+                if (run.status().finished() && !writes.containsKey(runId)) {
                     List<Promise<ObjectNode>> waiters = finishWaiters.remove(runId);
                     if (waiters != null) waiters.forEach(p -> p.tryComplete(runJson(run)));
                 }
                 reweigh(run);
             }
         }
+        if (drained != null && writes.isEmpty()) drained.complete(null);
+    }
+
+    private static void runEffects(List<Effect> effects, Throwable error) {
+        for (Effect effect : effects) {
+            try {
+                effect.run(error);
+            } catch (RuntimeException e) {
+                LOG.error("an after-write action failed", e);
+            }
+        }
+    }
+
+    /**
+     * A write of the run failed: what memory holds ran ahead of the journal, and the journal is
+     * the truth. The run is dropped with everything emitted on it since (never written, so its
+     * seqs have no gap), its calls stop holding slots, and it is loaded again from what is
+     * durable and carried on from there as recovery would: a call in flight is made again with
+     * its key. While the journal cannot be read (the database is away), loading is retried with
+     * backoff; requests for the run meanwhile answer 503.
+     */
+    private void rebuild(String runId, int lostEvents, Throwable error) {
+        LOG.error("the journal failed to write {} events of run {}; the run is rebuilt from the journal and goes on from"
+                + " what is durable: {}", lostEvents, runId, error.toString());
+        metrics.runRebuilds.increment();
+        runs.invalidate(runId);
+        inFlight.entrySet().removeIf(entry -> {
+            if (!entry.getKey().startsWith(runId + "/")) return false;
+            entry.getValue().stop(vertx);
+            return true;
+        });
+        inFlightByRun.remove(runId);
+        metrics.callsInFlight = inFlight.size();
+        readyQueue.removeIf(queued -> queued.runId().equals(runId));
+        toResume.add(runId);
+        reload(runId, 0);
+        drainReadyQueue();
+    }
+
+    private void reload(String runId, int tries) {
+        if (closed) return;
+        load(runId).onComplete(loaded -> {
+            if (loaded.succeeded() || closed) return;
+            if (loaded.cause() instanceof BatonException e && e.kind() == Kind.NOT_FOUND) {
+                // Not one event of it is durable: the run never was (its creator heard a 503).
+                toResume.remove(runId);
+                List<Promise<ObjectNode>> waiters = finishWaiters.remove(runId);
+                if (waiters != null) waiters.forEach(p -> p.tryFail(e));
+                return;
+            }
+            long delay = Math.min(5_000, 100L << Math.min(tries, 6));
+            if (tries == 0) LOG.warn("run {} cannot be read from the journal yet ({}); trying again every few seconds", runId,
+                    loaded.cause().toString());
+            vertx.setTimer(delay, t -> reload(runId, tries + 1));
+        });
     }
 
     /** Puts the run again so that Caffeine weighs it anew (pinned or parked). */
@@ -1714,7 +1903,7 @@ public final class Orchestrator implements AutoCloseable {
     }
 
     private boolean pinned(RunState run) {
-        return unwritten.containsKey(run.id())
+        return writes.containsKey(run.id())
                 || inFlightByRun.getOrDefault(run.id(), 0) > 0
                 || run.count(TaskStatus.READY) > 0
                 || run.status() == RunStatus.PLANNING || run.status() == RunStatus.REPLANNING
@@ -1742,8 +1931,15 @@ public final class Orchestrator implements AutoCloseable {
             RunState present = runs.getIfPresent(runId);
             if (present != null) return present;
             if (events.isEmpty()) throw BatonException.notFound("run", runId);
-            RunState run = RunState.replay(runId, events);
+            RunState run;
+            try {
+                run = RunState.replay(runId, events);
+            } catch (RuntimeException e) {
+                throw unreadable(runId, e);
+            }
             runs.put(runId, run);
+            // A run rebuilt after a failed write goes on from what is durable, once, whoever loads it first.
+            if (toResume.remove(runId)) resume(run);
             return run;
         }));
         loading.put(runId, loaded);

@@ -39,6 +39,8 @@ public final class OrchestratorMetrics {
     final LongAdder approvalsRequested = new LongAdder();
     final LongAdder approvalsDecided = new LongAdder();
     final LongAdder replans = new LongAdder();
+    /** Runs dropped from memory and loaded again from the journal after one of their writes failed. */
+    final LongAdder runRebuilds = new LongAdder();
     volatile int callsInFlight;
     volatile int readyQueueDepth;
     volatile long runsInMemory;
@@ -58,6 +60,7 @@ public final class OrchestratorMetrics {
     public long tasksFailed() { return tasksFailed.sum(); }
     public long tasksSucceeded() { return tasksSucceeded.sum(); }
     public long approvalsRequested() { return approvalsRequested.sum(); }
+    public long runRebuilds() { return runRebuilds.sum(); }
     public long approvalsDecided() { return approvalsDecided.sum(); }
     /** Replans started (after a task failed for good, or for a user's message). */
     public long replans() { return replans.sum(); }

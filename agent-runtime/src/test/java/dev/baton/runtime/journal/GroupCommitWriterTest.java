@@ -31,12 +31,19 @@ class GroupCommitWriterTest {
         final CountDownLatch release = new CountDownLatch(1);
         volatile String refuseTask;  // a batch holding an event of this task is refused
         volatile boolean databaseDown;
+        volatile String poisonTask;  // a batch holding an event of this task throws what a bad value would (not SQL)
+        volatile int connectionsToLose;  // the next writes fail as a killed backend would, until a reconnect
+        final java.util.concurrent.atomic.AtomicInteger reconnects = new java.util.concurrent.atomic.AtomicInteger();
 
         @Override
         public void write(List<RunEvent> events) throws Exception {
             firstWriteStarted.countDown();
             release.await();
             if (databaseDown) throw new SQLException("connection lost", "08006");
+            if (connectionsToLose > 0) throw new SQLException("terminating connection due to administrator command", "57P01");
+            if (poisonTask != null && events.stream().anyMatch(e -> poisonTask.equals(e.taskId()))) {
+                throw new ArithmeticException("long overflow");
+            }
             if (refuseTask != null && events.stream().anyMatch(e -> refuseTask.equals(e.taskId()))) {
                 throw new SQLException("duplicate key", "23505");
             }
@@ -44,8 +51,19 @@ class GroupCommitWriterTest {
         }
 
         @Override
-        public boolean isRefusal(Exception failure) {
-            return failure instanceof SQLException s && s.getSQLState().startsWith("23");
+        public boolean isUnavailable(Exception failure) {
+            return failure instanceof SQLException s && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57"));
+        }
+
+        @Override
+        public boolean isConnectionLost(Exception failure) {
+            return failure instanceof SQLException s && s.getSQLState().equals("57P01");
+        }
+
+        @Override
+        public void reconnect() {
+            reconnects.incrementAndGet();
+            connectionsToLose--;
         }
 
         @Override
@@ -129,6 +147,36 @@ class GroupCommitWriterTest {
         assertInstanceOf(JournalException.class, e.getCause());
         // The batch of three was tried, refused, and written again append by append.
         assertEquals(List.of(1, 1, 2), store.batches);
+    }
+
+    /** Any failure that is not the database's (here an overflow in a projected value) stays with its append. */
+    @Test
+    void anAppendThatCannotBeWrittenFailsAloneWhateverTheException() throws Exception {
+        stallWriter();
+        store.poisonTask = "bad";
+        CompletableFuture<Void> before = writer.submit(events(2, "ok"));
+        CompletableFuture<Void> bad = writer.submit(events(1, "bad"));
+        CompletableFuture<Void> after = writer.submit(events(1, "ok"));
+        store.release.countDown();
+
+        await(before);
+        await(after);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> bad.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(JournalException.class, e.getCause());
+        assertEquals(List.of(1, 2, 1), store.batches); // the stalled first write, then the two good appends
+    }
+
+    @Test
+    void aLostConnectionIsTriedOnceMoreOnAFreshOne() throws Exception {
+        stallWriter();
+        store.connectionsToLose = 1;
+        CompletableFuture<Void> a = writer.submit(events(1, "a"));
+        CompletableFuture<Void> b = writer.submit(events(2, "b"));
+        store.release.countDown();
+        await(a);
+        await(b);
+        assertEquals(1, store.reconnects.get());
+        assertEquals(List.of(1, 3), store.batches);
     }
 
     @Test

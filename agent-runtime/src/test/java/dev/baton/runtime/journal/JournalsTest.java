@@ -70,8 +70,8 @@ class JournalsTest {
 
     @Test
     void h2DefaultsAreAddedOnlyWhereTheUrlIsSilent() {
-        assertEquals("jdbc:h2:file:/x;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE", JdbcJournal.withH2Defaults("jdbc:h2:file:/x"));
-        assertEquals("jdbc:h2:file:/x;write_delay=100;DB_CLOSE_ON_EXIT=FALSE",
+        assertEquals("jdbc:h2:file:/x;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0", JdbcJournal.withH2Defaults("jdbc:h2:file:/x"));
+        assertEquals("jdbc:h2:file:/x;write_delay=100;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0",
                 JdbcJournal.withH2Defaults("jdbc:h2:file:/x;write_delay=100"));
         assertEquals("jdbc:postgresql://h/db?user=u&password=***&ssl=true",
                 JdbcJournal.redact("jdbc:postgresql://h/db?user=u&password=p@ss&ssl=true"));

@@ -1,0 +1,308 @@
+package dev.baton.runtime.orchestrator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
+import dev.baton.json.Json;
+import dev.baton.runtime.BatonException;
+import dev.baton.runtime.event.EventData;
+import dev.baton.runtime.event.RunEvent;
+import dev.baton.runtime.journal.ApprovalRecord;
+import dev.baton.runtime.journal.Journal;
+import dev.baton.runtime.journal.JournalException;
+import dev.baton.runtime.journal.JournalStats;
+import dev.baton.runtime.journal.Journals;
+import dev.baton.runtime.journal.MemoryJournal;
+import dev.baton.runtime.journal.RunPage;
+import dev.baton.runtime.journal.RunQuery;
+import dev.baton.runtime.journal.RunRecord;
+import dev.baton.runtime.run.RunState;
+import dev.baton.tools.RetryPolicy;
+import dev.baton.tools.Tool;
+import dev.baton.tools.ToolContext;
+import dev.baton.tools.ToolDescriptor;
+import dev.baton.tools.ToolRegistry;
+import dev.baton.tools.ToolSettings;
+import dev.baton.tools.builtin.BuiltinTools;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A failed journal write costs only the run whose events it carried, and that run goes on from
+ * what is durable; no call starts before the events that lead to it are durable; a tool's output
+ * that cannot be written fails its attempt instead of the journal.
+ */
+@Timeout(60)
+class WriteFailureTest {
+    @TempDir
+    Path dir;
+
+    private final Vertx vertx = Vertx.vertx();
+    private Orchestrator orchestrator;
+    /** Idempotency keys of every call made to the "count" tool, in order. */
+    private final List<String> calls = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        if (orchestrator != null) orchestrator.close();
+        get(vertx.close());
+    }
+
+    /** Each of these, on the old code, either failed a shared batch or left a run with a gap in its seqs. */
+    @Test
+    void anEventTheJournalRefusesFailsOnlyItsRunWhichGoesOnFromWhatIsDurable() throws Exception {
+        FlakyJournal journal = new FlakyJournal();
+        start(journal);
+        // The first TaskSucceeded of task 'bad' is refused, as a value the database cannot hold would be.
+        AtomicInteger refusals = new AtomicInteger();
+        journal.refuse = event -> event.data() instanceof EventData.TaskSucceeded && "bad".equals(event.taskId())
+                && refusals.getAndIncrement() == 0;
+
+        List<Future<Submitted>> others = new ArrayList<>();
+        String poisoned = get(orchestrator.submit(request("{'tasks':[{'id':'bad','tool':'count','args':{}},"
+                + "{'id':'next','tool':'echo','args':{'x':'${bad.output}'}}]}"))).runId();
+        for (int i = 0; i < 50; i++) {
+            others.add(orchestrator.submit(request("{'tasks':[{'id':'a','tool':'echo','args':{'i':" + i + "}},"
+                    + "{'id':'b','tool':'echo','args':{'x':'${a.output}'}}]}")));
+        }
+        for (Future<Submitted> other : others) {
+            assertEquals("SUCCEEDED", get(orchestrator.whenFinished(get(other).runId())).path("status").asText());
+        }
+        JsonNode run = get(orchestrator.whenFinished(poisoned));
+        assertEquals("SUCCEEDED", run.path("status").asText(), run.toString());
+        assertTrue(refusals.get() > 0, "the refusal happened");
+        assertEquals(1, orchestrator.metrics().runRebuilds());
+        // The call whose success could not be written was made again, under the same key.
+        assertEquals(List.of(poisoned + "/bad", poisoned + "/bad"), calls);
+        // The journal holds the run without a gap: it replays.
+        List<RunEvent> events = journal.events(poisoned, 0);
+        for (int i = 0; i < events.size(); i++) assertEquals(i + 1, events.get(i).seq(), "seq at " + i);
+        assertEquals("SUCCEEDED", RunState.replay(poisoned, events).status().name());
+    }
+
+    @Test
+    void whileTheDatabaseIsAwayNothingIsCalledAndRunsCarryOnWhenItIsBack() throws Exception {
+        FlakyJournal journal = new FlakyJournal();
+        start(journal);
+        String runId = get(orchestrator.submit(request("{'tasks':[{'id':'w','wait':'PT0.3S'},"
+                + "{'id':'c','tool':'count','args':{},'dependsOn':['w']}]}"))).runId();
+        journal.down = true;
+        // The wait's end cannot be written: the run is dropped and reloaded once the journal answers.
+        await(() -> orchestrator.metrics().runRebuilds() >= 1, "the failed write to rebuild the run");
+        ExecutionException refused = assertThrows(ExecutionException.class, () -> get(orchestrator.submit(request(
+                "{'tasks':[{'id':'c','tool':'count','args':{}}]}"))));
+        assertInstanceOf(BatonException.class, refused.getCause());
+        assertEquals(BatonException.Kind.UNAVAILABLE, ((BatonException) refused.getCause()).kind());
+        assertEquals(List.of(), calls, "nothing may be called while its start cannot be made durable");
+
+        journal.down = false;
+        JsonNode run = get(orchestrator.whenFinished(runId));
+        assertEquals("SUCCEEDED", run.path("status").asText(), run.toString());
+        assertEquals(List.of(runId + "/c"), calls);
+    }
+
+    @Test
+    void aCallStartsOnlyOnceTheRunAndItsStartAreDurable() throws Exception {
+        FlakyJournal journal = new FlakyJournal();
+        start(journal);
+        journal.hold = true;
+        Future<Submitted> submitted = orchestrator.submit(request("{'tasks':[{'id':'c','tool':'count','args':{}}]}"));
+        await(() -> journal.held.size() > 0, "the run's first events to reach the (held) journal");
+        // Give a call that does not wait its chance to happen.
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+        while (System.nanoTime() < until && calls.isEmpty()) Thread.sleep(5);
+        assertEquals(List.of(), calls, "the tool was called before RunCreated and TaskStarted were durable");
+        journal.release();
+        String runId = get(submitted).runId();
+        assertEquals("SUCCEEDED", get(orchestrator.whenFinished(runId)).path("status").asText());
+        assertEquals(List.of(runId + "/c"), calls);
+    }
+
+    /** The issue's case: output Jackson cannot write, beside 200 unrelated runs on a real H2 journal. */
+    @Test
+    void outputThatCannotBeWrittenFailsItsAttemptAndNothingElse() throws Exception {
+        start(Journals.open("", dir));
+        String bad = get(orchestrator.submit(request("{'tasks':[{'id':'u','tool':'unwritable','args':{}}]}"))).runId();
+        List<Future<Submitted>> others = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            others.add(orchestrator.submit(request("{'tasks':[{'id':'a','tool':'echo','args':{'i':" + i + "}}]}")));
+        }
+        for (Future<Submitted> other : others) {
+            assertEquals("SUCCEEDED", get(orchestrator.whenFinished(get(other).runId())).path("status").asText());
+        }
+        JsonNode run = get(orchestrator.whenFinished(bad));
+        assertEquals("FAILED", run.path("status").asText(), run.toString());
+        JsonNode task = run.path("plan").path("tasks").get(0);
+        assertEquals("output_invalid", task.path("error").path("code").asText(), task.toString());
+        assertEquals(0, orchestrator.metrics().runRebuilds());
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private void start(Journal journal) throws Exception {
+        ToolRegistry tools = new ToolRegistry();
+        BuiltinTools.register(tools, ToolSettings.none());
+        tools.register(tool("count", (args, context) -> {
+            calls.add(context.idempotencyKey());
+            return Json.object().put("n", calls.size());
+        }));
+        tools.register(tool("unwritable", (args, context) -> {
+            ObjectNode out = Json.object();
+            out.set("value", new POJONode(new Unwritable()));
+            return out;
+        }));
+        orchestrator = get(Orchestrator.start(vertx, journal, tools, OrchestratorOptions.defaults()));
+    }
+
+    /** A value whose getter throws: Jackson cannot write it. */
+    public static final class Unwritable {
+        public String getSecret() {
+            throw new IllegalStateException("not today");
+        }
+    }
+
+    interface Body {
+        JsonNode call(JsonNode args, ToolContext context) throws Exception;
+    }
+
+    private static Tool tool(String name, Body body) {
+        ToolDescriptor descriptor = ToolDescriptor.builder(name).description("test tool " + name)
+                .parameters(Json.object().put("type", "object"))
+                .retry(new RetryPolicy(1, Duration.ofMillis(5), Duration.ofMillis(20), 2.0, 0.0))
+                .build();
+        return new Tool() {
+            @Override
+            public ToolDescriptor descriptor() {
+                return descriptor;
+            }
+
+            @Override
+            public JsonNode call(JsonNode args, ToolContext context) throws Exception {
+                return body.call(args, context);
+            }
+        };
+    }
+
+    private static RunRequest request(String plan) throws Exception {
+        return new RunRequest("test", null, Json.parse(plan.replace('\'', '"')), null, null, null);
+    }
+
+    private static <T> T get(Future<T> future) throws Exception {
+        return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(5);
+        }
+    }
+
+    /**
+     * A memory journal that can refuse appends holding a given event (as a database refuses a value
+     * it cannot hold), be away altogether (appends and reads fail as with a stopped database), or
+     * hold its appends until released.
+     */
+    private static final class FlakyJournal implements Journal {
+        private final MemoryJournal delegate = new MemoryJournal();
+        volatile Predicate<RunEvent> refuse = e -> false;
+        volatile boolean down;
+        volatile boolean hold;
+        final List<Runnable> held = new CopyOnWriteArrayList<>();
+
+        synchronized void release() {
+            hold = false;
+            held.forEach(Runnable::run);
+            held.clear();
+        }
+
+        private void checkUp() {
+            if (down) throw new JournalException("connection refused", null, true);
+        }
+
+        @Override
+        public synchronized CompletableFuture<Void> append(List<RunEvent> events) {
+            if (down) return CompletableFuture.failedFuture(new JournalException("connection refused", null, true));
+            if (events.stream().anyMatch(refuse)) {
+                return CompletableFuture.failedFuture(new JournalException("journal write refused: value out of range"));
+            }
+            if (!hold) return delegate.append(events);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            List<RunEvent> copy = List.copyOf(events);
+            held.add(() -> delegate.append(copy).whenComplete((v, e) -> {
+                if (e == null) done.complete(null); else done.completeExceptionally(e);
+            }));
+            return done;
+        }
+
+        @Override
+        public List<RunEvent> events(String runId, long afterSeq) {
+            checkUp();
+            return delegate.events(runId, afterSeq);
+        }
+
+        @Override
+        public void forEachEventOfUnfinishedRuns(Consumer<RunEvent> sink) {
+            checkUp();
+            delegate.forEachEventOfUnfinishedRuns(sink);
+        }
+
+        @Override
+        public Optional<RunRecord> run(String runId) {
+            checkUp();
+            return delegate.run(runId);
+        }
+
+        @Override
+        public Optional<RunRecord> runByIdempotencyKey(String key) {
+            checkUp();
+            return delegate.runByIdempotencyKey(key);
+        }
+
+        @Override
+        public RunPage runs(RunQuery query) {
+            checkUp();
+            return delegate.runs(query);
+        }
+
+        @Override
+        public List<ApprovalRecord> approvals(String status) {
+            checkUp();
+            return delegate.approvals(status);
+        }
+
+        @Override
+        public JournalStats stats() {
+            return delegate.stats();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+}
