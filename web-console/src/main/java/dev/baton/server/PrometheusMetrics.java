@@ -101,6 +101,9 @@ final class PrometheusMetrics {
         out.gauge("baton_calls_in_flight", "Tool calls running now.", m.callsInFlight());
         out.gauge("baton_ready_queue_depth", "Ready tasks waiting for a free call slot.", m.readyQueueDepth());
         out.gauge("baton_runs_in_memory", "Runs held in memory (active and cached parked runs).", m.runsInMemory());
+        out.counter("baton_run_rebuilds_total", "Runs reloaded from the journal after one of their writes failed.", m.runRebuilds());
+        out.gauge("baton_runs_set_aside", "Runs the journal could not rebuild at start: set aside, not running (see the log).",
+                orchestrator.setAsideRuns().size());
         out.counter("baton_journal_events_total", "Events written to the journal.", journal.events());
         out.counter("baton_journal_batches_total", "Journal transactions committed.", journal.batches());
         out.counter("baton_journal_write_seconds_total", "Time spent writing to the journal.", journal.writeNanos() / 1e9);
