@@ -90,7 +90,7 @@ class CronExpressionTest {
         // Berlin, 2026-03-29: 02:00 CET jumps to 03:00 CEST, so 02:30 does not exist that day.
         List<Instant> daily = times("0 30 2 * * *", "2026-03-28T00:00:00Z", BERLIN, 3);
         assertEquals(Instant.parse("2026-03-28T01:30:00Z"), daily.get(0)); // 02:30 CET
-        assertEquals(Instant.parse("2026-03-29T01:30:00Z"), daily.get(1)); // shifted to 03:30 CEST, once
+        assertEquals(Instant.parse("2026-03-29T01:00:00Z"), daily.get(1)); // at the gap's end, 03:00 CEST, once
         assertEquals(Instant.parse("2026-03-30T00:30:00Z"), daily.get(2)); // 02:30 CEST
         // Every 30 minutes across the gap: 01:30 CET, then 03:00 CEST (the gap's times collapse into one), 03:30 ...
         List<Instant> halfHourly = times("0 0/30 * * * *", "2026-03-29T00:15:00Z", BERLIN, 3);
