@@ -21,8 +21,13 @@ import java.util.Locale;
  * counts from the start of its range: {@code *&#47;n} from the field's first value (day of month
  * 1, 1+n, ...; day of week 0 = Sunday, n, ...), {@code a&#47;n} from {@code a} to the field's last
  * value. Months may be named {@code JAN}..{@code DEC}, days of the week {@code SUN}..{@code SAT};
- * day-of-week numbers are 0-7 with both 0 and 7 meaning Sunday. When both day fields are restricted
- * a day matches if either does.
+ * day-of-week numbers are 0-7 with both 0 and 7 meaning Sunday.
+ *
+ * <p>The two day fields combine as in Vixie cron: if either of them starts with {@code *} or
+ * {@code ?} (so also {@code *&#47;2}), a day must match both; if neither does, a day matches if
+ * either does. So {@code 0 0 9 13 * FRI} fires on the 13th and on every Friday, {@code 0 0 9 *&#47;2 * MON}
+ * only on Mondays that fall on an odd day of the month. (Quartz accepts only one restricted day
+ * field, with {@code ?} in the other; those expressions mean the same here.)
  *
  * <p>Times are wall-clock times in a time zone, and each matching wall-clock time fires once:
  * <ul>
@@ -52,8 +57,9 @@ public final class CronExpression {
     private final BitSet daysOfMonth;
     private final BitSet months;
     private final BitSet daysOfWeek;
-    private final boolean anyDayOfMonth;
-    private final boolean anyDayOfWeek;
+    /** The day field starts with '*' or '?': see the class comment for how the two day fields combine. */
+    private final boolean dayOfMonthStar;
+    private final boolean dayOfWeekStar;
 
     private CronExpression(String text, String[] f) {
         this.text = text;
@@ -68,8 +74,9 @@ public final class CronExpression {
             dow.clear(7);
         }
         this.daysOfWeek = dow;
-        this.anyDayOfMonth = f[3].equals("*") || f[3].equals("?");
-        this.anyDayOfWeek = f[5].equals("*") || f[5].equals("?");
+        // Vixie cron decides this on the field's first character, before it is parsed: '*/2' counts as '*'.
+        this.dayOfMonthStar = f[3].startsWith("*") || f[3].startsWith("?");
+        this.dayOfWeekStar = f[5].startsWith("*") || f[5].startsWith("?");
     }
 
     /**
@@ -170,10 +177,8 @@ public final class CronExpression {
     private boolean dayMatches(LocalDate day) {
         boolean dom = daysOfMonth.get(day.getDayOfMonth());
         boolean dow = daysOfWeek.get(day.getDayOfWeek() == DayOfWeek.SUNDAY ? 0 : day.getDayOfWeek().getValue());
-        if (anyDayOfMonth && anyDayOfWeek) return true;
-        if (anyDayOfMonth) return dow;
-        if (anyDayOfWeek) return dom;
-        return dom || dow;
+        // A plain '*' or '?' sets every bit, so 'both' is then simply the other field.
+        return dayOfMonthStar || dayOfWeekStar ? dom && dow : dom || dow;
     }
 
     private static BitSet field(String text, String name, int min, int max, List<String> names) {

@@ -73,6 +73,26 @@ class CronExpressionTest {
     }
 
     @Test
+    void aDayFieldStartingWithAStarIsUnrestrictedAsInVixieCron() {
+        // */2 with a day of week: both must match (Mondays on odd days), not either (as for 1-31/2)
+        assertEquals(List.of(Instant.parse("2026-11-23T00:00:00Z"), Instant.parse("2026-12-07T00:00:00Z"),
+                        Instant.parse("2026-12-21T00:00:00Z"), Instant.parse("2027-01-11T00:00:00Z")),
+                times("0 0 0 */2 * MON", "2026-11-22T00:00:00Z", ZoneOffset.UTC, 4));
+        assertEquals(List.of(Instant.parse("2026-11-23T00:00:00Z"), Instant.parse("2026-11-25T00:00:00Z"),
+                        Instant.parse("2026-11-27T00:00:00Z"), Instant.parse("2026-11-29T00:00:00Z"),
+                        Instant.parse("2026-11-30T00:00:00Z")),
+                times("0 0 0 1-31/2 * MON", "2026-11-22T00:00:00Z", ZoneOffset.UTC, 5));
+        // a day-of-week step starting with * likewise; */3 is Sunday, Wednesday, Saturday
+        assertEquals(List.of(Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-11-04T00:00:00Z"),
+                        Instant.parse("2026-11-07T00:00:00Z"), Instant.parse("2026-11-08T00:00:00Z")),
+                times("0 0 0 1-10 * */3", "2026-10-31T12:00:00Z", ZoneOffset.UTC, 4));
+        // with the other day field * or ?, a step alone decides, as in Quartz
+        assertEquals(next("0 0 0 */2 * ?", "2026-11-22T00:00:00Z", ZoneOffset.UTC), next("0 0 0 */2 * *", "2026-11-22T00:00:00Z", ZoneOffset.UTC));
+        assertEquals(Instant.parse("2026-11-23T00:00:00Z"), next("0 0 0 */2 * *", "2026-11-22T00:00:00Z", ZoneOffset.UTC));
+        assertEquals(Instant.parse("2026-11-25T00:00:00Z"), next("0 0 0 ? * */3", "2026-11-22T00:00:00Z", ZoneOffset.UTC));
+    }
+
+    @Test
     void leapDayAndDaysThatNeverCome() {
         assertEquals(Instant.parse("2028-02-29T00:00:00Z"), next("0 0 0 29 2 *", "2026-03-01T00:00:00Z", ZoneOffset.UTC));
         assertNull(next("0 0 0 30 2 *", "2026-03-01T00:00:00Z", ZoneOffset.UTC));
