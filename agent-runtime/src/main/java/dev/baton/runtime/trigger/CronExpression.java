@@ -7,6 +7,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
+import java.time.zone.ZoneOffsetTransition;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
@@ -16,15 +17,32 @@ import java.util.Locale;
  * for example {@code 0 *&#47;5 * * * *} (every five minutes, on the minute).
  *
  * <p>Each field is {@code *}, {@code ?} (same as {@code *}), a value, a range {@code a-b}, a step
- * {@code *&#47;n}, {@code a&#47;n} or {@code a-b&#47;n}, or a comma-separated list of those. Months may be
- * named {@code JAN}..{@code DEC}, days of the week {@code SUN}..{@code SAT}; day-of-week numbers are
- * 0-7 with both 0 and 7 meaning Sunday. When both day fields are restricted a day matches if
- * either does (as in Vixie cron).
+ * {@code *&#47;n}, {@code a&#47;n} or {@code a-b&#47;n}, or a comma-separated list of those. A step
+ * counts from the start of its range: {@code *&#47;n} from the field's first value (day of month
+ * 1, 1+n, ...; day of week 0 = Sunday, n, ...), {@code a&#47;n} from {@code a} to the field's last
+ * value. Months may be named {@code JAN}..{@code DEC}, days of the week {@code SUN}..{@code SAT};
+ * day-of-week numbers are 0-7 with both 0 and 7 meaning Sunday.
  *
- * <p>Times are wall-clock times in a time zone. Across daylight-saving changes: a time that does
- * not exist (skipped by a spring-forward) fires once at the first instant after the gap; a time
- * that occurs twice (the repeated hour of a fall-back) fires once, at its first occurrence, and
- * the repeated hour does not fire again.
+ * <p>The two day fields combine as in Vixie cron: if either of them starts with {@code *} or
+ * {@code ?} (so also {@code *&#47;2}), a day must match both; if neither does, a day matches if
+ * either does. So {@code 0 0 9 13 * FRI} fires on the 13th and on every Friday, {@code 0 0 9 *&#47;2 * MON}
+ * only on Mondays that fall on an odd day of the month. (Quartz accepts only one restricted day
+ * field, with {@code ?} in the other; those expressions mean the same here.)
+ *
+ * <p>Times are wall-clock times in a time zone, and each matching wall-clock time fires once:
+ * <ul>
+ * <li>a time that occurs twice (the repeated hour of a fall-back) fires at its first occurrence
+ *     only; during the second pass nothing fires that fired in the first, also when {@link #next}
+ *     is asked from inside the second pass (a trigger created, resumed or restarted then);</li>
+ * <li>times skipped by a spring-forward fire once, together, at the first instant after the gap,
+ *     which is the instant of the change itself (Berlin, 2026-03-29, {@code 0 0/20 2-3 * * *}: 02:00,
+ *     02:20 and 02:40 do not exist and fire as one firing at 03:00 CEST, which is also the firing of
+ *     03:00; then 03:20 and 03:40). This is the gap's end, not the shift of
+ *     {@link ZonedDateTime#ofLocal} (which would move 02:30 to 03:30), and it is what Vixie cron
+ *     does: the jobs of the skipped times run once, right after the gap;</li>
+ * <li>nothing that exists is skipped: with Lord Howe's 30-minute gap (02:00 to 02:30),
+ *     {@code 0 20,40 2 * * *} fires at 02:30 (for 02:20) and at 02:40.</li>
+ * </ul>
  */
 public final class CronExpression {
     private static final List<String> MONTHS = List.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC");
@@ -39,8 +57,9 @@ public final class CronExpression {
     private final BitSet daysOfMonth;
     private final BitSet months;
     private final BitSet daysOfWeek;
-    private final boolean anyDayOfMonth;
-    private final boolean anyDayOfWeek;
+    /** The day field starts with '*' or '?': see the class comment for how the two day fields combine. */
+    private final boolean dayOfMonthStar;
+    private final boolean dayOfWeekStar;
 
     private CronExpression(String text, String[] f) {
         this.text = text;
@@ -55,8 +74,9 @@ public final class CronExpression {
             dow.clear(7);
         }
         this.daysOfWeek = dow;
-        this.anyDayOfMonth = f[3].equals("*") || f[3].equals("?");
-        this.anyDayOfWeek = f[5].equals("*") || f[5].equals("?");
+        // Vixie cron decides this on the field's first character, before it is parsed: '*/2' counts as '*'.
+        this.dayOfMonthStar = f[3].startsWith("*") || f[3].startsWith("?");
+        this.dayOfWeekStar = f[5].startsWith("*") || f[5].startsWith("?");
     }
 
     /**
@@ -77,19 +97,40 @@ public final class CronExpression {
         return cron;
     }
 
-    /** The first instant strictly after {@code after} whose wall-clock time in {@code zone} matches, or null if none within five years. */
+    /**
+     * The firing time strictly after {@code after}, or null if none within five years: the first
+     * instant after {@code after} at which the wall clock in {@code zone} reaches a matching time
+     * for the first time (see the class comment for what that means at daylight-saving changes).
+     */
     public Instant next(Instant after, ZoneId zone) {
-        ZonedDateTime from = after.atZone(zone);
-        LocalDateTime local = from.toLocalDateTime();
+        ZonedDateTime at = after.atZone(zone);
+        LocalDateTime local = at.toLocalDateTime();
+        ZoneOffsetTransition change = zone.getRules().getTransition(local);
+        if (change != null && change.isOverlap() && at.getOffset().equals(change.getOffsetAfter())) {
+            // The second pass of a repeated hour: its times fired in the first pass already, so the
+            // search starts where the repeat ends (e.g. 03:00 CET on Berlin's fall-back day).
+            local = change.getDateTimeBefore().minusNanos(1);
+        }
+        // firstReached is non-decreasing in local time, so the first match it puts after 'after' is the answer;
+        // the loop only steps over matches it maps to 'after' or earlier, which the jump above leaves none of.
         for (int guard = 0; guard < 10_000; guard++) {
             LocalDateTime candidate = nextLocal(local);
             if (candidate == null) return null;
-            // Keeping the offset of 'after' picks the first occurrence of a repeated time; a time in a gap is shifted past it.
-            Instant instant = ZonedDateTime.ofLocal(candidate, zone, from.getOffset()).toInstant();
+            Instant instant = firstReached(candidate, zone);
             if (instant.isAfter(after)) return instant;
             local = candidate;
         }
         return null;
+    }
+
+    /**
+     * When the wall clock first shows {@code local}: its only instant, the earlier of two in a
+     * repeated hour, or for a time skipped by a gap, the end of the gap (the instant of the change).
+     */
+    private static Instant firstReached(LocalDateTime local, ZoneId zone) {
+        ZoneOffsetTransition change = zone.getRules().getTransition(local);
+        if (change != null && change.isGap()) return change.getInstant();
+        return local.atZone(zone).withEarlierOffsetAtOverlap().toInstant();
     }
 
     /** The first local time strictly after {@code after} that matches, or null. */
@@ -136,10 +177,8 @@ public final class CronExpression {
     private boolean dayMatches(LocalDate day) {
         boolean dom = daysOfMonth.get(day.getDayOfMonth());
         boolean dow = daysOfWeek.get(day.getDayOfWeek() == DayOfWeek.SUNDAY ? 0 : day.getDayOfWeek().getValue());
-        if (anyDayOfMonth && anyDayOfWeek) return true;
-        if (anyDayOfMonth) return dow;
-        if (anyDayOfWeek) return dom;
-        return dom || dow;
+        // A plain '*' or '?' sets every bit, so 'both' is then simply the other field.
+        return dayOfMonthStar || dayOfWeekStar ? dom && dow : dom || dow;
     }
 
     private static BitSet field(String text, String name, int min, int max, List<String> names) {

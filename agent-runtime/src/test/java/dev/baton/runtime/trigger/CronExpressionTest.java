@@ -73,6 +73,26 @@ class CronExpressionTest {
     }
 
     @Test
+    void aDayFieldStartingWithAStarIsUnrestrictedAsInVixieCron() {
+        // */2 with a day of week: both must match (Mondays on odd days), not either (as for 1-31/2)
+        assertEquals(List.of(Instant.parse("2026-11-23T00:00:00Z"), Instant.parse("2026-12-07T00:00:00Z"),
+                        Instant.parse("2026-12-21T00:00:00Z"), Instant.parse("2027-01-11T00:00:00Z")),
+                times("0 0 0 */2 * MON", "2026-11-22T00:00:00Z", ZoneOffset.UTC, 4));
+        assertEquals(List.of(Instant.parse("2026-11-23T00:00:00Z"), Instant.parse("2026-11-25T00:00:00Z"),
+                        Instant.parse("2026-11-27T00:00:00Z"), Instant.parse("2026-11-29T00:00:00Z"),
+                        Instant.parse("2026-11-30T00:00:00Z")),
+                times("0 0 0 1-31/2 * MON", "2026-11-22T00:00:00Z", ZoneOffset.UTC, 5));
+        // a day-of-week step starting with * likewise; */3 is Sunday, Wednesday, Saturday
+        assertEquals(List.of(Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-11-04T00:00:00Z"),
+                        Instant.parse("2026-11-07T00:00:00Z"), Instant.parse("2026-11-08T00:00:00Z")),
+                times("0 0 0 1-10 * */3", "2026-10-31T12:00:00Z", ZoneOffset.UTC, 4));
+        // with the other day field * or ?, a step alone decides, as in Quartz
+        assertEquals(next("0 0 0 */2 * ?", "2026-11-22T00:00:00Z", ZoneOffset.UTC), next("0 0 0 */2 * *", "2026-11-22T00:00:00Z", ZoneOffset.UTC));
+        assertEquals(Instant.parse("2026-11-23T00:00:00Z"), next("0 0 0 */2 * *", "2026-11-22T00:00:00Z", ZoneOffset.UTC));
+        assertEquals(Instant.parse("2026-11-25T00:00:00Z"), next("0 0 0 ? * */3", "2026-11-22T00:00:00Z", ZoneOffset.UTC));
+    }
+
+    @Test
     void leapDayAndDaysThatNeverCome() {
         assertEquals(Instant.parse("2028-02-29T00:00:00Z"), next("0 0 0 29 2 *", "2026-03-01T00:00:00Z", ZoneOffset.UTC));
         assertNull(next("0 0 0 30 2 *", "2026-03-01T00:00:00Z", ZoneOffset.UTC));
@@ -90,7 +110,7 @@ class CronExpressionTest {
         // Berlin, 2026-03-29: 02:00 CET jumps to 03:00 CEST, so 02:30 does not exist that day.
         List<Instant> daily = times("0 30 2 * * *", "2026-03-28T00:00:00Z", BERLIN, 3);
         assertEquals(Instant.parse("2026-03-28T01:30:00Z"), daily.get(0)); // 02:30 CET
-        assertEquals(Instant.parse("2026-03-29T01:30:00Z"), daily.get(1)); // shifted to 03:30 CEST, once
+        assertEquals(Instant.parse("2026-03-29T01:00:00Z"), daily.get(1)); // at the gap's end, 03:00 CEST, once
         assertEquals(Instant.parse("2026-03-30T00:30:00Z"), daily.get(2)); // 02:30 CEST
         // Every 30 minutes across the gap: 01:30 CET, then 03:00 CEST (the gap's times collapse into one), 03:30 ...
         List<Instant> halfHourly = times("0 0/30 * * * *", "2026-03-29T00:15:00Z", BERLIN, 3);
