@@ -68,6 +68,11 @@ final class GroupCommitWriter {
     private volatile long writeNanos;
     private volatile int maxBatchSize;
     private final Histogram writeSeconds = new Histogram(Histogram.SECONDS);
+    /** How long after finding the database away the writer fails batches without trying. */
+    private static final long AWAY_PROBE_NANOS = 1_000_000_000L;
+    /** The failure of the last batch if the database was away then, else null (writer thread only). */
+    private JournalException away;
+    private long awayUntilNanos;
     private final Histogram batchSizes = new Histogram(Histogram.SIZES);
 
     /**
@@ -145,10 +150,22 @@ final class GroupCommitWriter {
     private void writeBatch(List<Append> batch, int size) {
         List<RunEvent> all = new ArrayList<>(size);
         for (Append a : batch) all.addAll(a.events());
+        if (away != null && System.nanoTime() < awayUntilNanos) {
+            // The database was away a moment ago: answer at once instead of waiting for a
+            // connection again, so that callers hear 503 within a second or two. One batch per
+            // AWAY_PROBE_NANOS still tries, and finds out when it is back.
+            for (Append a : batch) a.done().completeExceptionally(away);
+            return;
+        }
         Exception failure = tryWrite(all);
         if (failure != null && store.isConnectionLost(failure)) {
             store.reconnect();
             failure = tryWrite(all);
+        }
+        away = null;
+        if (failure != null && store.isUnavailable(failure)) {
+            away = store.describe(failure);
+            awayUntilNanos = System.nanoTime() + AWAY_PROBE_NANOS;
         }
         if (failure == null) {
             for (Append a : batch) a.done().complete(null);

@@ -156,6 +156,8 @@ public final class Orchestrator implements AutoCloseable {
     private final WorkerExecutor reads;
     /** Planners block on model calls for seconds: they get their own threads. */
     private final WorkerExecutor planning;
+    /** Readiness probes of the journal, apart from the reads so that a backlog cannot hold them up. */
+    private final WorkerExecutor probes;
     private final OrchestratorMetrics metrics;
 
     private final Cache<String, RunState> runs;
@@ -166,6 +168,9 @@ public final class Orchestrator implements AutoCloseable {
     private final Set<String> toFlush = new java.util.LinkedHashSet<>();
     /** Runs whose append failed: the next load from the journal picks them up where it left them ({@link #resume}). */
     private final Set<String> toResume = new java.util.HashSet<>();
+    /** Runs dropped after a failed write, waiting to be loaded again ({@link #reloadDropped}). */
+    private final Set<String> toReload = new java.util.LinkedHashSet<>();
+    private boolean reloading;
     /** Runs the journal holds but that could not be rebuilt at start, with why: set aside, the others run. */
     private final Map<String, String> setAside = new java.util.concurrent.ConcurrentHashMap<>();
     /** Idempotency keys of runs created but not yet durable. */
@@ -252,6 +257,7 @@ public final class Orchestrator implements AutoCloseable {
         this.executor = new TaskExecutor(options.maxConcurrentCalls());
         this.reads = vertx.createSharedWorkerExecutor("baton-journal-read", 4);
         this.planning = vertx.createSharedWorkerExecutor("baton-planner", 4);
+        this.probes = vertx.createSharedWorkerExecutor("baton-journal-probe", 1);
         this.runs = Caffeine.newBuilder()
                 .maximumWeight(options.parkedRunsInMemory())
                 .weigher((String id, RunState run) -> pinned(run) ? 0 : 1)
@@ -505,10 +511,11 @@ public final class Orchestrator implements AutoCloseable {
 
     /** Completes once the journal's database answered a probe, fails if it does not (see {@link Journal#ping()}). */
     public Future<Void> pingJournal() {
-        return readJournal(() -> {
+        // Its own thread: the read threads may all be waiting for connections while the database is away.
+        return probes.<Void>executeBlocking(() -> {
             journal.ping();
             return null;
-        });
+        }, false).timeout(2, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     public OrchestratorMetrics metrics() {
@@ -553,6 +560,7 @@ public final class Orchestrator implements AutoCloseable {
         journal.close();
         reads.close();
         planning.close();
+        probes.close();
     }
 
     // ------------------------------------------------------------------ creating runs
@@ -1875,25 +1883,40 @@ public final class Orchestrator implements AutoCloseable {
         metrics.callsInFlight = inFlight.size();
         readyQueue.removeIf(queued -> queued.runId().equals(runId));
         toResume.add(runId);
-        reload(runId, 0);
+        toReload.add(runId);
+        reloadDropped(0);
         drainReadyQueue();
     }
 
-    private void reload(String runId, int tries) {
-        if (closed) return;
+    /**
+     * Loads the runs dropped after failed writes again, one at a time. While the journal does not
+     * answer (its database is away), one run's load is the probe for all: it is tried again with
+     * backoff, so a hundred dropped runs do not keep the read threads waiting for connections.
+     */
+    private void reloadDropped(int tries) {
+        if (reloading || toReload.isEmpty() || closed) return;
+        reloading = true;
+        String runId = toReload.iterator().next();
         load(runId).onComplete(loaded -> {
-            if (loaded.succeeded() || closed) return;
-            if (loaded.cause() instanceof BatonException e && e.kind() == Kind.NOT_FOUND) {
-                // Not one event of it is durable: the run never was (its creator heard a 503).
-                toResume.remove(runId);
-                List<Promise<ObjectNode>> waiters = finishWaiters.remove(runId);
-                if (waiters != null) waiters.forEach(p -> p.tryFail(e));
+            reloading = false;
+            if (closed) return;
+            Throwable error = loaded.cause();
+            if (error != null && !(error instanceof BatonException e && e.kind() == Kind.NOT_FOUND)
+                    && !(error instanceof BatonException u && "run_unreadable".equals(u.code()))) {
+                long delay = Math.min(5_000, 100L << Math.min(tries, 6));
+                if (tries == 0) LOG.warn("run {} cannot be read from the journal yet ({}); trying again every few seconds",
+                        runId, error.toString());
+                vertx.setTimer(delay, t -> reloadDropped(tries + 1));
                 return;
             }
-            long delay = Math.min(5_000, 100L << Math.min(tries, 6));
-            if (tries == 0) LOG.warn("run {} cannot be read from the journal yet ({}); trying again every few seconds", runId,
-                    loaded.cause().toString());
-            vertx.setTimer(delay, t -> reload(runId, tries + 1));
+            toReload.remove(runId);
+            if (error != null) {
+                // Not one event of it is durable (its creator heard a 503), or it cannot be replayed.
+                toResume.remove(runId);
+                List<Promise<ObjectNode>> waiters = finishWaiters.remove(runId);
+                if (waiters != null) waiters.forEach(p -> p.tryFail(error));
+            }
+            reloadDropped(0);
         });
     }
 
