@@ -38,6 +38,9 @@ final class Unavailable {
                     if (matches(e)) return true;
                 }
             }
+            // A file the database cannot write (H2 on a full disk wraps it in a "General error"), but not
+            // Jackson's failure to write an event, which is an IOException too and the event's fault.
+            if (t instanceof java.io.IOException && !(t instanceof com.fasterxml.jackson.core.JacksonException)) return true;
             if (t.getCause() == t) break;
         }
         return false;
