@@ -189,8 +189,24 @@ class GroupCommitWriterTest {
         assertThrows(ExecutionException.class, () -> a.get(10, TimeUnit.SECONDS));
         assertThrows(ExecutionException.class, () -> b.get(10, TimeUnit.SECONDS));
 
+        // Right after finding the database away the writer answers at once, without waiting for it again.
+        long before = System.nanoTime();
+        assertThrows(ExecutionException.class, () -> writer.submit(events(1, "early")).get(10, TimeUnit.SECONDS));
+        assertTrue(System.nanoTime() - before < TimeUnit.MILLISECONDS.toNanos(900), "failed fast");
+        int writesSoFar = store.batches.size();
+
         store.databaseDown = false;
-        await(writer.submit(events(1, "c")));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                await(writer.submit(events(1, "c")));
+                break;
+            } catch (ExecutionException stillInTheWindow) {
+                if (System.nanoTime() > deadline) throw stillInTheWindow;
+                Thread.sleep(50);
+            }
+        }
+        assertEquals(writesSoFar + 1, store.batches.size(), "once back, the database is tried and written to again");
     }
 
     @Test
