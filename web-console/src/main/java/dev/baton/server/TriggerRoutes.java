@@ -100,7 +100,7 @@ final class TriggerRoutes {
                         Throwable failure = result.cause();
                         if (failure instanceof BadSignature bad) Bodies.refuse(ctx, unauthorized(bad), BatonServer.BODY_LIMIT);
                         else if (failure instanceof ApiError error) Bodies.refuse(ctx, error, BatonServer.BODY_LIMIT);
-                        else ApiError.respond(ctx, failure);
+                        else if (!ctx.response().closed()) ApiError.respond(ctx, failure); // closed: the sender went away mid-body
                         return;
                     }
                     ObjectNode answer = Json.object();
