@@ -76,11 +76,12 @@ final class Bodies {
     /**
      * Answers a request whose body may not have been read (all or part of it) with an error: the
      * rest of the body is dropped as it comes, never buffered, and a client that goes on past
-     * {@code dropLimit} more bytes is cut off. The answer asks HTTP/1.1 clients to close the
-     * connection, whose framing cannot be trusted past a body that was not read.
+     * {@code dropLimit} more bytes is cut off. HTTP/1.1 clients are asked to close the connection
+     * rather than send the next request behind a body nobody wants.
      */
     static void refuse(RoutingContext ctx, ApiError error, long dropLimit) {
         HttpServerRequest request = ctx.request();
+        if (ctx.response().ended()) return;
         if (!request.isEnded()) {
             long[] dropped = {0};
             request.handler(chunk -> {
@@ -88,13 +89,12 @@ final class Bodies {
                 if (dropped[0] > dropLimit) cutOff(ctx);
             });
             request.resume();
-            if (request.version() != HttpVersion.HTTP_2) ctx.response().putHeader("Connection", "close");
         }
-        if (ctx.response().ended()) return;
         if (ctx.response().headWritten()) {
             cutOff(ctx);
             return;
         }
+        if (!request.isEnded() && request.version() != HttpVersion.HTTP_2) ctx.response().putHeader("Connection", "close");
         ApiError.send(ctx, error);
     }
 
