@@ -215,7 +215,7 @@ function emptyState() {
   return el('div', { class: 'empty' },
     el('p', { text: 'No triggers yet. A trigger starts runs on a schedule (cron or every N) or when an event is posted to it. Create one with the API:' }),
     el('pre', { class: 'example', text: example }),
-    el('p', { class: 'hint' }, 'Event triggers (webhooks, signed with a secret), catch-up and overlap are described in ',
+    el('p', { class: 'hint' }, 'Event triggers (webhooks, signed as Standard Webhooks with a secret), catch-up and overlap are described in ',
       el('code', { text: 'docs/triggers.md' }), ' (the Triggers section of the README). ',
       'The list as JSON: ', el('a', { href: '/api/triggers', text: '/api/triggers' }), '.'));
 }

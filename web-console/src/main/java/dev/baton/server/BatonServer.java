@@ -333,10 +333,14 @@ public final class BatonServer implements AutoCloseable {
         router.get("/metrics").handler(metrics::handle);
         router.route("/api/*").handler(BatonServer::checkQueryString);
         router.route("/api/*").handler(auth::authenticate);
+        TriggerRoutes triggerRoutes = new TriggerRoutes(triggers, config.webhookBodyLimit());
+        // Before the BodyHandler, which would buffer every body whole: the trigger event route checks a
+        // webhook's headers before it reads the body, and reads a caller's without a token only up to a small limit.
+        triggerRoutes.mountEvents(router);
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
         router.get("/api/metrics/summary").handler(metrics::summary);
         new ApiRoutes(orchestrator, version(), config.model(), playbooks, agents).mount(router);
-        new TriggerRoutes(triggers).mount(router);
+        triggerRoutes.mount(router);
         new TicketRoutes(tickets).mount(router);
         EventStream streams = new EventStream(vertx, orchestrator);
         router.get("/api/runs/:id/events").handler(streams::run);

@@ -6,6 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 
 /** Reading request bodies: JSON only, with errors that name the field and the expected type. */
@@ -34,6 +39,68 @@ final class Bodies {
         }
         if (!(node instanceof ObjectNode obj)) throw ApiError.badRequest("the body must be a JSON object, not " + kind(node));
         return obj;
+    }
+
+    /**
+     * Reads the body of a route mounted before the {@code BodyHandler}, keeping at most {@code limit}
+     * bytes: a body announced ({@code Content-Length}) or found to be larger fails with {@code tooLarge}
+     * (a 413) as soon as that is known, and what follows is dropped, never buffered. Must be called
+     * before the handler returns, so that no chunk comes before it listens.
+     */
+    static Future<Buffer> read(RoutingContext ctx, long limit, ApiError tooLarge) {
+        HttpServerRequest request = ctx.request();
+        String length = request.getHeader("Content-Length");
+        if (length != null) {
+            try {
+                if (Long.parseLong(length.trim()) > limit) return Future.failedFuture(tooLarge);
+            } catch (NumberFormatException e) {
+                return Future.failedFuture(ApiError.badRequest("the Content-Length header is not a number"));
+            }
+        }
+        if (request.isEnded()) return Future.succeededFuture(Buffer.buffer());
+        Promise<Buffer> promise = Promise.promise();
+        Buffer body = Buffer.buffer();
+        request.handler(chunk -> {
+            if (promise.future().isComplete()) return; // over the limit already: dropped
+            if (body.length() + chunk.length() > limit) promise.tryFail(tooLarge);
+            else body.appendBuffer(chunk);
+        });
+        request.endHandler(v -> promise.tryComplete(body));
+        request.exceptionHandler(promise::tryFail);
+        if ("100-continue".equalsIgnoreCase(request.getHeader("Expect")) && request.version() != HttpVersion.HTTP_1_0) {
+            ctx.response().writeContinue(); // the client waits for this before it sends the body
+        }
+        return promise.future();
+    }
+
+    /**
+     * Answers a request whose body may not have been read (all or part of it) with an error: the
+     * rest of the body is dropped as it comes, never buffered, and a client that goes on past
+     * {@code dropLimit} more bytes is cut off. HTTP/1.1 clients are asked to close the connection
+     * rather than send the next request behind a body nobody wants.
+     */
+    static void refuse(RoutingContext ctx, ApiError error, long dropLimit) {
+        HttpServerRequest request = ctx.request();
+        if (ctx.response().ended()) return;
+        if (!request.isEnded()) {
+            long[] dropped = {0};
+            request.handler(chunk -> {
+                dropped[0] += chunk.length();
+                if (dropped[0] > dropLimit) cutOff(ctx);
+            });
+            request.resume();
+        }
+        if (ctx.response().headWritten()) {
+            cutOff(ctx);
+            return;
+        }
+        if (!request.isEnded() && request.version() != HttpVersion.HTTP_2) ctx.response().putHeader("Connection", "close");
+        ApiError.send(ctx, error);
+    }
+
+    private static void cutOff(RoutingContext ctx) {
+        if (ctx.request().version() == HttpVersion.HTTP_2) ctx.response().reset(0x8); // CANCEL: this stream only
+        else ctx.request().connection().close();
     }
 
     /** An optional string field; 400 if present with another type. */

@@ -11,15 +11,18 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * The trigger routes of API v1 ({@code /api/triggers}): create, list, get, pause, resume,
  * delete, and events posted to an event trigger. The event route is also open to callers
- * without a bearer token (webhooks): for those the trigger's HMAC secret is the credential.
+ * without a bearer token (webhooks): for those a signature made with the trigger's secret, as
+ * Standard Webhooks makes it ({@link Signatures}), is the credential.
  */
 final class TriggerRoutes {
     static final String EVENT_ID = "X-Baton-Event-Id";
 
     private final Triggers triggers;
+    private final long webhookBodyLimit;
 
-    TriggerRoutes(Triggers triggers) {
+    TriggerRoutes(Triggers triggers, long webhookBodyLimit) {
         this.triggers = triggers;
+        this.webhookBodyLimit = webhookBodyLimit;
     }
 
     void mount(Router router) {
@@ -52,30 +55,64 @@ final class TriggerRoutes {
                 else ctx.response().setStatusCode(204).end();
             });
         });
+    }
+
+    /** The event route, to be mounted before the {@code BodyHandler}: it reads its own body (see {@link #event}). */
+    void mountEvents(Router router) {
         router.post("/api/triggers/:name/events").handler(this::event);
     }
 
+    /**
+     * The event route. It is mounted before the {@code BodyHandler} and reads its own body, so that a
+     * caller without a token costs little: its {@code webhook-*} headers are checked first (present,
+     * timestamp fresh: 401 at once otherwise, the body unread), and its body is read only up to
+     * {@link Config#webhookBodyLimit()} (413 as soon as it is over). Every refusal a stranger gets after
+     * that is one and the same 401, whether the trigger exists or not (see {@link Triggers.Sender}).
+     */
     private void event(RoutingContext ctx) {
+        Caller caller = Auth.caller(ctx);
+        Triggers.Sender sender = caller == Auth.WEBHOOK ? Triggers.Sender.STRANGER
+                : caller.may(Role.OPERATOR) ? Triggers.Sender.OPERATOR : Triggers.Sender.READER;
+        boolean stranger = sender == Triggers.Sender.STRANGER;
+        Signatures.Headers signed = new Signatures.Headers(ctx.request().getHeader(Signatures.ID), ctx.request().getHeader(Signatures.TIMESTAMP),
+                ctx.request().getHeader(Signatures.SIGNATURE), ctx.request().getHeader(Signatures.LEGACY_HEADER) != null);
         String type = ctx.request().getHeader("Content-Type");
         if (type != null && !type.toLowerCase().startsWith("application/json") && !type.toLowerCase().contains("+json")) {
-            throw new ApiError(415, "unsupported_media_type", "send the event as application/json, not " + type);
+            Bodies.refuse(ctx, new ApiError(415, "unsupported_media_type", "send the event as application/json, not " + type), BatonServer.BODY_LIMIT);
+            return;
         }
-        byte[] body = ctx.body() == null || ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
-        Caller caller = Auth.caller(ctx);
-        boolean operator = caller != Auth.WEBHOOK && caller.may(Role.OPERATOR);
-        triggers.event(ctx.pathParam("name"), body, ctx.request().getHeader(EVENT_ID),
-                ctx.request().getHeader(Signatures.HEADER), operator).onComplete(result -> {
-            if (result.failed()) {
-                if (result.cause() instanceof BadSignature bad) ApiError.send(ctx, new ApiError(401, "bad_signature", bad.getMessage()));
-                else ApiError.respond(ctx, result.cause());
+        if (stranger) {
+            try {
+                Signatures.SYSTEM.check(signed);
+            } catch (BadSignature bad) {
+                Bodies.refuse(ctx, unauthorized(bad), BatonServer.BODY_LIMIT);
                 return;
             }
-            ObjectNode answer = Json.object();
-            answer.put("runId", result.result().runId());
-            if (result.result().duplicate()) answer.put("duplicate", true);
-            ctx.response().putHeader("Location", "/api/runs/" + result.result().runId());
-            ApiRoutes.json(ctx, result.result().duplicate() ? 200 : 202, answer);
-        });
+        }
+        long limit = stranger ? webhookBodyLimit : BatonServer.BODY_LIMIT;
+        ApiError tooLarge = new ApiError(413, "body_too_large", stranger
+                ? "an event from a caller without a bearer token may be at most " + limit + " bytes (BATON_WEBHOOK_BODY_LIMIT)"
+                : "the request body is over the limit of " + (limit >> 20) + " MiB");
+        Bodies.read(ctx, limit, tooLarge)
+                .compose(body -> triggers.event(ctx.pathParam("name"), body.getBytes(), signed, ctx.request().getHeader(EVENT_ID), sender))
+                .onComplete(result -> {
+                    if (result.failed()) {
+                        Throwable failure = result.cause();
+                        if (failure instanceof BadSignature bad) Bodies.refuse(ctx, unauthorized(bad), BatonServer.BODY_LIMIT);
+                        else if (failure instanceof ApiError error) Bodies.refuse(ctx, error, BatonServer.BODY_LIMIT);
+                        else if (!ctx.response().closed()) ApiError.respond(ctx, failure); // closed: the sender went away mid-body
+                        return;
+                    }
+                    ObjectNode answer = Json.object();
+                    answer.put("runId", result.result().runId());
+                    if (result.result().duplicate()) answer.put("duplicate", true);
+                    ctx.response().putHeader("Location", "/api/runs/" + result.result().runId());
+                    ApiRoutes.json(ctx, result.result().duplicate() ? 200 : 202, answer);
+                });
+    }
+
+    private static ApiError unauthorized(BadSignature bad) {
+        return new ApiError(401, "bad_signature", bad.getMessage());
     }
 
     /** {@code ?view=summary}: the list without plans and inputs; {@code ?view=full} (the default): as {@code GET /api/triggers/{name}}. */

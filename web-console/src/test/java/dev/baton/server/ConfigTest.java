@@ -34,7 +34,18 @@ class ConfigTest {
         assertEquals("", config.dbUrl());
         assertTrue(config.allowedHosts().isEmpty(), "the http.request tool reaches no host by default");
         assertTrue(config.tokens().isEmpty(), "no auth by default (loopback only)");
+        assertEquals(256 * 1024, config.webhookBodyLimit());
         assertEquals(config, Config.defaults());
+    }
+
+    @Test
+    void theWebhookBodyLimitTakesBytesKibOrMib() {
+        assertEquals(4096, Config.load(NO_ARGS, Map.of("BATON_WEBHOOK_BODY_LIMIT", "4096")).webhookBodyLimit());
+        assertEquals(64 * 1024, Config.load(new String[]{"--webhook-body-limit", "64KiB"}, Map.of()).webhookBodyLimit());
+        assertEquals(2 * 1024 * 1024, Config.load(NO_ARGS, Map.of("BATON_WEBHOOK_BODY_LIMIT", "2 mib")).webhookBodyLimit());
+        for (String bad : new String[]{"lots", "-1", "12", "11MiB", "1.5MiB"}) {
+            assertMentions(refused(NO_ARGS, Map.of("BATON_WEBHOOK_BODY_LIMIT", bad)), "BATON_WEBHOOK_BODY_LIMIT", "--webhook-body-limit", bad);
+        }
     }
 
     @Test

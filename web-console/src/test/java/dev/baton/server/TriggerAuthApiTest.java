@@ -2,18 +2,16 @@ package dev.baton.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
-import dev.baton.runtime.trigger.Signatures;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.TestServer;
 import dev.baton.server.testing.TestTools;
 import dev.baton.server.testing.Tokens;
 import dev.baton.server.testing.TriggerRuns;
+import dev.baton.server.testing.Webhooks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.net.http.HttpRequest;
-import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -52,11 +50,8 @@ class TriggerAuthApiTest {
         return body;
     }
 
-    private static int post(Api as, String name, String body, String signature) {
-        HttpRequest.Builder b = as.request("/api/triggers/" + name + "/events")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
-        if (signature != null) b.header("X-Baton-Signature", signature);
-        return as.send(b).status();
+    private static int post(Api as, String name, String body, Webhooks.Signed signed) {
+        return Webhooks.send(as, name, body, signed).status();
     }
 
     @Test
@@ -70,18 +65,58 @@ class TriggerAuthApiTest {
         assertEquals(403, viewer.post("/api/triggers/signed/pause", null).status());
 
         String body = "{\"x\": 1}";
-        String good = Signatures.sign(SECRET, body.getBytes(StandardCharsets.UTF_8));
+        Webhooks.Signed good = Webhooks.sign(SECRET, "evt-1", body);
         assertEquals(202, post(anonymous, "signed", body, good));
         assertEquals(401, post(anonymous, "signed", body, null));
-        assertEquals(401, post(anonymous, "signed", "{\"x\": 2}", good));
-        // a trigger without a secret: an operator's token, not a stranger
+        assertEquals(401, post(anonymous, "signed", "{\"x\": 2}", good.withId("evt-2")));
+        // a viewer's token does not replace the signature, but a signed event is a signed event
+        assertEquals(202, post(viewer, "signed", body, Webhooks.sign(SECRET, "evt-3", body)));
+        assertEquals(401, post(viewer, "signed", body, null));
+        // a trigger without a secret: an operator's token, not a stranger or a viewer
         assertEquals(401, post(anonymous, "unsigned", body, null));
-        assertEquals(401, post(viewer, "unsigned", body, null));
+        assertEquals(403, post(viewer, "unsigned", body, null));
         assertEquals(202, post(operator, "unsigned", body, null));
-        // a stranger cannot tell a missing trigger from one it may not post to
-        assertEquals(401, post(anonymous, "no-such-trigger", body, good));
         assertEquals(404, post(operator, "no-such-trigger", body, null));
-        assertEquals(1, TriggerRuns.of(operator, "signed").size());
+        assertEquals(404, post(viewer, "no-such-trigger", body, null));
+        assertEquals(2, TriggerRuns.of(operator, "signed").size());
         assertEquals(1, TriggerRuns.of(operator, "unsigned").size());
+    }
+
+    /**
+     * Whoever has no token gets the same answer, status and body, for a name that does not exist as
+     * for each kind of trigger it cannot post to: names cannot be probed. Callers who may read the
+     * triggers get 404 for a name that does not exist.
+     */
+    @Test
+    void strangersCannotTellWhichTriggerNamesExist() {
+        assertEquals(201, operator.post("/api/triggers", trigger("probe-signed", SECRET)).status());
+        assertEquals(201, operator.post("/api/triggers", trigger("probe-unsigned", null)).status());
+        ObjectNode schedule = trigger("probe-schedule", null);
+        schedule.remove("event");
+        schedule.putObject("schedule").put("every", "PT1H");
+        assertEquals(201, operator.post("/api/triggers", schedule).status());
+
+        String body = "{\"x\": 1}";
+        // headers that pass every check made before the body is read, signed with a key the stranger guessed
+        Webhooks.Signed guessed = Webhooks.sign("a-guessed-secret-0000", "evt-1", body);
+        Api.Response unknown = Webhooks.send(anonymous, "no-such-trigger", body, guessed);
+        assertEquals(401, unknown.status(), unknown.body());
+        assertEquals("bad_signature", unknown.errorCode());
+        for (String known : new String[]{"probe-signed", "probe-unsigned", "probe-schedule"}) {
+            Api.Response answer = Webhooks.send(anonymous, known, body, guessed);
+            assertEquals(unknown.status(), answer.status(), known);
+            assertEquals(unknown.body(), answer.body(), known);
+            assertEquals(unknown.header("WWW-Authenticate"), answer.header("WWW-Authenticate"), known);
+        }
+        // without any signature too
+        Api.Response bare = Webhooks.send(anonymous, "no-such-trigger", body, null);
+        assertEquals(401, bare.status());
+        for (String known : new String[]{"probe-signed", "probe-unsigned", "probe-schedule"}) {
+            assertEquals(bare.body(), Webhooks.send(anonymous, known, body, null).body(), known);
+        }
+        assertEquals(0, TriggerRuns.of(operator, "probe-signed").size() + TriggerRuns.of(operator, "probe-unsigned").size());
+        // those who may read the triggers anyway are told what is wrong
+        assertEquals(404, post(viewer, "no-such-trigger", body, guessed));
+        assertEquals(422, post(operator, "probe-schedule", body, null));
     }
 }

@@ -3,17 +3,16 @@ package dev.baton.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
-import dev.baton.runtime.trigger.Signatures;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.TestServer;
 import dev.baton.server.testing.TestTools;
 import dev.baton.server.testing.TriggerRuns;
+import dev.baton.server.testing.Webhooks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpRequest;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -199,16 +198,15 @@ class TriggersApiTest {
 
     // ------------------------------------------------------------------ events
 
-    static Api.Response postEvent(String trigger, String body, String eventId, String signature) {
-        HttpRequest.Builder b = api.request("/api/triggers/" + trigger + "/events")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
+    /** An event with an {@code X-Baton-Event-Id} (for triggers without a secret) or signed headers, or neither. */
+    static Api.Response postEvent(String trigger, String body, String eventId, Webhooks.Signed signed) {
+        HttpRequest.Builder b = Webhooks.request(api, trigger, body, signed);
         if (eventId != null) b.header("X-Baton-Event-Id", eventId);
-        if (signature != null) b.header("X-Baton-Signature", signature);
         return api.send(b);
     }
 
-    static String sign(String body) {
-        return Signatures.sign(SECRET, body.getBytes(StandardCharsets.UTF_8));
+    static Webhooks.Signed sign(String id, String body) {
+        return Webhooks.sign(SECRET, id, body);
     }
 
     @Test
@@ -227,7 +225,7 @@ class TriggersApiTest {
         assertFalse(created.toString().contains(SECRET), "the secret is never shown: " + created);
 
         String payload = "{\"ticket\": {\"priority\": 2, \"tags\": [\"a\", \"vip\"]}}";
-        Api.Response first = postEvent("on-ticket", payload, "evt-1", sign(payload));
+        Api.Response first = postEvent("on-ticket", payload, null, sign("evt-1", payload));
         assertEquals(202, first.status(), first.body());
         String runId = first.json().path("runId").asText();
         JsonNode run = api.awaitRunStatus(runId, "SUCCEEDED");
@@ -237,35 +235,40 @@ class TriggersApiTest {
         assertFalse(run.path("input").has("missing"));
         assertEquals("evt-1", run.path("options").path("trigger").path("eventId").asText());
 
-        // replayed: the same run, nothing new started
-        Api.Response again = postEvent("on-ticket", payload, "evt-1", sign(payload));
+        // delivered again (the sender retries): the same run, nothing new started
+        Api.Response again = postEvent("on-ticket", payload, null, sign("evt-1", payload));
         assertEquals(200, again.status(), again.body());
         assertEquals(runId, again.json().path("runId").asText());
         assertTrue(again.json().path("duplicate").asBoolean());
+        // the id that deduplicates is the signed one: X-Baton-Event-Id does not count for a signed trigger
+        assertEquals(200, postEvent("on-ticket", payload, "something-else", sign("evt-1", payload)).status());
 
-        // bad, missing and malformed signatures: 401, nothing started
+        // bad, missing and old-style signatures: 401, nothing started (the local caller must sign too)
         String other = "{\"ticket\": {\"priority\": 1}}";
-        Api.Response forged = postEvent("on-ticket", other, "evt-2", sign(payload));
+        Api.Response forged = postEvent("on-ticket", other, null, sign("evt-2", payload)); // the signature of another body
         assertEquals(401, forged.status(), forged.body());
         assertEquals("bad_signature", forged.errorCode());
         assertEquals(401, postEvent("on-ticket", other, "evt-3", null).status());
-        assertEquals(401, postEvent("on-ticket", other, "evt-4", "sha256=nothex").status());
-        assertEquals(401, postEvent("on-ticket", other, "evt-5", Signatures.sign("a-different-secret!", other.getBytes(StandardCharsets.UTF_8))).status());
+        Api.Response legacy = api.send(api.request("/api/triggers/on-ticket/events").POST(HttpRequest.BodyPublishers.ofString(other))
+                .header("Content-Type", "application/json").header("X-Baton-Signature", "sha256=" + "0".repeat(64)));
+        assertEquals(401, legacy.status(), legacy.body());
+        assertTrue(legacy.errorMessage().contains("X-Baton-Signature") && legacy.errorMessage().contains("no longer accepted"), legacy.body());
+        assertEquals(401, postEvent("on-ticket", other, null, Webhooks.sign("a-different-secret!", "evt-5", other)).status());
         List<JsonNode> runs = TriggerRuns.of(api, "on-ticket");
         assertEquals(1, runs.size(), runs.toString());
 
         // a new id starts a new run; the trigger shows the newest
-        Api.Response second = postEvent("on-ticket", other, "evt-6", sign(other));
+        Api.Response second = postEvent("on-ticket", other, null, sign("evt-6", other));
         assertEquals(202, second.status(), second.body());
         assertEquals(second.json().path("runId").asText(), trigger("on-ticket").path("lastRunId").asText());
         assertEquals(2, TriggerRuns.of(api, "on-ticket").size());
 
         // signed but not JSON: 400, nothing started
         String notJson = "{\"ticket\": ";
-        assertEquals(400, postEvent("on-ticket", notJson, "evt-7", sign(notJson)).status());
+        assertEquals(400, postEvent("on-ticket", notJson, null, sign("evt-7", notJson)).status());
         // paused: 409
         api.post("/api/triggers/on-ticket/pause", null);
-        assertEquals(409, postEvent("on-ticket", other, "evt-8", sign(other)).status());
+        assertEquals(409, postEvent("on-ticket", other, null, sign("evt-8", other)).status());
         assertEquals(2, TriggerRuns.of(api, "on-ticket").size());
     }
 
@@ -335,6 +338,9 @@ class TriggersApiTest {
         assertInvalid("{\"name\": \"v1\", \"goal\": \"g\", \"schedule\": {\"every\": \"PT1S\", \"jitter\": 1}, \"plan\": " + plan + "}",
                 400, "trigger_invalid", "schedule.jitter");
         assertInvalid("{\"name\": \"v1\", \"goal\": \"g\", \"event\": {\"secret\": \"short\"}, \"plan\": " + plan + "}", 400, "trigger_invalid", "event.secret");
+        // a whsec_ secret is a base64 key (Standard Webhooks): one that is not base64, or too short a key, is refused
+        assertInvalid("{\"name\": \"v1\", \"goal\": \"g\", \"event\": {\"secret\": \"whsec_not-base64-at-all!\"}, \"plan\": " + plan + "}", 400, "trigger_invalid", "event.secret");
+        assertInvalid("{\"name\": \"v1\", \"goal\": \"g\", \"event\": {\"secret\": \"whsec_c2hvcnQga2V5IQ==\"}, \"plan\": " + plan + "}", 400, "trigger_invalid", "event.secret");
         assertInvalid("{\"name\": \"v1\", \"goal\": \"g\", \"event\": {\"inputMapping\": {\"x\": \"ticket.id\"}}, \"plan\": " + plan + "}",
                 400, "trigger_invalid", "event.inputMapping.x");
         assertInvalid("{\"name\": \"v1\", \"goal\": \"g\", \"event\": {\"inputMapping\": {\"x\": \"$.a[?(@.b)]\"}}, \"plan\": " + plan + "}",

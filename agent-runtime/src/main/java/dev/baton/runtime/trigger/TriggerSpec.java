@@ -54,7 +54,10 @@ public record TriggerSpec(String name, String goal, ScheduleSpec schedule, Event
     public record ScheduleSpec(String cron, Duration every, ZoneId timeZone, CatchUp catchUp, int catchUpLimit, Overlap overlap) {
     }
 
-    /** @param secret the HMAC key events must be signed with, or null; @param inputMapping input field -> payload path */
+    /**
+     * @param secret       the secret events must be signed with as Standard Webhooks signs them ({@link Signatures}), or null
+     * @param inputMapping input field -> payload path
+     */
     public record EventSpec(String secret, Map<String, PayloadPath> inputMapping) {
     }
 
@@ -75,6 +78,10 @@ public record TriggerSpec(String name, String goal, ScheduleSpec schedule, Event
      * the orchestrator validates it against the catalogue.
      */
     public static TriggerSpec parse(JsonNode body, Instant now) {
+        return parse(body, now, false);
+    }
+
+    private static TriggerSpec parse(JsonNode body, Instant now, boolean stored) {
         if (body == null || !body.isObject()) throw invalid("", "the body must be a JSON object");
         unknownFields(body, FIELDS, "");
         String name = text(body, "name", true);
@@ -98,7 +105,7 @@ public record TriggerSpec(String name, String goal, ScheduleSpec schedule, Event
         JsonNode input = present(body, "input");
         if (input != null && !input.isObject()) throw invalid("input", "field 'input' must be an object");
         ScheduleSpec schedule = scheduleNode == null ? null : schedule(scheduleNode, now);
-        EventSpec event = eventNode == null ? null : event(eventNode);
+        EventSpec event = eventNode == null ? null : event(eventNode, stored);
         return new TriggerSpec(name, goal, schedule, event, plan, playbook,
                 input == null ? Json.object() : (ObjectNode) input.deepCopy(), now);
     }
@@ -157,13 +164,16 @@ public record TriggerSpec(String name, String goal, ScheduleSpec schedule, Event
         return new ScheduleSpec(cron == null ? null : cron.trim(), interval, zone, catchUp, limit, overlap);
     }
 
-    private static EventSpec event(JsonNode node) {
+    /** @param stored read from the store: not held to rules added since it was stored (whsec_ secrets), so that it still loads */
+    private static EventSpec event(JsonNode node, boolean stored) {
         if (!node.isObject()) throw invalid("event", "field 'event' must be an object");
         unknownFields(node, EVENT_FIELDS, "event.");
         String secret = text(node, "secret", false, "event.secret");
         if (secret != null && (secret.length() < 16 || secret.length() > 512)) {
             throw invalid("event.secret", "'event.secret' must hold 16 to 512 characters");
         }
+        String problem = secret == null || stored ? null : Signatures.problem(secret);
+        if (problem != null) throw invalid("event.secret", "'event.secret': " + problem);
         Map<String, PayloadPath> mapping = new LinkedHashMap<>();
         JsonNode mappingNode = present(node, "inputMapping");
         if (mappingNode != null) {
@@ -225,7 +235,7 @@ public record TriggerSpec(String name, String goal, ScheduleSpec schedule, Event
         if (event instanceof ObjectNode e && e.get("secret") != null && e.get("secret").isNull()) e.remove("secret");
         JsonNode schedule = copy.get("schedule");
         if (schedule instanceof ObjectNode s && s.has("every")) s.remove("timeZone");
-        return parse(copy, createdAt);
+        return parse(copy, createdAt, true);
     }
 
     // ------------------------------------------------------------------ reading fields

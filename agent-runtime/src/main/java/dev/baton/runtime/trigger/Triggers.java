@@ -48,7 +48,7 @@ import java.util.function.Consumer;
  * <h2>Exactly once</h2>
  * Every firing starts its run through {@link Orchestrator#submit} with a deterministic
  * idempotency key: {@code trigger:<name>@<scheduled instant>} for a schedule,
- * {@code trigger:<name>:event:<X-Baton-Event-Id>} for an event. The journal makes that key
+ * {@code trigger:<name>:event:<event id>} for an event (its signed {@code webhook-id}). The journal makes that key
  * unique and durable, so the same firing made twice (after a crash and restart, by two threads,
  * or by two servers on one database) returns the run the first one created (a replay, not
  * counted as a second {@code started}).
@@ -92,6 +92,8 @@ public final class Triggers implements AutoCloseable {
      * can kill the server while a claimed firing's run is not yet durable. 0 (off) unless set.
      */
     static final long TEST_HOLD_CLAIMED_MS = Long.getLong("baton.test.holdClaimedFiringsMs", 0);
+    /** The key a stranger's event is checked with when its trigger has no secret or does not exist: matches nothing. */
+    private static final byte[] DECOY_KEY = new java.security.SecureRandom().generateSeed(32);
     private static final com.fasterxml.jackson.databind.ObjectReader STRICT =
             Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
@@ -109,6 +111,7 @@ public final class Triggers implements AutoCloseable {
     private final TriggerStore store;
     private final PlaybookLibrary playbooks;
     private final WorkerExecutor io;
+    private final Signatures signatures = Signatures.SYSTEM;
 
     private final Map<String, Entry> entries = new TreeMap<>();
     private final Set<String> creating = new HashSet<>();
@@ -333,33 +336,63 @@ public final class Triggers implements AutoCloseable {
         }).compose(f -> f);
     }
 
+    /** Who posts an event, as far as its trigger is concerned. */
+    public enum Sender {
+        /**
+         * No credentials (a webhook): only a valid signature gets in, and every refusal is the same
+         * 401, whether the trigger exists, takes events, has a secret, or not, so that names cannot be probed.
+         */
+        STRANGER,
+        /** Credentials that may read the triggers but not start runs (a viewer): a signed event gets in. */
+        READER,
+        /** An operator (or the local caller of a server without tokens): also unsigned events, to a trigger without a secret. */
+        OPERATOR
+    }
+
     /**
-     * An event posted to an event trigger.
+     * An event posted to an event trigger. A trigger with a secret takes only events signed as
+     * Standard Webhooks does ({@link Signatures}), from anyone, and their {@code webhook-id} is the event id;
+     * a trigger without one takes events only from an {@link Sender#OPERATOR}, deduplicated by {@code eventId}
+     * (else by {@code webhook-id}).
      *
-     * @param body      the raw body, as signed
-     * @param eventId   {@code X-Baton-Event-Id}, or null (then the event is not deduplicated)
-     * @param signature {@code X-Baton-Signature}, or null
-     * @param trusted   the caller is authenticated otherwise (an operator's bearer token, or a server without tokens):
-     *                  enough for a trigger without a secret
-     * @throws BadSignature (as the future's failure) if the trigger has a secret and the signature is missing or
-     *                      wrong, or has none and the caller is not trusted
+     * @param body    the raw body, as signed
+     * @param signed  the {@code webhook-*} headers as received
+     * @param eventId {@code X-Baton-Event-Id}, or null; for a trigger without a secret (with neither, the
+     *                event is not deduplicated)
+     * @throws BadSignature (as the future's failure) if the sender is not let in (401)
      */
-    public Future<EventOutcome> event(String name, byte[] body, String eventId, String signature, boolean trusted) {
+    public Future<EventOutcome> event(String name, byte[] body, Signatures.Headers signed, String eventId, Sender sender) {
         return onContext(() -> {
-            // Whoever cannot sign may not learn which triggers exist either.
-            if (!trusted && !entries.containsKey(name)) throw new BadSignature("no trigger '" + name + "' accepts unsigned events");
-            Entry entry = entry(name);
-            if (entry.spec.event() == null) {
-                throw new BatonException(Kind.UNPROCESSABLE, "not_an_event_trigger", "the trigger '" + name
-                        + "' is a schedule; events can only be posted to an event trigger");
+            Entry entry = entries.get(name);
+            TriggerSpec.EventSpec spec = entry == null ? null : entry.spec.event();
+            String secret = spec == null ? null : spec.secret();
+            if (sender == Sender.STRANGER) {
+                signatures.check(signed); // says what is wrong with the headers alone, the same for every trigger
+                // A MAC is computed either way, with a key nobody has when there is no secret, so that an answer
+                // takes as long for a name that does not exist as for one that does.
+                boolean valid = signatures.matches(secret == null ? DECOY_KEY : Signatures.key(secret), signed, body);
+                if (!valid || secret == null) {
+                    throw new BadSignature(Signatures.mismatch() + "; a trigger without a secret takes events only with an"
+                            + " operator's bearer token");
+                }
+            } else {
+                if (entry == null) throw BatonException.notFound("trigger", name);
+                if (spec == null) {
+                    throw new BatonException(Kind.UNPROCESSABLE, "not_an_event_trigger", "the trigger '" + name
+                            + "' is a schedule; events can only be posted to an event trigger");
+                }
+                if (secret != null) {
+                    signatures.verify(Signatures.key(secret), signed, body);
+                } else if (sender != Sender.OPERATOR) {
+                    throw new BatonException(Kind.FORBIDDEN, "forbidden", "the trigger '" + name + "' has no secret: its events"
+                            + " need an operator's bearer token");
+                }
             }
-            if (entry.spec.event().secret() != null) {
-                Signatures.verify(entry.spec.event().secret(), body, signature);
-            } else if (!trusted) {
-                throw new BadSignature("the trigger '" + name + "' has no secret: post its events with an operator's bearer token");
-            }
-            if (eventId != null && (eventId.isBlank() || eventId.length() > 200)) {
-                throw new BatonException(Kind.INVALID, "bad_request", "the X-Baton-Event-Id header must hold 1 to 200 characters");
+            // A signed event's id is the signed one: under another id its signature would not match.
+            String id = secret != null || eventId == null ? signed.id() : eventId;
+            if (id != null && (id.isBlank() || id.length() > Signatures.MAX_ID_LENGTH)) {
+                throw new BatonException(Kind.INVALID, "bad_request", "the event id (X-Baton-Event-Id or webhook-id) must hold 1 to "
+                        + Signatures.MAX_ID_LENGTH + " characters");
             }
             if (entry.paused) throw new BatonException(Kind.CONFLICT, "trigger_paused", "the trigger '" + name + "' is paused; resume it first");
             JsonNode payload;
@@ -383,10 +416,10 @@ public final class Triggers implements AutoCloseable {
             ObjectNode trigger = options.putObject("trigger");
             trigger.put("name", name);
             trigger.put("kind", "event");
-            trigger.put("eventId", eventId);
+            trigger.put("eventId", id);
             trigger.put("receivedAt", now.toString());
             if (entry.spec.playbook() != null) trigger.put("playbook", entry.spec.playbook());
-            String key = eventId == null ? null : "trigger:" + name + ":event:" + eventId;
+            String key = id == null ? null : "trigger:" + name + ":event:" + id;
             return orchestrator.submit(new RunRequest(entry.spec.goal(), input, plan(entry.spec), options, key, null))
                     .compose(submitted -> onContext(() -> {
                         Entry current = entries.get(name);
