@@ -2,6 +2,8 @@ package dev.baton.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.tools.annotated.MethodTool;
+import dev.baton.tools.schema.JsonSchemaValidator;
+import dev.baton.tools.schema.SchemaViolation;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,8 +26,13 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * }</pre>
  *
  * <p>Names are unique: registering a second tool under a taken name throws an
- * {@link IllegalArgumentException} that says where both came from. Each registering method is
- * all-or-nothing: when one of its tools is refused, none of them is registered.
+ * {@link IllegalArgumentException} that says where both came from. So does a tool whose
+ * parameters schema cannot be checked as written (a keyword JSON Schema 2020-12 does not have,
+ * such as a misspelt {@code maxLenght}; a type that does not exist; a pattern that does not
+ * compile: see {@link JsonSchemaValidator#schemaProblems}), since arguments would then pass a
+ * check that nobody makes; the message names the tool and the place in its schema. Each
+ * registering method is all-or-nothing: when one of its tools is refused, none of them is
+ * registered.
  *
  * <p>Thread-safe. Lookups never block; registrations are serialised.
  */
@@ -116,6 +123,7 @@ public final class ToolRegistry {
     }
 
     private List<ToolDescriptor> add(List<Registration> registrations) {
+        for (Registration registration : registrations) checkSchema(registration);
         synchronized (writeLock) {
             Map<String, Registration> batch = new LinkedHashMap<>();
             for (Registration registration : registrations) {
@@ -130,6 +138,16 @@ public final class ToolRegistry {
             }
             tools.putAll(batch);
             return batch.values().stream().map(Registration::descriptor).toList();
+        }
+    }
+
+    /** Refuses a tool whose arguments could not be checked as its schema says (compiling the schema for later). */
+    private static void checkSchema(Registration registration) {
+        List<SchemaViolation> problems = JsonSchemaValidator.schemaProblems(registration.descriptor().parameters(), "parameters");
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("tool '" + registration.descriptor().name() + "' from " + registration.origin()
+                    + " has a parameters schema that cannot be checked as written: "
+                    + String.join("; ", problems.stream().map(SchemaViolation::toString).toList()));
         }
     }
 

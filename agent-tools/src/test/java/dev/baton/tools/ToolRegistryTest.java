@@ -152,6 +152,48 @@ class ToolRegistryTest {
         }
     }
 
+    private static FixedTool withSchema(String name, String schema) throws Exception {
+        return new FixedTool(ToolDescriptor.builder(name).parameters((com.fasterxml.jackson.databind.node.ObjectNode) Json.parse(schema)).build());
+    }
+
+    @Test
+    void aSchemaThatWouldCheckNothingIsRefusedNamingToolPlaceAndKeyword() throws Exception {
+        IllegalArgumentException misspelt = assertThrows(IllegalArgumentException.class, () -> registry.register(withSchema("git.push",
+                "{\"type\":\"object\",\"properties\":{\"branch\":{\"type\":\"string\",\"maxLenght\":40}}}")));
+        assertTrue(misspelt.getMessage().startsWith("tool 'git.push' from code dev.baton.tools.FixedTool has a parameters schema"),
+                misspelt.getMessage());
+        assertTrue(misspelt.getMessage().contains("parameters.properties.branch.maxLenght: unknown keyword 'maxLenght'"),
+                misspelt.getMessage());
+
+        IllegalArgumentException type = assertThrows(IllegalArgumentException.class, () -> registry.register(withSchema("count",
+                "{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"int\"}}}")));
+        assertTrue(type.getMessage().contains("parameters.properties.n.type: unknown type \"int\""), type.getMessage());
+
+        IllegalArgumentException pattern = assertThrows(IllegalArgumentException.class, () -> registry.register(withSchema("name",
+                "{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"string\",\"pattern\":\"^\\\\p{Lettr}+$\"}}}")));
+        assertTrue(pattern.getMessage().contains("parameters.properties.n.pattern: pattern \"^\\\\p{Lettr}+$\" is not an ECMA-262 regular expression"),
+                pattern.getMessage());
+        assertEquals(List.of(), registry.names());
+    }
+
+    @Test
+    void aRefusedSchemaRefusesItsWholeBatch() throws Exception {
+        FixedTool good = new FixedTool("good");
+        FixedTool bad = withSchema("bad", "{\"type\":\"object\",\"nullable\":true}");
+        assertThrows(IllegalArgumentException.class, () -> registry.registerAll(List.of(good, bad)));
+        assertTrue(registry.find("good").isEmpty());
+    }
+
+    @Test
+    void everyBuiltinAndAnnotatedSchemaIsAccepted() {
+        registry.registerAnnotated(new OrderTools());
+        registry.registerAll(dev.baton.tools.builtin.BuiltinTools.create(ToolSettings.none()));
+        for (ToolDescriptor descriptor : registry.descriptors()) {
+            assertEquals(List.of(), dev.baton.tools.schema.JsonSchemaValidator.schemaProblems(descriptor.parameters(), "parameters"),
+                    descriptor.name());
+        }
+    }
+
     @Test
     void invalidToolNamesAreRefusedAtRegistration() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class,

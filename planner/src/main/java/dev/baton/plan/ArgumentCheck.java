@@ -74,7 +74,16 @@ final class ArgumentCheck {
         }
     }
 
-    /** Violations of the tool's schema that no run-time value of a reference could avoid. */
+    /**
+     * Violations of the tool's schema that no run-time value of a reference could avoid.
+     *
+     * <p>Not a checker of the planner's own: the arguments, references and all, go through the
+     * tool's compiled schema exactly as the resolved arguments will at run time (networknt,
+     * draft 2020-12), and only the errors that a reference's value could change are dropped
+     * ({@code DeferredParts} in agent-tools says which, and why that is sound). So a literal
+     * argument that breaks the schema is refused here with the same words as at run time, and
+     * one that the run-time check would accept is never refused here.
+     */
     static void schema(TaskSpec task, ToolDescriptor tool, ObjectNode args, ProblemList problems) {
         for (SchemaViolation violation : JsonSchemaValidator.validate(tool.parameters(), args, REFERENCES)) {
             problems.add(task.id(), violation.path(), violation.message());

@@ -82,6 +82,7 @@ final class FlowCheck {
         boolean fallback = field.equals("fallback");
         ArgumentCheck.strings(call.args(), field + ".args", (path, text) -> references(task, path, text, fallback, ids, problems));
         tool.ifPresent(descriptor -> {
+            // The same plan-time reading of references as a task's arguments get (see ArgumentCheck.schema).
             for (SchemaViolation v : JsonSchemaValidator.validate(descriptor.parameters(), call.args(), ArgumentCheck.REFERENCES)) {
                 problems.add(task.id(), field + "." + v.path(), v.message());
             }

@@ -328,6 +328,32 @@ class PlanValidatorTest {
                     "r", "args.priority", "expected integer, found string \"P${a.output.priority}\"");
         }
 
+        /** A tool whose schema uses what the old hand-written check ignored: an ECMA-262 $, if/then, uniqueItems. */
+        static final PlanValidator PUSH = new PlanValidator(Catalog.of(List.of(dev.baton.tools.ToolDescriptor.builder("git.push")
+                .parameters(Fixtures.schema("{'type':'object','properties':{'branch':{'type':'string','pattern':'^[a-z0-9-]+$'},"
+                        + "'force':{'type':'boolean'},'reason':{'type':'string'},'reviewers':{'type':'array','uniqueItems':true}},"
+                        + "'required':['branch'],'if':{'properties':{'force':{'const':true}},'required':['force']},'then':{'required':['reason']}}"))
+                .build()), List.of(), false));
+
+        @Test
+        void literalArgumentsAreJudgedAsAtRunTime() {
+            List<PlanProblem> problems = PUSH.validate(plan("{'tasks':[{'id':'p','tool':'git.push',"
+                    + "'args':{'branch':'main\\n','force':true,'reviewers':['ada','ada']}}]}"));
+            assertEquals(3, problems.size(), problems::toString);
+            assertProblem(problems, "p", "args.branch", "expected a string matching /^[a-z0-9-]+$/, found \"main\\n\"");
+            assertProblem(problems, "p", "args", "missing required property 'reason'");
+            assertProblem(problems, "p", "args.reviewers", "expected items that all differ, found a repeated one");
+        }
+
+        @Test
+        void aReferenceInAConditionLeavesWhatItDecidesToRunTime() {
+            assertEquals(List.of(), PUSH.validate(plan("{'tasks':[{'id':'a','wait':'PT1S'},{'id':'p','tool':'git.push',"
+                    + "'args':{'branch':'main','force':'${a.output.force}'}}]}")));
+            assertOnlyProblem(PUSH.validate(plan("{'tasks':[{'id':'a','wait':'PT1S'},{'id':'p','tool':'git.push',"
+                    + "'args':{'branch':'Main','force':'${a.output.force}'}}]}")),
+                    "p", "args.branch", "expected a string matching /^[a-z0-9-]+$/, found \"Main\"");
+        }
+
         @Test
         void templateTextIsNotMatchedAgainstPatternOrEnum() {
             assertEquals(List.of(), problems("{'tasks':[{'id':'c','tool':'crm.lookup','args':{'email':'${input.user}-at-${input.domain}'}}]}"));

@@ -12,6 +12,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns a tool's JSON schema ({@link dev.baton.tools.ToolDescriptor#parameters()}) into the
@@ -20,19 +21,35 @@ import java.util.Map;
  *
  * <p>The top level becomes a {@link JsonObjectSchema} (properties, required, description,
  * additionalProperties, {@code $defs}); each property's schema is passed on verbatim as a
- * {@link JsonRawSchema}, which LangChain4j's OpenAI mapper inlines as it is. So nothing a
- * schema says ({@code format}, {@code minimum}, {@code pattern}, {@code oneOf}...) is lost in
- * translation, and the model sees the same schema the arguments are validated against.
+ * {@link JsonRawSchema}, which LangChain4j's OpenAI mapper inlines as it is. A top-level
+ * keyword that a {@link JsonObjectSchema} has no place for ({@code dependentRequired},
+ * {@code if}/{@code then}, {@code allOf}, {@code minProperties}...) is written into its
+ * description as JSON. So nothing a schema says ({@code format}, {@code minimum},
+ * {@code pattern}, {@code oneOf}...) is lost in translation, and the model sees the same schema
+ * the arguments are validated against (by {@link dev.baton.tools.schema.JsonSchemaValidator}).
  */
 public final class JsonSchemas {
 
     private JsonSchemas() {
     }
 
+    /** Top-level keywords a {@link JsonObjectSchema} carries, or that say nothing about valid arguments. */
+    private static final Set<String> CARRIED = Set.of("type", "description", "properties", "required", "additionalProperties",
+            "$defs", "definitions", "title", "$schema", "$id", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly");
+
     public static JsonObjectSchema toLangChain4j(JsonNode schema) {
         JsonObjectSchema.Builder builder = JsonObjectSchema.builder();
         if (schema == null || !schema.isObject()) return builder.build();
-        if (schema.hasNonNull("description")) builder.description(schema.get("description").asText());
+        ObjectNode rest = Json.object();
+        schema.properties().forEach(entry -> {
+            if (!CARRIED.contains(entry.getKey()) && !entry.getKey().startsWith("x-")) rest.set(entry.getKey(), entry.getValue());
+        });
+        String description = schema.hasNonNull("description") ? schema.get("description").asText() : null;
+        if (!rest.isEmpty()) {
+            description = (description == null ? "" : description + "\n") + "The arguments as a whole must also satisfy this JSON Schema: "
+                    + Json.write(rest);
+        }
+        if (description != null) builder.description(description);
         JsonNode properties = schema.path("properties");
         if (properties.isObject()) {
             Map<String, JsonSchemaElement> elements = new LinkedHashMap<>();

@@ -95,4 +95,15 @@ class AgentRegistryTest {
         assertEquals("One request.", converted.description());
         assertEquals(schema, JsonSchemas.toJson(converted));
     }
+
+    @Test
+    void topLevelKeywordsAnObjectSchemaHasNoPlaceForReachTheModelInTheDescription() throws Exception {
+        ObjectNode schema = (ObjectNode) Json.parse("""
+                {"type": "object", "description": "A refund.",
+                 "properties": {"card": {"type": "string"}, "expiry": {"type": "string"}},
+                 "dependentRequired": {"card": ["expiry"]}, "minProperties": 1}""");
+        JsonObjectSchema converted = JsonSchemas.toLangChain4j(schema);
+        assertEquals("A refund.\nThe arguments as a whole must also satisfy this JSON Schema: "
+                + "{\"dependentRequired\":{\"card\":[\"expiry\"]},\"minProperties\":1}", converted.description());
+    }
 }

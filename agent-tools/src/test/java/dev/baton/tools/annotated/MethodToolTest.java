@@ -7,6 +7,8 @@ import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolException;
 import dev.baton.tools.ToolOptions;
+import dev.baton.tools.schema.JsonSchemaValidator;
+import dev.baton.tools.schema.SchemaViolation;
 import dev.langchain4j.agent.tool.Tool;
 import dev.langchain4j.agent.tool.ToolMemoryId;
 import org.junit.jupiter.api.Test;
@@ -68,6 +70,33 @@ class MethodToolTest {
         String ref = schema.at("/properties/root/properties/children/items/$ref").asText();
         assertTrue(ref.startsWith("#/$defs/"), ref);
         assertTrue(schema.get("$defs").has(ref.substring("#/$defs/".length())), schema.toString());
+    }
+
+    /** A tree of units, as LangChain4j describes it: the nested level is a {@code $ref} to a definition. */
+    public static class UnitTools {
+        public record Unit(String name, List<Unit> children) {
+        }
+
+        @Tool("Counts the units of a tree")
+        public int countUnits(Unit unit) {
+            return 1 + unit.children().stream().mapToInt(this::countUnits).sum();
+        }
+    }
+
+    @Test
+    void argumentsAreCheckedThroughTheReferencesOfNestedRecords() throws Exception {
+        MethodTool count = MethodTool.allOf(new UnitTools()).get(0);
+        JsonNode schema = count.descriptor().parameters();
+        assertEquals(List.of(), JsonSchemaValidator.schemaProblems(schema, "parameters"), schema::toString);
+        assertTrue(schema.toString().contains("\"$ref\""), schema.toString());
+
+        JsonNode good = Json.parse("{\"unit\":{\"name\":\"a\",\"children\":[{\"name\":\"b\",\"children\":[]}]}}");
+        assertEquals(List.of(), JsonSchemaValidator.validate(schema, good));
+        assertEquals(2, count.call(good, CONTEXT).asInt());
+
+        JsonNode nestedWrong = Json.parse("{\"unit\":{\"name\":\"a\",\"children\":[{\"name\":5,\"children\":[]}]}}");
+        assertEquals(List.of(new SchemaViolation("args.unit.children[0].name", "expected string, found number 5")),
+                JsonSchemaValidator.validate(schema, nestedWrong));
     }
 
     @Test

@@ -7,6 +7,8 @@ import dev.baton.plan.Plan;
 import dev.baton.plan.PlanException;
 import dev.baton.plan.PlanParser;
 import dev.baton.plan.PlanProblem;
+import dev.baton.tools.schema.JsonSchemaValidator;
+import dev.baton.tools.schema.SchemaViolation;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -64,6 +66,11 @@ final class PlaybookReader {
         JsonNode input = present(body, "input");
         if (input != null && !input.isObject()) {
             problems.add(where + "field 'input': expected a JSON schema object");
+        } else if (input != null) {
+            // A keyword nothing checks would let any input through: refuse it now, as tool schemas are.
+            for (SchemaViolation problem : JsonSchemaValidator.schemaProblems(input, "input")) {
+                problems.add(where + "field '" + problem.path() + "': " + problem.message());
+            }
         }
         Plan plan = null;
         JsonNode planNode = present(body, "plan");

@@ -96,6 +96,20 @@ class PlaybookLibraryTest {
     }
 
     @Test
+    void anInputSchemaThatWouldCheckNothingIsRefused() throws Exception {
+        Files.writeString(folder.resolve("typo.json"), """
+                {"description": "Say hello.", "input": {"type": "object", "properties": {"name": {"type": "string", "maxLenght": 20}}},
+                 "plan": {"tasks": [{"id": "hello", "tool": "echo", "args": {"greeting": "hello ${input.name}"}}]}}
+                """);
+
+        PlaybookException e = assertThrows(PlaybookException.class, () -> PlaybookLibrary.load(folder));
+
+        String where = "playbook " + folder.resolve("typo.json") + ": ";
+        assertTrue(e.problems().stream().anyMatch(p -> p.startsWith(where
+                + "field 'input.properties.name.maxLenght': unknown keyword 'maxLenght'")), e.getMessage());
+    }
+
+    @Test
     void aPlaybookWithoutAPlanOrWithABadNameIsRefused() throws Exception {
         Files.writeString(folder.resolve("empty.json"), "{\"name\": \"has space\", \"description\": \"x\"}");
 
