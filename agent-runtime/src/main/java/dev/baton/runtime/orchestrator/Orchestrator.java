@@ -212,7 +212,7 @@ public final class Orchestrator implements AutoCloseable {
         this.options = options;
         this.metrics = new OrchestratorMetrics(options.callMetrics());
         this.validator = new PlanValidator(RuntimeCatalog.of(tools, options.agents(), options.models() != null), options.planLimits());
-        this.executor = new TaskExecutor(options.maxConcurrentCalls());
+        this.executor = new TaskExecutor(options.maxConcurrentCalls(), metrics);
         this.reads = vertx.createSharedWorkerExecutor("baton-journal-read", 4);
         this.planning = vertx.createSharedWorkerExecutor("baton-planner", 4);
         this.runs = Caffeine.newBuilder()
@@ -324,7 +324,7 @@ public final class Orchestrator implements AutoCloseable {
                 InFlight call = inFlight.remove(key(runId, task.id()));
                 if (call != null) {
                     vertx.cancelTimer(call.timer());
-                    call.call().interrupt();
+                    call.call().interrupt("its run was cancelled");
                     inFlightByRun.merge(runId, -1, Integer::sum);
                 }
                 emit(run, new EventData.TaskCancelled(task.id()));
@@ -791,7 +791,7 @@ public final class Orchestrator implements AutoCloseable {
         Duration timeout = agent.limits().timeout();
         ModelProvider models = options.models();
         java.time.Clock clock = options.clock();
-        TaskExecutor.Call running = executor.submit(() -> {
+        TaskExecutor.Call running = executor.submit("agent", agent.name(), runId, taskId, attempt, () -> {
             AgentLoop loop = new AgentLoop(models.model(runId, taskId), tools,
                     event -> context.runOnContext(v -> onEvent.accept(event)), clock);
             AgentResult result = loop.run(request);
@@ -869,7 +869,7 @@ public final class Orchestrator implements AutoCloseable {
         metrics.callsInFlight = inFlight.size();
         vertx.cancelTimer(call.timer());
         if (outcome instanceof Outcome.Failure failure && (failure.code().equals("timeout") || failure.code().equals("agent_timeout"))) {
-            call.call().interrupt();
+            call.call().interrupt("it timed out");
         }
         RunState run = runs.getIfPresent(runId);
         TaskState task = run == null ? null : run.task(taskId);
