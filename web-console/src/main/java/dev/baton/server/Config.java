@@ -2,10 +2,12 @@ package dev.baton.server;
 
 import dev.baton.runtime.model.ModelConfig;
 import dev.baton.server.notify.NotificationRules;
+import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolSettings;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -32,6 +34,7 @@ import java.util.Set;
  *   <tr><td>--triage-examples</td><td>BATON_TRIAGE_EXAMPLES</td><td>empty: the bundled BANKING77 examples</td></tr>
  *   <tr><td>--triage-playbook</td><td>BATON_TRIAGE_PLAYBOOK</td><td>empty: the built-in triage playbook</td></tr>
  *   <tr><td>--triage-cache-dir</td><td>BATON_TRIAGE_CACHE_DIR</td><td>empty: ~/.cache/baton</td></tr>
+ *   <tr><td>--tool-timeout</td><td>BATON_TOOL_TIMEOUT</td><td>PT30S: one call of a tool that declares no timeout</td></tr>
  * </table>
  *
  * @param tokens       bearer token to caller; empty means no authentication
@@ -40,10 +43,11 @@ import java.util.Set;
  * @param agentsFile   a JSON file of the user's agents (BATON_AGENTS_FILE), or null for the default agent only
  * @param notifications the notification rules (BATON_NOTIFICATIONS), read and checked at load, or null for none
  * @param triage       ticket triage: routing table, examples, playbook, cache
+ * @param toolTimeout  how long one call of a tool that declares no timeout may take (BATON_TOOL_TIMEOUT)
  */
 public record Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
                      Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile,
-                     NotificationRules notifications, TriageConfig triage) {
+                     NotificationRules notifications, TriageConfig triage, Duration toolTimeout) {
 
     /** Every setting: option name, environment variable, default. */
     public enum Setting {
@@ -61,7 +65,8 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         ROUTING("--routing", "BATON_ROUTING", ""),
         TRIAGE_EXAMPLES("--triage-examples", "BATON_TRIAGE_EXAMPLES", ""),
         TRIAGE_PLAYBOOK("--triage-playbook", "BATON_TRIAGE_PLAYBOOK", ""),
-        TRIAGE_CACHE_DIR("--triage-cache-dir", "BATON_TRIAGE_CACHE_DIR", "");
+        TRIAGE_CACHE_DIR("--triage-cache-dir", "BATON_TRIAGE_CACHE_DIR", ""),
+        TOOL_TIMEOUT("--tool-timeout", "BATON_TOOL_TIMEOUT", "PT30S");
 
         final String option;
         final String variable;
@@ -82,6 +87,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         allowedHosts = Set.copyOf(allowedHosts);
         tokens = Map.copyOf(tokens);
         triage = triage == null ? TriageConfig.DEMO : triage;
+        toolTimeout = toolTimeout == null ? ToolDescriptor.DEFAULT_TIMEOUT : toolTimeout;
     }
 
     /**
@@ -101,15 +107,16 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         return load(new String[0], Map.of());
     }
 
-    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage); }
-    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage); }
-    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage); }
-    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage); }
-    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage); }
-    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage); }
-    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage); }
-    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage); }
-    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value); }
+    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, toolTimeout); }
+    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, toolTimeout); }
+    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, toolTimeout); }
+    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage, toolTimeout); }
+    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage, toolTimeout); }
+    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage, toolTimeout); }
+    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage, toolTimeout); }
+    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage, toolTimeout); }
+    public Config withToolTimeout(Duration value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, value); }
+    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value, toolTimeout); }
 
     /**
      * Reads the settings.
@@ -173,7 +180,8 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         }
         TriageConfig triage = new TriageConfig(path(values.get(Setting.ROUTING)), path(values.get(Setting.TRIAGE_EXAMPLES)),
                 path(values.get(Setting.TRIAGE_PLAYBOOK)), path(values.get(Setting.TRIAGE_CACHE_DIR)));
-        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, notifications, triage);
+        Duration toolTimeout = toolTimeout(values.get(Setting.TOOL_TIMEOUT));
+        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, notifications, triage, toolTimeout);
     }
 
     private static Path path(String value) {
@@ -208,6 +216,21 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         } catch (NumberFormatException e) {
             throw new ConfigException(describe(Setting.PORT) + " must be a port number from 0 to 65535 (0 = any free port); got '" + text + "'");
         }
+    }
+
+    /** A positive ISO-8601 duration of at most a day: a tool call is not meant to take longer, and no timer may overflow. */
+    private static Duration toolTimeout(String text) {
+        String value = text.isEmpty() ? Setting.TOOL_TIMEOUT.defaultValue : text;
+        Duration timeout;
+        try {
+            timeout = Duration.parse(value);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new ConfigException(describe(Setting.TOOL_TIMEOUT) + " must be an ISO-8601 duration such as PT30S or PT5M; got '" + text + "'");
+        }
+        if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofDays(1)) > 0) {
+            throw new ConfigException(describe(Setting.TOOL_TIMEOUT) + " must be more than zero and at most a day (P1D); got '" + text + "'");
+        }
+        return timeout;
     }
 
     private static Set<String> hosts(String text) {

@@ -3,6 +3,7 @@ package dev.baton.server;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
@@ -35,6 +36,16 @@ class ConfigTest {
         assertTrue(config.allowedHosts().isEmpty(), "the http.request tool reaches no host by default");
         assertTrue(config.tokens().isEmpty(), "no auth by default (loopback only)");
         assertEquals(config, Config.defaults());
+    }
+
+    @Test
+    void theToolTimeoutIsThirtySecondsUnlessSetAndMustBePositiveAndAtMostADay() {
+        assertEquals(Duration.ofSeconds(30), Config.load(NO_ARGS, Map.of()).toolTimeout());
+        assertEquals(Duration.ofMinutes(5), Config.load(NO_ARGS, Map.of("BATON_TOOL_TIMEOUT", "PT5M")).toolTimeout());
+        assertEquals(Duration.ofSeconds(10), Config.load(new String[]{"--tool-timeout", "PT10S"}, Map.of("BATON_TOOL_TIMEOUT", "PT5M")).toolTimeout());
+        for (String bad : new String[]{"30s", "PT0S", "-PT1S", "P2D"}) {
+            assertMentions(refused(NO_ARGS, Map.of("BATON_TOOL_TIMEOUT", bad)), "BATON_TOOL_TIMEOUT", "--tool-timeout", bad);
+        }
     }
 
     @Test

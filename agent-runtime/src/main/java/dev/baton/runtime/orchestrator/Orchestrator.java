@@ -467,6 +467,10 @@ public final class Orchestrator implements AutoCloseable {
         return readJournal(() -> journal.approvals(status));
     }
 
+    public OrchestratorOptions options() {
+        return options;
+    }
+
     public OrchestratorMetrics metrics() {
         metrics.runsInMemory = runs.estimatedSize();
         return metrics;
@@ -707,7 +711,7 @@ public final class Orchestrator implements AutoCloseable {
                 return;
             }
             ToolDescriptor descriptor = tool.get().descriptor();
-            Duration timeout = PlanValidator.effectiveTimeout(task.spec(), descriptor);
+            Duration timeout = PlanValidator.effectiveTimeout(task.spec(), descriptor, options.defaultToolTimeout());
             Instant deadline = now.plus(timeout);
             emit(run, new EventData.TaskStarted(task.id(), attempt, idempotencyKey, args, deadline));
             List<SchemaViolation> violations = JsonSchemaValidator.validate(descriptor.parameters(), args);
@@ -793,7 +797,7 @@ public final class Orchestrator implements AutoCloseable {
         java.time.Clock clock = options.clock();
         TaskExecutor.Call running = executor.submit("agent", agent.name(), runId, taskId, attempt, () -> {
             AgentLoop loop = new AgentLoop(models.model(runId, taskId), tools,
-                    event -> context.runOnContext(v -> onEvent.accept(event)), clock);
+                    event -> context.runOnContext(v -> onEvent.accept(event)), clock, options.defaultToolTimeout());
             AgentResult result = loop.run(request);
             if (result instanceof AgentResult.Answered answered) return new Outcome.Success(answered.output());
             if (result instanceof AgentResult.NeedsApproval needs) return new Outcome.ApprovalNeeded(needs.tool(), needs.args());
@@ -1373,7 +1377,7 @@ public final class Orchestrator implements AutoCloseable {
             fail(run, task, task.totalAttempts(), new Outcome.Failure("unknown_tool", "no tool named '" + call.tool() + "' is registered", false, null));
             return;
         }
-        Duration timeout = PlanValidator.effectiveTimeout(task.spec(), tool.get().descriptor());
+        Duration timeout = PlanValidator.effectiveTimeout(task.spec(), tool.get().descriptor(), options.defaultToolTimeout());
         Instant deadline = now().plus(timeout);
         emit(run, new EventData.TaskStarted(task.id(), task.totalAttempts(), task.idempotencyKey(), task.args(), deadline));
         dispatch(run, task, tool.get(), task.args(), task.totalAttempts(), task.idempotencyKey(), timeout, deadline);
@@ -1572,7 +1576,7 @@ public final class Orchestrator implements AutoCloseable {
         TaskAction.ToolCall call = (TaskAction.ToolCall) action;
         Optional<Tool> tool = tools.find(call.tool());
         Instant now = now();
-        Duration timeout = tool.map(t -> t.descriptor().timeout()).orElse(Duration.ZERO);
+        Duration timeout = tool.map(t -> t.descriptor().timeoutOr(options.defaultToolTimeout())).orElse(Duration.ZERO);
         Instant deadline = now.plus(timeout);
         emit(run, fallback ? new EventData.FallbackStarted(task.id(), attempt, idempotencyKey, args, deadline)
                 : new EventData.CompensationStarted(task.id(), attempt, idempotencyKey, args, deadline));
