@@ -88,7 +88,8 @@ import java.util.function.Function;
  * <h2>Threads</h2>
  * All run state lives on one Vert.x context; every public method hops onto it and returns a
  * {@link Future}. Tool calls block, so they run on {@link TaskExecutor}'s threads and report
- * back to the context. Journal reads run on a small worker pool.
+ * back to the context. Journal reads run on a small worker pool; submitted plans are checked on
+ * another before their run reaches the context (validating 25,000 tasks takes seconds).
  *
  * <h2>Agents</h2>
  * An agent task runs an {@link AgentLoop} on the same threads as tool calls, with the model
@@ -156,6 +157,8 @@ public final class Orchestrator implements AutoCloseable {
     private final WorkerExecutor reads;
     /** Planners block on model calls for seconds: they get their own threads. */
     private final WorkerExecutor planning;
+    /** Plans are checked here, off the context (see {@link #offContext}). */
+    private final WorkerExecutor checks;
     private final OrchestratorMetrics metrics;
 
     private final Cache<String, RunState> runs;
@@ -215,6 +218,7 @@ public final class Orchestrator implements AutoCloseable {
         this.executor = new TaskExecutor(options.maxConcurrentCalls(), metrics);
         this.reads = vertx.createSharedWorkerExecutor("baton-journal-read", 4);
         this.planning = vertx.createSharedWorkerExecutor("baton-planner", 4);
+        this.checks = vertx.createSharedWorkerExecutor("baton-plan-check", Math.max(2, Runtime.getRuntime().availableProcessors()));
         this.runs = Caffeine.newBuilder()
                 .maximumWeight(options.parkedRunsInMemory())
                 .weigher((String id, RunState run) -> pinned(run) ? 0 : 1)
@@ -241,7 +245,7 @@ public final class Orchestrator implements AutoCloseable {
 
     /** Starts a run, or returns the one an earlier request with the same idempotency key created. */
     public Future<Submitted> submit(RunRequest request) {
-        return onContext(() -> {
+        return offContext(() -> {
             if (request.goal() == null || request.goal().isBlank()) {
                 throw new BatonException(Kind.INVALID, "bad_request", "field 'goal' is required: say in words what the run is for");
             }
@@ -250,7 +254,8 @@ public final class Orchestrator implements AutoCloseable {
                         "this run has no plan and no model is configured to make one: post a 'plan' with the goal,"
                                 + " or configure a model (OPENAI_BASE_URL, OPENAI_API_KEY, BATON_MODEL)");
             }
-            CheckedPlan plan = request.plan() == null ? null : checked(request.plan());
+            return request.plan() == null ? null : checked(request.plan());
+        }).compose(plan -> onContext(() -> {
             String key = request.idempotencyKey();
             if (key == null) return create(request, plan);
             String pending = pendingKeys.get(key);
@@ -261,7 +266,7 @@ public final class Orchestrator implements AutoCloseable {
                 if (existing.isPresent()) return replay(existing.get().id(), request);
                 return create(request, plan);
             });
-        }).compose(Function.identity());
+        })).compose(Function.identity());
     }
 
     /**
@@ -270,7 +275,7 @@ public final class Orchestrator implements AutoCloseable {
      * same {@code plan_invalid} error.
      */
     public Future<Void> checkPlan(JsonNode plan) {
-        return onContext(() -> {
+        return offContext(() -> {
             checked(plan);
             return null;
         });
@@ -511,6 +516,7 @@ public final class Orchestrator implements AutoCloseable {
         journal.close();
         reads.close();
         planning.close();
+        checks.close();
     }
 
     // ------------------------------------------------------------------ creating runs
@@ -1757,6 +1763,15 @@ public final class Orchestrator implements AutoCloseable {
 
     private <T> Future<T> readJournal(java.util.concurrent.Callable<T> read) {
         return reads.executeBlocking(read, false);
+    }
+
+    /**
+     * Runs {@code body}, which must not touch run state, on a worker: checking a plan reads only the
+     * validator, and a 25,000-task plan takes seconds that every run on the context would wait for.
+     */
+    private <T> Future<T> offContext(java.util.concurrent.Callable<T> body) {
+        if (closed) return Future.failedFuture(new BatonException(Kind.UNAVAILABLE, "shutting_down", "the server is shutting down"));
+        return checks.executeBlocking(body, false);
     }
 
     /** Runs {@code body} on the orchestrator's context; its exceptions fail the future. */
