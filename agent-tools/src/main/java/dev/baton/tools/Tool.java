@@ -6,7 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * A capability the orchestrator can call: a plan's tool task, or a tool an agent uses.
  *
  * <p>Implementations block freely (HTTP, databases, files): Baton calls them on a virtual
- * thread when the JVM has them, on a bounded worker pool otherwise, never on an event loop.
+ * thread when the JVM has them, on platform threads otherwise, never on an event loop. A call that
+ * does not answer in time is interrupted: honour the interrupt (or {@link ToolContext#deadline()}).
  * The arguments have already been checked against {@link ToolDescriptor#parameters()}.
  * A call may be repeated (retries, or a rerun after a crash); {@link ToolContext#idempotencyKey()}
  * lets the tool or the system behind it recognise a repeat.

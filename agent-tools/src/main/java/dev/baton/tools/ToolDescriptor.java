@@ -17,12 +17,17 @@ import java.util.regex.Pattern;
  * @param parameters       JSON schema (an {@code object} schema) of the arguments
  * @param idempotent       true when calling twice with the same arguments does no more harm than once
  * @param requiresApproval true when a person must approve every call; a plan cannot switch this off
- * @param timeout          how long one call may take before it is abandoned and counted as a retryable failure
+ * @param timeout          how long one call may take before it is given up and counted as a retryable failure,
+ *                         or null when the tool declares none: the orchestrator's default then applies
+ *                         ({@code OrchestratorOptions.defaultToolTimeout}, {@link #DEFAULT_TIMEOUT} unless configured)
  * @param retry            default retry policy; a plan task may override it
  * @param source           where the tool came from: {@code builtin}, {@code annotated}, {@code code}, {@code service-loader}
  */
 public record ToolDescriptor(String name, String description, ObjectNode parameters, boolean idempotent,
                              boolean requiresApproval, Duration timeout, RetryPolicy retry, String source) {
+
+    /** The timeout of a call to a tool that declares none, unless the orchestrator is configured otherwise. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,63}");
 
@@ -34,8 +39,7 @@ public record ToolDescriptor(String name, String description, ObjectNode paramet
         }
         description = description == null ? "" : description;
         parameters = parameters == null ? emptyObjectSchema() : parameters;
-        timeout = timeout == null ? Duration.ofSeconds(30) : timeout;
-        if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("tool '" + name + "': timeout must be positive");
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) throw new IllegalArgumentException("tool '" + name + "': timeout must be positive");
         retry = retry == null ? RetryPolicy.DEFAULT : retry;
         source = source == null ? "code" : source;
     }
@@ -51,18 +55,23 @@ public record ToolDescriptor(String name, String description, ObjectNode paramet
         return schema;
     }
 
+    /** The tool's own timeout, else {@code fallback} (the orchestrator's default). */
+    public Duration timeoutOr(Duration fallback) {
+        return timeout != null ? timeout : fallback;
+    }
+
     public ToolDescriptor withSource(String newSource) {
         return new ToolDescriptor(name, description, parameters, idempotent, requiresApproval, timeout, retry, newSource);
     }
 
-    /** Builder with the defaults: not idempotent, no approval, 30 s timeout, {@link RetryPolicy#DEFAULT}. */
+    /** Builder with the defaults: not idempotent, no approval, no timeout of its own (the orchestrator's default), {@link RetryPolicy#DEFAULT}. */
     public static final class Builder {
         private final String name;
         private String description = "";
         private ObjectNode parameters;
         private boolean idempotent;
         private boolean requiresApproval;
-        private Duration timeout = Duration.ofSeconds(30);
+        private Duration timeout;
         private RetryPolicy retry = RetryPolicy.DEFAULT;
         private String source = "code";
 

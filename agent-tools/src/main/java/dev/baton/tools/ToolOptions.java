@@ -17,8 +17,8 @@ import java.lang.annotation.Target;
  * public Cancellation cancel(String orderId) { ... }
  * }</pre>
  *
- * Without the annotation a method tool is not idempotent, needs no approval, has a 30 s timeout
- * and {@link RetryPolicy#DEFAULT}.
+ * Without the annotation a method tool is not idempotent, needs no approval, has the orchestrator's
+ * default timeout (30 s unless configured) and {@link RetryPolicy#DEFAULT}.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
@@ -31,8 +31,8 @@ public @interface ToolOptions {
     /** A person must approve every call; a plan cannot switch this off. */
     boolean requiresApproval() default false;
 
-    /** ISO-8601 duration one call may take, e.g. {@code PT30S} or {@code PT2M}. */
-    String timeout() default "PT30S";
+    /** ISO-8601 duration one call may take, e.g. {@code PT30S} or {@code PT2M}; empty: the orchestrator's default. */
+    String timeout() default "";
 
     /** Total attempts including the first, with {@link RetryPolicy#DEFAULT}'s backoff. */
     int maxAttempts() default 3;

@@ -185,14 +185,20 @@ public final class PlanValidator {
     }
 
     /**
-     * How long one attempt of the task may take: the plan's timeout, else the tool's.
+     * How long one attempt of the task may take: the plan's timeout, else the tool's, else
+     * {@link ToolDescriptor#DEFAULT_TIMEOUT} for a tool that declares none.
      *
      * @param tool the task's tool, or null for a task without one
      * @return null only for a task with neither (an agent task bounded by its own limits, or a wait)
      */
     public static Duration effectiveTimeout(TaskSpec task, ToolDescriptor tool) {
+        return effectiveTimeout(task, tool, ToolDescriptor.DEFAULT_TIMEOUT);
+    }
+
+    /** As {@link #effectiveTimeout(TaskSpec, ToolDescriptor)}, with the runner's default for a tool that declares no timeout. */
+    public static Duration effectiveTimeout(TaskSpec task, ToolDescriptor tool, Duration toolDefault) {
         if (task.timeout() != null) return task.timeout();
-        return tool != null ? tool.timeout() : null;
+        return tool != null ? tool.timeoutOr(toolDefault) : null;
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -146,7 +146,7 @@ final class ApiRoutes {
             tool.set("parameters", d.parameters());
             tool.put("idempotent", d.idempotent());
             tool.put("requiresApproval", d.requiresApproval());
-            tool.put("timeout", d.timeout().toString());
+            tool.put("timeout", d.timeoutOr(orchestrator.options().defaultToolTimeout()).toString());
             tool.put("maxAttempts", d.retry().maxAttempts());
             tool.put("source", d.source());
         }

@@ -161,7 +161,7 @@ public final class BatonServer implements AutoCloseable {
         Notifier notifier = null;
         try {
             Orchestrator orchestrator = Orchestrator.start(vertx, journal, tools,
-                            OrchestratorOptions.builder().planner(planner).agents(agents).models(models)
+                            OrchestratorOptions.builder().planner(planner).agents(agents).models(models).defaultToolTimeout(config.toolTimeout())
                                     .resultWriter(gateway == null ? null
                                             : new LlmResultWriter(runId -> gateway.forContext(CallContext.forRun(runId, "result"))))
                                     .approvalPolicy(TicketService.reviewPolicy(triage))

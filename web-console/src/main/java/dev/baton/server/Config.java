@@ -2,10 +2,12 @@ package dev.baton.server;
 
 import dev.baton.runtime.model.ModelConfig;
 import dev.baton.server.notify.NotificationRules;
+import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolSettings;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -33,6 +35,7 @@ import java.util.Set;
  *   <tr><td>--triage-playbook</td><td>BATON_TRIAGE_PLAYBOOK</td><td>empty: the built-in triage playbook</td></tr>
  *   <tr><td>--triage-cache-dir</td><td>BATON_TRIAGE_CACHE_DIR</td><td>empty: ~/.cache/baton</td></tr>
  *   <tr><td>--webhook-body-limit</td><td>BATON_WEBHOOK_BODY_LIMIT</td><td>256KiB: the largest event body read from a caller without a token</td></tr>
+ *   <tr><td>--tool-timeout</td><td>BATON_TOOL_TIMEOUT</td><td>PT30S: one call of a tool that declares no timeout</td></tr>
  * </table>
  *
  * @param tokens       bearer token to caller; empty means no authentication
@@ -43,10 +46,11 @@ import java.util.Set;
  * @param triage       ticket triage: routing table, examples, playbook, cache
  * @param webhookBodyLimit the largest event body, in bytes, that {@code POST /api/triggers/{name}/events} reads from a
  *                     caller without a token (BATON_WEBHOOK_BODY_LIMIT); callers with one have {@link BatonServer#BODY_LIMIT}
+ * @param toolTimeout  how long one call of a tool that declares no timeout may take (BATON_TOOL_TIMEOUT)
  */
 public record Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
                      Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile,
-                     NotificationRules notifications, TriageConfig triage, long webhookBodyLimit) {
+                     NotificationRules notifications, TriageConfig triage, long webhookBodyLimit, Duration toolTimeout) {
 
     /** Every setting: option name, environment variable, default. */
     public enum Setting {
@@ -65,7 +69,8 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         TRIAGE_EXAMPLES("--triage-examples", "BATON_TRIAGE_EXAMPLES", ""),
         TRIAGE_PLAYBOOK("--triage-playbook", "BATON_TRIAGE_PLAYBOOK", ""),
         TRIAGE_CACHE_DIR("--triage-cache-dir", "BATON_TRIAGE_CACHE_DIR", ""),
-        WEBHOOK_BODY_LIMIT("--webhook-body-limit", "BATON_WEBHOOK_BODY_LIMIT", "256KiB");
+        WEBHOOK_BODY_LIMIT("--webhook-body-limit", "BATON_WEBHOOK_BODY_LIMIT", "256KiB"),
+        TOOL_TIMEOUT("--tool-timeout", "BATON_TOOL_TIMEOUT", "PT30S");
 
         final String option;
         final String variable;
@@ -86,6 +91,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         allowedHosts = Set.copyOf(allowedHosts);
         tokens = Map.copyOf(tokens);
         triage = triage == null ? TriageConfig.DEMO : triage;
+        toolTimeout = toolTimeout == null ? ToolDescriptor.DEFAULT_TIMEOUT : toolTimeout;
     }
 
     /**
@@ -105,16 +111,17 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         return load(new String[0], Map.of());
     }
 
-    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit); }
-    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit); }
-    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit); }
-    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit); }
-    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit); }
-    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit); }
-    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage, webhookBodyLimit); }
-    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage, webhookBodyLimit); }
-    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value, webhookBodyLimit); }
-    public Config withWebhookBodyLimit(long value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, value); }
+    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout); }
+    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout); }
+    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout); }
+    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout); }
+    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout); }
+    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout); }
+    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage, webhookBodyLimit, toolTimeout); }
+    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout); }
+    public Config withToolTimeout(Duration value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, value); }
+    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value, webhookBodyLimit, toolTimeout); }
+    public Config withWebhookBodyLimit(long value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, value, toolTimeout); }
 
     /**
      * Reads the settings.
@@ -179,7 +186,9 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         TriageConfig triage = new TriageConfig(path(values.get(Setting.ROUTING)), path(values.get(Setting.TRIAGE_EXAMPLES)),
                 path(values.get(Setting.TRIAGE_PLAYBOOK)), path(values.get(Setting.TRIAGE_CACHE_DIR)));
         long webhookBodyLimit = size(Setting.WEBHOOK_BODY_LIMIT, values.get(Setting.WEBHOOK_BODY_LIMIT), 1024, BatonServer.BODY_LIMIT);
-        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit);
+        Duration toolTimeout = toolTimeout(values.get(Setting.TOOL_TIMEOUT));
+        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, notifications, triage,
+                webhookBodyLimit, toolTimeout);
     }
 
     private static Path path(String value) {
@@ -235,6 +244,21 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
                     + " or with KiB or MiB (256KiB); got '" + text + "'");
         }
         return bytes;
+    }
+
+    /** A positive ISO-8601 duration of at most a day: a tool call is not meant to take longer, and no timer may overflow. */
+    private static Duration toolTimeout(String text) {
+        String value = text.isEmpty() ? Setting.TOOL_TIMEOUT.defaultValue : text;
+        Duration timeout;
+        try {
+            timeout = Duration.parse(value);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new ConfigException(describe(Setting.TOOL_TIMEOUT) + " must be an ISO-8601 duration such as PT30S or PT5M; got '" + text + "'");
+        }
+        if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofDays(1)) > 0) {
+            throw new ConfigException(describe(Setting.TOOL_TIMEOUT) + " must be more than zero and at most a day (P1D); got '" + text + "'");
+        }
+        return timeout;
     }
 
     private static Set<String> hosts(String text) {

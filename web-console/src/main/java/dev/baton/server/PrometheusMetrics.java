@@ -99,6 +99,13 @@ final class PrometheusMetrics {
         out.gauge("baton_approvals_oldest_wait_seconds", "How long the oldest waiting approval has waited (0 when none waits).", oldestWait(slow.pending()));
         out.counter("baton_replans_total", "Replans started.", m.replans());
         out.gauge("baton_calls_in_flight", "Tool calls running now.", m.callsInFlight());
+        List<Map.Entry<OrchestratorMetrics.CallKey, Integer>> abandoned = new ArrayList<>(m.abandonedCallsByName().entrySet());
+        abandoned.sort(Map.Entry.comparingByKey(Comparator.comparing(OrchestratorMetrics.CallKey::kind).thenComparing(OrchestratorMetrics.CallKey::name)));
+        out.family("baton_abandoned_calls", "gauge", "Calls given up on (timed out, or their run cancelled) whose thread has not returned"
+                + " though interrupted, per tool or agent: they hold a thread each, no call slot.");
+        for (var e : abandoned) out.sample("baton_abandoned_calls", e.getValue(), "kind", e.getKey().kind(), "name", e.getKey().name());
+        out.counter("baton_calls_refused_total", "Calls not started because abandoned calls held too many threads (tool_threads_exhausted).",
+                m.callsRefused());
         out.gauge("baton_ready_queue_depth", "Ready tasks waiting for a free call slot.", m.readyQueueDepth());
         out.gauge("baton_runs_in_memory", "Runs held in memory (active and cached parked runs).", m.runsInMemory());
         out.counter("baton_run_rebuilds_total", "Runs reloaded from the journal after one of their writes failed.", m.runRebuilds());
@@ -177,6 +184,7 @@ final class PrometheusMetrics {
         tasks.put("failed", m.tasksFailed());
         tasks.put("retries", m.taskRetries());
         tasks.put("callsInFlight", m.callsInFlight());
+        tasks.put("abandonedCalls", m.abandonedCalls());
         tasks.put("readyQueueDepth", m.readyQueueDepth());
         ArrayNode tools = body.putArray("calls");
         List<Map.Entry<OrchestratorMetrics.CallKey, OrchestratorMetrics.CallStats>> calls = new ArrayList<>(m.calls().entrySet());

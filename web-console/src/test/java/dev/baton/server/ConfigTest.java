@@ -3,6 +3,7 @@ package dev.baton.server;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
@@ -45,6 +46,16 @@ class ConfigTest {
         assertEquals(2 * 1024 * 1024, Config.load(NO_ARGS, Map.of("BATON_WEBHOOK_BODY_LIMIT", "2 mib")).webhookBodyLimit());
         for (String bad : new String[]{"lots", "-1", "12", "11MiB", "1.5MiB"}) {
             assertMentions(refused(NO_ARGS, Map.of("BATON_WEBHOOK_BODY_LIMIT", bad)), "BATON_WEBHOOK_BODY_LIMIT", "--webhook-body-limit", bad);
+        }
+    }
+
+    @Test
+    void theToolTimeoutIsThirtySecondsUnlessSetAndMustBePositiveAndAtMostADay() {
+        assertEquals(Duration.ofSeconds(30), Config.load(NO_ARGS, Map.of()).toolTimeout());
+        assertEquals(Duration.ofMinutes(5), Config.load(NO_ARGS, Map.of("BATON_TOOL_TIMEOUT", "PT5M")).toolTimeout());
+        assertEquals(Duration.ofSeconds(10), Config.load(new String[]{"--tool-timeout", "PT10S"}, Map.of("BATON_TOOL_TIMEOUT", "PT5M")).toolTimeout());
+        for (String bad : new String[]{"30s", "PT0S", "-PT1S", "P2D"}) {
+            assertMentions(refused(NO_ARGS, Map.of("BATON_TOOL_TIMEOUT", bad)), "BATON_TOOL_TIMEOUT", "--tool-timeout", bad);
         }
     }
 

@@ -42,6 +42,11 @@ class MetricsApiTest {
 
     /** Every sample, keyed by name plus labels, checking the format line by line. */
     static Map<String, Double> scrape() {
+        return scrapeFrom(api);
+    }
+
+    /** {@link #scrape()} from another server. */
+    static Map<String, Double> scrapeFrom(Api api) {
         Api.Response response = api.get("/metrics");
         assertEquals(200, response.status(), response.body());
         assertTrue(response.header("Content-Type").startsWith("text/plain"), response.header("Content-Type"));

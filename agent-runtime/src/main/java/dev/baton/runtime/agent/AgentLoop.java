@@ -33,6 +33,7 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.TokenUsage;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,6 +75,7 @@ public final class AgentLoop {
     private final ToolRegistry registry;
     private final Consumer<EventData.TaskEvent> record;
     private final Clock clock;
+    private final Duration defaultToolTimeout;
 
     /**
      * @param transcript the events of this attempt recorded so far (empty for a fresh start)
@@ -89,10 +91,16 @@ public final class AgentLoop {
     }
 
     public AgentLoop(ChatModel model, ToolRegistry registry, Consumer<EventData.TaskEvent> record, Clock clock) {
+        this(model, registry, record, clock, ToolDescriptor.DEFAULT_TIMEOUT);
+    }
+
+    /** @param defaultToolTimeout the deadline of a call to a tool that declares no timeout (within the loop's own) */
+    public AgentLoop(ChatModel model, ToolRegistry registry, Consumer<EventData.TaskEvent> record, Clock clock, Duration defaultToolTimeout) {
         this.model = model;
         this.registry = registry;
         this.record = record;
         this.clock = clock;
+        this.defaultToolTimeout = defaultToolTimeout;
     }
 
     public AgentResult run(Request request) {
@@ -240,7 +248,8 @@ public final class AgentLoop {
                     return new AgentResult.NeedsApproval(call.id(), call.name(), args);
                 }
                 Instant now = clock.instant();
-                Instant deadline = now.plus(descriptor.timeout()).isBefore(request.deadline()) ? now.plus(descriptor.timeout()) : request.deadline();
+                Instant toolDeadline = now.plus(descriptor.timeoutOr(defaultToolTimeout));
+                Instant deadline = toolDeadline.isBefore(request.deadline()) ? toolDeadline : request.deadline();
                 String key = request.runId() + "/" + request.taskId() + "/" + step + "/" + call.id();
                 ToolContext context = new ToolContext(request.runId(), request.taskId(), request.attempt(), key, deadline);
                 long began = System.nanoTime();

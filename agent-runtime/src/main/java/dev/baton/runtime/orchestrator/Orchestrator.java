@@ -88,7 +88,8 @@ import java.util.function.Function;
  * <h2>Threads</h2>
  * All run state lives on one Vert.x context; every public method hops onto it and returns a
  * {@link Future}. Tool calls block, so they run on {@link TaskExecutor}'s threads and report
- * back to the context. Journal reads run on a small worker pool.
+ * back to the context. Journal reads run on a small worker pool; submitted plans are checked on
+ * another before their run reaches the context (validating 25,000 tasks takes seconds).
  *
  * <h2>Agents</h2>
  * An agent task runs an {@link AgentLoop} on the same threads as tool calls, with the model
@@ -158,6 +159,8 @@ public final class Orchestrator implements AutoCloseable {
     private final WorkerExecutor planning;
     /** Readiness probes of the journal, apart from the reads so that a backlog cannot hold them up. */
     private final WorkerExecutor probes;
+    /** Plans are checked here, off the context (see {@link #offContext}). */
+    private final WorkerExecutor checks;
     private final OrchestratorMetrics metrics;
 
     private final Cache<String, RunState> runs;
@@ -232,10 +235,10 @@ public final class Orchestrator implements AutoCloseable {
             return attempt;
         }
 
-        /** Stops the timer and interrupts the call, if they were started. */
-        void stop(Vertx vertx) {
+        /** Stops the timer and interrupts the call, if they were started; {@code why} is for the log. */
+        void stop(Vertx vertx, String why) {
             if (timer >= 0) vertx.cancelTimer(timer);
-            if (call != null) call.interrupt();
+            if (call != null) call.interrupt(why);
         }
     }
 
@@ -254,10 +257,11 @@ public final class Orchestrator implements AutoCloseable {
         this.options = options;
         this.metrics = new OrchestratorMetrics(options.callMetrics());
         this.validator = new PlanValidator(RuntimeCatalog.of(tools, options.agents(), options.models() != null), options.planLimits());
-        this.executor = new TaskExecutor(options.maxConcurrentCalls());
+        this.executor = new TaskExecutor(options.maxConcurrentCalls(), metrics);
         this.reads = vertx.createSharedWorkerExecutor("baton-journal-read", 4);
         this.planning = vertx.createSharedWorkerExecutor("baton-planner", 4);
         this.probes = vertx.createSharedWorkerExecutor("baton-journal-probe", 1);
+        this.checks = vertx.createSharedWorkerExecutor("baton-plan-check", Math.max(2, Runtime.getRuntime().availableProcessors()));
         this.runs = Caffeine.newBuilder()
                 .maximumWeight(options.parkedRunsInMemory())
                 .weigher((String id, RunState run) -> pinned(run) ? 0 : 1)
@@ -284,7 +288,7 @@ public final class Orchestrator implements AutoCloseable {
 
     /** Starts a run, or returns the one an earlier request with the same idempotency key created. */
     public Future<Submitted> submit(RunRequest request) {
-        return onContext(() -> {
+        return offContext(() -> {
             if (request.goal() == null || request.goal().isBlank()) {
                 throw new BatonException(Kind.INVALID, "bad_request", "field 'goal' is required: say in words what the run is for");
             }
@@ -293,7 +297,8 @@ public final class Orchestrator implements AutoCloseable {
                         "this run has no plan and no model is configured to make one: post a 'plan' with the goal,"
                                 + " or configure a model (OPENAI_BASE_URL, OPENAI_API_KEY, BATON_MODEL)");
             }
-            CheckedPlan plan = request.plan() == null ? null : checked(request.plan());
+            return request.plan() == null ? null : checked(request.plan());
+        }).compose(plan -> onContext(() -> {
             String key = request.idempotencyKey();
             if (key == null) return create(request, plan);
             String pending = pendingKeys.get(key);
@@ -304,7 +309,7 @@ public final class Orchestrator implements AutoCloseable {
                 if (existing.isPresent()) return replay(existing.get().id(), request);
                 return create(request, plan);
             });
-        }).compose(Function.identity());
+        })).compose(Function.identity());
     }
 
     /**
@@ -313,7 +318,7 @@ public final class Orchestrator implements AutoCloseable {
      * same {@code plan_invalid} error.
      */
     public Future<Void> checkPlan(JsonNode plan) {
-        return onContext(() -> {
+        return offContext(() -> {
             checked(plan);
             return null;
         });
@@ -366,7 +371,7 @@ public final class Orchestrator implements AutoCloseable {
                 if (task.status().finished()) continue;
                 InFlight call = inFlight.remove(key(runId, task.id()));
                 if (call != null) {
-                    call.stop(vertx);
+                    call.stop(vertx, "its run was cancelled");
                     inFlightByRun.merge(runId, -1, Integer::sum);
                 }
                 emit(run, new EventData.TaskCancelled(task.id()));
@@ -518,6 +523,10 @@ public final class Orchestrator implements AutoCloseable {
         }, false).timeout(2, java.util.concurrent.TimeUnit.SECONDS);
     }
 
+    public OrchestratorOptions options() {
+        return options;
+    }
+
     public OrchestratorMetrics metrics() {
         metrics.runsInMemory = runs.estimatedSize();
         return metrics;
@@ -561,6 +570,7 @@ public final class Orchestrator implements AutoCloseable {
         reads.close();
         planning.close();
         probes.close();
+        checks.close();
     }
 
     // ------------------------------------------------------------------ creating runs
@@ -761,7 +771,7 @@ public final class Orchestrator implements AutoCloseable {
                 return;
             }
             ToolDescriptor descriptor = tool.get().descriptor();
-            Duration timeout = PlanValidator.effectiveTimeout(task.spec(), descriptor);
+            Duration timeout = PlanValidator.effectiveTimeout(task.spec(), descriptor, options.defaultToolTimeout());
             Instant deadline = now.plus(timeout);
             emit(run, new EventData.TaskStarted(task.id(), attempt, idempotencyKey, args, deadline));
             List<SchemaViolation> violations = JsonSchemaValidator.validate(descriptor.parameters(), args);
@@ -847,9 +857,9 @@ public final class Orchestrator implements AutoCloseable {
         java.time.Clock clock = options.clock();
         InFlight slot = hold(runId, taskId, attempt);
         whenStartIsDurable(runId, taskId, slot, () -> {
-            slot.call = executor.submit(() -> {
+            slot.call = executor.submit("agent", agent.name(), runId, taskId, attempt, () -> {
                 AgentLoop loop = new AgentLoop(models.model(runId, taskId), tools,
-                        event -> context.runOnContext(v -> onEvent.accept(event)), clock);
+                        event -> context.runOnContext(v -> onEvent.accept(event)), clock, options.defaultToolTimeout());
                 AgentResult result = loop.run(request);
                 if (result instanceof AgentResult.Answered answered) return writable(new Outcome.Success(answered.output()));
                 if (result instanceof AgentResult.NeedsApproval needs) return new Outcome.ApprovalNeeded(needs.tool(), needs.args());
@@ -871,7 +881,7 @@ public final class Orchestrator implements AutoCloseable {
     private InFlight hold(String runId, String taskId, int attempt) {
         InFlight slot = new InFlight(attempt);
         InFlight previous = inFlight.put(key(runId, taskId), slot);
-        if (previous != null) previous.stop(vertx);
+        if (previous != null) previous.stop(vertx, "a newer attempt of its task replaced it");
         else inFlightByRun.merge(runId, 1, Integer::sum);
         metrics.callsInFlight = inFlight.size();
         return slot;
@@ -965,7 +975,7 @@ public final class Orchestrator implements AutoCloseable {
         if (call.timer >= 0) vertx.cancelTimer(call.timer);
         if (outcome instanceof Outcome.Failure failure && (failure.code().equals("timeout") || failure.code().equals("agent_timeout"))
                 && call.call != null) {
-            call.call.interrupt();
+            call.call.interrupt("it timed out");
         }
         RunState run = runs.getIfPresent(runId);
         TaskState task = run == null ? null : run.task(taskId);
@@ -1507,7 +1517,7 @@ public final class Orchestrator implements AutoCloseable {
             fail(run, task, task.totalAttempts(), new Outcome.Failure("unknown_tool", "no tool named '" + call.tool() + "' is registered", false, null));
             return;
         }
-        Duration timeout = PlanValidator.effectiveTimeout(task.spec(), tool.get().descriptor());
+        Duration timeout = PlanValidator.effectiveTimeout(task.spec(), tool.get().descriptor(), options.defaultToolTimeout());
         Instant deadline = now().plus(timeout);
         emit(run, new EventData.TaskStarted(task.id(), task.totalAttempts(), task.idempotencyKey(), task.args(), deadline));
         dispatch(run, task, tool.get(), task.args(), task.totalAttempts(), task.idempotencyKey(), timeout, deadline);
@@ -1706,7 +1716,7 @@ public final class Orchestrator implements AutoCloseable {
         TaskAction.ToolCall call = (TaskAction.ToolCall) action;
         Optional<Tool> tool = tools.find(call.tool());
         Instant now = now();
-        Duration timeout = tool.map(t -> t.descriptor().timeout()).orElse(Duration.ZERO);
+        Duration timeout = tool.map(t -> t.descriptor().timeoutOr(options.defaultToolTimeout())).orElse(Duration.ZERO);
         Instant deadline = now.plus(timeout);
         emit(run, fallback ? new EventData.FallbackStarted(task.id(), attempt, idempotencyKey, args, deadline)
                 : new EventData.CompensationStarted(task.id(), attempt, idempotencyKey, args, deadline));
@@ -1876,7 +1886,7 @@ public final class Orchestrator implements AutoCloseable {
         runs.invalidate(runId);
         inFlight.entrySet().removeIf(entry -> {
             if (!entry.getKey().startsWith(runId + "/")) return false;
-            entry.getValue().stop(vertx);
+            entry.getValue().stop(vertx, "its run is rebuilt from the journal after a failed write");
             return true;
         });
         inFlightByRun.remove(runId);
@@ -1972,6 +1982,15 @@ public final class Orchestrator implements AutoCloseable {
 
     private <T> Future<T> readJournal(java.util.concurrent.Callable<T> read) {
         return reads.executeBlocking(read, false);
+    }
+
+    /**
+     * Runs {@code body}, which must not touch run state, on a worker: checking a plan reads only the
+     * validator, and a 25,000-task plan takes seconds that every run on the context would wait for.
+     */
+    private <T> Future<T> offContext(java.util.concurrent.Callable<T> body) {
+        if (closed) return Future.failedFuture(new BatonException(Kind.UNAVAILABLE, "shutting_down", "the server is shutting down"));
+        return checks.executeBlocking(body, false);
     }
 
     /** Runs {@code body} on the orchestrator's context; its exceptions fail the future. */

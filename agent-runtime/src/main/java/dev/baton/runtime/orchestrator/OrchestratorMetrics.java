@@ -4,8 +4,10 @@ import dev.baton.runtime.metrics.Histogram;
 import dev.baton.runtime.run.RunStatus;
 
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -28,6 +30,9 @@ public final class OrchestratorMetrics {
     }
 
     private final ConcurrentHashMap<CallKey, CallStats> calls = new ConcurrentHashMap<>();
+    /** Abandoned calls still running, per tool and agent; an entry stays (at 0) once it has been used. */
+    private final ConcurrentHashMap<CallKey, AtomicInteger> abandoned = new ConcurrentHashMap<>();
+    private final AtomicInteger abandonedTotal = new AtomicInteger();
     private final boolean recordCalls;
 
     final LongAdder runsStarted = new LongAdder();
@@ -41,6 +46,7 @@ public final class OrchestratorMetrics {
     final LongAdder replans = new LongAdder();
     /** Runs dropped from memory and loaded again from the journal after one of their writes failed. */
     final LongAdder runRebuilds = new LongAdder();
+    final LongAdder callsRefused = new LongAdder();
     volatile int callsInFlight;
     volatile int readyQueueDepth;
     volatile long runsInMemory;
@@ -67,6 +73,28 @@ public final class OrchestratorMetrics {
     public int callsInFlight() { return callsInFlight; }
     public int readyQueueDepth() { return readyQueueDepth; }
     public long runsInMemory() { return runsInMemory; }
+
+    /**
+     * Calls given up on (timed out, or their run cancelled) whose thread has not returned yet, though
+     * interrupted: a tool that ignores interrupts. They hold no call slot, but a thread each.
+     */
+    public int abandonedCalls() { return abandonedTotal.get(); }
+
+    /** {@link #abandonedCalls()} per tool and agent; a tool or agent stays listed (with 0) once it has had one. */
+    public Map<CallKey, Integer> abandonedCallsByName() {
+        Map<CallKey, Integer> copy = new HashMap<>();
+        abandoned.forEach((key, count) -> copy.put(key, count.get()));
+        return copy;
+    }
+
+    /** Calls not started because too many abandoned calls still held threads ({@code tool_threads_exhausted}). */
+    public long callsRefused() { return callsRefused.sum(); }
+
+    /** Adds {@code delta} to the abandoned calls of {@code key}; returns the new total. */
+    int abandoned(CallKey key, int delta) {
+        abandoned.computeIfAbsent(key, k -> new AtomicInteger()).addAndGet(delta);
+        return abandonedTotal.addAndGet(delta);
+    }
 
     /** Per tool and per agent: call durations and failures. Live view: entries appear as calls end. */
     public Map<CallKey, CallStats> calls() { return java.util.Collections.unmodifiableMap(calls); }

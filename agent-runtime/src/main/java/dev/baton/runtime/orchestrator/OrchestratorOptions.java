@@ -6,6 +6,7 @@ import dev.baton.runtime.agent.AgentRegistry;
 import dev.baton.runtime.agent.ModelProvider;
 import dev.baton.runtime.planning.GoalPlanner;
 import dev.baton.runtime.planning.ResultWriter;
+import dev.baton.tools.ToolDescriptor;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -31,11 +32,15 @@ import java.time.Duration;
  *                               {@link OrchestratorMetrics#calls()} (on by default; off only to measure what it costs)
  * @param approvalPolicy         may gate a ready tool task on its resolved arguments (only ever adds a gate);
  *                               {@link ApprovalPolicy#NONE} by default
+ * @param defaultToolTimeout     how long one call of a tool that declares no timeout may take, when the plan
+ *                               gives none either ({@link ToolDescriptor#DEFAULT_TIMEOUT}, 30 s, by default): so every
+ *                               tool call has a timeout. Agent loops have theirs in {@link dev.baton.runtime.agent.AgentLimits}.
  */
 public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory, Duration defaultApprovalTimeout,
                                   PlanLimits planLimits, Clock clock, GoalPlanner planner,
                                   AgentRegistry agents, ModelProvider models, int maxReplans,
-                                  ResultWriter resultWriter, boolean callMetrics, ApprovalPolicy approvalPolicy) {
+                                  ResultWriter resultWriter, boolean callMetrics, ApprovalPolicy approvalPolicy,
+                                  Duration defaultToolTimeout) {
 
     public OrchestratorOptions {
         if (maxConcurrentCalls < 1) throw new IllegalArgumentException("maxConcurrentCalls must be at least 1");
@@ -45,6 +50,10 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         clock = clock == null ? Clock.systemUTC() : clock;
         agents = agents == null ? new AgentRegistry() : agents;
         approvalPolicy = approvalPolicy == null ? ApprovalPolicy.NONE : approvalPolicy;
+        defaultToolTimeout = defaultToolTimeout == null ? ToolDescriptor.DEFAULT_TIMEOUT : defaultToolTimeout;
+        if (defaultToolTimeout.isNegative() || defaultToolTimeout.isZero()) {
+            throw new IllegalArgumentException("defaultToolTimeout must be positive, was " + defaultToolTimeout);
+        }
     }
 
     public static Builder builder() {
@@ -55,7 +64,7 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         return builder().build();
     }
 
-    /** Builder; defaults: 256 concurrent calls, 10,000 parked runs in memory, approvals never expire. */
+    /** Builder; defaults: 256 concurrent calls, 10,000 parked runs in memory, approvals never expire, 30 s for tools without a timeout. */
     public static final class Builder {
         private int maxConcurrentCalls = 256;
         private int parkedRunsInMemory = 10_000;
@@ -69,6 +78,7 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         private ResultWriter resultWriter;
         private boolean callMetrics = true;
         private ApprovalPolicy approvalPolicy;
+        private Duration defaultToolTimeout = ToolDescriptor.DEFAULT_TIMEOUT;
 
         public Builder maxConcurrentCalls(int value) { this.maxConcurrentCalls = value; return this; }
         public Builder parkedRunsInMemory(int value) { this.parkedRunsInMemory = value; return this; }
@@ -82,10 +92,11 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         public Builder resultWriter(ResultWriter value) { this.resultWriter = value; return this; }
         public Builder callMetrics(boolean value) { this.callMetrics = value; return this; }
         public Builder approvalPolicy(ApprovalPolicy value) { this.approvalPolicy = value; return this; }
+        public Builder defaultToolTimeout(Duration value) { this.defaultToolTimeout = value; return this; }
 
         public OrchestratorOptions build() {
             return new OrchestratorOptions(maxConcurrentCalls, parkedRunsInMemory, defaultApprovalTimeout, planLimits, clock, planner, agents, models,
-                    maxReplans, resultWriter, callMetrics, approvalPolicy);
+                    maxReplans, resultWriter, callMetrics, approvalPolicy, defaultToolTimeout);
         }
     }
 }

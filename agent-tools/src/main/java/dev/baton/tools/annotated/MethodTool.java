@@ -185,6 +185,7 @@ public final class MethodTool implements Tool {
     }
 
     private static Duration parseTimeout(String text, String where) {
+        if (text.isEmpty()) return null; // the orchestrator's default
         try {
             return Duration.parse(text);
         } catch (DateTimeParseException e) {

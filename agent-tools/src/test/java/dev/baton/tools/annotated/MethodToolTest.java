@@ -209,6 +209,26 @@ class MethodToolTest {
     }
 
     @Test
+    void withoutATimeoutOfItsOwnAToolLeavesItToTheOrchestrator() {
+        List<MethodTool> tools = MethodTool.allOf(new Object() {
+            @Tool
+            @ToolOptions(idempotent = true)
+            public String plain() {
+                return "";
+            }
+
+            @Tool
+            public String bare() {
+                return "";
+            }
+        });
+        for (MethodTool tool : tools) {
+            assertEquals(null, tool.descriptor().timeout(), tool.descriptor().name());
+            assertEquals(Duration.ofSeconds(7), tool.descriptor().timeoutOr(Duration.ofSeconds(7)));
+        }
+    }
+
+    @Test
     void badTimeoutIsReportedWithTheMethod() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> MethodTool.allOf(new Object() {
             @Tool

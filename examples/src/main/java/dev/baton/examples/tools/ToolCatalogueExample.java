@@ -54,7 +54,7 @@ public final class ToolCatalogueExample {
         ToolRegistry tools = catalogue(settings);
         for (ToolDescriptor tool : tools.descriptors()) {
             out.printf("%-22s %-15s idempotent=%-5s approval=%-5s timeout=%s%n", tool.name(), tool.source(),
-                    tool.idempotent(), tool.requiresApproval(), tool.timeout());
+                    tool.idempotent(), tool.requiresApproval(), tool.timeout() == null ? "default" : tool.timeout());
         }
         ToolContext context = ToolContext.standalone("example-1");
         JsonNode price = tools.find("shipping.quote").orElseThrow()

@@ -1,0 +1,124 @@
+package dev.baton.runtime.orchestrator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.json.Json;
+import dev.baton.runtime.event.EventData;
+import dev.baton.runtime.event.RunEvent;
+import dev.baton.runtime.journal.Journals;
+import dev.baton.tools.Tool;
+import dev.baton.tools.ToolContext;
+import dev.baton.tools.ToolDescriptor;
+import dev.baton.tools.ToolRegistry;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Every tool call has a timeout: the plan's, else the tool's, else the orchestrator's default. */
+@Timeout(60)
+class DefaultToolTimeoutTest {
+    private Vertx vertx;
+    private Orchestrator orchestrator;
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @AfterEach
+    void stop() throws Exception {
+        release.countDown();
+        if (orchestrator != null) orchestrator.close();
+        if (vertx != null) vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    private void start(OrchestratorOptions options) throws Exception {
+        ToolRegistry tools = new ToolRegistry();
+        tools.register(waiting("undeclared", null));
+        tools.register(waiting("declared", Duration.ofMillis(400)));
+        vertx = Vertx.vertx();
+        orchestrator = Orchestrator.start(vertx, Journals.open("memory", Path.of(".")), tools, options).await(30, TimeUnit.SECONDS);
+    }
+
+    /** Waits (interruptibly) until the test ends: it never answers within any timeout here. */
+    private Tool waiting(String name, Duration timeout) {
+        ToolDescriptor descriptor = ToolDescriptor.builder(name).parameters(Json.object().put("type", "object")).timeout(timeout).build();
+        return new Tool() {
+            @Override
+            public ToolDescriptor descriptor() {
+                return descriptor;
+            }
+
+            @Override
+            public JsonNode call(JsonNode args, ToolContext context) throws Exception {
+                release.await();
+                return Json.object();
+            }
+        };
+    }
+
+    /** Runs one task of {@code tool} (with {@code timeout} in the plan when not null), tried once. */
+    private JsonNode runOnce(String tool, String timeout) throws Exception {
+        String plan = "{\"tasks\": [{\"id\": \"t\", \"tool\": \"" + tool + "\", \"args\": {}, \"retry\": {\"maxAttempts\": 1}"
+                + (timeout == null ? "" : ", \"timeout\": \"" + timeout + "\"") + "}]}";
+        String runId = orchestrator.submit(new RunRequest("timeouts", null, Json.parse(plan), null, null, null))
+                .await(10, TimeUnit.SECONDS).runId();
+        return orchestrator.whenFinished(runId).await(30, TimeUnit.SECONDS);
+    }
+
+    /** How long the attempt was given: its TaskStarted deadline minus the event's time. */
+    private Duration allowed(JsonNode run) throws Exception {
+        for (RunEvent event : orchestrator.events(run.path("id").asText(), 0).await(10, TimeUnit.SECONDS)) {
+            if (event.data() instanceof EventData.TaskStarted started) return Duration.between(event.at(), started.deadline());
+        }
+        throw new AssertionError("no TaskStarted in " + run);
+    }
+
+    private static String error(JsonNode run) {
+        JsonNode error = run.path("plan").path("tasks").get(0).path("error");
+        return error.path("code").asText() + ": " + error.path("message").asText();
+    }
+
+    @Test
+    void aToolThatDeclaresNoTimeoutGetsTheConfiguredDefault() throws Exception {
+        start(OrchestratorOptions.builder().defaultToolTimeout(Duration.ofMillis(300)).build());
+        JsonNode run = runOnce("undeclared", null);
+        assertEquals("FAILED", run.path("status").asText(), run.toString());
+        assertEquals("timeout: no answer within PT0.3S", error(run));
+        assertEquals(Duration.ofMillis(300), allowed(run));
+    }
+
+    @Test
+    void theToolsOwnTimeoutAndThePlansWinOverTheDefault() throws Exception {
+        start(OrchestratorOptions.builder().defaultToolTimeout(Duration.ofMillis(300)).build());
+        JsonNode declared = runOnce("declared", null);
+        assertEquals("timeout: no answer within PT0.4S", error(declared));
+        assertEquals(Duration.ofMillis(400), allowed(declared));
+        JsonNode planned = runOnce("undeclared", "PT0.2S");
+        assertEquals("timeout: no answer within PT0.2S", error(planned));
+    }
+
+    @Test
+    void byDefaultEveryToolCallHasThirtySeconds() throws Exception {
+        assertEquals(Duration.ofSeconds(30), OrchestratorOptions.defaults().defaultToolTimeout());
+        assertNull(ToolDescriptor.builder("plain").build().timeout(), "a tool without a timeout of its own");
+        start(OrchestratorOptions.defaults());
+        String runId = orchestrator.submit(new RunRequest("default", null,
+                Json.parse("{\"tasks\": [{\"id\": \"t\", \"tool\": \"undeclared\", \"args\": {}}]}"), null, null, null))
+                .await(10, TimeUnit.SECONDS).runId();
+        JsonNode run = orchestrator.run(runId).await(10, TimeUnit.SECONDS);
+        assertEquals(Duration.ofSeconds(30), allowed(run));
+        orchestrator.cancel(runId, "test").await(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aDefaultThatIsNotPositiveIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> OrchestratorOptions.builder().defaultToolTimeout(Duration.ZERO).build());
+        assertThrows(IllegalArgumentException.class, () -> OrchestratorOptions.builder().defaultToolTimeout(Duration.ofSeconds(-1)).build());
+    }
+}
