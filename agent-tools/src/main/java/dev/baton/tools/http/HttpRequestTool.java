@@ -70,7 +70,7 @@ import java.util.Set;
  *       caller set that header, so the far side can recognise a retry. {@code Host},
  *       {@code Connection}, {@code Content-Length}, {@code Transfer-Encoding} and the other headers
  *       that shape the connection are the client's: a caller setting one is refused
- *       ({@code invalid_header}).</li>
+ *       ({@code invalid_header}). A GET or HEAD carries no body ({@code invalid_arguments}).</li>
  *   <li>429 and 5xx are retryable ({@code http_429}, {@code http_503}, ...) with the server's
  *       {@code Retry-After} as {@link ToolException#retryAfter()}; other 4xx are permanent.
  *       No response in time is retryable {@code http_timeout} (the timeout covers the whole call,
