@@ -223,8 +223,9 @@ public final class HttpRequestTool implements Tool {
             Optional<String> refusal = allowlist.refusal(host, port, address);
             if (refusal.isPresent()) {
                 String shown = IpRange.canonical(address).getHostAddress();
+                String kind = ("aeiou".indexOf(Character.toLowerCase(refusal.get().charAt(0))) >= 0 ? "an " : "a ") + refusal.get();
                 throw ToolException.permanent("address_not_allowed", "http.request may not reach host '" + host + "': "
-                        + (literal != null ? "it is" : "it resolves to " + shown + ",") + " a " + refusal.get()
+                        + (literal != null ? "it is " : "it resolves to " + shown + ", ") + kind
                         + ". Non-public addresses are reached only when " + ToolSettings.ALLOWED_HOSTS_VARIABLE
                         + " names the address or its block (" + shown + " or a CIDR such as 10.0.0.0/8); "
                         + "a host name or *.domain entry alone never allows them");
