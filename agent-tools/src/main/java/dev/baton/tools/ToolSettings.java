@@ -17,8 +17,9 @@ import java.util.stream.Collectors;
  * ToolSettings fromEnv  = ToolSettings.fromEnvironment(System.getenv());   // reads BATON_HTTP_ALLOWED_HOSTS
  * }</pre>
  *
- * @param allowedHosts hosts that network tools may reach (exact names, or {@code *.example.com});
- *                     empty means none
+ * @param allowedHosts what network tools may reach: exact names, {@code *.example.com}, {@code host:port},
+ *                     IP addresses and CIDR blocks; a private or loopback address only when an address or
+ *                     block entry names it (see {@link HostAllowlist}); empty means none
  */
 public record ToolSettings(Set<String> allowedHosts) {
 

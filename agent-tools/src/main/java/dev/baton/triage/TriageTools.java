@@ -8,7 +8,8 @@ import dev.baton.tools.Tool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolException;
-import dev.baton.tools.ToolSettings;
+import dev.baton.tools.http.HostAllowlist;
+import dev.baton.tools.http.HostResolver;
 import dev.baton.tools.http.HttpRequestTool;
 
 import java.time.Duration;
@@ -38,8 +39,10 @@ import java.util.List;
  * <p><b>Webhook hosts.</b> The routing table is the operator's configuration, like
  * {@code BATON_HTTP_ALLOWED_HOSTS}: delivery may reach exactly the {@code host:port} of each
  * queue's webhook, and the URL always comes from the table by queue name, never from the task's
- * arguments. The general {@code http.request} tool's allowlist is not widened, so a plan written
- * by a model cannot reach a webhook host through it.
+ * arguments. Being the operator's own choice, a webhook host may resolve to any address, a private
+ * or loopback one included ({@link HostAllowlist#trusted}); the delivery still connects only to the
+ * addresses it checked. The general {@code http.request} tool's allowlist is not widened, so a plan
+ * written by a model cannot reach a webhook host through it.
  */
 public final class TriageTools {
 
@@ -249,7 +252,8 @@ public final class TriageTools {
 
         Deliver(Triage triage) {
             this.triage = triage;
-            this.http = new HttpRequestTool(new ToolSettings(triage.table().webhookHosts()));
+            // Trusted: the operator wrote these URLs, and no plan or caller can choose them.
+            this.http = new HttpRequestTool(HostAllowlist.trusted(triage.table().webhookHosts()), HostResolver.SYSTEM);
         }
 
         @Override

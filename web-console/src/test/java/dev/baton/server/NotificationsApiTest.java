@@ -22,8 +22,10 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -131,6 +133,27 @@ class NotificationsApiTest {
         // the other rules did not fire for it
         assertEquals(0, about("/hook/flaky", runId).size());
         assertEquals(0, about("/hook/approvals", runId).size());
+    }
+
+    @Test
+    void aFailingCallToASecretUrlIsNotifiedWithoutItsPathOrQuery() {
+        String secret = "/upstream/T0001/B0002/s3cr3tPath";
+        hooks.stubFor(post(urlPathEqualTo(secret)).willReturn(aResponse().withStatus(503).withBody("busy: POST " + secret)));
+        String plan = """
+                {"tasks": [{"id": "call", "tool": "http.request",
+                            "args": {"method": "POST", "url": "http://127.0.0.1:%d%s?token=qu3ryS3cret"},
+                            "retry": {"maxAttempts": 3, "backoff": "PT0.05S", "maxBackoff": "PT0.05S"}}]}""".formatted(hooks.port(), secret);
+        String runId = api.startRun("secret webhook", plan).path("id").asText();
+        api.awaitRunStatus(runId, "FAILED");
+
+        JsonNode failed = body(awaitRequests("/hook/failures", runId, 1).get(0));
+        JsonNode retried = body(awaitRequests("/hook/flaky", runId, 1).get(0));
+        JsonNode task = api.run(runId).path("plan").path("tasks").get(0);
+        for (JsonNode shown : List.of(failed, retried, task.path("error"), api.run(runId).path("error"))) {
+            String text = shown.toString();
+            assertFalse(text.contains("s3cr3tPath") || text.contains("qu3ryS3cret"), "the URL's path and query are not shown: " + text);
+        }
+        assertTrue(retried.path("text").asText().contains("POST http://127.0.0.1:" + hooks.port() + " answered 503"), retried.toString());
     }
 
     @Test

@@ -370,7 +370,8 @@ class TicketsApiTest {
     @Test
     void aFailedDeliveryLeavesTheTicketFailedWithTheReasonAndCanBeRetried() {
         hooks.resetAll();
-        hooks.stubFor(post("/hooks/cards").willReturn(aResponse().withStatus(400).withBody("no such team")));
+        // The webhook's path stands for a secret (a Slack webhook's path is its key); the receiver echoes it.
+        hooks.stubFor(post("/hooks/cards").willReturn(aResponse().withStatus(400).withBody("no such team for POST /hooks/cards")));
         JsonNode t = null;
         for (String text : heldOut.get("card_arrival").subList(20, 28)) {
             JsonNode candidate = submit(api, ticket(text, null));
@@ -382,6 +383,12 @@ class TicketsApiTest {
         if (t == null) fail("no held-out card_arrival ticket was routed to the cards queue");
         assertEquals("cards", t.get("queue").asText(), "the routing decision is kept");
         assertTrue(t.path("error").path("message").asText().contains("400"), t.toString());
+        // Neither the ticket nor its run shows the webhook's path, in the error or anywhere else.
+        String ticketJson = api.get("/api/tickets/" + t.get("id").asText()).body();
+        String runJson = api.get("/api/runs/" + t.get("runId").asText()).body();
+        assertTrue(ticketJson.contains("POST http://localhost:" + hooks.port() + " answered 400"), ticketJson);
+        assertFalse(ticketJson.contains("hooks/cards"), ticketJson);
+        assertFalse(runJson.contains("hooks/cards"), runJson);
         assertEquals(t.get("id"), api.get("/api/tickets?status=FAILED").json().get("tickets").get(0).get("id"));
 
         // The receiver is fixed; the delivery is retried like any failed task, and the ticket is routed.

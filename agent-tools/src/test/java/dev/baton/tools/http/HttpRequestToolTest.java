@@ -31,6 +31,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -207,9 +208,74 @@ class HttpRequestToolTest {
         assertFalse(failure.retryable());
         assertEquals("http_404", failure.code());
         assertNull(failure.retryAfter());
-        assertTrue(failure.getMessage().contains("GET http://localhost:" + server.port() + "/missing"), failure.getMessage());
+        assertTrue(failure.getMessage().contains("GET http://localhost:" + server.port()), failure.getMessage());
+        assertFalse(failure.getMessage().contains("/missing"), "the path stays out of messages: " + failure.getMessage());
         assertFalse(failure.getMessage().contains("secret"), "the query string stays out of messages: " + failure.getMessage());
         assertFalse(failure.getMessage().contains("hunter2"), "so does the user info: " + failure.getMessage());
+    }
+
+    @Test
+    void aPathEchoedInTheErrorBodyIsCutFromTheMessage() {
+        String secretPath = "/services/T0001/B0002/s3cr3tToken";
+        server.stubFor(post(urlPathEqualTo(secretPath)).willReturn(aResponse().withStatus(404).withBody("Cannot POST " + secretPath + "?k=v")));
+
+        ToolException failure = assertThrows(ToolException.class,
+                () -> call(Json.object().put("method", "POST").put("url", url(secretPath + "?k=v"))));
+
+        assertEquals("http_404", failure.code());
+        assertFalse(failure.getMessage().contains("s3cr3tToken"), failure.getMessage());
+        assertTrue(failure.getMessage().contains("POST http://localhost:" + server.port() + " answered 404: Cannot POST [redacted]"),
+                failure.getMessage());
+    }
+
+    @Test
+    void redirectsAreReturnedNotFollowed() throws Exception {
+        server.stubFor(get("/moved").willReturn(aResponse().withStatus(302).withHeader("Location", "http://169.254.169.254/latest/meta-data/")));
+        server.stubFor(get("/here").willReturn(aResponse().withStatus(307).withHeader("Location", "/internal")));
+        server.stubFor(get("/internal").willReturn(okJson("{\"internal\": true}")));
+
+        JsonNode moved = call(args("GET", "/moved"));
+        JsonNode here = call(args("GET", "/here"));
+
+        assertEquals(302, moved.get("status").asInt());
+        assertEquals("http://169.254.169.254/latest/meta-data/", moved.get("headers").get("location").asText());
+        assertEquals(307, here.get("status").asInt());
+        server.verify(0, getRequestedFor(urlEqualTo("/internal")));
+    }
+
+    @Test
+    void headersThatShapeTheConnectionAreRefused() {
+        for (String header : List.of("Host", "content-length", "Transfer-Encoding", "Connection")) {
+            ObjectNode args = args("GET", "/h");
+            args.putObject("headers").put(header, "169.254.169.254");
+            ToolException failure = assertThrows(ToolException.class, () -> call(args));
+            assertEquals("invalid_header", failure.code(), header);
+        }
+        ObjectNode broken = args("GET", "/h");
+        broken.putObject("headers").put("X-Api-Key", "key-123\r\nX-Injected: 1");
+        ToolException failure = assertThrows(ToolException.class, () -> call(broken));
+        assertEquals("invalid_header", failure.code());
+        assertFalse(failure.getMessage().contains("key-123"), "a header value is not quoted: " + failure.getMessage());
+        server.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void aGetCarriesNoBody() {
+        ObjectNode args = args("GET", "/g");
+        args.putObject("body").put("a", 1);
+
+        ToolException failure = assertThrows(ToolException.class, () -> call(args));
+
+        assertEquals("invalid_arguments", failure.code());
+        server.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void aPostWithoutBodySendsAnEmptyOne() throws Exception {
+        server.stubFor(post("/empty").willReturn(aResponse().withStatus(204)));
+
+        assertEquals(204, call(args("POST", "/empty")).get("status").asInt());
+        server.verify(postRequestedFor(urlEqualTo("/empty")).withHeader("Content-Length", equalTo("0")));
     }
 
     @Test
