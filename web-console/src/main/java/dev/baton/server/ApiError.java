@@ -46,15 +46,20 @@ final class ApiError extends RuntimeException {
     }
 
     static void send(RoutingContext ctx, ApiError error) {
-        ObjectNode body = Json.object();
-        ObjectNode inner = body.putObject("error");
-        inner.put("code", error.code);
-        inner.put("message", error.getMessage());
-        inner.set("details", error.details == null ? Json.object() : error.details);
         if (error.status == 401) ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"baton\"");
         ctx.response().setStatusCode(error.status)
                 .putHeader("Content-Type", "application/json; charset=utf-8")
-                .end(body.toString());
+                .end(error.json());
+    }
+
+    /** {@code {"error": {"code", "message", "details"}}}. */
+    String json() {
+        ObjectNode body = Json.object();
+        ObjectNode inner = body.putObject("error");
+        inner.put("code", code);
+        inner.put("message", getMessage());
+        inner.set("details", details == null ? Json.object() : details);
+        return body.toString();
     }
 
     static ApiError from(Throwable failure, int status) {

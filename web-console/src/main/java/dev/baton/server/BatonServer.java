@@ -189,12 +189,14 @@ public final class BatonServer implements AutoCloseable {
             // After recovery: a catch-up firing may need to see whether the run of an earlier one is still going.
             Triggers triggers = Triggers.start(vertx, orchestrator, TriggerStore.forJournal(journal), playbooks)
                     .await(1, TimeUnit.MINUTES);
+            EdgeMetrics edge = new EdgeMetrics();
             Router router = router(vertx, orchestrator, triggers, config, playbooks, agents,
-                    new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers), tickets);
-            HttpServer http = vertx.createHttpServer(new HttpServerOptions()
-                            .setHost(config.host())
-                            .setPort(config.port())
-                            .setCompressionSupported(true))
+                    new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers, edge), tickets, edge);
+            HttpServerOptions options = new HttpServerOptions()
+                    .setHost(config.host())
+                    .setPort(config.port())
+                    .setCompressionSupported(true);
+            HttpServer http = vertx.createHttpServer(options)
                     .requestHandler(router)
                     .listen()
                     .await(30, TimeUnit.SECONDS);
@@ -323,16 +325,20 @@ public final class BatonServer implements AutoCloseable {
     }
 
     private static Router router(Vertx vertx, Orchestrator orchestrator, Triggers triggers, Config config, PlaybookLibrary playbooks,
-                                 AgentRegistry agents, PrometheusMetrics metrics, TicketService tickets) {
+                                 AgentRegistry agents, PrometheusMetrics metrics, TicketService tickets, EdgeMetrics edge) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.tokens());
         router.route().handler(ctx -> {
             ctx.response().putHeader("X-Content-Type-Options", "nosniff");
             ctx.next();
         });
+        HostGuard hosts = new HostGuard(config, edge);
+        if (hosts.active()) router.route().handler(hosts::handle);
         router.get("/metrics").handler(metrics::handle);
         router.route("/api/*").handler(BatonServer::checkQueryString);
         router.route("/api/*").handler(auth::authenticate);
+        router.route("/api/*").handler(Bodies::requireJson);
+        new RateLimits(config.edge().rates(), edge).mount(router);
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
         router.get("/api/metrics/summary").handler(metrics::summary);
         new ApiRoutes(orchestrator, version(), config.model(), playbooks, agents).mount(router);

@@ -32,6 +32,7 @@ import java.util.Set;
  *   <tr><td>--triage-examples</td><td>BATON_TRIAGE_EXAMPLES</td><td>empty: the bundled BANKING77 examples</td></tr>
  *   <tr><td>--triage-playbook</td><td>BATON_TRIAGE_PLAYBOOK</td><td>empty: the built-in triage playbook</td></tr>
  *   <tr><td>--triage-cache-dir</td><td>BATON_TRIAGE_CACHE_DIR</td><td>empty: ~/.cache/baton</td></tr>
+ *   <tr><td>--allowed-hosts ... --rate-events</td><td>BATON_ALLOWED_HOSTS ... BATON_RATE_EVENTS</td><td>see {@link EdgeSettings}</td></tr>
  * </table>
  *
  * @param tokens       bearer token to caller; empty means no authentication
@@ -40,10 +41,11 @@ import java.util.Set;
  * @param agentsFile   a JSON file of the user's agents (BATON_AGENTS_FILE), or null for the default agent only
  * @param notifications the notification rules (BATON_NOTIFICATIONS), read and checked at load, or null for none
  * @param triage       ticket triage: routing table, examples, playbook, cache
+ * @param edge         the HTTP edge: names answered to, request timeouts, per-caller rates
  */
 public record Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
                      Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile,
-                     NotificationRules notifications, TriageConfig triage) {
+                     NotificationRules notifications, TriageConfig triage, EdgeSettings edge) {
 
     /** Every setting: option name, environment variable, default. */
     public enum Setting {
@@ -61,7 +63,15 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         ROUTING("--routing", "BATON_ROUTING", ""),
         TRIAGE_EXAMPLES("--triage-examples", "BATON_TRIAGE_EXAMPLES", ""),
         TRIAGE_PLAYBOOK("--triage-playbook", "BATON_TRIAGE_PLAYBOOK", ""),
-        TRIAGE_CACHE_DIR("--triage-cache-dir", "BATON_TRIAGE_CACHE_DIR", "");
+        TRIAGE_CACHE_DIR("--triage-cache-dir", "BATON_TRIAGE_CACHE_DIR", ""),
+        ALLOWED_HOSTS("--allowed-hosts", "BATON_ALLOWED_HOSTS", ""),
+        HEADER_TIMEOUT("--header-timeout", "BATON_HEADER_TIMEOUT", "PT30S"),
+        BODY_TIMEOUT("--body-timeout", "BATON_BODY_TIMEOUT", "PT5M"),
+        IDLE_TIMEOUT("--idle-timeout", "BATON_IDLE_TIMEOUT", "PT2M"),
+        RATE_RUNS("--rate-runs", "BATON_RATE_RUNS", "6000/min"),
+        RATE_TICKETS("--rate-tickets", "BATON_RATE_TICKETS", "6000/min"),
+        RATE_TRIGGERS("--rate-triggers", "BATON_RATE_TRIGGERS", "600/min"),
+        RATE_EVENTS("--rate-events", "BATON_RATE_EVENTS", "6000/min");
 
         final String option;
         final String variable;
@@ -82,6 +92,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         allowedHosts = Set.copyOf(allowedHosts);
         tokens = Map.copyOf(tokens);
         triage = triage == null ? TriageConfig.DEMO : triage;
+        edge = edge == null ? EdgeSettings.defaults() : edge;
     }
 
     /**
@@ -101,15 +112,16 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         return load(new String[0], Map.of());
     }
 
-    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage); }
-    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage); }
-    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage); }
-    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage); }
-    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage); }
-    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage); }
-    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage); }
-    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage); }
-    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value); }
+    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, edge); }
+    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, edge); }
+    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, edge); }
+    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage, edge); }
+    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage, edge); }
+    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage, edge); }
+    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage, edge); }
+    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage, edge); }
+    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value, edge); }
+    public Config withEdge(EdgeSettings value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, value); }
 
     /**
      * Reads the settings.
@@ -173,7 +185,8 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         }
         TriageConfig triage = new TriageConfig(path(values.get(Setting.ROUTING)), path(values.get(Setting.TRIAGE_EXAMPLES)),
                 path(values.get(Setting.TRIAGE_PLAYBOOK)), path(values.get(Setting.TRIAGE_CACHE_DIR)));
-        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, notifications, triage);
+        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, notifications, triage,
+                EdgeSettings.load(values::get));
     }
 
     private static Path path(String value) {
@@ -196,7 +209,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         }
     }
 
-    private static String describe(Setting s) {
+    static String describe(Setting s) {
         return s.variable + " (" + s.option + ")";
     }
 
