@@ -67,7 +67,9 @@ final class ConnectionTimeouts {
         state.inFlight++;
         cancel(state);
         if (!request.isEnded() && announcesBody(request)) arm(connection, state, bodyMs, EdgeMetrics.Closed.BODY_TIMEOUT, request);
-        ctx.addEndHandler(v -> {
+        // The body's end, not addEndHandler: that one rides on response.endHandler, which a handler may
+        // set for itself (EventStream does), and then it never fires.
+        ctx.addBodyEndHandler(v -> {
             state.inFlight--;
             cancel(state);
             if (state.inFlight == 0 && connections.containsKey(connection)) {

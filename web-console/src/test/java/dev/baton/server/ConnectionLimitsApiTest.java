@@ -146,6 +146,29 @@ class ConnectionLimitsApiTest {
     }
 
     @Test
+    void afterAnEventStreamEndsItsConnectionIsTimedAgain() throws IOException {
+        String runId = api.startRun("streamed", "{\"tasks\": [{\"id\": \"a\", \"tool\": \"echo\", \"args\": {}}]}").path("id").asText();
+        api.awaitRunStatus(runId, "SUCCEEDED");
+        try (Socket socket = connect()) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(("GET /api/runs/" + runId + "/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            // the finished run's events, then the end of the chunked stream; the connection stays open
+            StringBuilder seen = new StringBuilder();
+            InputStream in = socket.getInputStream();
+            while (!seen.toString().endsWith("\r\n0\r\n\r\n")) {
+                int c = in.read();
+                if (c < 0) throw new AssertionError("closed before the stream ended: " + seen);
+                seen.append((char) c);
+            }
+            assertTrue(seen.toString().contains("RunSucceeded"), seen.toString());
+            socket.getOutputStream().write("GET /api/health HTTP/1.1\r\nHo".getBytes(StandardCharsets.US_ASCII));
+            Duration took = RawHttp.awaitClosed(socket, AT_MOST);
+            assertTrue(took.toMillis() >= HEADER.toMillis() - 100, "not before the timeout: " + took);
+        }
+    }
+
+    @Test
     void anEventStreamOutlivesTheHeaderTimeout() throws Exception {
         HttpClient client = HttpClient.newHttpClient();
         HttpResponse<Stream<String>> stream = client.send(HttpRequest.newBuilder(java.net.URI.create(api.base() + "/api/events")).build(),
