@@ -48,11 +48,6 @@ final class ApiError extends RuntimeException {
     }
 
     static void send(RoutingContext ctx, ApiError error) {
-        ObjectNode body = Json.object();
-        ObjectNode inner = body.putObject("error");
-        inner.put("code", error.code);
-        inner.put("message", error.getMessage());
-        inner.set("details", error.details == null ? Json.object() : error.details);
         if (error.status == 401) ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"baton\"");
         // A 503 is worth retrying soon (the journal's database is away, or the server is starting or stopping).
         if (error.status == 503 && ctx.response().headers().get("Retry-After") == null) {
@@ -60,7 +55,17 @@ final class ApiError extends RuntimeException {
         }
         ctx.response().setStatusCode(error.status)
                 .putHeader("Content-Type", "application/json; charset=utf-8")
-                .end(body.toString());
+                .end(error.json());
+    }
+
+    /** {@code {"error": {"code", "message", "details"}}}. */
+    String json() {
+        ObjectNode body = Json.object();
+        ObjectNode inner = body.putObject("error");
+        inner.put("code", code);
+        inner.put("message", getMessage());
+        inner.set("details", details == null ? Json.object() : details);
+        return body.toString();
     }
 
     static ApiError from(Throwable failure, int status) {

@@ -189,12 +189,22 @@ public final class BatonServer implements AutoCloseable {
             // After recovery: a catch-up firing may need to see whether the run of an earlier one is still going.
             Triggers triggers = Triggers.start(vertx, orchestrator, TriggerStore.forJournal(journal), playbooks)
                     .await(1, TimeUnit.MINUTES);
+            EdgeMetrics edge = new EdgeMetrics();
+            ConnectionTimeouts timeouts = new ConnectionTimeouts(vertx, config.edge().headerTimeout(), config.edge().bodyTimeout(), edge);
             Router router = router(vertx, orchestrator, triggers, config, playbooks, agents,
-                    new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers), tickets);
-            HttpServer http = vertx.createHttpServer(new HttpServerOptions()
-                            .setHost(config.host())
-                            .setPort(config.port())
-                            .setCompressionSupported(true))
+                    new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers, edge), tickets, edge, timeouts);
+            HttpServerOptions options = new HttpServerOptions()
+                    .setHost(config.host())
+                    .setPort(config.port())
+                    .setCompressionSupported(true)
+                    // No cleartext HTTP/2 (h2c): browsers never use it, and in Vert.x 5.0 an upgrade request skips the
+                    // header size limit and an HTTP/1 connection exists (and can be timed) only once h2c is ruled out.
+                    .setHttp2ClearTextEnabled(false)
+                    .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.edge().idleTimeout().toMillis()))
+                    .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+            HttpServer http = vertx.createHttpServer(options)
+                    .connectionHandler(timeouts::opened)
+                    .invalidRequestHandler(new InvalidRequests(edge, options.getMaxInitialLineLength(), options.getMaxHeaderSize())::handle)
                     .requestHandler(router)
                     .listen()
                     .await(30, TimeUnit.SECONDS);
@@ -323,16 +333,22 @@ public final class BatonServer implements AutoCloseable {
     }
 
     private static Router router(Vertx vertx, Orchestrator orchestrator, Triggers triggers, Config config, PlaybookLibrary playbooks,
-                                 AgentRegistry agents, PrometheusMetrics metrics, TicketService tickets) {
+                                 AgentRegistry agents, PrometheusMetrics metrics, TicketService tickets, EdgeMetrics edge,
+                                 ConnectionTimeouts timeouts) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.tokens());
+        router.route().handler(timeouts::requestArrived);
         router.route().handler(ctx -> {
             ctx.response().putHeader("X-Content-Type-Options", "nosniff");
             ctx.next();
         });
+        HostGuard hosts = new HostGuard(config, edge);
+        if (hosts.active()) router.route().handler(hosts::handle);
         router.get("/metrics").handler(metrics::handle);
         router.route("/api/*").handler(BatonServer::checkQueryString);
         router.route("/api/*").handler(auth::authenticate);
+        router.route("/api/*").handler(Bodies::requireJson);
+        new RateLimits(config.edge().rates(), edge).mount(router);
         TriggerRoutes triggerRoutes = new TriggerRoutes(triggers, config.webhookBodyLimit());
         // Before the BodyHandler, which would buffer every body whole: the trigger event route checks a
         // webhook's headers before it reads the body, and reads a caller's without a token only up to a small limit.

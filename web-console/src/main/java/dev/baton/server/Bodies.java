@@ -9,9 +9,12 @@ import dev.baton.json.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
+
+import java.util.Locale;
 
 /** Reading request bodies: JSON only, with errors that name the field and the expected type. */
 final class Bodies {
@@ -21,14 +24,48 @@ final class Bodies {
     private Bodies() {
     }
 
-    /** The body as a JSON object; 415 if it is not sent as JSON, 400 if it does not parse or is not an object. */
+    /**
+     * Route handler for {@code /api}, before the body is read: a request other than GET, HEAD or
+     * OPTIONS that carries a body or names a {@code Content-Type} must be {@code application/json}
+     * (a charset parameter is fine, and so is {@code application/*+json}); 415 otherwise, before the
+     * body is buffered. This also shuts out the requests a browser sends cross-site without asking
+     * (a form post, a {@code fetch} with a text/plain or typeless body), which matters when the
+     * server runs without tokens. A POST with no body and no type (e.g. {@code curl -X POST
+     * .../cancel}) passes; from a browser such a request carries an Origin, which {@link HostGuard} checks.
+     */
+    static void requireJson(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        HttpMethod method = request.method();
+        if (method == HttpMethod.GET || method == HttpMethod.HEAD || method == HttpMethod.OPTIONS) {
+            ctx.next();
+            return;
+        }
+        String type = request.getHeader("Content-Type");
+        if (type == null ? hasBody(request) : !isJson(type)) {
+            ApiError.send(ctx, new ApiError(415, "unsupported_media_type", type == null
+                    ? "the request has a body but no Content-Type: send it as application/json"
+                    : "send the body as application/json, not " + type));
+            return;
+        }
+        ctx.next();
+    }
+
+    /** {@code application/json} or {@code application/<anything>+json}, with any parameters. */
+    static boolean isJson(String contentType) {
+        int semicolon = contentType.indexOf(';');
+        String essence = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+        return essence.equals("application/json") || (essence.startsWith("application/") && essence.endsWith("+json"));
+    }
+
+    private static boolean hasBody(HttpServerRequest request) {
+        String length = request.getHeader("Content-Length");
+        return (length != null && !length.trim().equals("0")) || request.getHeader("Transfer-Encoding") != null;
+    }
+
+    /** The body as a JSON object (its type was checked by {@link #requireJson}); 400 if it does not parse or is not an object. */
     static ObjectNode object(RoutingContext ctx) {
-        String type = ctx.request().getHeader("Content-Type");
         String text = ctx.body() == null ? null : ctx.body().asString();
         if (text == null || text.isBlank()) throw ApiError.badRequest("the request needs a JSON object as its body");
-        if (type != null && !type.toLowerCase().startsWith("application/json") && !type.toLowerCase().contains("+json")) {
-            throw new ApiError(415, "unsupported_media_type", "send the body as application/json, not " + type);
-        }
         JsonNode node;
         try {
             node = STRICT.readTree(text);

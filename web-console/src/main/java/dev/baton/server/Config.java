@@ -36,6 +36,7 @@ import java.util.Set;
  *   <tr><td>--triage-cache-dir</td><td>BATON_TRIAGE_CACHE_DIR</td><td>empty: ~/.cache/baton</td></tr>
  *   <tr><td>--webhook-body-limit</td><td>BATON_WEBHOOK_BODY_LIMIT</td><td>256KiB: the largest event body read from a caller without a token</td></tr>
  *   <tr><td>--tool-timeout</td><td>BATON_TOOL_TIMEOUT</td><td>PT30S: one call of a tool that declares no timeout</td></tr>
+ *   <tr><td>--allowed-hosts ... --rate-events</td><td>BATON_ALLOWED_HOSTS ... BATON_RATE_EVENTS</td><td>see {@link EdgeSettings}</td></tr>
  * </table>
  *
  * @param tokens       bearer token to caller; empty means no authentication
@@ -47,10 +48,12 @@ import java.util.Set;
  * @param webhookBodyLimit the largest event body, in bytes, that {@code POST /api/triggers/{name}/events} reads from a
  *                     caller without a token (BATON_WEBHOOK_BODY_LIMIT); callers with one have {@link BatonServer#BODY_LIMIT}
  * @param toolTimeout  how long one call of a tool that declares no timeout may take (BATON_TOOL_TIMEOUT)
+ * @param edge         the HTTP edge: names answered to, request timeouts, per-caller rates
  */
 public record Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
                      Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile,
-                     NotificationRules notifications, TriageConfig triage, long webhookBodyLimit, Duration toolTimeout) {
+                     NotificationRules notifications, TriageConfig triage, long webhookBodyLimit, Duration toolTimeout,
+                     EdgeSettings edge) {
 
     /** Every setting: option name, environment variable, default. */
     public enum Setting {
@@ -70,7 +73,15 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         TRIAGE_PLAYBOOK("--triage-playbook", "BATON_TRIAGE_PLAYBOOK", ""),
         TRIAGE_CACHE_DIR("--triage-cache-dir", "BATON_TRIAGE_CACHE_DIR", ""),
         WEBHOOK_BODY_LIMIT("--webhook-body-limit", "BATON_WEBHOOK_BODY_LIMIT", "256KiB"),
-        TOOL_TIMEOUT("--tool-timeout", "BATON_TOOL_TIMEOUT", "PT30S");
+        TOOL_TIMEOUT("--tool-timeout", "BATON_TOOL_TIMEOUT", "PT30S"),
+        ALLOWED_HOSTS("--allowed-hosts", "BATON_ALLOWED_HOSTS", ""),
+        HEADER_TIMEOUT("--header-timeout", "BATON_HEADER_TIMEOUT", "PT30S"),
+        BODY_TIMEOUT("--body-timeout", "BATON_BODY_TIMEOUT", "PT5M"),
+        IDLE_TIMEOUT("--idle-timeout", "BATON_IDLE_TIMEOUT", "PT2M"),
+        RATE_RUNS("--rate-runs", "BATON_RATE_RUNS", "6000/min"),
+        RATE_TICKETS("--rate-tickets", "BATON_RATE_TICKETS", "6000/min"),
+        RATE_TRIGGERS("--rate-triggers", "BATON_RATE_TRIGGERS", "600/min"),
+        RATE_EVENTS("--rate-events", "BATON_RATE_EVENTS", "6000/min");
 
         final String option;
         final String variable;
@@ -92,6 +103,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         tokens = Map.copyOf(tokens);
         triage = triage == null ? TriageConfig.DEMO : triage;
         toolTimeout = toolTimeout == null ? ToolDescriptor.DEFAULT_TIMEOUT : toolTimeout;
+        edge = edge == null ? EdgeSettings.defaults() : edge;
     }
 
     /**
@@ -111,17 +123,18 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         return load(new String[0], Map.of());
     }
 
-    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout); }
-    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout); }
-    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout); }
-    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout); }
-    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout); }
-    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout); }
-    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage, webhookBodyLimit, toolTimeout); }
-    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout); }
-    public Config withToolTimeout(Duration value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, value); }
-    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value, webhookBodyLimit, toolTimeout); }
-    public Config withWebhookBodyLimit(long value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, value, toolTimeout); }
+    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge); }
+    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge); }
+    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge); }
+    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge); }
+    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge); }
+    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge); }
+    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage, webhookBodyLimit, toolTimeout, edge); }
+    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge); }
+    public Config withToolTimeout(Duration value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, value, edge); }
+    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value, webhookBodyLimit, toolTimeout, edge); }
+    public Config withWebhookBodyLimit(long value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, value, toolTimeout, edge); }
+    public Config withEdge(EdgeSettings value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, value); }
 
     /**
      * Reads the settings.
@@ -188,7 +201,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         long webhookBodyLimit = size(Setting.WEBHOOK_BODY_LIMIT, values.get(Setting.WEBHOOK_BODY_LIMIT), 1024, BatonServer.BODY_LIMIT);
         Duration toolTimeout = toolTimeout(values.get(Setting.TOOL_TIMEOUT));
         return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, notifications, triage,
-                webhookBodyLimit, toolTimeout);
+                webhookBodyLimit, toolTimeout, EdgeSettings.load(values::get));
     }
 
     private static Path path(String value) {
@@ -211,7 +224,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         }
     }
 
-    private static String describe(Setting s) {
+    static String describe(Setting s) {
         return s.variable + " (" + s.option + ")";
     }
 

@@ -36,13 +36,15 @@ final class PrometheusMetrics {
     private final ModelMetrics models;
     private final Notifier notifier;
     private final Triggers triggers;
+    private final EdgeMetrics edge;
 
     /** @param notifier null when no notification rules are configured */
-    PrometheusMetrics(Orchestrator orchestrator, ModelMetrics models, Notifier notifier, Triggers triggers) {
+    PrometheusMetrics(Orchestrator orchestrator, ModelMetrics models, Notifier notifier, Triggers triggers, EdgeMetrics edge) {
         this.orchestrator = orchestrator;
         this.models = models;
         this.notifier = notifier;
         this.triggers = triggers;
+        this.edge = edge;
     }
 
     /** What needs the journal (read on a worker thread) or another context. */
@@ -158,6 +160,7 @@ final class PrometheusMetrics {
                 out.sample("baton_notifications", slow.notifications().getOrDefault(status, 0L), "status", status);
             }
         }
+        edge.write(out);
         return out.toString();
     }
 

@@ -163,4 +163,44 @@ class ConfigTest {
     void anEmptyHostIsRefused() {
         assertMentions(refused(new String[]{"--host="}, Map.of()), "BATON_HOST");
     }
+
+    @Test
+    void theEdgeDefaultsAreAsDocumented() {
+        EdgeSettings edge = Config.load(NO_ARGS, Map.of()).edge();
+        assertTrue(edge.allowedHosts().isEmpty());
+        assertEquals(java.time.Duration.ofSeconds(30), edge.headerTimeout());
+        assertEquals(java.time.Duration.ofMinutes(5), edge.bodyTimeout());
+        assertEquals(java.time.Duration.ofMinutes(2), edge.idleTimeout());
+        assertEquals("6000/min", edge.rates().get(RateLimits.Limit.RUNS).toString());
+        assertEquals("6000/min", edge.rates().get(RateLimits.Limit.TICKETS).toString());
+        assertEquals("600/min", edge.rates().get(RateLimits.Limit.TRIGGERS).toString());
+        assertEquals("6000/min", edge.rates().get(RateLimits.Limit.EVENTS).toString());
+        assertEquals(EdgeSettings.defaults(), edge);
+    }
+
+    @Test
+    void edgeSettingsAreReadFromVariablesAndOptions() {
+        EdgeSettings edge = Config.load(new String[]{"--rate-runs", "10/s", "--header-timeout=pt2s"},
+                Map.of("BATON_ALLOWED_HOSTS", "Baton.Example.com, *.corp.example", "BATON_RATE_EVENTS", "off",
+                        "BATON_RATE_TICKETS", "100 / hour", "BATON_IDLE_TIMEOUT", "PT10M")).edge();
+        assertEquals(Set.of("baton.example.com", "*.corp.example"), edge.allowedHosts());
+        assertEquals(new EdgeSettings.Rate(10, java.time.Duration.ofSeconds(1)), edge.rates().get(RateLimits.Limit.RUNS));
+        assertEquals(new EdgeSettings.Rate(100, java.time.Duration.ofHours(1)), edge.rates().get(RateLimits.Limit.TICKETS));
+        assertFalse(edge.rates().containsKey(RateLimits.Limit.EVENTS), "off: no limit");
+        assertEquals(java.time.Duration.ofSeconds(2), edge.headerTimeout());
+        assertEquals(java.time.Duration.ofMinutes(10), edge.idleTimeout());
+    }
+
+    @Test
+    void badEdgeSettingsNameTheSetting() {
+        assertMentions(refused(new String[]{"--rate-runs", "fast"}, Map.of()), "BATON_RATE_RUNS", "6000/min", "'fast'");
+        assertMentions(refused(new String[]{"--rate-triggers", "0/min"}, Map.of()), "BATON_RATE_TRIGGERS", "at least 1");
+        assertMentions(refused(NO_ARGS, Map.of("BATON_RATE_TICKETS", "5/day")), "BATON_RATE_TICKETS");
+        assertMentions(refused(new String[]{"--header-timeout", "30"}, Map.of()), "BATON_HEADER_TIMEOUT", "PT30S");
+        assertMentions(refused(new String[]{"--body-timeout", "PT0S"}, Map.of()), "BATON_BODY_TIMEOUT", "PT0.1S");
+        assertMentions(refused(new String[]{"--idle-timeout", "P2D"}, Map.of()), "BATON_IDLE_TIMEOUT", "P1D");
+        assertMentions(refused(new String[]{"--allowed-hosts", "https://baton.example.com"}, Map.of()), "BATON_ALLOWED_HOSTS", "without scheme");
+        assertMentions(refused(new String[]{"--allowed-hosts", "baton.example.com:8080"}, Map.of()), "BATON_ALLOWED_HOSTS");
+        assertMentions(refused(new String[]{"--allowed-hosts", "*"}, Map.of()), "BATON_ALLOWED_HOSTS");
+    }
 }

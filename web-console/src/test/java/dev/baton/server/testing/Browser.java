@@ -38,6 +38,11 @@ public final class Browser implements AutoCloseable {
     public static final double ASSERTION_TIMEOUT_MS = 15_000;
 
     public static Browser launch() {
+        return launch(List.of());
+    }
+
+    /** With more Chromium flags, e.g. {@code --host-resolver-rules=MAP some.name 127.0.0.1}. */
+    public static Browser launch(List<String> moreArgs) {
         com.microsoft.playwright.assertions.PlaywrightAssertions.setDefaultAssertionTimeout(ASSERTION_TIMEOUT_MS);
         if (!Files.isExecutable(CHROMIUM)) {
             throw new IllegalStateException(CHROMIUM + " is missing: apt-get install -y --no-install-recommends chromium (.ci/run does)");
@@ -48,8 +53,9 @@ public final class Browser implements AutoCloseable {
             var chromium = playwright.chromium().launch(new BrowserType.LaunchOptions()
                     .setExecutablePath(CHROMIUM)
                     .setHeadless(true)
-                    .setArgs(List.of("--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage")));
+                    .setArgs(java.util.stream.Stream.concat(java.util.stream.Stream.of("--no-sandbox", "--disable-gpu", "--no-first-run",
+                            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"),
+                            moreArgs.stream()).toList()));
             return new Browser(playwright, chromium);
         } catch (RuntimeException e) {
             playwright.close();
