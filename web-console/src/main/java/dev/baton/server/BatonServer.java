@@ -189,8 +189,9 @@ public final class BatonServer implements AutoCloseable {
             // After recovery: a catch-up firing may need to see whether the run of an earlier one is still going.
             Triggers triggers = Triggers.start(vertx, orchestrator, TriggerStore.forJournal(journal), playbooks)
                     .await(1, TimeUnit.MINUTES);
+            StreamQuota streams = new StreamQuota(config.eventStreams());
             Router router = router(vertx, orchestrator, triggers, config, playbooks, agents,
-                    new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers), tickets);
+                    new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers, streams), tickets, streams);
             HttpServer http = vertx.createHttpServer(new HttpServerOptions()
                             .setHost(config.host())
                             .setPort(config.port())
@@ -323,7 +324,7 @@ public final class BatonServer implements AutoCloseable {
     }
 
     private static Router router(Vertx vertx, Orchestrator orchestrator, Triggers triggers, Config config, PlaybookLibrary playbooks,
-                                 AgentRegistry agents, PrometheusMetrics metrics, TicketService tickets) {
+                                 AgentRegistry agents, PrometheusMetrics metrics, TicketService tickets, StreamQuota streamQuota) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.tokens());
         router.route().handler(ctx -> {
@@ -338,7 +339,7 @@ public final class BatonServer implements AutoCloseable {
         new ApiRoutes(orchestrator, version(), config.model(), playbooks, agents).mount(router);
         new TriggerRoutes(triggers).mount(router);
         new TicketRoutes(tickets).mount(router);
-        EventStream streams = new EventStream(vertx, orchestrator);
+        EventStream streams = new EventStream(vertx, orchestrator, streamQuota);
         router.get("/api/runs/:id/events").handler(streams::run);
         router.get("/api/events").handler(streams::all);
         router.route("/api/*").handler(ctx -> ApiError.send(ctx, new ApiError(404, "not_found",

@@ -32,6 +32,8 @@ import java.util.Set;
  *   <tr><td>--triage-examples</td><td>BATON_TRIAGE_EXAMPLES</td><td>empty: the bundled BANKING77 examples</td></tr>
  *   <tr><td>--triage-playbook</td><td>BATON_TRIAGE_PLAYBOOK</td><td>empty: the built-in triage playbook</td></tr>
  *   <tr><td>--triage-cache-dir</td><td>BATON_TRIAGE_CACHE_DIR</td><td>empty: ~/.cache/baton</td></tr>
+ *   <tr><td>--max-event-streams-per-client</td><td>BATON_MAX_EVENT_STREAMS_PER_CLIENT</td><td>100</td></tr>
+ *   <tr><td>--max-event-streams</td><td>BATON_MAX_EVENT_STREAMS</td><td>10000</td></tr>
  * </table>
  *
  * @param tokens       bearer token to caller; empty means no authentication
@@ -40,10 +42,11 @@ import java.util.Set;
  * @param agentsFile   a JSON file of the user's agents (BATON_AGENTS_FILE), or null for the default agent only
  * @param notifications the notification rules (BATON_NOTIFICATIONS), read and checked at load, or null for none
  * @param triage       ticket triage: routing table, examples, playbook, cache
+ * @param eventStreams how many event streams one client, and all together, may hold open
  */
 public record Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
                      Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile,
-                     NotificationRules notifications, TriageConfig triage) {
+                     NotificationRules notifications, TriageConfig triage, StreamLimits eventStreams) {
 
     /** Every setting: option name, environment variable, default. */
     public enum Setting {
@@ -61,7 +64,10 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         ROUTING("--routing", "BATON_ROUTING", ""),
         TRIAGE_EXAMPLES("--triage-examples", "BATON_TRIAGE_EXAMPLES", ""),
         TRIAGE_PLAYBOOK("--triage-playbook", "BATON_TRIAGE_PLAYBOOK", ""),
-        TRIAGE_CACHE_DIR("--triage-cache-dir", "BATON_TRIAGE_CACHE_DIR", "");
+        TRIAGE_CACHE_DIR("--triage-cache-dir", "BATON_TRIAGE_CACHE_DIR", ""),
+        MAX_EVENT_STREAMS_PER_CLIENT("--max-event-streams-per-client", "BATON_MAX_EVENT_STREAMS_PER_CLIENT",
+                String.valueOf(StreamLimits.DEFAULTS.perClient())),
+        MAX_EVENT_STREAMS("--max-event-streams", "BATON_MAX_EVENT_STREAMS", String.valueOf(StreamLimits.DEFAULTS.total()));
 
         final String option;
         final String variable;
@@ -82,6 +88,25 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         allowedHosts = Set.copyOf(allowedHosts);
         tokens = Map.copyOf(tokens);
         triage = triage == null ? TriageConfig.DEMO : triage;
+        eventStreams = eventStreams == null ? StreamLimits.DEFAULTS : eventStreams;
+    }
+
+    /**
+     * Caps on the server-sent event streams ({@code /api/runs/{id}/events}, {@code /api/events})
+     * held open at once: per client (its bearer token; without tokens, its IP address) and in all.
+     * A stream over either cap is refused with 429.
+     *
+     * <p>The defaults are far above what people meet: a console tab holds one or two streams, so
+     * 100 per client is 50 tabs, or a service following 100 runs at once; 10,000 in all is 100 such
+     * clients, and about what one process's file descriptors and heap hold comfortably (a stream
+     * costs a socket, a timer and a few KB).
+     */
+    public record StreamLimits(int perClient, int total) {
+        public static final StreamLimits DEFAULTS = new StreamLimits(100, 10_000);
+
+        public StreamLimits {
+            if (perClient < 1 || total < 1) throw new IllegalArgumentException("stream limits must be at least 1, got " + perClient + " and " + total);
+        }
     }
 
     /**
@@ -101,15 +126,16 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         return load(new String[0], Map.of());
     }
 
-    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage); }
-    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage); }
-    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage); }
-    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage); }
-    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage); }
-    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage); }
-    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage); }
-    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage); }
-    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value); }
+    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, eventStreams); }
+    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, eventStreams); }
+    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, eventStreams); }
+    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage, eventStreams); }
+    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage, eventStreams); }
+    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage, eventStreams); }
+    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage, eventStreams); }
+    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage, eventStreams); }
+    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value, eventStreams); }
+    public Config withEventStreams(StreamLimits value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, value); }
 
     /**
      * Reads the settings.
@@ -173,7 +199,20 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         }
         TriageConfig triage = new TriageConfig(path(values.get(Setting.ROUTING)), path(values.get(Setting.TRIAGE_EXAMPLES)),
                 path(values.get(Setting.TRIAGE_PLAYBOOK)), path(values.get(Setting.TRIAGE_CACHE_DIR)));
-        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, notifications, triage);
+        StreamLimits streams = new StreamLimits(count(Setting.MAX_EVENT_STREAMS_PER_CLIENT, values), count(Setting.MAX_EVENT_STREAMS, values));
+        return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, notifications, triage, streams);
+    }
+
+    /** A whole number from 1 to 1,000,000. */
+    private static int count(Setting setting, Map<Setting, String> values) {
+        String text = values.get(setting);
+        try {
+            int n = Integer.parseInt(text.replace("_", ""));
+            if (n < 1 || n > 1_000_000) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(describe(setting) + " must be a whole number from 1 to 1000000; got '" + text + "'");
+        }
     }
 
     private static Path path(String value) {

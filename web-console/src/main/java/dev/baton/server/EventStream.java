@@ -1,134 +1,368 @@
 package dev.baton.server;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.runtime.event.EventCodec;
 import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.RunEvent;
 import dev.baton.runtime.orchestrator.Orchestrator;
+import dev.baton.json.Json;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Server-sent events: a run's events from the journal, then live ones from the event bus
- * until the run ends; or every run's live events.
+ * Server-sent events: a run's events from the journal, then live ones until the run ends; or
+ * every run's live events.
  *
- * <p>To lose nothing between the replay and the live feed, the stream subscribes first,
- * buffers, reads the journal, and then drops buffered events it already sent. Events reach
- * the bus only once they are durable, so whatever was published before the subscription is
- * in the journal read. A client that cannot keep up is disconnected and resumes with
- * {@code Last-Event-ID}: the journal, not the bus, is what makes the stream complete.
+ * <p>One event-bus consumer per server hears every event and hands it to the streams of its
+ * run and to the all-runs streams only, so an event costs in proportion to the streams that
+ * show it, not to every stream open (with one consumer per stream, 2,000 streams of other runs
+ * made every run's events, and so every {@code POST /api/runs}, pay for 2,000 deliveries). Each
+ * event is written as JSON once (twice when viewers, who see credentials masked, listen too);
+ * the streams on one event loop get it in one task. Each stream's own state is touched on its
+ * connection's context only, in the order the bus delivered, which is seq order.
+ *
+ * <p>To lose nothing between the replay and the live feed, a run's stream is registered first,
+ * holds the live events, reads the journal, and then drops the held events it already sent.
+ * Events reach the bus only once they are durable, so whatever was published before the stream
+ * was registered is in the journal read. A client that cannot keep up with live events is
+ * disconnected and resumes with {@code Last-Event-ID}: the journal, not the bus, is what makes
+ * the stream complete. Nothing is buffered without bound: the replay waits for the client to
+ * drain, and the live events held meanwhile are capped.
+ *
+ * <p>Each client (its bearer token; without tokens, its IP address) may hold
+ * {@link Config.StreamLimits#perClient()} streams, and the server {@link Config.StreamLimits#total()}:
+ * one more is refused with 429 and {@code Retry-After}.
  */
 final class EventStream {
     private static final long HEARTBEAT_MS = 15_000;
-    private static final java.util.Set<String> FINISHED = java.util.Set.of("SUCCEEDED", "FAILED", "CANCELLED", "COMPENSATION_FAILED");
+    /** What a refused client is told to wait: streams free up when their clients leave, which nobody can predict. */
+    static final int RETRY_AFTER_SECONDS = 5;
+    /** Live events (in characters of their frames) a run's stream may hold while its replay waits for a slow client. */
+    private static final long MAX_HELD_CHARS = 8L * 1024 * 1024;
+    private static final Set<String> FINISHED = Set.of("SUCCEEDED", "FAILED", "CANCELLED", "COMPENSATION_FAILED");
 
     private final Vertx vertx;
     private final Orchestrator orchestrator;
+    private final StreamQuota quota;
+    /** The streams of each run that has any. */
+    private final Map<String, Set<Subscriber>> byRun = new ConcurrentHashMap<>();
+    /** The {@code /api/events} streams. */
+    private final Set<Subscriber> allRuns = ConcurrentHashMap.newKeySet();
+    /** Completes once the one consumer hears the bus. */
+    private final Future<Void> listening;
 
-    EventStream(Vertx vertx, Orchestrator orchestrator) {
+    EventStream(Vertx vertx, Orchestrator orchestrator, StreamQuota quota) {
         this.vertx = vertx;
         this.orchestrator = orchestrator;
+        this.quota = quota;
+        this.listening = vertx.eventBus().<RunEvent>consumer(Orchestrator.EVENTS_ADDRESS, message -> fanOut(message.body())).completion();
     }
 
     /** {@code GET /api/runs/{id}/events}. */
     void run(RoutingContext ctx) {
         String runId = ctx.pathParam("id");
         long after = lastEventId(ctx);
-        HttpServerResponse response = ctx.response();
-        List<RunEvent> buffer = new ArrayList<>();
-        long[] lastSent = {after};
-        boolean[] replayed = {false};
-        MessageConsumer<RunEvent> consumer = vertx.eventBus().consumer(Orchestrator.EVENTS_ADDRESS);
-        consumer.handler(message -> {
-            RunEvent event = message.body();
-            if (!event.runId().equals(runId)) return;
-            if (!replayed[0]) {
-                buffer.add(event);
-            } else if (event.seq() > lastSent[0]) {
-                lastSent[0] = event.seq();
-                send(response, consumer, event, true);
-            }
+        Subscriber stream = admit(ctx, runId);
+        if (stream == null) return;
+        stream.lastSent = after;
+        byRun.compute(runId, (id, set) -> {
+            Set<Subscriber> streams = set == null ? ConcurrentHashMap.newKeySet() : set;
+            streams.add(stream);
+            return streams;
         });
-        consumer.completion().compose(v -> orchestrator.events(runId, after)).onComplete(result -> {
-            if (result.failed()) {
-                consumer.unregister();
-                ApiError.respond(ctx, result.cause());
-                return;
-            }
-            open(response, consumer);
-            boolean ended = false;
-            for (RunEvent event : result.result()) {
-                lastSent[0] = event.seq();
-                ended = send(response, consumer, event, false);
-            }
-            for (RunEvent event : buffer) {
-                if (event.seq() > lastSent[0] && !ended) {
-                    lastSent[0] = event.seq();
-                    ended = send(response, consumer, event, false);
-                }
-            }
-            buffer.clear();
-            replayed[0] = true;
-            if (ended) {
-                finish(response, consumer);
-                return;
-            }
-            // Resuming after the last event of a finished run: nothing more will come.
-            orchestrator.runRecord(runId).onSuccess(record -> {
-                if (record.isPresent() && FINISHED.contains(record.get().status()) && lastSent[0] >= after
-                        && result.result().isEmpty()) {
-                    finish(response, consumer);
-                }
-            });
-        });
+        // Registered before the journal is read: an event published from now on is held, any earlier one is in the read.
+        listening.compose(v -> orchestrator.events(runId, after))
+                .onComplete(result -> stream.onContext(() -> stream.replay(result, after)));
     }
 
     /** {@code GET /api/events}: every run's events, live only. */
     void all(RoutingContext ctx) {
-        HttpServerResponse response = ctx.response();
-        MessageConsumer<RunEvent> consumer = vertx.eventBus().consumer(Orchestrator.EVENTS_ADDRESS);
-        consumer.handler(message -> send(response, consumer, message.body(), false));
-        consumer.completion().onComplete(v -> open(response, consumer));
+        Subscriber stream = admit(ctx, null);
+        if (stream == null) return;
+        listening.onComplete(v -> stream.onContext(() -> {
+            if (stream.done) return;
+            stream.open();
+            stream.replaying = false;
+            allRuns.add(stream);
+        }));
     }
 
-    private void open(HttpServerResponse response, MessageConsumer<RunEvent> consumer) {
-        response.setChunked(true)
-                .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-                .putHeader("Cache-Control", "no-cache")
-                .putHeader("X-Accel-Buffering", "no");
-        response.write(": connected\n\n");
-        long heartbeat = vertx.setPeriodic(HEARTBEAT_MS, id -> {
-            if (!response.ended() && !response.closed()) response.write(": keep-alive\n\n");
-        });
-        Runnable cleanup = () -> {
-            vertx.cancelTimer(heartbeat);
-            consumer.unregister();
-        };
-        response.closeHandler(v -> cleanup.run());
-        response.endHandler(v -> cleanup.run());
-    }
-
-    /**
-     * Writes one event; returns true if it ended the run (the stream then closes once the
-     * caller is done). With {@code closeAtEnd} the stream is closed here.
-     */
-    private boolean send(HttpServerResponse response, MessageConsumer<RunEvent> consumer, RunEvent event, boolean closeAtEnd) {
-        if (response.ended() || response.closed()) return true;
-        if (response.writeQueueFull()) {
-            // Too slow a reader: let it reconnect with Last-Event-ID rather than buffer without bound.
-            consumer.unregister();
-            response.reset();
-            return true;
+    /** Takes a place for the caller's stream, or answers 429 and returns null. */
+    private Subscriber admit(RoutingContext ctx, String runId) {
+        Caller caller = Auth.caller(ctx);
+        boolean byAddress = caller == null || caller == Caller.LOCAL;
+        String client = byAddress ? "address " + address(ctx.request().remoteAddress()) : "token " + caller.name();
+        StreamQuota.Scope refused = quota.acquire(client);
+        if (refused != null) {
+            int limit = refused == StreamQuota.Scope.CLIENT ? quota.limits().perClient() : quota.limits().total();
+            String message = refused == StreamQuota.Scope.CLIENT
+                    ? (byAddress ? "this address" : "'" + caller.name() + "'") + " already holds " + limit
+                            + " event streams, the most one client may (BATON_MAX_EVENT_STREAMS_PER_CLIENT); close one first,"
+                            + " or follow many runs on one GET /api/events"
+                    : "the server already serves " + limit + " event streams, the most it holds at once (BATON_MAX_EVENT_STREAMS);"
+                            + " try again later";
+            ObjectNode details = Json.object().put("scope", refused.label()).put("limit", limit);
+            ctx.response().putHeader("Retry-After", String.valueOf(RETRY_AFTER_SECONDS));
+            ApiError.send(ctx, new ApiError(429, "too_many_streams", message, details));
+            return null;
         }
-        String frame = "id: " + event.seq() + "\nevent: " + event.type() + "\ndata: " + EventCodec.toApiJson(event) + "\n\n";
-        response.write(frame);
-        boolean ends = endsRun(event);
-        if (ends && closeAtEnd) finish(response, consumer);
-        return ends;
+        Subscriber stream = new Subscriber(ctx, runId, client, Redaction.masks(caller));
+        HttpServerResponse response = ctx.response();
+        // From now on, however the stream ends (the client leaves, the run ends, the server cuts it), its place is given back.
+        response.closeHandler(v -> stream.release());
+        response.endHandler(v -> stream.release());
+        response.exceptionHandler(e -> stream.release());
+        return stream;
+    }
+
+    private static String address(SocketAddress address) {
+        if (address == null) return "unknown";
+        return address.hostAddress() != null ? address.hostAddress() : String.valueOf(address.host());
+    }
+
+    // ------------------------------------------------------------------ fan-out, on the consumer's context
+
+    /** One event to the streams that show it: those of its run and the all-runs ones. */
+    private void fanOut(RunEvent event) {
+        Set<Subscriber> ofRun = byRun.get(event.runId());
+        if ((ofRun == null || ofRun.isEmpty()) && allRuns.isEmpty()) return;
+        Frames frames = new Frames(event);
+        List<Batch> batches = new ArrayList<>(2);
+        if (ofRun != null) for (Subscriber s : ofRun) add(batches, s, frames);
+        for (Subscriber s : allRuns) add(batches, s, frames);
+        for (Batch batch : batches) batch.context.runOnContext(v -> batch.deliver(event));
+    }
+
+    private static void add(List<Batch> batches, Subscriber stream, Frames frames) {
+        String frame = frames.get(stream.masked);
+        for (Batch batch : batches) {
+            if (batch.context == stream.context) {
+                batch.streams.add(stream);
+                batch.frames.add(frame);
+                return;
+            }
+        }
+        Batch batch = new Batch(stream.context);
+        batch.streams.add(stream);
+        batch.frames.add(frame);
+        batches.add(batch);
+    }
+
+    /** The streams of one event loop that get an event, each with its frame. */
+    private static final class Batch {
+        final Context context;
+        final List<Subscriber> streams = new ArrayList<>();
+        final List<String> frames = new ArrayList<>();
+
+        Batch(Context context) {
+            this.context = context;
+        }
+
+        void deliver(RunEvent event) {
+            for (int i = 0; i < streams.size(); i++) streams.get(i).deliver(event, frames.get(i));
+        }
+    }
+
+    /** An event's SSE frame, written once for those who see everything and once, masked, for viewers. */
+    private static final class Frames {
+        private final RunEvent event;
+        private String plain;
+        private String masked;
+
+        Frames(RunEvent event) {
+            this.event = event;
+        }
+
+        String get(boolean forViewer) {
+            if (forViewer) return masked != null ? masked : (masked = frame(event, true));
+            return plain != null ? plain : (plain = frame(event, false));
+        }
+    }
+
+    static String frame(RunEvent event, boolean masked) {
+        ObjectNode json = EventCodec.toApiJson(event);
+        if (masked) Redaction.maskInPlace(json);
+        return "id: " + event.seq() + "\nevent: " + event.type() + "\ndata: " + json + "\n\n";
+    }
+
+    // ------------------------------------------------------------------ one stream, on its connection's context
+
+    private record Held(RunEvent event, String frame) {
+    }
+
+    private final class Subscriber {
+        final RoutingContext ctx;
+        final HttpServerResponse response;
+        final Context context;
+        /** Null for the all-runs stream. */
+        final String runId;
+        final String client;
+        final boolean masked;
+        private final AtomicBoolean released = new AtomicBoolean();
+        // the rest only on this stream's context
+        boolean done;
+        boolean replaying = true;
+        long lastSent;
+        long heartbeat = -1;
+        /** Replayed events not yet written (the client is slow), then the live events held meanwhile. */
+        private final ArrayDeque<Held> pending = new ArrayDeque<>();
+        private long heldChars;
+        private boolean ended;
+
+        Subscriber(RoutingContext ctx, String runId, String client, boolean masked) {
+            this.ctx = ctx;
+            this.response = ctx.response();
+            this.context = Vertx.currentContext() != null ? Vertx.currentContext() : vertx.getOrCreateContext();
+            this.runId = runId;
+            this.client = client;
+            this.masked = masked;
+        }
+
+        void onContext(Runnable action) {
+            if (Vertx.currentContext() == context) action.run();
+            else context.runOnContext(v -> action.run());
+        }
+
+        /** A live event from the bus. */
+        void deliver(RunEvent event, String frame) {
+            if (done) return;
+            if (replaying) {
+                heldChars += frame.length();
+                if (heldChars > MAX_HELD_CHARS) {
+                    cut();
+                    return;
+                }
+                pending.addLast(new Held(event, frame));
+                return;
+            }
+            if (runId != null) {
+                if (event.seq() <= lastSent) return;
+                lastSent = event.seq();
+            }
+            if (response.writeQueueFull()) {
+                // Too slow a reader: let it reconnect with Last-Event-ID rather than buffer without bound.
+                cut();
+                return;
+            }
+            response.write(frame);
+            if (runId != null && endsRun(event)) finish();
+        }
+
+        /** The journal's events after {@code after} have been read (or not): send them, then what was held, then go live. */
+        void replay(AsyncResult<List<RunEvent>> result, long after) {
+            if (done) return;
+            if (result.failed()) {
+                release();
+                ApiError.respond(ctx, result.cause());
+                return;
+            }
+            open();
+            // The replay goes first, the live events held so far after it.
+            List<Held> live = new ArrayList<>(pending);
+            pending.clear();
+            for (RunEvent event : result.result()) pending.addLast(new Held(event, null));
+            pending.addAll(live);
+            boolean fromJournal = !result.result().isEmpty();
+            pump(() -> {
+                if (ended) {
+                    finish();
+                    return;
+                }
+                if (fromJournal) return;
+                // Resuming after the last event of a finished run: nothing more will come.
+                long sent = lastSent;
+                orchestrator.runRecord(runId).onSuccess(record -> onContext(() -> {
+                    if (!done && record.isPresent() && FINISHED.contains(record.get().status()) && sent >= after && lastSent == sent) {
+                        finish();
+                    }
+                }));
+            });
+        }
+
+        /**
+         * Writes what is pending, waiting for the client to drain when its queue is full: the
+         * journal's events, all of them (a reopened run has events after an end), then the live
+         * ones held meanwhile that the journal read did not have, unless the run has ended. Then
+         * goes live and runs {@code then}.
+         */
+        private void pump(Runnable then) {
+            while (!pending.isEmpty()) {
+                if (done) return;
+                if (response.writeQueueFull()) {
+                    response.drainHandler(v -> {
+                        response.drainHandler(null);
+                        onContext(() -> pump(then));
+                    });
+                    return;
+                }
+                Held next = pending.pollFirst();
+                boolean live = next.frame() != null;
+                if (live) {
+                    heldChars -= next.frame().length();
+                    if (ended || next.event().seq() <= lastSent) continue;
+                }
+                lastSent = next.event().seq();
+                response.write(live ? next.frame() : frame(next.event(), masked));
+                ended = endsRun(next.event());
+            }
+            if (done) return;
+            replaying = false;
+            then.run();
+        }
+
+        void open() {
+            response.setChunked(true)
+                    .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+                    .putHeader("Cache-Control", "no-cache")
+                    .putHeader("X-Accel-Buffering", "no");
+            response.write(": connected\n\n");
+            heartbeat = vertx.setPeriodic(HEARTBEAT_MS, id -> {
+                if (!response.ended() && !response.closed()) response.write(": keep-alive\n\n");
+            });
+        }
+
+        /** The run ended: close the stream. */
+        void finish() {
+            release();
+            if (!response.ended() && !response.closed()) response.end();
+        }
+
+        /** The client does not read: drop it (it resumes with Last-Event-ID). */
+        void cut() {
+            quota.cut();
+            release();
+            if (!response.closed()) response.reset();
+        }
+
+        /** Stops the stream's deliveries and gives its place back; once, however often it is called. */
+        void release() {
+            if (!released.compareAndSet(false, true)) return;
+            done = true;
+            pending.clear();
+            if (heartbeat >= 0) vertx.cancelTimer(heartbeat);
+            if (runId == null) {
+                allRuns.remove(this);
+            } else {
+                byRun.computeIfPresent(runId, (id, set) -> {
+                    set.remove(this);
+                    return set.isEmpty() ? null : set;
+                });
+            }
+            quota.release(client);
+        }
     }
 
     private static boolean endsRun(RunEvent event) {
@@ -136,11 +370,6 @@ final class EventStream {
         EventData data = event.data();
         return data instanceof EventData.RunSucceeded || data instanceof EventData.RunFailed || data instanceof EventData.RunCancelled
                 || data instanceof EventData.CompensationFailed; // COMPENSATION_FAILED: nothing more until someone retries
-    }
-
-    private static void finish(HttpServerResponse response, MessageConsumer<RunEvent> consumer) {
-        consumer.unregister();
-        if (!response.ended() && !response.closed()) response.end();
     }
 
     private static long lastEventId(RoutingContext ctx) {
