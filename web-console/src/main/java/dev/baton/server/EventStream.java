@@ -10,6 +10,7 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
@@ -50,8 +51,8 @@ final class EventStream {
     private static final long HEARTBEAT_MS = 15_000;
     /** What a refused client is told to wait: streams free up when their clients leave, which nobody can predict. */
     static final int RETRY_AFTER_SECONDS = 5;
-    /** Live events (in characters of their frames) a run's stream may hold while its replay waits for a slow client. */
-    private static final long MAX_HELD_CHARS = 8L * 1024 * 1024;
+    /** Live events (in bytes of their frames) a run's stream may hold while its replay waits for a slow client. */
+    private static final long MAX_HELD_BYTES = 8L * 1024 * 1024;
     private static final Set<String> FINISHED = Set.of("SUCCEEDED", "FAILED", "CANCELLED", "COMPENSATION_FAILED");
 
     private final Vertx vertx;
@@ -147,7 +148,7 @@ final class EventStream {
     }
 
     private static void add(List<Batch> batches, Subscriber stream, Frames frames) {
-        String frame = frames.get(stream.masked);
+        Buffer frame = frames.get(stream.masked);
         for (Batch batch : batches) {
             if (batch.context == stream.context) {
                 batch.streams.add(stream);
@@ -165,7 +166,7 @@ final class EventStream {
     private static final class Batch {
         final Context context;
         final List<Subscriber> streams = new ArrayList<>();
-        final List<String> frames = new ArrayList<>();
+        final List<Buffer> frames = new ArrayList<>();
 
         Batch(Context context) {
             this.context = context;
@@ -176,31 +177,34 @@ final class EventStream {
         }
     }
 
-    /** An event's SSE frame, written once for those who see everything and once, masked, for viewers. */
+    /**
+     * An event's SSE frame, made once for those who see everything and once, masked, for viewers;
+     * one buffer written to every stream (each write takes a slice of it: no copy, no re-encoding).
+     */
     private static final class Frames {
         private final RunEvent event;
-        private String plain;
-        private String masked;
+        private Buffer plain;
+        private Buffer masked;
 
         Frames(RunEvent event) {
             this.event = event;
         }
 
-        String get(boolean forViewer) {
+        Buffer get(boolean forViewer) {
             if (forViewer) return masked != null ? masked : (masked = frame(event, true));
             return plain != null ? plain : (plain = frame(event, false));
         }
     }
 
-    static String frame(RunEvent event, boolean masked) {
+    static Buffer frame(RunEvent event, boolean masked) {
         ObjectNode json = EventCodec.toApiJson(event);
         if (masked) Redaction.maskInPlace(json);
-        return "id: " + event.seq() + "\nevent: " + event.type() + "\ndata: " + json + "\n\n";
+        return Buffer.buffer("id: " + event.seq() + "\nevent: " + event.type() + "\ndata: " + json + "\n\n");
     }
 
     // ------------------------------------------------------------------ one stream, on its connection's context
 
-    private record Held(RunEvent event, String frame) {
+    private record Held(RunEvent event, Buffer frame) {
     }
 
     private final class Subscriber {
@@ -219,7 +223,7 @@ final class EventStream {
         long heartbeat = -1;
         /** Replayed events not yet written (the client is slow), then the live events held meanwhile. */
         private final ArrayDeque<Held> pending = new ArrayDeque<>();
-        private long heldChars;
+        private long heldBytes;
         private boolean ended;
 
         Subscriber(RoutingContext ctx, String runId, String client, boolean masked) {
@@ -237,11 +241,11 @@ final class EventStream {
         }
 
         /** A live event from the bus. */
-        void deliver(RunEvent event, String frame) {
+        void deliver(RunEvent event, Buffer frame) {
             if (done) return;
             if (replaying) {
-                heldChars += frame.length();
-                if (heldChars > MAX_HELD_CHARS) {
+                heldBytes += frame.length();
+                if (heldBytes > MAX_HELD_BYTES) {
                     cut();
                     return;
                 }
@@ -311,7 +315,7 @@ final class EventStream {
                 Held next = pending.pollFirst();
                 boolean live = next.frame() != null;
                 if (live) {
-                    heldChars -= next.frame().length();
+                    heldBytes -= next.frame().length();
                     if (ended || next.event().seq() <= lastSent) continue;
                 }
                 lastSent = next.event().seq();
