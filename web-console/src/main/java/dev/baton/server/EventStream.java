@@ -12,11 +12,14 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,16 +35,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * show it, not to every stream open (with one consumer per stream, 2,000 streams of other runs
  * made every run's events, and so every {@code POST /api/runs}, pay for 2,000 deliveries). Each
  * event is written as JSON once (twice when viewers, who see credentials masked, listen too);
- * the streams on one event loop get it in one task. Each stream's own state is touched on its
- * connection's context only, in the order the bus delivered, which is seq order.
+ * the streams on one event loop get it in one task, together with the events that came while that
+ * task waited, and each writes them in one write. Each stream's own state is touched on its
+ * connection's event loop only, in the order the bus delivered, which is seq order.
  *
  * <p>To lose nothing between the replay and the live feed, a run's stream is registered first,
  * holds the live events, reads the journal, and then drops the held events it already sent.
  * Events reach the bus only once they are durable, so whatever was published before the stream
  * was registered is in the journal read. A client that cannot keep up with live events is
  * disconnected and resumes with {@code Last-Event-ID}: the journal, not the bus, is what makes
- * the stream complete. Nothing is buffered without bound: the replay waits for the client to
- * drain, and the live events held meanwhile are capped.
+ * the stream complete. Nothing is buffered without bound: a live stream is cut once
+ * 256 KB wait for its socket, the replay waits for the client to read
+ * instead, and the live events held meanwhile are capped.
  *
  * <p>Each client (its bearer token; without tokens, its IP address) may hold
  * {@link Config.StreamLimits#perClient()} streams, and the server {@link Config.StreamLimits#total()}:
@@ -53,6 +58,13 @@ final class EventStream {
     static final int RETRY_AFTER_SECONDS = 5;
     /** Live events (in bytes of their frames) a run's stream may hold while its replay waits for a slow client. */
     private static final long MAX_HELD_BYTES = 8L * 1024 * 1024;
+    /**
+     * Bytes written to a stream that have not reached its socket yet, past which a live stream
+     * is cut and a replay waits. Counted here, from each write's completion, rather than left to
+     * the connection's write queue, which counts writes, not bytes: a few large writes (a run's
+     * events joined) would otherwise pile up megabytes for a client that does not read.
+     */
+    private static final long MAX_UNSENT_BYTES = 256 * 1024;
     private static final Set<String> FINISHED = Set.of("SUCCEEDED", "FAILED", "CANCELLED", "COMPENSATION_FAILED");
 
     private final Vertx vertx;
@@ -62,6 +74,8 @@ final class EventStream {
     private final Map<String, Set<Subscriber>> byRun = new ConcurrentHashMap<>();
     /** The {@code /api/events} streams. */
     private final Set<Subscriber> allRuns = ConcurrentHashMap.newKeySet();
+    /** Per event loop, the deliveries its streams have not been handed yet. */
+    private final Map<Context, Outbox> outboxes = new ConcurrentHashMap<>();
     /** Completes once the one consumer hears the bus. */
     private final Future<Void> listening;
 
@@ -141,40 +155,110 @@ final class EventStream {
         Set<Subscriber> ofRun = byRun.get(event.runId());
         if ((ofRun == null || ofRun.isEmpty()) && allRuns.isEmpty()) return;
         Frames frames = new Frames(event);
-        List<Batch> batches = new ArrayList<>(2);
-        if (ofRun != null) for (Subscriber s : ofRun) add(batches, s, frames);
-        for (Subscriber s : allRuns) add(batches, s, frames);
-        for (Batch batch : batches) batch.context.runOnContext(v -> batch.deliver(event));
+        List<Delivery> deliveries = new ArrayList<>(2);
+        if (ofRun != null) for (Subscriber s : ofRun) add(deliveries, s, event, frames);
+        for (Subscriber s : allRuns) add(deliveries, s, event, frames);
+        for (Delivery delivery : deliveries) outboxes.computeIfAbsent(delivery.context(), Outbox::new).add(delivery);
     }
 
-    private static void add(List<Batch> batches, Subscriber stream, Frames frames) {
+    private static void add(List<Delivery> deliveries, Subscriber stream, RunEvent event, Frames frames) {
         Buffer frame = frames.get(stream.masked);
-        for (Batch batch : batches) {
-            if (batch.context == stream.context) {
-                batch.streams.add(stream);
-                batch.frames.add(frame);
+        for (Delivery delivery : deliveries) {
+            if (delivery.context() == stream.context) {
+                delivery.streams().add(stream);
+                delivery.frames().add(frame);
                 return;
             }
         }
-        Batch batch = new Batch(stream.context);
-        batch.streams.add(stream);
-        batch.frames.add(frame);
-        batches.add(batch);
+        Delivery delivery = new Delivery(stream.context, event, new ArrayList<>(), new ArrayList<>());
+        delivery.streams().add(stream);
+        delivery.frames().add(frame);
+        deliveries.add(delivery);
     }
 
-    /** The streams of one event loop that get an event, each with its frame. */
-    private static final class Batch {
-        final Context context;
-        final List<Subscriber> streams = new ArrayList<>();
-        final List<Buffer> frames = new ArrayList<>();
+    /** One event for the streams of one event loop, each with its frame. */
+    private record Delivery(Context context, RunEvent event, List<Subscriber> streams, List<Buffer> frames) {
+    }
 
-        Batch(Context context) {
+    /**
+     * The deliveries waiting for one event loop: handed to its streams in one task however many
+     * events came meanwhile, and each stream writes what it got at once. The busier the server,
+     * the more events share a task and a write.
+     */
+    private static final class Outbox {
+        private final Context context;
+        private final List<Delivery> queue = new ArrayList<>();
+        private boolean scheduled;
+
+        Outbox(Context context) {
             this.context = context;
         }
 
-        void deliver(RunEvent event) {
-            for (int i = 0; i < streams.size(); i++) streams.get(i).deliver(event, frames.get(i));
+        void add(Delivery delivery) {
+            boolean schedule;
+            synchronized (this) {
+                queue.add(delivery);
+                schedule = !scheduled;
+                scheduled = true;
+            }
+            if (schedule) context.runOnContext(v -> drain());
         }
+
+        /** On the event loop: each stream gets its events, in order. */
+        private void drain() {
+            List<Delivery> batch;
+            synchronized (this) {
+                batch = new ArrayList<>(queue);
+                queue.clear();
+                scheduled = false;
+            }
+            Map<Subscriber, Mail> mail = new LinkedHashMap<>();
+            for (Delivery delivery : batch) {
+                for (int i = 0; i < delivery.streams().size(); i++) {
+                    mail.computeIfAbsent(delivery.streams().get(i), s -> new Mail()).add(delivery.event(), delivery.frames().get(i));
+                }
+            }
+            // The streams that got the very same frames (every /api/events stream, every stream of a run) share one joined buffer.
+            Map<SameFrames, Buffer> joined = new HashMap<>();
+            mail.forEach((stream, m) -> stream.deliver(m.events, m.frames,
+                    m.frames.size() == 1 ? m.frames.get(0) : joined.computeIfAbsent(new SameFrames(m.frames), k -> join(k.frames()))));
+        }
+    }
+
+    /** What one stream gets from one drain. */
+    private static final class Mail {
+        final List<RunEvent> events = new ArrayList<>(4);
+        final List<Buffer> frames = new ArrayList<>(4);
+
+        void add(RunEvent event, Buffer frame) {
+            events.add(event);
+            frames.add(frame);
+        }
+    }
+
+    /** Frames compared by identity: the same buffers in the same order. */
+    private record SameFrames(List<Buffer> frames) {
+        @Override
+        public boolean equals(Object other) {
+            if (!(other instanceof SameFrames same) || same.frames.size() != frames.size()) return false;
+            for (int i = 0; i < frames.size(); i++) if (frames.get(i) != same.frames.get(i)) return false;
+            return true;
+        }
+
+        @Override
+        public int hashCode() {
+            int hash = 1;
+            for (Buffer frame : frames) hash = 31 * hash + System.identityHashCode(frame);
+            return hash;
+        }
+    }
+
+    private static Buffer join(List<Buffer> frames) {
+        int length = 0;
+        for (Buffer frame : frames) length += frame.length();
+        Buffer out = Buffer.buffer(length);
+        for (Buffer frame : frames) out.appendBuffer(frame);
+        return out;
     }
 
     /**
@@ -224,45 +308,67 @@ final class EventStream {
         /** Replayed events not yet written (the client is slow), then the live events held meanwhile. */
         private final ArrayDeque<Held> pending = new ArrayDeque<>();
         private long heldBytes;
+        /** Bytes written and not yet on the socket; what to do once they are fewer (the replay waits so). */
+        private long unsent;
+        private Runnable whenSent;
         private boolean ended;
 
         Subscriber(RoutingContext ctx, String runId, String client, boolean masked) {
             this.ctx = ctx;
             this.response = ctx.response();
-            this.context = Vertx.currentContext() != null ? Vertx.currentContext() : vertx.getOrCreateContext();
+            this.context = Vertx.currentContext() != null ? root(Vertx.currentContext()) : vertx.getOrCreateContext();
             this.runId = runId;
             this.client = client;
             this.masked = masked;
         }
 
         void onContext(Runnable action) {
-            if (Vertx.currentContext() == context) action.run();
+            if (root(Vertx.currentContext()) == context) action.run();
             else context.runOnContext(v -> action.run());
         }
 
-        /** A live event from the bus. */
-        void deliver(RunEvent event, Buffer frame) {
+        /**
+         * Live events from the bus, in order, with their frames, and {@code all} the frames
+         * joined: held while the replay runs, else written at once (one write).
+         */
+        void deliver(List<RunEvent> events, List<Buffer> frames, Buffer all) {
             if (done) return;
             if (replaying) {
-                heldBytes += frame.length();
-                if (heldBytes > MAX_HELD_BYTES) {
-                    cut();
-                    return;
-                }
-                pending.addLast(new Held(event, frame));
+                for (int i = 0; i < events.size() && !done; i++) hold(events.get(i), frames.get(i));
                 return;
             }
+            int from = 0;
+            int to = events.size();
             if (runId != null) {
-                if (event.seq() <= lastSent) return;
-                lastSent = event.seq();
+                while (from < to && events.get(from).seq() <= lastSent) from++; // sent by the replay already
+                for (int i = from; i < to; i++) {
+                    if (endsRun(events.get(i))) {
+                        to = i + 1;
+                        break;
+                    }
+                }
             }
-            if (response.writeQueueFull()) {
+            if (from >= to) return;
+            if (unsent > MAX_UNSENT_BYTES || response.writeQueueFull()) {
                 // Too slow a reader: let it reconnect with Last-Event-ID rather than buffer without bound.
                 cut();
                 return;
             }
-            response.write(frame);
-            if (runId != null && endsRun(event)) finish();
+            send(from == 0 && to == events.size() ? all : join(frames.subList(from, to)));
+            if (runId == null) return;
+            RunEvent last = events.get(to - 1);
+            lastSent = last.seq();
+            if (endsRun(last)) finish();
+        }
+
+        /** A live event that came while the replay runs, kept (within bounds) to be sent after it. */
+        private void hold(RunEvent event, Buffer frame) {
+            heldBytes += frame.length();
+            if (heldBytes > MAX_HELD_BYTES) {
+                cut();
+                return;
+            }
+            pending.addLast(new Held(event, frame));
         }
 
         /** The journal's events after {@code after} have been read (or not): send them, then what was held, then go live. */
@@ -297,7 +403,7 @@ final class EventStream {
         }
 
         /**
-         * Writes what is pending, waiting for the client to drain when its queue is full: the
+         * Writes what is pending, waiting for the client to read when too much is unsent: the
          * journal's events, all of them (a reopened run has events after an end), then the live
          * ones held meanwhile that the journal read did not have, unless the run has ended. Then
          * goes live and runs {@code then}.
@@ -305,11 +411,8 @@ final class EventStream {
         private void pump(Runnable then) {
             while (!pending.isEmpty()) {
                 if (done) return;
-                if (response.writeQueueFull()) {
-                    response.drainHandler(v -> {
-                        response.drainHandler(null);
-                        onContext(() -> pump(then));
-                    });
+                if (unsent > MAX_UNSENT_BYTES) {
+                    whenSent = () -> pump(then);
                     return;
                 }
                 Held next = pending.pollFirst();
@@ -319,12 +422,27 @@ final class EventStream {
                     if (ended || next.event().seq() <= lastSent) continue;
                 }
                 lastSent = next.event().seq();
-                response.write(live ? next.frame() : frame(next.event(), masked));
+                send(live ? next.frame() : frame(next.event(), masked));
                 ended = endsRun(next.event());
             }
             if (done) return;
             replaying = false;
             then.run();
+        }
+
+        /** Writes, counting the bytes until they reach the socket. */
+        private void send(Buffer buffer) {
+            int length = buffer.length();
+            unsent += length;
+            // completes on the connection's event loop, this stream's
+            response.write(buffer).onComplete(written -> {
+                unsent -= length;
+                if (whenSent != null && unsent <= MAX_UNSENT_BYTES / 2) {
+                    Runnable next = whenSent;
+                    whenSent = null;
+                    next.run();
+                }
+            });
         }
 
         void open() {
@@ -356,6 +474,7 @@ final class EventStream {
             if (!released.compareAndSet(false, true)) return;
             done = true;
             pending.clear();
+            whenSent = null;
             if (heartbeat >= 0) vertx.cancelTimer(heartbeat);
             if (runId == null) {
                 allRuns.remove(this);
@@ -367,6 +486,15 @@ final class EventStream {
             }
             quota.release(client);
         }
+    }
+
+    /**
+     * The event loop's own context for a request's: Vert.x gives each request a duplicate of its
+     * connection's context (same thread, same task queue). Streams are grouped by it, so that an
+     * event reaches all the streams of one event loop in one task, not one task per stream.
+     */
+    private static Context root(Context context) {
+        return context instanceof ContextInternal internal ? internal.unwrap() : context;
     }
 
     private static boolean endsRun(RunEvent event) {
