@@ -21,8 +21,8 @@ import java.util.Set;
  *   bench.react.k=8  bench.react.delay=300  bench.react.toolms=3  bench.react.warmups=2  bench.react.reps=5
  *   bench.triggers=10000  bench.triggers.every=10  bench.triggers.warmup=15  bench.triggers.seconds=30   (part "triggers")
  *   bench.triggers.journal=     empty: H2 file; memory: the in-memory journal
- *   bench.streams=2000  bench.streams.all=100  bench.streams.runs=100  bench.streams.rate=20  bench.streams.seconds=30
- *   bench.streams.warmup=10  bench.streams.allOnly=true   (part "streams": POST /api/runs with event streams held open)
+ *   bench.streams=2000  bench.streams.all=20  bench.streams.runs=100  bench.streams.rate=20  bench.streams.seconds=20  bench.streams.rounds=5
+ *   bench.streams.warmup=20  bench.streams.allOnly=true  bench.streams.allRate=5   (part "streams": POST /api/runs with event streams held open)
  *   bench.pg=auto|off|jdbc:postgresql://...   (auto: BATON_TEST_PG_URL, else .ci/postgres.sh)
  *   bench.jfr=/tmp/bench.jfr           record the whole run with JDK Flight Recorder ("profile" settings)
  *   bench.quiet=0                      before each part, wait up to this many seconds for a quiet machine
