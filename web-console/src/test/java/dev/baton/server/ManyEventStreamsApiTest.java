@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +45,11 @@ class ManyEventStreamsApiTest {
 
     @BeforeAll
     static void start() {
+        // Both ends of 2,000 connections live in this JVM: 4,000 file descriptors and some.
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+            Assumptions.assumeTrue(os.getMaxFileDescriptorCount() >= 5_000,
+                    "needs 5,000 file descriptors (ulimit -n), has " + os.getMaxFileDescriptorCount());
+        }
         server = TestServer.start(TestServer.config().withEventStreams(new Config.StreamLimits(5_000, 5_000)), r -> {
         });
         api = server.api();
@@ -54,6 +60,7 @@ class ManyEventStreamsApiTest {
 
     @AfterAll
     static void stop() throws Exception {
+        if (server == null) return;
         if (client != null) client.close().await(10, TimeUnit.SECONDS);
         if (vertx != null) vertx.close().await(10, TimeUnit.SECONDS);
         server.close();
