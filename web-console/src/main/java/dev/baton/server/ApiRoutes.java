@@ -80,7 +80,7 @@ final class ApiRoutes {
         modelNode.put("configured", model != null);
         if (model != null) {
             modelNode.put("name", model.model());
-            modelNode.put("baseUrl", model.baseUrl());
+            modelNode.put("baseUrl", Redaction.url(model.baseUrl())); // never the user, password or query (a key) it may hold
         } else {
             modelNode.put("hint", "set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL to let a model plan goals and run agent tasks;"
                     + " without one, goals are matched to playbooks");
@@ -150,7 +150,7 @@ final class ApiRoutes {
             tool.put("maxAttempts", d.retry().maxAttempts());
             tool.put("source", d.source());
         }
-        json(ctx, 200, list);
+        send(ctx, 200, list); // schemas, not values: a parameter named "password" is no secret
     }
 
     private void createRun(RoutingContext ctx) {
@@ -309,7 +309,12 @@ final class ApiRoutes {
         });
     }
 
+    /** Sends a JSON answer; a viewer gets it with credentials masked (see {@link Redaction}). */
     static void json(RoutingContext ctx, int status, JsonNode body) {
+        send(ctx, status, Redaction.forCaller(Auth.caller(ctx), body));
+    }
+
+    private static void send(RoutingContext ctx, int status, JsonNode body) {
         if (ctx.response().ended()) return;
         ctx.response().setStatusCode(status)
                 .putHeader("Content-Type", "application/json; charset=utf-8")

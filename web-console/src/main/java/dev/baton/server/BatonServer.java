@@ -191,8 +191,9 @@ public final class BatonServer implements AutoCloseable {
                     .await(1, TimeUnit.MINUTES);
             EdgeMetrics edge = new EdgeMetrics();
             ConnectionTimeouts timeouts = new ConnectionTimeouts(vertx, config.edge().headerTimeout(), config.edge().bodyTimeout(), edge);
+            StreamQuota streams = new StreamQuota(config.eventStreams());
             Router router = router(vertx, orchestrator, triggers, config, playbooks, agents,
-                    new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers, edge), tickets, edge, timeouts);
+                    new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers, edge, streams), tickets, edge, timeouts, streams);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())
@@ -334,7 +335,7 @@ public final class BatonServer implements AutoCloseable {
 
     private static Router router(Vertx vertx, Orchestrator orchestrator, Triggers triggers, Config config, PlaybookLibrary playbooks,
                                  AgentRegistry agents, PrometheusMetrics metrics, TicketService tickets, EdgeMetrics edge,
-                                 ConnectionTimeouts timeouts) {
+                                 ConnectionTimeouts timeouts, StreamQuota streamQuota) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.tokens());
         router.route().handler(timeouts::requestArrived);
@@ -358,7 +359,7 @@ public final class BatonServer implements AutoCloseable {
         new ApiRoutes(orchestrator, version(), config.model(), playbooks, agents).mount(router);
         triggerRoutes.mount(router);
         new TicketRoutes(tickets).mount(router);
-        EventStream streams = new EventStream(vertx, orchestrator);
+        EventStream streams = new EventStream(vertx, orchestrator, streamQuota);
         router.get("/api/runs/:id/events").handler(streams::run);
         router.get("/api/events").handler(streams::all);
         router.route("/api/*").handler(ctx -> ApiError.send(ctx, new ApiError(404, "not_found",

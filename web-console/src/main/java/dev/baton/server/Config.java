@@ -37,6 +37,8 @@ import java.util.Set;
  *   <tr><td>--webhook-body-limit</td><td>BATON_WEBHOOK_BODY_LIMIT</td><td>256KiB: the largest event body read from a caller without a token</td></tr>
  *   <tr><td>--tool-timeout</td><td>BATON_TOOL_TIMEOUT</td><td>PT30S: one call of a tool that declares no timeout</td></tr>
  *   <tr><td>--allowed-hosts ... --rate-events</td><td>BATON_ALLOWED_HOSTS ... BATON_RATE_EVENTS</td><td>see {@link EdgeSettings}</td></tr>
+ *   <tr><td>--max-event-streams-per-client</td><td>BATON_MAX_EVENT_STREAMS_PER_CLIENT</td><td>100</td></tr>
+ *   <tr><td>--max-event-streams</td><td>BATON_MAX_EVENT_STREAMS</td><td>10000</td></tr>
  * </table>
  *
  * @param tokens       bearer token to caller; empty means no authentication
@@ -49,11 +51,13 @@ import java.util.Set;
  *                     caller without a token (BATON_WEBHOOK_BODY_LIMIT); callers with one have {@link BatonServer#BODY_LIMIT}
  * @param toolTimeout  how long one call of a tool that declares no timeout may take (BATON_TOOL_TIMEOUT)
  * @param edge         the HTTP edge: names answered to, request timeouts, per-caller rates
+
+ * @param eventStreams how many event streams one client, and all together, may hold open
  */
 public record Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
                      Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile,
                      NotificationRules notifications, TriageConfig triage, long webhookBodyLimit, Duration toolTimeout,
-                     EdgeSettings edge) {
+                     EdgeSettings edge, StreamLimits eventStreams) {
 
     /** Every setting: option name, environment variable, default. */
     public enum Setting {
@@ -81,7 +85,10 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         RATE_RUNS("--rate-runs", "BATON_RATE_RUNS", "6000/min"),
         RATE_TICKETS("--rate-tickets", "BATON_RATE_TICKETS", "6000/min"),
         RATE_TRIGGERS("--rate-triggers", "BATON_RATE_TRIGGERS", "600/min"),
-        RATE_EVENTS("--rate-events", "BATON_RATE_EVENTS", "6000/min");
+        RATE_EVENTS("--rate-events", "BATON_RATE_EVENTS", "6000/min"),
+        MAX_EVENT_STREAMS_PER_CLIENT("--max-event-streams-per-client", "BATON_MAX_EVENT_STREAMS_PER_CLIENT",
+                String.valueOf(StreamLimits.DEFAULTS.perClient())),
+        MAX_EVENT_STREAMS("--max-event-streams", "BATON_MAX_EVENT_STREAMS", String.valueOf(StreamLimits.DEFAULTS.total()));
 
         final String option;
         final String variable;
@@ -104,6 +111,25 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         triage = triage == null ? TriageConfig.DEMO : triage;
         toolTimeout = toolTimeout == null ? ToolDescriptor.DEFAULT_TIMEOUT : toolTimeout;
         edge = edge == null ? EdgeSettings.defaults() : edge;
+        eventStreams = eventStreams == null ? StreamLimits.DEFAULTS : eventStreams;
+    }
+
+    /**
+     * Caps on the server-sent event streams ({@code /api/runs/{id}/events}, {@code /api/events})
+     * held open at once: per client (its bearer token; without tokens, its IP address) and in all.
+     * A stream over either cap is refused with 429.
+     *
+     * <p>The defaults are far above what people meet: a console tab holds one or two streams, so
+     * 100 per client is 50 tabs, or a service following 100 runs at once; 10,000 in all is 100 such
+     * clients, and about what one process's file descriptors and heap hold comfortably (a stream
+     * costs a socket, a timer and a few KB).
+     */
+    public record StreamLimits(int perClient, int total) {
+        public static final StreamLimits DEFAULTS = new StreamLimits(100, 10_000);
+
+        public StreamLimits {
+            if (perClient < 1 || total < 1) throw new IllegalArgumentException("stream limits must be at least 1, got " + perClient + " and " + total);
+        }
     }
 
     /**
@@ -123,18 +149,19 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         return load(new String[0], Map.of());
     }
 
-    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge); }
-    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge); }
-    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge); }
-    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge); }
-    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge); }
-    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge); }
-    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage, webhookBodyLimit, toolTimeout, edge); }
-    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge); }
-    public Config withToolTimeout(Duration value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, value, edge); }
-    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value, webhookBodyLimit, toolTimeout, edge); }
-    public Config withWebhookBodyLimit(long value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, value, toolTimeout, edge); }
-    public Config withEdge(EdgeSettings value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, value); }
+    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams); }
+    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams); }
+    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams); }
+    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams); }
+    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams); }
+    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams); }
+    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage, webhookBodyLimit, toolTimeout, edge, eventStreams); }
+    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams); }
+    public Config withToolTimeout(Duration value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, value, edge, eventStreams); }
+    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value, webhookBodyLimit, toolTimeout, edge, eventStreams); }
+    public Config withWebhookBodyLimit(long value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, value, toolTimeout, edge, eventStreams); }
+    public Config withEdge(EdgeSettings value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, value, eventStreams); }
+    public Config withEventStreams(StreamLimits value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, value); }
 
     /**
      * Reads the settings.
@@ -198,10 +225,23 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         }
         TriageConfig triage = new TriageConfig(path(values.get(Setting.ROUTING)), path(values.get(Setting.TRIAGE_EXAMPLES)),
                 path(values.get(Setting.TRIAGE_PLAYBOOK)), path(values.get(Setting.TRIAGE_CACHE_DIR)));
+        StreamLimits streams = new StreamLimits(count(Setting.MAX_EVENT_STREAMS_PER_CLIENT, values), count(Setting.MAX_EVENT_STREAMS, values));
         long webhookBodyLimit = size(Setting.WEBHOOK_BODY_LIMIT, values.get(Setting.WEBHOOK_BODY_LIMIT), 1024, BatonServer.BODY_LIMIT);
         Duration toolTimeout = toolTimeout(values.get(Setting.TOOL_TIMEOUT));
         return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, notifications, triage,
-                webhookBodyLimit, toolTimeout, EdgeSettings.load(values::get));
+                webhookBodyLimit, toolTimeout, EdgeSettings.load(values::get), streams);
+    }
+
+    /** A whole number from 1 to 1,000,000. */
+    private static int count(Setting setting, Map<Setting, String> values) {
+        String text = values.get(setting);
+        try {
+            int n = Integer.parseInt(text.replace("_", ""));
+            if (n < 1 || n > 1_000_000) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(describe(setting) + " must be a whole number from 1 to 1000000; got '" + text + "'");
+        }
     }
 
     private static Path path(String value) {

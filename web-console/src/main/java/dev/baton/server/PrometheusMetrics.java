@@ -37,14 +37,17 @@ final class PrometheusMetrics {
     private final Notifier notifier;
     private final Triggers triggers;
     private final EdgeMetrics edge;
+    private final StreamQuota streams;
 
     /** @param notifier null when no notification rules are configured */
-    PrometheusMetrics(Orchestrator orchestrator, ModelMetrics models, Notifier notifier, Triggers triggers, EdgeMetrics edge) {
+    PrometheusMetrics(Orchestrator orchestrator, ModelMetrics models, Notifier notifier, Triggers triggers, EdgeMetrics edge,
+                      StreamQuota streams) {
         this.orchestrator = orchestrator;
         this.models = models;
         this.notifier = notifier;
         this.triggers = triggers;
         this.edge = edge;
+        this.streams = streams;
     }
 
     /** What needs the journal (read on a worker thread) or another context. */
@@ -151,6 +154,12 @@ final class PrometheusMetrics {
         out.histogram("baton_trigger_dispatch_lateness_seconds", t.dispatchLateness());
         out.family("baton_trigger_start_seconds", "histogram", "A schedule firing taken up to its run durable (the claim's save and the submit).");
         out.histogram("baton_trigger_start_seconds", t.startSeconds());
+        out.gauge("baton_event_streams_open", "Server-sent event streams open now (run streams and /api/events).", streams.open());
+        out.family("baton_event_streams_refused_total", "counter", "Event streams refused with 429, by the cap they would have broken: per client or in all.");
+        for (StreamQuota.Scope scope : StreamQuota.Scope.values()) {
+            out.sample("baton_event_streams_refused_total", streams.refused(scope), "limit", scope.label());
+        }
+        out.counter("baton_event_streams_cut_total", "Event streams closed because their client did not read fast enough (it resumes with Last-Event-ID).", streams.cutCount());
         if (notifier != null) {
             out.counter("baton_notifications_sent_total", "Notifications their webhook accepted.", notifier.sent());
             out.counter("baton_notification_send_failures_total", "Notification sends that failed (and were retried or given up).", notifier.failedAttempts());

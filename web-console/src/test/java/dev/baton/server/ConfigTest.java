@@ -74,6 +74,18 @@ class ConfigTest {
     }
 
     @Test
+    void eventStreamCapsDefaultFarAboveUseAndAreSetByVariableOrOption() {
+        assertEquals(new Config.StreamLimits(100, 10_000), Config.load(NO_ARGS, Map.of()).eventStreams());
+        Config set = Config.load(new String[]{"--max-event-streams", "2500"}, Map.of("BATON_MAX_EVENT_STREAMS_PER_CLIENT", "20"));
+        assertEquals(new Config.StreamLimits(20, 2500), set.eventStreams());
+        for (String bad : new String[]{"0", "-1", "many", "1.5", "2000000"}) {
+            assertMentions(refused(NO_ARGS, Map.of("BATON_MAX_EVENT_STREAMS_PER_CLIENT", bad)),
+                    "BATON_MAX_EVENT_STREAMS_PER_CLIENT", "--max-event-streams-per-client", "'" + bad + "'");
+            assertMentions(refused(new String[]{"--max-event-streams=" + bad}, Map.of()), "BATON_MAX_EVENT_STREAMS", "'" + bad + "'");
+        }
+    }
+
+    @Test
     void tokensParseIntoCallersWithRoles() {
         Config config = Config.load(new String[]{"--tokens",
                 "ann:viewer:aaaaaaaaaaaaaaaa1, bob:operator+approver:bbbbbbbbbbbbbbbb2,root:admin:cccccccccccccccc3"}, Map.of());
