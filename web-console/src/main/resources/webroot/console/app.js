@@ -164,6 +164,15 @@ async function homeView() {
     el('p', { class: 'hint', text: 'Signed in as ' + me.name + ' (' + me.roles.join(', ') + '): starting runs needs the operator role.' })), recent);
 
   const [health, runs] = await Promise.all([get('/api/health'), get('/api/runs?limit=10')]);
+  // Runs the journal could not rebuild at start: every other run goes on, but a person should know.
+  const setAside = Object.entries(health.runsSetAside || {});
+  if (setAside.length) {
+    view.prepend(el('section', { class: 'card set-aside', role: 'alert' },
+      el('h2', { text: setAside.length === 1 ? '1 run was set aside' : setAside.length + ' runs were set aside' }),
+      el('p', { class: 'error', text: 'The journal could not rebuild these at start, so they do not run; every other run goes on.'
+        + ' Their events are kept. The server log says why.' }),
+      el('ul', {}, setAside.map(([id, why]) => el('li', {}, el('a', { href: '/runs/' + encodeURIComponent(id), text: id }), ': ', why)))));
+  }
   if (!health.model.configured) {
     modelInfo.append(el('p', { class: 'hint', text: 'No model is configured, so goals are matched to playbooks. ' + (health.model.hint || '') }));
     const playbooks = await get('/api/playbooks');

@@ -6,7 +6,9 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.baton.json.Json;
 import dev.baton.runtime.testing.PostgresTestDatabase;
+import com.microsoft.playwright.Locator;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.Browser;
 import dev.baton.server.testing.ServerProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -42,6 +44,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -171,6 +174,15 @@ class JournalHardeningApiTest {
         String metrics = api.get("/metrics").body();
         assertTrue(metrics.contains("\nbaton_runs_set_aside 1"), "the metric counts it");
         assertTrue(second.logTail().contains("set aside"), "the log says so");
+        // The console's first page says so too, and links to the run.
+        try (Browser browser = Browser.launch(); Browser.Tab tab = browser.open(api.base())) {
+            tab.page.navigate("/");
+            Locator notice = tab.page.locator("section.set-aside");
+            assertThat(notice).containsText("1 run was set aside");
+            assertThat(notice.locator("a[href='/runs/" + broken + "']")).hasText(broken);
+            assertThat(notice).containsText("cannot be applied");
+            assertEquals(List.of(), tab.errors, "no console errors");
+        }
 
         Api.Response approved = api.post("/api/runs/" + healthy + "/tasks/gate/approval", Json.object().put("decision", "approve"));
         assertEquals(200, approved.status(), approved.body());

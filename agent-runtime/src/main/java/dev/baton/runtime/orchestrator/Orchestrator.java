@@ -896,7 +896,11 @@ public final class Orchestrator implements AutoCloseable {
      */
     private void whenStartIsDurable(String runId, String taskId, InFlight slot, Runnable start) {
         RunState run = runs.getIfPresent(runId);
-        if (run == null) return;
+        if (run == null) {
+            // Cannot happen (the run just emitted its TaskStarted), but a slot must never leak.
+            if (inFlight.remove(key(runId, taskId), slot)) inFlightByRun.merge(runId, -1, Integer::sum);
+            return;
+        }
         onDurable(run, error -> {
             if (error != null || closed || inFlight.get(key(runId, taskId)) != slot) return;
             start.run();
@@ -1838,16 +1842,19 @@ public final class Orchestrator implements AutoCloseable {
             writes.remove(runId);
             List<Effect> failed = new ArrayList<>(done);
             if (pending != null) failed.addAll(pending.queuedEffects);
-            runEffects(failed, error);
+            // Drop the stale run first: whoever hears of the failure must not act on it.
             rebuild(runId, batch.size() + (pending == null ? 0 : pending.queued.size()), error);
+            runEffects(failed, error);
         } else {
             for (RunEvent event : batch) vertx.eventBus().publish(EVENTS_ADDRESS, event);
             runEffects(done, null);
             if (pending != null && !pending.queued.isEmpty()) {
                 toFlush.add(runId);
                 scheduleFlush();
-            } else if (pending != null && pending.queuedEffects.isEmpty() && writes.get(runId) == pending) {
+            } else if (pending != null && writes.get(runId) == pending) {
                 writes.remove(runId);
+                // Effects added while the ones above ran, with nothing new to write: everything is durable.
+                if (!pending.queuedEffects.isEmpty()) runEffects(pending.queuedEffects, null);
             }
             RunState run = runs.getIfPresent(runId);
             if (run != null) {
