@@ -22,6 +22,7 @@ export function followRun(runId, { onEvent, onRun, onError }) {
   let inflight = null;
   let queued = null;
   let fetchedSeq = -1; // the run's lastSeq in the last GET applied: events up to it are in it already
+  let retryDelay = 1000; // before reopening a stream the server refused; doubles up to 15 s
 
   const load = async () => {
     try {
@@ -71,8 +72,18 @@ export function followRun(runId, { onEvent, onRun, onError }) {
       if (END_TYPES.has(event.type)) stopListening();
     };
     for (const type of EVENT_TYPES) source.addEventListener(type, handle);
-    // EventSource reconnects by itself (sending Last-Event-ID) unless the run has finished.
-    source.addEventListener('error', () => { if (finished) stopListening(); });
+    const mine = source;
+    mine.addEventListener('open', () => { retryDelay = 1000; });
+    // EventSource reconnects by itself (sending Last-Event-ID) after a dropped connection, unless
+    // the run has finished. A stream the server refused (429 over a cap, 503 while its journal is
+    // away) the browser closes for good: open it again later, from the last event delivered.
+    mine.addEventListener('error', () => {
+      if (finished) { stopListening(); return; }
+      if (mine !== source || mine.readyState !== EventSource.CLOSED) return;
+      stopListening();
+      setTimeout(() => { if (!gone && !finished) listen(); }, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 15000);
+    });
   };
   return {
     refresh,

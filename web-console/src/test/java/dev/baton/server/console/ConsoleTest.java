@@ -5,6 +5,7 @@ import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Response;
 import com.microsoft.playwright.options.AriaRole;
+import dev.baton.json.Json;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.Browser;
 import dev.baton.server.testing.TestServer;
@@ -376,6 +377,33 @@ class ConsoleTest {
         } finally {
             if (second != null) second.close();
         }
+    }
+
+    /** A stream refused with 503 (the journal away) or 429 (a cap) is closed for good by the browser: the page opens it again. */
+    @Test
+    void aRefusedEventStreamIsOpenedAgainAndTheRunIsFollowedToItsEnd() {
+        String runId = gatedRun("Follow after a refused stream");
+        List<String> streams = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        page.route("**/api/runs/*/events**", route -> {
+            streams.add(route.request().url());
+            if (streams.size() == 1) {
+                route.fulfill(new com.microsoft.playwright.Route.FulfillOptions().setStatus(503)
+                        .setContentType("application/json").setHeaders(java.util.Map.of("Retry-After", "1"))
+                        .setBody("{\"error\":{\"code\":\"journal_unavailable\",\"message\":\"away\",\"details\":{}}}"));
+            } else {
+                route.resume();
+            }
+        });
+        page.navigate("/runs/" + runId);
+        assertThat(task("send")).hasAttribute("data-status", "WAITING_APPROVAL");
+        // Playwright hands route callbacks over only while this thread is inside one of its calls: wait in one.
+        page.waitForCondition(() -> streams.size() >= 2, new Page.WaitForConditionOptions().setTimeout(15_000));
+        // Approved elsewhere: only the reopened stream can tell the page.
+        Api.Response approved = api.post("/api/runs/" + runId + "/tasks/send/approval", Json.object().put("decision", "approve"));
+        assertEquals(200, approved.status(), approved.body());
+        assertThat(task("after")).hasAttribute("data-status", "SUCCEEDED");
+        assertThat(page.locator("#view")).hasAttribute("data-run-status", "SUCCEEDED");
+        page.unroute("**/api/runs/*/events**");
     }
 
     @Test
