@@ -7,10 +7,9 @@ import dev.baton.runtime.journal.Journal;
 import dev.baton.runtime.journal.Journals;
 import dev.baton.runtime.run.RunJson;
 import dev.baton.runtime.run.RunState;
+import dev.baton.runtime.testing.LambdaTool;
 import dev.baton.tools.RetryPolicy;
 import dev.baton.tools.Tool;
-import dev.baton.tools.ToolContext;
-import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolException;
 import dev.baton.tools.ToolRegistry;
 import dev.baton.tools.ToolSettings;
@@ -98,26 +97,8 @@ class FlowTest {
         return tools;
     }
 
-    interface Body {
-        JsonNode call(JsonNode args, ToolContext context) throws Exception;
-    }
-
-    private static Tool tool(String name, Body body) {
-        ToolDescriptor descriptor = ToolDescriptor.builder(name).description("test tool " + name)
-                .parameters(Json.object().put("type", "object"))
-                .retry(new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(20), 2.0, 0.0))
-                .build();
-        return new Tool() {
-            @Override
-            public ToolDescriptor descriptor() {
-                return descriptor;
-            }
-
-            @Override
-            public JsonNode call(JsonNode args, ToolContext context) throws Exception {
-                return body.call(args, context);
-            }
-        };
+    private static Tool tool(String name, LambdaTool.Body body) {
+        return LambdaTool.of(name, d -> d.retry(new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(20), 2.0, 0.0)), body);
     }
 
     private Journal journal(String kind) {

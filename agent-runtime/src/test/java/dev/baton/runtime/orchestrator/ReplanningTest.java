@@ -8,9 +8,8 @@ import dev.baton.runtime.journal.Journals;
 import dev.baton.runtime.planning.GoalPlanner;
 import dev.baton.runtime.planning.PlanningException;
 import dev.baton.runtime.planning.ResultWriter;
+import dev.baton.runtime.testing.LambdaTool;
 import dev.baton.tools.Tool;
-import dev.baton.tools.ToolContext;
-import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolException;
 import dev.baton.tools.ToolRegistry;
 import dev.baton.tools.ToolSettings;
@@ -75,24 +74,8 @@ class ReplanningTest {
         return tools;
     }
 
-    interface Body {
-        JsonNode call(JsonNode args, ToolContext context) throws Exception;
-    }
-
-    private static Tool tool(String name, Body body) {
-        ToolDescriptor descriptor = ToolDescriptor.builder(name).description("test tool " + name)
-                .parameters(Json.object().put("type", "object")).build();
-        return new Tool() {
-            @Override
-            public ToolDescriptor descriptor() {
-                return descriptor;
-            }
-
-            @Override
-            public JsonNode call(JsonNode args, ToolContext context) throws Exception {
-                return body.call(args, context);
-            }
-        };
+    private static Tool tool(String name, LambdaTool.Body body) {
+        return LambdaTool.of(name, body);
     }
 
     /** Plans with a fixed first plan and replans with a function of the request; records the replan requests. */

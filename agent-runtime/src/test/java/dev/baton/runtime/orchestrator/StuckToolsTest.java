@@ -3,10 +3,9 @@ package dev.baton.runtime.orchestrator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.json.Json;
 import dev.baton.runtime.journal.Journals;
+import dev.baton.runtime.testing.LambdaTool;
 import dev.baton.tools.RetryPolicy;
 import dev.baton.tools.Tool;
-import dev.baton.tools.ToolContext;
-import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -106,27 +105,8 @@ class StuckToolsTest {
                 OrchestratorOptions.builder().maxConcurrentCalls(maxConcurrentCalls).build()).await(30, TimeUnit.SECONDS);
     }
 
-    interface Body {
-        JsonNode call(JsonNode args, ToolContext context) throws Exception;
-    }
-
-    private static Tool tool(String name, Duration timeout, Body body) {
-        ToolDescriptor descriptor = ToolDescriptor.builder(name).description("test tool " + name)
-                .parameters(Json.object().put("type", "object"))
-                .timeout(timeout)
-                .retry(new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(20), 2.0, 0.0))
-                .build();
-        return new Tool() {
-            @Override
-            public ToolDescriptor descriptor() {
-                return descriptor;
-            }
-
-            @Override
-            public JsonNode call(JsonNode args, ToolContext context) throws Exception {
-                return body.call(args, context);
-            }
-        };
+    private static Tool tool(String name, Duration timeout, LambdaTool.Body body) {
+        return LambdaTool.of(name, d -> d.timeout(timeout).retry(new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(20), 2.0, 0.0)), body);
     }
 
     /** A one-task run of {@code tool}, tried once. */
