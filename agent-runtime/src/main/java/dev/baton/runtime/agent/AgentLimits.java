@@ -21,6 +21,10 @@ public record AgentLimits(int maxSteps, long maxTokens, Duration timeout) {
         if (maxTokens < 1) throw new IllegalArgumentException("maxTokens must be at least 1");
         timeout = timeout == null ? DEFAULT.timeout() : timeout;
         if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive");
+        // Bounded like every duration a plan may name: an agent's timer must not overflow.
+        if (timeout.compareTo(dev.baton.plan.PlanParser.MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("timeout must be at most " + dev.baton.plan.PlanParser.MAX_DURATION_TEXT + " (ten years)");
+        }
     }
 
     public AgentLimits withMaxSteps(int value) {

@@ -68,6 +68,11 @@ class AgentRegistryTest {
         Files.writeString(file, "{\"agents\": [{\"name\": \"x\", \"systemPrompt\": \"p\", \"limits\": {\"maxSteps\": 0}}]}");
         e = assertThrows(IllegalArgumentException.class, () -> registry.loadFile(file));
         assertTrue(e.getMessage().contains("'x'") && e.getMessage().contains("limits.maxSteps"), e.getMessage());
+
+        // An agent's timer must not overflow, as no plan's may (issue 17).
+        Files.writeString(file, "{\"agents\": [{\"name\": \"x\", \"systemPrompt\": \"p\", \"limits\": {\"timeout\": \"PT30000000000000000S\"}}]}");
+        e = assertThrows(IllegalArgumentException.class, () -> registry.loadFile(file));
+        assertTrue(e.getMessage().contains("'x'") && e.getMessage().contains("at most P3650D"), e.getMessage());
     }
 
     @Test
