@@ -48,10 +48,19 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
      * A server's {@code retryAfter} hint, when longer, wins.
      */
     public Duration backoff(int nextAttempt, Duration retryAfter) {
+        return backoff(nextAttempt, retryAfter, ThreadLocalRandom.current().nextDouble());
+    }
+
+    /**
+     * As {@link #backoff(int, Duration)}, with the jitter drawn by the caller: {@code draw} in
+     * [0, 1) places the delay within the jitter's spread (0.5 is the middle). For callers that
+     * must decide the same way every time, such as the run decider.
+     */
+    public Duration backoff(int nextAttempt, Duration retryAfter, double draw) {
         double base = initialBackoff.toMillis() * Math.pow(multiplier, Math.max(0, nextAttempt - 2));
         double capped = Math.min(base, maxBackoff.toMillis());
         double spread = capped * jitter;
-        long millis = Math.round(capped - spread + ThreadLocalRandom.current().nextDouble() * 2 * spread);
+        long millis = Math.round(capped - spread + draw * 2 * spread);
         Duration delay = Duration.ofMillis(Math.max(0, millis));
         return retryAfter != null && retryAfter.compareTo(delay) > 0 ? retryAfter : delay;
     }

@@ -1,7 +1,11 @@
 package dev.baton.runtime.orchestrator;
 
+import dev.baton.runtime.event.EventData;
+import dev.baton.runtime.event.RunEvent;
 import dev.baton.runtime.metrics.Histogram;
+import dev.baton.runtime.run.RunState;
 import dev.baton.runtime.run.RunStatus;
+import dev.baton.runtime.run.TaskState;
 
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -14,6 +18,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Counters the orchestrator keeps for {@code /metrics}; safe to read from any thread. Besides
  * the counters, the duration and outcome of every tool call and agent loop, per tool and per
  * agent ({@link #calls()}), recorded on the calling thread when the call ends.
+ *
+ * <p>The run and task counters listen to durable events ({@link #onDurable}): what they count
+ * happened for good, and the decisions need not know they are counted.
  */
 public final class OrchestratorMetrics {
     /** What a call ran: a tool ({@code kind} "tool") or an agent's loop ("agent"), by name. */
@@ -89,6 +96,49 @@ public final class OrchestratorMetrics {
 
     /** Calls not started because too many abandoned calls still held threads ({@code tool_threads_exhausted}). */
     public long callsRefused() { return callsRefused.sum(); }
+
+    /**
+     * Counts a durable event. {@code run} is the run's state now (perhaps some events further on),
+     * read only for what a plan says, or null.
+     */
+    void onDurable(RunEvent event, RunState run) {
+        EventData data = event.data();
+        if (data instanceof EventData.RunCreated) {
+            runsStarted.increment();
+        } else if (data instanceof EventData.RunSucceeded) {
+            runsFinished.get(RunStatus.SUCCEEDED).increment();
+        } else if (data instanceof EventData.RunFailed) {
+            runsFinished.get(RunStatus.FAILED).increment();
+        } else if (data instanceof EventData.RunCancelled) {
+            runsFinished.get(RunStatus.CANCELLED).increment();
+        } else if (data instanceof EventData.CompensationFailed) {
+            runsFinished.get(RunStatus.COMPENSATION_FAILED).increment();
+        } else if (data instanceof EventData.TaskStarted || data instanceof EventData.FallbackStarted
+                || data instanceof EventData.CompensationStarted) {
+            taskAttempts.increment();
+        } else if (data instanceof EventData.TaskSucceeded || data instanceof EventData.FallbackSucceeded) {
+            tasksSucceeded.increment();
+        } else if (data instanceof EventData.TaskAttemptFailed e) {
+            // A task with a fallback has not failed for good yet: its fallback's end counts.
+            if (e.retryAt() != null) taskRetries.increment();
+            else if (!hasFallback(run, e.taskId())) tasksFailed.increment();
+        } else if (data instanceof EventData.FallbackAttemptFailed e) {
+            if (e.retryAt() != null) taskRetries.increment(); else tasksFailed.increment();
+        } else if (data instanceof EventData.CompensationAttemptFailed e) {
+            if (e.retryAt() != null) taskRetries.increment();
+        } else if (data instanceof EventData.ApprovalRequested) {
+            approvalsRequested.increment();
+        } else if (data instanceof EventData.ApprovalDecided) {
+            approvalsDecided.increment();
+        } else if (data instanceof EventData.ReplanStarted) {
+            replans.increment();
+        }
+    }
+
+    private static boolean hasFallback(RunState run, String taskId) {
+        TaskState task = run == null ? null : run.task(taskId);
+        return task != null && task.spec().flow().fallback() != null;
+    }
 
     /** Adds {@code delta} to the abandoned calls of {@code key}; returns the new total. */
     int abandoned(CallKey key, int delta) {

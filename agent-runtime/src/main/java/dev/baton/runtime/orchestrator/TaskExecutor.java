@@ -1,5 +1,6 @@
 package dev.baton.runtime.orchestrator;
 
+import dev.baton.runtime.decider.Outcome;
 import dev.baton.tools.Tool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolException;

@@ -1,11 +1,11 @@
-package dev.baton.runtime.orchestrator;
+package dev.baton.runtime.decider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.time.Duration;
 
 /** How one attempt of a task ended. */
-sealed interface Outcome {
+public sealed interface Outcome {
 
     record Success(JsonNode output) implements Outcome {
     }

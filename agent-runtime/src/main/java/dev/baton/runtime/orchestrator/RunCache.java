@@ -1,0 +1,46 @@
+package dev.baton.runtime.orchestrator;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.baton.runtime.run.RunState;
+
+import java.util.function.Predicate;
+
+/**
+ * The runs held in memory. A run with work in flight or events not yet durable is pinned
+ * (weighs 0, never evicted); a run that only waits (for a person, a long timer or a retry)
+ * weighs 1, and at most {@link OrchestratorOptions#parkedRunsInMemory()} of those stay. An
+ * evicted run is rebuilt from its events when something next happens to it.
+ */
+final class RunCache {
+    private final Cache<String, RunState> runs;
+
+    RunCache(long parkedRuns, Predicate<RunState> pinned) {
+        this.runs = Caffeine.newBuilder()
+                .maximumWeight(parkedRuns)
+                .weigher((String id, RunState run) -> pinned.test(run) ? 0 : 1)
+                .executor(Runnable::run) // evict on the caller's (the context's) thread
+                .build();
+    }
+
+    RunState get(String runId) {
+        return runs.getIfPresent(runId);
+    }
+
+    void put(RunState run) {
+        runs.put(run.id(), run);
+    }
+
+    /** Puts the run again so that it is weighed anew (pinned or parked), if it is the one held. */
+    void reweigh(RunState run) {
+        if (runs.getIfPresent(run.id()) == run) runs.put(run.id(), run);
+    }
+
+    void drop(String runId) {
+        runs.invalidate(runId);
+    }
+
+    long size() {
+        return runs.estimatedSize();
+    }
+}
