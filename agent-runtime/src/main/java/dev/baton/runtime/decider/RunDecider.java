@@ -57,6 +57,10 @@ public final class RunDecider {
         this.unwinding = new Unwinding(this);
     }
 
+    public ToolRegistry tools() {
+        return tools;
+    }
+
     /** Whether the task needs a person's approval by its plan or its tool (the approval policy aside): for the API's view. */
     public boolean gated(TaskState task) {
         return gates.gated(task);

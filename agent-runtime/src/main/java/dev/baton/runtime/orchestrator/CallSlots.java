@@ -9,10 +9,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The {@link OrchestratorOptions#maxConcurrentCalls()} call slots, and the tasks waiting for
+ * One shard's calls holding slots of the node's {@link SlotPool}, and its tasks waiting for
  * one. A slot is held from the moment an attempt's call is decided until it ends, times out or
  * is stopped; its call itself starts only once the events before it are durable. Confined to
- * the orchestrator's context.
+ * the shard's context.
  */
 final class CallSlots {
     /** A call holding a slot: which attempt on which lane, its call once started, and its timeout timer. */
@@ -39,14 +39,18 @@ final class CallSlots {
     }
 
     private final Vertx vertx;
-    private final int max;
+    private final SlotPool pool;
+    private final SlotPool.Waiter owner;
     private final Map<String, Map<String, Slot>> byRun = new HashMap<>();
     private final Deque<Waiting> waiting = new ArrayDeque<>();
-    private int held;
+    /** How many tasks wait; read by other shards' threads. */
+    private volatile int waitingCount;
 
-    CallSlots(Vertx vertx, int max) {
+    /** The slots of one shard's runs, taken from the node's {@code pool}; {@code owner} is the shard. */
+    CallSlots(Vertx vertx, SlotPool pool, SlotPool.Waiter owner) {
         this.vertx = vertx;
-        this.max = max;
+        this.pool = pool;
+        this.owner = owner;
     }
 
     /** Takes a slot for the task's attempt; a call the task still held (an older attempt) is stopped and its slot reused. */
@@ -54,7 +58,7 @@ final class CallSlots {
         Slot slot = new Slot(lane, attempt);
         Slot previous = byRun.computeIfAbsent(runId, id -> new HashMap<>(4)).put(taskId, slot);
         if (previous != null) previous.stop(vertx, "a newer attempt of its task replaced it");
-        else held++;
+        else pool.take();
         return slot;
     }
 
@@ -67,8 +71,8 @@ final class CallSlots {
     boolean release(String runId, String taskId, Slot slot) {
         Map<String, Slot> slots = byRun.get(runId);
         if (slots == null || !slots.remove(taskId, slot)) return false;
-        held--;
         if (slots.isEmpty()) byRun.remove(runId);
+        pool.free(1, owner);
         return true;
     }
 
@@ -82,10 +86,11 @@ final class CallSlots {
     void dropRun(String runId, String why) {
         Map<String, Slot> slots = byRun.remove(runId);
         if (slots != null) {
-            held -= slots.size();
             slots.values().forEach(slot -> slot.stop(vertx, why));
+            pool.free(slots.size(), owner);
         }
         waiting.removeIf(w -> w.runId().equals(runId));
+        waitingCount = waiting.size();
     }
 
     boolean inFlight(String runId, String taskId) {
@@ -97,24 +102,24 @@ final class CallSlots {
         return slots == null ? 0 : slots.size();
     }
 
-    int inFlight() {
-        return held;
-    }
-
+    /** Slots free on the node. */
     int free() {
-        return Math.max(0, max - held);
+        return pool.free();
     }
 
     void await(String runId, String taskId, int rerunAttempt) {
         waiting.add(new Waiting(runId, taskId, rerunAttempt));
+        waitingCount = waiting.size();
     }
 
     /** The next task waiting for a slot, if a slot is free. */
     Waiting nextWaiting() {
-        return free() > 0 ? waiting.poll() : null;
+        Waiting next = free() > 0 ? waiting.poll() : null;
+        waitingCount = waiting.size();
+        return next;
     }
 
     int waiting() {
-        return waiting.size();
+        return waitingCount;
     }
 }

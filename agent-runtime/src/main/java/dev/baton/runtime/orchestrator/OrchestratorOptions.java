@@ -35,17 +35,21 @@ import java.time.Duration;
  * @param defaultToolTimeout     how long one call of a tool that declares no timeout may take, when the plan
  *                               gives none either ({@link ToolDescriptor#DEFAULT_TIMEOUT}, 30 s, by default): so every
  *                               tool call has a timeout. Agent loops have theirs in {@link dev.baton.runtime.agent.AgentLimits}.
+ * @param shards                 how many Vert.x contexts share the runs (a run belongs to one, by its id), so that
+ *                               a node's throughput grows with its cores; one per available processor by default.
+ *                               {@code maxConcurrentCalls} and {@code parkedRunsInMemory} are for the node, all shards together
  */
 public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory, Duration defaultApprovalTimeout,
                                   PlanLimits planLimits, Clock clock, GoalPlanner planner,
                                   AgentRegistry agents, ModelProvider models, int maxReplans,
                                   ResultWriter resultWriter, boolean callMetrics, ApprovalPolicy approvalPolicy,
-                                  Duration defaultToolTimeout) {
+                                  Duration defaultToolTimeout, int shards) {
 
     public OrchestratorOptions {
         if (maxConcurrentCalls < 1) throw new IllegalArgumentException("maxConcurrentCalls must be at least 1");
         if (maxReplans < 0) throw new IllegalArgumentException("maxReplans must not be negative");
         if (parkedRunsInMemory < 0) throw new IllegalArgumentException("parkedRunsInMemory must not be negative");
+        if (shards < 1) throw new IllegalArgumentException("shards must be at least 1, was " + shards);
         planLimits = planLimits == null ? PlanLimits.DEFAULT : planLimits;
         clock = clock == null ? Clock.systemUTC() : clock;
         agents = agents == null ? new AgentRegistry() : agents;
@@ -79,6 +83,7 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         private boolean callMetrics = true;
         private ApprovalPolicy approvalPolicy;
         private Duration defaultToolTimeout = ToolDescriptor.DEFAULT_TIMEOUT;
+        private int shards = Runtime.getRuntime().availableProcessors();
 
         public Builder maxConcurrentCalls(int value) { this.maxConcurrentCalls = value; return this; }
         public Builder parkedRunsInMemory(int value) { this.parkedRunsInMemory = value; return this; }
@@ -93,10 +98,11 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         public Builder callMetrics(boolean value) { this.callMetrics = value; return this; }
         public Builder approvalPolicy(ApprovalPolicy value) { this.approvalPolicy = value; return this; }
         public Builder defaultToolTimeout(Duration value) { this.defaultToolTimeout = value; return this; }
+        public Builder shards(int value) { this.shards = value; return this; }
 
         public OrchestratorOptions build() {
             return new OrchestratorOptions(maxConcurrentCalls, parkedRunsInMemory, defaultApprovalTimeout, planLimits, clock, planner, agents, models,
-                    maxReplans, resultWriter, callMetrics, approvalPolicy, defaultToolTimeout);
+                    maxReplans, resultWriter, callMetrics, approvalPolicy, defaultToolTimeout, shards);
         }
     }
 }
