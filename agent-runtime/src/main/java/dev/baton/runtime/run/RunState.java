@@ -77,7 +77,9 @@ public final class RunState {
     }
 
     /**
-     * Applies one event.
+     * Applies one event. The {@link Transitions} tables say whether the run's status (and for a
+     * task event, the task's and its side call's) allows it, and where it leads; nothing changes
+     * unless they do.
      *
      * @throws IllegalStateException if the event is out of sequence or does not fit the state
      *                               (a corrupt journal, or a bug in the orchestrator)
@@ -89,6 +91,38 @@ public final class RunState {
         }
         Instant at = event.at();
         EventData data = event.data();
+        RunStatus next = allowed(Transitions.RUN, lastSeq == 0 ? null : status, data, null).to();
+        if (data instanceof EventData.TaskEvent taskEvent) {
+            TaskState task = task(taskEvent);
+            TaskStatus taskNext = allowed(Transitions.TASK, task.status, data, task).to();
+            TransitionTable<SideCall.Status> lane = Transitions.sideCallOf(data);
+            if (lane != null) {
+                SideCall call = lane == Transitions.FALLBACK ? task.fallback : task.compensation;
+                allowed(lane, call == null ? SideCall.Status.PENDING : call.status, data, task);
+            }
+            applyToTask(task, taskEvent, at);
+            move(task, taskNext, at);
+        } else {
+            applyToRun(data, at);
+        }
+        status = next;
+        lastSeq = event.seq();
+        updatedAt = at;
+    }
+
+    /** The row that allows {@code data} in status {@code from} (of the run, or of {@code task}); throws, changing nothing, if none does. */
+    private <S extends Enum<S>> TransitionTable.Row<S> allowed(TransitionTable<S> table, S from, EventData data, TaskState task) {
+        TransitionTable.Row<S> row = table.find(from, data);
+        if (row == null) {
+            String who = task == null ? "the run" : table == Transitions.TASK ? "task '" + task.id() + "'"
+                    : "the " + table.name() + " of task '" + task.id() + "'";
+            throw new IllegalStateException("run " + id + ": " + data.type() + " is not allowed while " + who + " is "
+                    + (from == null ? "not created yet" : from) + " (see docs/state-machines.md)");
+        }
+        return row;
+    }
+
+    private void applyToRun(EventData data, Instant at) {
         if (data instanceof EventData.RunCreated e) {
             goal = e.goal();
             input = e.input();
@@ -96,45 +130,33 @@ public final class RunState {
             idempotencyKey = e.idempotencyKey();
             requestHash = e.requestHash();
             createdAt = at;
-            status = RunStatus.PLANNING;
         } else if (data instanceof EventData.PlanProposed e) {
             planSource = e.source();
             setPlan(e.version(), e.plan());
-            status = e.needsApproval() ? RunStatus.AWAITING_PLAN_APPROVAL : status;
         } else if (data instanceof EventData.PlanAccepted e) {
             if (planSource == null) planSource = "client";
             setPlan(e.version(), e.plan());
             if (status == RunStatus.REPLANNING) replanError = null;
-            status = RunStatus.RUNNING;
         } else if (data instanceof EventData.RunSucceeded e) {
-            status = RunStatus.SUCCEEDED;
             result = e.result();
         } else if (data instanceof EventData.RunFailed e) {
-            status = RunStatus.FAILED;
             error = e.error();
-        } else if (data instanceof EventData.RunCancelled) {
-            status = RunStatus.CANCELLED;
         } else if (data instanceof EventData.RunUnwinding e) {
             unwinding = e;
             if (e.error() != null) error = e.error();
-            status = RunStatus.COMPENSATING;
         } else if (data instanceof EventData.CompensationFailed e) {
             error = new Failure("compensation_failed", "the compensation of task '" + e.taskId() + "' failed"
                     + (e.error() == null ? "" : ": " + e.error().message())
                     + (unwinding != null && unwinding.error() != null ? " (the run had failed: " + unwinding.error().message() + ")" : ""));
-            status = RunStatus.COMPENSATION_FAILED;
         } else if (data instanceof EventData.CompensationRetryRequested) {
             for (TaskState task : tasks.values()) {
                 if (task.compensation != null && task.compensation.status == SideCall.Status.FAILED) task.compensation.reset();
             }
             error = unwinding == null ? null : unwinding.error();
-            status = RunStatus.COMPENSATING;
         } else if (data instanceof EventData.ReplanStarted e) {
             if ("task_failed".equals(e.trigger())) failureReplans++;
-            status = RunStatus.REPLANNING;
         } else if (data instanceof EventData.ReplanFailed e) {
             replanError = e.error();
-            status = RunStatus.RUNNING;
         } else if (data instanceof EventData.ModelUsed e) {
             if (e.errorCode() == null && !e.cached()) {
                 llmCalls++;
@@ -144,20 +166,15 @@ public final class RunState {
         } else if (data instanceof EventData.UserMessage e) {
             messages.add(new Message(e.text(), e.by(), at));
         } else if (data instanceof EventData.RunReopened) {
-            status = RunStatus.RUNNING;
             error = null;
             result = null;
-        } else if (data instanceof EventData.TaskEvent taskEvent) {
-            applyToTask(task(taskEvent), taskEvent, at);
         }
-        lastSeq = event.seq();
-        updatedAt = at;
+        // RunCancelled changes the status only.
     }
 
+    /** What a task event records; its status then moves as {@link Transitions#TASK} says (see {@link #move}). */
     private void applyToTask(TaskState task, EventData.TaskEvent data, Instant at) {
-        if (data instanceof EventData.TaskReady) {
-            setStatus(task, TaskStatus.READY);
-        } else if (data instanceof EventData.ApprovalRequested e) {
+        if (data instanceof EventData.ApprovalRequested e) {
             task.approval = ApprovalState.requested(at, e.expiresAt(), e.onTimeout());
             task.args = e.args();
             if (task.spec().action() instanceof dev.baton.plan.TaskAction.AgentCall) {
@@ -165,7 +182,6 @@ public final class RunState {
                 task.approvedArgs = null;
                 task.approvalTool = e.tool();
             }
-            setStatus(task, TaskStatus.WAITING_APPROVAL);
         } else if (data instanceof EventData.ApprovalDecided e) {
             boolean approved = "approve".equals(e.decision());
             task.approval = task.approval.decided(approved ? "APPROVED" : "REJECTED", e.by(), e.comment(), at);
@@ -174,15 +190,12 @@ public final class RunState {
                     task.approvedArgs = e.args();
                     task.args = e.args();
                 }
-                setStatus(task, TaskStatus.READY);
             } else {
                 task.error = new Failure("rejected", "rejected by " + e.by() + (e.comment() == null ? "" : ": " + e.comment()));
-                finish(task, TaskStatus.REJECTED, at);
             }
         } else if (data instanceof EventData.ApprovalExpired) {
             task.approval = task.approval.decided("EXPIRED", null, null, at);
             task.error = new Failure("approval_expired", "the approval was not decided before " + task.approval.expiresAt());
-            finish(task, TaskStatus.REJECTED, at);
         } else if (data instanceof EventData.ApprovalEscalated) {
             task.approval = task.approval.escalate();
         } else if (data instanceof EventData.TaskStarted e) {
@@ -198,28 +211,20 @@ public final class RunState {
             task.retryAt = null;
             task.approvalTool = null;
             task.recordAttempt(new Attempt(e.attempt(), at, null, null));
-            setStatus(task, TaskStatus.RUNNING);
         } else if (data instanceof EventData.FallbackStarted e) {
             if (task.fallback == null) task.fallback = new SideCall();
             task.fallback.started(e.attempt(), e.idempotencyKey(), e.args(), e.deadline(), at);
             task.finishedAt = null;
             task.deadline = e.deadline();
             task.retryAt = null;
-            setStatus(task, TaskStatus.RUNNING);
         } else if (data instanceof EventData.FallbackSucceeded e) {
             task.fallback.succeeded(e.output(), at);
             task.output = e.output();
             task.succeededSeq = lastSeq + 1;
-            finish(task, TaskStatus.SUCCEEDED, at);
         } else if (data instanceof EventData.FallbackAttemptFailed e) {
-            task.fallback.failed(e.error(), e.retryAt(), at);
+            task.fallback.failed(e.error(), e.retryAt(), at); // the task's own error stays its error
             task.deadline = null;
-            if (e.retryAt() != null) {
-                task.retryAt = e.retryAt();
-                setStatus(task, TaskStatus.RETRY_WAIT);
-            } else {
-                finish(task, TaskStatus.FAILED, at); // the task's own error stays its error
-            }
+            task.retryAt = e.retryAt();
         } else if (data instanceof EventData.CompensationStarted e) {
             if (task.compensation == null) task.compensation = new SideCall();
             task.compensation.started(e.attempt(), e.idempotencyKey(), e.args(), e.deadline(), at);
@@ -233,26 +238,18 @@ public final class RunState {
             task.error = null;
             Attempt last = task.lastAttempt();
             if (last != null) task.recordAttempt(new Attempt(last.number(), last.startedAt(), at, null));
-            finish(task, TaskStatus.SUCCEEDED, at);
         } else if (data instanceof EventData.TaskAttemptFailed e) {
             task.error = e.error();
             Attempt last = task.lastAttempt();
             if (last != null) task.recordAttempt(new Attempt(last.number(), last.startedAt(), at, e.error()));
             task.deadline = null;
-            if (e.retryAt() != null) {
-                task.retryAt = e.retryAt();
-                setStatus(task, TaskStatus.RETRY_WAIT);
-            } else {
-                finish(task, TaskStatus.FAILED, at);
-            }
+            task.retryAt = e.retryAt();
         } else if (data instanceof EventData.TaskSkipped e) {
             task.skipReason = e.reason();
-            finish(task, TaskStatus.SKIPPED, at);
         } else if (data instanceof EventData.TaskCancelled) {
             if (task.approval != null && "PENDING".equals(task.approval.status())) {
                 task.approval = task.approval.decided("REJECTED", null, "run cancelled", at);
             }
-            finish(task, TaskStatus.CANCELLED, at);
         } else if (data instanceof EventData.TaskRetryRequested) {
             reopen(task);
         } else if (data instanceof EventData.AgentModelCalled e) {
@@ -266,9 +263,8 @@ public final class RunState {
         } else if (data instanceof EventData.AgentToolCalled e) {
             addToTranscript(task, e);
             toolCalls++;
-        } else {
-            throw new IllegalStateException("run " + id + ": no rule for event " + data.type());
         }
+        // TaskReady changes the status only.
     }
 
     private static void addToTranscript(TaskState task, EventData.TaskEvent entry) {
@@ -331,7 +327,6 @@ public final class RunState {
         failed.error = null;
         failed.finishedAt = null;
         failed.retryAt = null;
-        setStatus(failed, TaskStatus.PENDING);
         Deque<String> queue = new ArrayDeque<>(dependantsOf(failed.id()));
         while (!queue.isEmpty()) {
             TaskState task = tasks.get(queue.poll());
@@ -344,10 +339,14 @@ public final class RunState {
         }
     }
 
-    private void finish(TaskState task, TaskStatus newStatus, Instant at) {
-        task.finishedAt = at;
-        task.deadline = null;
-        task.retryAt = null;
+    /** The task's new status; one that finishes it clears its timers and notes when. */
+    private void move(TaskState task, TaskStatus newStatus, Instant at) {
+        if (newStatus == task.status) return;
+        if (newStatus.finished()) {
+            task.finishedAt = at;
+            task.deadline = null;
+            task.retryAt = null;
+        }
         setStatus(task, newStatus);
     }
 
