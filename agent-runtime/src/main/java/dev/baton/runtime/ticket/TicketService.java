@@ -184,7 +184,8 @@ public final class TicketService implements AutoCloseable {
             return Future.failedFuture(new BatonException(Kind.UNPROCESSABLE, "ticket_empty",
                     "the ticket has neither a subject nor a body: there is nothing to triage"));
         }
-        String id = "t_" + Long.toString(System.currentTimeMillis(), 36) + random(10);
+        Instant now = orchestrator.options().clock().instant(); // the runs' clock: a ticket's id and receipt agree with its run's times
+        String id = "t_" + Long.toString(now.toEpochMilli(), 36) + random(10);
         ObjectNode input = Json.object();
         input.put("ticketId", id);
         input.put("subject", subject);
@@ -192,7 +193,7 @@ public final class TicketService implements AutoCloseable {
         if (t.customer() != null && !t.customer().isNull()) input.set("customer", t.customer());
         if (t.channel() != null) input.put("channel", t.channel());
         if (t.externalId() != null) input.put("externalId", t.externalId());
-        input.put("receivedAt", Instant.now().toString());
+        input.put("receivedAt", now.toString());
         ObjectNode options = ticketOptions(id, "create");
         String key = t.externalId() != null ? "ticket:external:" + t.externalId()
                 : idempotencyKey != null ? "ticket:key:" + idempotencyKey : null;
