@@ -192,7 +192,7 @@ public final class BatonServer implements AutoCloseable {
                     }
                 });
             }
-            TicketService tickets = new TicketService(vertx, orchestrator, triage, triagePlaybook);
+            TicketService tickets = new TicketService(vertx, orchestrator, journal, triage, triagePlaybook);
             // Before the first request: the next ticket like a corrected one must follow the correction, also after a restart.
             int learned = tickets.loadExamples().await(2, TimeUnit.MINUTES);
             if (learned > 0) LOG.info("ticket triage: {} confirmed or corrected tickets from the journal taught to the classifier", learned);
