@@ -6,6 +6,7 @@ import dev.baton.runtime.journal.ApprovalRecord;
 import dev.baton.runtime.journal.Journal;
 import dev.baton.runtime.journal.JournalStats;
 import dev.baton.runtime.journal.Journals;
+import dev.baton.runtime.journal.RunLog;
 import dev.baton.runtime.orchestrator.ApprovalDecision;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.OrchestratorOptions;
@@ -274,7 +275,7 @@ final class ParkedBench {
     }
 
     /** What recovery spends its time on: reading (and decoding) the unfinished runs' events, and replaying them. */
-    private void recoveryBreakdown(Journal journal) {
+    private void recoveryBreakdown(RunLog journal) {
         long[] events = new long[1];
         long[] runsSeen = new long[1];
         long[] applyNanos = new long[1];

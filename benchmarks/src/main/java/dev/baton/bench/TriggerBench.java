@@ -79,7 +79,7 @@ final class TriggerBench {
             AtomicBoolean measuring = new AtomicBoolean();
             ConcurrentLinkedQueue<long[]> samples = new ConcurrentLinkedQueue<>();
             AtomicLong all = new AtomicLong();
-            triggers = Async.await(Triggers.start(vertx, orchestrator, store, null), 60);
+            triggers = Async.await(Triggers.start(vertx, orchestrator, store, null, orchestrator.options().clock()), 60);
             triggers.onFiring(f -> {
                 all.incrementAndGet();
                 if (measuring.get()) samples.add(new long[]{f.dispatchedAtMs() - f.scheduledAtMs(), f.durableAtMs() - f.scheduledAtMs()});

@@ -56,6 +56,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * Baton's server: opens the journal, registers the tools, recovers unfinished runs, and
@@ -102,6 +103,14 @@ public final class BatonServer implements AutoCloseable {
      * @throws ConfigException if the data directory or the database cannot be used
      */
     public static BatonServer start(Config config, Consumer<ToolRegistry> moreTools) {
+        return start(config, moreTools, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #start(Config, Consumer)}, with the triggers' store wrapped by {@code triggerStore}
+     * (given the store that goes with the journal), e.g. to observe or delay its saves in a test.
+     */
+    public static BatonServer start(Config config, Consumer<ToolRegistry> moreTools, UnaryOperator<TriggerStore> triggerStore) {
         Path dataDir = config.dataDir().toAbsolutePath();
         try {
             Files.createDirectories(dataDir);
@@ -170,7 +179,8 @@ public final class BatonServer implements AutoCloseable {
             ModelMetrics modelMetrics = new ModelMetrics();
             if (gateway != null) gateway.addListener(modelMetrics);
             notifier = config.notifications() == null ? null
-                    : Notifier.start(vertx, journal, tools.find(HttpRequestTool.NAME).orElseThrow(), config.notifications());
+                    : Notifier.start(vertx, journal, tools.find(HttpRequestTool.NAME).orElseThrow(), config.notifications(),
+                            orchestrator.options().clock());
             if (gateway != null) {
                 // Planning, replanning and the answer are the run's own model calls: journal them as its usage.
                 // Agent tasks journal theirs as AgentModelCalled events already.
@@ -182,12 +192,13 @@ public final class BatonServer implements AutoCloseable {
                     }
                 });
             }
-            TicketService tickets = new TicketService(vertx, orchestrator, triage, triagePlaybook);
+            TicketService tickets = new TicketService(vertx, orchestrator, journal, triage, triagePlaybook);
             // Before the first request: the next ticket like a corrected one must follow the correction, also after a restart.
             int learned = tickets.loadExamples().await(2, TimeUnit.MINUTES);
             if (learned > 0) LOG.info("ticket triage: {} confirmed or corrected tickets from the journal taught to the classifier", learned);
             // After recovery: a catch-up firing may need to see whether the run of an earlier one is still going.
-            Triggers triggers = Triggers.start(vertx, orchestrator, TriggerStore.forJournal(journal), playbooks)
+            Triggers triggers = Triggers.start(vertx, orchestrator, triggerStore.apply(TriggerStore.forJournal(journal)), playbooks,
+                            orchestrator.options().clock())
                     .await(1, TimeUnit.MINUTES);
             EdgeMetrics edge = new EdgeMetrics();
             ConnectionTimeouts timeouts = new ConnectionTimeouts(vertx, config.edge().headerTimeout(), config.edge().bodyTimeout(), edge);

@@ -83,7 +83,7 @@ final class TriggerRoutes {
         }
         if (stranger) {
             try {
-                Signatures.SYSTEM.check(signed);
+                triggers.signatures().check(signed);
             } catch (BadSignature bad) {
                 Bodies.refuse(ctx, unauthorized(bad), BatonServer.BODY_LIMIT);
                 return;

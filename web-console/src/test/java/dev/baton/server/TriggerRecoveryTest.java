@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.ClaimHoldingServer;
 import dev.baton.server.testing.ServerProcess;
 import dev.baton.server.testing.TestTools;
 import dev.baton.server.testing.TriggerRuns;
@@ -66,11 +67,12 @@ class TriggerRecoveryTest {
     }
 
     private ServerProcess start() {
-        return start(List.of());
+        return start(Main.class);
     }
 
-    private ServerProcess start(List<String> jvmOptions) {
-        ServerProcess server = ServerProcess.start(dataDir, null, logDir.resolve("server-" + (servers.size() + 1) + ".log"), List.of(), jvmOptions);
+    private ServerProcess start(Class<?> mainClass) {
+        ServerProcess server = ServerProcess.start(dataDir, null, logDir.resolve("server-" + (servers.size() + 1) + ".log"), List.of(),
+                List.of(), mainClass);
         servers.add(server);
         return server;
     }
@@ -170,8 +172,8 @@ class TriggerRecoveryTest {
         }
     }
 
-    /** What the test hook (see {@code Triggers.TEST_HOLD_CLAIMED_MS}) logs once a firing's claim is saved. */
-    private static final Pattern HELD = Pattern.compile("TEST HOOK baton\\.test\\.holdClaimedFiringsMs: the firing of trigger 'held' at (\\S+) is claimed");
+    /** What {@link ClaimHoldingServer} logs once a firing's claim is saved. */
+    private static final Pattern HELD = Pattern.compile("CLAIM HELD: the firing of trigger 'held' at (\\S+) is claimed");
 
     private static Set<Instant> claimedAndHeld(ServerProcess server) {
         Set<Instant> times = new TreeSet<>();
@@ -187,9 +189,9 @@ class TriggerRecoveryTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aClaimedFiringWhoseRunIsNotDurableYetFiresOnceAfterAKillEvenUnderCatchUpSkip() {
-        // The hook holds every claimed firing for a minute between its claim save and its submission:
-        // killed within that minute, the server dies with the claim durable and no run for it.
-        ServerProcess first = start(List.of("-Dbaton.test.holdClaimedFiringsMs=60000"));
+        // Its trigger store holds a save that claimed a firing for a minute once it has committed, before
+        // the firing is submitted: killed within that minute, the server dies with the claim durable and no run for it.
+        ServerProcess first = start(ClaimHoldingServer.class);
         create(first.api(), every("held", "PT2S", "skip", null));
         Api.await(() -> claimedAndHeld(first), times -> !times.isEmpty(), AWAIT, "a firing to be claimed");
         first.kill();

@@ -14,6 +14,7 @@ import dev.baton.runtime.RuntimeCatalog;
 import dev.baton.runtime.agent.AgentRegistry;
 import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.RunEvent;
+import dev.baton.runtime.journal.TicketIndex;
 import dev.baton.runtime.journal.TicketPage;
 import dev.baton.runtime.journal.TicketQuery;
 import dev.baton.runtime.journal.TicketRecord;
@@ -76,17 +77,20 @@ public final class TicketService implements AutoCloseable {
 
     private final Vertx vertx;
     private final Orchestrator orchestrator;
+    private final TicketIndex tickets;
     private final Triage triage;
     private final JsonNode playbook;
     private final Map<String, List<Promise<Void>>> waiters = new ConcurrentHashMap<>();
     private final MessageConsumer<RunEvent> consumer;
 
     /**
+     * @param tickets  the tickets projection of the orchestrator's journal
      * @param playbook the triage plan, already {@linkplain #checkPlaybook checked}
      */
-    public TicketService(Vertx vertx, Orchestrator orchestrator, Triage triage, JsonNode playbook) {
+    public TicketService(Vertx vertx, Orchestrator orchestrator, TicketIndex tickets, Triage triage, JsonNode playbook) {
         this.vertx = vertx;
         this.orchestrator = orchestrator;
+        this.tickets = tickets;
         this.triage = triage;
         this.playbook = playbook;
         // Events are published once durable, and the ticket projection is written in the same
@@ -184,7 +188,8 @@ public final class TicketService implements AutoCloseable {
             return Future.failedFuture(new BatonException(Kind.UNPROCESSABLE, "ticket_empty",
                     "the ticket has neither a subject nor a body: there is nothing to triage"));
         }
-        String id = "t_" + Long.toString(System.currentTimeMillis(), 36) + random(10);
+        Instant now = orchestrator.options().clock().instant(); // the runs' clock: a ticket's id and receipt agree with its run's times
+        String id = "t_" + Long.toString(now.toEpochMilli(), 36) + random(10);
         ObjectNode input = Json.object();
         input.put("ticketId", id);
         input.put("subject", subject);
@@ -192,7 +197,7 @@ public final class TicketService implements AutoCloseable {
         if (t.customer() != null && !t.customer().isNull()) input.set("customer", t.customer());
         if (t.channel() != null) input.put("channel", t.channel());
         if (t.externalId() != null) input.put("externalId", t.externalId());
-        input.put("receivedAt", Instant.now().toString());
+        input.put("receivedAt", now.toString());
         ObjectNode options = ticketOptions(id, "create");
         String key = t.externalId() != null ? "ticket:external:" + t.externalId()
                 : idempotencyKey != null ? "ticket:key:" + idempotencyKey : null;
@@ -206,7 +211,7 @@ public final class TicketService implements AutoCloseable {
 
     /** The ticket. Fails with NOT_FOUND. */
     public Future<TicketRecord> get(String id) {
-        return blocking(() -> orchestrator.journal().ticket(id)
+        return blocking(() -> tickets.ticket(id)
                 .orElseThrow(() -> BatonException.notFound("ticket", id)));
     }
 
@@ -218,7 +223,7 @@ public final class TicketService implements AutoCloseable {
 
     /** A page of tickets, newest first. A bad cursor fails with IllegalArgumentException. */
     public Future<TicketPage> list(TicketQuery query) {
-        return blocking(() -> orchestrator.journal().tickets(query));
+        return blocking(() -> tickets.tickets(query));
     }
 
     /**
@@ -268,7 +273,7 @@ public final class TicketService implements AutoCloseable {
     /** Teaches the classifier every confirmation and correction kept in the journal; call once at start. */
     public Future<Integer> loadExamples() {
         return blocking(() -> {
-            List<TicketRecord> confirmed = orchestrator.journal().confirmedTickets();
+            List<TicketRecord> confirmed = tickets.confirmedTickets();
             for (TicketRecord t : confirmed) {
                 triage.learn(new LabelledExample(new TicketText(t.subject(), t.body()).joined(), t.confirmedCategory()));
             }

@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
@@ -86,12 +88,6 @@ public final class Triggers implements AutoCloseable {
     static final long FLUSH_SPACING_MS = 1000;
     /** A run id that is not known yet: a firing is being submitted. */
     private static final String SUBMITTING = "";
-    /**
-     * TEST ONLY (system property {@code baton.test.holdClaimedFiringsMs}): hold every claimed
-     * schedule firing this long between its claim save and its submission, so that a crash test
-     * can kill the server while a claimed firing's run is not yet durable. 0 (off) unless set.
-     */
-    static final long TEST_HOLD_CLAIMED_MS = Long.getLong("baton.test.holdClaimedFiringsMs", 0);
     /** The key a stranger's event is checked with when its trigger has no secret or does not exist: matches nothing. */
     private static final byte[] DECOY_KEY = new java.security.SecureRandom().generateSeed(32);
     private static final com.fasterxml.jackson.databind.ObjectReader STRICT =
@@ -111,7 +107,9 @@ public final class Triggers implements AutoCloseable {
     private final TriggerStore store;
     private final PlaybookLibrary playbooks;
     private final WorkerExecutor io;
-    private final Signatures signatures = Signatures.SYSTEM;
+    /** The only time source: due times, catch-up, receipt times, save spacing. Vert.x timers get delays computed from it. */
+    private final Clock clock;
+    private final Signatures signatures;
 
     private final Map<String, Entry> entries = new TreeMap<>();
     private final Set<String> creating = new HashSet<>();
@@ -184,8 +182,10 @@ public final class Triggers implements AutoCloseable {
         }
     }
 
-    private Triggers(Vertx vertx, Orchestrator orchestrator, TriggerStore store, PlaybookLibrary playbooks) {
+    private Triggers(Vertx vertx, Orchestrator orchestrator, TriggerStore store, PlaybookLibrary playbooks, Clock clock) {
         this.vertx = vertx;
+        this.clock = clock;
+        this.signatures = new Signatures(clock);
         this.context = vertx.getOrCreateContext();
         this.orchestrator = orchestrator;
         this.store = store;
@@ -198,11 +198,15 @@ public final class Triggers implements AutoCloseable {
      * down, and starts the schedules. Start it after the orchestrator has recovered.
      *
      * @param playbooks the playbooks triggers may name, or null for none
+     * @param clock     what "now" is for the schedules, catch-up and webhook timestamps; pass the
+     *                  orchestrator's ({@code orchestrator.options().clock()}) so that firing times and
+     *                  run timestamps agree
      */
-    public static Future<Triggers> start(Vertx vertx, Orchestrator orchestrator, TriggerStore store, PlaybookLibrary playbooks) {
-        Triggers triggers = new Triggers(vertx, orchestrator, store, playbooks);
+    public static Future<Triggers> start(Vertx vertx, Orchestrator orchestrator, TriggerStore store, PlaybookLibrary playbooks,
+                                         Clock clock) {
+        Triggers triggers = new Triggers(vertx, orchestrator, store, playbooks, Objects.requireNonNull(clock, "clock"));
         return triggers.blocking(store::all).compose(stored -> triggers.onContext(() -> {
-            triggers.recover(stored, Instant.now());
+            triggers.recover(stored, clock.instant());
             return triggers;
         }));
     }
@@ -212,13 +216,18 @@ public final class Triggers implements AutoCloseable {
         this.firingListener = listener;
     }
 
+    /** Checks webhook signatures and their timestamps against this scheduler's clock. */
+    public Signatures signatures() {
+        return signatures;
+    }
+
     // ------------------------------------------------------------------ API
 
     /** Creates a trigger from its posted definition; the trigger as the API shows it. */
     public Future<ObjectNode> create(JsonNode body) {
         TriggerSpec spec;
         try {
-            spec = TriggerSpec.parse(body, Instant.now());
+            spec = TriggerSpec.parse(body, clock.instant());
         } catch (BatonException e) {
             return Future.failedFuture(e);
         }
@@ -236,7 +245,7 @@ public final class Triggers implements AutoCloseable {
         }
         return planChecked.compose(ok -> onContext(() -> {
             if (entries.containsKey(spec.name()) || !creating.add(spec.name())) throw exists(spec.name());
-            Instant next = spec.schedule() == null ? null : spec.timing().next(Instant.now());
+            Instant next = spec.schedule() == null ? null : spec.timing().next(clock.instant());
             StoredTrigger stored = new StoredTrigger(spec, false, new FiringState(next, null, null));
             return blocking(() -> store.insert(stored)).compose(inserted -> onContext(() -> {
                 creating.remove(spec.name());
@@ -316,7 +325,7 @@ public final class Triggers implements AutoCloseable {
                 entry.generation++;
                 dropQueued(entry);
                 if (entry.schedule != null) {
-                    entry.next = paused ? null : entry.schedule.next(Instant.now());
+                    entry.next = paused ? null : entry.schedule.next(clock.instant());
                     if (!paused) enqueue(entry);
                 }
             }
@@ -411,7 +420,7 @@ public final class Triggers implements AutoCloseable {
                     if (value != null) input.set(field, value);
                 });
             }
-            Instant now = Instant.now();
+            Instant now = clock.instant();
             ObjectNode options = Json.object();
             ObjectNode trigger = options.putObject("trigger");
             trigger.put("name", name);
@@ -483,7 +492,7 @@ public final class Triggers implements AutoCloseable {
      */
     private void startRecovered(Entry entry, List<Instant> again, List<Instant> catchUp) {
         if (entries.get(entry.spec.name()) != entry) return; // deleted meanwhile
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         for (Instant at : again) {
             if (!entry.pending.contains(at)) continue;
             // A paused trigger's pending firings were being submitted when it was paused (pausing drops the queued ones).
@@ -547,7 +556,7 @@ public final class Triggers implements AutoCloseable {
         if (timerId >= 0 && timerAtMs <= head.atMs) return;
         if (timerId >= 0) vertx.cancelTimer(timerId);
         timerAtMs = head.atMs;
-        timerId = vertx.setTimer(Math.max(1, head.atMs - System.currentTimeMillis()), id -> {
+        timerId = vertx.setTimer(Math.max(1, head.atMs - clock.millis()), id -> {
             timerId = -1;
             timerAtMs = Long.MAX_VALUE;
             tick();
@@ -556,7 +565,7 @@ public final class Triggers implements AutoCloseable {
 
     private void tick() {
         if (closed) return;
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         Due due;
         while ((due = wheel.peek()) != null && due.atMs <= now) {
             wheel.poll();
@@ -587,12 +596,6 @@ public final class Triggers implements AutoCloseable {
         if (entry.generation != claim.generation) {
             entry.pending.remove(claim.at);
             markDirty(entry);
-            return;
-        }
-        if (TEST_HOLD_CLAIMED_MS > 0) {
-            LOG.warn("TEST HOOK baton.test.holdClaimedFiringsMs: the firing of trigger '{}' at {} is claimed; holding it {} ms",
-                    entry.spec.name(), claim.at, TEST_HOLD_CLAIMED_MS);
-            vertx.setTimer(TEST_HOLD_CLAIMED_MS, id -> fire(entry, claim.at, claim.dispatchedAtMs, claim.catchUp));
             return;
         }
         fire(entry, claim.at, claim.dispatchedAtMs, claim.catchUp);
@@ -664,7 +667,7 @@ public final class Triggers implements AutoCloseable {
                         watch(entry, submitted.runId());
                     }
                     markDirty(entry);
-                    long durableAtMs = System.currentTimeMillis();
+                    long durableAtMs = clock.millis();
                     startSeconds.observe((durableAtMs - dispatchedAtMs) / 1000.0);
                     firingListener.accept(new Firing(name, at.toEpochMilli(), dispatchedAtMs, durableAtMs, submitted.runId()));
                 }));
@@ -681,7 +684,7 @@ public final class Triggers implements AutoCloseable {
 
     private void drain(Entry entry) {
         if (entry.running != null || entry.paused || entry.queued.isEmpty()) return;
-        submit(entry, entry.queued.pollFirst(), System.currentTimeMillis(), false);
+        submit(entry, entry.queued.pollFirst(), clock.millis(), false);
     }
 
     /** Pausing drops the firings queued by overlap and the claims not yet saved: they are no longer pending. */
@@ -722,7 +725,7 @@ public final class Triggers implements AutoCloseable {
      */
     private void flush() {
         if (flushing || closed) return;
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         if (!claims.isEmpty()) {
             if (now < claimRetryAtMs) {
                 flushLater(claimRetryAtMs - now);
@@ -745,7 +748,7 @@ public final class Triggers implements AutoCloseable {
             return null;
         }).onComplete(result -> context.runOnContext(v -> {
             flushing = false;
-            lastFlushEndMs = System.currentTimeMillis();
+            lastFlushEndMs = clock.millis();
             if (result.failed()) {
                 if (!closed) {
                     LOG.warn("could not save the state of {} trigger(s) ({} firing(s) claimed), will retry: {}", batch.size(),

@@ -8,9 +8,13 @@ import dev.baton.runtime.journal.ApprovalRecord;
 import dev.baton.runtime.journal.Journal;
 import dev.baton.runtime.journal.JournalStats;
 import dev.baton.runtime.journal.MemoryJournal;
+import dev.baton.runtime.journal.NotificationOutbox;
 import dev.baton.runtime.journal.RunPage;
 import dev.baton.runtime.journal.RunQuery;
 import dev.baton.runtime.journal.RunRecord;
+import dev.baton.runtime.journal.TicketPage;
+import dev.baton.runtime.journal.TicketQuery;
+import dev.baton.runtime.journal.TicketRecord;
 import dev.baton.tools.ToolRegistry;
 import dev.baton.tools.ToolSettings;
 import dev.baton.tools.builtin.BuiltinTools;
@@ -253,6 +257,26 @@ class DurableAnswersTest {
         @Override
         public JournalStats stats() {
             return delegate.stats();
+        }
+
+        @Override
+        public Optional<TicketRecord> ticket(String id) {
+            return delegate.ticket(id);
+        }
+
+        @Override
+        public TicketPage tickets(TicketQuery query) {
+            return delegate.tickets(query);
+        }
+
+        @Override
+        public List<TicketRecord> confirmedTickets() {
+            return delegate.confirmedTickets();
+        }
+
+        @Override
+        public NotificationOutbox outbox() {
+            return delegate.outbox();
         }
 
         @Override

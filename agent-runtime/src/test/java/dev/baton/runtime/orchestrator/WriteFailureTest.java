@@ -13,9 +13,13 @@ import dev.baton.runtime.journal.JournalException;
 import dev.baton.runtime.journal.JournalStats;
 import dev.baton.runtime.journal.Journals;
 import dev.baton.runtime.journal.MemoryJournal;
+import dev.baton.runtime.journal.NotificationOutbox;
 import dev.baton.runtime.journal.RunPage;
 import dev.baton.runtime.journal.RunQuery;
 import dev.baton.runtime.journal.RunRecord;
+import dev.baton.runtime.journal.TicketPage;
+import dev.baton.runtime.journal.TicketQuery;
+import dev.baton.runtime.journal.TicketRecord;
 import dev.baton.runtime.run.RunState;
 import dev.baton.runtime.testing.LambdaTool;
 import dev.baton.tools.RetryPolicy;
@@ -292,6 +296,26 @@ class WriteFailureTest {
         @Override
         public JournalStats stats() {
             return delegate.stats();
+        }
+
+        @Override
+        public Optional<TicketRecord> ticket(String id) {
+            return delegate.ticket(id);
+        }
+
+        @Override
+        public TicketPage tickets(TicketQuery query) {
+            return delegate.tickets(query);
+        }
+
+        @Override
+        public List<TicketRecord> confirmedTickets() {
+            return delegate.confirmedTickets();
+        }
+
+        @Override
+        public NotificationOutbox outbox() {
+            return delegate.outbox();
         }
 
         @Override

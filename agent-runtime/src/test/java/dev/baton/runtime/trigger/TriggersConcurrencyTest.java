@@ -43,14 +43,14 @@ class TriggersConcurrencyTest {
         MemoryJournal journal = new MemoryJournal();
         Orchestrator orchestrator = Orchestrator.start(vertx, journal, tools, OrchestratorOptions.defaults()).await(30, TimeUnit.SECONDS);
         MemoryTriggerStore store = new MemoryTriggerStore();
-        Triggers a = Triggers.start(vertx, orchestrator, store, null).await(10, TimeUnit.SECONDS);
+        Triggers a = Triggers.start(vertx, orchestrator, store, null, orchestrator.options().clock()).await(10, TimeUnit.SECONDS);
         ObjectNode body = Json.object();
         body.put("name", "twice");
         body.put("goal", "fire");
         body.putObject("schedule").put("every", "PT1S");
         body.set("plan", Json.parse("{\"tasks\": [{\"id\": \"a\", \"tool\": \"echo\", \"args\": {}}]}"));
         a.create(body).await(10, TimeUnit.SECONDS);
-        Triggers b = Triggers.start(vertx, orchestrator, store, null).await(10, TimeUnit.SECONDS);
+        Triggers b = Triggers.start(vertx, orchestrator, store, null, orchestrator.options().clock()).await(10, TimeUnit.SECONDS);
 
         ConcurrentLinkedQueue<Triggers.Firing> fromA = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<Triggers.Firing> fromB = new ConcurrentLinkedQueue<>();

@@ -103,11 +103,12 @@ public final class Notifier implements AutoCloseable {
     /**
      * Starts watching and sending. Call after the orchestrator has recovered.
      *
-     * @param http the registry's {@code http.request} tool (its allowlist, its idempotency header)
+     * @param http  the registry's {@code http.request} tool (its allowlist, its idempotency header)
+     * @param clock when messages are due and sent: the orchestrator's ({@code OrchestratorOptions.clock()})
      */
-    public static Notifier start(Vertx vertx, Journal journal, Tool http, NotificationRules rules) {
+    public static Notifier start(Vertx vertx, Journal journal, Tool http, NotificationRules rules, Clock clock) {
         if (!HttpRequestTool.NAME.equals(http.descriptor().name())) throw new IllegalArgumentException("notifications go through http.request");
-        Notifier n = new Notifier(vertx, journal, http, rules, Clock.systemUTC());
+        Notifier n = new Notifier(vertx, journal, http, rules, clock);
         n.consumer = vertx.eventBus().localConsumer(Orchestrator.EVENTS_ADDRESS, message -> {
             RunEvent event = message.body();
             if (n.relevant(event.data())) n.thread.execute(() -> n.guard(() -> n.onEvent(event, false)));

@@ -65,10 +65,19 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * As {@link #start(Path, String, Path, List)}, with options for the child JVM itself, e.g. a
-     * test hook's system property ({@code -Dbaton.test....}).
+     * As {@link #start(Path, String, Path, List)}, with options for the child JVM itself (e.g. a
+     * system property or a heap size).
      */
     public static ServerProcess start(Path dataDir, String dbUrl, Path log, List<String> moreOptions, List<String> jvmOptions) {
+        return start(dataDir, dbUrl, log, moreOptions, jvmOptions, dev.baton.server.Main.class);
+    }
+
+    /**
+     * As {@link #start(Path, String, Path, List, List)}, with another main class from the test classpath
+     * that takes {@code Main}'s options and prints its "running at" line (e.g. {@link ClaimHoldingServer}).
+     */
+    public static ServerProcess start(Path dataDir, String dbUrl, Path log, List<String> moreOptions, List<String> jvmOptions,
+                                      Class<?> mainClass) {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx256m"));
         command.addAll(jvmOptions);
         command.addAll(List.of(
@@ -77,7 +86,7 @@ public final class ServerProcess implements AutoCloseable {
                 // Under surefire 3.5 (forked) this is the full test classpath (checked: it starts with
                 // target/test-classes); were it the booter jar, its manifest's Class-Path would serve as well.
                 "-cp", System.getProperty("java.class.path"),
-                "dev.baton.server.Main",
+                mainClass.getName(),
                 "--port", "0",
                 "--data-dir", dataDir.toAbsolutePath().toString(),
                 "--http-allowed-hosts", "127.0.0.1"));

@@ -1,0 +1,20 @@
+package dev.baton.runtime.journal;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The tickets: a projection of the runs of ticket triage ({@link TicketProjection}), kept up to
+ * date in the same transaction as their events. Reads block; call them off the event loop.
+ */
+public interface TicketIndex {
+
+    /** The ticket with this id. */
+    Optional<TicketRecord> ticket(String id);
+
+    /** Tickets, newest first, optionally of one queue and status, after a cursor from an earlier page. */
+    TicketPage tickets(TicketQuery query);
+
+    /** Tickets a person confirmed or corrected ({@link TicketRecord#confirmedCategory()} set), oldest decision first: the labelled examples. */
+    List<TicketRecord> confirmedTickets();
+}
