@@ -24,4 +24,16 @@ public interface Tool {
      * @throws Exception     anything else, counted as a retryable {@code tool_error}
      */
     JsonNode call(JsonNode args, ToolContext context) throws Exception;
+
+    /**
+     * Whether a call may block: do I/O, sleep, wait for a lock or compute for long. True unless
+     * the tool says otherwise. A tool that answers at once from what it holds in memory may say
+     * false: the orchestrator then calls it on the run's own event-loop thread instead of handing
+     * the call to a task thread and back, which is most of what a step of a chain costs. Such a
+     * tool must never block: every run on that thread would wait for it, and its timeout is not
+     * enforced.
+     */
+    default boolean blocks() {
+        return true;
+    }
 }

@@ -61,6 +61,8 @@ public final class Benchmarks {
             part(report, options, "triggers", () -> new TriggerBench(vertx, report).run());
             part(report, options, "isolation", () -> new IsolationBench(vertx, report).run());
             part(report, options, "streams", () -> new StreamsBench(vertx, report).run());
+            part(report, options, "steps", () -> new StepsBench(vertx, report).run());
+            part(report, options, "load", () -> new LoadBench(vertx, report).run());
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             stopRecording(recording);

@@ -333,10 +333,21 @@ final class Shard implements SlotPool.Waiter {
 
     private void startTool(String runId, Command.StartTool start) {
         CallSlots.Slot slot = slots.hold(runId, start.taskId(), start.lane(), start.attempt());
+        ToolContext toolContext = new ToolContext(runId, start.taskId(), start.attempt(), start.idempotencyKey(), start.deadline());
+        String toolName = start.tool().descriptor().name();
+        if (!start.tool().blocks()) {
+            // It answers at once from memory (Tool.blocks): called here, with no thread hand-off and no timer.
+            whenStartIsDurable(runId, start.taskId(), slot, () -> {
+                long startedNanos = System.nanoTime();
+                Outcome outcome = writable(TaskExecutor.invoke(start.tool(), start.args(), toolContext));
+                shared.metrics().recordCall("tool", toolName, System.nanoTime() - startedNanos, outcome instanceof Outcome.Failure);
+                callEnded(runId, new Input.CallEnded(start.taskId(), start.lane(), start.attempt(), outcome));
+            });
+            return;
+        }
         whenStartIsDurable(runId, start.taskId(), slot, () -> {
-            slot.call = shared.executor().submit(start.tool(), start.args(), new ToolContext(runId, start.taskId(), start.attempt(),
-                    start.idempotencyKey(), start.deadline()));
-            watch(runId, start.taskId(), start.lane(), start.attempt(), slot, start.timeout(), "tool", start.tool().descriptor().name(),
+            slot.call = shared.executor().submit(start.tool(), start.args(), toolContext);
+            watch(runId, start.taskId(), start.lane(), start.attempt(), slot, start.timeout(), "tool", toolName,
                     new Outcome.Failure("timeout", "no answer within " + start.timeout(), true, null));
         });
     }

@@ -154,7 +154,8 @@ final class TaskExecutor implements AutoCloseable {
         }
     }
 
-    private static Outcome invoke(Tool tool, JsonNode args, ToolContext context) {
+    /** Calls the tool on this thread; whatever it throws becomes a failed outcome. */
+    static Outcome invoke(Tool tool, JsonNode args, ToolContext context) {
         try {
             return new Outcome.Success(tool.call(args, context));
         } catch (ToolException e) {
