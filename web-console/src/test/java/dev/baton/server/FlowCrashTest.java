@@ -2,23 +2,19 @@ package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import dev.baton.runtime.testing.PostgresTestDatabase;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.ServerProcess;
+import dev.baton.server.testing.ServerProcesses;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -40,14 +36,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class FlowCrashTest {
     enum Store { H2, POSTGRES }
 
-    private static final Duration SLOW_UNDO = Duration.ofSeconds(4);
+    /** How long the first undo of 'first' is held: far longer than the test, so that the kill always cuts it off. */
+    private static final Duration HELD = Duration.ofSeconds(60);
     private static final Duration AWAIT = Duration.ofSeconds(30);
 
     static WireMockServer upstream;
-    private final List<ServerProcess> servers = new ArrayList<>();
-    private PostgresTestDatabase database;
-    private Path dataDir;
-    private Path logDir;
+
+    @RegisterExtension
+    final ServerProcesses servers = new ServerProcesses("flow-crash");
 
     @BeforeAll
     static void startUpstream() {
@@ -61,36 +57,22 @@ class FlowCrashTest {
     }
 
     @BeforeEach
-    void prepare(TestInfo test) throws IOException {
+    void resetUpstream() {
         upstream.resetAll();
-        logDir = Path.of("target", "flow-crash", test.getTestMethod().orElseThrow().getName() + "-" + test.getDisplayName().replaceAll("\\W+", ""));
-        if (Files.exists(logDir)) {
-            try (var paths = Files.walk(logDir)) {
-                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
-        }
-        dataDir = Files.createDirectories(logDir.resolve("data"));
-    }
-
-    @AfterEach
-    void killServers() {
-        for (ServerProcess server : servers) server.close();
-        servers.clear();
-        if (database != null) {
-            database.close();
-            database = null;
-        }
     }
 
     @ParameterizedTest
     @EnumSource(Store.class)
     @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void compensationsAreNotRepeatedAfterACrash(Store store) {
-        String dbUrl = store == Store.H2 ? null : (database = PostgresTestDatabase.create()).url();
+        String dbUrl = store == Store.H2 ? null : servers.postgresUrl();
         upstream.stubFor(post("/orders/one").willReturn(aResponse().withHeader("Content-Type", "application/json").withBody("{\"id\": \"one\"}")));
         upstream.stubFor(post("/orders/two").willReturn(aResponse().withHeader("Content-Type", "application/json").withBody("{\"id\": \"two\"}")));
         upstream.stubFor(delete("/orders/two").willReturn(aResponse().withStatus(204)));
-        upstream.stubFor(delete("/orders/one").willReturn(aResponse().withStatus(204).withFixedDelay((int) SLOW_UNDO.toMillis())));
+        // The first undo of 'first' is cut off by the kill; the one made again after the restart answers at once.
+        upstream.stubFor(delete("/orders/one").inScenario("undo").whenScenarioStateIs(Scenario.STARTED).willSetStateTo("cut off")
+                .willReturn(aResponse().withStatus(204).withFixedDelay((int) HELD.toMillis())));
+        upstream.stubFor(delete("/orders/one").inScenario("undo").whenScenarioStateIs("cut off").willReturn(aResponse().withStatus(204)));
         upstream.stubFor(get("/missing").willReturn(aResponse().withStatus(404)));
         String base = "http://127.0.0.1:" + upstream.port();
         String plan = """
@@ -102,7 +84,7 @@ class FlowCrashTest {
                   {"id": "last", "tool": "http.request", "args": {"url": "%1$s/missing"}, "dependsOn": ["second"]}
                 ]}""".formatted(base);
 
-        ServerProcess first = start(dbUrl);
+        ServerProcess first = servers.start(dbUrl);
         String runId = first.api().startRun("unwind through a crash", plan).path("id").asText();
         first.api().awaitRun(runId, run -> run.path("status").asText().equals("COMPENSATING")
                 && Api.task(run, "second").path("compensation").path("status").asText().equals("SUCCEEDED")
@@ -111,7 +93,7 @@ class FlowCrashTest {
                 "the compensation of 'first' to reach the upstream");
         first.kill();
 
-        ServerProcess second = start(dbUrl);
+        ServerProcess second = servers.start(dbUrl);
         JsonNode done = second.api().awaitRun(runId, run -> run.path("status").asText().equals("FAILED"), AWAIT);
         assertEquals("FAILED", done.path("status").asText(), () -> done + "\n" + second.logTail());
         List<String> deletes = upstream.findAll(deleteRequestedFor(anyUrl())).stream()
@@ -127,12 +109,6 @@ class FlowCrashTest {
         assertEquals(2, count(events, "CompensationStarted", "first"), "started before the crash and once again after it");
         assertEquals(1, count(events, "CompensationSucceeded", "first"));
         assertEquals("RunFailed", events.get(events.size() - 1).path("type").asText());
-    }
-
-    private ServerProcess start(String dbUrl) {
-        ServerProcess server = ServerProcess.start(dataDir, dbUrl, logDir.resolve("server-" + (servers.size() + 1) + ".log"));
-        servers.add(server);
-        return server;
     }
 
     private static long count(List<JsonNode> events, String type, String taskId) {

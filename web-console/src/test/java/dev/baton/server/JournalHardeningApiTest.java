@@ -5,24 +5,21 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.baton.json.Json;
-import dev.baton.runtime.testing.PostgresTestDatabase;
 import com.microsoft.playwright.Locator;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.Browser;
 import dev.baton.server.testing.ServerProcess;
+import dev.baton.server.testing.ServerProcesses;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -61,10 +58,8 @@ class JournalHardeningApiTest {
     private static final Duration AWAIT = Duration.ofSeconds(30);
     static WireMockServer upstream;
 
-    private final List<ServerProcess> servers = new ArrayList<>();
-    private PostgresTestDatabase database;
-    private Path dataDir;
-    private Path logDir;
+    @RegisterExtension
+    final ServerProcesses servers = new ServerProcesses("journal-hardening");
 
     @BeforeAll
     static void startUpstream() {
@@ -78,26 +73,8 @@ class JournalHardeningApiTest {
     }
 
     @BeforeEach
-    void prepare(TestInfo test) throws IOException {
+    void resetUpstream() {
         upstream.resetAll();
-        String name = test.getTestMethod().orElseThrow().getName() + "-" + test.getDisplayName().replaceAll("\\W+", "");
-        logDir = Path.of("target", "journal-hardening", name);
-        if (Files.exists(logDir)) {
-            try (var paths = Files.walk(logDir)) {
-                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
-        }
-        dataDir = Files.createDirectories(logDir.resolve("data"));
-    }
-
-    @AfterEach
-    void killServers() {
-        for (ServerProcess server : servers) server.close();
-        servers.clear();
-        if (database != null) {
-            database.close();
-            database = null;
-        }
     }
 
     @Test
@@ -157,7 +134,7 @@ class JournalHardeningApiTest {
         first.kill();
 
         // Cut an event out of the middle of one run, as a lost write once did.
-        String url = "jdbc:h2:file:" + dataDir.resolve("journal").resolve("baton").toAbsolutePath() + ";MAX_LENGTH_INPLACE_LOB=4096";
+        String url = "jdbc:h2:file:" + servers.dataDir().resolve("journal").resolve("baton").toAbsolutePath() + ";MAX_LENGTH_INPLACE_LOB=4096";
         try (Connection c = DriverManager.getConnection(url);
              PreparedStatement delete = c.prepareStatement("DELETE FROM baton_events WHERE run_id = ? AND seq = 3")) {
             delete.setString(1, broken);
@@ -200,7 +177,7 @@ class JournalHardeningApiTest {
     @EnumSource(Store.class)
     @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void postsRetriedAcrossKillsMakeOneRunAndCallUnderOneKey(Store store) throws Exception {
-        String dbUrl = store == Store.H2 ? null : (database = PostgresTestDatabase.create()).url();
+        String dbUrl = store == Store.H2 ? null : servers.postgresUrl();
         upstream.stubFor(get(urlPathEqualTo("/effect")).willReturn(aResponse().withBody("{\"ok\": true}")
                 .withHeader("Content-Type", "application/json")));
         int perCycle = 40;
@@ -275,9 +252,7 @@ class JournalHardeningApiTest {
     }
 
     private ServerProcess start(String dbUrl) {
-        ServerProcess server = ServerProcess.start(dataDir, dbUrl, logDir.resolve("server-" + (servers.size() + 1) + ".log"));
-        servers.add(server);
-        return server;
+        return servers.start(dbUrl);
     }
 
     private static JsonNode parse(String json) {

@@ -4,16 +4,16 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.ServerProcess;
+import dev.baton.server.testing.ServerProcesses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
@@ -30,19 +30,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NotificationCrashTest {
     WireMockServer hooks;
-    Path dataDir;
-    Path logDir;
     Path rulesFile;
-    final List<ServerProcess> servers = new ArrayList<>();
+    @RegisterExtension
+    final ServerProcesses servers = new ServerProcesses("notification-crash");
 
     @BeforeEach
-    void setUp(TestInfo info) throws IOException {
+    void setUp() throws IOException {
         hooks = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
         hooks.start();
         hooks.stubFor(post(urlEqualTo("/upstream/down")).willReturn(aResponse().withStatus(404)));
-        dataDir = Files.createTempDirectory("baton-notify-crash-");
-        logDir = Path.of("target", "notification-crash", info.getTestMethod().orElseThrow().getName());
-        rulesFile = dataDir.resolve("notifications.json");
+        rulesFile = servers.dataDir().resolve("notifications.json");
         Files.writeString(rulesFile, """
                 {"checkEvery": "100ms",
                  "retry": {"maxAttempts": 50, "initialBackoff": "200ms", "maxBackoff": "300ms"},
@@ -52,15 +49,11 @@ class NotificationCrashTest {
 
     @AfterEach
     void tearDown() {
-        servers.forEach(ServerProcess::close);
         hooks.stop();
     }
 
     private ServerProcess start(boolean withRules) {
-        ServerProcess server = ServerProcess.start(dataDir, null, logDir.resolve("server-" + (servers.size() + 1) + ".log"),
-                withRules ? List.of("--notifications", rulesFile.toString()) : List.of());
-        servers.add(server);
-        return server;
+        return servers.start(null, withRules ? List.of("--notifications", rulesFile.toString()) : List.of(), List.of());
     }
 
     private String failingRun(Api api, String goal) {

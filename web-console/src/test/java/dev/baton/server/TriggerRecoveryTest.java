@@ -6,21 +6,18 @@ import dev.baton.json.Json;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.ClaimHoldingServer;
 import dev.baton.server.testing.ServerProcess;
+import dev.baton.server.testing.ServerProcesses;
 import dev.baton.server.testing.TestTools;
 import dev.baton.server.testing.TriggerRuns;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -45,36 +42,15 @@ class TriggerRecoveryTest {
     private static final String PLAN = "{\"tasks\": [{\"id\": \"hold\", \"wait\": \"PT1.5S\"}, "
             + "{\"id\": \"say\", \"tool\": \"echo\", \"args\": {\"done\": true}, \"dependsOn\": [\"hold\"]}]}";
 
-    private final List<ServerProcess> servers = new ArrayList<>();
-    private Path dataDir;
-    private Path logDir;
-
-    @BeforeEach
-    void prepare(TestInfo test) throws IOException {
-        logDir = Path.of("target", "trigger-recovery", test.getTestMethod().orElseThrow().getName());
-        if (Files.exists(logDir)) {
-            try (var paths = Files.walk(logDir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-        dataDir = Files.createDirectories(logDir.resolve("data"));
-    }
-
-    @AfterEach
-    void killServers() {
-        for (ServerProcess server : servers) server.close();
-        servers.clear();
-    }
+    @RegisterExtension
+    final ServerProcesses servers = new ServerProcesses("trigger-recovery");
 
     private ServerProcess start() {
         return start(Main.class);
     }
 
     private ServerProcess start(Class<?> mainClass) {
-        ServerProcess server = ServerProcess.start(dataDir, null, logDir.resolve("server-" + (servers.size() + 1) + ".log"), List.of(),
-                List.of(), mainClass);
-        servers.add(server);
-        return server;
+        return servers.start(null, List.of(), List.of(), mainClass);
     }
 
     private static ObjectNode every(String name, String interval, String catchUp, Integer limit) {

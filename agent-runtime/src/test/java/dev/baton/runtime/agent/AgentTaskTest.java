@@ -1,6 +1,8 @@
 package dev.baton.runtime.agent;
 
+import dev.baton.runtime.testing.Await;
 import dev.baton.runtime.testing.OpenAiStubs;
+import dev.baton.runtime.testing.OrchestratorHarness;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,13 +25,12 @@ import dev.baton.tools.ToolSettings;
 import dev.baton.tools.builtin.BuiltinTools;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,7 +67,8 @@ class AgentTaskTest {
     private static WireMockServer model;
     private static WireMockServer upstream;
 
-    private Vertx vertx;
+    @RegisterExtension
+    final OrchestratorHarness harness = new OrchestratorHarness();
     private Orchestrator orchestrator;
     private final List<JsonNode> transfers = new CopyOnWriteArrayList<>();
 
@@ -88,12 +90,6 @@ class AgentTaskTest {
     void reset() {
         model.resetAll();
         upstream.resetAll();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (orchestrator != null) orchestrator.close();
-        if (vertx != null) vertx.close().await(10, TimeUnit.SECONDS);
     }
 
     /** A tool that moves money: every call needs a person's approval. Its output tries to talk the model out of the gate. */
@@ -127,7 +123,6 @@ class AgentTaskTest {
     }
 
     private void start(dev.baton.runtime.journal.Journal journal, boolean withModel, AgentSpec... agents) throws Exception {
-        if (vertx == null) vertx = Vertx.vertx();
         ToolRegistry tools = new ToolRegistry();
         BuiltinTools.register(tools, ToolSettings.allowingHosts("127.0.0.1"));
         tools.register(new TransferMoney());
@@ -142,8 +137,7 @@ class AgentTaskTest {
                 .build();
         OrchestratorOptions.Builder options = OrchestratorOptions.builder().agents(registry);
         if (withModel) options.models((runId, taskId) -> chat);
-        orchestrator = Orchestrator.start(vertx, journal, tools, options.build())
-                .await(10, TimeUnit.SECONDS);
+        orchestrator = harness.start(journal, tools, options.build());
     }
 
     /** The model's answer number {@code turn} (1-based) of a multi-turn conversation. */
@@ -156,8 +150,8 @@ class AgentTaskTest {
     }
 
     private String submit(String plan) throws Exception {
-        return orchestrator.submit(new RunRequest("test the agents", Json.object().put("customer", "Ada"), Json.parse(plan),
-                null, null, null)).await(10, TimeUnit.SECONDS).runId();
+        return harness.submit(new RunRequest("test the agents", Json.object().put("customer", "Ada"), Json.parse(plan),
+                null, null, null));
     }
 
     private static String agentPlan(String agent, String instruction) {
@@ -172,17 +166,11 @@ class AgentTaskTest {
     }
 
     private JsonNode finished(String runId) throws Exception {
-        return orchestrator.whenFinished(runId).await(30, TimeUnit.SECONDS);
+        return harness.finished(runId);
     }
 
     private JsonNode waitForTask(String runId, String status) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (true) {
-            JsonNode task = orchestrator.run(runId).await(10, TimeUnit.SECONDS).path("plan").path("tasks").get(0);
-            if (task.path("status").asText().equals(status)) return task;
-            assertTrue(System.nanoTime() < deadline, "the task never reached " + status + ": " + task);
-            Thread.sleep(20);
-        }
+        return harness.awaitTask(runId, "work", status);
     }
 
     private static JsonNode work(JsonNode run) {
@@ -330,15 +318,8 @@ class AgentTaskTest {
                 .willReturn(aResponse().withFixedDelay(5_000).withHeader("Content-Type", "application/json").withBody(answer("late", 1, 1))));
         turn(3, answer("Echoed 1.", 30, 4));
         String runId = submit(agentPlan("assistant", "Echo 1."));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (work(orchestrator.run(runId).await(10, TimeUnit.SECONDS)).path("transcript").size() < 2) {
-            assertTrue(System.nanoTime() < deadline, "the first tool call was never recorded");
-            Thread.sleep(20);
-        }
-        while (model.getAllServeEvents().size() < 2) {
-            assertTrue(System.nanoTime() < deadline, "the second model call never started");
-            Thread.sleep(20);
-        }
+        harness.awaitRun(runId, "the first tool call recorded", run -> work(run).path("transcript").size() >= 2);
+        Await.until("the second model call to start", () -> model.getAllServeEvents().size() >= 2);
         orchestrator.close();
 
         start(Journals.open("", dataDir), true);
@@ -363,13 +344,8 @@ class AgentTaskTest {
 
         waitForTask(runId, "WAITING_APPROVAL");
         orchestrator.decide(new ApprovalDecision(runId, "work", true, "alice", false, null, null)).await(10, TimeUnit.SECONDS);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        JsonNode task;
-        do {
-            assertTrue(System.nanoTime() < deadline, "the second call never waited for approval");
-            Thread.sleep(20);
-            task = work(orchestrator.run(runId).await(10, TimeUnit.SECONDS));
-        } while (!(task.path("status").asText().equals("WAITING_APPROVAL") && task.path("transcript").size() == 3));
+        JsonNode task = work(harness.awaitRun(runId, "the second call to wait for approval", run ->
+                work(run).path("status").asText().equals("WAITING_APPROVAL") && work(run).path("transcript").size() == 3));
 
         assertEquals(1, transfers.size(), "only the approved transfer ran");
         assertEquals("mallory", task.path("proposedToolCall").path("args").path("to").asText(), task.toString());

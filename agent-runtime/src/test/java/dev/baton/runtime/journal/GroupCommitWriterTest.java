@@ -2,10 +2,12 @@ package dev.baton.runtime.journal;
 
 import dev.baton.runtime.event.EventData.TaskReady;
 import dev.baton.runtime.event.RunEvent;
+import dev.baton.runtime.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -196,16 +198,17 @@ class GroupCommitWriterTest {
         int writesSoFar = store.batches.size();
 
         store.databaseDown = false;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
+        // Within the writer's retry window a write still fails at once; past it, the database is tried again.
+        Await.untilAnswered("a write to succeed once the database is back", Duration.ofSeconds(10), () -> {
             try {
                 await(writer.submit(events(1, "c")));
-                break;
+                return true;
             } catch (ExecutionException stillInTheWindow) {
-                if (System.nanoTime() > deadline) throw stillInTheWindow;
-                Thread.sleep(50);
+                throw new IllegalStateException(stillInTheWindow.getCause());
+            } catch (Exception e) {
+                throw new AssertionError(e);
             }
-        }
+        }, written -> written);
         assertEquals(writesSoFar + 1, store.batches.size(), "once back, the database is tried and written to again");
     }
 

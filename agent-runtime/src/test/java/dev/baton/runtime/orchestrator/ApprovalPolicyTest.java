@@ -3,20 +3,15 @@ package dev.baton.runtime.orchestrator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.json.Json;
 import dev.baton.runtime.journal.ApprovalRecord;
-import dev.baton.runtime.journal.Journals;
-import dev.baton.tools.ToolRegistry;
-import dev.baton.tools.ToolSettings;
-import dev.baton.tools.builtin.BuiltinTools;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
+import dev.baton.runtime.testing.Await;
+import dev.baton.runtime.testing.OrchestratorHarness;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,32 +24,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(60)
 class ApprovalPolicyTest {
-    private Vertx vertx;
+    @RegisterExtension
+    final OrchestratorHarness harness = new OrchestratorHarness();
     private Orchestrator orchestrator;
     private final List<ApprovalPolicy.Candidate> asked = new CopyOnWriteArrayList<>();
 
     @BeforeEach
-    void start() throws Exception {
-        vertx = Vertx.vertx();
-        ToolRegistry tools = new ToolRegistry();
-        BuiltinTools.register(tools, ToolSettings.none());
+    void start() {
         ApprovalPolicy policy = task -> {
             asked.add(task);
             return task.args().path("amount").asInt() > 100 ? "amounts over 100 are reviewed" : null;
         };
-        orchestrator = Orchestrator.start(vertx, Journals.open("memory", Path.of(".")), tools,
-                OrchestratorOptions.builder().approvalPolicy(policy).build()).await(30, TimeUnit.SECONDS);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        orchestrator.close();
-        vertx.close().await(10, TimeUnit.SECONDS);
+        orchestrator = harness.start(OrchestratorHarness.builtinTools(), OrchestratorOptions.builder().approvalPolicy(policy).build());
     }
 
     private String submit(String plan, String input) throws Exception {
-        return orchestrator.submit(new RunRequest("pay", Json.parse(input), Json.parse(plan), null, null, null))
-                .await(10, TimeUnit.SECONDS).runId();
+        return harness.submit(new RunRequest("pay", Json.parse(input), Json.parse(plan), null, null, null));
     }
 
     @Test
@@ -68,9 +53,9 @@ class ApprovalPolicyTest {
         assertEquals(250, asked.get(0).args().path("amount").asInt());
         assertEquals("echo", asked.get(0).tool());
         int askedBefore = asked.size();
-        orchestrator.decide(new ApprovalDecision(runId, "pay", true, "alice", false, null, Json.object().put("amount", 90)))
-                .await(10, TimeUnit.SECONDS);
-        JsonNode run = orchestrator.whenFinished(runId).await(10, TimeUnit.SECONDS);
+        OrchestratorHarness.await(orchestrator.decide(new ApprovalDecision(runId, "pay", true, "alice", false, null,
+                Json.object().put("amount", 90))));
+        JsonNode run = harness.finished(runId);
         assertEquals("SUCCEEDED", run.path("status").asText());
         assertEquals(askedBefore, asked.size(), "an approved task is not asked about again");
     }
@@ -78,7 +63,7 @@ class ApprovalPolicyTest {
     @Test
     void aTaskThePolicyLetsThroughRuns() throws Exception {
         String runId = submit("{\"tasks\": [{\"id\": \"pay\", \"tool\": \"echo\", \"args\": {\"amount\": 5}}]}", "{}");
-        assertEquals("SUCCEEDED", orchestrator.whenFinished(runId).await(10, TimeUnit.SECONDS).path("status").asText());
+        assertEquals("SUCCEEDED", harness.finished(runId).path("status").asText());
         assertEquals(1, asked.size());
     }
 
@@ -109,29 +94,17 @@ class ApprovalPolicyTest {
                 return "http.request".equals(tool);
             }
         };
-        ToolRegistry tools = new ToolRegistry();
-        BuiltinTools.register(tools, ToolSettings.none());
-        Orchestrator other = Orchestrator.start(vertx, Journals.open("memory", Path.of(".")), tools,
-                OrchestratorOptions.builder().approvalPolicy(policy).build()).await(30, TimeUnit.SECONDS);
-        try {
-            String runId = other.submit(new RunRequest("echo", null,
-                    Json.parse("{\"tasks\": [{\"id\": \"say\", \"tool\": \"echo\", \"args\": {\"amount\": 500}}]}"), null, null, null))
-                    .await(10, TimeUnit.SECONDS).runId();
-            assertEquals("SUCCEEDED", other.whenFinished(runId).await(10, TimeUnit.SECONDS).path("status").asText());
-            assertTrue(onlyHttp.isEmpty(), "the policy was asked about an echo call: " + onlyHttp);
-        } finally {
-            other.close();
-        }
+        harness.start(OrchestratorHarness.builtinTools(), OrchestratorOptions.builder().approvalPolicy(policy).build());
+        String runId = harness.submit(new RunRequest("echo", null,
+                Json.parse("{\"tasks\": [{\"id\": \"say\", \"tool\": \"echo\", \"args\": {\"amount\": 500}}]}"), null, null, null));
+        assertEquals("SUCCEEDED", harness.finished(runId).path("status").asText());
+        assertTrue(onlyHttp.isEmpty(), "the policy was asked about an echo call: " + onlyHttp);
     }
 
-    private ApprovalRecord awaitPending(String runId) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            for (ApprovalRecord a : orchestrator.approvals("PENDING").await(10, TimeUnit.SECONDS)) {
-                if (a.runId().equals(runId)) return a;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no pending approval for run " + runId);
+    private ApprovalRecord awaitPending(String runId) {
+        List<ApprovalRecord> pending = Await.until("a pending approval for run " + runId, OrchestratorHarness.RUN,
+                () -> OrchestratorHarness.await(orchestrator.approvals("PENDING")),
+                approvals -> approvals.stream().anyMatch(a -> a.runId().equals(runId)));
+        return pending.stream().filter(a -> a.runId().equals(runId)).findFirst().orElseThrow();
     }
 }

@@ -4,17 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.json.Json;
 import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.RunEvent;
-import dev.baton.runtime.journal.Journals;
+import dev.baton.runtime.testing.OrchestratorHarness;
 import dev.baton.tools.Tool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolRegistry;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -26,23 +25,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** Every tool call has a timeout: the plan's, else the tool's, else the orchestrator's default. */
 @Timeout(60)
 class DefaultToolTimeoutTest {
-    private Vertx vertx;
+    @RegisterExtension
+    final OrchestratorHarness harness = new OrchestratorHarness();
     private Orchestrator orchestrator;
     private final CountDownLatch release = new CountDownLatch(1);
 
     @AfterEach
-    void stop() throws Exception {
+    void releaseTools() {
         release.countDown();
-        if (orchestrator != null) orchestrator.close();
-        if (vertx != null) vertx.close().await(10, TimeUnit.SECONDS);
     }
 
     private void start(OrchestratorOptions options) throws Exception {
         ToolRegistry tools = new ToolRegistry();
         tools.register(waiting("undeclared", null));
         tools.register(waiting("declared", Duration.ofMillis(400)));
-        vertx = Vertx.vertx();
-        orchestrator = Orchestrator.start(vertx, Journals.open("memory", Path.of(".")), tools, options).await(30, TimeUnit.SECONDS);
+        orchestrator = harness.start(tools, options);
     }
 
     /** Waits (interruptibly) until the test ends: it never answers within any timeout here. */
@@ -66,14 +63,13 @@ class DefaultToolTimeoutTest {
     private JsonNode runOnce(String tool, String timeout) throws Exception {
         String plan = "{\"tasks\": [{\"id\": \"t\", \"tool\": \"" + tool + "\", \"args\": {}, \"retry\": {\"maxAttempts\": 1}"
                 + (timeout == null ? "" : ", \"timeout\": \"" + timeout + "\"") + "}]}";
-        String runId = orchestrator.submit(new RunRequest("timeouts", null, Json.parse(plan), null, null, null))
-                .await(10, TimeUnit.SECONDS).runId();
-        return orchestrator.whenFinished(runId).await(30, TimeUnit.SECONDS);
+        String runId = harness.submit(new RunRequest("timeouts", null, Json.parse(plan), null, null, null));
+        return harness.finished(runId);
     }
 
     /** How long the attempt was given: its TaskStarted deadline minus the event's time. */
     private Duration allowed(JsonNode run) throws Exception {
-        for (RunEvent event : orchestrator.events(run.path("id").asText(), 0).await(10, TimeUnit.SECONDS)) {
+        for (RunEvent event : harness.events(run.path("id").asText())) {
             if (event.data() instanceof EventData.TaskStarted started) return Duration.between(event.at(), started.deadline());
         }
         throw new AssertionError("no TaskStarted in " + run);
@@ -108,12 +104,11 @@ class DefaultToolTimeoutTest {
         assertEquals(Duration.ofSeconds(30), OrchestratorOptions.defaults().defaultToolTimeout());
         assertNull(ToolDescriptor.builder("plain").build().timeout(), "a tool without a timeout of its own");
         start(OrchestratorOptions.defaults());
-        String runId = orchestrator.submit(new RunRequest("default", null,
-                Json.parse("{\"tasks\": [{\"id\": \"t\", \"tool\": \"undeclared\", \"args\": {}}]}"), null, null, null))
-                .await(10, TimeUnit.SECONDS).runId();
-        JsonNode run = orchestrator.run(runId).await(10, TimeUnit.SECONDS);
+        String runId = harness.submit(new RunRequest("default", null,
+                Json.parse("{\"tasks\": [{\"id\": \"t\", \"tool\": \"undeclared\", \"args\": {}}]}"), null, null, null));
+        JsonNode run = harness.run(runId);
         assertEquals(Duration.ofSeconds(30), allowed(run));
-        orchestrator.cancel(runId, "test").await(10, TimeUnit.SECONDS);
+        OrchestratorHarness.await(orchestrator.cancel(runId, "test"));
     }
 
     @Test

@@ -18,12 +18,14 @@ import dev.baton.runtime.journal.TicketRecord;
 import dev.baton.tools.ToolRegistry;
 import dev.baton.tools.ToolSettings;
 import dev.baton.tools.builtin.BuiltinTools;
+import dev.baton.runtime.testing.Await;
+import dev.baton.runtime.testing.OrchestratorHarness;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -32,6 +34,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
@@ -52,24 +55,20 @@ class DurableAnswersTest {
     /** How long a test gives a wrong early answer to show up before it releases the journal. */
     private static final Duration EARLY_ANSWER_WINDOW = Duration.ofMillis(300);
 
-    private Vertx vertx;
+    @RegisterExtension
+    final OrchestratorHarness harness = new OrchestratorHarness();
     private HeldJournal journal;
     private Orchestrator orchestrator;
 
     @BeforeEach
-    void start() throws Exception {
-        vertx = Vertx.vertx();
+    void start() {
         journal = new HeldJournal();
-        ToolRegistry tools = new ToolRegistry();
-        BuiltinTools.register(tools, ToolSettings.none());
-        orchestrator = get(Orchestrator.start(vertx, journal, tools, OrchestratorOptions.defaults()));
+        orchestrator = harness.start(journal, OrchestratorHarness.builtinTools(), OrchestratorOptions.defaults());
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void releaseJournal() {
         journal.release();
-        if (orchestrator != null) orchestrator.close();
-        get(vertx.close());
     }
 
     @Test
@@ -117,7 +116,7 @@ class DurableAnswersTest {
     @Test
     void eventsReachTheBusInOrderWhenAnEarlierAppendFinishesDuringALaterOne() throws Exception {
         List<RunEvent> heard = java.util.Collections.synchronizedList(new ArrayList<>());
-        get(vertx.eventBus().<RunEvent>consumer(Orchestrator.EVENTS_ADDRESS, message -> heard.add(message.body())).completion());
+        get(harness.vertx().eventBus().<RunEvent>consumer(Orchestrator.EVENTS_ADDRESS, message -> heard.add(message.body())).completion());
         journal.holdUntilNextAppend();
         Future<Submitted> submitted = orchestrator.submit(request("{\"tasks\": [{\"id\": \"t\", \"wait\": \"PT10S\"}]}", null));
         await(() -> journal.heldEvents() > 0, "the run's first events to reach the (held) journal");
@@ -149,18 +148,23 @@ class DurableAnswersTest {
         return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            Thread.sleep(5);
-        }
+    private static void await(BooleanSupplier condition, String what) {
+        Await.until(what, condition);
     }
 
-    /** Gives a wrong, early answer its chance: returns when the future completes or the window has passed. */
-    private static void awaitOrWindow(Future<?> future) throws InterruptedException {
-        long deadline = System.nanoTime() + EARLY_ANSWER_WINDOW.toNanos();
-        while (!future.isComplete() && System.nanoTime() < deadline) Thread.sleep(5);
+    /**
+     * Gives a wrong, early answer its chance: returns when the future completes or the window has
+     * passed. A right answer comes only after the release, so nothing positive can end this wait
+     * sooner: the window is what an early answer would have had to beat.
+     */
+    private static void awaitOrWindow(Future<?> future) throws Exception {
+        try {
+            future.toCompletionStage().toCompletableFuture().get(EARLY_ANSWER_WINDOW.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException stillWaiting) {
+            // as it should: answered only once durable
+        } catch (java.util.concurrent.ExecutionException failed) {
+            // the test's assertions look at the failure
+        }
     }
 
     /** A memory journal whose appends, while held, neither take effect nor complete until released. */

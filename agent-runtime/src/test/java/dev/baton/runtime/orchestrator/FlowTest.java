@@ -7,17 +7,17 @@ import dev.baton.runtime.journal.Journal;
 import dev.baton.runtime.journal.Journals;
 import dev.baton.runtime.run.RunJson;
 import dev.baton.runtime.run.RunState;
+import dev.baton.runtime.testing.Await;
 import dev.baton.runtime.testing.LambdaTool;
+import dev.baton.runtime.testing.OrchestratorHarness;
 import dev.baton.tools.RetryPolicy;
 import dev.baton.tools.Tool;
 import dev.baton.tools.ToolException;
 import dev.baton.tools.ToolRegistry;
-import dev.baton.tools.ToolSettings;
-import dev.baton.tools.builtin.BuiltinTools;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,6 +33,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.baton.runtime.testing.OrchestratorHarness.json;
+import static dev.baton.runtime.testing.OrchestratorHarness.task;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,7 +45,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(60)
 class FlowTest {
-    private Vertx vertx;
+    @RegisterExtension
+    final OrchestratorHarness harness = new OrchestratorHarness();
     private Orchestrator orchestrator;
     @TempDir
     Path dir;
@@ -56,17 +59,14 @@ class FlowTest {
     private final CountDownLatch release = new CountDownLatch(1);
 
     @AfterEach
-    void stop() throws Exception {
+    void releaseTools() {
         release.countDown();
-        if (orchestrator != null) orchestrator.close();
-        if (vertx != null) vertx.close().await(10, TimeUnit.SECONDS);
     }
 
     // ------------------------------------------------------------------ fixtures
 
     private ToolRegistry tools() {
-        ToolRegistry tools = new ToolRegistry();
-        BuiltinTools.register(tools, ToolSettings.none());
+        ToolRegistry tools = OrchestratorHarness.builtinTools();
         tools.register(tool("create", (args, ctx) -> {
             calls.add("create:" + ctx.taskId() + ":" + ctx.idempotencyKey());
             return Json.object().put("id", "res-" + ctx.taskId());
@@ -106,29 +106,15 @@ class FlowTest {
     }
 
     private void start(Journal journal) throws Exception {
-        if (vertx == null) vertx = Vertx.vertx();
-        orchestrator = Orchestrator.start(vertx, journal, tools(), OrchestratorOptions.builder().build()).await(10, TimeUnit.SECONDS);
+        orchestrator = harness.start(journal, tools(), OrchestratorOptions.builder().build());
     }
 
     private String submit(String plan, String input) throws Exception {
-        return orchestrator.submit(new RunRequest("flow", json(input), json(plan), null, null, null)).await(10, TimeUnit.SECONDS).runId();
+        return harness.submit(new RunRequest("flow", json(input), json(plan), null, null, null));
     }
 
     private JsonNode finished(String runId) throws Exception {
-        return orchestrator.whenFinished(runId).await(30, TimeUnit.SECONDS);
-    }
-
-    private static JsonNode json(String text) {
-        try {
-            return Json.parse(text);
-        } catch (Exception e) {
-            throw new IllegalArgumentException(e);
-        }
-    }
-
-    private static JsonNode task(JsonNode run, String id) {
-        for (JsonNode task : run.path("plan").path("tasks")) if (task.path("id").asText().equals(id)) return task;
-        throw new AssertionError("no task " + id + " in " + run);
+        return harness.finished(runId);
     }
 
     private static String status(JsonNode run, String id) {
@@ -136,7 +122,7 @@ class FlowTest {
     }
 
     private List<RunEvent> events(String runId) throws Exception {
-        return orchestrator.events(runId, 0).await(10, TimeUnit.SECONDS);
+        return harness.events(runId);
     }
 
     /** The journal alone rebuilds what the orchestrator shows. */
@@ -310,12 +296,8 @@ class FlowTest {
     void aCancelledRunUndoesItsCompletedTasks() throws Exception {
         start(journal("memory"));
         String runId = submit(UNDOABLE.formatted("slow"), "{}");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!calls.contains("slow:c")) {
-            assertTrue(System.nanoTime() < deadline, "c never started: " + calls);
-            Thread.sleep(5);
-        }
-        orchestrator.cancel(runId, "alice").await(10, TimeUnit.SECONDS);
+        Await.until("c to start", () -> calls.contains("slow:c"));
+        OrchestratorHarness.await(orchestrator.cancel(runId, "alice"));
         JsonNode run = finished(runId);
         assertEquals("CANCELLED", run.path("status").asText(), run.toString());
         assertEquals("CANCELLED", status(run, "c"));
@@ -336,13 +318,9 @@ class FlowTest {
         assertEquals("FAILED", task(run, "b").path("compensation").path("status").asText());
         assertEquals("PENDING", task(run, "a").path("compensation").path("status").asText(), "a waits: one at a time, in order");
 
-        JsonNode retried = orchestrator.retryCompensation(runId, "bob").await(10, TimeUnit.SECONDS);
+        JsonNode retried = OrchestratorHarness.await(orchestrator.retryCompensation(runId, "bob"));
         assertTrue(List.of("COMPENSATING", "FAILED").contains(retried.path("status").asText()), retried.toString());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!(run = orchestrator.run(runId).await(10, TimeUnit.SECONDS)).path("status").asText().equals("FAILED")) {
-            assertTrue(System.nanoTime() < deadline, run.toString());
-            Thread.sleep(5);
-        }
+        run = harness.awaitStatus(runId, "FAILED");
         assertEquals("task 'c' failed: no such thing", run.path("error").path("message").asText());
         assertEquals("SUCCEEDED", task(run, "a").path("compensation").path("status").asText());
         assertEquals(5, task(run, "b").path("compensation").path("attempts").asInt(), "3, then 2 after the retry (one fails, one succeeds)");
@@ -359,8 +337,7 @@ class FlowTest {
         assertTrue(undoEntered.await(10, TimeUnit.SECONDS), "the compensation of a never started: " + calls);
         orchestrator.close(); // like a crash for the call in flight: it stays RUNNING in the journal
         holdUndo.set(false);
-        journal = journal("h2");
-        orchestrator = Orchestrator.start(vertx, journal, tools(), OrchestratorOptions.builder().build()).await(10, TimeUnit.SECONDS);
+        orchestrator = harness.start(journal("h2"), tools(), OrchestratorOptions.builder().build());
         JsonNode run = finished(runId);
         assertEquals("FAILED", run.path("status").asText(), run.toString());
         List<String> undos = calls.stream().filter(c -> c.startsWith("undo")).toList();

@@ -4,19 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
-import dev.baton.runtime.journal.Journals;
-import dev.baton.tools.ToolRegistry;
-import dev.baton.tools.ToolSettings;
-import dev.baton.tools.builtin.BuiltinTools;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
+import dev.baton.runtime.testing.OrchestratorHarness;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -28,22 +22,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class LongPlanTest {
     private static final int TASKS = 10_000;
 
-    private Vertx vertx;
-    private Orchestrator orchestrator;
+    @RegisterExtension
+    final OrchestratorHarness harness = new OrchestratorHarness();
 
     @BeforeEach
-    void start() throws Exception {
-        vertx = Vertx.vertx();
-        ToolRegistry tools = new ToolRegistry();
-        BuiltinTools.register(tools, ToolSettings.none());
-        orchestrator = Orchestrator.start(vertx, Journals.open("memory", Path.of(".")), tools, OrchestratorOptions.defaults())
-                .await(30, TimeUnit.SECONDS);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        orchestrator.close();
-        vertx.close().await(10, TimeUnit.SECONDS);
+    void start() {
+        harness.start(OrchestratorHarness.builtinTools(), OrchestratorOptions.defaults());
     }
 
     @ParameterizedTest(name = "listed {0}")
@@ -57,9 +41,8 @@ class LongPlanTest {
         }
         ObjectNode plan = Json.object();
         plan.set("tasks", tasks);
-        String runId = orchestrator.submit(new RunRequest("a long chain", null, plan, null, null, null))
-                .await(30, TimeUnit.SECONDS).runId();
-        JsonNode run = orchestrator.whenFinished(runId).await(30, TimeUnit.SECONDS);
+        String runId = harness.submit(new RunRequest("a long chain", null, plan, null, null, null));
+        JsonNode run = harness.finished(runId);
         assertEquals("SUCCEEDED", run.path("status").asText());
         int succeeded = 0;
         for (JsonNode task : run.path("plan").path("tasks")) if (task.path("status").asText().equals("SUCCEEDED")) succeeded++;

@@ -4,18 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
-import dev.baton.runtime.journal.Journals;
-import dev.baton.tools.ToolRegistry;
-import dev.baton.tools.ToolSettings;
-import dev.baton.tools.builtin.BuiltinTools;
+import dev.baton.runtime.testing.OrchestratorHarness;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,22 +22,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  */
 @Timeout(120)
 class PlanCheckOffContextTest {
-    private Vertx vertx;
+    @RegisterExtension
+    final OrchestratorHarness harness = new OrchestratorHarness();
     private Orchestrator orchestrator;
 
     @BeforeEach
-    void start() throws Exception {
-        vertx = Vertx.vertx();
-        ToolRegistry tools = new ToolRegistry();
-        BuiltinTools.register(tools, ToolSettings.none());
-        orchestrator = Orchestrator.start(vertx, Journals.open("memory", Path.of(".")), tools, OrchestratorOptions.defaults())
-                .await(30, TimeUnit.SECONDS);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        orchestrator.close();
-        vertx.close().await(10, TimeUnit.SECONDS);
+    void start() {
+        orchestrator = harness.start(OrchestratorHarness.builtinTools(), OrchestratorOptions.defaults());
     }
 
     /** The most tasks a plan may have: one gated echo, the rest waiting on it (nothing runs). */

@@ -2,22 +2,21 @@ package dev.baton.runtime.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.json.Json;
-import dev.baton.runtime.event.RunEvent;
 import dev.baton.runtime.journal.Journal;
 import dev.baton.runtime.journal.Journals;
 import dev.baton.runtime.planning.GoalPlanner;
 import dev.baton.runtime.planning.PlanningException;
 import dev.baton.runtime.planning.ResultWriter;
+import dev.baton.runtime.testing.Await;
 import dev.baton.runtime.testing.LambdaTool;
+import dev.baton.runtime.testing.OrchestratorHarness;
 import dev.baton.tools.Tool;
 import dev.baton.tools.ToolException;
 import dev.baton.tools.ToolRegistry;
-import dev.baton.tools.ToolSettings;
-import dev.baton.tools.builtin.BuiltinTools;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -30,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
+import static dev.baton.runtime.testing.OrchestratorHarness.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -41,24 +41,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(60)
 class ReplanningTest {
-    private Vertx vertx;
+    @RegisterExtension
+    final OrchestratorHarness harness = new OrchestratorHarness();
     private Orchestrator orchestrator;
     /** Calls of the {@code count} tool, by task id: a kept task must not run again. */
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final CountDownLatch slowRelease = new CountDownLatch(1);
 
     @AfterEach
-    void stop() throws Exception {
+    void releaseTools() {
         slowRelease.countDown();
-        if (orchestrator != null) orchestrator.close();
-        if (vertx != null) vertx.close().await(10, TimeUnit.SECONDS);
     }
 
     // ------------------------------------------------------------------ fixtures
 
     private ToolRegistry tools() {
-        ToolRegistry tools = new ToolRegistry();
-        BuiltinTools.register(tools, ToolSettings.none());
+        ToolRegistry tools = OrchestratorHarness.builtinTools();
         tools.register(tool("count", (args, ctx) -> {
             calls.computeIfAbsent(ctx.taskId(), k -> new AtomicInteger()).incrementAndGet();
             return Json.object().put("task", ctx.taskId()).put("value", args.path("value").asText(""));
@@ -114,44 +112,23 @@ class ReplanningTest {
 
     private void start(GoalPlanner planner, Function<OrchestratorOptions.Builder, OrchestratorOptions.Builder> more, Journal journal)
             throws Exception {
-        if (vertx == null) vertx = Vertx.vertx();
-        orchestrator = Orchestrator.start(vertx, journal, tools(), more.apply(OrchestratorOptions.builder().planner(planner)).build())
-                .await(10, TimeUnit.SECONDS);
-    }
-
-    private static JsonNode json(String text) {
-        try {
-            return Json.parse(text);
-        } catch (Exception e) {
-            throw new IllegalArgumentException(e);
-        }
+        orchestrator = harness.start(journal, tools(), more.apply(OrchestratorOptions.builder().planner(planner)).build());
     }
 
     private String submitGoal(String goal) throws Exception {
-        return orchestrator.submit(new RunRequest(goal, Json.object(), null, null, null, null)).await(10, TimeUnit.SECONDS).runId();
+        return harness.submit(new RunRequest(goal, Json.object(), null, null, null, null));
     }
 
     private JsonNode finished(String runId) throws Exception {
-        return orchestrator.whenFinished(runId).await(30, TimeUnit.SECONDS);
-    }
-
-    private JsonNode awaitStatus(String runId, String status) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (true) {
-            JsonNode run = orchestrator.run(runId).await(10, TimeUnit.SECONDS);
-            if (run.path("status").asText().equals(status)) return run;
-            assertTrue(System.nanoTime() < deadline, "the run never reached " + status + ": " + run);
-            Thread.sleep(10);
-        }
+        return harness.finished(runId);
     }
 
     private static JsonNode task(JsonNode run, String id) {
-        for (JsonNode task : run.path("plan").path("tasks")) if (task.path("id").asText().equals(id)) return task;
-        return null;
+        return OrchestratorHarness.taskOrNull(run, id);
     }
 
     private List<String> eventTypes(String runId) throws Exception {
-        return orchestrator.events(runId, 0).await(10, TimeUnit.SECONDS).stream().map(RunEvent::type).toList();
+        return harness.eventTypes(runId);
     }
 
     private int calls(String taskId) {
@@ -258,13 +235,8 @@ class ReplanningTest {
         ScriptedPlanner planner = new ScriptedPlanner(gated, request -> ROUTED_AROUND);
         start(planner, b -> b);
         String runId = submitGoal("pay someone");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (task(orchestrator.run(runId).await(10, TimeUnit.SECONDS), "pay") == null
-                || !"WAITING_APPROVAL".equals(task(orchestrator.run(runId).await(10, TimeUnit.SECONDS), "pay").path("status").asText())) {
-            assertTrue(System.nanoTime() < deadline);
-            Thread.sleep(10);
-        }
-        orchestrator.decide(new ApprovalDecision(runId, "pay", false, "boss", false, "no", null)).await(10, TimeUnit.SECONDS);
+        harness.awaitTask(runId, "pay", "WAITING_APPROVAL");
+        OrchestratorHarness.await(orchestrator.decide(new ApprovalDecision(runId, "pay", false, "boss", false, "no", null)));
         JsonNode run = finished(runId);
         assertEquals("FAILED", run.path("status").asText());
         assertEquals("task_rejected", run.path("error").path("code").asText());
@@ -282,7 +254,7 @@ class ReplanningTest {
         assertEquals("SKIPPED", task(run, "c").path("status").asText());
         assertFalse(eventTypes(runId).contains("ReplanStarted"));
         try {
-            orchestrator.message(runId, "hello", "op").await(10, TimeUnit.SECONDS);
+            OrchestratorHarness.await(orchestrator.message(runId, "hello", "op"));
             throw new AssertionError("expected model_not_configured");
         } catch (dev.baton.runtime.BatonException e) {
             assertEquals("model_not_configured", e.code());
@@ -303,22 +275,22 @@ class ReplanningTest {
                   {"id": "s", "tool": "slow", "args": {}, "dependsOn": ["a"]},
                   {"id": "extra", "tool": "count", "args": {"value": "in French"}, "dependsOn": ["s"]}
                 ]}""";
-        ScriptedPlanner planner = new ScriptedPlanner(plan, request -> withMessage);
+        // Whether the slow task had been let go when the planner was asked: it must have been, every time.
+        List<Boolean> askedAfterRelease = new CopyOnWriteArrayList<>();
+        ScriptedPlanner planner = new ScriptedPlanner(plan, request -> {
+            askedAfterRelease.add(slowRelease.getCount() == 0);
+            return withMessage;
+        });
         start(planner, b -> b);
         String runId = submitGoal("do it");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (calls("s") == 0) {
-            assertTrue(System.nanoTime() < deadline);
-            Thread.sleep(10);
-        }
-        JsonNode answered = orchestrator.message(runId, "also answer in French", "operator").await(10, TimeUnit.SECONDS);
+        Await.until("the slow task to start", () -> calls("s") > 0);
+        JsonNode answered = OrchestratorHarness.await(orchestrator.message(runId, "also answer in French", "operator"));
         assertEquals("REPLANNING", answered.path("status").asText());
         assertEquals("also answer in French", answered.path("messages").get(0).path("text").asText());
-        Thread.sleep(100);
-        assertEquals(0, planner.requests.size(), "the planner waits for the running task");
         slowRelease.countDown();
         JsonNode run = finished(runId);
         assertEquals("SUCCEEDED", run.path("status").asText(), run.toString());
+        assertEquals(List.of(true), askedAfterRelease, "the planner waits for the running task");
         assertEquals(1, planner.requests.size());
         assertEquals(List.of("also answer in French"), planner.requests.get(0).messages());
         assertEquals(List.of("a", "s"), planner.requests.get(0).succeeded().stream().map(GoalPlanner.SucceededTask::id).toList());
@@ -336,7 +308,7 @@ class ReplanningTest {
         String runId = submitGoal("count");
         finished(runId);
         try {
-            orchestrator.message(runId, "more", "op").await(10, TimeUnit.SECONDS);
+            OrchestratorHarness.await(orchestrator.message(runId, "more", "op"));
             throw new AssertionError("expected a conflict");
         } catch (dev.baton.runtime.BatonException e) {
             assertEquals(dev.baton.runtime.BatonException.Kind.CONFLICT, e.kind());
@@ -356,12 +328,8 @@ class ReplanningTest {
         });
         start(hanging, b -> b, Journals.open("", dir));
         String runId = submitGoal("count twice");
-        awaitStatus(runId, "REPLANNING");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (hanging.requests.isEmpty()) {
-            assertTrue(System.nanoTime() < deadline);
-            Thread.sleep(10);
-        }
+        harness.awaitStatus(runId, "REPLANNING");
+        Await.until("the planner to be asked", () -> !hanging.requests.isEmpty());
         orchestrator.close(); // the "crash": the planner never answered
         stuck.countDown();
 
@@ -415,12 +383,8 @@ class ReplanningTest {
             return "too late";
         }), Journals.open("", dir));
         String runId = submitGoal("count twice");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (asked.get() == 0) {
-            assertTrue(System.nanoTime() < deadline);
-            Thread.sleep(10);
-        }
-        assertEquals("RUNNING", orchestrator.run(runId).await(10, TimeUnit.SECONDS).path("status").asText());
+        Await.until("the answer to be asked for", () -> asked.get() > 0);
+        assertEquals("RUNNING", harness.run(runId).path("status").asText());
         orchestrator.close();
         stuck.countDown();
 

@@ -2,21 +2,21 @@ package dev.baton.runtime.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.json.Json;
-import dev.baton.runtime.journal.Journals;
+import dev.baton.runtime.testing.Await;
 import dev.baton.runtime.testing.LambdaTool;
+import dev.baton.runtime.testing.OrchestratorHarness;
 import dev.baton.tools.RetryPolicy;
 import dev.baton.tools.Tool;
 import dev.baton.tools.ToolRegistry;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +25,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
+import static dev.baton.runtime.testing.OrchestratorHarness.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A tool that does not stop when interrupted must not starve the others: once its call has timed
@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 class StuckToolsTest {
     private static final int QUICK_RUNS = 200;
 
-    private Vertx vertx;
+    @RegisterExtension
+    final OrchestratorHarness harness = new OrchestratorHarness();
     private Orchestrator orchestrator;
     /** Lets every stuck call return, at the end of each test. */
     private final CountDownLatch release = new CountDownLatch(1);
@@ -50,16 +51,15 @@ class StuckToolsTest {
         System.setProperty(TaskExecutor.THREADS_PROPERTY, "platform");
     }
 
+    /** Runs before the harness closes the orchestrator. */
     @AfterEach
-    void stop() throws Exception {
+    void releaseStuckCalls() {
         release.countDown();
         try {
             // Every stuck thread returns once released, whether it was started or queued.
             waitFor("the stuck calls to return", () -> stuckReturned.get() == stuckEntered.get());
         } finally {
             System.clearProperty(TaskExecutor.THREADS_PROPERTY);
-            if (orchestrator != null) orchestrator.close();
-            if (vertx != null) vertx.close().await(10, TimeUnit.SECONDS);
         }
     }
 
@@ -100,9 +100,7 @@ class StuckToolsTest {
             }
         }));
         tools.register(tool("quick", null, (args, ctx) -> Json.object().put("ok", ctx.taskId())));
-        vertx = Vertx.vertx();
-        orchestrator = Orchestrator.start(vertx, Journals.open("memory", Path.of(".")), tools,
-                OrchestratorOptions.builder().maxConcurrentCalls(maxConcurrentCalls).build()).await(30, TimeUnit.SECONDS);
+        orchestrator = harness.start(tools, OrchestratorOptions.builder().maxConcurrentCalls(maxConcurrentCalls).build());
     }
 
     private static Tool tool(String name, Duration timeout, LambdaTool.Body body) {
@@ -127,24 +125,12 @@ class StuckToolsTest {
         return orchestrator.whenFinished(runId).await(seconds, TimeUnit.SECONDS);
     }
 
-    private static JsonNode json(String text) {
-        try {
-            return Json.parse(text);
-        } catch (Exception e) {
-            throw new IllegalArgumentException(e);
-        }
-    }
-
     private static JsonNode task(JsonNode run) {
         return run.path("plan").path("tasks").get(0);
     }
 
-    private static void waitFor(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) fail("timed out waiting for " + what);
-            Thread.sleep(10);
-        }
+    private static void waitFor(String what, BooleanSupplier condition) {
+        Await.until(what, Duration.ofSeconds(30), condition);
     }
 
     /** The 200 quick runs all succeed, in time, beside the stuck calls. */

@@ -21,17 +21,16 @@ import dev.baton.runtime.journal.TicketPage;
 import dev.baton.runtime.journal.TicketQuery;
 import dev.baton.runtime.journal.TicketRecord;
 import dev.baton.runtime.run.RunState;
+import dev.baton.runtime.testing.Await;
 import dev.baton.runtime.testing.LambdaTool;
+import dev.baton.runtime.testing.OrchestratorHarness;
 import dev.baton.tools.RetryPolicy;
 import dev.baton.tools.Tool;
 import dev.baton.tools.ToolRegistry;
-import dev.baton.tools.ToolSettings;
-import dev.baton.tools.builtin.BuiltinTools;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -41,6 +40,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,6 +49,7 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,16 +64,13 @@ class WriteFailureTest {
     @TempDir
     Path dir;
 
-    private final Vertx vertx = Vertx.vertx();
+    @RegisterExtension
+    final OrchestratorHarness harness = new OrchestratorHarness();
     private Orchestrator orchestrator;
     /** Idempotency keys of every call made to the "count" tool, in order. */
     private final List<String> calls = new CopyOnWriteArrayList<>();
-
-    @AfterEach
-    void stop() throws Exception {
-        if (orchestrator != null) orchestrator.close();
-        get(vertx.close());
-    }
+    /** Counted down by the first call of the "count" tool. */
+    private final CountDownLatch firstCall = new CountDownLatch(1);
 
     /** Each of these, on the old code, either failed a shared batch or left a run with a gap in its seqs. */
     @Test
@@ -133,11 +131,11 @@ class WriteFailureTest {
         start(journal);
         journal.hold = true;
         Future<Submitted> submitted = orchestrator.submit(request("{'tasks':[{'id':'c','tool':'count','args':{}}]}"));
-        await(() -> journal.held.size() > 0, "the run's first events to reach the (held) journal");
-        // Give a call that does not wait its chance to happen.
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
-        while (System.nanoTime() < until && calls.isEmpty()) Thread.sleep(5);
-        assertEquals(List.of(), calls, "the tool was called before RunCreated and TaskStarted were durable");
+        // The call would follow its TaskStarted at once: from then on, a call that does not wait has its chance.
+        await(() -> journal.heldEvents.stream().anyMatch(e -> e.data() instanceof EventData.TaskStarted),
+                "the task's TaskStarted to reach the (held) journal");
+        assertFalse(firstCall.await(300, TimeUnit.MILLISECONDS), "the tool was called before RunCreated and TaskStarted were durable");
+        assertEquals(List.of(), calls);
         journal.release();
         String runId = get(submitted).runId();
         assertEquals("SUCCEEDED", get(orchestrator.whenFinished(runId)).path("status").asText());
@@ -166,10 +164,10 @@ class WriteFailureTest {
     // ------------------------------------------------------------------ helpers
 
     private void start(Journal journal) throws Exception {
-        ToolRegistry tools = new ToolRegistry();
-        BuiltinTools.register(tools, ToolSettings.none());
+        ToolRegistry tools = OrchestratorHarness.builtinTools();
         tools.register(tool("count", (args, context) -> {
             calls.add(context.idempotencyKey());
+            firstCall.countDown();
             return Json.object().put("n", calls.size());
         }));
         tools.register(tool("unwritable", (args, context) -> {
@@ -177,7 +175,7 @@ class WriteFailureTest {
             out.set("value", new POJONode(new Unwritable()));
             return out;
         }));
-        orchestrator = get(Orchestrator.start(vertx, journal, tools, OrchestratorOptions.defaults()));
+        orchestrator = harness.start(journal, tools, OrchestratorOptions.defaults());
     }
 
     /** A value whose getter throws: Jackson cannot write it. */
@@ -196,28 +194,25 @@ class WriteFailureTest {
     }
 
     /** The run once finished; a load begun while the journal was away may still fail once, as a GET would (503). */
-    private JsonNode finished(String runId) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (true) {
+    private JsonNode finished(String runId) {
+        return Await.untilAnswered("run " + runId + " to finish", Duration.ofSeconds(20), () -> {
             try {
                 return get(orchestrator.whenFinished(runId));
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof JournalException) || System.nanoTime() > deadline) throw e;
-                Thread.sleep(50);
+                if (e.getCause() instanceof JournalException away) throw away; // the load failed: ask again
+                throw new AssertionError("run " + runId + " could not be read", e);
+            } catch (Exception e) {
+                throw new AssertionError("run " + runId + " could not be read", e);
             }
-        }
+        }, run -> true);
     }
 
     private static <T> T get(Future<T> future) throws Exception {
         return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            Thread.sleep(5);
-        }
+    private static void await(BooleanSupplier condition, String what) {
+        Await.until(what, condition);
     }
 
     /**
@@ -231,11 +226,14 @@ class WriteFailureTest {
         volatile boolean down;
         volatile boolean hold;
         final List<Runnable> held = new CopyOnWriteArrayList<>();
+        /** The events of the appends held, in order. */
+        final List<RunEvent> heldEvents = new CopyOnWriteArrayList<>();
 
         synchronized void release() {
             hold = false;
             held.forEach(Runnable::run);
             held.clear();
+            heldEvents.clear();
         }
 
         private void checkUp() {
@@ -251,6 +249,7 @@ class WriteFailureTest {
             if (!hold) return delegate.append(events);
             CompletableFuture<Void> done = new CompletableFuture<>();
             List<RunEvent> copy = List.copyOf(events);
+            heldEvents.addAll(copy);
             held.add(() -> delegate.append(copy).whenComplete((v, e) -> {
                 if (e == null) done.complete(null); else done.completeExceptionally(e);
             }));

@@ -6,14 +6,15 @@ import dev.baton.runtime.journal.MemoryJournal;
 import dev.baton.runtime.journal.RunQuery;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.OrchestratorOptions;
-import dev.baton.tools.ToolRegistry;
-import dev.baton.tools.ToolSettings;
-import dev.baton.tools.builtin.BuiltinTools;
+import dev.baton.runtime.testing.Await;
+import dev.baton.runtime.testing.OrchestratorHarness;
 import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,19 +30,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * it under the same idempotency key.
  */
 class TriggersConcurrencyTest {
-    private final Vertx vertx = Vertx.vertx();
-
-    @AfterEach
-    void close() throws Exception {
-        vertx.close().await(10, TimeUnit.SECONDS);
-    }
+    @RegisterExtension
+    final OrchestratorHarness harness = new OrchestratorHarness();
 
     @Test
     void twoSchedulersFireEachTimeOnce() throws Exception {
-        ToolRegistry tools = new ToolRegistry();
-        BuiltinTools.register(tools, ToolSettings.none());
         MemoryJournal journal = new MemoryJournal();
-        Orchestrator orchestrator = Orchestrator.start(vertx, journal, tools, OrchestratorOptions.defaults()).await(30, TimeUnit.SECONDS);
+        Orchestrator orchestrator = harness.start(journal, OrchestratorHarness.builtinTools(), OrchestratorOptions.defaults());
+        Vertx vertx = harness.vertx();
         MemoryTriggerStore store = new MemoryTriggerStore();
         Triggers a = Triggers.start(vertx, orchestrator, store, null, orchestrator.options().clock()).await(10, TimeUnit.SECONDS);
         ObjectNode body = Json.object();
@@ -63,11 +59,10 @@ class TriggersConcurrencyTest {
             threads.add("b:" + Thread.currentThread().getName());
             fromB.add(f);
         });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while ((fromA.size() < 4 || fromB.size() < 4) && System.nanoTime() < deadline) Thread.sleep(20);
+        Await.until("both schedulers to fire 4 times", Duration.ofSeconds(30), () -> List.of(fromA.size(), fromB.size()),
+                fired -> fired.get(0) >= 4 && fired.get(1) >= 4);
         a.close();
         b.close();
-        assertTrue(fromA.size() >= 4 && fromB.size() >= 4, "both fired: " + fromA.size() + ", " + fromB.size());
 
         Map<Long, String> runByTime = new HashMap<>();
         for (Triggers.Firing f : fromA) runByTime.put(f.scheduledAtMs(), f.runId());
@@ -81,17 +76,11 @@ class TriggersConcurrencyTest {
         }
         assertTrue(compared >= 3, "firings seen by both: " + compared);
         // and the journal holds one run per distinct firing time, no more (a submit still in flight at close may land late)
-        long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        int runs;
-        Set<Long> times;
-        do {
-            Thread.sleep(20);
-            times = new java.util.HashSet<>();
+        Await.until("one run per firing time (runs, firing times; threads " + threads + ")", Duration.ofSeconds(5), () -> {
+            Set<Long> times = new java.util.HashSet<>();
             for (Triggers.Firing f : fromA) times.add(f.scheduledAtMs());
             for (Triggers.Firing f : fromB) times.add(f.scheduledAtMs());
-            runs = journal.runs(new RunQuery(null, 500, null)).runs().size();
-        } while (runs != times.size() && System.nanoTime() < settle);
-        assertEquals(times.size(), runs, "runs " + runs + " for " + times.size() + " firing times; threads " + threads);
-        orchestrator.close();
+            return List.of(journal.runs(new RunQuery(null, 500, null)).runs().size(), times.size());
+        }, runsAndTimes -> runsAndTimes.get(0).equals(runsAndTimes.get(1)));
     }
 }

@@ -5,8 +5,6 @@ import dev.langchain4j.model.embedding.EmbeddingModel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -161,21 +159,5 @@ class PlaybookMatcherTest {
     void aLowerThresholdIsTheCallersChoice() {
         PlaybookMatcher lenient = new PlaybookMatcher(model, PlaybookLibrary.builtin(), 0.3);
         assertEquals("check-url-health", lenient.match("does https://shop.example.com return 200").orElseThrow().playbook().name());
-    }
-
-    /** Not a benchmark (it asserts nothing about time): prints what one goal costs to embed once the model is warm. */
-    @Test
-    void embeddingOneGoalTakesMilliseconds() {
-        List<String> goals = new ArrayList<>(CLEAR.keySet());
-        for (String goal : goals) model.embed(goal);
-        long[] nanos = new long[goals.size() * 3];
-        for (int i = 0; i < nanos.length; i++) {
-            long start = System.nanoTime();
-            model.embed(goals.get(i % goals.size()));
-            nanos[i] = System.nanoTime() - start;
-        }
-        Arrays.sort(nanos);
-        System.out.printf(Locale.ROOT, "embedding one goal: median %.1f ms, max %.1f ms over %d goals%n",
-                nanos[nanos.length / 2] / 1e6, nanos[nanos.length - 1] / 1e6, nanos.length);
     }
 }

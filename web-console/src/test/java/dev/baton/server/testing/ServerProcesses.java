@@ -1,0 +1,110 @@
+package dev.baton.server.testing;
+
+import dev.baton.runtime.testing.PostgresTestDatabase;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The crash tests' servers: each test gets a folder {@code target/<folder>/<test>/} with a data
+ * directory ({@code data/}, where the H2 journal lives) and the logs of the {@link ServerProcess}es
+ * it starts there ({@code server-1.log}, {@code server-2.log}...). Whatever the test started (the
+ * servers, a PostgreSQL database) is killed or dropped after it, also when it failed or timed
+ * out; the folder stays for a post-mortem until the test runs again.
+ * <pre>{@code
+ * @RegisterExtension
+ * final ServerProcesses servers = new ServerProcesses("crash-recovery");
+ *
+ * ServerProcess first = servers.start(null);   // H2 in servers.dataDir()
+ * first.kill();
+ * ServerProcess second = servers.start(null);  // the same journal
+ * }</pre>
+ */
+public final class ServerProcesses implements BeforeEachCallback, AfterEachCallback {
+    private final String folder;
+    private final List<ServerProcess> started = new ArrayList<>();
+    private PostgresTestDatabase database;
+    private Path dataDir;
+    private Path logDir;
+
+    /** @param folder the folder under {@code target/} that holds one folder per test */
+    public ServerProcesses(String folder) {
+        this.folder = folder;
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        String test = context.getRequiredTestMethod().getName();
+        String display = context.getDisplayName().replaceAll("\\W+", "");
+        // A parameterized test's display name tells its cases apart; a plain test's is its method's.
+        String name = display.equals(test) ? test : test + "-" + display;
+        logDir = Path.of("target", folder, name);
+        deleteRecursively(logDir);
+        dataDir = Files.createDirectories(logDir.resolve("data"));
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        // Even when the test failed or timed out: no child JVM outlives its test.
+        for (ServerProcess server : started) server.close();
+        started.clear();
+        if (database != null) {
+            database.close();
+            database = null;
+        }
+    }
+
+    /** Starts a server on this test's data directory; {@code dbUrl} null for its H2 file. */
+    public ServerProcess start(String dbUrl) {
+        return start(dbUrl, List.of(), List.of());
+    }
+
+    /** As {@link #start(String)}, with more command-line options and options for the child JVM. */
+    public ServerProcess start(String dbUrl, List<String> moreOptions, List<String> jvmOptions) {
+        return start(dbUrl, moreOptions, jvmOptions, dev.baton.server.Main.class);
+    }
+
+    /** As {@link #start(String, List, List)}, with a main class of the test classpath instead of the server's own. */
+    public ServerProcess start(String dbUrl, List<String> moreOptions, List<String> jvmOptions, Class<?> mainClass) {
+        ServerProcess server = ServerProcess.start(dataDir, dbUrl, logDir.resolve("server-" + (started.size() + 1) + ".log"),
+                moreOptions, jvmOptions, mainClass);
+        started.add(server);
+        return server;
+    }
+
+    /**
+     * The URL of a fresh PostgreSQL database for this test, dropped after it (the test is skipped
+     * when no PostgreSQL is available, see {@link PostgresTestDatabase}).
+     */
+    public String postgresUrl() {
+        if (database == null) database = PostgresTestDatabase.create();
+        return database.url();
+    }
+
+    /** The data directory the servers share (the H2 journal is there). */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** The folder of this test's logs. */
+    public Path logDir() {
+        return logDir;
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
