@@ -162,6 +162,51 @@ final class MakespanBench {
             upstream.stop();
             Async.deleteTree(dir);
         }
+        inProcess();
+    }
+
+    /**
+     * The same layers with an in-process tool that sleeps {@code delayMs}: no WireMock and no HTTP,
+     * so that what is left beside the sleeps is the orchestrator's own share.
+     */
+    private void inProcess() throws Exception {
+        ToolRegistry tools = new ToolRegistry();
+        tools.register(new dev.baton.tools.Tool() {
+            private final dev.baton.tools.ToolDescriptor descriptor = dev.baton.tools.ToolDescriptor.builder("sleep")
+                    .description("sleeps").parameters(dev.baton.tools.ToolDescriptor.emptyObjectSchema()).build();
+
+            @Override
+            public dev.baton.tools.ToolDescriptor descriptor() {
+                return descriptor;
+            }
+
+            @Override
+            public JsonNode call(JsonNode args, dev.baton.tools.ToolContext context) throws Exception {
+                Thread.sleep(delayMs);
+                return dev.baton.json.Json.object();
+            }
+        });
+        Path dir = Files.createTempDirectory("baton-bench-makespan-sleep-");
+        OrchestratorOptions options = OrchestratorOptions.builder().maxConcurrentCalls(Math.max(64, 2 * width)).build();
+        Orchestrator orchestrator = Async.await(Orchestrator.start(vertx, Journals.open("", dir), tools, options), 60);
+        try {
+            JsonNode plan = Plans.layers(width, depth, "sleep");
+            List<Double> measured = new ArrayList<>();
+            for (int i = 0; i < warmups + reps; i++) {
+                long t0 = System.nanoTime();
+                String runId = Async.await(orchestrator.submit(new RunRequest("makespan", null, plan, null, null, null)), 60).runId();
+                JsonNode run = Async.await(orchestrator.whenFinished(runId), 120);
+                if (!"SUCCEEDED".equals(run.path("status").asText())) throw new IllegalStateException("the makespan run failed: " + run.path("error"));
+                if (i >= warmups) measured.add((System.nanoTime() - t0) / 1e6);
+            }
+            Stats makespan = Stats.of(measured);
+            double ideal = depth * delayMs;
+            report.goal("2 makespan / critical path, in-process tool sleeping " + delayMs + " ms", makespan.median() / ideal, "", GOAL_RATIO, true,
+                    String.format("%.3f (%.1f ms; min %.1f, max %.1f)", makespan.median() / ideal, makespan.median(), makespan.min(), makespan.max()));
+        } finally {
+            orchestrator.close();
+            Async.deleteTree(dir);
+        }
     }
 
     /**

@@ -45,6 +45,23 @@ final class Plans {
         return plan;
     }
 
+    /** {@code depth} layers of {@code width} calls of {@code tool} with no arguments; every task of layer k+1 depends on every task of layer k. */
+    static JsonNode layers(int width, int depth, String tool) {
+        ObjectNode plan = Json.object();
+        ArrayNode tasks = plan.putArray("tasks");
+        for (int layer = 0; layer < depth; layer++) {
+            for (int j = 0; j < width; j++) {
+                ObjectNode task = tasks.addObject().put("id", "l" + layer + "_" + j).put("tool", tool);
+                task.putObject("args");
+                if (layer > 0) {
+                    ArrayNode deps = task.putArray("dependsOn");
+                    for (int k = 0; k < width; k++) deps.add("l" + (layer - 1) + "_" + k);
+                }
+            }
+        }
+        return plan;
+    }
+
     /** {@code depth} layers of {@code width} GETs of {@code url}; every task of layer k+1 depends on every task of layer k. */
     static JsonNode httpLayers(int width, int depth, String url) {
         ObjectNode plan = Json.object();
