@@ -62,6 +62,13 @@ final class DurableOutbox {
     /** Runs with queued events to hand to the journal at the next {@link #flush}. */
     private final Set<String> toFlush = new LinkedHashSet<>();
     private boolean flushScheduled;
+    /** A flush is handing appends to the journal: runs queued meanwhile are picked up by its loop. */
+    private boolean flushing;
+    /**
+     * Rounds one flush may go on for while the journal answers at once (the in-memory one): each
+     * round's effects queue the next events, and a long chain would otherwise keep the thread.
+     */
+    private static final int ROUNDS_PER_TURN = 256;
     /** Completed once no run has events left to write, while closing. */
     private CompletableFuture<Void> drained;
 
@@ -82,10 +89,7 @@ final class DurableOutbox {
         }
         pending.queued.addAll(events);
         toFlush.add(runId);
-        if (!flushScheduled) {
-            flushScheduled = true;
-            context.runOnContext(v -> flush());
-        }
+        scheduleFlush();
         return first;
     }
 
@@ -139,9 +143,30 @@ final class DurableOutbox {
         return done;
     }
 
+    private void scheduleFlush() {
+        if (flushScheduled || flushing) return; // a flush under way picks the run up
+        flushScheduled = true;
+        context.runOnContext(v -> flush());
+    }
+
+    /**
+     * Hands what was queued to the journal, one append per run. When the journal answers at once,
+     * what those answers let happen (the next call, its events) is handed on in the same turn,
+     * up to {@link #ROUNDS_PER_TURN} rounds, instead of one turn of the event loop per step.
+     */
     private void flush() {
         flushScheduled = false;
-        if (toFlush.isEmpty()) return;
+        if (flushing) return;
+        flushing = true;
+        try {
+            for (int round = 0; round < ROUNDS_PER_TURN && !toFlush.isEmpty(); round++) flushRound();
+        } finally {
+            flushing = false;
+        }
+        if (!toFlush.isEmpty()) scheduleFlush();
+    }
+
+    private void flushRound() {
         List<String> ids = new ArrayList<>(toFlush);
         toFlush.clear();
         for (String runId : ids) {
@@ -178,10 +203,7 @@ final class DurableOutbox {
             runEffects(done, null);
             if (pending != null && !pending.queued.isEmpty()) {
                 toFlush.add(runId);
-                if (!flushScheduled) {
-                    flushScheduled = true;
-                    context.runOnContext(v -> flush());
-                }
+                scheduleFlush();
             } else if (pending != null && writes.get(runId) == pending) {
                 writes.remove(runId);
                 // Effects added while the ones above ran, with nothing new to write: everything is durable.
