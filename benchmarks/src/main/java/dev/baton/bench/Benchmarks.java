@@ -61,6 +61,7 @@ public final class Benchmarks {
             part(report, options, "triggers", () -> new TriggerBench(vertx, report).run());
             part(report, options, "isolation", () -> new IsolationBench(vertx, report).run());
             part(report, options, "streams", () -> new StreamsBench(vertx, report).run());
+            part(report, options, "accept", () -> new AcceptBench(report).run());
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             stopRecording(recording);

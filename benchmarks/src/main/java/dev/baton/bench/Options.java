@@ -24,6 +24,7 @@ import java.util.Set;
  *   bench.isolation.tasks=25000  .cancels=1000  .probes=300  .every=50  .bursts=3   (part "isolation")
  *   bench.streams=2000  bench.streams.all=20  bench.streams.runs=100  bench.streams.rate=20  bench.streams.seconds=20  bench.streams.rounds=5
  *   bench.streams.warmup=20  bench.streams.allOnly=true  bench.streams.allRate=5   (part "streams": POST /api/runs with event streams held open)
+ *   bench.accept.tasks=10000  bench.accept.warmups=15  bench.accept.reps=25   (part "accept": parse + write + validate, RunJson)
  *   bench.pg=auto|off|jdbc:postgresql://...   (auto: BATON_TEST_PG_URL, else .ci/postgres.sh)
  *   bench.jfr=/tmp/bench.jfr           record the whole run with JDK Flight Recorder ("profile" settings)
  *   bench.quiet=0                      before each part, wait up to this many seconds for a quiet machine
@@ -32,7 +33,7 @@ import java.util.Set;
  */
 final class Options {
     static final List<String> THROUGHPUT = List.of("h2", "postgres", "memory", "chain", "echo");
-    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "metrics", "makespan", "parked", "react", "flow", "triggers", "isolation", "streams");
+    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "metrics", "makespan", "parked", "react", "flow", "triggers", "isolation", "streams", "accept");
 
     final Set<String> parts;
 
