@@ -43,6 +43,21 @@ public final class PlanParser {
 
     /** What a task id may be. */
     public static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    /**
+     * Whether {@code id} is a valid task id, i.e. matches {@link #ID}: checked for every task by
+     * the parser and again by the validator, so without a regular expression.
+     */
+    static boolean isValidId(String id) {
+        int length = id.length();
+        if (length < 1 || length > 64) return false;
+        for (int i = 0; i < length; i++) {
+            char c = id.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+            if (!ok) return false;
+        }
+        return true;
+    }
+
     /** The root of {@code ${input...}} references, so no task may have it as its id. */
     public static final String RESERVED_ID = "input";
 
@@ -160,7 +175,7 @@ public final class PlanParser {
                 return null;
             }
             String text = id.textValue();
-            if (!ID.matcher(text).matches()) {
+            if (!isValidId(text)) {
                 problems.add(null, at + ".id", "id " + id + " must be 1 to 64 letters, digits, '_' or '-'");
                 return null;
             }
