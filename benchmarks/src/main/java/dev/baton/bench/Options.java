@@ -27,6 +27,7 @@ import java.util.Set;
  *   bench.steps.chain=1000  bench.steps.runs=100  bench.steps.length=100  bench.steps.rounds=5   (part "steps": chain step latency, in memory)
  *   bench.load.rates=200,400,600  bench.load.seconds=15  bench.load.warmup=10   (part "load": POST /api/runs of a 13-task plan)
  *   bench.embedding.rounds=5            (part "embedding": one goal embedded in-process, as the playbook matcher does)
+ *   bench.accept.tasks=10000  bench.accept.warmups=15  bench.accept.reps=25   (part "accept": parse + write + validate, RunJson)
  *   bench.pg=auto|off|jdbc:postgresql://...   (auto: BATON_TEST_PG_URL, else .ci/postgres.sh)
  *   bench.jfr=/tmp/bench.jfr           record the whole run with JDK Flight Recorder ("profile" settings)
  *   bench.quiet=0                      before each part, wait up to this many seconds for a quiet machine
@@ -35,7 +36,7 @@ import java.util.Set;
  */
 final class Options {
     static final List<String> THROUGHPUT = List.of("h2", "postgres", "memory", "chain", "echo");
-    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "metrics", "makespan", "parked", "react", "flow", "triggers", "isolation", "streams", "steps", "load", "embedding");
+    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "metrics", "makespan", "parked", "react", "flow", "triggers", "isolation", "streams", "steps", "load", "embedding", "accept");
 
     final Set<String> parts;
 

@@ -33,7 +33,7 @@ final class ArgumentCheck {
 
     /** Malformed references, references to unknown tasks and to the task itself. */
     static void references(TaskSpec task, ObjectNode args, Set<String> ids, ProblemList problems) {
-        strings(args, "args", (path, text) -> eachReference(task, path, text, problems, reference -> {
+        stringsWithReferences(args, "args", (path, text) -> eachReference(task, path, text, problems, reference -> {
             if (reference.input()) return;
             if (reference.error()) {
                 problems.add(task.id(), path, reference.text() + " reads a task's error: only a 'fallback' may, for the task that failed");
@@ -93,7 +93,7 @@ final class ArgumentCheck {
     /** The path of the first argument that references {@code taskId}'s output, or {@code args}. */
     static String firstReferenceTo(ObjectNode args, String taskId) {
         String[] found = {null};
-        strings(args, "args", (path, text) -> {
+        stringsWithReferences(args, "args", (path, text) -> {
             if (found[0] == null && References.taskIdsIn(TextNode.valueOf(text)).contains(taskId)) {
                 found[0] = path;
             }
@@ -101,16 +101,28 @@ final class ArgumentCheck {
         return found[0] == null ? "args" : found[0];
     }
 
-    /** Calls {@code visitor} with the path and text of every string inside {@code value}. */
-    static void strings(JsonNode value, String path, BiConsumer<String, String> visitor) {
+    /**
+     * Calls {@code visitor} with the path and text of every string inside {@code value} that holds
+     * a {@code ${}: the only strings a reference check has anything to say about. A path is only
+     * built for such a string and the containers on the way to one (most arguments hold none).
+     */
+    static void stringsWithReferences(JsonNode value, String path, BiConsumer<String, String> visitor) {
         if (value.isTextual()) {
-            visitor.accept(path, value.textValue());
+            if (value.textValue().contains("${")) visitor.accept(path, value.textValue());
         } else if (value.isObject()) {
             for (Map.Entry<String, JsonNode> entry : value.properties()) {
-                strings(entry.getValue(), JsonPaths.property(path, entry.getKey()), visitor);
+                JsonNode child = entry.getValue();
+                if (worthVisiting(child)) stringsWithReferences(child, JsonPaths.property(path, entry.getKey()), visitor);
             }
         } else if (value.isArray()) {
-            for (int i = 0; i < value.size(); i++) strings(value.get(i), JsonPaths.index(path, i), visitor);
+            for (int i = 0; i < value.size(); i++) {
+                JsonNode child = value.get(i);
+                if (worthVisiting(child)) stringsWithReferences(child, JsonPaths.index(path, i), visitor);
+            }
         }
+    }
+
+    private static boolean worthVisiting(JsonNode child) {
+        return child.isContainerNode() || (child.isTextual() && child.textValue().contains("${"));
     }
 }

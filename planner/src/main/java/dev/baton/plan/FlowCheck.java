@@ -80,7 +80,7 @@ final class FlowCheck {
                     + " runs unattended; choose a tool without approval");
         }
         boolean fallback = field.equals("fallback");
-        ArgumentCheck.strings(call.args(), field + ".args", (path, text) -> references(task, path, text, fallback, ids, problems));
+        ArgumentCheck.stringsWithReferences(call.args(), field + ".args", (path, text) -> references(task, path, text, fallback, ids, problems));
         tool.ifPresent(descriptor -> {
             // The same plan-time reading of references as a task's arguments get (see ArgumentCheck.schema).
             for (SchemaViolation v : JsonSchemaValidator.validate(descriptor.parameters(), call.args(), ArgumentCheck.REFERENCES)) {

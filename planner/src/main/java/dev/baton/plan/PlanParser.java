@@ -10,6 +10,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -43,6 +44,21 @@ public final class PlanParser {
 
     /** What a task id may be. */
     public static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    /**
+     * Whether {@code id} is a valid task id, i.e. matches {@link #ID}: checked for every task by
+     * the parser and again by the validator, so without a regular expression.
+     */
+    static boolean isValidId(String id) {
+        int length = id.length();
+        if (length < 1 || length > 64) return false;
+        for (int i = 0; i < length; i++) {
+            char c = id.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+            if (!ok) return false;
+        }
+        return true;
+    }
+
     /** The root of {@code ${input...}} references, so no task may have it as its id. */
     public static final String RESERVED_ID = "input";
 
@@ -160,7 +176,7 @@ public final class PlanParser {
                 return null;
             }
             String text = id.textValue();
-            if (!ID.matcher(text).matches()) {
+            if (!isValidId(text)) {
                 problems.add(null, at + ".id", "id " + id + " must be 1 to 64 letters, digits, '_' or '-'");
                 return null;
             }
@@ -404,6 +420,22 @@ public final class PlanParser {
             problem(field, "expected " + expected + ", found " + Shape.of(found));
         }
 
+        /**
+         * Durations as written, parsed once: plans repeat a few ({@code PT0S}, {@code PT30S}) in
+         * every task, and {@link Duration#parse} runs a regular expression. Only short texts, and
+         * at most {@value #KEPT_DURATIONS} of them, are kept (past that, each is parsed as it comes).
+         */
+        private static final Map<String, Duration> DURATIONS = new ConcurrentHashMap<>();
+        private static final int KEPT_DURATIONS = 1024;
+
+        private static Duration parseDuration(String text) {
+            Duration known = DURATIONS.get(text);
+            if (known != null) return known;
+            Duration parsed = Duration.parse(text); // throws DateTimeParseException, never kept
+            if (text.length() <= 32 && DURATIONS.size() < KEPT_DURATIONS) DURATIONS.putIfAbsent(text, parsed);
+            return parsed;
+        }
+
         /** The field's value, or null when absent or JSON null. */
         static JsonNode present(JsonNode object, String name) {
             JsonNode value = object.get(name);
@@ -448,7 +480,7 @@ public final class PlanParser {
             }
             Duration duration;
             try {
-                duration = Duration.parse(value.textValue());
+                duration = parseDuration(value.textValue());
             } catch (DateTimeParseException e) {
                 problem(field, "expected an ISO-8601 duration such as \"PT2S\", \"PT5M\" or \"P1D\", found " + value);
                 return null;

@@ -1,16 +1,12 @@
 package dev.baton.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.json.Json;
 import dev.baton.tools.RetryPolicy;
 import dev.baton.tools.ToolDescriptor;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -53,25 +49,34 @@ public final class PlanValidator {
 
     /**
      * The same, for a caller that has the plan written already ({@code written}, from
-     * {@link PlanWriter#toJson}) and will keep it: the size check reads it instead of writing
-     * the plan again.
+     * {@link PlanWriter#toJson}) and will keep it: the size check counts its bytes from the tree
+     * (see {@link JsonSize}) instead of writing the plan again, and counts each task's arguments
+     * once, for the task's limit and the plan's alike.
      */
     public List<PlanProblem> validate(Plan plan, JsonNode written) {
         ProblemList problems = new ProblemList();
-        if (!checkSize(plan, written, problems)) return problems.toList();
-        Set<String> ids = new LinkedHashSet<>();
-        for (TaskSpec task : plan.tasks()) ids.add(task.id());
-        Map<String, Integer> seen = new HashMap<>();
-        for (int i = 0; i < plan.tasks().size(); i++) {
-            TaskSpec task = plan.tasks().get(i);
-            checkId(task, i, seen, problems);
+        List<TaskSpec> tasks = plan.tasks();
+        if (!checkCount(tasks.size(), problems)) return problems.toList();
+        long[] argsBytes = argsBytes(tasks);
+        long bytes = planBytes(plan, written, argsBytes);
+        if (bytes > limits.maxPlanBytes()) {
+            problems.add(null, "tasks", "the plan takes " + bytes + " bytes as JSON; the limit is " + limits.maxPlanBytes());
+            return problems.toList();
+        }
+        // Each id's first task; its keys, in plan order, are the ids references may name.
+        Map<String, Integer> firstIndex = new LinkedHashMap<>(tasks.size() * 4 / 3 + 1);
+        for (int i = 0; i < tasks.size(); i++) firstIndex.putIfAbsent(tasks.get(i).id(), i);
+        Set<String> ids = firstIndex.keySet();
+        for (int i = 0; i < tasks.size(); i++) {
+            TaskSpec task = tasks.get(i);
+            checkId(task, i, firstIndex.get(task.id()), problems);
             checkDependsOn(task, ids, problems);
-            if (task.action() instanceof TaskAction.ToolCall call) checkToolCall(task, call, ids, problems);
+            if (task.action() instanceof TaskAction.ToolCall call) checkToolCall(task, call, argsBytes[i], ids, problems);
             if (task.action() instanceof TaskAction.AgentCall call) checkAgentCall(task, call, problems);
             FlowCheck.check(task, ids, catalog, problems);
         }
-        for (List<String> cycle : Cycles.find(plan)) {
-            TaskSpec first = plan.task(cycle.get(0)).orElseThrow();
+        for (List<String> cycle : Cycles.find(plan, firstIndex)) {
+            TaskSpec first = tasks.get(firstIndex.get(cycle.get(0)));
             problems.add(first.id(), fieldOfEdge(first, cycle.get(1)),
                     "cycle " + describeCycle(cycle) + " (each task depends on the next, so none of them can start)");
         }
@@ -84,36 +89,60 @@ public final class PlanValidator {
         if (!problems.isEmpty()) throw new PlanException(problems);
     }
 
-    private boolean checkSize(Plan plan, JsonNode written, ProblemList problems) {
-        int count = plan.tasks().size();
+    private boolean checkCount(int count, ProblemList problems) {
         if (count == 0) {
             problems.add(null, "tasks", "the plan has no tasks; a plan needs at least one");
         } else if (count > limits.maxTasks()) {
             problems.add(null, "tasks", "the plan has " + count + " tasks; the limit is " + limits.maxTasks());
-        } else {
-            long bytes = byteSize(written != null ? written : PlanWriter.toJson(plan));
-            if (bytes > limits.maxPlanBytes()) {
-                problems.add(null, "tasks", "the plan takes " + bytes + " bytes as JSON; the limit is " + limits.maxPlanBytes());
-            }
         }
         return problems.isEmpty();
     }
 
-    private static void checkId(TaskSpec task, int index, Map<String, Integer> seen, ProblemList problems) {
+    /** Each tool task's arguments as compact JSON, in bytes; -1 for a task without arguments. */
+    private static long[] argsBytes(List<TaskSpec> tasks) {
+        long[] bytes = new long[tasks.size()];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = tasks.get(i).action() instanceof TaskAction.ToolCall call ? byteSize(call.args()) : -1;
+        }
+        return bytes;
+    }
+
+    /**
+     * The plan's bytes as {@link PlanWriter} writes it. {@code {"tasks": [...]}} with the tasks in
+     * plan order and a tool task's {@code args} a copy of its arguments is what the writer
+     * promises, so the arguments, counted already, are not walked again; a tree of another
+     * shape is counted whole.
+     */
+    private static long planBytes(Plan plan, JsonNode written, long[] argsBytes) {
+        JsonNode json = written != null ? written : PlanWriter.toJson(plan);
+        JsonNode list = json.get("tasks");
+        if (!json.isObject() || json.size() != 1 || list == null || !list.isArray() || list.size() != argsBytes.length) {
+            return byteSize(json);
+        }
+        long size = "{\"tasks\":[]}".length() + Math.max(0, argsBytes.length - 1);
+        for (int i = 0; i < argsBytes.length; i++) {
+            JsonNode task = list.get(i);
+            size += argsBytes[i] >= 0 && task.isObject() && task.has("args")
+                    ? JsonSize.ofObject(task, "args", argsBytes[i])
+                    : byteSize(task);
+        }
+        return size;
+    }
+
+    private static void checkId(TaskSpec task, int index, int first, ProblemList problems) {
         String id = task.id();
-        if (!PlanParser.ID.matcher(id).matches()) {
+        if (!PlanParser.isValidId(id)) {
             problems.add(id, "id", "id '" + id + "' must be 1 to 64 letters, digits, '_' or '-'");
         } else if (id.equals(PlanParser.RESERVED_ID)) {
             problems.add(id, "id", "'input' is reserved for the run's input (${input...}); choose another id");
         }
-        Integer first = seen.putIfAbsent(id, index);
-        if (first != null) problems.add(id, "id", "duplicate id '" + id + "' (also task #" + (first + 1) + ")");
+        if (first != index) problems.add(id, "id", "duplicate id '" + id + "' (also task #" + (first + 1) + ")");
     }
 
     private void checkDependsOn(TaskSpec task, Set<String> ids, ProblemList problems) {
-        Set<String> reported = new LinkedHashSet<>();
+        Set<String> reported = task.dependsOn().size() > 1 ? new HashSet<>() : null; // each dependency is reported once
         for (String dependency : task.dependsOn()) {
-            if (!reported.add(dependency)) continue;
+            if (reported != null && !reported.add(dependency)) continue;
             if (dependency.equals(task.id())) {
                 problems.add(task.id(), "dependsOn", "a task cannot depend on itself");
             } else if (!ids.contains(dependency)) {
@@ -128,12 +157,11 @@ public final class PlanValidator {
         }
     }
 
-    private void checkToolCall(TaskSpec task, TaskAction.ToolCall call, Set<String> ids, ProblemList problems) {
+    private void checkToolCall(TaskSpec task, TaskAction.ToolCall call, long bytes, Set<String> ids, ProblemList problems) {
         Optional<ToolDescriptor> tool = catalog.tool(call.tool());
         if (tool.isEmpty()) {
             problems.add(task.id(), "tool", "unknown tool '" + call.tool() + "'" + Suggestions.didYouMean(call.tool(), catalog.toolNames()));
         }
-        long bytes = byteSize(call.args());
         if (bytes > limits.maxArgsBytes()) {
             problems.add(task.id(), "args", "the arguments take " + bytes + " bytes as JSON; the limit is " + limits.maxArgsBytes());
             return;
@@ -205,25 +233,8 @@ public final class PlanValidator {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
-    /** The size of a value as compact UTF-8 JSON, counted without holding the text. */
+    /** The size of a value as compact UTF-8 JSON, counted from the tree without writing it (see {@link JsonSize}). */
     static long byteSize(JsonNode value) {
-        long[] count = {0};
-        OutputStream counter = new OutputStream() {
-            @Override
-            public void write(int b) {
-                count[0]++;
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                count[0] += len;
-            }
-        };
-        try {
-            Json.MAPPER.writeValue(counter, value);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return count[0];
+        return JsonSize.of(value);
     }
 }

@@ -65,6 +65,7 @@ public final class References {
     private static void collectTaskIds(JsonNode value, Set<String> ids) {
         if (value == null) return;
         if (value.isTextual()) {
+            if (!value.textValue().contains("${")) return; // most arguments: no reference to look for
             Matcher m = REFERENCE.matcher(value.textValue());
             while (m.find()) {
                 String expr = m.group(1).strip();
