@@ -56,7 +56,7 @@ final class Planning {
         RunState run = t.run;
         if (run.plan() != null) {
             // The plan was proposed and needed no approval, but its acceptance was not written.
-            t.emit(new EventData.PlanAccepted(run.planVersion(), PlanWriter.toJson(run.plan())));
+            t.emit(new EventData.PlanAccepted(run.planVersion(), RunDecider.planJson(run, new CheckedPlan(run.plan(), PlanWriter.toJson(run.plan())))));
             decider.advance(t, run.plan().byId().keySet());
         } else if (decider.options.planner() != null) {
             askPlanner(t);
@@ -87,9 +87,9 @@ final class Planning {
             return;
         }
         boolean approval = planApprovalRequested(run);
-        t.emit(new EventData.PlanProposed(1, plan.json(), p.proposed().source(), approval));
+        t.emit(new EventData.PlanProposed(1, RunDecider.planJson(run, plan), p.proposed().source(), approval));
         if (!approval) {
-            t.emit(new EventData.PlanAccepted(1, plan.json()));
+            t.emit(new EventData.PlanAccepted(1, RunDecider.planJson(run, plan)));
             decider.advance(t, plan.plan().byId().keySet());
         }
     }
@@ -191,8 +191,8 @@ final class Planning {
             if (!task.status().finished()) t.emit(new EventData.TaskCancelled(task.id()));
         }
         int version = run.planVersion() + 1;
-        t.emit(new EventData.PlanProposed(version, plan.json(), r.proposed().source(), false));
-        t.emit(new EventData.PlanAccepted(version, plan.json()));
+        t.emit(new EventData.PlanProposed(version, RunDecider.planJson(run, plan), r.proposed().source(), false));
+        t.emit(new EventData.PlanAccepted(version, RunDecider.planJson(run, plan)));
         decider.advance(t, plan.plan().byId().keySet());
         if (run.status() == RunStatus.RUNNING && run.messages().size() > r.messagesSeen()) {
             // A message came while the planner was busy: it gets its own replan.

@@ -419,7 +419,7 @@ public final class RunDecider {
             return;
         }
         CheckedPlan plan = d.editedPlan() == null ? new CheckedPlan(run.plan(), PlanWriter.toJson(run.plan())) : plans.check(d.editedPlan());
-        t.emit(new EventData.PlanAccepted(run.planVersion() + (d.editedPlan() == null ? 0 : 1), plan.json()));
+        t.emit(new EventData.PlanAccepted(run.planVersion() + (d.editedPlan() == null ? 0 : 1), planJson(run, plan)));
         advance(t, plan.plan().byId().keySet());
     }
 
