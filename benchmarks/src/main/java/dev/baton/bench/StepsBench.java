@@ -45,12 +45,15 @@ final class StepsBench {
         ToolRegistry tools = new ToolRegistry();
         tools.register(new Noop(true));
         tools.register(new Noop(false));
+        String only = Options.text("bench.steps.only", "");
         for (String tool : new String[]{"noop.blocking", "noop"}) {
+            if (!only.isEmpty() && !only.equals(tool)) continue;
             double chainMicros = perTask(tools, 1, chain, tool);
             double manyMicros = perTask(tools, runs, length, tool);
             report.info("chain step, tool " + tool, String.format("%s us/step (chain of %,d)", Report.fmt(chainMicros), chain));
             report.info("many chains, tool " + tool, String.format("%s us/task (%d chains of %d)", Report.fmt(manyMicros), runs, length));
         }
+        if (!only.isEmpty()) return;
         double waitMicros = perTask(tools, 1, chain, null);
         report.info("chain step, zero-length waits", String.format("%s us/step (chain of %,d)", Report.fmt(waitMicros), chain));
     }

@@ -409,12 +409,22 @@ final class Shard implements SlotPool.Waiter {
      */
     static Outcome writable(Outcome outcome) {
         if (!(outcome instanceof Outcome.Success success) || success.output() == null) return outcome;
+        if (!holdsObjects(success.output())) return outcome; // a plain tree always writes: no need to write it twice
         try {
             Json.MAPPER.writeValueAsBytes(success.output());
             return outcome;
         } catch (Exception e) {
             return new Outcome.Failure("output_invalid", "the output cannot be written as JSON: " + e.getMessage(), false, null);
         }
+    }
+
+    /** Whether the tree holds a node Jackson writes through a class of the tool's (a POJO) or not at all (a missing node). */
+    private static boolean holdsObjects(com.fasterxml.jackson.databind.JsonNode node) {
+        if (node.isPojo() || node.isMissingNode()) return true;
+        if (node.isContainerNode()) {
+            for (com.fasterxml.jackson.databind.JsonNode child : node) if (holdsObjects(child)) return true;
+        }
+        return false;
     }
 
     /** A call ended (or timed out). Late answers of an attempt already given up on are ignored. */
