@@ -13,4 +13,13 @@ public enum RunStatus {
     public boolean finished() {
         return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == COMPENSATION_FAILED;
     }
+
+    /** Whether a status named as the API names it has finished; false for a name that is no status. */
+    public static boolean finished(String name) {
+        try {
+            return valueOf(name).finished();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return false;
+        }
+    }
 }

@@ -73,10 +73,8 @@ import java.util.function.Consumer;
  *
  * <h2>Catch-up and overlap</h2>
  * At start, the pending times (claimed before the restart) are fired again first, through the
- * overlap policy, whatever the catch-up policy. Only the times in {@code [nextFireAt, now]} were
- * missed while the server was down, and only they follow catch-up: {@code skip} fires none of
- * them, {@code latest} the newest, {@code all} the newest {@code catchUpLimit}, oldest first (each
- * claimed like any firing). A schedule that is merely late while running fires late, never skips.
+ * overlap policy, whatever the catch-up policy; then what {@link CatchUp} says of the times missed
+ * while the server was down. A schedule that is merely late while running fires late, never skips.
  * A firing that finds the previous firing's run still going is dropped ({@code skip}), held until
  * that run finishes ({@code queue}; up to {@value #MAX_QUEUED}; queued times stay pending, so they
  * come back queued after a crash), or fired anyway ({@code allow}). Paused triggers do not fire,
@@ -113,7 +111,7 @@ public final class Triggers implements AutoCloseable {
 
     private final Map<String, Entry> entries = new TreeMap<>();
     private final Set<String> creating = new HashSet<>();
-    private final PriorityQueue<Due> wheel = new PriorityQueue<>();
+    private final PriorityQueue<DueTime> wheel = new PriorityQueue<>();
     private long timerId = -1;
     private long timerAtMs = Long.MAX_VALUE;
     private final Set<String> dirty = new HashSet<>();
@@ -173,13 +171,6 @@ public final class Triggers implements AutoCloseable {
 
     /** A firing claimed by the timer or the catch-up, submitted once a save holding it has committed. */
     private record Claim(Entry entry, long generation, Instant at, long dispatchedAtMs, boolean catchUp) {
-    }
-
-    private record Due(long atMs, String name, long generation) implements Comparable<Due> {
-        @Override
-        public int compareTo(Due o) {
-            return Long.compare(atMs, o.atMs);
-        }
     }
 
     private Triggers(Vertx vertx, Orchestrator orchestrator, TriggerStore store, PlaybookLibrary playbooks, Clock clock) {
@@ -455,10 +446,10 @@ public final class Triggers implements AutoCloseable {
                 LOG.info("trigger '{}' had {} firing(s) claimed but not finished before the restart (from {}); firing them again",
                         entry.spec.name(), again.size(), again.get(0));
             }
-            Missed missed = NONE;
+            CatchUp.Missed missed = CatchUp.NONE;
             if (!entry.paused) {
                 Instant firstMissed = entry.next;
-                missed = missed(entry, now);
+                missed = CatchUp.missed(entry.next, entry.schedule, entry.spec.schedule(), now);
                 entry.next = entry.schedule.next(now);
                 if (missed.count() > 0) {
                     LOG.info("trigger '{}' missed {} firing(s) from {} while down; catch-up {} fires {} of them", entry.spec.name(),
@@ -476,7 +467,7 @@ public final class Triggers implements AutoCloseable {
                 // The journal's run row says the status; loading the whole run to read it would
                 // replay every event of every trigger's last run at startup.
                 orchestrator.runRecord(last).onComplete(record -> context.runOnContext(v -> {
-                    boolean going = record.succeeded() && record.result().isPresent() && !finished(record.result().get().status());
+                    boolean going = record.succeeded() && record.result().isPresent() && !RunStatus.finished(record.result().get().status());
                     if (last.equals(entry.running) && !going) entry.running = null;
                     startRecovered(entry, again, catchUp);
                 }));
@@ -505,58 +496,21 @@ public final class Triggers implements AutoCloseable {
         flush();
     }
 
-    private static boolean finished(String status) {
-        try {
-            return RunStatus.valueOf(status).finished();
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-    }
-
-    /** How many times were missed, and those the catch-up policy fires, oldest first. */
-    private record Missed(long count, List<Instant> toFire) {
-    }
-
-    static final Missed NONE = new Missed(0, List.of());
-
-    private static Missed missed(Entry entry, Instant now) {
-        long count = 0;
-        Instant t = entry.next;
-        if (t == null || t.isAfter(now)) return NONE;
-        TriggerSpec.ScheduleSpec spec = entry.spec.schedule();
-        int keep = switch (spec.catchUp()) {
-            case SKIP -> 0;
-            case LATEST -> 1;
-            case ALL -> spec.catchUpLimit();
-        };
-        Deque<Instant> newest = new ArrayDeque<>();
-        // Bounded: a schedule every second that was down for a year is not walked through to the end.
-        for (int i = 0; t != null && !t.isAfter(now) && i < 1_000_000; i++) {
-            count++;
-            if (keep > 0) {
-                newest.addLast(t);
-                if (newest.size() > keep) newest.removeFirst();
-            }
-            t = entry.schedule.next(t);
-        }
-        return new Missed(count, new ArrayList<>(newest));
-    }
-
     private void enqueue(Entry entry) {
         if (entry.next == null || entry.paused) return;
-        wheel.add(new Due(entry.next.toEpochMilli(), entry.spec.name(), entry.generation));
+        wheel.add(new DueTime(entry.next.toEpochMilli(), entry.spec.name(), entry.generation));
         arm();
     }
 
     /** Keeps the one timer armed for the earliest due time. */
     private void arm() {
         if (closed) return;
-        Due head = wheel.peek();
+        DueTime head = wheel.peek();
         if (head == null) return;
-        if (timerId >= 0 && timerAtMs <= head.atMs) return;
+        if (timerId >= 0 && timerAtMs <= head.atMs()) return;
         if (timerId >= 0) vertx.cancelTimer(timerId);
-        timerAtMs = head.atMs;
-        timerId = vertx.setTimer(Math.max(1, head.atMs - clock.millis()), id -> {
+        timerAtMs = head.atMs();
+        timerId = vertx.setTimer(Math.max(1, head.atMs() - clock.millis()), id -> {
             timerId = -1;
             timerAtMs = Long.MAX_VALUE;
             tick();
@@ -566,17 +520,17 @@ public final class Triggers implements AutoCloseable {
     private void tick() {
         if (closed) return;
         long now = clock.millis();
-        Due due;
-        while ((due = wheel.peek()) != null && due.atMs <= now) {
+        DueTime due;
+        while ((due = wheel.peek()) != null && due.atMs() <= now) {
             wheel.poll();
-            Entry entry = entries.get(due.name);
-            if (entry == null || entry.generation != due.generation || entry.paused || entry.next == null
-                    || entry.next.toEpochMilli() != due.atMs) continue;
+            Entry entry = entries.get(due.name());
+            if (entry == null || entry.generation != due.generation() || entry.paused || entry.next == null
+                    || entry.next.toEpochMilli() != due.atMs()) continue;
             Instant at = entry.next;
             entry.next = entry.schedule.next(at);
             enqueue(entry);
             claim(entry, at, now, false);
-            dispatchLateness.observe((now - due.atMs) / 1000.0);
+            dispatchLateness.observe((now - due.atMs()) / 1000.0);
         }
         arm();
         flush(); // once for all the claims of this tick: one save commits them together
