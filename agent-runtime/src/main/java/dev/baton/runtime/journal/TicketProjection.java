@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.json.Json;
 import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.RunEvent;
+import dev.baton.runtime.event.Verdict;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -141,7 +142,7 @@ final class TicketProjection {
             }
         } else if (data instanceof EventData.ApprovalRequested) {
             change = Map.of("status", AWAITING_APPROVAL);
-        } else if (data instanceof EventData.ApprovalDecided d && "approve".equals(d.decision())) {
+        } else if (data instanceof EventData.ApprovalDecided d && d.decision() == Verdict.APPROVE) {
             change = Map.of("status", TRIAGING);
         } else if (data instanceof EventData.RunReopened) {
             change = new LinkedHashMap<>();
