@@ -15,6 +15,7 @@ import dev.baton.runtime.journal.RunRecord;
 import dev.baton.runtime.orchestrator.ApprovalDecision;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.RunRequest;
+import dev.baton.runtime.event.Origin;
 import dev.baton.runtime.event.Verdict;
 import dev.baton.runtime.run.ApprovalStatus;
 import dev.baton.runtime.run.RunStatus;
@@ -162,21 +163,16 @@ final class ApiRoutes {
         ObjectNode input = Bodies.object(body, "input");
         ObjectNode plan = Bodies.object(body, "plan");
         ObjectNode options = Bodies.object(body, "options");
-        // Baton marks the runs it starts for tickets and triggers in their options; the ticket
-        // list is projected from that mark, so a client must not set it on a run of its own.
-        if (options != null && (options.has("ticket") || options.has("trigger"))) {
-            throw ApiError.badRequest("options 'ticket' and 'trigger' are set by Baton on the runs it starts for tickets and triggers;"
-                    + " post a ticket to /api/tickets or create a trigger at /api/triggers instead");
-        }
+        // The marks and keys Baton gives the runs of tickets and triggers are not a client's to take.
+        String misuse = Origin.marksMisused(options);
+        if (misuse != null) throw ApiError.badRequest(misuse);
         String key = ctx.request().getHeader("Idempotency-Key");
         if (key != null && (key.isBlank() || key.length() > 255)) {
             throw ApiError.badRequest("the Idempotency-Key header must hold 1 to 255 characters");
         }
-        // Triggers and tickets key their runs as "trigger:..." and "ticket:...": a client must not take a key a firing will use.
-        if (key != null && (key.startsWith("trigger:") || key.startsWith("ticket:"))) {
-            throw ApiError.badRequest("Idempotency-Key values starting with 'trigger:' or 'ticket:' are reserved for Baton's own runs");
-        }
-        RunRequest request = new RunRequest(goal, input, plan, options, key, key == null ? null : sha256(body.toString()));
+        misuse = Origin.keyMisused(key);
+        if (misuse != null) throw ApiError.badRequest(misuse);
+        RunRequest request = new RunRequest(goal, input, plan, options, key, key == null ? null : sha256(body.toString()), Origin.CLIENT);
         orchestrator.submit(request).onComplete(result -> {
             if (result.failed()) {
                 ApiError.respond(ctx, result.cause());

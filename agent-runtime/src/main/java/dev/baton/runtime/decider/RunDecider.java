@@ -10,6 +10,7 @@ import dev.baton.runtime.BatonException;
 import dev.baton.runtime.BatonException.Kind;
 import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.EventData.Failure;
+import dev.baton.runtime.event.Origin;
 import dev.baton.runtime.event.UnwindingOutcome;
 import dev.baton.runtime.event.Verdict;
 import dev.baton.runtime.orchestrator.OrchestratorOptions;
@@ -173,8 +174,9 @@ public final class RunDecider {
     // ------------------------------------------------------------------ a new run
 
     private void create(Turn t, Input.Create c) {
-        t.emit(new EventData.RunCreated(c.goal(), c.input() == null ? Json.object() : c.input(), c.options(),
-                c.idempotencyKey(), c.requestHash()));
+        Origin origin = c.origin() == null ? Origin.fromMarks(c.options()) : c.origin();
+        t.emit(new EventData.RunCreated(c.goal(), c.input() == null ? Json.object() : c.input(), origin.markOptions(c.options()),
+                c.idempotencyKey(), c.requestHash(), origin));
         CheckedPlan plan = c.plan();
         if (plan == null) {
             planning.askPlanner(t);

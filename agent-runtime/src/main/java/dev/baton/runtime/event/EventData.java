@@ -29,10 +29,20 @@ public sealed interface EventData {
 
     /**
      * A run was accepted. {@code idempotencyKey} and {@code requestHash} let a repeated
-     * request find the run it created; both may be null.
+     * request find the run it created; both may be null. {@code origin} says who started it; a
+     * RunCreated journaled before origins were kept has none, and its origin is read from the
+     * marks in its {@code options} ({@link Origin#fromMarks}), so it is never null.
      */
-    record RunCreated(String goal, JsonNode input, JsonNode options, String idempotencyKey, String requestHash)
-            implements EventData {
+    record RunCreated(String goal, JsonNode input, JsonNode options, String idempotencyKey, String requestHash,
+                      Origin origin) implements EventData {
+        public RunCreated {
+            origin = origin == null ? Origin.fromMarks(options) : origin;
+        }
+
+        /** A run whose origin its options' marks say (a client's, unless they mark a ticket or a trigger). */
+        public RunCreated(String goal, JsonNode input, JsonNode options, String idempotencyKey, String requestHash) {
+            this(goal, input, options, idempotencyKey, requestHash, null);
+        }
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.baton.plan.PlanParser;
 import dev.baton.plan.TaskSpec;
 import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.EventData.Failure;
+import dev.baton.runtime.event.Origin;
 import dev.baton.runtime.event.RunEvent;
 import dev.baton.runtime.event.Verdict;
 
@@ -33,6 +34,7 @@ public final class RunState {
     private String goal;
     private JsonNode input;
     private JsonNode options;
+    private Origin origin = Origin.CLIENT;
     private RunStatus status = RunStatus.PLANNING;
     private Instant createdAt;
     private Instant updatedAt;
@@ -128,6 +130,7 @@ public final class RunState {
             goal = e.goal();
             input = e.input();
             options = e.options();
+            origin = e.origin();
             idempotencyKey = e.idempotencyKey();
             requestHash = e.requestHash();
             createdAt = at;
@@ -367,6 +370,8 @@ public final class RunState {
     public String goal() { return goal; }
     public JsonNode input() { return input; }
     public JsonNode options() { return options; }
+    /** Who started the run (a client's run until its RunCreated is applied). */
+    public Origin origin() { return origin; }
     public RunStatus status() { return status; }
     public Instant createdAt() { return createdAt; }
     public Instant updatedAt() { return updatedAt; }
