@@ -280,9 +280,10 @@ public final class PlanParser {
             ApprovalSpec.ExpiryPolicy onTimeout = null;
             JsonNode expiry = Fields.present(approval, "onTimeout");
             if (expiry != null) {
-                if (expiry.isTextual() && expiry.textValue().equals("reject")) onTimeout = ApprovalSpec.ExpiryPolicy.REJECT;
-                else if (expiry.isTextual() && expiry.textValue().equals("escalate")) onTimeout = ApprovalSpec.ExpiryPolicy.ESCALATE;
-                else fields.problem("approval.onTimeout", "expected \"reject\" or \"escalate\", found " + Shape.of(expiry)
+                for (ApprovalSpec.ExpiryPolicy policy : ApprovalSpec.ExpiryPolicy.values()) {
+                    if (expiry.isTextual() && expiry.textValue().equals(policy.wire())) onTimeout = policy;
+                }
+                if (onTimeout == null) fields.problem("approval.onTimeout", "expected \"reject\" or \"escalate\", found " + Shape.of(expiry)
                             + (expiry.isTextual() ? " " + expiry : ""));
             }
             return new ApprovalSpec(required, timeout, onTimeout);

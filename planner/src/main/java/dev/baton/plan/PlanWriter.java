@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 
-import java.util.Locale;
 
 /**
  * Writes a plan in the JSON form {@link PlanParser} reads, so that
@@ -80,6 +79,6 @@ public final class PlanWriter {
         ObjectNode object = json.putObject("approval");
         object.put("required", approval.required());
         if (approval.timeout() != null) object.put("timeout", approval.timeout().toString());
-        object.put("onTimeout", approval.onTimeout().name().toLowerCase(Locale.ROOT));
+        object.put("onTimeout", approval.onTimeout().wire());
     }
 }

@@ -15,6 +15,9 @@ import dev.baton.runtime.journal.RunRecord;
 import dev.baton.runtime.orchestrator.ApprovalDecision;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.RunRequest;
+import dev.baton.runtime.event.Origin;
+import dev.baton.runtime.event.Verdict;
+import dev.baton.runtime.run.ApprovalStatus;
 import dev.baton.runtime.run.RunStatus;
 import dev.baton.tools.ToolDescriptor;
 import io.vertx.core.Future;
@@ -160,21 +163,16 @@ final class ApiRoutes {
         ObjectNode input = Bodies.object(body, "input");
         ObjectNode plan = Bodies.object(body, "plan");
         ObjectNode options = Bodies.object(body, "options");
-        // Baton marks the runs it starts for tickets and triggers in their options; the ticket
-        // list is projected from that mark, so a client must not set it on a run of its own.
-        if (options != null && (options.has("ticket") || options.has("trigger"))) {
-            throw ApiError.badRequest("options 'ticket' and 'trigger' are set by Baton on the runs it starts for tickets and triggers;"
-                    + " post a ticket to /api/tickets or create a trigger at /api/triggers instead");
-        }
+        // The marks and keys Baton gives the runs of tickets and triggers are not a client's to take.
+        String misuse = Origin.marksMisused(options);
+        if (misuse != null) throw ApiError.badRequest(misuse);
         String key = ctx.request().getHeader("Idempotency-Key");
         if (key != null && (key.isBlank() || key.length() > 255)) {
             throw ApiError.badRequest("the Idempotency-Key header must hold 1 to 255 characters");
         }
-        // Triggers and tickets key their runs as "trigger:..." and "ticket:...": a client must not take a key a firing will use.
-        if (key != null && (key.startsWith("trigger:") || key.startsWith("ticket:"))) {
-            throw ApiError.badRequest("Idempotency-Key values starting with 'trigger:' or 'ticket:' are reserved for Baton's own runs");
-        }
-        RunRequest request = new RunRequest(goal, input, plan, options, key, key == null ? null : sha256(body.toString()));
+        misuse = Origin.keyMisused(key);
+        if (misuse != null) throw ApiError.badRequest(misuse);
+        RunRequest request = new RunRequest(goal, input, plan, options, key, key == null ? null : sha256(body.toString()), Origin.CLIENT);
         orchestrator.submit(request).onComplete(result -> {
             if (result.failed()) {
                 ApiError.respond(ctx, result.cause());
@@ -240,29 +238,33 @@ final class ApiRoutes {
     private void planApproval(RoutingContext ctx) {
         Caller caller = Auth.require(ctx, Role.APPROVER);
         ObjectNode body = Bodies.object(ctx);
-        String decision = Bodies.string(body, "decision");
-        if (!"approve".equals(decision) && !"reject".equals(decision)) {
-            throw ApiError.badRequest("field 'decision' must be \"approve\" or \"reject\"");
-        }
+        Verdict decision = verdict(body);
         ObjectNode plan = Bodies.object(body, "plan");
         String comment = Bodies.string(body, "comment");
-        reply(ctx, 200, orchestrator.decidePlan(ctx.pathParam("id"), "approve".equals(decision), caller.name(), comment, plan));
+        reply(ctx, 200, orchestrator.decidePlan(ctx.pathParam("id"), decision == Verdict.APPROVE, caller.name(), comment, plan));
     }
 
     private void decide(RoutingContext ctx) {
         Caller caller = Auth.require(ctx, Role.APPROVER);
         ObjectNode body = Bodies.object(ctx);
-        String decision = Bodies.string(body, "decision");
-        if (!"approve".equals(decision) && !"reject".equals(decision)) {
-            throw ApiError.badRequest("field 'decision' must be \"approve\" or \"reject\"");
-        }
+        Verdict decision = verdict(body);
         String comment = Bodies.string(body, "comment");
         JsonNode args = body.get("args");
         if (args != null && args.isNull()) args = null;
         if (args != null && !args.isObject()) throw ApiError.badRequest("field 'args' must be an object, not " + Bodies.kind(args));
-        ApprovalDecision request = new ApprovalDecision(ctx.pathParam("id"), ctx.pathParam("taskId"), "approve".equals(decision),
+        ApprovalDecision request = new ApprovalDecision(ctx.pathParam("id"), ctx.pathParam("taskId"), decision == Verdict.APPROVE,
                 caller.name(), caller.admin(), comment, args);
         reply(ctx, 200, orchestrator.decide(request));
+    }
+
+    /** The body's {@code decision}: {@code approve} or {@code reject}. */
+    private static Verdict verdict(ObjectNode body) {
+        String decision = Bodies.string(body, "decision");
+        try {
+            return Verdict.ofWire(decision);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest("field 'decision' must be \"approve\" or \"reject\"");
+        }
     }
 
     private void retry(RoutingContext ctx) {
@@ -279,7 +281,9 @@ final class ApiRoutes {
     private void approvals(RoutingContext ctx) {
         String status = ctx.request().getParam("status");
         status = status == null ? "PENDING" : status.toUpperCase(Locale.ROOT);
-        if (!java.util.Set.of("PENDING", "APPROVED", "REJECTED", "EXPIRED").contains(status)) {
+        try {
+            ApprovalStatus.valueOf(status);
+        } catch (IllegalArgumentException e) {
             throw ApiError.badRequest("query parameter 'status' must be PENDING, APPROVED, REJECTED or EXPIRED");
         }
         reply(ctx, 200, orchestrator.approvals(status).map(list -> {

@@ -164,7 +164,7 @@ final class Attempts {
      * new conversation.
      */
     private void startAgent(Turn t, TaskState task, TaskAction.AgentCall call) {
-        boolean resume = task.approvalTool() != null && task.approval() != null && "APPROVED".equals(task.approval().status())
+        boolean resume = task.approvalTool() != null && task.approval() != null && task.approval().approved()
                 && task.totalAttempts() > 0;
         int attempt = resume ? task.totalAttempts() : task.totalAttempts() + 1;
         AgentLoop.ApprovedCall approved = null;

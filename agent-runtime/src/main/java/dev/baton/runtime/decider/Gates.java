@@ -54,7 +54,7 @@ final class Gates {
         if (!options.approvalPolicy().appliesTo(call.tool())) return null;
         try {
             return options.approvalPolicy().gate(new ApprovalPolicy.Candidate(run.id(), run.input(), run.options(), task.id(), call.tool(),
-                    resolvedArgs(run, call)));
+                    resolvedArgs(run, call), run.origin()));
         } catch (RuntimeException e) {
             // A broken policy must not let a task through that it meant to stop: gate it.
             LOG.warn("the approval policy failed for task '{}' of run {}: {}", task.id(), run.id(), e.toString());

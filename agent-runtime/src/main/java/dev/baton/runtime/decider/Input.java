@@ -3,6 +3,7 @@ package dev.baton.runtime.decider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.runtime.event.EventData;
+import dev.baton.runtime.event.Origin;
 import dev.baton.runtime.planning.GoalPlanner;
 
 import java.time.Instant;
@@ -10,9 +11,16 @@ import java.time.Instant;
 /** What happened to a run, for the decider to decide on: a request, a call's end, a timer, a person's decision. */
 public sealed interface Input {
 
-    /** A new run (its RunCreated comes from here); {@code plan} is null when the planner is to make one. */
-    record Create(String goal, JsonNode input, JsonNode options, String idempotencyKey, String requestHash, CheckedPlan plan)
+    /**
+     * A new run (its RunCreated comes from here); {@code plan} is null when the planner is to make one;
+     * {@code origin} null reads the origin from the marks in {@code options}.
+     */
+    record Create(String goal, JsonNode input, JsonNode options, String idempotencyKey, String requestHash, CheckedPlan plan,
+                  Origin origin)
             implements Input {
+        public Create(String goal, JsonNode input, JsonNode options, String idempotencyKey, String requestHash, CheckedPlan plan) {
+            this(goal, input, options, idempotencyKey, requestHash, plan, null);
+        }
     }
 
     /** The planner answered ({@code proposed}) or failed ({@code error}). */

@@ -3,12 +3,16 @@ package dev.baton.runtime.decider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
+import dev.baton.plan.ApprovalSpec.ExpiryPolicy;
 import dev.baton.plan.PlanWriter;
 import dev.baton.plan.TaskAction;
 import dev.baton.runtime.BatonException;
 import dev.baton.runtime.BatonException.Kind;
 import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.EventData.Failure;
+import dev.baton.runtime.event.Origin;
+import dev.baton.runtime.event.UnwindingOutcome;
+import dev.baton.runtime.event.Verdict;
 import dev.baton.runtime.orchestrator.OrchestratorOptions;
 import dev.baton.runtime.run.Joins;
 import dev.baton.runtime.run.RunState;
@@ -170,8 +174,9 @@ public final class RunDecider {
     // ------------------------------------------------------------------ a new run
 
     private void create(Turn t, Input.Create c) {
-        t.emit(new EventData.RunCreated(c.goal(), c.input() == null ? Json.object() : c.input(), c.options(),
-                c.idempotencyKey(), c.requestHash()));
+        Origin origin = c.origin() == null ? Origin.fromMarks(c.options()) : c.origin();
+        t.emit(new EventData.RunCreated(c.goal(), c.input() == null ? Json.object() : c.input(), origin.markOptions(c.options()),
+                c.idempotencyKey(), c.requestHash(), origin));
         CheckedPlan plan = c.plan();
         if (plan == null) {
             planning.askPlanner(t);
@@ -230,7 +235,7 @@ public final class RunDecider {
     /** A READY task: ask for approval if it is gated and not yet approved, else start it when a slot is free. */
     void onReady(Turn t, TaskState task) {
         if (task.status() != TaskStatus.READY || t.run.status() != RunStatus.RUNNING) return;
-        boolean approved = task.approval() != null && "APPROVED".equals(task.approval().status());
+        boolean approved = task.approval() != null && task.approval().approved();
         String policyGate = approved || gates.gated(task) ? null : gates.policyGate(t.run, task);
         if ((gates.gated(task) || policyGate != null) && !approved) {
             requestApproval(t, task, null, null, policyGate);
@@ -279,7 +284,7 @@ public final class RunDecider {
         if (run.status() != RunStatus.RUNNING || !run.allTasksFinished()) return;
         TaskState failing = Joins.failing(run);
         if (failing != null) {
-            unwinding.unwind(t, new EventData.RunUnwinding("FAILED", Joins.runError(failing, planning.replanNote(run)), null, null));
+            unwinding.unwind(t, new EventData.RunUnwinding(UnwindingOutcome.FAILED, Joins.runError(failing, planning.replanNote(run)), null, null));
             return;
         }
         ObjectNode outputs = Json.object();
@@ -357,7 +362,7 @@ public final class RunDecider {
                         || !d.at().equals(task.approval().expiresAt())) {
                     return;
                 }
-                if ("escalate".equals(task.approval().onTimeout())) {
+                if (task.approval().onTimeout() == ExpiryPolicy.ESCALATE) {
                     t.emit(new EventData.ApprovalEscalated(task.id()));
                 } else {
                     t.emit(new EventData.ApprovalExpired(task.id()));
@@ -383,7 +388,7 @@ public final class RunDecider {
         var spec = task.spec().approval();
         java.time.Duration timeout = spec != null && spec.timeout() != null ? spec.timeout() : options.defaultApprovalTimeout();
         Instant expiresAt = timeout == null ? null : t.now.plus(timeout);
-        String onTimeout = (spec == null ? dev.baton.plan.ApprovalSpec.ExpiryPolicy.REJECT : spec.onTimeout()).name().toLowerCase();
+        ExpiryPolicy onTimeout = spec == null ? ExpiryPolicy.REJECT : spec.onTimeout();
         String title = policyGate == null ? task.spec().title() : task.spec().title() + " (review: " + policyGate + ")";
         t.emit(new EventData.ApprovalRequested(task.id(), title, toolName, args, expiresAt, onTimeout));
         if (expiresAt != null) t.command(new Command.ArmTimer(task.id(), TimerKind.APPROVAL_EXPIRY, expiresAt));
@@ -403,7 +408,7 @@ public final class RunDecider {
             if (!d.approve()) throw new BatonException(Kind.INVALID, "bad_request", "field 'args' is only allowed when approving");
             gates.checkEditedArgs(task, args);
         }
-        t.emit(new EventData.ApprovalDecided(task.id(), d.approve() ? "approve" : "reject", d.by(), d.comment(), args));
+        t.emit(new EventData.ApprovalDecided(task.id(), Verdict.of(d.approve()), d.by(), d.comment(), args));
         if (d.approve()) onReady(t, task); else onTaskFinished(t, task.id());
     }
 
@@ -438,7 +443,7 @@ public final class RunDecider {
             if (t.inFlight(task.id())) t.command(new Command.Interrupt(task.id(), "its run was cancelled"));
             t.emit(new EventData.TaskCancelled(task.id()));
         }
-        unwinding.unwind(t, new EventData.RunUnwinding("CANCELLED", null, c.by(), null));
+        unwinding.unwind(t, new EventData.RunUnwinding(UnwindingOutcome.CANCELLED, null, c.by(), null));
     }
 
     private void retryTask(Turn t, Input.RetryTask r) {

@@ -2,6 +2,7 @@ package dev.baton.runtime.decider;
 
 import dev.baton.runtime.BatonException;
 import dev.baton.runtime.event.EventData;
+import dev.baton.runtime.event.UnwindingOutcome;
 import dev.baton.runtime.run.Compensations;
 import dev.baton.runtime.run.RunState;
 import dev.baton.runtime.run.RunStatus;
@@ -32,7 +33,7 @@ final class Unwinding {
     }
 
     private static void end(Turn t, EventData.RunUnwinding ending) {
-        if ("CANCELLED".equals(ending.outcome())) {
+        if (ending.outcome() == UnwindingOutcome.CANCELLED) {
             t.emit(new EventData.RunCancelled(ending.by(), ending.reason()));
         } else {
             t.emit(new EventData.RunFailed(ending.error()));

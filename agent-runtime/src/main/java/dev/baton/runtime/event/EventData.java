@@ -1,6 +1,7 @@
 package dev.baton.runtime.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.plan.ApprovalSpec.ExpiryPolicy;
 
 import java.time.Instant;
 
@@ -28,10 +29,20 @@ public sealed interface EventData {
 
     /**
      * A run was accepted. {@code idempotencyKey} and {@code requestHash} let a repeated
-     * request find the run it created; both may be null.
+     * request find the run it created; both may be null. {@code origin} says who started it; a
+     * RunCreated journaled before origins were kept has none, and its origin is read from the
+     * marks in its {@code options} ({@link Origin#fromMarks}), so it is never null.
      */
-    record RunCreated(String goal, JsonNode input, JsonNode options, String idempotencyKey, String requestHash)
-            implements EventData {
+    record RunCreated(String goal, JsonNode input, JsonNode options, String idempotencyKey, String requestHash,
+                      Origin origin) implements EventData {
+        public RunCreated {
+            origin = origin == null ? Origin.fromMarks(options) : origin;
+        }
+
+        /** A run whose origin its options' marks say (a client's, unless they mark a ticket or a trigger). */
+        public RunCreated(String goal, JsonNode input, JsonNode options, String idempotencyKey, String requestHash) {
+            this(goal, input, options, idempotencyKey, requestHash, null);
+        }
     }
 
     /**
@@ -104,17 +115,18 @@ public sealed interface EventData {
 
     /**
      * The task waits for a person. {@code args} are the resolved arguments the person is shown;
-     * {@code expiresAt} is null when the approval never expires.
+     * {@code expiresAt} is null when the approval never expires; {@code onTimeout} (JSON
+     * {@code reject} or {@code escalate}) says what its expiry does.
      */
     record ApprovalRequested(String taskId, String title, String tool, JsonNode args, Instant expiresAt,
-                             String onTimeout) implements TaskEvent {
+                             ExpiryPolicy onTimeout) implements TaskEvent {
     }
 
     /**
-     * A person decided. {@code decision} is {@code approve} or {@code reject}; {@code args},
+     * A person decided ({@code decision}: JSON {@code approve} or {@code reject}); {@code args},
      * when not null, replace the task's arguments (already validated).
      */
-    record ApprovalDecided(String taskId, String decision, String by, String comment, JsonNode args)
+    record ApprovalDecided(String taskId, Verdict decision, String by, String comment, JsonNode args)
             implements TaskEvent {
     }
 
@@ -192,10 +204,10 @@ public sealed interface EventData {
     /**
      * The run failed or was cancelled, and tasks that succeeded declared how to undo
      * themselves: the run is COMPENSATING until their compensations ran. {@code outcome} is
-     * {@code FAILED} (with {@code error}) or {@code CANCELLED} (with {@code by} and {@code reason}):
-     * the run ends so once every compensation succeeded.
+     * {@link UnwindingOutcome#FAILED FAILED} (with {@code error}) or {@link UnwindingOutcome#CANCELLED
+     * CANCELLED} (with {@code by} and {@code reason}): the run ends so once every compensation succeeded.
      */
-    record RunUnwinding(String outcome, Failure error, String by, String reason) implements EventData {
+    record RunUnwinding(UnwindingOutcome outcome, Failure error, String by, String reason) implements EventData {
     }
 
     /** An attempt of a task's compensation began, with its own stable idempotency key. */

@@ -2,6 +2,7 @@ package dev.baton.runtime.journal;
 
 import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.RunEvent;
+import dev.baton.runtime.event.Verdict;
 import dev.baton.runtime.journal.RowChanges.ApprovalPatch;
 import dev.baton.runtime.journal.RowChanges.RunUpdate;
 
@@ -133,10 +134,10 @@ final class Projection {
     }
 
     private static String decisionStatus(EventData.ApprovalDecided d) {
-        if ("approve".equals(d.decision())) return APPROVED;
-        if ("reject".equals(d.decision())) return REJECTED;
-        throw new IllegalArgumentException("ApprovalDecided of task '" + d.taskId() + "' has decision '" + d.decision()
-                + "'; expected 'approve' or 'reject'");
+        if (d.decision() == null) {
+            throw new IllegalArgumentException("ApprovalDecided of task '" + d.taskId() + "' has no decision; expected 'approve' or 'reject'");
+        }
+        return d.decision() == Verdict.APPROVE ? APPROVED : REJECTED;
     }
 
     private void touchRun(String runId, String status, Instant at) {

@@ -3,7 +3,9 @@ package dev.baton.runtime.journal;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.json.Json;
 import dev.baton.runtime.event.EventData;
+import dev.baton.runtime.event.Origin;
 import dev.baton.runtime.event.RunEvent;
+import dev.baton.runtime.event.Verdict;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -90,14 +92,13 @@ final class TicketProjection {
         String runId = event.runId();
         long at = event.at().toEpochMilli();
         if (data instanceof EventData.RunCreated c) {
-            JsonNode ticket = c.options() == null ? null : c.options().get("ticket");
-            if (ticket == null || !ticket.isObject() || !ticket.path("id").isTextual()) {
+            if (!(c.origin() instanceof Origin.Ticket ticket)) {
                 if (plainRuns == null) plainRuns = new HashSet<>();
                 plainRuns.add(runId);
                 return;
             }
-            String id = ticket.get("id").textValue();
-            if ("reroute".equals(ticket.path("action").asText())) {
+            String id = ticket.ticketId();
+            if (ticket.action() == Origin.TicketAction.REROUTE) {
                 reroutes.add(new Reroute(id, runId, at));
                 return;
             }
@@ -141,7 +142,7 @@ final class TicketProjection {
             }
         } else if (data instanceof EventData.ApprovalRequested) {
             change = Map.of("status", AWAITING_APPROVAL);
-        } else if (data instanceof EventData.ApprovalDecided d && "approve".equals(d.decision())) {
+        } else if (data instanceof EventData.ApprovalDecided d && d.decision() == Verdict.APPROVE) {
             change = Map.of("status", TRIAGING);
         } else if (data instanceof EventData.RunReopened) {
             change = new LinkedHashMap<>();

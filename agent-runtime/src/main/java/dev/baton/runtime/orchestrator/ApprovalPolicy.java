@@ -1,6 +1,7 @@
 package dev.baton.runtime.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.runtime.event.Origin;
 
 /**
  * A gate that depends on data: consulted when a tool task becomes ready, with its resolved
@@ -38,8 +39,18 @@ public interface ApprovalPolicy {
      * @param options the run's options as it was created (null when none); clients cannot set
      *                {@code options.ticket} or {@code options.trigger}, so those are the server's word
      * @param args    the task's resolved arguments
+     * @param origin  who started the run (a client, a ticket, a trigger)
      */
-    record Candidate(String runId, JsonNode input, JsonNode options, String taskId, String tool, JsonNode args) {
+    record Candidate(String runId, JsonNode input, JsonNode options, String taskId, String tool, JsonNode args,
+                     Origin origin) {
+        public Candidate {
+            origin = origin == null ? Origin.fromMarks(options) : origin;
+        }
+
+        /** A task of a run whose origin its options' marks say. */
+        public Candidate(String runId, JsonNode input, JsonNode options, String taskId, String tool, JsonNode args) {
+            this(runId, input, options, taskId, tool, args, null);
+        }
     }
 
     /** Why a person must approve this task before it runs, or null to let it run (as far as this policy goes). */

@@ -374,7 +374,7 @@ public final class Orchestrator implements AutoCloseable {
         home.adopt(run);
         String key = request.idempotencyKey();
         if (key != null) pendingKeys.put(key, id);
-        home.decide(run, new Input.Create(request.goal(), request.input(), request.options(), key, request.requestHash(), plan));
+        home.decide(run, new Input.Create(request.goal(), request.input(), request.options(), key, request.requestHash(), plan, request.origin()));
         if (key != null) home.onDurable(id, error -> pendingKeys.remove(key));
         // The caller hears of the run once it is durable, and sees it as these events left it.
         return home.whenDurable(id, new Submitted(id, home.runJson(run), false));

@@ -1,23 +1,34 @@
 package dev.baton.runtime.run;
 
+import dev.baton.plan.ApprovalSpec.ExpiryPolicy;
+
 import java.time.Instant;
 
 /**
  * The approval of one task, as the API shows it.
  *
- * @param status    PENDING, APPROVED, REJECTED or EXPIRED
  * @param expiresAt null when it never expires
- * @param onTimeout {@code reject} or {@code escalate}
+ * @param onTimeout what its expiry does (null in events journaled without it: reject)
  * @param escalated the approval outlived its time under the escalate policy: only an admin may decide it now
  */
-public record ApprovalState(String status, Instant requestedAt, Instant expiresAt, String onTimeout, boolean escalated,
-                            String decidedBy, String comment, Instant decidedAt) {
+public record ApprovalState(ApprovalStatus status, Instant requestedAt, Instant expiresAt, ExpiryPolicy onTimeout,
+                            boolean escalated, String decidedBy, String comment, Instant decidedAt) {
 
-    public static ApprovalState requested(Instant at, Instant expiresAt, String onTimeout) {
-        return new ApprovalState("PENDING", at, expiresAt, onTimeout, false, null, null, null);
+    public static ApprovalState requested(Instant at, Instant expiresAt, ExpiryPolicy onTimeout) {
+        return new ApprovalState(ApprovalStatus.PENDING, at, expiresAt, onTimeout, false, null, null, null);
     }
 
-    ApprovalState decided(String newStatus, String by, String text, Instant at) {
+    /** Whether it waits for a person. */
+    public boolean pending() {
+        return status == ApprovalStatus.PENDING;
+    }
+
+    /** Whether a person approved it. */
+    public boolean approved() {
+        return status == ApprovalStatus.APPROVED;
+    }
+
+    ApprovalState decided(ApprovalStatus newStatus, String by, String text, Instant at) {
         return new ApprovalState(newStatus, requestedAt, expiresAt, onTimeout, escalated, by, text, at);
     }
 

@@ -160,7 +160,7 @@ public final class RunJson {
             node.putNull("status");
             return node;
         }
-        node.put("status", approval.status());
+        node.put("status", approval.status().name());
         node.put("decidedBy", approval.decidedBy());
         node.put("comment", approval.comment());
         putInstant(node, "requestedAt", approval.requestedAt());

@@ -7,7 +7,9 @@ import dev.baton.plan.PlanParser;
 import dev.baton.plan.TaskSpec;
 import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.EventData.Failure;
+import dev.baton.runtime.event.Origin;
 import dev.baton.runtime.event.RunEvent;
+import dev.baton.runtime.event.Verdict;
 
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -32,6 +34,7 @@ public final class RunState {
     private String goal;
     private JsonNode input;
     private JsonNode options;
+    private Origin origin = Origin.CLIENT;
     private RunStatus status = RunStatus.PLANNING;
     private Instant createdAt;
     private Instant updatedAt;
@@ -127,6 +130,7 @@ public final class RunState {
             goal = e.goal();
             input = e.input();
             options = e.options();
+            origin = e.origin();
             idempotencyKey = e.idempotencyKey();
             requestHash = e.requestHash();
             createdAt = at;
@@ -183,8 +187,8 @@ public final class RunState {
                 task.approvalTool = e.tool();
             }
         } else if (data instanceof EventData.ApprovalDecided e) {
-            boolean approved = "approve".equals(e.decision());
-            task.approval = task.approval.decided(approved ? "APPROVED" : "REJECTED", e.by(), e.comment(), at);
+            boolean approved = e.decision() == Verdict.APPROVE;
+            task.approval = task.approval.decided(approved ? ApprovalStatus.APPROVED : ApprovalStatus.REJECTED, e.by(), e.comment(), at);
             if (approved) {
                 if (e.args() != null) {
                     task.approvedArgs = e.args();
@@ -194,7 +198,7 @@ public final class RunState {
                 task.error = new Failure("rejected", "rejected by " + e.by() + (e.comment() == null ? "" : ": " + e.comment()));
             }
         } else if (data instanceof EventData.ApprovalExpired) {
-            task.approval = task.approval.decided("EXPIRED", null, null, at);
+            task.approval = task.approval.decided(ApprovalStatus.EXPIRED, null, null, at);
             task.error = new Failure("approval_expired", "the approval was not decided before " + task.approval.expiresAt());
         } else if (data instanceof EventData.ApprovalEscalated) {
             task.approval = task.approval.escalate();
@@ -247,8 +251,8 @@ public final class RunState {
         } else if (data instanceof EventData.TaskSkipped e) {
             task.skipReason = e.reason();
         } else if (data instanceof EventData.TaskCancelled) {
-            if (task.approval != null && "PENDING".equals(task.approval.status())) {
-                task.approval = task.approval.decided("REJECTED", null, "run cancelled", at);
+            if (task.approval != null && task.approval.pending()) {
+                task.approval = task.approval.decided(ApprovalStatus.REJECTED, null, "run cancelled", at);
             }
         } else if (data instanceof EventData.TaskRetryRequested) {
             reopen(task);
@@ -366,6 +370,8 @@ public final class RunState {
     public String goal() { return goal; }
     public JsonNode input() { return input; }
     public JsonNode options() { return options; }
+    /** Who started the run (a client's run until its RunCreated is applied). */
+    public Origin origin() { return origin; }
     public RunStatus status() { return status; }
     public Instant createdAt() { return createdAt; }
     public Instant updatedAt() { return updatedAt; }

@@ -1,6 +1,7 @@
 package dev.baton.runtime.run;
 
 import dev.baton.runtime.event.EventData;
+import dev.baton.runtime.event.Verdict;
 
 import java.time.Instant;
 
@@ -47,8 +48,8 @@ public enum When {
             case ALWAYS -> true;
             case RETRY -> retryAt(event) != null;
             case GIVE_UP -> retryAt(event) == null;
-            case APPROVE -> "approve".equals(((EventData.ApprovalDecided) event).decision());
-            case REJECT -> !"approve".equals(((EventData.ApprovalDecided) event).decision());
+            case APPROVE -> ((EventData.ApprovalDecided) event).decision() == Verdict.APPROVE;
+            case REJECT -> ((EventData.ApprovalDecided) event).decision() != Verdict.APPROVE;
             case NEEDS_APPROVAL -> ((EventData.PlanProposed) event).needsApproval();
             case NO_APPROVAL -> !((EventData.PlanProposed) event).needsApproval();
         };

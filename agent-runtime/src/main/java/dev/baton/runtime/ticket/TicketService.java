@@ -13,6 +13,7 @@ import dev.baton.runtime.BatonException.Kind;
 import dev.baton.runtime.RuntimeCatalog;
 import dev.baton.runtime.agent.AgentRegistry;
 import dev.baton.runtime.event.EventData;
+import dev.baton.runtime.event.Origin;
 import dev.baton.runtime.event.RunEvent;
 import dev.baton.runtime.journal.TicketIndex;
 import dev.baton.runtime.journal.TicketPage;
@@ -107,16 +108,16 @@ public final class TicketService implements AutoCloseable {
     public static ApprovalPolicy reviewPolicy(Triage triage) {
         // Until the threshold is known (a run recovered at its route step), everything is reviewed.
         return ApprovalPolicy.forTool(TriageTools.ROUTE, task -> task.args() != null && task.args().hasNonNull("reviewedBy")
-                && !personsReroute(task.options())
+                && !personsReroute(task.origin())
                 // The policy only sees steps no person has decided yet, so a reviewer here was written by a plan;
                 // only the run a person's correction starts (reroute) carries its reviewer in its plan.
                 ? "the step names a reviewer ('reviewedBy'), which only a person's decision sets: a person must confirm it"
                 : TriageTools.reviewReason(triage, task.args(), triage.thresholdNow(1.0)));
     }
 
-    /** Whether the run is the one {@link #route} starts for a person's correction of a routed ticket: the runs API refuses {@code options.ticket}. */
-    private static boolean personsReroute(JsonNode options) {
-        return options != null && "reroute".equals(options.path("ticket").path("action").asText());
+    /** Whether the run is the one {@link #route} starts for a person's correction of a routed ticket. */
+    private static boolean personsReroute(Origin origin) {
+        return origin instanceof Origin.Ticket ticket && ticket.action() == Origin.TicketAction.REROUTE;
     }
 
     // ------------------------------------------------------------------ the playbook
@@ -198,12 +199,12 @@ public final class TicketService implements AutoCloseable {
         if (t.channel() != null) input.put("channel", t.channel());
         if (t.externalId() != null) input.put("externalId", t.externalId());
         input.put("receivedAt", now.toString());
-        ObjectNode options = ticketOptions(id, "create");
-        String key = t.externalId() != null ? "ticket:external:" + t.externalId()
-                : idempotencyKey != null ? "ticket:key:" + idempotencyKey : null;
+        String key = t.externalId() != null ? Origin.TICKET_KEYS + "external:" + t.externalId()
+                : idempotencyKey != null ? Origin.TICKET_KEYS + "key:" + idempotencyKey : null;
         String goal = "Triage ticket: " + abbreviate(subject.isEmpty() ? body : subject, 100);
         // No request hash: a repeated externalId returns its ticket even when the rest of the body differs.
-        return orchestrator.submit(new RunRequest(goal, input, playbook, options, key, null)).compose(submitted -> {
+        return orchestrator.submit(new RunRequest(goal, input, playbook, ticketOptions(), key, null,
+                new Origin.Ticket(id, Origin.TicketAction.CREATE))).compose(submitted -> {
             String ticketId = submitted.run().path("input").path("ticketId").asText(id);
             return settle(ticketId, submitted.runId(), wait).map(ticket -> new Created(ticket, submitted.replayed()));
         });
@@ -332,21 +333,18 @@ public final class TicketService implements AutoCloseable {
         deliver.put("title", "Deliver to the queue's webhook");
         deliver.put("tool", TriageTools.DELIVER);
         deliver.putObject("args").put("ticket", "${input}").put("route", "${route.output}");
-        ObjectNode options = ticketOptions(ticket.id(), "reroute");
-        return orchestrator.submit(new RunRequest("Re-route ticket " + ticket.id(), input, plan, options, null, null))
+        return orchestrator.submit(new RunRequest("Re-route ticket " + ticket.id(), input, plan, ticketOptions(), null, null,
+                new Origin.Ticket(ticket.id(), Origin.TicketAction.REROUTE)))
                 .map(submitted -> submitted.runId());
     }
 
     /**
-     * A ticket run's options: the ticket the journal's projection keeps, and {@code planner:
-     * playbook} so that a failed step (a delivery) fails the ticket, for a person to retry or
-     * re-route, instead of a model replanning it.
+     * A ticket run's options: {@code planner: playbook}, so that a failed step (a delivery) fails the
+     * ticket, for a person to retry or re-route, instead of a model replanning it. Its origin adds
+     * the {@code ticket} mark.
      */
-    private static ObjectNode ticketOptions(String ticketId, String action) {
-        ObjectNode options = Json.object();
-        options.put("planner", "playbook");
-        options.putObject("ticket").put("id", ticketId).put("action", action);
-        return options;
+    private static ObjectNode ticketOptions() {
+        return Json.object().put("planner", "playbook");
     }
 
     /** Whether an event ends the wait of {@code ?wait=}: the ticket is routed, failed, or waits for a person. */

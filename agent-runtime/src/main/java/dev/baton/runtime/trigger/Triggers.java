@@ -11,6 +11,7 @@ import dev.baton.plan.playbook.Playbook;
 import dev.baton.plan.playbook.PlaybookLibrary;
 import dev.baton.runtime.BatonException;
 import dev.baton.runtime.ContextCalls;
+import dev.baton.runtime.event.Origin;
 import dev.baton.runtime.BatonException.Kind;
 import dev.baton.runtime.metrics.Histogram;
 import dev.baton.runtime.orchestrator.Orchestrator;
@@ -412,15 +413,9 @@ public final class Triggers implements AutoCloseable {
                 });
             }
             Instant now = clock.instant();
-            ObjectNode options = Json.object();
-            ObjectNode trigger = options.putObject("trigger");
-            trigger.put("name", name);
-            trigger.put("kind", "event");
-            trigger.put("eventId", id);
-            trigger.put("receivedAt", now.toString());
-            if (entry.spec.playbook() != null) trigger.put("playbook", entry.spec.playbook());
-            String key = id == null ? null : "trigger:" + name + ":event:" + id;
-            return orchestrator.submit(new RunRequest(entry.spec.goal(), input, plan(entry.spec), options, key, null))
+            Origin origin = new Origin.Trigger(name, new Origin.Event(id, now), entry.spec.playbook());
+            String key = id == null ? null : Origin.TRIGGER_KEYS + name + ":event:" + id;
+            return orchestrator.submit(new RunRequest(entry.spec.goal(), input, plan(entry.spec), null, key, null, origin))
                     .compose(submitted -> onContext(() -> {
                         Entry current = entries.get(name);
                         if (current != null && !submitted.replayed()) {
@@ -585,17 +580,11 @@ public final class Triggers implements AutoCloseable {
             markDirty(entry);
             return;
         }
-        ObjectNode options = Json.object();
-        ObjectNode trigger = options.putObject("trigger");
-        trigger.put("name", name);
-        trigger.put("kind", "schedule");
-        trigger.put("scheduledAt", at.toString());
-        if (catchUp) trigger.put("catchUp", true);
-        if (entry.spec.playbook() != null) trigger.put("playbook", entry.spec.playbook());
-        String key = "trigger:" + name + "@" + at;
+        Origin origin = new Origin.Trigger(name, new Origin.Scheduled(at, catchUp), entry.spec.playbook());
+        String key = Origin.TRIGGER_KEYS + name + "@" + at;
         boolean track = entry.overlap() != TriggerSpec.Overlap.ALLOW;
         if (track) entry.running = SUBMITTING;
-        orchestrator.submit(new RunRequest(entry.spec.goal(), entry.spec.input(), plan, options, key, null))
+        orchestrator.submit(new RunRequest(entry.spec.goal(), entry.spec.input(), plan, null, key, null, origin))
                 .onComplete(result -> context.runOnContext(v -> {
                     if (entries.get(name) != entry) return; // deleted meanwhile
                     if (closed) return; // close() saved it pending: the next start fires it again (a replay if it is durable)

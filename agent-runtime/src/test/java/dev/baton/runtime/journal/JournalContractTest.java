@@ -2,6 +2,8 @@ package dev.baton.runtime.journal;
 
 import dev.baton.json.Json;
 import dev.baton.runtime.event.EventData;
+import dev.baton.plan.ApprovalSpec.ExpiryPolicy;
+import dev.baton.runtime.event.Verdict;
 import dev.baton.runtime.event.EventData.ApprovalEscalated;
 import dev.baton.runtime.event.EventData.ApprovalExpired;
 import dev.baton.runtime.event.EventData.Failure;
@@ -125,9 +127,9 @@ abstract class JournalContractTest {
                 new EventData.RunCreated("goal", Json.object().put("email", "a@b.c"), null, "key-1", "hash-1"),
                 new EventData.PlanAccepted(1, Json.object().set("tasks", Json.array().add(Json.object().put("id", "t1")))),
                 new TaskReady("t1"),
-                new EventData.ApprovalRequested("t1", "Route it", "tickets.route", Json.object().put("q", 1), when, "escalate"),
+                new EventData.ApprovalRequested("t1", "Route it", "tickets.route", Json.object().put("q", 1), when, ExpiryPolicy.ESCALATE),
                 new ApprovalEscalated("t1"),
-                new EventData.ApprovalDecided("t1", "approve", "ana", null, Json.object().put("q", 2)),
+                new EventData.ApprovalDecided("t1", Verdict.APPROVE, "ana", null, Json.object().put("q", 2)),
                 new EventData.TaskStarted("t1", 1, "run-data:t1:1", Json.object().put("q", 2), when),
                 new EventData.TaskAttemptFailed("t1", 1, new Failure("TIMEOUT", "took too long"), true, when),
                 new EventData.TaskStarted("t1", 2, "run-data:t1:2", null, null),

@@ -89,9 +89,10 @@ class ProjectionTest {
 
     @Test
     void anUnknownDecisionIsRefused() {
-        TestRun run = new TestRun("r");
-        RunEvent odd = run.next(new dev.baton.runtime.event.EventData.ApprovalDecided("t", "maybe", "ana", null, null));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Projection.changesOf(List.of(odd)));
+        // A decision is a Verdict now: one that is neither approve nor reject cannot reach the projection,
+        // and is refused where it could come from, as the journal's JSON is read.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> dev.baton.runtime.event.EventCodec
+                .dataFromJson("ApprovalDecided", "{\"taskId\":\"t\",\"decision\":\"maybe\",\"by\":\"ana\"}"));
         assertTrue(e.getMessage().contains("'maybe'"), e.getMessage());
     }
 

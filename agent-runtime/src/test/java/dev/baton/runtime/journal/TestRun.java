@@ -3,6 +3,8 @@ package dev.baton.runtime.journal;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.json.Json;
 import dev.baton.runtime.event.EventData;
+import dev.baton.plan.ApprovalSpec.ExpiryPolicy;
+import dev.baton.runtime.event.Verdict;
 import dev.baton.runtime.event.RunEvent;
 
 import java.time.Instant;
@@ -65,15 +67,15 @@ final class TestRun {
     }
 
     static EventData.ApprovalRequested approvalRequested(String task) {
-        return new EventData.ApprovalRequested(task, "Approve " + task, "tickets.route", args(task), null, "reject");
+        return new EventData.ApprovalRequested(task, "Approve " + task, "tickets.route", args(task), null, ExpiryPolicy.REJECT);
     }
 
     static EventData.ApprovalDecided approve(String task) {
-        return new EventData.ApprovalDecided(task, "approve", "ana", "fine", null);
+        return new EventData.ApprovalDecided(task, Verdict.APPROVE, "ana", "fine", null);
     }
 
     static EventData.ApprovalDecided reject(String task) {
-        return new EventData.ApprovalDecided(task, "reject", "ana", "no", null);
+        return new EventData.ApprovalDecided(task, Verdict.REJECT, "ana", "no", null);
     }
 
     static JsonNode args(String task) {

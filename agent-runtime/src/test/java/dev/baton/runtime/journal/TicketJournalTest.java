@@ -3,6 +3,8 @@ package dev.baton.runtime.journal;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.runtime.event.EventData;
+import dev.baton.plan.ApprovalSpec.ExpiryPolicy;
+import dev.baton.runtime.event.Verdict;
 import dev.baton.runtime.event.RunEvent;
 import dev.baton.runtime.testing.PostgresTestDatabase;
 import org.junit.jupiter.api.AfterEach;
@@ -92,7 +94,7 @@ class TicketJournalTest {
                 output("classify", Json.object().put("category", "card_arrival").put("confidence", 0.31)
                         .put("method", "classifier").put("queue", "cards").put("priority", "P3")
                         .put("reviewReason", "confidence 0.31 is below the review threshold 0.50")),
-                new EventData.ApprovalRequested("route", "Route", "tickets.route", Json.object(), null, "reject")));
+                new EventData.ApprovalRequested("route", "Route", "tickets.route", Json.object(), null, ExpiryPolicy.REJECT)));
         TicketRecord t = j.ticket("t_1").orElseThrow();
         assertEquals("AWAITING_APPROVAL", t.status());
         assertEquals("card missing", t.subject());
@@ -104,7 +106,7 @@ class TicketJournalTest {
         assertNull(t.confirmedCategory());
 
         // A person corrects it: approved, routed elsewhere, delivered; the correction is kept.
-        write(j, run.next(new EventData.ApprovalDecided("route", "approve", "alice", null, Json.object()),
+        write(j, run.next(new EventData.ApprovalDecided("route", Verdict.APPROVE, "alice", null, Json.object()),
                 output("route", Json.object().put("category", "lost_or_stolen_card").put("queue", "security")
                         .put("priority", "P1").put("slaDueAt", "2026-01-01T00:15:00Z").put("confirmed", true)
                         .put("method", "correction")),

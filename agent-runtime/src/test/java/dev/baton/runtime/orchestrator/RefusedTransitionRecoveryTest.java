@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.json.Json;
 import dev.baton.runtime.BatonException;
 import dev.baton.runtime.event.EventData;
+import dev.baton.plan.ApprovalSpec.ExpiryPolicy;
 import dev.baton.runtime.event.RunEvent;
 import dev.baton.runtime.journal.MemoryJournal;
 import dev.baton.tools.ToolRegistry;
@@ -54,7 +55,7 @@ class RefusedTransitionRecoveryTest {
                 new EventData.RunCreated("x", Json.object(), null, null, null),
                 new EventData.PlanAccepted(1, plan),
                 new EventData.TaskReady("gate"),
-                new EventData.ApprovalRequested("gate", "Gate", "echo", Json.object(), null, "reject"));
+                new EventData.ApprovalRequested("gate", "Gate", "echo", Json.object(), null, ExpiryPolicy.REJECT));
         List<EventData> broken = new ArrayList<>(waiting);
         broken.add(new EventData.TaskSucceeded("gate", 1, Json.object())); // never started, never approved
         MemoryJournal journal = new MemoryJournal();

@@ -6,6 +6,9 @@ import dev.baton.plan.Plan;
 import dev.baton.plan.PlanException;
 import dev.baton.plan.PlanParser;
 import dev.baton.runtime.event.EventData;
+import dev.baton.plan.ApprovalSpec.ExpiryPolicy;
+import dev.baton.runtime.event.Verdict;
+import dev.baton.runtime.event.UnwindingOutcome;
 import dev.baton.runtime.event.EventData.Failure;
 import dev.baton.runtime.event.RunEvent;
 import org.junit.jupiter.api.DynamicNode;
@@ -59,7 +62,7 @@ class TransitionsTest {
     static EventData runSucceeded() { return new EventData.RunSucceeded(Json.object()); }
     static EventData runFailed() { return new EventData.RunFailed(BOOM); }
     static EventData runCancelled() { return new EventData.RunCancelled("ana", null); }
-    static EventData unwinding() { return new EventData.RunUnwinding("FAILED", BOOM, null, null); }
+    static EventData unwinding() { return new EventData.RunUnwinding(UnwindingOutcome.FAILED, BOOM, null, null); }
     static EventData compensationFailed() { return new EventData.CompensationFailed("a", BOOM); }
     static EventData compensationRetry() { return new EventData.CompensationRetryRequested("ana"); }
     static EventData reopened() { return new EventData.RunReopened("ana", "retry"); }
@@ -67,9 +70,9 @@ class TransitionsTest {
     static EventData message() { return new EventData.UserMessage("also this", "ana"); }
     static EventData ready() { return ready("a"); }
     static EventData ready(String task) { return new EventData.TaskReady(task); }
-    static EventData approvalRequested() { return new EventData.ApprovalRequested("a", "A", "echo", Json.object(), LATER, "reject"); }
-    static EventData approve() { return new EventData.ApprovalDecided("a", "approve", "ana", null, null); }
-    static EventData reject() { return new EventData.ApprovalDecided("a", "reject", "ana", "no", null); }
+    static EventData approvalRequested() { return new EventData.ApprovalRequested("a", "A", "echo", Json.object(), LATER, ExpiryPolicy.REJECT); }
+    static EventData approve() { return new EventData.ApprovalDecided("a", Verdict.APPROVE, "ana", null, null); }
+    static EventData reject() { return new EventData.ApprovalDecided("a", Verdict.REJECT, "ana", "no", null); }
     static EventData expired() { return new EventData.ApprovalExpired("a"); }
     static EventData escalated() { return new EventData.ApprovalEscalated("a"); }
     static EventData started() { return started("a", 1); }
