@@ -62,7 +62,8 @@ final class StepsBench {
     private double perTask(ToolRegistry tools, int runCount, int steps, String tool) throws Exception {
         JsonNode plan = chain(steps, tool);
         Orchestrator orchestrator = Async.await(Orchestrator.start(vertx, Journals.open("memory", null), tools,
-                OrchestratorOptions.builder().callMetrics(false).build()), 60);
+                OrchestratorOptions.builder().callMetrics(false)
+                        .shards(Options.integer("bench.shards", Runtime.getRuntime().availableProcessors())).build()), 60);
         try {
             List<Double> micros = new ArrayList<>();
             for (int round = 0; round <= rounds; round++) {
