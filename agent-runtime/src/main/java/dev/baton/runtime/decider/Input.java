@@ -23,12 +23,21 @@ public sealed interface Input {
         }
     }
 
-    /** The planner answered ({@code proposed}) or failed ({@code error}). */
-    record Planned(GoalPlanner.ProposedPlan proposed, Throwable error) implements Input {
+    /**
+     * The planner answered ({@code proposed}) or failed ({@code error}); {@code checked} is the
+     * proposed plan already checked off the run's thread, or null to have the decider check it.
+     */
+    record Planned(GoalPlanner.ProposedPlan proposed, Throwable error, CheckedPlan checked) implements Input {
+        public Planned(GoalPlanner.ProposedPlan proposed, Throwable error) {
+            this(proposed, error, null);
+        }
     }
 
     /** The planner answered a replan; {@code messagesSeen} is how many user messages it was shown. */
-    record Replanned(GoalPlanner.ProposedPlan proposed, Throwable error, int messagesSeen) implements Input {
+    record Replanned(GoalPlanner.ProposedPlan proposed, Throwable error, int messagesSeen, CheckedPlan checked) implements Input {
+        public Replanned(GoalPlanner.ProposedPlan proposed, Throwable error, int messagesSeen) {
+            this(proposed, error, messagesSeen, null);
+        }
     }
 
     /** The result writer answered ({@code answer}) or failed ({@code error}) for the plan version it was asked about. */

@@ -77,7 +77,7 @@ final class Planning {
             failure = new Failure("planning_failed", "the planner failed: " + p.error());
         } else {
             try {
-                plan = decider.plans.check(p.proposed().plan());
+                plan = p.checked() != null ? p.checked() : decider.plans.check(p.proposed().plan());
             } catch (BatonException e) {
                 failure = new Failure("plan_invalid", "the planner's plan is invalid: " + e.getMessage());
             }
@@ -173,7 +173,7 @@ final class Planning {
             failure = new Failure("replanning_failed", "the planner failed: " + r.error());
         } else {
             try {
-                plan = decider.plans.check(r.proposed().plan());
+                plan = r.checked() != null ? r.checked() : decider.plans.check(r.proposed().plan());
                 String problem = keptTasksProblem(run, plan.plan());
                 if (problem != null) failure = new Failure("replan_invalid", problem);
             } catch (BatonException e) {

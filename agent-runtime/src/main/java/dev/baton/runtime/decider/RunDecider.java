@@ -61,6 +61,11 @@ public final class RunDecider {
         this.unwinding = new Unwinding(this);
     }
 
+    /** How plans are checked: the shell checks a planner's plan with it off the run's thread. */
+    public PlanCheck plans() {
+        return plans;
+    }
+
     public ToolRegistry tools() {
         return tools;
     }

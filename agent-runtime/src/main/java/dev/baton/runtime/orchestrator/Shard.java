@@ -7,6 +7,7 @@ import dev.baton.runtime.BatonException.Kind;
 import dev.baton.runtime.ContextCalls;
 import dev.baton.runtime.agent.AgentLoop;
 import dev.baton.runtime.agent.AgentResult;
+import dev.baton.runtime.decider.CheckedPlan;
 import dev.baton.runtime.decider.Command;
 import dev.baton.runtime.decider.Decision;
 import dev.baton.runtime.decider.Facts;
@@ -272,18 +273,22 @@ final class Shard implements SlotPool.Waiter {
             slots.stop(runId, interrupt.taskId(), interrupt.why());
         } else if (command instanceof Command.AskPlanner ask) {
             GoalPlanner planner = options.planner();
-            shared.planning().<GoalPlanner.ProposedPlan>executeBlocking(() -> planner.plan(ask.request()), false)
+            shared.planning().<Checked>executeBlocking(() -> checked(planner.plan(ask.request())), false)
                     .onComplete(result -> withRun(runId, planned -> {
-                        decide(planned, new Input.Planned(result.result(), result.cause()));
+                        Checked answer = result.result();
+                        decide(planned, new Input.Planned(answer == null ? null : answer.proposed(), result.cause(),
+                                answer == null ? null : answer.plan()));
                         return Future.succeededFuture();
                     }).onFailure(this::logCallbackFailure));
         } else if (command instanceof Command.AskReplanner ask) {
             if (!replanCalls.add(runId)) return;
             GoalPlanner planner = options.planner();
-            shared.planning().<GoalPlanner.ProposedPlan>executeBlocking(() -> planner.replan(ask.request()), false)
+            shared.planning().<Checked>executeBlocking(() -> checked(planner.replan(ask.request())), false)
                     .onComplete(result -> withRun(runId, replanned -> {
                         replanCalls.remove(runId);
-                        decide(replanned, new Input.Replanned(result.result(), result.cause(), ask.messagesSeen()));
+                        Checked answer = result.result();
+                        decide(replanned, new Input.Replanned(answer == null ? null : answer.proposed(), result.cause(),
+                                ask.messagesSeen(), answer == null ? null : answer.plan()));
                         return Future.succeededFuture();
                     }).onFailure(e -> {
                         context.runOnContext(v -> replanCalls.remove(runId));
@@ -300,6 +305,18 @@ final class Shard implements SlotPool.Waiter {
                         context.runOnContext(v -> resultCalls.remove(runId));
                         logCallbackFailure(e);
                     }));
+        }
+    }
+
+    /** A planner's answer, and its plan checked here, on the planner's thread (null if it does not pass: the decider says why). */
+    private record Checked(GoalPlanner.ProposedPlan proposed, CheckedPlan plan) {
+    }
+
+    private Checked checked(GoalPlanner.ProposedPlan proposed) {
+        try {
+            return new Checked(proposed, decider.plans().check(proposed.plan()));
+        } catch (RuntimeException invalid) {
+            return new Checked(proposed, null); // checked again by the decider, which says why it is refused
         }
     }
 
