@@ -61,9 +61,10 @@ final class StepsBench {
     /** Median µs per task over the rounds, after a warm-up round. */
     private double perTask(ToolRegistry tools, int runCount, int steps, String tool) throws Exception {
         JsonNode plan = chain(steps, tool);
-        Orchestrator orchestrator = Async.await(Orchestrator.start(vertx, Journals.open("memory", null), tools,
-                OrchestratorOptions.builder().callMetrics(false)
-                        .shards(Options.integer("bench.shards", Runtime.getRuntime().availableProcessors())).build()), 60);
+        OrchestratorOptions.Builder options = OrchestratorOptions.builder().callMetrics(false);
+        // Only when asked: so that the same bench also runs against a runtime from before shards.
+        if (System.getProperty("bench.shards") != null) options.shards(Options.integer("bench.shards", 1));
+        Orchestrator orchestrator = Async.await(Orchestrator.start(vertx, Journals.open("memory", null), tools, options.build()), 60);
         try {
             List<Double> micros = new ArrayList<>();
             for (int round = 0; round <= rounds; round++) {
