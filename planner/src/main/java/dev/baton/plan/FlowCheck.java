@@ -31,7 +31,7 @@ final class FlowCheck {
             toolCall(task, call, "fallback", ids, catalog, problems);
         } else if (flow.fallback() instanceof TaskAction.AgentCall call) {
             if (!catalog.modelConfigured()) {
-                problems.add(task.id(), "fallback.agent", "agent fallbacks need a model: set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL");
+                problems.add(task.id(), "fallback.agent", "agent fallbacks need a model: " + ModelHint.SET);
             } else if (!catalog.hasAgent(call.agent())) {
                 problems.add(task.id(), "fallback.agent", "unknown agent '" + call.agent() + "'"
                         + Suggestions.didYouMean(call.agent(), catalog.agentNames()));

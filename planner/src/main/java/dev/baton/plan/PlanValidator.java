@@ -172,7 +172,7 @@ public final class PlanValidator {
 
     private void checkAgentCall(TaskSpec task, TaskAction.AgentCall call, ProblemList problems) {
         if (!catalog.modelConfigured()) {
-            problems.add(task.id(), "agent", "agent tasks need a model: set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL");
+            problems.add(task.id(), "agent", "agent tasks need a model: " + ModelHint.SET);
         } else if (!catalog.hasAgent(call.agent())) {
             problems.add(task.id(), "agent", "unknown agent '" + call.agent() + "'" + Suggestions.didYouMean(call.agent(), catalog.agentNames()));
         }

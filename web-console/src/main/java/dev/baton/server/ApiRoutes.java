@@ -85,7 +85,7 @@ final class ApiRoutes {
             modelNode.put("name", model.model());
             modelNode.put("baseUrl", Redaction.url(model.baseUrl())); // never the user, password or query (a key) it may hold
         } else {
-            modelNode.put("hint", "set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL to let a model plan goals and run agent tasks;"
+            modelNode.put("hint", dev.baton.plan.ModelHint.SET + " to let a model plan goals and run agent tasks;"
                     + " without one, goals are matched to playbooks");
         }
         body.put("playbooks", playbooks.size());

@@ -3,6 +3,7 @@ package dev.baton.runtime.decider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
+import dev.baton.plan.ModelHint;
 import dev.baton.plan.PlanValidator;
 import dev.baton.plan.References;
 import dev.baton.plan.TaskAction;
@@ -176,7 +177,7 @@ final class Attempts {
         Optional<AgentSpec> agent = Optional.empty();
         if (decider.options.models() == null) {
             refused = new Outcome.Failure("model_not_configured",
-                    "agent tasks need a model: set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL", false, null);
+                    "agent tasks need a model: " + ModelHint.SET, false, null);
         } else {
             agent = decider.options.agents().find(call.agent());
             if (agent.isEmpty()) refused = new Outcome.Failure("unknown_agent", "no agent named '" + call.agent() + "' is registered", false, null);
@@ -215,7 +216,7 @@ final class Attempts {
         t.emit(new EventData.FallbackStarted(task.id(), attempt, key, args, deadline));
         if (agent.isEmpty()) {
             ended(t, task, Lane.FALLBACK, attempt, decider.options.models() == null
-                    ? new Outcome.Failure("model_not_configured", "agent fallbacks need a model: set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL", false, null)
+                    ? new Outcome.Failure("model_not_configured", "agent fallbacks need a model: " + ModelHint.SET, false, null)
                     : new Outcome.Failure("unknown_agent", "no agent named '" + agentName + "' is registered", false, null));
             return;
         }

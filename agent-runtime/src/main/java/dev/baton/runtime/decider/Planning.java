@@ -3,6 +3,7 @@ package dev.baton.runtime.decider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
+import dev.baton.plan.ModelHint;
 import dev.baton.plan.Plan;
 import dev.baton.plan.PlanWriter;
 import dev.baton.plan.TaskSpec;
@@ -122,7 +123,7 @@ final class Planning {
         GoalPlanner planner = decider.options.planner();
         if (planner == null || !planner.canReplan(run.options())) {
             throw new BatonException(Kind.UNPROCESSABLE, "model_not_configured", "follow-up messages are read by a planner,"
-                    + " which needs a model: set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL");
+                    + " which needs a model: " + ModelHint.SET);
         }
         if (run.status().finished()) {
             throw BatonException.conflict("run '" + run.id() + "' has already finished (" + run.status() + "); start a new run");

@@ -155,7 +155,7 @@ public final class Orchestrator implements AutoCloseable {
             if (request.plan() == null && options.planner() == null) {
                 throw new BatonException(Kind.UNPROCESSABLE, "model_not_configured",
                         "this run has no plan and no model is configured to make one: post a 'plan' with the goal,"
-                                + " or configure a model (OPENAI_BASE_URL, OPENAI_API_KEY, BATON_MODEL)");
+                                + " or configure a model: " + dev.baton.plan.ModelHint.SET);
             }
             return request.plan() == null ? null : plans.check(request.plan());
         }).compose(plan -> {

@@ -45,7 +45,7 @@ public final class GoalPlanners {
             case "llm" -> {
                 if (llm == null) {
                     throw new PlanningException("model_not_configured", "options.planner is \"llm\" but no model is configured:"
-                            + " set OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL");
+                            + " " + dev.baton.plan.ModelHint.SET);
                 }
                 return llm.plan(request);
             }

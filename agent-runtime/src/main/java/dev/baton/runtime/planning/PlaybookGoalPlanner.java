@@ -65,7 +65,7 @@ public final class PlaybookGoalPlanner implements GoalPlanner {
         return new PlanningException("model_not_configured", "no model is configured and no playbook is close enough to this goal"
                 + (closest.isEmpty() ? "" : " (closest: " + closest + "; a match needs " + matcher.get().threshold() + ")")
                 + ". Post a plan, name a playbook with options.playbook, or configure a model:"
-                + " OPENAI_BASE_URL, OPENAI_API_KEY and BATON_MODEL");
+                + " " + dev.baton.plan.ModelHint.SETTINGS);
     }
 
     private String names() {
