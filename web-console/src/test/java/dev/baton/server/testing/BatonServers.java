@@ -7,7 +7,6 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * The API and console tests' server: one in-process {@link TestServer} per test class, started
@@ -23,18 +22,24 @@ import java.util.function.Supplier;
  * static final BatonServers servers = BatonServers.with(Tokens::config, registry -> registry.register(...));
  * static final Api admin = servers.api().as(Tokens.ADMIN);
  * }</pre>
- * The config is a supplier so that each class gets a fresh data directory when it starts, not
- * when it is loaded.
+ * The config is made when the class starts, not when it is loaded: each class gets a fresh data
+ * directory, and a stub the config names (a model, a webhook) can be started first.
  */
 public final class BatonServers implements BeforeAllCallback, AfterAllCallback {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(BatonServers.class);
 
-    private final Supplier<Config> config;
+    /** Makes a test class's config when its server starts; it may prepare files or start a stub the config names. */
+    @FunctionalInterface
+    public interface ConfigSource {
+        Config create() throws Exception;
+    }
+
+    private final ConfigSource config;
     private final Consumer<ToolRegistry> tools;
     private volatile TestServer server;
     private volatile ExtensionContext root;
 
-    private BatonServers(Supplier<Config> config, Consumer<ToolRegistry> tools) {
+    private BatonServers(ConfigSource config, Consumer<ToolRegistry> tools) {
         this.config = config;
         this.tools = tools;
     }
@@ -45,19 +50,19 @@ public final class BatonServers implements BeforeAllCallback, AfterAllCallback {
     }
 
     /** A server with this configuration (e.g. {@code Tokens::config}) and no extra tools. */
-    public static BatonServers with(Supplier<Config> config) {
+    public static BatonServers with(ConfigSource config) {
         return with(config, registry -> {
         });
     }
 
-    public static BatonServers with(Supplier<Config> config, Consumer<ToolRegistry> tools) {
+    public static BatonServers with(ConfigSource config, Consumer<ToolRegistry> tools) {
         return new BatonServers(config, tools);
     }
 
     @Override
-    public void beforeAll(ExtensionContext context) {
+    public void beforeAll(ExtensionContext context) throws Exception {
         root = context.getRoot();
-        server = TestServer.start(config.get(), tools);
+        server = TestServer.start(config.create(), tools);
     }
 
     @Override
