@@ -6,10 +6,11 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.baton.runtime.model.ModelConfig;
 import dev.baton.runtime.testing.OpenAiStubs;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -23,24 +24,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** An agent task through the server: the gateway carries its model calls, the run shows its transcript and usage. */
 class AgentTaskApiTest {
-    static WireMockServer model;
-    static TestServer server;
-    static Api api;
-
-    @BeforeAll
-    static void start() {
-        model = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        model.start();
-        ModelConfig config = ModelConfig.builder().baseUrl("http://127.0.0.1:" + model.port() + "/v1").apiKey("sk-agent-test-key-123")
-                .model("test-model").build();
-        server = TestServer.start(TestServer.config().withModel(config), registry -> {
-        });
-        api = server.api();
-    }
+    static final WireMockServer model = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(() -> {
+        model.start(); // before the server: its config names the model's port
+        return TestServer.config().withModel(ModelConfig.builder().baseUrl("http://127.0.0.1:" + model.port() + "/v1")
+                .apiKey("sk-agent-test-key-123").model("test-model").build());
+    });
+    static final Api api = servers.api();
 
     @AfterAll
     static void stop() {
-        server.close();
         model.stop();
     }
 

@@ -2,13 +2,12 @@ package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.Sse;
-import dev.baton.server.testing.TestServer;
 import dev.baton.server.testing.TestTools;
 import dev.baton.server.testing.Tokens;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -36,30 +35,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with the expiry, and escalated approvals are for admins only.
  */
 class ApprovalsApiTest {
-    static TestServer server;
+    static final TestTools.Recording gated = TestTools.gatedEcho("pay.gated");
+    static final TestTools.Recording strict = TestTools.strictEcho("pay.strict");
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(Tokens::config, registry -> {
+        registry.register(gated);
+        registry.register(strict);
+    });
     /** Starts runs and reads everything. */
-    static Api admin;
+    static final Api admin = servers.api().as(Tokens.ADMIN);
     /** Decides approvals: her name is what the journal records. */
-    static Api alice;
-    static TestTools.Recording gated;
-    static TestTools.Recording strict;
-
-    @BeforeAll
-    static void start() {
-        gated = TestTools.gatedEcho("pay.gated");
-        strict = TestTools.strictEcho("pay.strict");
-        server = TestServer.start(Tokens.config(), registry -> {
-            registry.register(gated);
-            registry.register(strict);
-        });
-        admin = server.api().as(Tokens.ADMIN);
-        alice = server.api().as(Tokens.APPROVER);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    static final Api alice = servers.api().as(Tokens.APPROVER);
 
     // ------------------------------------------------------------------ the gate holds
 

@@ -2,12 +2,11 @@ package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.Sse;
-import dev.baton.server.testing.TestServer;
 import dev.baton.server.testing.Tokens;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -27,28 +26,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AuthApiTest {
     static final String PLAN = "{\"tasks\": [{\"id\": \"gate\", \"tool\": \"echo\", \"args\": {}, \"approval\": \"required\"}]}";
 
-    static TestServer server;
-    static Api anonymous;
-    static Api viewer;
-    static Api operator;
-    static Api approver;
-    static Api admin;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start(Tokens.config(), registry -> {
-        });
-        anonymous = server.api();
-        viewer = anonymous.as(Tokens.VIEWER);
-        operator = anonymous.as(Tokens.OPERATOR);
-        approver = anonymous.as(Tokens.APPROVER);
-        admin = anonymous.as(Tokens.ADMIN);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(Tokens::config);
+    static final Api anonymous = servers.api();
+    static final Api viewer = anonymous.as(Tokens.VIEWER);
+    static final Api operator = anonymous.as(Tokens.OPERATOR);
+    static final Api approver = anonymous.as(Tokens.APPROVER);
+    static final Api admin = anonymous.as(Tokens.ADMIN);
 
     private static String startRun(Api as) {
         Api.Response created = as.post("/api/runs", "{\"goal\": \"auth\", \"plan\": " + PLAN + "}");

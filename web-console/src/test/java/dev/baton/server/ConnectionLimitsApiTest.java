@@ -1,11 +1,11 @@
 package dev.baton.server;
 
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.RawHttp;
 import dev.baton.server.testing.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,24 +35,13 @@ class ConnectionLimitsApiTest {
     /** Generous: the machine may be loaded; what matters is that the connection does get closed. */
     static final Duration AT_MOST = Duration.ofSeconds(20);
 
-    static TestServer server;
-    static Api api;
-
-    @BeforeAll
-    static void start() {
-        EdgeSettings edge = EdgeSettings.defaults().withTimeouts(HEADER, BODY, Duration.ofMinutes(2));
-        server = TestServer.start(TestServer.config().withEdge(edge), r -> {
-        });
-        api = server.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(
+            () -> TestServer.config().withEdge(EdgeSettings.defaults().withTimeouts(HEADER, BODY, Duration.ofMinutes(2))));
+    static final Api api = servers.api();
 
     private static Socket connect() throws IOException {
-        Socket socket = new Socket("127.0.0.1", server.port());
+        Socket socket = new Socket("127.0.0.1", servers.server().port());
         socket.setTcpNoDelay(true);
         return socket;
     }
@@ -199,7 +188,7 @@ class ConnectionLimitsApiTest {
         Api.Response response = api.send(api.request("/api/health").header("X-Big", "b".repeat(9000)).GET());
         assertError(response, 431, "headers_too_large", "8192 bytes");
         // over a raw socket too, with Connection: close honoured
-        Api.Response raw = RawHttp.exchange(server.port(), RawHttp.request("GET", "/", "127.0.0.1", Map.of("X-Big", "c".repeat(9000)), null));
+        Api.Response raw = RawHttp.exchange(servers.server().port(), RawHttp.request("GET", "/", "127.0.0.1", Map.of("X-Big", "c".repeat(9000)), null));
         assertError(raw, 431, "headers_too_large");
     }
 }

@@ -1,11 +1,10 @@
 package dev.baton.server;
 
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.Sse;
-import dev.baton.server.testing.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -27,19 +26,9 @@ class EventStreamApiTest {
             ]}""";
     static final Duration T = Duration.ofSeconds(15);
 
-    static TestServer server;
-    static Api api;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        api = server.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.withDefaults();
+    static final Api api = servers.api();
 
     private static Sse open(String path, Map<String, String> headers) {
         Sse sse = Sse.open(api, path, headers, Duration.ofSeconds(10));

@@ -2,13 +2,13 @@ package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.Sse;
-import dev.baton.server.testing.TestServer;
 import dev.baton.server.testing.Tokens;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,30 +37,20 @@ class EventStreamLimitsApiTest {
     /** A run that waits an hour: its stream stays open. */
     static final String WAITING = "{\"tasks\": [{\"id\": \"w\", \"wait\": \"PT1H\"}]}";
 
-    static TestServer server;
-    static Api viewer;
-    static Api operator;
-    static Api approver;
-    static Api admin;
+    // The in-memory journal: the slow-reader test writes megabytes of events.
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(
+            () -> Tokens.config().withDbUrl("memory").withEventStreams(new Config.StreamLimits(PER_CLIENT, TOTAL)));
+    static final Api viewer = servers.api().as(Tokens.VIEWER);
+    static final Api operator = servers.api().as(Tokens.OPERATOR);
+    static final Api approver = servers.api().as(Tokens.APPROVER);
+    static final Api admin = servers.api().as(Tokens.ADMIN);
     static String waitingRun;
     final List<Sse> opened = new ArrayList<>();
 
     @BeforeAll
     static void start() {
-        // The in-memory journal: the slow-reader test writes megabytes of events.
-        server = TestServer.start(Tokens.config().withDbUrl("memory").withEventStreams(new Config.StreamLimits(PER_CLIENT, TOTAL)), r -> {
-        });
-        Api anonymous = server.api();
-        viewer = anonymous.as(Tokens.VIEWER);
-        operator = anonymous.as(Tokens.OPERATOR);
-        approver = anonymous.as(Tokens.APPROVER);
-        admin = anonymous.as(Tokens.ADMIN);
         waitingRun = operator.startRun("waits", WAITING).path("id").asText();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @AfterEach
@@ -200,7 +190,7 @@ class EventStreamLimitsApiTest {
         double cutBefore = metric("baton_event_streams_cut_total");
         try (Socket socket = new Socket()) {
             socket.setReceiveBufferSize(4096);
-            socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5_000);
+            socket.connect(new InetSocketAddress("127.0.0.1", servers.server().port()), 5_000);
             socket.setSoTimeout(15_000);
             OutputStream out = socket.getOutputStream();
             out.write(("GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + Tokens.VIEWER + "\r\n\r\n")

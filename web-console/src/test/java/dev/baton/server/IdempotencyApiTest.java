@@ -2,10 +2,10 @@ package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -25,19 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 /** {@code Idempotency-Key} on POST /api/runs: a repeated request returns the run it created, never a second one. */
 class IdempotencyApiTest {
-    static TestServer server;
-    static Api api;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        api = server.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.withDefaults();
+    static final Api api = servers.api();
 
     private static String body(String goal) {
         return "{\"goal\": \"" + goal + "\", \"plan\": {\"tasks\": [{\"id\": \"a\", \"tool\": \"echo\", \"args\": {\"goal\": \"" + goal + "\"}}]}}";

@@ -5,10 +5,11 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.baton.runtime.metrics.Histogram;
 import dev.baton.server.metrics.PrometheusText;
 import dev.baton.server.testing.Api;
-import dev.baton.server.testing.TestServer;
+import dev.baton.server.testing.BatonServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,20 +36,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LiveMetricsApiTest {
     static WireMockServer upstream;
-    static TestServer server;
-    static Api api;
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.withDefaults();
+    static final Api api = servers.api();
 
     @BeforeAll
     static void start() {
         upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
         upstream.start();
-        server = TestServer.start();
-        api = server.api();
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) server.close();
         if (upstream != null) upstream.stop();
     }
 

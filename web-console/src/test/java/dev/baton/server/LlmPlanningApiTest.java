@@ -7,11 +7,12 @@ import dev.baton.json.Json;
 import dev.baton.runtime.model.ModelConfig;
 import dev.baton.runtime.testing.OpenAiStubs;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
@@ -27,23 +28,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** With a model configured (WireMock speaking the OpenAI wire format), a goal becomes a plan that runs. */
 class LlmPlanningApiTest {
     private static final String KEY = "sk-test-0123456789abcdef";
-    static WireMockServer model;
-    static TestServer server;
-    static Api api;
-
-    @BeforeAll
-    static void start() {
-        model = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        model.start();
-        ModelConfig config = ModelConfig.builder().baseUrl("http://127.0.0.1:" + model.port() + "/v1").apiKey(KEY).model("test-model").build();
-        server = TestServer.start(TestServer.config().withModel(config), registry -> {
-        });
-        api = server.api();
-    }
+    static final WireMockServer model = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(() -> {
+        model.start(); // before the server: its config names the model's port
+        return TestServer.config().withModel(ModelConfig.builder().baseUrl("http://127.0.0.1:" + model.port() + "/v1").apiKey(KEY)
+                .model("test-model").build());
+    });
+    static final Api api = servers.api();
 
     @AfterAll
     static void stop() {
-        server.close();
         model.stop();
     }
 

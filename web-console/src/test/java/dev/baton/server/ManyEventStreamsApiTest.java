@@ -3,6 +3,7 @@ package dev.baton.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.json.Json;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.TestServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -38,32 +40,30 @@ class ManyEventStreamsApiTest {
     static final Duration T = Duration.ofSeconds(60);
     static final String WAITING = "{\"tasks\": [{\"id\": \"w\", \"wait\": \"PT1H\"}]}";
 
-    static TestServer server;
-    static Api api;
-    static Vertx vertx;
-    static HttpClient client;
-
-    @BeforeAll
-    static void start() {
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(() -> {
         // Both ends of 2,000 connections live in this JVM: 4,000 file descriptors and some.
         if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
             Assumptions.assumeTrue(os.getMaxFileDescriptorCount() >= 5_000,
                     "needs 5,000 file descriptors (ulimit -n), has " + os.getMaxFileDescriptorCount());
         }
-        server = TestServer.start(TestServer.config().withEventStreams(new Config.StreamLimits(5_000, 5_000)), r -> {
-        });
-        api = server.api();
+        return TestServer.config().withEventStreams(new Config.StreamLimits(5_000, 5_000));
+    });
+    static final Api api = servers.api();
+    static Vertx vertx;
+    static HttpClient client;
+
+    @BeforeAll
+    static void start() {
         vertx = Vertx.vertx();
-        client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(server.port()),
+        client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(servers.server().port()),
                 new PoolOptions().setHttp1MaxSize(RUNS * PER_RUN + ALL_RUNS + 100).setMaxWaitQueueSize(-1));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (server == null) return;
         if (client != null) client.close().await(10, TimeUnit.SECONDS);
         if (vertx != null) vertx.close().await(10, TimeUnit.SECONDS);
-        server.close();
     }
 
     /** One open stream: the events it received (runId, type), and whether the server ended it. */

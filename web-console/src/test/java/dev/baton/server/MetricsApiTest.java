@@ -1,10 +1,9 @@
 package dev.baton.server;
 
 import dev.baton.server.testing.Api;
-import dev.baton.server.testing.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.baton.server.testing.BatonServers;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.HashSet;
@@ -26,19 +25,9 @@ class MetricsApiTest {
                     + " (-?(?:[0-9]+(?:\\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|NaN|\\+Inf|-Inf))( -?[0-9]+)?");
     static final Pattern TYPE = Pattern.compile("# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)");
 
-    static TestServer server;
-    static Api api;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        api = server.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.withDefaults();
+    static final Api api = servers.api();
 
     /** Every sample, keyed by name plus labels, checking the format line by line. */
     static Map<String, Double> scrape() {

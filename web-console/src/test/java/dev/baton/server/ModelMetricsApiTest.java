@@ -5,10 +5,11 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.baton.runtime.model.ModelConfig;
 import dev.baton.runtime.testing.OpenAiStubs;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Map;
 
@@ -22,24 +23,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Model calls and tokens in /metrics, per model and purpose, and the agent's loop in the per-agent histogram. */
 class ModelMetricsApiTest {
-    static WireMockServer model;
-    static TestServer server;
-    static Api api;
-
-    @BeforeAll
-    static void start() {
-        model = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        model.start();
-        ModelConfig config = ModelConfig.builder().baseUrl("http://127.0.0.1:" + model.port() + "/v1").apiKey("sk-metrics-test-key-123")
-                .model("test-model").build();
-        server = TestServer.start(TestServer.config().withModel(config), registry -> {
-        });
-        api = server.api();
-    }
+    static final WireMockServer model = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(() -> {
+        model.start(); // before the server: its config names the model's port
+        return TestServer.config().withModel(ModelConfig.builder().baseUrl("http://127.0.0.1:" + model.port() + "/v1")
+                .apiKey("sk-metrics-test-key-123").model("test-model").build());
+    });
+    static final Api api = servers.api();
 
     @AfterAll
     static void stop() {
-        if (server != null) server.close();
         if (model != null) model.stop();
     }
 

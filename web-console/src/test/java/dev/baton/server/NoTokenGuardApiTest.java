@@ -1,12 +1,13 @@
 package dev.baton.server;
 
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.RawHttp;
 import dev.baton.server.testing.TestServer;
 import dev.baton.server.testing.Tokens;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,20 +26,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class NoTokenGuardApiTest {
     static final String RUN = "{\"goal\": \"guarded\", \"plan\": {\"tasks\": [{\"id\": \"w\", \"wait\": \"PT1H\"}]}}";
 
-    static TestServer server;
-    static Api api;
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.withDefaults();
+    static final Api api = servers.api();
     static int port;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
-        api = server.api();
-        port = server.port();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
+        port = servers.server().port();
     }
 
     private static int runCount() {

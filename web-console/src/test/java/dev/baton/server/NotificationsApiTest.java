@@ -6,11 +6,12 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.baton.json.Json;
 import dev.baton.server.notify.NotificationRules;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -34,22 +35,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Idempotency-Key per notification however often it is sent.
  */
 class NotificationsApiTest {
-    static WireMockServer hooks;
-    static TestServer server;
-    static Api api;
-
-    @BeforeAll
-    static void start() {
-        hooks = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        hooks.start();
-        server = TestServer.start(TestServer.config().withNotifications(rules()), r -> {
-        });
-        api = server.api();
-    }
+    static final WireMockServer hooks = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(() -> {
+        hooks.start(); // before the server: its notification rules name the hooks' port
+        return TestServer.config().withNotifications(rules());
+    });
+    static final Api api = servers.api();
 
     @AfterAll
     static void stop() {
-        if (server != null) server.close();
         if (hooks != null) hooks.stop();
     }
 

@@ -4,29 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.server.testing.Api;
-import dev.baton.server.testing.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.baton.server.testing.BatonServers;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static dev.baton.server.testing.ApiAssert.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** {@code options.planApproval}: the run waits with its plan until a person approves, edits or rejects it. */
 class PlanApprovalApiTest {
-    static TestServer server;
-    static Api api;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        api = server.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.withDefaults();
+    static final Api api = servers.api();
 
     private static String startAwaitingApproval() throws Exception {
         ObjectNode body = Json.object();

@@ -2,11 +2,10 @@ package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.server.testing.Api;
-import dev.baton.server.testing.TestServer;
-import org.junit.jupiter.api.AfterAll;
+import dev.baton.server.testing.BatonServers;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Locale;
 
@@ -20,19 +19,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code details.problems} name the task and the field at fault, and no run is created.
  */
 class PlanValidationApiTest {
-    static TestServer server;
-    static Api api;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        api = server.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.withDefaults();
+    static final Api api = servers.api();
 
     @AfterEach
     void noRunWasCreated() {

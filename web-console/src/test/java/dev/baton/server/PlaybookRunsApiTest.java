@@ -4,10 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.baton.json.Json;
 import dev.baton.server.testing.Api;
-import dev.baton.server.testing.TestServer;
+import dev.baton.server.testing.BatonServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 
@@ -21,22 +22,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Without a model, a goal runs the playbook closest to it in meaning (in-process MiniLM embeddings). */
 class PlaybookRunsApiTest {
-    static TestServer server;
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.withDefaults();
     static WireMockServer site;
-    static Api api;
+    static final Api api = servers.api();
 
     @BeforeAll
     static void start() {
         site = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
         site.start();
         site.stubFor(get("/health").willReturn(aResponse().withStatus(204)));
-        server = TestServer.start();
-        api = server.api();
     }
 
     @AfterAll
     static void stop() {
-        server.close();
         site.stop();
     }
 

@@ -2,12 +2,12 @@ package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.RawHttp;
 import dev.baton.server.testing.TestServer;
 import dev.baton.server.testing.Tokens;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpRequest;
 import java.util.Map;
@@ -24,24 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RateLimitApiTest {
     static final String PLAN = "{\"tasks\": [{\"id\": \"a\", \"tool\": \"echo\", \"args\": {}}]}";
 
-    static TestServer server;
-    static Api otto;
-    static Api root;
-
-    @BeforeAll
-    static void start() {
-        EdgeSettings edge = Config.load(new String[]{"--rate-runs", "3/h", "--rate-tickets", "2/h", "--rate-triggers", "2/h",
-                "--rate-events", "2/h"}, Map.of()).edge();
-        server = TestServer.start(Tokens.config().withEdge(edge), r -> {
-        });
-        otto = server.api().as(Tokens.OPERATOR);
-        root = server.api().as(Tokens.ADMIN);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(() -> Tokens.config().withEdge(Config.load(new String[]{
+            "--rate-runs", "3/h", "--rate-tickets", "2/h", "--rate-triggers", "2/h", "--rate-events", "2/h"}, Map.of()).edge()));
+    static final Api otto = servers.api().as(Tokens.OPERATOR);
+    static final Api root = servers.api().as(Tokens.ADMIN);
 
     private static int runCount() {
         return root.get("/api/runs?limit=500").json().path("runs").size();

@@ -2,10 +2,9 @@ package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.server.testing.Api;
-import dev.baton.server.testing.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.baton.server.testing.BatonServers;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 
@@ -16,19 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * GET /api/runs/{id} must therefore never show a state the journal does not hold yet.
  */
 class ReadDurabilityApiTest {
-    static TestServer server;
-    static Api api;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        api = server.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.withDefaults();
+    static final Api api = servers.api();
 
     @Test
     void aRunIsShownFinishedOnlyOnceTheJournalSaysSo() {

@@ -2,11 +2,11 @@ package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.Sse;
-import dev.baton.server.testing.TestServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpRequest;
 import java.time.Duration;
@@ -21,21 +21,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * what is wrong (and never a stack trace).
  */
 class RequestErrorsApiTest {
-    static TestServer server;
-    static Api api;
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.withDefaults();
+    static final Api api = servers.api();
     static String runId;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
-        api = server.api();
         runId = api.startRun("a real run", "{\"tasks\": [{\"id\": \"a\", \"tool\": \"echo\", \"args\": {}}]}").path("id").asText();
         api.awaitRunStatus(runId, "SUCCEEDED");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     private static int runCount() {
@@ -216,7 +210,7 @@ class RequestErrorsApiTest {
     }
 
     private static Raw rawStatusAndBody(String requestLine) {
-        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", servers.server().port())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write((requestLine + "\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
                     .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));

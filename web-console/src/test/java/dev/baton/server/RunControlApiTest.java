@@ -3,12 +3,13 @@ package dev.baton.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.Sse;
-import dev.baton.server.testing.TestServer;
 import dev.baton.server.testing.TestTools;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -25,21 +26,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Cancelling runs and retrying failed tasks over real HTTP, with WireMock as the far side. */
 class RunControlApiTest {
-    static TestServer server;
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.withDefaults();
     static WireMockServer upstream;
-    static Api api;
+    static final Api api = servers.api();
 
     @BeforeAll
     static void start() {
         upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
         upstream.start();
-        server = TestServer.start();
-        api = server.api();
     }
 
     @AfterAll
     static void stop() {
-        server.close();
         upstream.stop();
     }
 

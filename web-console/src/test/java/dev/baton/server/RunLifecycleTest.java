@@ -3,11 +3,12 @@ package dev.baton.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.baton.server.testing.Api;
-import dev.baton.server.testing.TestServer;
+import dev.baton.server.testing.BatonServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -23,21 +24,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Runs end to end over real HTTP: order, parallelism, retries, the result. */
 class RunLifecycleTest {
-    static TestServer server;
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.withDefaults();
     static WireMockServer upstream;
-    static Api api;
+    static final Api api = servers.api();
 
     @BeforeAll
     static void start() {
         upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
         upstream.start();
-        server = TestServer.start();
-        api = server.api();
     }
 
     @AfterAll
     static void stop() {
-        server.close();
         upstream.stop();
     }
 

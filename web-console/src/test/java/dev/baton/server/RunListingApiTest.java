@@ -2,10 +2,10 @@ package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.server.testing.Api;
-import dev.baton.server.testing.TestServer;
-import org.junit.jupiter.api.AfterAll;
+import dev.baton.server.testing.BatonServers;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -22,8 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** GET /api/runs: newest first, paged with limit and cursor without duplicates or gaps, filtered by status. */
 class RunListingApiTest {
-    static TestServer server;
-    static Api api;
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.withDefaults();
+    static final Api api = servers.api();
     /** In creation order. */
     static final List<String> created = new ArrayList<>();
     static final Set<String> succeeded = new LinkedHashSet<>();
@@ -32,8 +33,6 @@ class RunListingApiTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
-        api = server.api();
         for (int i = 0; i < 7; i++) {
             boolean fail = i == 2 || i == 5;
             // a host off the allowlist fails at once and for good
@@ -55,11 +54,6 @@ class RunListingApiTest {
             for (JsonNode run : runs) if (run.path("id").asText().equals(runId)) return run.path("status").asText().equals(status);
             return false;
         }, java.time.Duration.ofSeconds(10), "run " + runId + " listed as " + status);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     /** Every page of the query, following {@code next} until it is null. */

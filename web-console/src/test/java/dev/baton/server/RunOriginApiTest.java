@@ -4,12 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.server.testing.Api;
-import dev.baton.server.testing.TestServer;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.TestTools;
 import dev.baton.server.testing.Webhooks;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpRequest;
 import java.util.List;
@@ -24,19 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class RunOriginApiTest {
     private static final String PLAN = "{\"tasks\": [{\"id\": \"say\", \"tool\": \"echo\", \"args\": {}}]}";
 
-    static TestServer server;
-    static Api api;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        api = server.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.withDefaults();
+    static final Api api = servers.api();
 
     @Test
     void aTriggersRunShowsItsMarkAsBeforeAndItsRunCreatedTheOrigin() {

@@ -5,14 +5,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.runtime.model.ModelConfig;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.Sse;
 import dev.baton.server.testing.TestServer;
 import dev.baton.server.testing.TestTools;
 import dev.baton.server.testing.Tokens;
 import dev.baton.tools.ToolDescriptor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -42,34 +42,19 @@ class SecretsMaskedApiTest {
               "body": {"user": "bob", "password": "PASS-1", "nested": [{"client_secret": "SEC-1", "count": 3}]},
               "access_token": "TOK-1", "maxTokens": 50, "note": "plain text"}}]}""";
 
-    static TestServer server;
-    static Api viewer;
-    static Api operator;
-    static Api approver;
-    static Api admin;
     static TestTools.Recording vault = TestTools.gatedEcho("vault.call");
-
-    @BeforeAll
-    static void start() {
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(Tokens::config, registry -> {
         ObjectNode schema = (ObjectNode) TestTools.json("""
                 {"type": "object", "properties": {"user": {"type": "string"}, "password": {"type": "string", "minLength": 8}}}""");
-        TestTools.Recording form = new TestTools.Recording(ToolDescriptor.builder("form.fill").description("fills a login form")
-                .parameters(schema).build());
-        server = TestServer.start(Tokens.config(), registry -> {
-            registry.register(vault);
-            registry.register(form);
-        });
-        Api anonymous = server.api();
-        viewer = anonymous.as(Tokens.VIEWER);
-        operator = anonymous.as(Tokens.OPERATOR);
-        approver = anonymous.as(Tokens.APPROVER);
-        admin = anonymous.as(Tokens.ADMIN);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+        registry.register(vault);
+        registry.register(new TestTools.Recording(ToolDescriptor.builder("form.fill").description("fills a login form")
+                .parameters(schema).build()));
+    });
+    static final Api viewer = servers.api().as(Tokens.VIEWER);
+    static final Api operator = servers.api().as(Tokens.OPERATOR);
+    static final Api approver = servers.api().as(Tokens.APPROVER);
+    static final Api admin = servers.api().as(Tokens.ADMIN);
 
     private static void assertNoSecret(String text, String where) {
         for (String secret : SECRETS) assertFalse(text.contains(secret), where + " shows '" + secret + "': " + text);

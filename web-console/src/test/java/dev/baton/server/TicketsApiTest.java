@@ -8,6 +8,7 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.baton.json.Json;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.ServerProcess;
 import dev.baton.server.testing.TestServer;
 import dev.baton.triage.ExamplesCsv;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -52,22 +54,21 @@ class TicketsApiTest {
     static final Path CACHE = Path.of("target", "triage-cache");
     static final double THRESHOLD = 0.4;
 
-    static WireMockServer hooks;
-    static TestServer server;
-    static Api api;
+    static final WireMockServer hooks = new WireMockServer(WireMockConfiguration.options().dynamicPort());
     static Config config;
     /** Per category, examples NOT used for training. */
     static final Map<String, List<String>> heldOut = new LinkedHashMap<>();
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(() -> {
+        hooks.start(); // before the server: its routing table names the hooks' port
+        config = ticketConfig(hooks.port(), THRESHOLD);
+        return config;
+    });
+    static final Api api = servers.api();
 
     @BeforeAll
-    static void start() throws Exception {
-        hooks = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        hooks.start();
-        config = ticketConfig(hooks.port(), THRESHOLD);
-        server = TestServer.start(config, registry -> {
-        });
-        api = server.api();
-        awaitClassifier(server);
+    static void start() {
+        awaitClassifier(servers.server());
     }
 
     /** Trains the classifier now (minutes on a cold cache, seconds once embeddings and weights are cached). */
@@ -79,7 +80,6 @@ class TicketsApiTest {
 
     @AfterAll
     static void stop() {
-        if (server != null) server.close();
         if (hooks != null) hooks.stop();
     }
 

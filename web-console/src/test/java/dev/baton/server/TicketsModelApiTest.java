@@ -5,10 +5,11 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.baton.runtime.model.ModelConfig;
 import dev.baton.runtime.testing.OpenAiStubs;
 import dev.baton.server.testing.Api;
-import dev.baton.server.testing.TestServer;
+import dev.baton.server.testing.BatonServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
@@ -25,26 +26,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * whose tokens count as the ticket run's usage.
  */
 class TicketsModelApiTest {
-    static WireMockServer model;
-    static TestServer server;
-    static Api api;
-
-    @BeforeAll
-    static void start() throws Exception {
-        model = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        model.start();
+    static final WireMockServer model = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(() -> {
+        model.start(); // before the server: its config names the model's port
         ModelConfig modelConfig = ModelConfig.builder().baseUrl("http://127.0.0.1:" + model.port() + "/v1").apiKey("sk-triage-test")
                 .model("test-model").build();
         // A threshold no classifier answer reaches: every ticket is a question for the model.
-        server = TestServer.start(TicketsApiTest.ticketConfig(model.port(), 0.999).withModel(modelConfig), registry -> {
-        });
-        api = server.api();
-        TicketsApiTest.awaitClassifier(server);
+        return TicketsApiTest.ticketConfig(model.port(), 0.999).withModel(modelConfig);
+    });
+    static final Api api = servers.api();
+
+    @BeforeAll
+    static void start() {
+        TicketsApiTest.awaitClassifier(servers.server());
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) server.close();
         if (model != null) model.stop();
     }
 

@@ -3,14 +3,13 @@ package dev.baton.server;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.server.testing.Api;
-import dev.baton.server.testing.TestServer;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.TestTools;
 import dev.baton.server.testing.Tokens;
 import dev.baton.server.testing.TriggerRuns;
 import dev.baton.server.testing.Webhooks;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,24 +20,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class TriggerAuthApiTest {
     private static final String SECRET = "webhook-secret-0123456789";
-    static TestServer server;
-    static Api anonymous;
-    static Api viewer;
-    static Api operator;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start(Tokens.config(), registry -> {
-        });
-        anonymous = server.api();
-        viewer = anonymous.as(Tokens.VIEWER);
-        operator = anonymous.as(Tokens.OPERATOR);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(Tokens::config);
+    static final Api anonymous = servers.api();
+    static final Api viewer = anonymous.as(Tokens.VIEWER);
+    static final Api operator = anonymous.as(Tokens.OPERATOR);
 
     private static ObjectNode trigger(String name, String secret) {
         ObjectNode body = Json.object();

@@ -6,14 +6,14 @@ import com.standardwebhooks.Webhook;
 import dev.baton.json.Json;
 import dev.baton.runtime.trigger.Signatures;
 import dev.baton.server.testing.Api;
-import dev.baton.server.testing.TestServer;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.TestTools;
 import dev.baton.server.testing.Tokens;
 import dev.baton.server.testing.TriggerRuns;
 import dev.baton.server.testing.Webhooks;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -46,25 +46,17 @@ class TriggerWebhooksApiTest {
     /** How long a raw-socket test waits for an answer: far more than an early answer takes, far less than the old code's wait. */
     private static final int ANSWER_TIMEOUT_MS = 10_000;
 
-    static TestServer server;
-    static Api anonymous;
-    static Api operator;
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(Tokens::config);
+    static final Api anonymous = servers.api();
+    static final Api operator = anonymous.as(Tokens.OPERATOR);
 
     @BeforeAll
     static void start() {
-        server = TestServer.start(Tokens.config(), registry -> {
-        });
-        anonymous = server.api();
-        operator = anonymous.as(Tokens.OPERATOR);
         create("orders", SECRET);
         create("rotating", WHSEC);
         create("plain", SECRET);
         create("unsigned", null);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     private static void create(String name, String secret) {
@@ -155,7 +147,7 @@ class TriggerWebhooksApiTest {
 
     /** A raw HTTP/1.1 request: the head, and as much of the body as the test chooses to send. */
     private static String head(String trigger, String extraHeaders, String length) {
-        return "POST /api/triggers/" + trigger + "/events HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\n"
+        return "POST /api/triggers/" + trigger + "/events HTTP/1.1\r\nHost: 127.0.0.1:" + servers.server().port() + "\r\n"
                 + "Content-Type: application/json\r\n" + length + extraHeaders + "\r\n";
     }
 
@@ -188,7 +180,7 @@ class TriggerWebhooksApiTest {
     void aStrangersBodyIsNotReadBeforeItsHeadersPass() throws IOException {
         // 9 MiB announced, 64 KiB sent: no signature headers, to a trigger that exists and to one that does not
         for (String trigger : new String[]{"orders", "no-such-trigger"}) {
-            try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            try (Socket socket = new Socket("127.0.0.1", servers.server().port())) {
                 OutputStream out = socket.getOutputStream();
                 out.write(head(trigger, "", "Content-Length: " + NINE_MIB + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
                 out.write(new byte[64 * 1024]);
@@ -198,7 +190,7 @@ class TriggerWebhooksApiTest {
             }
         }
         // a timestamp six minutes old: 401 before the body too
-        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+        try (Socket socket = new Socket("127.0.0.1", servers.server().port())) {
             String stale = freshHeaders().replaceAll(Signatures.TIMESTAMP + ": [0-9]+",
                     Signatures.TIMESTAMP + ": " + Instant.now().minus(Duration.ofMinutes(6)).getEpochSecond());
             socket.getOutputStream().write(head("orders", stale, "Content-Length: " + NINE_MIB + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
@@ -208,16 +200,16 @@ class TriggerWebhooksApiTest {
 
     @Test
     void aStrangersBodyIsReadOnlyUpToTheWebhookLimit() throws IOException {
-        long limit = server.server().config().webhookBodyLimit();
+        long limit = servers.server().server().config().webhookBodyLimit();
         // headers that pass the checks made before the body: announced over the limit, refused before any of it is sent
-        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+        try (Socket socket = new Socket("127.0.0.1", servers.server().port())) {
             socket.getOutputStream().write(head("orders", freshHeaders(), "Content-Length: " + NINE_MIB + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
             JsonNode error = answerWhileSending(socket, 413);
             assertEquals("body_too_large", error.path("error").path("code").asText());
             assertTrue(error.path("error").path("message").asText().contains("BATON_WEBHOOK_BODY_LIMIT"), error.toString());
         }
         // not announced (chunked): refused once past the limit, while the sender is still sending
-        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+        try (Socket socket = new Socket("127.0.0.1", servers.server().port())) {
             OutputStream out = socket.getOutputStream();
             out.write(head("orders", freshHeaders(), "Transfer-Encoding: chunked\r\n").getBytes(StandardCharsets.ISO_8859_1));
             byte[] chunk = new byte[16 * 1024];

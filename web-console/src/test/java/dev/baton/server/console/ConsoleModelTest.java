@@ -9,6 +9,7 @@ import com.microsoft.playwright.options.AriaRole;
 import dev.baton.runtime.model.ModelConfig;
 import dev.baton.runtime.testing.OpenAiStubs;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.Browser;
 import dev.baton.server.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.Map;
@@ -38,32 +40,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * task's transcript with tokens; attempts with their timing.
  */
 class ConsoleModelTest {
-    static WireMockServer model;
+    static final WireMockServer model = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
     static WireMockServer upstream;
-    static TestServer server;
-    static Api api;
-    static Browser browser;
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(() -> {
+        model.start(); // before the server: its config names the model's port
+        return TestServer.config().withModel(ModelConfig.builder().baseUrl("http://127.0.0.1:" + model.port() + "/v1")
+                .apiKey("sk-console-test-key").model("test-model").build());
+    });
+    static final Api api = servers.api();
     Browser.Tab tab;
     Page page;
 
     @BeforeAll
     static void start() {
-        model = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        model.start();
         upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
         upstream.start();
-        ModelConfig config = ModelConfig.builder().baseUrl("http://127.0.0.1:" + model.port() + "/v1").apiKey("sk-console-test-key")
-                .model("test-model").build();
-        server = TestServer.start(TestServer.config().withModel(config), registry -> {
-        });
-        api = server.api();
-        browser = Browser.launch();
     }
 
     @AfterAll
     static void stop() {
-        if (browser != null) browser.close();
-        if (server != null) server.close();
         model.stop();
         upstream.stop();
     }
@@ -72,7 +68,7 @@ class ConsoleModelTest {
     void openTab() {
         model.resetAll();
         upstream.resetAll();
-        tab = browser.open(api.base());
+        tab = servers.browser().open(api.base());
         page = tab.page;
     }
 

@@ -7,14 +7,14 @@ import com.microsoft.playwright.Response;
 import com.microsoft.playwright.options.AriaRole;
 import dev.baton.json.Json;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.Browser;
 import dev.baton.server.testing.TestServer;
 import dev.baton.server.testing.Tokens;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.regex.Pattern;
@@ -32,43 +32,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * text, the Content-Security-Policy, and the token prompt.
  */
 class ConsoleTest {
-    static TestServer server;
-    static Api api;
-    static Browser browser;
+    /** Fails its first call for good, then succeeds: for the "Retry" button. */
+    static final java.util.concurrent.atomic.AtomicInteger flakyCalls = new java.util.concurrent.atomic.AtomicInteger();
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(TestServer::config, registry -> registry.register(new dev.baton.tools.Tool() {
+        @Override
+        public dev.baton.tools.ToolDescriptor descriptor() {
+            return dev.baton.tools.ToolDescriptor.builder("test.flaky").description("fails once for good, then works")
+                    .parameters(dev.baton.tools.ToolDescriptor.emptyObjectSchema()).idempotent(true).build();
+        }
+
+        @Override
+        public JsonNode call(JsonNode args, dev.baton.tools.ToolContext context) throws Exception {
+            if (flakyCalls.incrementAndGet() == 1) throw dev.baton.tools.ToolException.permanent("broken", "the first call breaks");
+            return dev.baton.server.testing.TestTools.json("{\"fixed\": true}");
+        }
+    }));
+    static final Api api = servers.api();
     Browser.Tab tab;
     Page page;
 
-    /** Fails its first call for good, then succeeds: for the "Retry" button. */
-    static final java.util.concurrent.atomic.AtomicInteger flakyCalls = new java.util.concurrent.atomic.AtomicInteger();
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start(TestServer.config(), registry -> registry.register(new dev.baton.tools.Tool() {
-            @Override
-            public dev.baton.tools.ToolDescriptor descriptor() {
-                return dev.baton.tools.ToolDescriptor.builder("test.flaky").description("fails once for good, then works")
-                        .parameters(dev.baton.tools.ToolDescriptor.emptyObjectSchema()).idempotent(true).build();
-            }
-
-            @Override
-            public JsonNode call(JsonNode args, dev.baton.tools.ToolContext context) throws Exception {
-                if (flakyCalls.incrementAndGet() == 1) throw dev.baton.tools.ToolException.permanent("broken", "the first call breaks");
-                return dev.baton.server.testing.TestTools.json("{\"fixed\": true}");
-            }
-        }));
-        api = server.api();
-        browser = Browser.launch();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) browser.close();
-        if (server != null) server.close();
-    }
-
     @BeforeEach
     void openTab() {
-        tab = browser.open(api.base());
+        tab = servers.browser().open(api.base());
         page = tab.page;
     }
 
@@ -354,7 +340,7 @@ class ConsoleTest {
         });
         int port = first.port();
         TestServer second = null;
-        try (Browser.Tab other = browser.open(first.api().base())) {
+        try (Browser.Tab other = servers.browser().open(first.api().base())) {
             String runId = first.api().startRun("outlive a restart", """
                     {"tasks": [
                       {"id": "pause", "wait": "PT3S"},
@@ -438,7 +424,7 @@ class ConsoleTest {
     @Test
     void withTokensConfiguredTheConsoleAsksForOneAndUsesIt() {
         try (TestServer secured = TestServer.start(Tokens.config(), registry -> {
-        }); Browser.Tab other = browser.open(secured.api().base())) {
+        }); Browser.Tab other = servers.browser().open(secured.api().base())) {
             other.page.navigate("/runs");
             assertThat(other.page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Sign in"))).isVisible();
             other.page.getByLabel("Token").fill(Tokens.ADMIN);
@@ -465,7 +451,7 @@ class ConsoleTest {
             assertEquals("[\"viewer\"]", secured.api().as(Tokens.VIEWER).get("/api/me").json().path("roles").toString());
             assertEquals("alice", secured.api().as(Tokens.APPROVER).get("/api/me").json().path("name").asText());
 
-            try (Browser.Tab viewer = browser.open(secured.api().base())) {
+            try (Browser.Tab viewer = servers.browser().open(secured.api().base())) {
                 Page p = signIn(viewer, Tokens.VIEWER, "/runs/" + runId);
                 assertThat(p.locator("[data-task-id=send]")).hasAttribute("data-status", "WAITING_APPROVAL");
                 p.locator("[data-task-id=send]").click();
@@ -479,7 +465,7 @@ class ConsoleTest {
                 assertThat(button(p, "Start run")).hasCount(0);
                 viewer.screenshot("role-viewer");
             }
-            try (Browser.Tab approver = browser.open(secured.api().base())) {
+            try (Browser.Tab approver = servers.browser().open(secured.api().base())) {
                 Page p = signIn(approver, Tokens.APPROVER, "/runs/" + runId);
                 p.locator("[data-task-id=send]").click();
                 assertThat(button(p, "Approve")).isVisible();

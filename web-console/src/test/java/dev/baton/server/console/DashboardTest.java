@@ -4,11 +4,10 @@ import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.options.AriaRole;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.Browser;
-import dev.baton.server.testing.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
@@ -22,22 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * under the console's strict CSP (no console errors).
  */
 class DashboardTest {
-    static TestServer server;
-    static Api api;
-    static Browser browser;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        api = server.api();
-        browser = Browser.launch();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) browser.close();
-        if (server != null) server.close();
-    }
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.withDefaults();
+    static final Api api = servers.api();
 
     private void echoRuns(int n) {
         for (int i = 0; i < n; i++) {
@@ -55,7 +41,7 @@ class DashboardTest {
                 .formatted(com.fasterxml.jackson.databind.node.TextNode.valueOf(hostile).toString())).path("id").asText();
         api.awaitTaskStatus(waiting, "sign", "WAITING_APPROVAL");
 
-        try (Browser.Tab tab = browser.open(api.base())) {
+        try (Browser.Tab tab = servers.browser().open(api.base())) {
             Page page = tab.page;
             page.navigate("/");
             page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Dashboard")).click();

@@ -6,15 +6,15 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.options.AriaRole;
 import dev.baton.json.Json;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.Browser;
 import dev.baton.server.testing.TestServer;
 import dev.baton.tools.Tool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,33 +28,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * button, and an untrusted error text shown as text.
  */
 class FlowConsoleTest {
-    static TestServer server;
-    static Api api;
-    static Browser browser;
     static final AtomicBoolean undoWorks = new AtomicBoolean(false);
     static final String NASTY = "<img src=x onerror=alert(1)> cannot undo";
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start(TestServer.config(), registry -> {
-            registry.register(simple("test.create", (args, ctx) -> Json.object().put("id", ctx.taskId())));
-            registry.register(simple("test.undo", (args, ctx) -> {
-                if (args.path("id").asText().equals("second") && !undoWorks.get()) throw ToolException.permanent("locked", NASTY);
-                return Json.object().put("undone", args.path("id").asText());
-            }));
-            registry.register(simple("test.broken", (args, ctx) -> {
-                throw ToolException.permanent("broken", "always breaks");
-            }));
-        });
-        api = server.api();
-        browser = Browser.launch();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) browser.close();
-        if (server != null) server.close();
-    }
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(TestServer::config, registry -> {
+        registry.register(simple("test.create", (args, ctx) -> Json.object().put("id", ctx.taskId())));
+        registry.register(simple("test.undo", (args, ctx) -> {
+            if (args.path("id").asText().equals("second") && !undoWorks.get()) throw ToolException.permanent("locked", NASTY);
+            return Json.object().put("undone", args.path("id").asText());
+        }));
+        registry.register(simple("test.broken", (args, ctx) -> {
+            throw ToolException.permanent("broken", "always breaks");
+        }));
+    });
+    static final Api api = servers.api();
 
     interface Body {
         JsonNode call(JsonNode args, ToolContext context) throws Exception;
@@ -86,7 +73,7 @@ class FlowConsoleTest {
                   {"id": "last", "tool": "test.broken", "args": {}, "dependsOn": ["second"]}
                 ]}""").path("id").asText();
         api.awaitRunStatus(runId, "COMPENSATION_FAILED");
-        try (Browser.Tab tab = browser.open(api.base())) {
+        try (Browser.Tab tab = servers.browser().open(api.base())) {
             Page page = tab.page;
             page.navigate("/runs/" + runId);
             assertThat(page.locator("#view")).hasAttribute("data-run-status", "COMPENSATION_FAILED");

@@ -11,14 +11,15 @@ import dev.baton.triage.LabelledExample;
 import dev.baton.triage.TicketClassifiers;
 import dev.baton.server.Config;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.Browser;
 import dev.baton.server.testing.TestServer;
 import dev.baton.server.testing.Tokens;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,33 +75,25 @@ class TicketsConsoleTest {
     }
 
     static Path fixtures;
-    static TestServer server;
-    static Api api;
-    static Browser browser;
+    /**
+     * One server for the class, with tokens (one classifier to train, which takes a minute on a
+     * busy machine).
+     */
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.with(() -> {
+        fixtures = Files.createTempDirectory("baton-tickets-ui-");
+        return config().withTokens(Tokens.all());
+    });
+    static final Api api = servers.api().as(Tokens.ADMIN);
     Browser.Tab tab;
     Page page;
 
-    /**
-     * One server for the class, with tokens (one classifier to train, which takes a minute on a
-     * busy machine); a first ticket waits until the classifier is ready, so the tests' own
-     * tickets are triaged at once.
-     */
+    /** A first ticket waits until the classifier is ready, so the tests' own tickets are triaged at once. */
     @BeforeAll
-    static void start() throws IOException {
-        fixtures = Files.createTempDirectory("baton-tickets-ui-");
-        server = TestServer.start(config().withTokens(Tokens.all()), registry -> {
-        });
-        api = server.api().as(Tokens.ADMIN);
-        browser = Browser.launch();
+    static void start() {
         JsonNode warmUp = post(api, "I am still waiting on my card?", null);
         Api.await(() -> api.get("/api/tickets/" + warmUp.path("id").asText()).json(),
                 t -> !"TRIAGING".equals(t.path("status").asText()), Duration.ofMinutes(4), "the classifier to be ready");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) browser.close();
-        if (server != null) server.close();
     }
 
     @BeforeEach
@@ -111,7 +104,7 @@ class TicketsConsoleTest {
 
     /** A tab whose pages use this token (as if typed into the console's sign-in form). */
     private static Browser.Tab signedIn(String token) {
-        Browser.Tab t = browser.open(api.base());
+        Browser.Tab t = servers.browser().open(api.base());
         t.context.addInitScript("sessionStorage.setItem('baton.token', " + Json.write(token) + ")");
         return t;
     }
@@ -393,7 +386,7 @@ class TicketsConsoleTest {
             JsonNode unsure = ticket(api.as(Tokens.OPERATOR), gibberish(), null);
             String id = unsure.path("id").asText();
             assertEquals("AWAITING_APPROVAL", unsure.path("status").asText(), unsure.toString());
-            try (Browser.Tab viewer = browser.open(api.base())) {
+            try (Browser.Tab viewer = servers.browser().open(api.base())) {
                 Page p = signIn(viewer, Tokens.VIEWER, "/tickets");
                 Locator item = p.locator("#review li[data-ticket-id=\"" + id + "\"]");
                 assertThat(item).isVisible();
@@ -402,7 +395,7 @@ class TicketsConsoleTest {
                 assertThat(p.locator("#view")).containsText("Deciding needs the approver role");
                 viewer.screenshot("tickets-role-viewer");
             }
-            try (Browser.Tab approver = browser.open(api.base())) {
+            try (Browser.Tab approver = servers.browser().open(api.base())) {
                 Page p = signIn(approver, Tokens.APPROVER, "/tickets");
                 Locator item = p.locator("#review li[data-ticket-id=\"" + id + "\"]");
                 button(item, "Confirm").click();

@@ -8,13 +8,13 @@ import com.microsoft.playwright.assertions.LocatorAssertions;
 import com.microsoft.playwright.options.AriaRole;
 import dev.baton.json.Json;
 import dev.baton.server.testing.Api;
+import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.Browser;
 import dev.baton.server.testing.TestServer;
 import dev.baton.server.testing.TestTools;
 import dev.baton.server.testing.Tokens;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.regex.Pattern;
@@ -37,26 +37,13 @@ class TriggersConsoleTest {
     /** How long the page may take to show a change: its 2 s poll, on a busy machine. */
     static final LocatorAssertions.HasTextOptions POLLED = new LocatorAssertions.HasTextOptions().setTimeout(20_000);
 
-    static TestServer server;
-    static Api api;
-    static Browser browser;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        api = server.api();
-        browser = Browser.launch();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) browser.close();
-        if (server != null) server.close();
-    }
+    @RegisterExtension
+    static final BatonServers servers = BatonServers.withDefaults();
+    static final Api api = servers.api();
 
     @Test
     void triggersAreListedLiveAndPausedResumedAndDeletedFromThePage() {
-        try (Browser.Tab tab = browser.open(api.base())) {
+        try (Browser.Tab tab = servers.browser().open(api.base())) {
             Page page = tab.page;
             page.navigate("/");
             page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Triggers")).click();
@@ -169,7 +156,7 @@ class TriggersConsoleTest {
         assertEquals(202, posted.status(), posted.body());
         String runId = posted.json().path("runId").asText();
 
-        try (Browser.Tab tab = browser.open(api.base())) {
+        try (Browser.Tab tab = servers.browser().open(api.base())) {
             Page page = tab.page;
             page.navigate("/runs/" + runId);
             Locator origin = page.locator(".trigger-origin");
@@ -211,7 +198,7 @@ class TriggersConsoleTest {
             Api admin = secured.api().as(Tokens.ADMIN);
             Api.Response created = admin.post("/api/triggers", schedule("nightly", "P1D"));
             assertEquals(201, created.status(), created.body());
-            try (Browser.Tab tab = browser.open(admin.base())) {
+            try (Browser.Tab tab = servers.browser().open(admin.base())) {
                 tab.context.addInitScript("sessionStorage.setItem('baton.token', " + Json.write(Tokens.VIEWER) + ")");
                 Page page = tab.page;
                 page.navigate("/triggers");

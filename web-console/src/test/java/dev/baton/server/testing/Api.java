@@ -2,6 +2,7 @@ package dev.baton.server.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.json.Json;
+import dev.baton.runtime.testing.Await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,10 +20,15 @@ import java.util.function.Supplier;
 public final class Api {
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private final String base;
+    /** Where the server is; a supplier so that {@link BatonServers#api()} can hand one out before its server starts. */
+    private final Supplier<String> base;
     private final String token;
 
     public Api(String base, String token) {
+        this(() -> base, token);
+    }
+
+    public Api(Supplier<String> base, String token) {
         this.base = base;
         this.token = token;
     }
@@ -37,7 +43,7 @@ public final class Api {
     }
 
     public String base() {
-        return base;
+        return base.get();
     }
 
     /** A response: status, headers, raw body and its JSON (null if the body is not JSON). */
@@ -94,7 +100,7 @@ public final class Api {
     }
 
     public HttpRequest.Builder request(String path) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30));
         if (token != null) builder.header("Authorization", "Bearer " + token);
         return builder;
     }
@@ -137,25 +143,12 @@ public final class Api {
         return awaitRun(runId, run -> task(run, taskId).path("status").asText().equals(status), Duration.ofSeconds(30));
     }
 
-    /** Polls {@code probe} every 20 ms until {@code condition} holds or the timeout passes. */
+    /**
+     * Polls {@code probe} until {@code condition} holds or the timeout passes; a probe that throws
+     * (the server may be restarting) counts as "not yet". The test-jar's {@link Await} polls.
+     */
     public static <T> T await(Supplier<T> probe, Predicate<T> condition, Duration timeout, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        T last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                last = probe.get();
-                if (condition.test(last)) return last;
-            } catch (RuntimeException e) {
-                // the server may be restarting; keep polling until the deadline
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; last seen: " + last);
+        return Await.untilAnswered(what, timeout, probe, condition);
     }
 
     /** Reads a run's SSE stream until it closes (the run ended) or {@code max} events arrived. */
