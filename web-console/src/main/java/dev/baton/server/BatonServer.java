@@ -171,6 +171,7 @@ public final class BatonServer implements AutoCloseable {
         try {
             Orchestrator orchestrator = Orchestrator.start(vertx, journal, tools,
                             OrchestratorOptions.builder().planner(planner).agents(agents).models(models).defaultToolTimeout(config.toolTimeout())
+                                    .shards(config.shardsOrDefault())
                                     .resultWriter(gateway == null ? null
                                             : new LlmResultWriter(runId -> gateway.forContext(CallContext.forRun(runId, "result"))))
                                     .approvalPolicy(TicketService.reviewPolicy(triage))

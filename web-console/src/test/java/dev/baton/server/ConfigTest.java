@@ -50,6 +50,16 @@ class ConfigTest {
     }
 
     @Test
+    void shardsAreOnePerProcessorUnlessSetAndMustBeAWholeNumber() {
+        assertEquals(Runtime.getRuntime().availableProcessors(), Config.load(NO_ARGS, Map.of()).shardsOrDefault());
+        assertEquals(1, Config.load(NO_ARGS, Map.of("BATON_SHARDS", "1")).shardsOrDefault());
+        assertEquals(3, Config.load(new String[]{"--shards", "3"}, Map.of("BATON_SHARDS", "1")).shardsOrDefault());
+        for (String bad : new String[]{"two", "-1", "1.5"}) {
+            assertMentions(refused(NO_ARGS, Map.of("BATON_SHARDS", bad)), "BATON_SHARDS", "--shards", bad);
+        }
+    }
+
+    @Test
     void theToolTimeoutIsThirtySecondsUnlessSetAndMustBePositiveAndAtMostADay() {
         assertEquals(Duration.ofSeconds(30), Config.load(NO_ARGS, Map.of()).toolTimeout());
         assertEquals(Duration.ofMinutes(5), Config.load(NO_ARGS, Map.of("BATON_TOOL_TIMEOUT", "PT5M")).toolTimeout());
