@@ -36,7 +36,7 @@ import java.util.Set;
  *   <tr><td>--triage-cache-dir</td><td>BATON_TRIAGE_CACHE_DIR</td><td>empty: ~/.cache/baton</td></tr>
  *   <tr><td>--webhook-body-limit</td><td>BATON_WEBHOOK_BODY_LIMIT</td><td>256KiB: the largest event body read from a caller without a token</td></tr>
  *   <tr><td>--tool-timeout</td><td>BATON_TOOL_TIMEOUT</td><td>PT30S: one call of a tool that declares no timeout</td></tr>
- *   <tr><td>--shards</td><td>BATON_SHARDS</td><td>0 (one per processor): event-loop contexts that share the runs</td></tr>
+ *   <tr><td>--shards</td><td>BATON_SHARDS</td><td>0 (half the processors, at least one): event-loop contexts that share the runs</td></tr>
  *   <tr><td>--allowed-hosts ... --rate-events</td><td>BATON_ALLOWED_HOSTS ... BATON_RATE_EVENTS</td><td>see {@link EdgeSettings}</td></tr>
  *   <tr><td>--max-event-streams-per-client</td><td>BATON_MAX_EVENT_STREAMS_PER_CLIENT</td><td>100</td></tr>
  *   <tr><td>--max-event-streams</td><td>BATON_MAX_EVENT_STREAMS</td><td>10000</td></tr>
@@ -54,7 +54,7 @@ import java.util.Set;
  * @param edge         the HTTP edge: names answered to, request timeouts, per-caller rates
 
  * @param eventStreams how many event streams one client, and all together, may hold open
- * @param shards       how many event-loop contexts share the runs (BATON_SHARDS; 0: one per available processor)
+ * @param shards       how many event-loop contexts share the runs (BATON_SHARDS; 0: half the available processors, at least one)
  */
 public record Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
                      Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile,
@@ -115,12 +115,12 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         toolTimeout = toolTimeout == null ? ToolDescriptor.DEFAULT_TIMEOUT : toolTimeout;
         edge = edge == null ? EdgeSettings.defaults() : edge;
         eventStreams = eventStreams == null ? StreamLimits.DEFAULTS : eventStreams;
-        if (shards < 0) throw new IllegalArgumentException("shards must be 0 (one per processor) or more, was " + shards);
+        if (shards < 0) throw new IllegalArgumentException("shards must be 0 (the default) or more, was " + shards);
     }
 
-    /** The shards the orchestrator uses: the configured number, or one per available processor. */
+    /** The shards the orchestrator uses: the configured number, or its default (half the available processors, at least one). */
     public int shardsOrDefault() {
-        return shards > 0 ? shards : Runtime.getRuntime().availableProcessors();
+        return shards > 0 ? shards : dev.baton.runtime.orchestrator.OrchestratorOptions.defaultShards();
     }
 
     /**

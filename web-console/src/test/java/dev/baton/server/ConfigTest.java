@@ -50,8 +50,8 @@ class ConfigTest {
     }
 
     @Test
-    void shardsAreOnePerProcessorUnlessSetAndMustBeAWholeNumber() {
-        assertEquals(Runtime.getRuntime().availableProcessors(), Config.load(NO_ARGS, Map.of()).shardsOrDefault());
+    void shardsAreHalfTheProcessorsUnlessSetAndMustBeAWholeNumber() {
+        assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), Config.load(NO_ARGS, Map.of()).shardsOrDefault());
         assertEquals(1, Config.load(NO_ARGS, Map.of("BATON_SHARDS", "1")).shardsOrDefault());
         assertEquals(3, Config.load(new String[]{"--shards", "3"}, Map.of("BATON_SHARDS", "1")).shardsOrDefault());
         for (String bad : new String[]{"two", "-1", "1.5"}) {

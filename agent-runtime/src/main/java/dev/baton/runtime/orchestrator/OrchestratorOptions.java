@@ -36,7 +36,8 @@ import java.time.Duration;
  *                               gives none either ({@link ToolDescriptor#DEFAULT_TIMEOUT}, 30 s, by default): so every
  *                               tool call has a timeout. Agent loops have theirs in {@link dev.baton.runtime.agent.AgentLimits}.
  * @param shards                 how many Vert.x contexts share the runs (a run belongs to one, by its id), so that
- *                               a node's throughput grows with its cores; one per available processor by default.
+ *                               a node's throughput grows with its cores; half the available processors by default
+ *                               ({@link #defaultShards()}).
  *                               {@code maxConcurrentCalls} and {@code parkedRunsInMemory} are for the node, all shards together
  */
 public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory, Duration defaultApprovalTimeout,
@@ -64,6 +65,15 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         return new Builder();
     }
 
+    /**
+     * Half the available processors, at least one: the other half is left to what serves the runs
+     * (HTTP, the journal's writer, tool threads). Measured on 2 cores through the server, one shard
+     * carried 1,000 runs/s of 13 tasks with a p99 of 0.8–1.1 s, two shards 790–910 runs/s with 3–6 s.
+     */
+    public static int defaultShards() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    }
+
     public static OrchestratorOptions defaults() {
         return builder().build();
     }
@@ -83,7 +93,7 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         private boolean callMetrics = true;
         private ApprovalPolicy approvalPolicy;
         private Duration defaultToolTimeout = ToolDescriptor.DEFAULT_TIMEOUT;
-        private int shards = Runtime.getRuntime().availableProcessors();
+        private int shards = defaultShards();
 
         public Builder maxConcurrentCalls(int value) { this.maxConcurrentCalls = value; return this; }
         public Builder parkedRunsInMemory(int value) { this.parkedRunsInMemory = value; return this; }
