@@ -4,21 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.runtime.event.RunEvent;
-import dev.baton.runtime.journal.ApprovalRecord;
-import dev.baton.runtime.journal.Journal;
-import dev.baton.runtime.journal.JournalStats;
-import dev.baton.runtime.journal.MemoryJournal;
-import dev.baton.runtime.journal.NotificationOutbox;
-import dev.baton.runtime.journal.RunPage;
-import dev.baton.runtime.journal.RunQuery;
-import dev.baton.runtime.journal.RunRecord;
-import dev.baton.runtime.journal.TicketPage;
-import dev.baton.runtime.journal.TicketQuery;
-import dev.baton.runtime.journal.TicketRecord;
-import dev.baton.tools.ToolRegistry;
-import dev.baton.tools.ToolSettings;
-import dev.baton.tools.builtin.BuiltinTools;
 import dev.baton.runtime.testing.Await;
+import dev.baton.runtime.testing.ForwardingJournal;
 import dev.baton.runtime.testing.OrchestratorHarness;
 import io.vertx.core.Future;
 import org.junit.jupiter.api.AfterEach;
@@ -31,14 +18,12 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -168,11 +153,10 @@ class DurableAnswersTest {
     }
 
     /** A memory journal whose appends, while held, neither take effect nor complete until released. */
-    private static final class HeldJournal implements Journal {
+    private static final class HeldJournal extends ForwardingJournal {
         private record Held(List<RunEvent> events, CompletableFuture<Void> done) {
         }
 
-        private final MemoryJournal delegate = new MemoryJournal();
         private final List<Held> held = new ArrayList<>();
         private boolean holding;
         private boolean releaseOnNextAppend;
@@ -226,61 +210,6 @@ class DurableAnswersTest {
             Held h = new Held(List.copyOf(events), new CompletableFuture<>());
             held.add(h);
             return h.done();
-        }
-
-        @Override
-        public synchronized List<RunEvent> events(String runId, long afterSeq) {
-            return delegate.events(runId, afterSeq);
-        }
-
-        @Override
-        public synchronized void forEachEventOfUnfinishedRuns(Consumer<RunEvent> sink) {
-            delegate.forEachEventOfUnfinishedRuns(sink);
-        }
-
-        @Override
-        public synchronized Optional<RunRecord> run(String runId) {
-            return delegate.run(runId);
-        }
-
-        @Override
-        public synchronized Optional<RunRecord> runByIdempotencyKey(String key) {
-            return delegate.runByIdempotencyKey(key);
-        }
-
-        @Override
-        public synchronized RunPage runs(RunQuery query) {
-            return delegate.runs(query);
-        }
-
-        @Override
-        public synchronized List<ApprovalRecord> approvals(String status) {
-            return delegate.approvals(status);
-        }
-
-        @Override
-        public JournalStats stats() {
-            return delegate.stats();
-        }
-
-        @Override
-        public Optional<TicketRecord> ticket(String id) {
-            return delegate.ticket(id);
-        }
-
-        @Override
-        public TicketPage tickets(TicketQuery query) {
-            return delegate.tickets(query);
-        }
-
-        @Override
-        public List<TicketRecord> confirmedTickets() {
-            return delegate.confirmedTickets();
-        }
-
-        @Override
-        public NotificationOutbox outbox() {
-            return delegate.outbox();
         }
 
         @Override

@@ -7,21 +7,12 @@ import dev.baton.json.Json;
 import dev.baton.runtime.BatonException;
 import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.RunEvent;
-import dev.baton.runtime.journal.ApprovalRecord;
 import dev.baton.runtime.journal.Journal;
 import dev.baton.runtime.journal.JournalException;
-import dev.baton.runtime.journal.JournalStats;
 import dev.baton.runtime.journal.Journals;
-import dev.baton.runtime.journal.MemoryJournal;
-import dev.baton.runtime.journal.NotificationOutbox;
-import dev.baton.runtime.journal.RunPage;
-import dev.baton.runtime.journal.RunQuery;
-import dev.baton.runtime.journal.RunRecord;
-import dev.baton.runtime.journal.TicketPage;
-import dev.baton.runtime.journal.TicketQuery;
-import dev.baton.runtime.journal.TicketRecord;
 import dev.baton.runtime.run.RunState;
 import dev.baton.runtime.testing.Await;
+import dev.baton.runtime.testing.ForwardingJournal;
 import dev.baton.runtime.testing.LambdaTool;
 import dev.baton.runtime.testing.OrchestratorHarness;
 import dev.baton.tools.RetryPolicy;
@@ -37,7 +28,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -45,7 +35,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -220,8 +209,7 @@ class WriteFailureTest {
      * it cannot hold), be away altogether (appends and reads fail as with a stopped database), or
      * hold its appends until released.
      */
-    private static final class FlakyJournal implements Journal {
-        private final MemoryJournal delegate = new MemoryJournal();
+    private static final class FlakyJournal extends ForwardingJournal {
         volatile Predicate<RunEvent> refuse = e -> false;
         volatile boolean down;
         volatile boolean hold;
@@ -236,7 +224,8 @@ class WriteFailureTest {
             heldEvents.clear();
         }
 
-        private void checkUp() {
+        @Override
+        protected void beforeRead() {
             if (down) throw new JournalException("connection refused", null, true);
         }
 
@@ -254,72 +243,6 @@ class WriteFailureTest {
                 if (e == null) done.complete(null); else done.completeExceptionally(e);
             }));
             return done;
-        }
-
-        @Override
-        public List<RunEvent> events(String runId, long afterSeq) {
-            checkUp();
-            return delegate.events(runId, afterSeq);
-        }
-
-        @Override
-        public void forEachEventOfUnfinishedRuns(Consumer<RunEvent> sink) {
-            checkUp();
-            delegate.forEachEventOfUnfinishedRuns(sink);
-        }
-
-        @Override
-        public Optional<RunRecord> run(String runId) {
-            checkUp();
-            return delegate.run(runId);
-        }
-
-        @Override
-        public Optional<RunRecord> runByIdempotencyKey(String key) {
-            checkUp();
-            return delegate.runByIdempotencyKey(key);
-        }
-
-        @Override
-        public RunPage runs(RunQuery query) {
-            checkUp();
-            return delegate.runs(query);
-        }
-
-        @Override
-        public List<ApprovalRecord> approvals(String status) {
-            checkUp();
-            return delegate.approvals(status);
-        }
-
-        @Override
-        public JournalStats stats() {
-            return delegate.stats();
-        }
-
-        @Override
-        public Optional<TicketRecord> ticket(String id) {
-            return delegate.ticket(id);
-        }
-
-        @Override
-        public TicketPage tickets(TicketQuery query) {
-            return delegate.tickets(query);
-        }
-
-        @Override
-        public List<TicketRecord> confirmedTickets() {
-            return delegate.confirmedTickets();
-        }
-
-        @Override
-        public NotificationOutbox outbox() {
-            return delegate.outbox();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }
