@@ -21,6 +21,8 @@ import dev.baton.runtime.run.RunJson;
 import dev.baton.runtime.run.RunState;
 import dev.baton.runtime.run.TaskState;
 import dev.baton.tools.ToolRegistry;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -29,6 +31,7 @@ import io.vertx.core.internal.VertxInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -95,10 +98,14 @@ public final class Orchestrator implements AutoCloseable {
     /** Runs the journal holds but that could not be rebuilt at start, with why: set aside, the others run. */
     private final Map<String, String> setAside = new ConcurrentHashMap<>();
     /**
-     * Idempotency keys of runs created but not yet durable. A key's runs are created on the shard
-     * the key maps to, so its check and its creation never race.
+     * Idempotency keys of the runs created lately, to their run. A key's runs are created on the
+     * shard the key maps to, and a request for a key looks here both before and after it reads the
+     * journal: a run created (and even made durable) while that read was under way is found here,
+     * where the read may have missed it. Kept a minute, far longer than a read takes; a creation
+     * that never became durable is forgotten at once, so that its retry creates the run anew.
      */
-    private final Map<String, String> pendingKeys = new ConcurrentHashMap<>();
+    private final Cache<String, String> recentKeys = Caffeine.newBuilder()
+            .expireAfterWrite(Duration.ofMinutes(1)).maximumSize(100_000).build();
     private volatile boolean closed;
 
     private Orchestrator(Vertx vertx, Journal journal, ToolRegistry tools, OrchestratorOptions options) {
@@ -163,10 +170,10 @@ public final class Orchestrator implements AutoCloseable {
             Shard home = key == null ? shards[Math.floorMod(nextShard.getAndIncrement(), shards.length)] : shardOf(key);
             return home.onContext(() -> {
                 if (key == null) return create(home, request, plan);
-                String pending = pendingKeys.get(key);
+                String pending = recentKeys.getIfPresent(key);
                 if (pending != null) return replay(pending, request);
                 return readJournal(() -> journal.runByIdempotencyKey(key)).compose(existing -> home.onContext(() -> {
-                    String again = pendingKeys.get(key);
+                    String again = recentKeys.getIfPresent(key);
                     if (again != null) return replay(again, request);
                     if (existing.isPresent()) return replay(existing.get().id(), request);
                     return create(home, request, plan);
@@ -373,9 +380,12 @@ public final class Orchestrator implements AutoCloseable {
         RunState run = new RunState(id);
         home.adopt(run);
         String key = request.idempotencyKey();
-        if (key != null) pendingKeys.put(key, id);
+        if (key != null) recentKeys.put(key, id);
         home.decide(run, new Input.Create(request.goal(), request.input(), request.options(), key, request.requestHash(), plan, request.origin()));
-        if (key != null) home.onDurable(id, error -> pendingKeys.remove(key));
+        String runId = id;
+        if (key != null) home.onDurable(runId, error -> {
+            if (error != null) recentKeys.asMap().remove(key, runId);
+        });
         // The caller hears of the run once it is durable, and sees it as these events left it.
         return home.whenDurable(id, new Submitted(id, home.runJson(run), false));
     }
