@@ -1,7 +1,7 @@
 package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.baton.json.Json;
@@ -9,9 +9,9 @@ import dev.baton.runtime.testing.PostgresTestDatabase;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.ServerProcess;
 import dev.baton.server.testing.ServerProcesses;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+
+
+
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -73,26 +73,13 @@ class CrashRecoveryTest {
     private static final Duration TIMER = Duration.ofSeconds(8);
     private static final Duration AWAIT = Duration.ofSeconds(20);
 
-    static WireMockServer upstream;
+    /** The upstream the plans call; reset before each test. */
+    @RegisterExtension
+    static final WireMockExtension upstream = WireMockExtension.newInstance().options(options().dynamicPort().bindAddress("127.0.0.1")).build();
 
     @RegisterExtension
     final ServerProcesses servers = new ServerProcesses("crash-recovery");
 
-    @BeforeAll
-    static void startUpstream() {
-        upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        upstream.start();
-    }
-
-    @AfterAll
-    static void stopUpstream() {
-        if (upstream != null) upstream.stop();
-    }
-
-    @BeforeEach
-    void resetUpstream() {
-        upstream.resetAll();
-    }
 
     @ParameterizedTest
     @EnumSource(Store.class)
@@ -271,7 +258,7 @@ class CrashRecoveryTest {
     }
 
     private static String url(String path) {
-        return "http://127.0.0.1:" + upstream.port() + path;
+        return "http://127.0.0.1:" + upstream.getPort() + path;
     }
 
     private static List<LoggedRequest> calls(String pathAndQuery) {

@@ -1,14 +1,14 @@
 package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.ServerProcess;
 import dev.baton.server.testing.ServerProcesses;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+
+
+
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,26 +40,13 @@ class FlowCrashTest {
     private static final Duration HELD = Duration.ofSeconds(60);
     private static final Duration AWAIT = Duration.ofSeconds(30);
 
-    static WireMockServer upstream;
+    /** The upstream the plans call; reset before each test. */
+    @RegisterExtension
+    static final WireMockExtension upstream = WireMockExtension.newInstance().options(options().dynamicPort().bindAddress("127.0.0.1")).build();
 
     @RegisterExtension
     final ServerProcesses servers = new ServerProcesses("flow-crash");
 
-    @BeforeAll
-    static void startUpstream() {
-        upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        upstream.start();
-    }
-
-    @AfterAll
-    static void stopUpstream() {
-        if (upstream != null) upstream.stop();
-    }
-
-    @BeforeEach
-    void resetUpstream() {
-        upstream.resetAll();
-    }
 
     @ParameterizedTest
     @EnumSource(Store.class)
@@ -74,7 +61,7 @@ class FlowCrashTest {
                 .willReturn(aResponse().withStatus(204).withFixedDelay((int) HELD.toMillis())));
         upstream.stubFor(delete("/orders/one").inScenario("undo").whenScenarioStateIs("cut off").willReturn(aResponse().withStatus(204)));
         upstream.stubFor(get("/missing").willReturn(aResponse().withStatus(404)));
-        String base = "http://127.0.0.1:" + upstream.port();
+        String base = "http://127.0.0.1:" + upstream.getPort();
         String plan = """
                 {"tasks": [
                   {"id": "first", "tool": "http.request", "args": {"method": "POST", "url": "%1$s/orders/one"},

@@ -2,7 +2,7 @@ package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.baton.json.Json;
 import com.microsoft.playwright.Locator;
@@ -10,9 +10,9 @@ import dev.baton.server.testing.Api;
 import dev.baton.server.testing.Browser;
 import dev.baton.server.testing.ServerProcess;
 import dev.baton.server.testing.ServerProcesses;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+
+
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
@@ -56,26 +56,13 @@ class JournalHardeningApiTest {
     enum Store { H2, POSTGRES }
 
     private static final Duration AWAIT = Duration.ofSeconds(30);
-    static WireMockServer upstream;
+    /** The upstream the plans call; reset before each test. */
+    @RegisterExtension
+    static final WireMockExtension upstream = WireMockExtension.newInstance().options(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(40)).build();
 
     @RegisterExtension
     final ServerProcesses servers = new ServerProcesses("journal-hardening");
 
-    @BeforeAll
-    static void startUpstream() {
-        upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(40));
-        upstream.start();
-    }
-
-    @AfterAll
-    static void stopUpstream() {
-        if (upstream != null) upstream.stop();
-    }
-
-    @BeforeEach
-    void resetUpstream() {
-        upstream.resetAll();
-    }
 
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -237,7 +224,7 @@ class JournalHardeningApiTest {
     private static String post(Api api, String key) {
         ObjectNode body = Json.object().put("goal", "effect " + key);
         body.set("plan", parse(("{\"tasks\": [{\"id\": \"call\", \"tool\": \"http.request\", \"args\": {\"method\": \"GET\","
-                + " \"url\": \"http://127.0.0.1:" + upstream.port() + "/effect?req=" + key + "\"}}]}")));
+                + " \"url\": \"http://127.0.0.1:" + upstream.getPort() + "/effect?req=" + key + "\"}}]}")));
         try {
             Api.Response response = api.post("/api/runs", Json.write(body), "application/json", key);
             return response.status() == 201 || response.status() == 200 ? response.json().path("id").asText() : null;
