@@ -80,8 +80,9 @@ class ClusterBusTest {
     @Test
     void aRequestIsAnsweredByAnotherNode() throws Exception {
         ClusterBus.Settings settings = settings();
+        int busPort = freePort();
         long t0 = System.nanoTime();
-        ClusterBus first = await(start(settings));
+        ClusterBus first = await(start(settings.withBusPort(busPort))); // the other finds it on this port
         long firstMs = ms(t0);
         long t1 = System.nanoTime();
         ClusterBus second = await(start(settings));
@@ -94,6 +95,8 @@ class ClusterBusTest {
 
         JsonObject answer = await(second.eventBus().<JsonObject>request("commands.first", new JsonObject().put("n", 7))).body();
         assertEquals(new JsonObject().put("answeredBy", first.memberAddress()).put("echo", 7), answer);
+        assertThrows(IOException.class, () -> new ServerSocket(busPort, 1, InetAddress.getByName("127.0.0.1")).close(),
+                "the first node's event bus listens on the port it was given");
 
         // Latency of request/reply between two nodes (same JVM, loopback): figures only.
         for (int i = 0; i < 500; i++) await(second.eventBus().request("commands.first", new JsonObject().put("n", i)));
@@ -166,14 +169,14 @@ class ClusterBusTest {
 
         long t1 = System.nanoTime();
         ReplyException after = failure(asker.request(doomedMember, "commands.doomed", new JsonObject(), new DeliveryOptions().setSendTimeout(30_000)));
-        ReplyException plain = failure(asker.eventBus().request("commands.doomed", new JsonObject(), new DeliveryOptions().setSendTimeout(30_000)));
         long afterMs = ms(t1);
-        System.out.printf("[figures] member terminated: the others saw 2 members after %d ms; a request in flight failed after %d ms;"
-                + " requests sent later failed after %d ms%n", noticedMs, inFlightFailedMs.get(), afterMs);
         assertEquals(ReplyFailure.NO_HANDLERS, inFlightFailure.failureType(), inFlightFailure.getMessage());
         assertEquals(ReplyFailure.NO_HANDLERS, after.failureType(), after.getMessage());
-        assertEquals(ReplyFailure.NO_HANDLERS, plain.failureType(), plain.getMessage());
         assertTrue(inFlightFailedMs.get() < 10_000, "the request in flight failed after " + inFlightFailedMs + " ms");
+        long plainMs = plainRequestsFindNoHandler(asker, "commands.doomed", t0);
+        System.out.printf("[figures] member terminated: the others saw 2 members after %d ms; a request in flight failed after %d ms;"
+                + " one sent then failed after %d ms; plain event bus requests found no handler from %d ms%n",
+                noticedMs, inFlightFailedMs.get(), afterMs, plainMs);
 
         // The survivors still talk to each other.
         ClusterBus survivor = nodes.get(1);
@@ -212,10 +215,10 @@ class ClusterBusTest {
             Await.until("the survivor to see the child gone", WAIT, survivor::memberAddresses, m -> m.size() == 1);
             long noticedMs = ms(t0);
             ReplyException inFlightFailure = failure(inFlight);
-            ReplyException after = failure(survivor.eventBus().request("node." + member, new JsonObject(), new DeliveryOptions().setSendTimeout(30_000)));
-            System.out.printf("[figures] kill -9 of a node: noticed after %d ms; a request in flight failed after %d ms%n", noticedMs, inFlightFailedMs.get());
             assertEquals(ReplyFailure.NO_HANDLERS, inFlightFailure.failureType(), inFlightFailure.getMessage());
-            assertEquals(ReplyFailure.NO_HANDLERS, after.failureType(), after.getMessage());
+            long plainMs = plainRequestsFindNoHandler(survivor, "node." + member, t0);
+            System.out.printf("[figures] kill -9 of a node: noticed after %d ms; a request in flight failed after %d ms;"
+                    + " plain event bus requests found no handler from %d ms%n", noticedMs, inFlightFailedMs.get(), plainMs);
             assertTrue(noticedMs < (ClusterBus.MAX_NO_HEARTBEAT_SECONDS + 5) * 1000L, "noticed after " + noticedMs + " ms");
         } finally {
             child.destroyForcibly();
@@ -227,9 +230,11 @@ class ClusterBusTest {
     void aClusterOfAnotherNameOnTheSameHostIsNeverJoined() throws Exception {
         ClusterBus.Settings settingsA = settings();
         ClusterBus.Settings settingsB = new ClusterBus.Settings("other-" + UUID.randomUUID(), settingsA.host(), settingsA.port(),
-                settingsA.members(), 1);
+                settingsA.members(), 1, 0);
         ClusterBus a1 = await(start(settingsA));
+        long t0 = System.nanoTime();
         ClusterBus b1 = await(start(settingsB));
+        System.out.printf("[figures] a node started beside a member of another cluster on its ports in %d ms%n", ms(t0));
         ClusterBus a2 = await(start(settingsA));
         // a2 started after b1 on the same ports and joined a1: by then b1 had met both and joined neither.
         Await.until("a2 to join a1", WAIT, a1::memberAddresses, m -> m.size() == 2);
@@ -254,7 +259,7 @@ class ClusterBusTest {
         expected.add("[fe80::1]:5701");
         assertEquals(expected, settings.memberAddresses());
         assertEquals("10.0.0.5", settings.host());
-        assertEquals("127.0.0.1", new ClusterBus.Settings("c", " ", 5701, null, 1).host(), "a blank host is the default");
+        assertEquals("127.0.0.1", new ClusterBus.Settings("c", " ", 5701, null, 1, 0).host(), "a blank host is the default");
     }
 
     @Test
@@ -267,6 +272,7 @@ class ClusterBusTest {
         assertThrows(IllegalArgumentException.class, () -> ClusterBus.Settings.of(" "));
         assertThrows(IllegalArgumentException.class, () -> ClusterBus.Settings.of("c").withPort(0));
         assertThrows(IllegalArgumentException.class, () -> ClusterBus.Settings.of("c").withEventLoops(0));
+        assertThrows(IllegalArgumentException.class, () -> ClusterBus.Settings.of("c").withBusPort(-1));
     }
 
     private Future<ClusterBus> start(ClusterBus.Settings settings) {
@@ -276,6 +282,12 @@ class ClusterBusTest {
     /** This test's own cluster: a fresh name, and ports nobody on this host listens on. */
     private static ClusterBus.Settings settings() throws IOException {
         return ClusterBus.Settings.of("test-" + UUID.randomUUID()).withPort(freePortRange()).withEventLoops(1);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return probe.getLocalPort();
+        }
     }
 
     private static int freePortRange() throws IOException {
@@ -301,6 +313,27 @@ class ClusterBusTest {
         } catch (TimeoutException e) {
             throw new AssertionError("timed out after " + WAIT, e);
         }
+    }
+
+    /**
+     * Waits until a plain {@code eventBus().request} to {@code address} fails with NO_HANDLERS, and
+     * returns when that was, in ms since {@code t0}. Vert.x forgets a dead member's subscriptions a
+     * little after Hazelcast removed the member; a plain request sent in between goes to the dead
+     * member, is lost, and times out (the reason for {@link ClusterBus#request}).
+     */
+    private static long plainRequestsFindNoHandler(ClusterBus bus, String address, long t0) {
+        Await.until("a plain request to " + address + " to find no handler", WAIT, () -> {
+            try {
+                bus.eventBus().request(address, new JsonObject(), new DeliveryOptions().setSendTimeout(1_000))
+                        .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                return "answered";
+            } catch (ExecutionException e) {
+                return e.getCause() instanceof ReplyException r ? r.failureType() : e.getCause();
+            } catch (Exception e) {
+                return e;
+            }
+        }, failure -> failure == ReplyFailure.NO_HANDLERS);
+        return ms(t0);
     }
 
     private static ReplyException failure(Future<?> request) throws Exception {
