@@ -24,6 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -127,7 +129,10 @@ public final class ClusterBus {
                         // Vert.x waits 60 s for a TCP connection by default; between nodes that are alive,
                         // one takes milliseconds.
                         .setConnectTimeout(3_000));
+        // A failed start has closed its Vert.x already; the failure says where this node tried to start.
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+                .recover(e -> Future.failedFuture(new IllegalStateException("the cluster bus cannot start on " + settings.host()
+                        + " (ports " + settings.port() + "-" + (settings.port() + PORT_RANGE - 1) + "): " + e.getMessage(), e)))
                 .map(vertx -> new ClusterBus(vertx, manager.getHazelcastInstance()));
     }
 
@@ -273,12 +278,25 @@ public final class ClusterBus {
         return resolved;
     }
 
+    /** The IP address of {@code host}, which must be one of this host's own: the member binds it. */
     private static String ip(String host) {
+        InetAddress address;
         try {
-            return InetAddress.getByName(host).getHostAddress();
+            address = InetAddress.getByName(host);
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("the cluster host '" + host + "' is not a known address: " + e.getMessage(), e);
         }
+        boolean own;
+        try {
+            own = !address.isAnyLocalAddress() && (address.isLoopbackAddress() || NetworkInterface.getByInetAddress(address) != null);
+        } catch (SocketException e) {
+            own = false;
+        }
+        if (!own) {
+            throw new IllegalArgumentException("the cluster host '" + host + "' is not an address of one of this host's network interfaces;"
+                    + " it must be the address the other nodes reach this one at");
+        }
+        return address.getHostAddress();
     }
 
     /**

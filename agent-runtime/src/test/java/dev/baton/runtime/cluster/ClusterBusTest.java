@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -189,26 +190,17 @@ class ClusterBusTest {
     void aNodeKilledWithSigkillIsNoticedWithinSecondsAndRequestsToItFail() throws Exception {
         ClusterBus.Settings settings = settings();
         ClusterBus survivor = await(start(settings));
-        Path log = Path.of("target", "cluster-bus-node-" + System.nanoTime() + ".log");
-        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xshare:auto", "-cp", System.getProperty("java.class.path"), ClusterBusNode.class.getName(),
-                settings.clusterName(), Integer.toString(settings.port()))
-                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .start();
+        Child child = Child.start(settings);
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-            String ready = out.readLine();
-            assertTrue(ready != null && ready.startsWith("READY "), "the child node's first line: " + ready + " (its log: " + log + ")");
-            String[] f = ready.split(" ");
-            String member = f[1];
+            String member = child.member();
             System.out.printf("[figures] a node in a JVM of its own: started in %s ms (joining one), heap used after GC %d -> %d MiB, %s threads more%n",
-                    f[2], Long.parseLong(f[3]) >> 20, Long.parseLong(f[4]) >> 20, f[5]);
+                    child.ready()[2], Long.parseLong(child.ready()[3]) >> 20, Long.parseLong(child.ready()[4]) >> 20, child.ready()[5]);
             Await.until("the child to join", WAIT, survivor::memberAddresses, m -> m.contains(member) && m.size() == 2);
             assertEquals(member, await(survivor.<JsonObject>request(member, "node." + member, new JsonObject(), new DeliveryOptions()))
                     .body().getString("answeredBy"));
 
             long t0 = System.nanoTime();
-            child.destroyForcibly(); // SIGKILL
+            child.process().destroyForcibly(); // SIGKILL
             AtomicLong inFlightFailedMs = new AtomicLong(-1);
             Future<Message<Object>> inFlight = survivor.request(member, "node." + member, new JsonObject(), new DeliveryOptions().setSendTimeout(30_000))
                     .onFailure(e -> inFlightFailedMs.set(ms(t0)));
@@ -221,8 +213,87 @@ class ClusterBusTest {
                     + " plain event bus requests found no handler from %d ms%n", noticedMs, inFlightFailedMs.get(), plainMs);
             assertTrue(noticedMs < (ClusterBus.MAX_NO_HEARTBEAT_SECONDS + 5) * 1000L, "noticed after " + noticedMs + " ms");
         } finally {
-            child.destroyForcibly();
-            child.waitFor(30, TimeUnit.SECONDS);
+            child.kill();
+        }
+    }
+
+    @Test
+    void aNodePausedPastTheHeartbeatsIsRemovedAndMergesBackWhenResumed() throws Exception {
+        ClusterBus.Settings settings = settings();
+        ClusterBus survivor = await(start(settings));
+        Child child = Child.start(settings);
+        try {
+            String member = child.member();
+            Await.until("the child to join", WAIT, survivor::memberAddresses, m -> m.contains(member) && m.size() == 2);
+
+            // SIGSTOP: its sockets stay open and silent, as with a host that vanished or a long GC pause.
+            long t0 = System.nanoTime();
+            signal(child.process(), "STOP");
+            Await.until("the survivor to remove the paused node", WAIT, survivor::memberAddresses, m -> m.size() == 1);
+            long removedMs = ms(t0);
+
+            long t1 = System.nanoTime();
+            signal(child.process(), "CONT");
+            Await.until("the resumed node to merge back", Duration.ofSeconds(60), survivor::memberAddresses, m -> m.size() == 2);
+            long mergedMs = ms(t1);
+            String again = Await.untilAnswered("the resumed node to answer again", WAIT, () -> {
+                try {
+                    return survivor.<JsonObject>request(member, "node." + member, new JsonObject(), new DeliveryOptions().setSendTimeout(2_000))
+                            .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body().getString("answeredBy");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, member::equals);
+            System.out.printf("[figures] SIGSTOP of a node: removed after %d ms; after SIGCONT, back in the cluster after %d ms and answering after %d ms%n",
+                    removedMs, mergedMs, ms(t1));
+            assertEquals(member, again);
+        } finally {
+            child.kill();
+        }
+    }
+
+    private static void signal(Process process, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + signal);
+    }
+
+    /** A {@link ClusterBusNode} in a JVM of its own, once it printed its READY line. */
+    private record Child(Process process, String[] ready) {
+        static Child start(ClusterBus.Settings settings) throws Exception {
+            Path log = Path.of("target", "cluster-bus-node-" + System.nanoTime() + ".log");
+            Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xshare:auto", "-cp", System.getProperty("java.class.path"), ClusterBusNode.class.getName(),
+                    settings.clusterName(), Integer.toString(settings.port()))
+                    .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            try {
+                line = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return out.readLine();
+                    } catch (IOException e) {
+                        return "failed: " + e;
+                    }
+                }).get(60, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                process.destroyForcibly();
+                throw new AssertionError("the child node did not start within 60 s; its log: " + log);
+            }
+            if (line == null || !line.startsWith("READY ")) {
+                process.destroyForcibly();
+                throw new AssertionError("the child node's first line: " + line + "; its log: " + log);
+            }
+            return new Child(process, line.split(" "));
+        }
+
+        String member() {
+            return ready[1];
+        }
+
+        void kill() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
         }
     }
 
@@ -273,6 +344,16 @@ class ClusterBusTest {
         assertThrows(IllegalArgumentException.class, () -> ClusterBus.Settings.of("c").withPort(0));
         assertThrows(IllegalArgumentException.class, () -> ClusterBus.Settings.of("c").withEventLoops(0));
         assertThrows(IllegalArgumentException.class, () -> ClusterBus.Settings.of("c").withBusPort(-1));
+    }
+
+    @Test
+    void aHostThatIsNotThisHostsStopsTheStartWithTheReason() throws Exception {
+        // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this host.
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> await(ClusterBus.start(settings().withHost("192.0.2.1"))));
+        String message = failed.getCause().getMessage();
+        assertTrue(message.contains("the cluster bus cannot start on 192.0.2.1") && message.contains("is not an address of one of this host's network interfaces"),
+                message);
+        assertEquals(List.of(), started);
     }
 
     private Future<ClusterBus> start(ClusterBus.Settings settings) {
