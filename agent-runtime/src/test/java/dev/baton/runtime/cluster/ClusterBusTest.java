@@ -1,7 +1,9 @@
 package dev.baton.runtime.cluster;
 
 import dev.baton.runtime.testing.Await;
+import com.hazelcast.core.Hazelcast;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -317,6 +320,18 @@ class ClusterBusTest {
         ExecutionException failed = assertThrows(ExecutionException.class, () -> b1.eventBus().request("commands.a", "?")
                 .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS));
         assertEquals(ReplyFailure.NO_HANDLERS, assertInstanceOf(ReplyException.class, failed.getCause()).failureType());
+    }
+
+    @Test
+    void aPlainVertxStaysAloneWithTheClusterManagerOnTheClassPath() throws Exception {
+        // vertx-hazelcast registers itself as a Vert.x service: the server's own Vert.x must not join anything.
+        Vertx plain = Vertx.vertx();
+        try {
+            assertTrue(!plain.isClustered());
+            assertEquals(Set.of(), Hazelcast.getAllHazelcastInstances());
+        } finally {
+            await(plain.close());
+        }
     }
 
     @Test
