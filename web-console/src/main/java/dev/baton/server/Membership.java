@@ -52,9 +52,9 @@ final class Membership implements AutoCloseable {
         }
         long began = System.nanoTime();
         ClusterBus bus = ClusterBus.start(new ClusterBus.Settings(clusterName(config.dbUrl(), schemaOf(jdbc)), settings.host(), settings.port(), members,
-                ClusterBus.Settings.DEFAULT_EVENT_LOOPS)).await(2, TimeUnit.MINUTES);
+                ClusterBus.Settings.DEFAULT_EVENT_LOOPS, settings.busPort())).await(2, TimeUnit.MINUTES);
         try {
-            ClusterNode node = ClusterNode.join(vertx, jdbc, bus.eventBus(), bus.memberAddress(), settings.nodeId(), settings.lease());
+            ClusterNode node = ClusterNode.join(vertx, jdbc, bus, settings.nodeId(), settings.lease());
             LOG.info("cluster member at {} in {} ms", bus.memberAddress(), (System.nanoTime() - began) / 1_000_000);
             return new Membership(vertx, journal, bus, node);
         } catch (RuntimeException e) {
