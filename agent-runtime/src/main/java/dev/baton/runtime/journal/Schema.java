@@ -50,7 +50,7 @@ final class Schema {
      * @throws org.flywaydb.core.api.FlywayException if a migration fails
      */
     static void migrate(DataSource db, SqlDialect dialect) throws SQLException {
-        // Most opens find the journal up to date: they learn it from two small queries, without Flyway's
+        // Most opens find the journal up to date: they learn it from three small queries, without Flyway's
         // start-up (loading it, resolving and checksumming the files, locking), which costs about 0.4 s
         // of CPU in a fresh JVM and 40 ms in a warm one.
         if (upToDate(db)) return;
