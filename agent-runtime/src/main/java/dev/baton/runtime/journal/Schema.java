@@ -64,6 +64,9 @@ final class Schema {
                 .baselineVersion("0")
                 .baselineDescription("journal made before Flyway")
                 .skipDefaultCallbacks(true)
+                // A schema the URL names (currentSchema=...) but that does not exist is a mistake to report,
+                // not a new empty journal to start.
+                .createSchemas(false)
                 .loggers("slf4j")
                 .load()
                 .migrate();
