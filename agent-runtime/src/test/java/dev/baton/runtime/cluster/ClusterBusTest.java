@@ -228,6 +228,9 @@ class ClusterBusTest {
         try {
             String member = child.member();
             Await.until("the child to join", WAIT, survivor::memberAddresses, m -> m.contains(member) && m.size() == 2);
+            // Paused in the middle of the join's partition migrations, the node would come back with a
+            // migration that only Hazelcast's operation timeout (60 s) ends, and merge after it.
+            Await.until("the partitions to be migrated", WAIT, () -> survivor.hazelcast().getPartitionService().isClusterSafe());
 
             // SIGSTOP: its sockets stay open and silent, as with a host that vanished or a long GC pause.
             long t0 = System.nanoTime();
@@ -264,9 +267,13 @@ class ClusterBusTest {
     private record Child(Process process, String[] ready) {
         static Child start(ClusterBus.Settings settings) throws Exception {
             Path log = Path.of("target", "cluster-bus-node-" + System.nanoTime() + ".log");
-            Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xshare:auto", "-cp", System.getProperty("java.class.path"), ClusterBusNode.class.getName(),
-                    settings.clusterName(), Integer.toString(settings.port()))
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xshare:auto"));
+            // The test JVM's logging settings given with -D (e.g. -Dorg.slf4j.simpleLogger.log.com.hazelcast=info) go to the child too.
+            System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("org.slf4j.simpleLogger."))
+                    .forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), ClusterBusNode.class.getName(),
+                    settings.clusterName(), Integer.toString(settings.port())));
+            Process process = new ProcessBuilder(command)
                     .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
             BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
