@@ -1,7 +1,7 @@
 package dev.baton.runtime.cluster;
 
-import dev.baton.runtime.testing.Await;
 import com.hazelcast.core.Hazelcast;
+import dev.baton.runtime.testing.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -41,13 +41,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Several {@link ClusterBus} nodes in one JVM, each a Hazelcast member on 127.0.0.1: they form one
- * cluster even when started at the same moment, carry request/reply and publish between them,
- * notice a member that vanished without leaving, and never join a cluster of another name.
+ * Several {@link ClusterBus} nodes, each a Hazelcast member on 127.0.0.1, in this JVM and in child
+ * JVMs ({@link ClusterBusNode}): they form one cluster even when started at the same moment, carry
+ * request/reply and publish between them, notice a member that vanished without leaving
+ * (terminated, kill -9, SIGSTOP) and fail the requests it can no longer answer, take a paused one
+ * back, and never join a cluster of another name.
  *
  * <p>Each test uses its own cluster name and a range of free ports of its own, so that other
  * Hazelcast members on this host (other test runs, servers) neither join nor slow these ones.
- * The figures printed (start, join, heap, latency) are for the report; nothing asserts on them.
+ * The figures printed ([figures] lines: start, join, heap, latency, detection) are for the report;
+ * only bounds the brief sets are asserted (a death noticed within seconds, a request failing fast).
  */
 class ClusterBusTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
