@@ -33,6 +33,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -72,6 +73,9 @@ class ClusterBusTest {
         List<ClusterBus> nodes = new ArrayList<>();
         for (Future<ClusterBus> f : starting) nodes.add(await(f));
         long startedMs = ms(t0);
+        // A member that formed a cluster of its own and merged into the others later gets a new uuid:
+        // the uuids they started with must be the ones of the final cluster.
+        Set<UUID> startedAs = nodes.stream().map(ClusterBusTest::uuid).collect(Collectors.toSet());
         for (ClusterBus node : nodes) {
             Await.until(node.memberAddress() + " to see 3 members", WAIT, node::memberAddresses, m -> m.size() == 3);
         }
@@ -80,8 +84,53 @@ class ClusterBusTest {
         List<String> addresses = nodes.stream().map(ClusterBus::memberAddress).sorted().toList();
         for (ClusterBus node : nodes) {
             assertEquals(addresses, node.memberAddresses().stream().sorted().toList(), "the members " + node.memberAddress() + " sees");
+            assertEquals(startedAs, memberUuids(node), "one cluster from the start, not one merged from several");
             assertTrue(node.memberAddress().startsWith("127.0.0.1:"), node.memberAddress());
         }
+    }
+
+    @Test
+    void threeProcessesStartedAtTheSameMomentFormOneCluster() throws Exception {
+        ClusterBus.Settings settings = settings();
+        List<CompletableFuture<Child>> starting = IntStream.range(0, 3).mapToObj(i -> CompletableFuture.supplyAsync(() -> {
+            try {
+                return Child.start(settings);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        })).toList();
+        List<Child> children = new ArrayList<>();
+        try {
+            for (CompletableFuture<Child> f : starting) children.add(f.get(120, TimeUnit.SECONDS));
+            Set<UUID> startedAs = children.stream().map(c -> UUID.fromString(c.ready()[6])).collect(Collectors.toSet());
+            ClusterBus observer = await(start(settings));
+            Await.until("the observer to see the 3 processes", WAIT, observer::memberAddresses, m -> m.size() == 4);
+            Set<UUID> expected = new java.util.HashSet<>(startedAs);
+            expected.add(uuid(observer));
+            assertEquals(expected, memberUuids(observer), "the processes' cluster is the one each started in, not one merged from several");
+            for (Child child : children) {
+                assertEquals(child.member(), await(observer.<JsonObject>request(child.member(), "node." + child.member(), new JsonObject(),
+                        new DeliveryOptions())).body().getString("answeredBy"));
+            }
+            System.out.printf("[figures] 3 processes started at once: each started in %s ms%n",
+                    children.stream().map(c -> c.ready()[2]).toList());
+        } finally {
+            for (CompletableFuture<Child> f : starting) f.thenAccept(c -> {
+                try {
+                    c.kill();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+    }
+
+    private static UUID uuid(ClusterBus bus) {
+        return bus.hazelcast().getCluster().getLocalMember().getUuid();
+    }
+
+    private static Set<UUID> memberUuids(ClusterBus bus) {
+        return bus.hazelcast().getCluster().getMembers().stream().map(com.hazelcast.cluster.Member::getUuid).collect(Collectors.toSet());
     }
 
     @Test
