@@ -59,7 +59,11 @@ final class Schema {
                 "ALTER TABLE baton_runs ADD COLUMN IF NOT EXISTS completion_tokens BIGINT DEFAULT 0 NOT NULL",
                 // Claimed firings not finished yet, a JSON array of ISO instants or null for none (added after
                 // version 1; a trigger table without it gets it, and its triggers start with nothing pending).
-                "ALTER TABLE baton_triggers ADD COLUMN IF NOT EXISTS pending VARCHAR");
+                "ALTER TABLE baton_triggers ADD COLUMN IF NOT EXISTS pending VARCHAR",
+                // Issue 13 (several nodes): one counter that every trigger definition change (create, pause, resume,
+                // delete) increases, so that each node's scheduler reloads the definitions only when they changed.
+                "CREATE TABLE IF NOT EXISTS baton_trigger_changes (id INT NOT NULL PRIMARY KEY, seq BIGINT NOT NULL)",
+                "INSERT INTO baton_trigger_changes (id, seq) SELECT 0, 0 WHERE NOT EXISTS (SELECT 1 FROM baton_trigger_changes WHERE id = 0)");
         try (Statement s = c.createStatement()) {
             for (String sql : ddl) s.execute(sql);
             for (String sql : TicketSql.ddl(dialect)) s.execute(sql);
