@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -207,7 +206,7 @@ public final class JdbcTriggerStore implements TriggerStore {
                 Locked row = rows.get(r.name());
                 if (row == null) {
                     results.add(new ClaimResult(false, false, false, null, null));
-                } else if (row.paused() || !Objects.equals(row.next(), r.seenNext())) {
+                } else if (row.paused() || !TriggerStore.sameMillis(row.next(), r.seenNext())) {
                     results.add(new ClaimResult(false, true, row.paused(), row.next(), row.lastRunId()));
                 } else {
                     row.pending().add(r.times(), node, untilMs);

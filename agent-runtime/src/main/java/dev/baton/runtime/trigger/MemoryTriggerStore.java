@@ -6,7 +6,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -102,7 +101,7 @@ public final class MemoryTriggerStore implements TriggerStore {
             Row row = triggers.get(r.name());
             if (row == null) {
                 results.add(new ClaimResult(false, false, false, null, null));
-            } else if (row.paused || !Objects.equals(row.next, r.seenNext())) {
+            } else if (row.paused || !TriggerStore.sameMillis(row.next, r.seenNext())) {
                 results.add(new ClaimResult(false, true, row.paused, row.next, row.lastRunId));
             } else {
                 row.next = r.newNext();

@@ -67,6 +67,11 @@ public interface TriggerStore {
     record ClaimRequest(String name, Instant seenNext, Instant newNext, List<Instant> times) {
     }
 
+    /** Whether two next times are the same as stored: to the millisecond (a schedule's own times may be finer). */
+    static boolean sameMillis(Instant a, Instant b) {
+        return a == null ? b == null : b != null && a.toEpochMilli() == b.toEpochMilli();
+    }
+
     /** What a claim found: won, or lost with the trigger's stored state ({@code exists} false: deleted). */
     record ClaimResult(boolean won, boolean exists, boolean paused, Instant next, String lastRunId) {
     }

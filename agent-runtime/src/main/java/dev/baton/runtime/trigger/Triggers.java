@@ -495,6 +495,7 @@ public final class Triggers implements AutoCloseable {
                         again.size(), shared ? "by a node that stopped" : "before the restart", again.get(0));
             }
             Claim catchUp = null;
+            entry.next = onGrid(entry.schedule, entry.next);
             if (!entry.paused) {
                 Instant storedNext = entry.next;
                 // On a shared store a time due just now is another live node's to claim (or this one's, late): only
@@ -647,7 +648,7 @@ public final class Triggers implements AutoCloseable {
         }
         // Only the newest claim of the entry speaks for its next time; an older one was overtaken.
         if (entry.generation != claim.generation || !Objects.equals(entry.next, claim.newNext)) return;
-        entry.next = result.paused() ? null : result.next(); // a pause there: the next reload says so
+        entry.next = result.paused() ? null : onGrid(entry.schedule, result.next()); // a pause there: the next reload says so
         enqueue(entry);
     }
 
@@ -942,13 +943,14 @@ public final class Triggers implements AutoCloseable {
                 entry.paused = t.paused();
                 entry.generation++;
                 dropQueued(entry).forEach(at -> done.computeIfAbsent(name, n -> new TreeSet<>()).add(at));
-                entry.next = t.paused() ? null : t.state().nextFireAt();
+                entry.next = t.paused() ? null : onGrid(entry.schedule, t.state().nextFireAt());
                 enqueue(entry);
                 continue;
             }
             if (entry != null) entry.generation++; // deleted and created again meanwhile
             Entry fresh = new Entry(t.spec(), t.paused(), t.state());
             fresh.pending.clear(); // others' claims
+            fresh.next = onGrid(fresh.schedule, fresh.next);
             entries.put(name, fresh);
             enqueue(fresh);
         }
@@ -957,6 +959,17 @@ public final class Triggers implements AutoCloseable {
             e.generation++;
             return true;
         });
+    }
+
+    /**
+     * A next time as the store keeps it (to the millisecond) back on the schedule's own times, which may be
+     * finer (an interval anchored at a creation instant): so that a firing's time, and with it its idempotency
+     * key, is the same on every node and after every restart.
+     */
+    private static Instant onGrid(Schedule schedule, Instant stored) {
+        if (stored == null || schedule == null) return stored;
+        Instant exact = schedule.next(stored.minusMillis(1));
+        return exact != null && exact.toEpochMilli() == stored.toEpochMilli() ? exact : stored;
     }
 
     /** Fires again the firings this scheduler took over from a node that died or stopped. */
