@@ -128,7 +128,7 @@ public final class Triggers implements AutoCloseable {
     /** This scheduler's name in the claims it holds: new at every start. */
     private final String node = "triggers-" + java.util.UUID.randomUUID();
     /** Whether other processes share the store (nodes on PostgreSQL): claims are renewed and definitions reloaded. */
-    private boolean shared;
+    private volatile boolean shared;
     /** The store's definition change counter when the definitions were last loaded. */
     private long seenChanges;
     private boolean refreshing;
@@ -325,7 +325,7 @@ public final class Triggers implements AutoCloseable {
      * plan's tasks instead): what a page that polls the list needs, a small fraction of the bytes.
      */
     public Future<ArrayNode> list(boolean summary) {
-        return onContext(() -> {
+        return fresh().compose(v -> onContext(() -> {
             ArrayNode list = Json.array();
             for (Entry e : entries.values()) {
                 ObjectNode node = json(e);
@@ -337,11 +337,11 @@ public final class Triggers implements AutoCloseable {
                 list.add(node);
             }
             return list;
-        });
+        }));
     }
 
     public Future<ObjectNode> get(String name) {
-        return onContext(() -> json(entry(name)));
+        return fresh().compose(v -> onContext(() -> json(entry(name))));
     }
 
     /** Stops a trigger from firing (durably) until it is resumed; firings queued for overlap are dropped. */
@@ -355,7 +355,7 @@ public final class Triggers implements AutoCloseable {
     }
 
     private Future<ObjectNode> setPaused(String name, boolean paused) {
-        return onContext(() -> {
+        return fresh().compose(v -> onContext(() -> {
             Entry entry = entry(name);
             List<Instant> dropped = List.of();
             if (entry.paused != paused) {
@@ -370,18 +370,18 @@ public final class Triggers implements AutoCloseable {
             Instant next = entry.next;
             List<Instant> gone = dropped;
             return blocking(() -> store.pause(name, paused, next, gone)).compose(found -> onContext(() -> json(entry)));
-        }).compose(f -> f);
+        })).compose(f -> f);
     }
 
     /** Deletes a trigger; runs it started go on. */
     public Future<Void> delete(String name) {
-        return onContext(() -> {
+        return fresh().compose(v -> onContext(() -> {
             Entry entry = entry(name);
             entries.remove(name);
             entry.generation++;
             dirty.remove(name);
             return blocking(() -> store.delete(name)).<Void>mapEmpty();
-        }).compose(f -> f);
+        })).compose(f -> f);
     }
 
     /** Who posts an event, as far as its trigger is concerned. */
@@ -410,7 +410,7 @@ public final class Triggers implements AutoCloseable {
      * @throws BadSignature (as the future's failure) if the sender is not let in (401)
      */
     public Future<EventOutcome> event(String name, byte[] body, Signatures.Headers signed, String eventId, Sender sender) {
-        return onContext(() -> {
+        return fresh().compose(v -> onContext(() -> {
             Entry entry = entries.get(name);
             TriggerSpec.EventSpec spec = entry == null ? null : entry.spec.event();
             String secret = spec == null ? null : spec.secret();
@@ -473,7 +473,7 @@ public final class Triggers implements AutoCloseable {
                         }
                         return new EventOutcome(submitted.runId(), submitted.replayed());
                     }));
-        }).compose(f -> f);
+        })).compose(f -> f);
     }
 
     // ------------------------------------------------------------------ scheduling
@@ -919,15 +919,40 @@ public final class Triggers implements AutoCloseable {
             if (result.failed()) {
                 LOG.warn("could not look at the triggers' store (renew claims, reload definitions), will retry: {}", result.cause().toString());
             } else {
-                if (result.result().triggers() != null) {
-                    seenChanges = result.result().changes();
-                    reload(result.result().triggers());
-                }
+                if (result.result().triggers() != null) apply(result.result());
                 takeOver(result.result().taken());
             }
             refreshLater();
             flush();
         }));
+    }
+
+    /**
+     * On a shared store, before a request is answered: the definitions as they are now (one read of the
+     * change counter; a reload if another node changed one since the last look), so that a trigger created,
+     * paused or deleted through another node a moment ago is answered for here too. If the store does not
+     * answer, the request is answered from what this node knows.
+     */
+    private Future<Void> fresh() {
+        if (!shared) return Future.succeededFuture();
+        long seen = seenChanges;
+        return blocking(() -> {
+            long changes = store.changes();
+            return changes == seen ? null : new Loaded(true, changes, store.all(), Map.of());
+        }).compose(loaded -> onContext(() -> {
+            if (loaded != null) apply(loaded);
+            return (Void) null;
+        }), failure -> {
+            LOG.debug("could not look for trigger changes before answering: {}", failure.toString());
+            return Future.succeededFuture();
+        });
+    }
+
+    /** Definitions read at some change count: applied unless newer ones were (the counter only grows). */
+    private void apply(Loaded loaded) {
+        if (loaded.changes() <= seenChanges) return;
+        seenChanges = loaded.changes();
+        reload(loaded.triggers());
     }
 
     /** Definitions as the store has them now: created, paused, resumed or deleted through another node. */
