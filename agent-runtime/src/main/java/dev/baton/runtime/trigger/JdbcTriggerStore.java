@@ -198,6 +198,63 @@ public final class JdbcTriggerStore implements TriggerStore {
     @Override
     public List<ClaimResult> claim(List<ClaimRequest> requests, String node, long untilMs) {
         if (requests.isEmpty()) return List.of();
+        if (!shared()) return claimAlone(requests, node, untilMs);
+        return claimLocked(requests, node, untilMs);
+    }
+
+    /**
+     * One process (H2): the usual claim, of a trigger with nothing pending, is one compare-and-set
+     * {@code UPDATE} per trigger, batched, as cheap as a plain save; the others take the locked path.
+     * (On a shared store the locked path always runs: it also reads the last run for overlap.)
+     */
+    private List<ClaimResult> claimAlone(List<ClaimRequest> requests, String node, long untilMs) {
+        Map<String, Integer> perName = new HashMap<>();
+        for (ClaimRequest r : requests) perName.merge(r.name(), 1, Integer::sum);
+        List<Integer> fast = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            ClaimRequest r = requests.get(i);
+            if (perName.get(r.name()) == 1 && r.seenNext() != null) fast.add(i);
+        }
+        ClaimResult[] results = new ClaimResult[requests.size()];
+        if (!fast.isEmpty()) {
+            int[] counts = inTransaction("claim trigger firings", c -> {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE baton_triggers SET next_fire_at_ms = ?, pending = ? "
+                        + "WHERE name = ? AND next_fire_at_ms = ? AND paused = FALSE AND pending IS NULL")) {
+                    for (int i : fast) {
+                        ClaimRequest r = requests.get(i);
+                        PendingClaims pending = new PendingClaims();
+                        pending.add(r.times(), node, untilMs);
+                        setInstant(ps, 1, r.newNext());
+                        ps.setString(2, pending.json());
+                        ps.setString(3, r.name());
+                        ps.setLong(4, r.seenNext().toEpochMilli());
+                        ps.addBatch();
+                    }
+                    return ps.executeBatch();
+                }
+            });
+            for (int k = 0; k < fast.size(); k++) {
+                if (counts[k] > 0 || counts[k] == java.sql.Statement.SUCCESS_NO_INFO) {
+                    results[fast.get(k)] = new ClaimResult(true, true, false, requests.get(fast.get(k)).newNext(), null);
+                }
+            }
+        }
+        List<ClaimRequest> rest = new ArrayList<>();
+        List<Integer> restAt = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            if (results[i] == null) {
+                rest.add(requests.get(i));
+                restAt.add(i);
+            }
+        }
+        if (!rest.isEmpty()) {
+            List<ClaimResult> locked = claimLocked(rest, node, untilMs);
+            for (int k = 0; k < rest.size(); k++) results[restAt.get(k)] = locked.get(k);
+        }
+        return List.of(results);
+    }
+
+    private List<ClaimResult> claimLocked(List<ClaimRequest> requests, String node, long untilMs) {
         return inTransaction("claim trigger firings", c -> {
             Map<String, Locked> rows = lock(c, requests.stream().map(ClaimRequest::name).toList());
             Map<String, Locked> changed = new LinkedHashMap<>();

@@ -145,7 +145,9 @@ public final class Triggers implements AutoCloseable {
     private List<Claim> claims = new ArrayList<>();
     /** After a failed claim save: when to try again. */
     private long claimRetryAtMs;
-    private boolean flushing;
+    /** A claim, or a progress save, is being written. */
+    private boolean claiming;
+    private boolean saving;
     private boolean flushTimerArmed;
     private long lastFlushEndMs;
     private volatile boolean closed;
@@ -776,77 +778,79 @@ public final class Triggers implements AutoCloseable {
     }
 
     /**
-     * Saves the state of every changed trigger in one transaction. A save that carries claims
-     * goes at once; the firings it claims are submitted when it has committed, and claims made
-     * meanwhile go together in the next save (group commit). A save with no claim (counters,
-     * {@code lastRunId}, times no longer pending) waits until {@value #FLUSH_SPACING_MS} ms after
-     * the previous one: such state saved late is harmless (see the class comment), and spacing
-     * the writes keeps them from competing with the journal's (in the benchmark on H2, writing
-     * every 100 ms slowed the journal's commits visibly). A failed save is retried; a failed claim
-     * save after {@value #FLUSH_SPACING_MS} ms, its firings waiting meanwhile.
+     * Saves claims and progress, each in its own transaction and at its own pace. Claims go at once;
+     * the firings claimed are submitted when the store has answered, and claims made meanwhile go
+     * together in the next claim (group commit). Progress (times no longer pending, {@code lastRunId})
+     * waits until {@value #FLUSH_SPACING_MS} ms after the previous progress save: such state saved late
+     * is harmless (see the class comment), and spacing the writes keeps them from competing with the
+     * journal's (in the benchmark on H2, writing every 100 ms slowed the journal's commits visibly), and
+     * a progress save never holds up a claim. A failed save is retried; a failed claim after
+     * {@value #FLUSH_SPACING_MS} ms, its firings waiting meanwhile.
      */
     private void flush() {
-        if (flushing || refreshing || closed) return;
+        flushClaims();
+        flushProgress();
+    }
+
+    private void flushClaims() {
+        if (claiming || refreshing || closed || claims.isEmpty()) return;
         long now = clock.millis();
-        if (!claims.isEmpty()) {
-            if (now < claimRetryAtMs) {
-                flushLater(claimRetryAtMs - now);
-                return;
-            }
-        } else {
-            if (dirty.isEmpty() || flushTimerArmed) return;
-            long wait = lastFlushEndMs + FLUSH_SPACING_MS - now;
-            if (wait > 0) {
-                flushLater(wait);
-                return;
-            }
+        if (now < claimRetryAtMs) {
+            flushLater(claimRetryAtMs - now);
+            return;
         }
-        flushing = true;
-        List<Claim> saving = claims;
+        claiming = true;
+        List<Claim> sent = claims;
         claims = new ArrayList<>();
-        List<TriggerStore.ClaimRequest> requests = saving.stream().map(Claim::request).toList();
-        Map<String, TriggerStore.Progress> batch = snapshot();
+        List<TriggerStore.ClaimRequest> requests = sent.stream().map(Claim::request).toList();
         long until = now + CLAIM_LEASE_MS;
-        blocking(() -> {
-            // The claims first: firings wait for them. A failed progress save does not undo them.
-            List<TriggerStore.ClaimResult> results = store.claim(requests, node, until);
-            RuntimeException progressFailed = null;
-            try {
-                store.progress(batch);
-            } catch (RuntimeException e) {
-                progressFailed = e;
-            }
-            return new Flushed(results, progressFailed);
-        }).onComplete(result -> context.runOnContext(v -> {
-            flushing = false;
-            lastFlushEndMs = clock.millis();
-            Throwable failure = result.failed() ? result.cause() : result.result().progressFailed();
-            if (failure != null) {
-                if (!closed) {
-                    LOG.warn("could not save the state of {} trigger(s) ({} firing(s) claimed{}), will retry: {}", batch.size(),
-                            saving.size(), result.failed() ? "" : " and saved", failure.toString());
-                }
-                unsave(batch);
-            }
+        blocking(() -> store.claim(requests, node, until)).onComplete(result -> context.runOnContext(v -> {
+            claiming = false;
             if (result.failed()) {
-                if (!saving.isEmpty()) {
-                    saving.addAll(claims);
-                    claims = saving;
-                    claimRetryAtMs = lastFlushEndMs + FLUSH_SPACING_MS;
+                if (!closed) {
+                    LOG.warn("could not save the claims of {} firing(s), will retry: {}", sent.size(), result.cause().toString());
                 }
+                sent.addAll(claims);
+                claims = sent;
+                claimRetryAtMs = clock.millis() + FLUSH_SPACING_MS;
             } else if (!closed) { // once closed, the claims stay pending (let go of) for the next start or another node
-                List<TriggerStore.ClaimResult> results = result.result().claims();
-                for (int i = 0; i < saving.size(); i++) {
-                    if (results.get(i).won()) claimed(saving.get(i), results.get(i));
-                    else lost(saving.get(i), results.get(i));
+                List<TriggerStore.ClaimResult> results = result.result();
+                for (int i = 0; i < sent.size(); i++) {
+                    if (results.get(i).won()) claimed(sent.get(i), results.get(i));
+                    else lost(sent.get(i), results.get(i));
                 }
             }
-            if (refreshWanted) refresh();
-            flush();
+            afterSave();
         }));
     }
 
-    private record Flushed(List<TriggerStore.ClaimResult> claims, RuntimeException progressFailed) {
+    private void flushProgress() {
+        if (saving || refreshing || closed || dirty.isEmpty() || flushTimerArmed) return;
+        long wait = lastFlushEndMs + FLUSH_SPACING_MS - clock.millis();
+        if (wait > 0) {
+            flushLater(wait);
+            return;
+        }
+        saving = true;
+        Map<String, TriggerStore.Progress> batch = snapshot();
+        blocking(() -> {
+            store.progress(batch);
+            return null;
+        }).onComplete(result -> context.runOnContext(v -> {
+            saving = false;
+            lastFlushEndMs = clock.millis();
+            if (result.failed()) {
+                if (!closed) LOG.warn("could not save the state of {} trigger(s), will retry: {}", batch.size(), result.cause().toString());
+                unsave(batch);
+            }
+            afterSave();
+        }));
+    }
+
+    /** A save is over: a look that waited for it goes now, then whatever is left to save. */
+    private void afterSave() {
+        if (refreshWanted && !claiming && !saving) refresh();
+        flush();
     }
 
     /** A progress save failed: what it carried is to be saved again. */
@@ -897,7 +901,7 @@ public final class Triggers implements AutoCloseable {
     private void refresh() {
         refreshWanted = false;
         if (closed) return;
-        if (flushing) {
+        if (claiming || saving) {
             refreshWanted = true; // when the save is over
             return;
         }
