@@ -99,28 +99,34 @@ final class RunClaims {
     /** Claims up to {@code limit} unfinished orphaned runs for this node, oldest first; returns their ids. */
     List<String> claimOrphans(int limit) throws SQLException {
         return claim("SELECT r.id FROM baton_runs r WHERE " + UNFINISHED + " AND " + ORPHANED
-                + " ORDER BY r.created_at_ms LIMIT ? FOR UPDATE SKIP LOCKED", ps -> ps.setInt(2, limit));
+                + " ORDER BY r.created_at_ms LIMIT ? FOR UPDATE SKIP LOCKED", ps -> ps.setInt(1, limit));
     }
 
     /** Claims one orphaned run, finished or not (a command may reopen it); true if this node owns it now. */
     boolean claimOne(String runId) throws SQLException {
         return !claim("SELECT r.id FROM baton_runs r WHERE r.id = ? AND " + ORPHANED + " FOR UPDATE SKIP LOCKED",
-                ps -> ps.setString(2, runId)).isEmpty();
+                ps -> ps.setString(1, runId)).isEmpty();
     }
 
     private interface Bind {
         void bind(PreparedStatement ps) throws SQLException;
     }
 
+    /**
+     * Sets this node as the owner of the rows {@code select} picks and locks. The pick is a CTE,
+     * run once: as {@code WHERE id IN (subquery)} PostgreSQL may run the subquery more than once,
+     * and two claimers then took the same run (seen in {@link RunClaims}' test).
+     */
     private List<String> claim(String select, Bind bind) throws SQLException {
         List<String> claimed = new ArrayList<>();
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
                 self.check(c); // a fenced node claims nothing
-                try (PreparedStatement ps = c.prepareStatement("UPDATE baton_runs SET owner_epoch = ? WHERE id IN (" + select + ") RETURNING id")) {
-                    ps.setLong(1, self.epoch());
+                try (PreparedStatement ps = c.prepareStatement("WITH picked AS (" + select + ") UPDATE baton_runs SET owner_epoch = ? "
+                        + "FROM picked WHERE baton_runs.id = picked.id RETURNING baton_runs.id")) {
                     bind.bind(ps);
+                    ps.setLong(2, self.epoch());
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) claimed.add(rs.getString(1));
                     }

@@ -247,6 +247,14 @@ public final class JdbcJournal implements Journal {
     }
 
     @Override
+    public List<TicketRecord> confirmedTicketsSince(Instant updatedAfter) {
+        List<TicketRecord> tickets = new ArrayList<>();
+        query(TicketSql.SELECT + " WHERE confirmed_category IS NOT NULL AND updated_at_ms > ? ORDER BY updated_at_ms, id",
+                ps -> ps.setLong(1, updatedAfter.toEpochMilli()), rs -> tickets.add(TicketSql.read(rs)));
+        return tickets;
+    }
+
+    @Override
     public void ping() {
         try (Connection c = pool.getConnection()) {
             if (!c.isValid(1)) throw new JournalException(dialect.name() + " did not answer within a second", null, true);

@@ -66,6 +66,25 @@ final class JdbcNotificationOutbox implements NotificationOutbox {
     }
 
     @Override
+    public boolean claim(Message seen, Instant until) {
+        try (Connection c = pool.getConnection();
+             PreparedStatement s = c.prepareStatement("UPDATE baton_notifications SET next_at_ms = ? WHERE rule = ? AND event_key = ?"
+                     + " AND status = ? AND next_at_ms = ? AND attempts = ?")) {
+            c.setAutoCommit(true);
+            s.setLong(1, until.toEpochMilli());
+            s.setString(2, seen.rule());
+            s.setString(3, seen.eventKey());
+            s.setString(4, PENDING);
+            s.setLong(5, seen.nextAt().toEpochMilli());
+            s.setInt(6, seen.attempts());
+            // Two senders at once: the second waits for the first's row lock, then finds next_at_ms moved.
+            return s.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw new JournalException("cannot claim a notification: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public Optional<Message> find(String rule, String eventKey) {
         try (Connection c = pool.getConnection()) {
             return find(c, rule, eventKey);

@@ -31,6 +31,15 @@ final class MemoryNotificationOutbox implements NotificationOutbox {
     }
 
     @Override
+    public synchronized boolean claim(Message seen, Instant until) {
+        Message m = messages.get(key(seen.rule(), seen.eventKey()));
+        if (m == null || !m.status().equals(PENDING) || !m.nextAt().equals(seen.nextAt()) || m.attempts() != seen.attempts()) return false;
+        messages.put(key(m.rule(), m.eventKey()), new Message(m.rule(), m.eventKey(), m.url(), m.body(), m.status(), m.attempts(),
+                m.createdAt(), until, m.sentAt(), m.lastError()));
+        return true;
+    }
+
+    @Override
     public synchronized Optional<Message> find(String rule, String eventKey) {
         return Optional.ofNullable(messages.get(key(rule, eventKey)));
     }

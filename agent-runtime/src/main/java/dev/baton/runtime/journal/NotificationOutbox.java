@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * Notifications waiting to be sent, kept next to the journal so that a crash neither loses nor
  * doubles one: each is stored once per (rule, event key), and stays PENDING until its webhook
- * accepted it. A sender takes {@link #due} messages, sends them (with the message's key as the
+ * accepted it. A sender looks at the {@link #due} messages, {@link #claim}s each before sending it
+ * (so that two nodes never send one at the same time), sends them (with the message's key as the
  * idempotency key, since a crash between sending and {@link #sent} sends it again), and records
  * the outcome. Calls block: use them off the event loop.
  */
@@ -39,6 +40,15 @@ public interface NotificationOutbox {
 
     /** PENDING messages due at {@code now}, the longest due first. */
     List<Message> due(Instant now, int limit);
+
+    /**
+     * Takes a message that {@link #due} listed for this sender to send now: only if it is still PENDING
+     * with the same {@code nextAt} and {@code attempts} as {@code seen}, its {@code nextAt} moves to
+     * {@code until} (compare-and-set, one statement). So of several senders that share the outbox (nodes on
+     * one database) one takes it and the others skip it; a sender that dies holding it leaves it due again
+     * at {@code until}, for another to send. False if another sender took it first or it changed.
+     */
+    boolean claim(Message seen, Instant until);
 
     Optional<Message> find(String rule, String eventKey);
 

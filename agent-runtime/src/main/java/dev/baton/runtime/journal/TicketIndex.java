@@ -1,5 +1,6 @@
 package dev.baton.runtime.journal;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,4 +18,13 @@ public interface TicketIndex {
 
     /** Tickets a person confirmed or corrected ({@link TicketRecord#confirmedCategory()} set), oldest decision first: the labelled examples. */
     List<TicketRecord> confirmedTickets();
+
+    /**
+     * The confirmed or corrected tickets last updated after {@code updatedAfter}, oldest update first: what
+     * another node's people decided since a node last looked (a ticket's row is updated by every step of its
+     * run, so a ticket may come back with the same decision; the caller skips what it knows).
+     */
+    default List<TicketRecord> confirmedTicketsSince(Instant updatedAfter) {
+        return confirmedTickets().stream().filter(t -> t.updatedAt().isAfter(updatedAfter)).toList();
+    }
 }

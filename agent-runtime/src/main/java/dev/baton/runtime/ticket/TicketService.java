@@ -62,6 +62,10 @@ import java.util.stream.Collectors;
  *       run of route and deliver. The decision is kept durably (the route step's output marks it
  *       {@code confirmed}, and the projection keeps it as a labelled example) and taught to the
  *       classifier at once; {@link #loadExamples} teaches them all again after a restart.</li>
+ *   <li>Several nodes on one database: each node's classifier learns what people decided through the
+ *       others too. After {@link #loadExamples}, every {@value #LEARN_EVERY_MS} ms the node reads the
+ *       confirmed tickets updated since it last looked (one indexed query, nothing when there is nothing
+ *       new) and teaches the decisions it does not know yet.</li>
  * </ul>
  *
  * <p>Every method returns a Vert.x future; journal reads run on worker threads.
@@ -73,6 +77,14 @@ public final class TicketService implements AutoCloseable {
     /** Subject plus body longer than this is refused (413 in the API). */
     public static final int MAX_TEXT_CHARS = 64 * 1024;
 
+    /** How often a node looks for decisions made through other nodes. */
+    static final long LEARN_EVERY_MS = 2000;
+    /**
+     * How far back each look reaches before the newest update it saw: a ticket row's update time is its
+     * owner node's clock, and a row may commit a little after a later-stamped one; the decisions known
+     * already are skipped.
+     */
+    static final long LEARN_OVERLAP_MS = 5 * 60_000;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
 
@@ -83,6 +95,15 @@ public final class TicketService implements AutoCloseable {
     private final JsonNode playbook;
     private final Map<String, List<Promise<Void>>> waiters = new ConcurrentHashMap<>();
     private final MessageConsumer<RunEvent> consumer;
+    /** The decisions this node's classifier was taught, by ticket: the category, and the row's update time. */
+    private final Map<String, Learned> learned = new ConcurrentHashMap<>();
+    /** The newest update time of a confirmed ticket seen. */
+    private volatile Instant newestSeen = Instant.EPOCH;
+    private final java.util.concurrent.atomic.AtomicBoolean looking = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile long learnTimer = -1;
+
+    private record Learned(String category, Instant updatedAt) {
+    }
 
     /**
      * @param tickets  the tickets projection of the orchestrator's journal
@@ -266,20 +287,56 @@ public final class TicketService implements AutoCloseable {
             // Durable already (the approval or the new run is in the journal); the classifier learns it now.
             return decided.compose(runId -> blocking(() -> {
                 triage.learn(new LabelledExample(new TicketText(ticket.subject(), ticket.body()).joined(), category));
+                learned.put(ticket.id(), new Learned(category, Instant.EPOCH)); // known here: the next look does not teach it again
                 return runId;
             })).compose(runId -> settle(ticket.id(), runId, wait));
         });
     }
 
-    /** Teaches the classifier every confirmation and correction kept in the journal; call once at start. */
+    /**
+     * Teaches the classifier every confirmation and correction kept in the journal; call once at start.
+     * From then on, the decisions made through other nodes sharing the database are taught as they
+     * come (looked for every {@value #LEARN_EVERY_MS} ms, until {@link #close}).
+     */
     public Future<Integer> loadExamples() {
         return blocking(() -> {
             List<TicketRecord> confirmed = tickets.confirmedTickets();
-            for (TicketRecord t : confirmed) {
-                triage.learn(new LabelledExample(new TicketText(t.subject(), t.body()).joined(), t.confirmedCategory()));
-            }
+            for (TicketRecord t : confirmed) teach(t);
             return confirmed.size();
+        }).onSuccess(n -> {
+            if (learnTimer < 0) learnTimer = vertx.setPeriodic(LEARN_EVERY_MS, id -> learnFromOthers());
         });
+    }
+
+    /** One look for decisions this node does not know yet; skipped while the previous one runs. */
+    private void learnFromOthers() {
+        if (!looking.compareAndSet(false, true)) return;
+        blocking(() -> {
+            Instant since = newestSeen.minusMillis(LEARN_OVERLAP_MS);
+            int taught = 0;
+            for (TicketRecord t : tickets.confirmedTicketsSince(since)) {
+                Learned known = learned.get(t.id());
+                if (known == null || !known.category().equals(t.confirmedCategory())) taught++;
+                teach(t);
+            }
+            // What fell out of the window is not read again (unless updated again): forget it.
+            learned.values().removeIf(l -> l.updatedAt().isAfter(Instant.EPOCH) && l.updatedAt().isBefore(since));
+            return taught;
+        }).onComplete(done -> {
+            looking.set(false);
+            if (done.failed()) org.slf4j.LoggerFactory.getLogger(TicketService.class)
+                    .warn("could not look for ticket decisions made through other nodes, will look again: {}", done.cause().toString());
+        });
+    }
+
+    /** Teaches a confirmed ticket's decision unless the classifier knows it already. */
+    private void teach(TicketRecord t) {
+        Learned known = learned.get(t.id());
+        if (known == null || !known.category().equals(t.confirmedCategory())) {
+            triage.learn(new LabelledExample(new TicketText(t.subject(), t.body()).joined(), t.confirmedCategory()));
+        }
+        learned.put(t.id(), new Learned(t.confirmedCategory(), t.updatedAt()));
+        if (t.updatedAt().isAfter(newestSeen)) newestSeen = t.updatedAt();
     }
 
     public Triage triage() {
@@ -288,6 +345,7 @@ public final class TicketService implements AutoCloseable {
 
     @Override
     public void close() {
+        if (learnTimer >= 0) vertx.cancelTimer(learnTimer);
         consumer.unregister();
     }
 

@@ -67,6 +67,18 @@ import java.util.function.Consumer;
  * crash a pending time is a firing that began while the server was up: it is fired again, whatever
  * the catch-up policy, and fires exactly once thanks to the idempotency key.
  *
+ * <h2>Several nodes</h2>
+ * Nodes that share a PostgreSQL journal share the triggers, and every node's scheduler has every
+ * schedule in its timer: whichever node's claim of a due time commits first fires it, the others
+ * lose the claim ({@link TriggerStore#claim}: a compare-and-set of the stored next time) and take the
+ * stored next time instead. A claimed time is held by its node while it lives (renewed every
+ * {@value #REFRESH_MS} ms, for {@value #CLAIM_LEASE_MS} ms); a node that died with firings claimed and
+ * not finished leaves them to be taken over and fired again by another (a replay if the run is
+ * durable), and a node that stops cleanly lets go of them at once. Every {@value #REFRESH_MS} ms each
+ * node also reloads the definitions if another node created, paused, resumed or deleted one (one read
+ * of a counter when none did). On H2 and memory (one process) none of this runs: at start every
+ * pending time is the node's own from before the restart.
+ *
  * <h2>One timer</h2>
  * All state lives on one Vert.x context. The due times of all schedules sit in one priority
  * queue, and one Vert.x timer is armed for the earliest; when it fires, every schedule that is
@@ -85,6 +97,10 @@ public final class Triggers implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Triggers.class);
     static final int MAX_QUEUED = 100;
     static final long FLUSH_SPACING_MS = 1000;
+    /** How often a node on a shared store renews its claims, takes over lapsed ones and looks for definition changes. */
+    static final long REFRESH_MS = 1000;
+    /** How long a node's claim of a firing holds without renewal: how long a dead node's firings wait for another. */
+    static final long CLAIM_LEASE_MS = 5000;
     /** A run id that is not known yet: a firing is being submitted. */
     private static final String SUBMITTING = "";
     /** The key a stranger's event is checked with when its trigger has no secret or does not exist: matches nothing. */
@@ -109,6 +125,13 @@ public final class Triggers implements AutoCloseable {
     /** The only time source: due times, catch-up, receipt times, save spacing. Vert.x timers get delays computed from it. */
     private final Clock clock;
     private final Signatures signatures;
+    /** This scheduler's name in the claims it holds: new at every start. */
+    private final String node = "triggers-" + java.util.UUID.randomUUID();
+    /** Whether other processes share the store (nodes on PostgreSQL): claims are renewed and definitions reloaded. */
+    private volatile boolean shared;
+    /** The store's definition change counter when the definitions were last loaded. */
+    private long seenChanges;
+    private boolean refreshing;
 
     private final Map<String, Entry> entries = new TreeMap<>();
     private final Set<String> creating = new HashSet<>();
@@ -116,11 +139,15 @@ public final class Triggers implements AutoCloseable {
     private long timerId = -1;
     private long timerAtMs = Long.MAX_VALUE;
     private final Set<String> dirty = new HashSet<>();
+    /** Pending times no longer pending here (fired, skipped, dropped), not saved yet: by trigger. */
+    private final Map<String, Set<Instant>> done = new HashMap<>();
     /** Firings claimed (in their entry's pending set) and not yet in a save that committed. */
     private List<Claim> claims = new ArrayList<>();
     /** After a failed claim save: when to try again. */
     private long claimRetryAtMs;
-    private boolean flushing;
+    /** A claim, or a progress save, is being written. */
+    private boolean claiming;
+    private boolean saving;
     private boolean flushTimerArmed;
     private long lastFlushEndMs;
     private volatile boolean closed;
@@ -164,14 +191,21 @@ public final class Triggers implements AutoCloseable {
         TriggerSpec.Overlap overlap() {
             return spec.schedule() == null ? TriggerSpec.Overlap.ALLOW : spec.schedule().overlap();
         }
+    }
 
-        FiringState persisted() {
-            return new FiringState(next, lastFiredAt, lastRunId, new ArrayList<>(pending));
+    /**
+     * Firings claimed by the timer or the catch-up, submitted once the store said the claim is this
+     * scheduler's: it moves the stored next time from {@code seenNext} to {@code newNext} and holds {@code times}.
+     */
+    private record Claim(Entry entry, long generation, Instant seenNext, Instant newNext, List<Instant> times,
+                         long dispatchedAtMs, boolean catchUp) {
+        TriggerStore.ClaimRequest request() {
+            return new TriggerStore.ClaimRequest(entry.spec.name(), seenNext, newNext, times);
         }
     }
 
-    /** A firing claimed by the timer or the catch-up, submitted once a save holding it has committed. */
-    private record Claim(Entry entry, long generation, Instant at, long dispatchedAtMs, boolean catchUp) {
+    /** What a start read from the store. */
+    private record Loaded(boolean shared, long changes, List<StoredTrigger> triggers, Map<String, List<Instant>> taken) {
     }
 
     private Triggers(Vertx vertx, Orchestrator orchestrator, TriggerStore store, PlaybookLibrary playbooks, Clock clock) {
@@ -197,8 +231,21 @@ public final class Triggers implements AutoCloseable {
     public static Future<Triggers> start(Vertx vertx, Orchestrator orchestrator, TriggerStore store, PlaybookLibrary playbooks,
                                          Clock clock) {
         Triggers triggers = new Triggers(vertx, orchestrator, store, playbooks, Objects.requireNonNull(clock, "clock"));
-        return triggers.blocking(store::all).compose(stored -> triggers.onContext(() -> {
-            triggers.recover(stored, clock.instant());
+        return triggers.blocking(() -> {
+            boolean shared = store.shared();
+            long changes = store.changes();
+            List<StoredTrigger> all = store.all();
+            long now = clock.millis();
+            // One process: every pending time is this server's own from before the restart. Shared: only
+            // those whose node let go of them or died (the others are being fired by live nodes).
+            Map<String, List<Instant>> taken = store.renewAndTakeOver(triggers.node, Map.of(), now + CLAIM_LEASE_MS,
+                    shared ? now : Long.MAX_VALUE);
+            return new Loaded(shared, changes, all, taken);
+        }).compose(loaded -> triggers.onContext(() -> {
+            triggers.shared = loaded.shared();
+            triggers.seenChanges = loaded.changes();
+            triggers.recover(loaded.triggers(), loaded.taken(), clock.instant());
+            triggers.refreshLater();
             return triggers;
         }));
     }
@@ -280,7 +327,7 @@ public final class Triggers implements AutoCloseable {
      * plan's tasks instead): what a page that polls the list needs, a small fraction of the bytes.
      */
     public Future<ArrayNode> list(boolean summary) {
-        return onContext(() -> {
+        return fresh().compose(v -> onContext(() -> {
             ArrayNode list = Json.array();
             for (Entry e : entries.values()) {
                 ObjectNode node = json(e);
@@ -292,11 +339,11 @@ public final class Triggers implements AutoCloseable {
                 list.add(node);
             }
             return list;
-        });
+        }));
     }
 
     public Future<ObjectNode> get(String name) {
-        return onContext(() -> json(entry(name)));
+        return fresh().compose(v -> onContext(() -> json(entry(name))));
     }
 
     /** Stops a trigger from firing (durably) until it is resumed; firings queued for overlap are dropped. */
@@ -310,31 +357,33 @@ public final class Triggers implements AutoCloseable {
     }
 
     private Future<ObjectNode> setPaused(String name, boolean paused) {
-        return onContext(() -> {
+        return fresh().compose(v -> onContext(() -> {
             Entry entry = entry(name);
+            List<Instant> dropped = List.of();
             if (entry.paused != paused) {
                 entry.paused = paused;
                 entry.generation++;
-                dropQueued(entry);
+                dropped = dropQueued(entry);
                 if (entry.schedule != null) {
                     entry.next = paused ? null : entry.schedule.next(clock.instant());
                     if (!paused) enqueue(entry);
                 }
             }
-            FiringState state = entry.persisted();
-            return blocking(() -> store.setPaused(name, paused, state)).compose(found -> onContext(() -> json(entry)));
-        }).compose(f -> f);
+            Instant next = entry.next;
+            List<Instant> gone = dropped;
+            return blocking(() -> store.pause(name, paused, next, gone)).compose(found -> onContext(() -> json(entry)));
+        })).compose(f -> f);
     }
 
     /** Deletes a trigger; runs it started go on. */
     public Future<Void> delete(String name) {
-        return onContext(() -> {
+        return fresh().compose(v -> onContext(() -> {
             Entry entry = entry(name);
             entries.remove(name);
             entry.generation++;
             dirty.remove(name);
             return blocking(() -> store.delete(name)).<Void>mapEmpty();
-        }).compose(f -> f);
+        })).compose(f -> f);
     }
 
     /** Who posts an event, as far as its trigger is concerned. */
@@ -363,7 +412,7 @@ public final class Triggers implements AutoCloseable {
      * @throws BadSignature (as the future's failure) if the sender is not let in (401)
      */
     public Future<EventOutcome> event(String name, byte[] body, Signatures.Headers signed, String eventId, Sender sender) {
-        return onContext(() -> {
+        return fresh().compose(v -> onContext(() -> {
             Entry entry = entries.get(name);
             TriggerSpec.EventSpec spec = entry == null ? null : entry.spec.event();
             String secret = spec == null ? null : spec.secret();
@@ -426,33 +475,48 @@ public final class Triggers implements AutoCloseable {
                         }
                         return new EventOutcome(submitted.runId(), submitted.replayed());
                     }));
-        }).compose(f -> f);
+        })).compose(f -> f);
     }
 
     // ------------------------------------------------------------------ scheduling
 
-    private void recover(List<StoredTrigger> stored, Instant now) {
+    /**
+     * @param taken the pending times this scheduler took over (on one process: all of them), by trigger
+     */
+    private void recover(List<StoredTrigger> stored, Map<String, List<Instant>> taken, Instant now) {
         for (StoredTrigger t : stored) {
             Entry entry = new Entry(t.spec(), t.paused(), t.state());
             entries.put(t.spec().name(), entry);
+            // Only the times this scheduler holds are its to finish; other nodes fire theirs.
+            entry.pending.clear();
+            entry.pending.addAll(taken.getOrDefault(t.spec().name(), List.of()));
             if (entry.schedule == null) continue;
             List<Instant> again = new ArrayList<>(entry.pending);
             if (!again.isEmpty()) {
-                LOG.info("trigger '{}' had {} firing(s) claimed but not finished before the restart (from {}); firing them again",
-                        entry.spec.name(), again.size(), again.get(0));
+                LOG.info("trigger '{}' had {} firing(s) claimed but not finished {} (from {}); firing them again", entry.spec.name(),
+                        again.size(), shared ? "by a node that stopped" : "before the restart", again.get(0));
             }
-            CatchUp.Missed missed = CatchUp.NONE;
+            Claim catchUp = null;
+            entry.next = onGrid(entry.schedule, entry.next);
             if (!entry.paused) {
-                Instant firstMissed = entry.next;
-                missed = CatchUp.missed(entry.next, entry.schedule, entry.spec.schedule(), now);
-                entry.next = entry.schedule.next(now);
+                Instant storedNext = entry.next;
+                // On a shared store a time due just now is another live node's to claim (or this one's, late): only
+                // times older than a claim's lease were missed while no node ran.
+                Instant missedBy = shared ? now.minusMillis(CLAIM_LEASE_MS) : now;
+                CatchUp.Missed missed = CatchUp.missed(storedNext, entry.schedule, entry.spec.schedule(), missedBy);
                 if (missed.count() > 0) {
+                    entry.next = entry.schedule.next(missedBy);
                     LOG.info("trigger '{}' missed {} firing(s) from {} while down; catch-up {} fires {} of them", entry.spec.name(),
-                            missed.count(), firstMissed, entry.spec.schedule().catchUp().name().toLowerCase(java.util.Locale.ROOT),
+                            missed.count(), storedNext, entry.spec.schedule().catchUp().name().toLowerCase(java.util.Locale.ROOT),
                             missed.toFire().size());
+                    // One claim moves the stored next time past the missed ones and holds those catch-up fires.
+                    catchUp = new Claim(entry, entry.generation, storedNext, entry.next, missed.toFire(), now.toEpochMilli(), true);
+                } else if (storedNext == null) { // not paused, yet no next time stored: from now on
+                    entry.next = entry.schedule.next(now);
+                    catchUp = new Claim(entry, entry.generation, null, entry.next, List.of(), now.toEpochMilli(), true);
                 }
             }
-            List<Instant> catchUp = missed.toFire();
+            Claim catchUpClaim = catchUp;
             if (entry.overlap() != TriggerSpec.Overlap.ALLOW && entry.lastRunId != null) {
                 // Whether the last run still goes decides the overlap policy of what fires now; until
                 // the orchestrator answers, it counts as going.
@@ -464,10 +528,10 @@ public final class Triggers implements AutoCloseable {
                 orchestrator.runRecord(last).onComplete(record -> context.runOnContext(v -> {
                     boolean going = record.succeeded() && record.result().isPresent() && !RunStatus.finished(record.result().get().status());
                     if (last.equals(entry.running) && !going) entry.running = null;
-                    startRecovered(entry, again, catchUp);
+                    startRecovered(entry, again, catchUpClaim);
                 }));
             } else {
-                startRecovered(entry, again, catchUp);
+                startRecovered(entry, again, catchUpClaim);
             }
         }
     }
@@ -476,7 +540,7 @@ public final class Triggers implements AutoCloseable {
      * Fires again the firings that were pending at the restart (claimed already), then claims the
      * ones catch-up fires, oldest first, and starts the schedule.
      */
-    private void startRecovered(Entry entry, List<Instant> again, List<Instant> catchUp) {
+    private void startRecovered(Entry entry, List<Instant> again, Claim catchUp) {
         if (entries.get(entry.spec.name()) != entry) return; // deleted meanwhile
         long now = clock.millis();
         for (Instant at : again) {
@@ -485,8 +549,7 @@ public final class Triggers implements AutoCloseable {
             if (entry.paused) submit(entry, at, now, false);
             else fire(entry, at, now, false);
         }
-        if (!entry.paused) for (Instant at : catchUp) claim(entry, at, now, true); // unless paused meanwhile
-        dirty.add(entry.spec.name());
+        if (catchUp != null && !entry.paused && catchUp.generation() == entry.generation) claim(catchUp); // unless paused meanwhile
         enqueue(entry);
         flush();
     }
@@ -524,30 +587,78 @@ public final class Triggers implements AutoCloseable {
             Instant at = entry.next;
             entry.next = entry.schedule.next(at);
             enqueue(entry);
-            claim(entry, at, now, false);
+            claim(new Claim(entry, entry.generation, at, entry.next, List.of(at), now, false));
             dispatchLateness.observe((now - due.atMs()) / 1000.0);
         }
         arm();
         flush(); // once for all the claims of this tick: one save commits them together
     }
 
-    /** Claims a firing: it is submitted once a save holding it in the entry's pending times has committed (see {@link #flush}). */
-    private void claim(Entry entry, Instant at, long dispatchedAtMs, boolean catchUp) {
-        entry.pending.add(at);
-        claims.add(new Claim(entry, entry.generation, at, dispatchedAtMs, catchUp));
-        dirty.add(entry.spec.name());
+    /** Claims firings: they are submitted once the store said the claim is this scheduler's (see {@link #flush}). */
+    private void claim(Claim claim) {
+        claim.entry.pending.addAll(claim.times);
+        claims.add(claim);
     }
 
-    /** A claim is durable: the firing goes on, unless its trigger was deleted, paused or resumed meanwhile. */
-    private void claimed(Claim claim) {
+    /**
+     * A claim is durable and this scheduler's: the firings go on, unless their trigger was deleted, paused
+     * or resumed meanwhile. If another node fired the trigger's last run, whether that run still goes
+     * decides the overlap policy (the journal's run row says).
+     */
+    private void claimed(Claim claim, TriggerStore.ClaimResult result) {
         Entry entry = claim.entry;
-        if (entries.get(entry.spec.name()) != entry || !entry.pending.contains(claim.at)) return;
-        if (entry.generation != claim.generation) {
-            entry.pending.remove(claim.at);
-            markDirty(entry);
+        if (entries.get(entry.spec.name()) != entry) return;
+        String last = result.lastRunId();
+        if (entry.overlap() != TriggerSpec.Overlap.ALLOW && entry.running == null && last != null && !last.equals(entry.lastRunId)
+                && entry.generation == claim.generation) {
+            entry.running = last;
+            orchestrator.runRecord(last).onComplete(record -> context.runOnContext(v -> {
+                boolean going = record.succeeded() && record.result().isPresent() && !RunStatus.finished(record.result().get().status());
+                if (last.equals(entry.running)) {
+                    if (going) watch(entry, last);
+                    else entry.running = null;
+                }
+                fireClaimed(claim);
+            }));
             return;
         }
-        fire(entry, claim.at, claim.dispatchedAtMs, claim.catchUp);
+        fireClaimed(claim);
+    }
+
+    private void fireClaimed(Claim claim) {
+        Entry entry = claim.entry;
+        if (entries.get(entry.spec.name()) != entry) return;
+        for (Instant at : claim.times) {
+            if (!entry.pending.contains(at)) continue;
+            if (entry.generation != claim.generation) finish(entry, at);
+            else fire(entry, at, claim.dispatchedAtMs, claim.catchUp);
+        }
+    }
+
+    /**
+     * Another node's claim came first, or the trigger changed there: this scheduler goes on from the
+     * stored next time (fired when due, so a time nobody claimed is fired late, never skipped).
+     */
+    private void lost(Claim claim, TriggerStore.ClaimResult result) {
+        Entry entry = claim.entry;
+        claim.times.forEach(entry.pending::remove);
+        if (entries.get(entry.spec.name()) != entry) return;
+        if (!result.exists()) { // deleted through another node
+            entries.remove(entry.spec.name());
+            entry.generation++;
+            return;
+        }
+        // Only the newest claim of the entry speaks for its next time; an older one was overtaken.
+        if (entry.generation != claim.generation || !Objects.equals(entry.next, claim.newNext)) return;
+        entry.next = result.paused() ? null : onGrid(entry.schedule, result.next()); // a pause there: the next reload says so
+        enqueue(entry);
+    }
+
+    /** A pending time is over here (fired, skipped, given up, dropped): the store forgets it at the next save. */
+    private void finish(Entry entry, Instant at) {
+        entry.pending.remove(at);
+        done.computeIfAbsent(entry.spec.name(), n -> new TreeSet<>()).add(at);
+        markDirty(entry);
     }
 
     /** One claimed firing of a schedule, subject to its overlap policy. */
@@ -558,8 +669,9 @@ public final class Triggers implements AutoCloseable {
                 entry.queued.addLast(at); // stays pending: a crash brings it back queued
             } else {
                 entry.skipped++;
-                entry.pending.remove(at);
                 LOG.debug("trigger '{}' skipped its firing at {}: run {} is still going", entry.spec.name(), at, entry.running);
+                finish(entry, at);
+                return;
             }
             markDirty(entry);
             return;
@@ -575,9 +687,8 @@ public final class Triggers implements AutoCloseable {
             plan = plan(entry.spec);
         } catch (BatonException e) {
             entry.failed++;
-            entry.pending.remove(at);
             LOG.warn("trigger '{}' could not fire at {}: {}", name, at, e.getMessage());
-            markDirty(entry);
+            finish(entry, at);
             return;
         }
         Origin origin = new Origin.Trigger(name, new Origin.Scheduled(at, catchUp), entry.spec.playbook());
@@ -587,8 +698,9 @@ public final class Triggers implements AutoCloseable {
         orchestrator.submit(new RunRequest(entry.spec.goal(), entry.spec.input(), plan, null, key, null, origin))
                 .onComplete(result -> context.runOnContext(v -> {
                     if (entries.get(name) != entry) return; // deleted meanwhile
-                    if (closed) return; // close() saved it pending: the next start fires it again (a replay if it is durable)
+                    if (closed) return; // close() let go of it pending: the next start fires it again (a replay if it is durable)
                     entry.pending.remove(at);
+                    done.computeIfAbsent(name, n -> new TreeSet<>()).add(at);
                     if (result.failed()) {
                         entry.failed++;
                         LOG.warn("trigger '{}' could not start its run for {}: {}", name, at, result.cause().toString());
@@ -630,11 +742,20 @@ public final class Triggers implements AutoCloseable {
         submit(entry, entry.queued.pollFirst(), clock.millis(), false);
     }
 
-    /** Pausing drops the firings queued by overlap and the claims not yet saved: they are no longer pending. */
-    private void dropQueued(Entry entry) {
+    /**
+     * Pausing drops the firings queued by overlap and the claims not yet saved: they are no longer pending.
+     * The queued times, which the store holds as pending.
+     */
+    private List<Instant> dropQueued(Entry entry) {
+        List<Instant> dropped = new ArrayList<>(entry.queued);
         for (Instant at : entry.queued) entry.pending.remove(at);
         entry.queued.clear();
-        for (Claim c : claims) if (c.entry == entry) entry.pending.remove(c.at);
+        claims.removeIf(c -> {
+            if (c.entry != entry) return false;
+            c.times.forEach(entry.pending::remove);
+            return true;
+        });
+        return dropped;
     }
 
     /** What a firing runs: the trigger's plan, or its playbook's plan as it is now. */
@@ -657,57 +778,88 @@ public final class Triggers implements AutoCloseable {
     }
 
     /**
-     * Saves the state of every changed trigger in one transaction. A save that carries claims
-     * goes at once; the firings it claims are submitted when it has committed, and claims made
-     * meanwhile go together in the next save (group commit). A save with no claim (counters,
-     * {@code lastRunId}, times no longer pending) waits until {@value #FLUSH_SPACING_MS} ms after
-     * the previous one: such state saved late is harmless (see the class comment), and spacing
-     * the writes keeps them from competing with the journal's (in the benchmark on H2, writing
-     * every 100 ms slowed the journal's commits visibly). A failed save is retried; a failed claim
-     * save after {@value #FLUSH_SPACING_MS} ms, its firings waiting meanwhile.
+     * Saves claims and progress, each in its own transaction and at its own pace. Claims go at once;
+     * the firings claimed are submitted when the store has answered, and claims made meanwhile go
+     * together in the next claim (group commit). Progress (times no longer pending, {@code lastRunId})
+     * waits until {@value #FLUSH_SPACING_MS} ms after the previous progress save: such state saved late
+     * is harmless (see the class comment), and spacing the writes keeps them from competing with the
+     * journal's (in the benchmark on H2, writing every 100 ms slowed the journal's commits visibly), and
+     * a progress save never holds up a claim. A failed save is retried; a failed claim after
+     * {@value #FLUSH_SPACING_MS} ms, its firings waiting meanwhile.
      */
     private void flush() {
-        if (flushing || closed) return;
+        flushClaims();
+        flushProgress();
+    }
+
+    private void flushClaims() {
+        if (claiming || refreshing || closed || claims.isEmpty()) return;
         long now = clock.millis();
-        if (!claims.isEmpty()) {
-            if (now < claimRetryAtMs) {
-                flushLater(claimRetryAtMs - now);
-                return;
-            }
-        } else {
-            if (dirty.isEmpty() || flushTimerArmed) return;
-            long wait = lastFlushEndMs + FLUSH_SPACING_MS - now;
-            if (wait > 0) {
-                flushLater(wait);
-                return;
-            }
+        if (now < claimRetryAtMs) {
+            flushLater(claimRetryAtMs - now);
+            return;
         }
-        flushing = true;
-        List<Claim> saving = claims;
+        claiming = true;
+        List<Claim> sent = claims;
         claims = new ArrayList<>();
-        Map<String, FiringState> batch = snapshot();
-        blocking(() -> {
-            store.saveStates(batch);
-            return null;
-        }).onComplete(result -> context.runOnContext(v -> {
-            flushing = false;
-            lastFlushEndMs = clock.millis();
+        List<TriggerStore.ClaimRequest> requests = sent.stream().map(Claim::request).toList();
+        long until = now + CLAIM_LEASE_MS;
+        blocking(() -> store.claim(requests, node, until)).onComplete(result -> context.runOnContext(v -> {
+            claiming = false;
             if (result.failed()) {
                 if (!closed) {
-                    LOG.warn("could not save the state of {} trigger(s) ({} firing(s) claimed), will retry: {}", batch.size(),
-                            saving.size(), result.cause().toString());
+                    LOG.warn("could not save the claims of {} firing(s), will retry: {}", sent.size(), result.cause().toString());
                 }
-                for (String name : batch.keySet()) if (entries.containsKey(name)) dirty.add(name);
-                if (!saving.isEmpty()) {
-                    saving.addAll(claims);
-                    claims = saving;
-                    claimRetryAtMs = lastFlushEndMs + FLUSH_SPACING_MS;
+                sent.addAll(claims);
+                claims = sent;
+                claimRetryAtMs = clock.millis() + FLUSH_SPACING_MS;
+            } else if (!closed) { // once closed, the claims stay pending (let go of) for the next start or another node
+                List<TriggerStore.ClaimResult> results = result.result();
+                for (int i = 0; i < sent.size(); i++) {
+                    if (results.get(i).won()) claimed(sent.get(i), results.get(i));
+                    else lost(sent.get(i), results.get(i));
                 }
-            } else if (!closed) { // once closed, the claims stay pending for the next start
-                for (Claim claim : saving) claimed(claim);
             }
-            flush();
+            afterSave();
         }));
+    }
+
+    private void flushProgress() {
+        if (saving || refreshing || closed || dirty.isEmpty() || flushTimerArmed) return;
+        long wait = lastFlushEndMs + FLUSH_SPACING_MS - clock.millis();
+        if (wait > 0) {
+            flushLater(wait);
+            return;
+        }
+        saving = true;
+        Map<String, TriggerStore.Progress> batch = snapshot();
+        blocking(() -> {
+            store.progress(batch);
+            return null;
+        }).onComplete(result -> context.runOnContext(v -> {
+            saving = false;
+            lastFlushEndMs = clock.millis();
+            if (result.failed()) {
+                if (!closed) LOG.warn("could not save the state of {} trigger(s), will retry: {}", batch.size(), result.cause().toString());
+                unsave(batch);
+            }
+            afterSave();
+        }));
+    }
+
+    /** A save is over: a look that waited for it goes now, then whatever is left to save. */
+    private void afterSave() {
+        if (refreshWanted && !claiming && !saving) refresh();
+        flush();
+    }
+
+    /** A progress save failed: what it carried is to be saved again. */
+    private void unsave(Map<String, TriggerStore.Progress> batch) {
+        batch.forEach((name, p) -> {
+            if (!entries.containsKey(name)) return;
+            dirty.add(name);
+            if (!p.done().isEmpty()) done.computeIfAbsent(name, n -> new TreeSet<>()).addAll(p.done());
+        });
     }
 
     private void flushLater(long wait) {
@@ -719,14 +871,152 @@ public final class Triggers implements AutoCloseable {
         });
     }
 
-    private Map<String, FiringState> snapshot() {
-        Map<String, FiringState> batch = new HashMap<>();
+    private Map<String, TriggerStore.Progress> snapshot() {
+        Map<String, TriggerStore.Progress> batch = new HashMap<>();
         for (String name : dirty) {
             Entry e = entries.get(name);
-            if (e != null) batch.put(name, e.persisted());
+            Set<Instant> over = done.remove(name);
+            if (e != null) batch.put(name, new TriggerStore.Progress(over == null ? Set.of() : over, e.lastFiredAt, e.lastRunId));
         }
         dirty.clear();
+        done.clear(); // of triggers deleted meanwhile
         return batch;
+    }
+
+    // ------------------------------------------------------------------ several nodes
+
+    private boolean refreshWanted;
+
+    private void refreshLater() {
+        if (!shared || closed) return;
+        vertx.setTimer(REFRESH_MS, id -> refresh());
+    }
+
+    /**
+     * On a shared store: renews this scheduler's claims, takes over (and fires again) those nobody holds
+     * any more, and reloads the definitions if another node changed them. Never while a claim is being
+     * saved (nor a claim saved while this runs): the claims this scheduler holds are then exactly the
+     * ones it knows of, and a claim of its own that it does not know of is one whose commit it missed.
+     */
+    private void refresh() {
+        refreshWanted = false;
+        if (closed) return;
+        if (claiming || saving) {
+            refreshWanted = true; // when the save is over
+            return;
+        }
+        refreshing = true;
+        Map<String, Set<Instant>> held = new HashMap<>();
+        for (Entry e : entries.values()) if (!e.pending.isEmpty()) held.put(e.spec.name(), new TreeSet<>(e.pending));
+        // Finished here and not saved yet: still this scheduler's, not orphans to take over.
+        done.forEach((name, times) -> held.computeIfAbsent(name, n -> new TreeSet<>()).addAll(times));
+        long now = clock.millis();
+        long seen = seenChanges;
+        blocking(() -> {
+            long changes = store.changes();
+            List<StoredTrigger> all = changes != seen ? store.all() : null;
+            Map<String, List<Instant>> taken = store.renewAndTakeOver(node, held, now + CLAIM_LEASE_MS, now);
+            return new Loaded(true, changes, all, taken);
+        }).onComplete(result -> context.runOnContext(v -> {
+            refreshing = false;
+            if (closed) return;
+            if (result.failed()) {
+                LOG.warn("could not look at the triggers' store (renew claims, reload definitions), will retry: {}", result.cause().toString());
+            } else {
+                if (result.result().triggers() != null) apply(result.result());
+                takeOver(result.result().taken());
+            }
+            refreshLater();
+            flush();
+        }));
+    }
+
+    /**
+     * On a shared store, before a request is answered: the definitions as they are now (one read of the
+     * change counter; a reload if another node changed one since the last look), so that a trigger created,
+     * paused or deleted through another node a moment ago is answered for here too. If the store does not
+     * answer, the request is answered from what this node knows.
+     */
+    private Future<Void> fresh() {
+        if (!shared) return Future.succeededFuture();
+        long seen = seenChanges;
+        return blocking(() -> {
+            long changes = store.changes();
+            return changes == seen ? null : new Loaded(true, changes, store.all(), Map.of());
+        }).compose(loaded -> onContext(() -> {
+            if (loaded != null) apply(loaded);
+            return (Void) null;
+        }), failure -> {
+            LOG.debug("could not look for trigger changes before answering: {}", failure.toString());
+            return Future.succeededFuture();
+        });
+    }
+
+    /** Definitions read at some change count: applied unless newer ones were (the counter only grows). */
+    private void apply(Loaded loaded) {
+        if (loaded.changes() <= seenChanges) return;
+        seenChanges = loaded.changes();
+        reload(loaded.triggers());
+    }
+
+    /** Definitions as the store has them now: created, paused, resumed or deleted through another node. */
+    private void reload(List<StoredTrigger> stored) {
+        Set<String> names = new HashSet<>();
+        for (StoredTrigger t : stored) {
+            String name = t.spec().name();
+            names.add(name);
+            if (creating.contains(name)) continue;
+            Entry entry = entries.get(name);
+            if (entry != null && entry.spec.createdAt().equals(t.spec().createdAt()) && entry.spec.toJson(true).equals(t.spec().toJson(true))) {
+                if (entry.paused == t.paused()) continue;
+                entry.paused = t.paused();
+                entry.generation++;
+                dropQueued(entry).forEach(at -> done.computeIfAbsent(name, n -> new TreeSet<>()).add(at));
+                entry.next = t.paused() ? null : onGrid(entry.schedule, t.state().nextFireAt());
+                enqueue(entry);
+                continue;
+            }
+            if (entry != null) entry.generation++; // deleted and created again meanwhile
+            Entry fresh = new Entry(t.spec(), t.paused(), t.state());
+            fresh.pending.clear(); // others' claims
+            fresh.next = onGrid(fresh.schedule, fresh.next);
+            entries.put(name, fresh);
+            enqueue(fresh);
+        }
+        entries.values().removeIf(e -> {
+            if (names.contains(e.spec.name()) || creating.contains(e.spec.name())) return false;
+            e.generation++;
+            return true;
+        });
+    }
+
+    /**
+     * A next time as the store keeps it (to the millisecond) back on the schedule's own times, which may be
+     * finer (an interval anchored at a creation instant): so that a firing's time, and with it its idempotency
+     * key, is the same on every node and after every restart.
+     */
+    private static Instant onGrid(Schedule schedule, Instant stored) {
+        if (stored == null || schedule == null) return stored;
+        Instant exact = schedule.next(stored.minusMillis(1));
+        return exact != null && exact.toEpochMilli() == stored.toEpochMilli() ? exact : stored;
+    }
+
+    /** Fires again the firings this scheduler took over from a node that died or stopped. */
+    private void takeOver(Map<String, List<Instant>> taken) {
+        long now = clock.millis();
+        taken.forEach((name, times) -> {
+            Entry entry = entries.get(name);
+            if (entry == null) return; // not loaded yet: not held here, so taken again at the next look
+            List<Instant> fresh = times.stream().filter(at -> !entry.pending.contains(at)).toList();
+            if (fresh.isEmpty()) return;
+            LOG.info("trigger '{}': {} firing(s) claimed by a node that stopped or died and not finished (from {}); firing them here",
+                    name, fresh.size(), fresh.get(0));
+            entry.pending.addAll(fresh);
+            for (Instant at : fresh) {
+                if (entry.paused) submit(entry, at, now, false);
+                else fire(entry, at, now, false);
+            }
+        });
     }
 
     /** Stops the schedules and saves what has changed. Runs already started go on in the orchestrator. */
@@ -734,12 +1024,14 @@ public final class Triggers implements AutoCloseable {
     public void close() {
         if (closed) return;
         try {
-            Map<String, FiringState> last = onContext(() -> {
+            Map<String, TriggerStore.Progress> last = onContext(() -> {
                 closed = true;
                 if (timerId >= 0) vertx.cancelTimer(timerId);
                 return snapshot();
             }).await(10, TimeUnit.SECONDS);
-            store.saveStates(last);
+            store.progress(last);
+            // What is still pending here (being submitted, queued) is for another node to take over at once, or the next start.
+            store.release(node);
         } catch (Exception e) {
             closed = true;
             LOG.warn("the triggers' last state was not saved: {}", e.toString());

@@ -49,11 +49,21 @@ import java.util.concurrent.atomic.LongAdder;
  * no-op. A crash between a webhook's answer and its message being marked sent sends it once
  * more, with the same {@code Idempotency-Key} ({@code baton-notification:<rule>:<event key>}),
  * so a receiver that honours the header sees it once.
+ *
+ * <p>Nodes that share a database share the outbox: every node's notifier stores what its own runs
+ * call for, and sends whatever is due, each message only after claiming it
+ * ({@link NotificationOutbox#claim}), so that one node sends it; a node that dies mid-send leaves it
+ * to another once the claim's {@link #CLAIM_HOLD} is over.
  */
 public final class Notifier implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
     private static final int BATCH = 50;
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long a message claimed for sending is this notifier's: well past a send's timeout, so that no
+     * other node sends it meanwhile; if this node dies mid-send, another sends it once the hold is over.
+     */
+    static final Duration CLAIM_HOLD = SEND_TIMEOUT.multipliedBy(3);
 
     private final Vertx vertx;
     private final Journal journal;
@@ -323,6 +333,8 @@ public final class Notifier implements AutoCloseable {
     }
 
     private void send(NotificationOutbox.Message m) {
+        // Another node's notifier may have taken it since it was listed: only the one whose claim succeeds sends it.
+        if (!outbox.claim(m, clock.instant().plus(CLAIM_HOLD))) return;
         int attempt = m.attempts() + 1;
         String key = "baton-notification:" + m.rule() + ":" + m.eventKey();
         ObjectNode args = Json.object();

@@ -7,6 +7,7 @@ import dev.baton.server.BatonServer;
 import dev.baton.server.Config;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -73,13 +74,29 @@ public final class ClaimHoldingServer {
         @Override
         public void saveStates(Map<String, FiringState> states) {
             store.saveStates(states);
+        }
+
+        @Override
+        public boolean shared() {
+            return store.shared();
+        }
+
+        @Override
+        public long changes() {
+            return store.changes();
+        }
+
+        @Override
+        public List<ClaimResult> claim(List<ClaimRequest> requests, String node, long untilMs) {
+            List<ClaimResult> results = store.claim(requests, node, untilMs);
             boolean claimed = false;
             synchronized (pending) {
-                for (Map.Entry<String, FiringState> e : states.entrySet()) {
-                    Set<Instant> known = pending.computeIfAbsent(e.getKey(), k -> new HashSet<>());
-                    for (Instant at : e.getValue().pending()) {
+                for (int i = 0; i < requests.size(); i++) {
+                    if (!results.get(i).won()) continue;
+                    Set<Instant> known = pending.computeIfAbsent(requests.get(i).name(), k -> new HashSet<>());
+                    for (Instant at : requests.get(i).times()) {
                         if (known.add(at)) {
-                            System.out.println(String.format(HELD, e.getKey(), at));
+                            System.out.println(String.format(HELD, requests.get(i).name(), at));
                             claimed = true;
                         }
                     }
@@ -88,12 +105,33 @@ public final class ClaimHoldingServer {
             if (claimed) {
                 System.out.flush();
                 try {
-                    // The triggers submit a claimed firing only once this save returns.
+                    // The triggers submit a claimed firing only once this claim returns.
                     new CountDownLatch(1).await(HOLD_SECONDS, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }
+            return results;
+        }
+
+        @Override
+        public void progress(Map<String, Progress> progress) {
+            store.progress(progress);
+        }
+
+        @Override
+        public boolean pause(String name, boolean paused, Instant next, Collection<Instant> dropped) {
+            return store.pause(name, paused, next, dropped);
+        }
+
+        @Override
+        public Map<String, List<Instant>> renewAndTakeOver(String node, Map<String, Set<Instant>> held, long untilMs, long nowMs) {
+            return store.renewAndTakeOver(node, held, untilMs, nowMs);
+        }
+
+        @Override
+        public void release(String node) {
+            store.release(node);
         }
     }
 }
