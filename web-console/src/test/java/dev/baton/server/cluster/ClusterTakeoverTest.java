@@ -84,7 +84,7 @@ class ClusterTakeoverTest {
         // The survivors take its runs over: a live node owns each, and its approval still waits.
         for (String runId : orphans) {
             Api.await(() -> cluster.owner(runId), owner -> owner != null, Cluster.TAKEOVER,
-                    "a surviving node to own run " + runId + cluster.logTails());
+                    "a surviving node to own run " + runId);
             JsonNode run = cluster.live().get(0).api().run(runId);
             assertEquals("WAITING_APPROVAL", status(run, "gate"), "the approval still waits after the takeover: " + run);
             assertEquals("RUNNING", run.path("status").asText(), run.toString());

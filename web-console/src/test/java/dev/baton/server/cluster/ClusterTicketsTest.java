@@ -78,7 +78,7 @@ class ClusterTicketsTest {
 
         // Every ticket has tried its webhook (and met the 503): its delivery now waits on a retry timer.
         Api.await(() -> deliveredTicketIds(), ids -> ids.containsAll(ticketByKey.values()), AWAIT,
-                "every ticket to try its webhook" + cluster.logTails());
+                "every ticket to try its webhook");
         String firstRun = cluster.node(1).api().get("/api/tickets/" + ticketByKey.get("ticket-0")).json().path("runId").asText();
         ServerProcess victim = Api.await(() -> cluster.owner(firstRun), o -> o != null, AWAIT, "the ticket's run to have an owner");
         ClusterTakeoverTest.say("killing " + cluster.name(victim) + ", owner of ticket-0's run " + firstRun);
@@ -90,7 +90,7 @@ class ClusterTicketsTest {
         for (String id : ticketByKey.values()) {
             JsonNode t = Api.await(() -> reader.api().get("/api/tickets/" + id).json(),
                     ticket -> "DELIVERED".equals(ticket.path("delivery").asText()) || "FAILED".equals(ticket.path("status").asText()),
-                    AWAIT, "ticket " + id + " to be delivered" + cluster.logTails());
+                    AWAIT, "ticket " + id + " to be delivered");
             assertEquals("ROUTED", t.path("status").asText(), t.toString());
             assertEquals("DELIVERED", t.path("delivery").asText(), t.toString());
             assertEquals("cards", t.path("queue").asText(), t.toString());

@@ -68,7 +68,7 @@ class ClusterTriggersTest {
         Instant goneBy = killed.plus(Cluster.LEASE.multipliedBy(2)).plusSeconds(3);
         Api.await(() -> TriggerRuns.of(reader.api(), "every-second"),
                 runs -> runs.stream().anyMatch(r -> TriggerRuns.firing(r).isAfter(goneBy)), AWAIT,
-                "the schedule to fire after " + goneBy + cluster.logTails());
+                "the schedule to fire after " + goneBy);
         Api.Response paused = reader.api().post("/api/triggers/every-second/pause", null);
         assertEquals(200, paused.status(), paused.body());
         Instant pausedAt = Instant.now();

@@ -64,6 +64,10 @@ public final class ServerProcesses implements BeforeEachCallback, AfterEachCallb
             started.clear();
             usedLogs.clear();
         }
+        if (context.getExecutionException().isPresent()) {
+            // Into the test's output file: what each server said last, beside the failure.
+            for (ServerProcess server : all) System.out.println("---- the end of " + server.log() + ":\n" + server.logTail());
+        }
         for (ServerProcess server : all) server.close();
         if (database != null) {
             database.close();
