@@ -13,6 +13,7 @@ import dev.baton.runtime.journal.ApprovalRecord;
 import dev.baton.runtime.journal.RunQuery;
 import dev.baton.runtime.journal.RunRecord;
 import dev.baton.runtime.orchestrator.ApprovalDecision;
+import dev.baton.runtime.cluster.ClusterNode;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.RunRequest;
 import dev.baton.runtime.event.Origin;
@@ -38,7 +39,12 @@ final class ApiRoutes {
     private final PlaybookLibrary playbooks;
     private final AgentRegistry agents;
 
-    ApiRoutes(Orchestrator orchestrator, String version, ModelConfig model, PlaybookLibrary playbooks, AgentRegistry agents) {
+    /** This server's node of a cluster, or null on a single node (H2, memory). */
+    private final ClusterNode cluster;
+
+    ApiRoutes(Orchestrator orchestrator, String version, ModelConfig model, PlaybookLibrary playbooks, AgentRegistry agents,
+              ClusterNode cluster) {
+        this.cluster = cluster;
         this.orchestrator = orchestrator;
         this.version = version;
         this.model = model;
@@ -48,6 +54,7 @@ final class ApiRoutes {
 
     void mount(Router router) {
         router.get("/api/health").handler(this::health);
+        router.get("/api/cluster").handler(this::cluster);
         router.get("/api/me").handler(this::me);
         router.get("/api/tools").handler(this::tools);
         router.get("/api/agents").handler(this::agents);
@@ -97,10 +104,18 @@ final class ApiRoutes {
             ObjectNode aside = body.putObject("runsSetAside");
             setAside.forEach(aside::put);
         }
+        body.putObject("cluster").put("nodes", cluster == null ? 1 : cluster.liveNodes());
         // Ready means the journal's database answers: without it no change can be made durable.
         orchestrator.pingJournal().onComplete(ping -> {
-            body.put("ready", ping.succeeded());
-            if (ping.succeeded()) {
+            boolean leased = cluster == null || cluster.healthy();
+            body.put("ready", ping.succeeded() && leased);
+            if (ping.succeeded() && !leased) {
+                body.put("status", "DOWN");
+                body.put("reason", "this node lost its cluster lease and is rejoining with a new epoch: its runs are taken over"
+                        + " by the other nodes; it answers again in a few seconds");
+                ctx.response().putHeader("Retry-After", "2");
+                json(ctx, 503, body);
+            } else if (ping.succeeded()) {
                 json(ctx, 200, body);
             } else {
                 body.put("status", "DOWN");
@@ -110,6 +125,26 @@ final class ApiRoutes {
             }
         });
     }
+
+    /** {@code GET /api/cluster}: this node and the live ones, with the unfinished runs each owns. */
+    private void cluster(RoutingContext ctx) {
+        if (cluster != null) {
+            cluster.status().onComplete(status -> {
+                if (status.succeeded()) json(ctx, 200, (ObjectNode) Json.toTree(status.result().encode() == null ? null
+                        : io.vertx.core.json.Json.decodeValue(status.result().encode(), java.util.Map.class)));
+                else ApiError.respond(ctx, status.cause());
+            });
+            return;
+        }
+        // A single node (H2 or memory): itself, epoch 0.
+        ObjectNode body = Json.object();
+        body.putObject("node").put("id", "local").put("epoch", 0).put("startedAt", STARTED_AT.toString());
+        body.putArray("nodes").addObject().put("id", "local").put("epoch", 0).putNull("address").putNull("leaseUntil")
+                .put("runs", orchestrator.metrics().runsInMemory()).put("self", true);
+        json(ctx, 200, body);
+    }
+
+    private static final java.time.Instant STARTED_AT = java.time.Instant.now();
 
     private void agents(RoutingContext ctx) {
         ArrayNode list = Json.array();

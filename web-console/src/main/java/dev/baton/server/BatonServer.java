@@ -78,8 +78,13 @@ public final class BatonServer implements AutoCloseable {
     private final TicketService tickets;
     private final java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> classifier;
 
+    /** Null unless this server is a node of a cluster (a PostgreSQL journal). */
+    private final Membership membership;
+
     private BatonServer(Vertx vertx, Orchestrator orchestrator, Triggers triggers, HttpServer http, Config config, Notifier notifier,
-                        TicketService tickets, java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> classifier) {
+                        TicketService tickets, java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> classifier,
+                        Membership membership) {
+        this.membership = membership;
         this.vertx = vertx;
         this.orchestrator = orchestrator;
         this.triggers = triggers;
@@ -168,15 +173,19 @@ public final class BatonServer implements AutoCloseable {
 
         Vertx vertx = Vertx.vertx();
         Notifier notifier = null;
+        Membership membership = null;
         try {
+            // With a PostgreSQL journal this server is a node of the cluster of every server on that database.
+            membership = Membership.join(vertx, journal, config);
             Orchestrator orchestrator = Orchestrator.start(vertx, journal, tools,
                             OrchestratorOptions.builder().planner(planner).agents(agents).models(models).defaultToolTimeout(config.toolTimeout())
                                     .shards(config.shardsOrDefault())
                                     .resultWriter(gateway == null ? null
                                             : new LlmResultWriter(runId -> gateway.forContext(CallContext.forRun(runId, "result"))))
                                     .approvalPolicy(TicketService.reviewPolicy(triage))
-                                    .build())
+                                    .build(), membership == null ? null : membership.node)
                     .await(10, TimeUnit.MINUTES);
+            if (membership != null) membership.start(orchestrator);
             ModelMetrics modelMetrics = new ModelMetrics();
             if (gateway != null) gateway.addListener(modelMetrics);
             notifier = config.notifications() == null ? null
@@ -205,7 +214,8 @@ public final class BatonServer implements AutoCloseable {
             ConnectionTimeouts timeouts = new ConnectionTimeouts(vertx, config.edge().headerTimeout(), config.edge().bodyTimeout(), edge);
             StreamQuota streams = new StreamQuota(config.eventStreams());
             Router router = router(vertx, orchestrator, triggers, config, playbooks, agents,
-                    new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers, edge, streams), tickets, edge, timeouts, streams);
+                    new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers, edge, streams), tickets, edge, timeouts, streams,
+                    membership);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())
@@ -221,12 +231,13 @@ public final class BatonServer implements AutoCloseable {
                     .requestHandler(router)
                     .listen()
                     .await(30, TimeUnit.SECONDS);
-            BatonServer server = new BatonServer(vertx, orchestrator, triggers, http, config, notifier, tickets, classifier);
+            BatonServer server = new BatonServer(vertx, orchestrator, triggers, http, config, notifier, tickets, classifier, membership);
             LOG.info("Baton {} listening on http://{}:{}/ (journal: {}, data: {})", version(), config.host(), http.actualPort(),
                     config.dbUrl().isEmpty() ? "H2 in " + dataDir : Config.redact(config.dbUrl()), dataDir);
             return server;
         } catch (Exception e) {
             if (notifier != null) notifier.close();
+            if (membership != null) membership.close();
             vertx.close();
             journal.close();
             closeClassifier(classifier);
@@ -347,7 +358,7 @@ public final class BatonServer implements AutoCloseable {
 
     private static Router router(Vertx vertx, Orchestrator orchestrator, Triggers triggers, Config config, PlaybookLibrary playbooks,
                                  AgentRegistry agents, PrometheusMetrics metrics, TicketService tickets, EdgeMetrics edge,
-                                 ConnectionTimeouts timeouts, StreamQuota streamQuota) {
+                                 ConnectionTimeouts timeouts, StreamQuota streamQuota, Membership membership) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.tokens());
         router.route().handler(timeouts::requestArrived);
@@ -368,10 +379,10 @@ public final class BatonServer implements AutoCloseable {
         triggerRoutes.mountEvents(router);
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
         router.get("/api/metrics/summary").handler(metrics::summary);
-        new ApiRoutes(orchestrator, version(), config.model(), playbooks, agents).mount(router);
+        new ApiRoutes(orchestrator, version(), config.model(), playbooks, agents, membership == null ? null : membership.node).mount(router);
         triggerRoutes.mount(router);
         new TicketRoutes(tickets).mount(router);
-        EventStream streams = new EventStream(vertx, orchestrator, streamQuota);
+        EventStream streams = new EventStream(vertx, orchestrator, streamQuota, membership == null ? null : membership.relay());
         router.get("/api/runs/:id/events").handler(streams::run);
         router.get("/api/events").handler(streams::all);
         router.route("/api/*").handler(ctx -> ApiError.send(ctx, new ApiError(404, "not_found",
@@ -455,7 +466,9 @@ public final class BatonServer implements AutoCloseable {
         triggers.close(); // before the orchestrator: no firing after it stops taking runs
         if (notifier != null) notifier.close();
         tickets.close();
-        orchestrator.close();
+        // A node leaves its cluster once its last events are written, so that the others take its runs over at once.
+        orchestrator.close(membership == null ? () -> { } : membership::leave);
+        if (membership != null) membership.close();
         closeClassifier(classifier);
         try {
             vertx.close().await(10, TimeUnit.SECONDS);

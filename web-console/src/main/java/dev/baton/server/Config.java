@@ -37,6 +37,8 @@ import java.util.Set;
  *   <tr><td>--webhook-body-limit</td><td>BATON_WEBHOOK_BODY_LIMIT</td><td>256KiB: the largest event body read from a caller without a token</td></tr>
  *   <tr><td>--tool-timeout</td><td>BATON_TOOL_TIMEOUT</td><td>PT30S: one call of a tool that declares no timeout</td></tr>
  *   <tr><td>--shards</td><td>BATON_SHARDS</td><td>0 (half the processors, at least one): event-loop contexts that share the runs</td></tr>
+ *   <tr><td>--cluster-host, --cluster-port, --cluster-members, --cluster-lease, --node-id</td><td>BATON_CLUSTER_HOST ...
+ *   BATON_NODE_ID</td><td>see {@link ClusterSettings}</td></tr>
  *   <tr><td>--allowed-hosts ... --rate-events</td><td>BATON_ALLOWED_HOSTS ... BATON_RATE_EVENTS</td><td>see {@link EdgeSettings}</td></tr>
  *   <tr><td>--max-event-streams-per-client</td><td>BATON_MAX_EVENT_STREAMS_PER_CLIENT</td><td>100</td></tr>
  *   <tr><td>--max-event-streams</td><td>BATON_MAX_EVENT_STREAMS</td><td>10000</td></tr>
@@ -55,11 +57,12 @@ import java.util.Set;
 
  * @param eventStreams how many event streams one client, and all together, may hold open
  * @param shards       how many event-loop contexts share the runs (BATON_SHARDS; 0: half the available processors, at least one)
+ * @param cluster      how this server joins others on the same PostgreSQL journal (BATON_CLUSTER_*, BATON_NODE_ID)
  */
 public record Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
                      Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile,
                      NotificationRules notifications, TriageConfig triage, long webhookBodyLimit, Duration toolTimeout,
-                     EdgeSettings edge, StreamLimits eventStreams, int shards) {
+                     EdgeSettings edge, StreamLimits eventStreams, int shards, ClusterSettings cluster) {
 
     /** Every setting: option name, environment variable, default. */
     public enum Setting {
@@ -81,6 +84,11 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         WEBHOOK_BODY_LIMIT("--webhook-body-limit", "BATON_WEBHOOK_BODY_LIMIT", "256KiB"),
         TOOL_TIMEOUT("--tool-timeout", "BATON_TOOL_TIMEOUT", "PT30S"),
         SHARDS("--shards", "BATON_SHARDS", "0"),
+        CLUSTER_HOST("--cluster-host", "BATON_CLUSTER_HOST", "127.0.0.1"),
+        CLUSTER_PORT("--cluster-port", "BATON_CLUSTER_PORT", "5701"),
+        CLUSTER_MEMBERS("--cluster-members", "BATON_CLUSTER_MEMBERS", ""),
+        CLUSTER_LEASE("--cluster-lease", "BATON_CLUSTER_LEASE", "5s"),
+        NODE_ID("--node-id", "BATON_NODE_ID", ""),
         ALLOWED_HOSTS("--allowed-hosts", "BATON_ALLOWED_HOSTS", ""),
         HEADER_TIMEOUT("--header-timeout", "BATON_HEADER_TIMEOUT", "PT30S"),
         BODY_TIMEOUT("--body-timeout", "BATON_BODY_TIMEOUT", "PT5M"),
@@ -115,6 +123,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         toolTimeout = toolTimeout == null ? ToolDescriptor.DEFAULT_TIMEOUT : toolTimeout;
         edge = edge == null ? EdgeSettings.defaults() : edge;
         eventStreams = eventStreams == null ? StreamLimits.DEFAULTS : eventStreams;
+        cluster = cluster == null ? ClusterSettings.defaults() : cluster;
         if (shards < 0) throw new IllegalArgumentException("shards must be 0 (the default) or more, was " + shards);
     }
 
@@ -158,20 +167,21 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         return load(new String[0], Map.of());
     }
 
-    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards); }
-    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards); }
-    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards); }
-    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards); }
-    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards); }
-    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards); }
-    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards); }
-    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards); }
-    public Config withToolTimeout(Duration value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, value, edge, eventStreams, shards); }
-    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value, webhookBodyLimit, toolTimeout, edge, eventStreams, shards); }
-    public Config withWebhookBodyLimit(long value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, value, toolTimeout, edge, eventStreams, shards); }
-    public Config withEdge(EdgeSettings value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, value, eventStreams, shards); }
-    public Config withShards(int value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, value); }
-    public Config withEventStreams(StreamLimits value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, value, shards); }
+    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
+    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
+    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
+    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
+    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
+    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
+    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
+    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
+    public Config withToolTimeout(Duration value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, value, edge, eventStreams, shards, cluster); }
+    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
+    public Config withWebhookBodyLimit(long value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, value, toolTimeout, edge, eventStreams, shards, cluster); }
+    public Config withEdge(EdgeSettings value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, value, eventStreams, shards, cluster); }
+    public Config withShards(int value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, value, cluster); }
+    public Config withCluster(ClusterSettings value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, value); }
+    public Config withEventStreams(StreamLimits value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, value, shards, cluster); }
 
     /**
      * Reads the settings.
@@ -240,7 +250,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         Duration toolTimeout = toolTimeout(values.get(Setting.TOOL_TIMEOUT));
         int shards = values.get(Setting.SHARDS).equals("0") ? 0 : count(Setting.SHARDS, values);
         return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, notifications, triage,
-                webhookBodyLimit, toolTimeout, EdgeSettings.load(values::get), streams, shards);
+                webhookBodyLimit, toolTimeout, EdgeSettings.load(values::get), streams, shards, ClusterSettings.load(values::get));
     }
 
     /** A whole number from 1 to 1,000,000. */

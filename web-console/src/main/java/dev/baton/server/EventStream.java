@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.runtime.event.EventCodec;
 import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.RunEvent;
+import dev.baton.runtime.cluster.EventRelay;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.json.Json;
 import io.vertx.core.AsyncResult;
@@ -79,7 +80,11 @@ final class EventStream {
     /** Completes once the one consumer hears the bus. */
     private final Future<Void> listening;
 
-    EventStream(Vertx vertx, Orchestrator orchestrator, StreamQuota quota) {
+    /** On a node of a cluster, brings the events of runs other nodes own; null on a single node. */
+    private final EventRelay relay;
+
+    EventStream(Vertx vertx, Orchestrator orchestrator, StreamQuota quota, EventRelay relay) {
+        this.relay = relay;
         this.vertx = vertx;
         this.orchestrator = orchestrator;
         this.quota = quota;
@@ -100,7 +105,13 @@ final class EventStream {
         });
         // Registered before the journal is read: an event published from now on is held, any earlier one is in the read.
         listening.compose(v -> orchestrator.events(runId, after))
-                .onComplete(result -> stream.onContext(() -> stream.replay(result, after)));
+                .onComplete(result -> {
+                    if (relay != null && result.succeeded() && stream.watching.compareAndSet(false, true)) {
+                        List<RunEvent> read = result.result();
+                        relay.watch(runId, read.isEmpty() ? after : read.get(read.size() - 1).seq());
+                    }
+                    stream.onContext(() -> stream.replay(result, after));
+                });
     }
 
     /** {@code GET /api/events}: every run's events, live only. */
@@ -300,6 +311,8 @@ final class EventStream {
         final String client;
         final boolean masked;
         private final AtomicBoolean released = new AtomicBoolean();
+        /** Whether the {@link EventRelay} watches the run for this stream. */
+        final AtomicBoolean watching = new AtomicBoolean();
         // the rest only on this stream's context
         boolean done;
         boolean replaying = true;
@@ -341,6 +354,12 @@ final class EventStream {
             int to = events.size();
             if (runId != null) {
                 while (from < to && events.get(from).seq() <= lastSent) from++; // sent by the replay already
+                if (relay != null && from < to && events.get(from).seq() > lastSent + 1) {
+                    // Events are missing (the run moved to this node mid-stream): end the stream, so that
+                    // its client resumes from the journal with Last-Event-ID, rather than skip them.
+                    finish();
+                    return;
+                }
                 for (int i = from; i < to; i++) {
                     if (endsRun(events.get(i))) {
                         to = i + 1;
@@ -479,6 +498,7 @@ final class EventStream {
             if (runId == null) {
                 allRuns.remove(this);
             } else {
+                if (relay != null && watching.compareAndSet(true, false)) relay.unwatch(runId);
                 byRun.computeIfPresent(runId, (id, set) -> {
                     set.remove(this);
                     return set.isEmpty() ? null : set;

@@ -36,6 +36,14 @@ final class GroupCommitWriter {
          */
         boolean isUnavailable(Exception failure);
 
+        /**
+         * True if every write would fail alike, whatever it holds (the database is away, or this
+         * node may no longer write): the batch is not written again append by append.
+         */
+        default boolean failsEveryWrite(Exception failure) {
+            return isUnavailable(failure);
+        }
+
         /** True if the connection was lost while in use (not: none could be had), so a fresh one may succeed. */
         default boolean isConnectionLost(Exception failure) {
             return false;
@@ -169,7 +177,7 @@ final class GroupCommitWriter {
         }
         if (failure == null) {
             for (Append a : batch) a.done().complete(null);
-        } else if (batch.size() > 1 && !store.isUnavailable(failure)) {
+        } else if (batch.size() > 1 && !store.failsEveryWrite(failure)) {
             for (Append a : batch) {
                 Exception alone = tryWrite(a.events());
                 if (alone == null) a.done().complete(null);

@@ -56,6 +56,8 @@ public final class JdbcJournal implements Journal {
     private final SqlBatch sqlBatch;
     private final GroupCommitWriter writer;
     private final NotificationOutbox outbox;
+    /** Set once this node is one of a cluster's: checked in every write transaction. */
+    private volatile WriteFence fence;
 
     private JdbcJournal(HikariDataSource pool, SqlDialect dialect) {
         this.pool = pool;
@@ -128,6 +130,19 @@ public final class JdbcJournal implements Journal {
      */
     public javax.sql.DataSource dataSource() {
         return pool;
+    }
+
+    /**
+     * From now on every write transaction first passes {@code fence} (see {@link WriteFence}), and
+     * the runs this journal creates are owned by its epoch. For a node of a cluster.
+     */
+    public void fenceWith(WriteFence fence) {
+        this.fence = fence;
+    }
+
+    /** Whether this is PostgreSQL (a journal several nodes can share), not H2. */
+    public boolean shared() {
+        return dialect == SqlDialect.POSTGRES;
     }
 
     @Override
@@ -266,10 +281,12 @@ public final class JdbcJournal implements Journal {
             RowChanges changes = Projection.changesOf(events);
             TicketProjection.Changes tickets = TicketProjection.changesOf(events);
             String[] dataJson = SqlBatch.dataJson(events);
+            WriteFence writer = fence;
             try (Connection c = pool.getConnection()) {
                 c.setAutoCommit(false);
                 try {
-                    sqlBatch.write(c, events, dataJson, changes);
+                    if (writer != null) writer.check(c);
+                    sqlBatch.write(c, events, dataJson, changes, writer == null ? null : writer.epoch());
                     TicketSql.write(c, tickets);
                     c.commit();
                 } catch (SQLException | RuntimeException e) {
@@ -282,6 +299,12 @@ public final class JdbcJournal implements Journal {
         @Override
         public boolean isUnavailable(Exception failure) {
             return Unavailable.test(failure);
+        }
+
+        @Override
+        public boolean failsEveryWrite(Exception failure) {
+            // A fenced node's every write fails alike: no point writing its appends one by one.
+            return failure instanceof WriteFence.Fenced || Unavailable.test(failure);
         }
 
         @Override
@@ -298,6 +321,7 @@ public final class JdbcJournal implements Journal {
 
         @Override
         public JournalException describe(Exception failure) {
+            if (failure instanceof WriteFence.Fenced) return new JournalException(failure.getMessage(), failure, true);
             boolean away = isUnavailable(failure);
             String what = away ? "to " + dialect.name() + " failed" : "refused by " + dialect.name();
             return new JournalException("journal write " + what + ": " + sqlMessage(failure), failure, away);

@@ -59,7 +59,13 @@ final class Schema {
                 "ALTER TABLE baton_runs ADD COLUMN IF NOT EXISTS completion_tokens BIGINT DEFAULT 0 NOT NULL",
                 // Claimed firings not finished yet, a JSON array of ISO instants or null for none (added after
                 // version 1; a trigger table without it gets it, and its triggers start with nothing pending).
-                "ALTER TABLE baton_triggers ADD COLUMN IF NOT EXISTS pending VARCHAR");
+                "ALTER TABLE baton_triggers ADD COLUMN IF NOT EXISTS pending VARCHAR",
+                // The cluster (dev.baton.runtime.cluster): nodes with their leases, and each run's owner.
+                "CREATE SEQUENCE IF NOT EXISTS baton_node_epochs START WITH 1",
+                "CREATE TABLE IF NOT EXISTS baton_nodes (epoch BIGINT NOT NULL PRIMARY KEY, node_id VARCHAR(255) NOT NULL, "
+                        + "address VARCHAR(255), started_at_ms BIGINT NOT NULL, lease_until_ms BIGINT NOT NULL, state VARCHAR(20) NOT NULL)",
+                "ALTER TABLE baton_runs ADD COLUMN IF NOT EXISTS owner_epoch BIGINT",
+                "CREATE INDEX IF NOT EXISTS baton_runs_owner ON baton_runs (owner_epoch)");
         try (Statement s = c.createStatement()) {
             for (String sql : ddl) s.execute(sql);
             for (String sql : TicketSql.ddl(dialect)) s.execute(sql);

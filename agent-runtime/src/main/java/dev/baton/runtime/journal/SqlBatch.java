@@ -36,9 +36,10 @@ final class SqlBatch {
         return json;
     }
 
-    void write(Connection c, List<RunEvent> events, String[] dataJson, RowChanges changes) throws SQLException {
+    /** @param owner the epoch of the node that owns the runs created here, or null on a single node */
+    void write(Connection c, List<RunEvent> events, String[] dataJson, RowChanges changes, Long owner) throws SQLException {
         insertEvents(c, events, dataJson);
-        insertRuns(c, changes.newRuns());
+        insertRuns(c, changes.newRuns(), owner);
         updateRuns(c, changes.runUpdates());
         cancelPendingApprovals(c, changes.runsCancellingApprovals());
         upsertApprovals(c, changes.approvalUpserts());
@@ -62,11 +63,11 @@ final class SqlBatch {
         }
     }
 
-    private static void insertRuns(Connection c, List<RunRecord> runs) throws SQLException {
+    private static void insertRuns(Connection c, List<RunRecord> runs, Long owner) throws SQLException {
         if (runs.isEmpty()) return;
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO baton_runs "
                 + "(id, goal, status, created_at_ms, updated_at_ms, idempotency_key, request_hash, llm_calls, prompt_tokens, "
-                + "completion_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + "completion_tokens, owner_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (RunRecord r : runs) {
                 ps.setString(1, r.id());
                 ps.setString(2, r.goal());
@@ -78,6 +79,8 @@ final class SqlBatch {
                 ps.setLong(8, r.llmCalls());
                 ps.setLong(9, r.promptTokens());
                 ps.setLong(10, r.completionTokens());
+                if (owner == null) ps.setNull(11, Types.BIGINT);
+                else ps.setLong(11, owner);
                 ps.addBatch();
             }
             ps.executeBatch();

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -91,6 +92,13 @@ final class CallSlots {
         }
         waiting.removeIf(w -> w.runId().equals(runId));
         waitingCount = waiting.size();
+    }
+
+    /** Stops every call and forgets every waiting task. */
+    void dropAll(String why) {
+        for (String runId : List.copyOf(byRun.keySet())) dropRun(runId, why);
+        waiting.clear();
+        waitingCount = 0;
     }
 
     boolean inFlight(String runId, String taskId) {

@@ -125,11 +125,29 @@ final class DurableOutbox {
             if (error == null) {
                 promise.complete(value);
             } else {
-                promise.fail(new BatonException(Kind.UNAVAILABLE, "journal_unavailable",
-                        "the change could not be written to the journal: " + error.getMessage()));
+                BatonException failure = new BatonException(Kind.UNAVAILABLE, "journal_unavailable",
+                        "the change could not be written to the journal: " + error.getMessage());
+                failure.initCause(error); // the database's reason (a duplicate key, say) for whoever handles it
+                promise.fail(failure);
             }
         });
         return promise.future();
+    }
+
+    /**
+     * Forgets every event not yet written and fails whoever waits for them with {@code why}; appends
+     * already handed to the journal end as the journal says. For a node that lost its lease.
+     */
+    void discardAll(Throwable why) {
+        List<Effect> failed = new ArrayList<>();
+        for (RunWrites pending : writes.values()) {
+            if (pending.writingEffects != null) failed.addAll(pending.writingEffects);
+            failed.addAll(pending.queuedEffects);
+        }
+        writes.clear();
+        toFlush.clear();
+        runEffects(failed, why);
+        if (drained != null) drained.complete(null);
     }
 
     /** Writes what is queued; completes once nothing is left to write. */

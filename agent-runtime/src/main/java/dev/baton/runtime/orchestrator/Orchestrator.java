@@ -25,6 +25,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.internal.VertxInternal;
@@ -76,11 +77,16 @@ import java.util.function.Function;
 public final class Orchestrator implements AutoCloseable {
     /** Every run event, published once it is durable. Best-effort: the journal is the truth. */
     public static final String EVENTS_ADDRESS = "baton.events";
+    /** How often a node looks in the journal for the end of a run another node owns. */
+    private static final long FINISH_POLL_MS = 250;
 
     private static final Logger LOG = LoggerFactory.getLogger(Orchestrator.class);
 
+    private final Vertx vertx;
     private final Journal journal;
     private final ToolRegistry tools;
+    /** Where runs live when nodes share the journal; null on a single node, where every run is this one's. */
+    private final RunPlacement placement;
     private final OrchestratorOptions options;
     private final PlanCheck plans;
     private final TaskExecutor executor;
@@ -108,7 +114,9 @@ public final class Orchestrator implements AutoCloseable {
             .expireAfterWrite(Duration.ofMinutes(1)).maximumSize(100_000).build();
     private volatile boolean closed;
 
-    private Orchestrator(Vertx vertx, Journal journal, ToolRegistry tools, OrchestratorOptions options) {
+    private Orchestrator(Vertx vertx, Journal journal, ToolRegistry tools, OrchestratorOptions options, RunPlacement placement) {
+        this.vertx = vertx;
+        this.placement = placement;
         this.journal = journal;
         this.tools = tools;
         this.options = options;
@@ -121,7 +129,7 @@ public final class Orchestrator implements AutoCloseable {
         this.checks = vertx.createSharedWorkerExecutor("baton-plan-check", Math.max(2, Runtime.getRuntime().availableProcessors()));
         this.pool = new SlotPool(options.maxConcurrentCalls());
         Shard.Shared shared = new Shard.Shared(vertx, journal, options, new RunDecider(options, tools, plans), executor, reads,
-                planning, metrics, pool, setAside);
+                planning, metrics, pool, setAside, placement);
         this.shards = new Shard[options.shards()];
         for (int i = 0; i < shards.length; i++) shards[i] = new Shard(shared, newContext(vertx, i));
     }
@@ -141,12 +149,25 @@ public final class Orchestrator implements AutoCloseable {
      * running are called again with the same idempotency key. Completes when recovery is done.
      */
     public static Future<Orchestrator> start(Vertx vertx, Journal journal, ToolRegistry tools, OrchestratorOptions options) {
+        return start(vertx, journal, tools, options, null);
+    }
+
+    /**
+     * As {@link #start(Vertx, Journal, ToolRegistry, OrchestratorOptions)}, for a node of a cluster
+     * when {@code placement} is not null: it recovers no run at start. The runs it owns are the ones
+     * it creates and the ones the cluster hands it ({@link #adopt}) when it takes them over from a
+     * node that stopped or lost its lease (its own of a previous start included); a command for a
+     * run another node owns is forwarded there.
+     */
+    public static Future<Orchestrator> start(Vertx vertx, Journal journal, ToolRegistry tools, OrchestratorOptions options,
+                                             RunPlacement placement) {
         try {
             vertx.eventBus().registerDefaultCodec(RunEvent.class, new RunEventCodec());
         } catch (IllegalStateException alreadyRegistered) {
             // another orchestrator on the same Vert.x instance registered it
         }
-        Orchestrator orchestrator = new Orchestrator(vertx, journal, tools, options);
+        Orchestrator orchestrator = new Orchestrator(vertx, journal, tools, options, placement);
+        if (placement != null) return Future.succeededFuture(orchestrator);
         return orchestrator.recover().map(orchestrator);
     }
 
@@ -156,6 +177,7 @@ public final class Orchestrator implements AutoCloseable {
     /** Starts a run, or returns the one an earlier request with the same idempotency key created. */
     public Future<Submitted> submit(RunRequest request) {
         return offContext(() -> {
+            if (placement != null && !placement.writable()) throw notWritable();
             if (request.goal() == null || request.goal().isBlank()) {
                 throw new BatonException(Kind.INVALID, "bad_request", "field 'goal' is required: say in words what the run is for");
             }
@@ -201,7 +223,9 @@ public final class Orchestrator implements AutoCloseable {
      */
     public Future<ObjectNode> run(String runId) {
         Shard shard = shardOf(runId);
-        return shard.withRun(runId, run -> shard.whenDurable(runId, shard.runJson(run)));
+        return heldHere(runId).compose(held -> held
+                ? shard.withRun(runId, run -> shard.whenDurable(runId, shard.runJson(run)))
+                : readJournal(() -> shard.runJson(replayed(runId))));
     }
 
     /**
@@ -210,7 +234,20 @@ public final class Orchestrator implements AutoCloseable {
      */
     public Future<ObjectNode> whenFinished(String runId) {
         Shard shard = shardOf(runId);
-        return shard.withRun(runId, shard::whenFinished);
+        return heldHere(runId).compose(held -> held ? shard.withRun(runId, shard::whenFinished) : finishedInJournal(runId));
+    }
+
+    /** A run another node owns, watched in the journal (whichever node owns it until it ends). */
+    private Future<ObjectNode> finishedInJournal(String runId) {
+        return readJournal(() -> {
+            RunState run = replayed(runId);
+            return run.status().finished() ? shardOf(runId).runJson(run) : null;
+        }).compose(done -> {
+            if (done != null) return Future.succeededFuture(done);
+            Promise<Void> later = Promise.promise();
+            vertx.setTimer(FINISH_POLL_MS, t -> later.complete());
+            return later.future().compose(v -> whenFinished(runId));
+        });
     }
 
     /**
@@ -228,7 +265,7 @@ public final class Orchestrator implements AutoCloseable {
 
     /** Cancels a run that has not finished; its unfinished tasks become CANCELLED. */
     public Future<ObjectNode> cancel(String runId, String by) {
-        return answerRun(runId, new Input.Cancel(by));
+        return route(new RunCommand.Cancel(runId, by), false);
     }
 
     /**
@@ -236,8 +273,8 @@ public final class Orchestrator implements AutoCloseable {
      * CONFLICT if the task is not waiting (also when a second decision or the expiry won the race).
      */
     public Future<ObjectNode> decide(ApprovalDecision decision) {
-        return answerTask(decision.runId(), decision.taskId(), new Input.DecideApproval(decision.taskId(), decision.approve(),
-                decision.by(), decision.admin(), decision.comment(), decision.args()));
+        return route(new RunCommand.Decide(decision.runId(), decision.taskId(), decision.approve(), decision.by(),
+                decision.admin(), decision.comment(), decision.args()), false);
     }
 
     /**
@@ -246,12 +283,12 @@ public final class Orchestrator implements AutoCloseable {
      * AWAITING_PLAN_APPROVAL. Completes once the decision is durable.
      */
     public Future<ObjectNode> decidePlan(String runId, boolean approve, String by, String comment, JsonNode editedPlan) {
-        return answerRun(runId, new Input.DecidePlan(approve, by, comment, editedPlan));
+        return route(new RunCommand.DecidePlan(runId, approve, by, comment, editedPlan), false);
     }
 
     /** Runs a FAILED task again (with a fresh attempt budget), reopening its run if it had failed. */
     public Future<ObjectNode> retryTask(String runId, String taskId, String by) {
-        return answerTask(runId, taskId, new Input.RetryTask(taskId, by));
+        return route(new RunCommand.RetryTask(runId, taskId, by), false);
     }
 
     /**
@@ -263,7 +300,7 @@ public final class Orchestrator implements AutoCloseable {
      * the run has finished or has no accepted plan yet.
      */
     public Future<ObjectNode> message(String runId, String text, String by) {
-        return answerRun(runId, new Input.Message(text, by));
+        return route(new RunCommand.Message(runId, text, by), false);
     }
 
     /**
@@ -271,7 +308,54 @@ public final class Orchestrator implements AutoCloseable {
      * unwinds on from there. Fails with CONFLICT unless the run is COMPENSATION_FAILED.
      */
     public Future<ObjectNode> retryCompensation(String runId, String by) {
-        return answerRun(runId, new Input.RetryCompensation(by));
+        return route(new RunCommand.RetryCompensation(runId, by), false);
+    }
+
+    /**
+     * A command another node forwarded to this one as the owner of its run: carried out here, and
+     * never forwarded on (if this node does not own the run after all, it fails with
+     * {@code not_owner} and the sender looks for the owner again).
+     */
+    public Future<ObjectNode> takeForwarded(RunCommand command) {
+        return route(command, true);
+    }
+
+    /**
+     * Takes over runs the cluster has just made this node's (their owner stopped or lost its
+     * lease): each is replayed from the journal and carried on as after a restart: waiting
+     * approvals wait, timers are armed for their time, calls in flight are made again with the
+     * same idempotency key. Completes with how many resumed.
+     */
+    public Future<Integer> adopt(java.util.Collection<String> runIds) {
+        if (runIds.isEmpty()) return Future.succeededFuture(0);
+        return readJournal(() -> {
+            List<List<RunState>> byShard = emptyShardLists();
+            for (String runId : runIds) {
+                List<RunEvent> events = journal.events(runId, 0);
+                if (events.isEmpty()) continue;
+                try {
+                    byShard.get(Math.floorMod(runId.hashCode(), shards.length)).add(RunState.replay(runId, events));
+                } catch (RuntimeException e) {
+                    setAside(runId, "it cannot be replayed: " + e.getMessage());
+                }
+            }
+            return byShard;
+        }).compose(this::resumeAll);
+    }
+
+    /**
+     * Forgets every run this node held, without writing anything: the node lost its lease, and
+     * other nodes take its runs over. Calls in flight are interrupted and their ends ignored;
+     * timers that come due are ignored; whoever waited for a run hears that it moved.
+     */
+    public Future<Void> dropAll(String why) {
+        recentKeys.invalidateAll();
+        List<Future<Void>> dropped = new ArrayList<>();
+        for (Shard shard : shards) dropped.add(shard.onContext(() -> {
+            shard.dropAll(why);
+            return null;
+        }));
+        return Future.all(dropped).mapEmpty();
     }
 
     /** The run's durable events after {@code afterSeq}; fails with NOT_FOUND for an unknown run. */
@@ -346,6 +430,11 @@ public final class Orchestrator implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(() -> { });
+    }
+
+    /** As {@link #close()}, running {@code beforeJournalCloses} once the last events are written (a node leaves its cluster then). */
+    public void close(Runnable beforeJournalCloses) {
         if (closed) return;
         closed = true;
         CompletableFuture<?>[] drained = new CompletableFuture<?>[shards.length];
@@ -357,6 +446,11 @@ public final class Orchestrator implements AutoCloseable {
             LOG.warn("could not flush the last events before closing: {}", e.toString());
         }
         executor.close();
+        try {
+            beforeJournalCloses.run();
+        } catch (RuntimeException e) {
+            LOG.warn("closing: {}", e.toString());
+        }
         journal.close();
         reads.close();
         planning.close();
@@ -387,18 +481,128 @@ public final class Orchestrator implements AutoCloseable {
             if (error != null) recentKeys.asMap().remove(key, runId);
         });
         // The caller hears of the run once it is durable, and sees it as these events left it.
-        return home.whenDurable(id, new Submitted(id, home.runJson(run), false));
+        Future<Submitted> created = home.whenDurable(id, new Submitted(id, home.runJson(run), false));
+        if (key == null) return created;
+        // Another node created a run for the same key at the same moment, and its commit came first: that run is the answer.
+        return created.recover(error -> !duplicateKey(error) ? Future.failedFuture(error)
+                : readJournal(() -> journal.runByIdempotencyKey(key)).compose(found -> found.isPresent()
+                        ? replay(found.get().id(), request) : Future.failedFuture(error)));
+    }
+
+    /** Whether a write failed on a unique key (SQLSTATE 23505, as both H2 and PostgreSQL say). */
+    private static boolean duplicateKey(Throwable error) {
+        for (Throwable e = error; e != null; e = e.getCause()) {
+            if (e instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) return true;
+        }
+        return false;
     }
 
     private Future<Submitted> replay(String runId, RunRequest request) {
         Shard shard = shardOf(runId);
-        return shard.withRun(runId, run -> {
-            if (request.requestHash() != null && run.requestHash() != null && !request.requestHash().equals(run.requestHash())) {
-                throw new BatonException(Kind.UNPROCESSABLE, "idempotency_key_reused", "the Idempotency-Key '"
-                        + request.idempotencyKey() + "' was already used for a different request (run '" + runId + "')");
+        return heldHere(runId).compose(held -> {
+            if (!held) {
+                // Another node's run (or one parked out of memory): as the journal has it.
+                return readJournal(() -> {
+                    RunState run = replayed(runId);
+                    checkSameRequest(run, request);
+                    return new Submitted(runId, shard.runJson(run), true);
+                });
             }
-            return shard.whenDurable(runId, new Submitted(runId, shard.runJson(run), true));
+            return shard.withRun(runId, run -> {
+                checkSameRequest(run, request);
+                return shard.whenDurable(runId, new Submitted(runId, shard.runJson(run), true));
+            });
         });
+    }
+
+    private static void checkSameRequest(RunState run, RunRequest request) {
+        if (request.requestHash() != null && run.requestHash() != null && !request.requestHash().equals(run.requestHash())) {
+            throw new BatonException(Kind.UNPROCESSABLE, "idempotency_key_reused", "the Idempotency-Key '"
+                    + request.idempotencyKey() + "' was already used for a different request (run '" + run.id() + "')");
+        }
+    }
+
+    /** The run as its durable events leave it; NOT_FOUND if it has none. For the read threads. */
+    private RunState replayed(String runId) {
+        List<RunEvent> events = journal.events(runId, 0);
+        if (events.isEmpty()) throw BatonException.notFound("run", runId);
+        return RunState.replay(runId, events);
+    }
+
+    /** Whether the run is in this node's memory (so this node owns it); always true on a single node, where memory or journal both do. */
+    private Future<Boolean> heldHere(String runId) {
+        if (placement == null) return Future.succeededFuture(true);
+        Shard shard = shardOf(runId);
+        return shard.onContext(() -> shard.holds(runId));
+    }
+
+    // ------------------------------------------------------------------ commands, wherever their run lives
+
+    /**
+     * Carries a person's command out here if this node owns its run; otherwise forwards it to the
+     * owner, or takes the run over first if its owner is gone. A forwarded command is never
+     * forwarded on. While the owner cannot be reached (it is dying, or its lease is about to
+     * lapse) the command looks again, for at most {@link RunPlacement#patience()}.
+     */
+    private Future<ObjectNode> route(RunCommand command, boolean forwarded) {
+        if (placement == null) return here(command);
+        return routeFrom(command, forwarded, System.nanoTime() + placement.patience().toNanos(), 0);
+    }
+
+    private Future<ObjectNode> routeFrom(RunCommand command, boolean forwarded, long deadline, int tries) {
+        String runId = command.runId();
+        if (!placement.writable()) return Future.failedFuture(notWritable());
+        return heldHere(runId).compose(held -> {
+            if (held) return here(command);
+            return readJournal(() -> placement.locate(runId)).compose(place -> {
+                if (place instanceof RunPlacement.Place.Here) return here(command);
+                if (place instanceof RunPlacement.Place.Unknown) return Future.failedFuture(BatonException.notFound("run", runId));
+                if (place instanceof RunPlacement.Place.Orphaned) {
+                    return readJournal(() -> placement.takeOver(runId)).compose(taken -> taken
+                            ? adopt(List.of(runId)).compose(n -> here(command))
+                            : again(command, forwarded, deadline, tries, null));
+                }
+                if (forwarded) {
+                    return Future.failedFuture(new BatonException(Kind.UNAVAILABLE, "not_owner",
+                            "this node does not own run '" + runId + "'"));
+                }
+                return placement.forward((RunPlacement.Place.Elsewhere) place, command).recover(error -> {
+                    boolean answered = error instanceof BatonException b && !"not_owner".equals(b.code()) && b.kind() != Kind.UNAVAILABLE;
+                    return answered ? Future.failedFuture(error) : again(command, false, deadline, tries, error);
+                });
+            });
+        });
+    }
+
+    /** Looks for the run's owner again after a short wait, unless patience ran out. */
+    private Future<ObjectNode> again(RunCommand command, boolean forwarded, long deadline, int tries, Throwable last) {
+        if (System.nanoTime() > deadline) {
+            return Future.failedFuture(new BatonException(Kind.UNAVAILABLE, "owner_unreachable", "the node that owns run '"
+                    + command.runId() + "' does not answer" + (last == null ? "" : " (" + last.getMessage() + ")")
+                    + "; it is taken over once its lease lapses: try again in a few seconds"));
+        }
+        Promise<Void> wait = Promise.promise();
+        vertx.setTimer(Math.min(1_000, 100L << Math.min(tries, 4)), t -> wait.complete());
+        return wait.future().compose(v -> routeFrom(command, forwarded, deadline, tries + 1));
+    }
+
+    private static BatonException notWritable() {
+        return new BatonException(Kind.UNAVAILABLE, "node_fenced", "this node lost its cluster lease and is rejoining;"
+                + " try again in a few seconds or on another node");
+    }
+
+    /** Carries out a command on this node, which owns its run. */
+    private Future<ObjectNode> here(RunCommand command) {
+        String runId = command.runId();
+        if (command instanceof RunCommand.Cancel c) return answerRun(runId, new Input.Cancel(c.by()));
+        if (command instanceof RunCommand.Decide d) {
+            return answerTask(runId, d.taskId(), new Input.DecideApproval(d.taskId(), d.approve(), d.by(), d.admin(), d.comment(), d.args()));
+        }
+        if (command instanceof RunCommand.DecidePlan p) return answerRun(runId, new Input.DecidePlan(p.approve(), p.by(), p.comment(), p.plan()));
+        if (command instanceof RunCommand.RetryTask r) return answerTask(runId, r.taskId(), new Input.RetryTask(r.taskId(), r.by()));
+        if (command instanceof RunCommand.Message m) return answerRun(runId, new Input.Message(m.text(), m.by()));
+        RunCommand.RetryCompensation c = (RunCommand.RetryCompensation) command;
+        return answerRun(runId, new Input.RetryCompensation(c.by()));
     }
 
     /** A person's request about a run, answered with the run once what it decided is durable. */
@@ -426,8 +630,7 @@ public final class Orchestrator implements AutoCloseable {
     private Future<Void> recover() {
         long began = System.nanoTime();
         return readJournal(() -> {
-            List<List<RunState>> byShard = new ArrayList<>();
-            for (int i = 0; i < shards.length; i++) byShard.add(new ArrayList<>());
+            List<List<RunState>> byShard = emptyShardLists();
             RunState[] current = new RunState[1];
             journal.forEachEventOfUnfinishedRuns(event -> {
                 if (current[0] == null || !current[0].id().equals(event.runId())) {
@@ -442,22 +645,30 @@ public final class Orchestrator implements AutoCloseable {
                 }
             });
             return byShard;
-        }).compose(byShard -> {
-            List<Future<Integer>> resumed = new ArrayList<>();
-            for (int i = 0; i < shards.length; i++) {
-                Shard shard = shards[i];
-                List<RunState> runs = byShard.get(i).stream().filter(run -> !setAside.containsKey(run.id())).toList();
-                resumed.add(shard.onContext(() -> shard.recover(runs)));
+        }).compose(this::resumeAll).map(count -> {
+            if (count > 0 || !setAside.isEmpty()) {
+                LOG.info("recovered {} unfinished runs from the journal in {} ms{}", count, (System.nanoTime() - began) / 1_000_000,
+                        setAside.isEmpty() ? "" : "; " + setAside.size() + " set aside (see above)");
             }
-            return Future.all(resumed).map(all -> {
-                int count = resumed.stream().mapToInt(Future::result).sum();
-                if (count > 0 || !setAside.isEmpty()) {
-                    LOG.info("recovered {} unfinished runs from the journal in {} ms{}", count, (System.nanoTime() - began) / 1_000_000,
-                            setAside.isEmpty() ? "" : "; " + setAside.size() + " set aside (see above)");
-                }
-                return null;
-            });
+            return null;
         });
+    }
+
+    private List<List<RunState>> emptyShardLists() {
+        List<List<RunState>> byShard = new ArrayList<>();
+        for (int i = 0; i < shards.length; i++) byShard.add(new ArrayList<>());
+        return byShard;
+    }
+
+    /** Hands replayed runs to their shards, which carry out what each still owes; completes with how many resumed. */
+    private Future<Integer> resumeAll(List<List<RunState>> byShard) {
+        List<Future<Integer>> resumed = new ArrayList<>();
+        for (int i = 0; i < shards.length; i++) {
+            Shard shard = shards[i];
+            List<RunState> runs = byShard.get(i).stream().filter(run -> !setAside.containsKey(run.id())).toList();
+            resumed.add(shard.onContext(() -> shard.recover(runs)));
+        }
+        return Future.all(resumed).map(all -> resumed.stream().mapToInt(Future::result).sum());
     }
 
     private void setAside(String runId, String reason) {

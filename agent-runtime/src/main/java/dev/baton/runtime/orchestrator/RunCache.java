@@ -40,6 +40,10 @@ final class RunCache {
         runs.invalidate(runId);
     }
 
+    void clear() {
+        runs.invalidateAll();
+    }
+
     long size() {
         return runs.estimatedSize();
     }

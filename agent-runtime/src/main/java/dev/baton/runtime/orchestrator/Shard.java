@@ -56,7 +56,7 @@ final class Shard implements SlotPool.Waiter {
     /** What every shard of a node shares. */
     record Shared(Vertx vertx, Journal journal, OrchestratorOptions options, RunDecider decider, TaskExecutor executor,
                   WorkerExecutor reads, WorkerExecutor planning, OrchestratorMetrics metrics, SlotPool pool,
-                  Map<String, String> setAside) {
+                  Map<String, String> setAside, RunPlacement placement) {
     }
 
     private final Shared shared;
@@ -84,6 +84,8 @@ final class Shard implements SlotPool.Waiter {
     private final Map<String, List<Promise<ObjectNode>>> finishWaiters = new HashMap<>();
     private boolean offering;
     private volatile boolean closed;
+    /** Grows each time the node drops its runs ({@link #dropAll}): timers armed before are ignored when they come due. */
+    private int generation;
 
     private record TimerKey(String runId, Command.ArmTimer timer) {
     }
@@ -182,10 +184,40 @@ final class Shard implements SlotPool.Waiter {
         return slots.waiting();
     }
 
-    /** Picks up runs replayed from the journal at start; those that cannot resume are set aside. */
+    /** Whether the run is in memory here. On a node of a cluster, that means this node owns it. */
+    boolean holds(String runId) {
+        return runs.get(runId) != null;
+    }
+
+    /**
+     * Forgets every run, writing nothing: the node lost its lease and others take its runs over.
+     * Calls in flight are interrupted and their ends ignored (their slots are gone), timers armed
+     * before are ignored, appends still queued fail (the journal refuses a fenced node) and their
+     * runs are not loaded again (this node no longer owns them).
+     */
+    void dropAll(String why) {
+        generation++;
+        outbox.discardAll(new BatonException(Kind.UNAVAILABLE, "run_moved", why));
+        runs.clear();
+        slots.dropAll(why);
+        timers.clear();
+        toResume.clear();
+        toReload.clear();
+        replanCalls.clear();
+        resultCalls.clear();
+        BatonException moved = new BatonException(Kind.UNAVAILABLE, "run_moved", why);
+        finishWaiters.values().forEach(waiters -> waiters.forEach(p -> p.tryFail(moved)));
+        finishWaiters.clear();
+    }
+
+    /** Picks up runs replayed from the journal at start, or taken over; those that cannot resume are set aside. */
     int recover(List<RunState> recovered) {
         int resumed = 0;
         for (RunState run : recovered) {
+            if (runs.get(run.id()) != null) {
+                // A copy left from before this node lost its lease (a load under way then): the journal's is the truth.
+                slots.dropRun(run.id(), "its run was replayed from the journal");
+            }
             runs.put(run);
             try {
                 resume(run);
@@ -476,9 +508,10 @@ final class Shard implements SlotPool.Waiter {
         TimerKey key = new TimerKey(runId, timer);
         if (!timers.add(key)) return;
         long delay = Math.max(1, Duration.between(now(), timer.at()).toMillis());
+        int armedIn = generation;
         vertx.setTimer(delay, id -> {
+            if (closed || armedIn != generation) return;
             timers.remove(key);
-            if (closed) return;
             withRun(runId, run -> {
                 decide(run, new Input.TimerDue(timer.taskId(), timer.kind(), timer.at()));
                 return Future.succeededFuture();
@@ -487,6 +520,11 @@ final class Shard implements SlotPool.Waiter {
     }
 
     private void logCallbackFailure(Throwable error) {
+        if (error instanceof BatonException b && b.kind() == Kind.UNAVAILABLE) {
+            // The journal is away, or the run is no longer this node's: what is owed is carried out once it is back, or by its owner.
+            LOG.warn("a timer or a planner's answer could not be handled now: {}", b.getMessage());
+            return;
+        }
         LOG.error("a timer or a planner's answer could not be handled", error);
     }
 
@@ -512,6 +550,13 @@ final class Shard implements SlotPool.Waiter {
      * backoff; requests for the run meanwhile answer 503.
      */
     private void rebuild(String runId, int lostEvents, Throwable error) {
+        RunPlacement placement = shared.placement();
+        if (placement != null && (!placement.writable() || refusedAsFenced(error))) {
+            // Fenced: the run is no longer this node's to rebuild; its new owner (maybe this node, rejoined) replays it.
+            runs.drop(runId);
+            slots.dropRun(runId, "this node lost its lease");
+            return;
+        }
         LOG.error("the journal failed to write {} events of run {}; the run is rebuilt from the journal and goes on from"
                 + " what is durable: {}", lostEvents, runId, error.toString());
         shared.metrics().runRebuilds.increment();
@@ -521,6 +566,13 @@ final class Shard implements SlotPool.Waiter {
         toReload.add(runId);
         reloadDropped(0);
         offer();
+    }
+
+    private static boolean refusedAsFenced(Throwable error) {
+        for (Throwable e = error; e != null; e = e.getCause()) {
+            if (e instanceof dev.baton.runtime.journal.WriteFence.Fenced) return true;
+        }
+        return false;
     }
 
     /**
@@ -536,7 +588,7 @@ final class Shard implements SlotPool.Waiter {
             reloading = false;
             if (closed) return;
             Throwable error = loaded.cause();
-            if (error != null && !(error instanceof BatonException e && e.kind() == Kind.NOT_FOUND)
+            if (error != null && !(error instanceof BatonException e && (e.kind() == Kind.NOT_FOUND || "not_owner".equals(e.code())))
                     && !(error instanceof BatonException u && "run_unreadable".equals(u.code()))) {
                 long delay = Math.min(5_000, 100L << Math.min(tries, 6));
                 if (tries == 0) LOG.warn("run {} cannot be read from the journal yet ({}); trying again every few seconds",
@@ -568,9 +620,21 @@ final class Shard implements SlotPool.Waiter {
         if (cached != null) return Future.succeededFuture(cached);
         Future<RunState> pending = loading.get(runId);
         if (pending != null) return pending;
-        Future<RunState> loaded = shared.reads().executeBlocking(() -> shared.journal().events(runId, 0), false)
+        RunPlacement placement = shared.placement();
+        int loadedIn = generation;
+        Future<RunState> loaded = shared.reads().executeBlocking(() -> {
+                    // On a node of a cluster, only the owner acts on a run: another node's run is never loaded to act on.
+                    if (placement != null && !(placement.locate(runId) instanceof RunPlacement.Place.Here)) {
+                        throw new BatonException(Kind.UNAVAILABLE, "not_owner", "this node does not own run '" + runId + "'");
+                    }
+                    return shared.journal().events(runId, 0);
+                }, false)
                 .compose(events -> onContext(() -> {
                     loading.remove(runId);
+                    if (loadedIn != generation) {
+                        // The node dropped its runs meanwhile (it lost its lease): this one is not its to hold.
+                        throw new BatonException(Kind.UNAVAILABLE, "not_owner", "this node no longer owns run '" + runId + "'");
+                    }
                     RunState present = runs.get(runId);
                     if (present != null) return present;
                     if (events.isEmpty()) throw BatonException.notFound("run", runId);

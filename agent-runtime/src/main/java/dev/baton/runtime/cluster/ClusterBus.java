@@ -1,0 +1,349 @@
+package dev.baton.runtime.cluster;
+
+import com.hazelcast.cluster.Address;
+import com.hazelcast.cluster.Member;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MultiMapConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The clustered Vert.x event bus that nodes use to talk to each other: forwarded commands
+ * (request/reply of {@code JsonObject}) and published run events.
+ *
+ * <p>It is a Vert.x instance of its own, clustered with the Hazelcast cluster manager, used for
+ * nothing else: the server's main Vert.x stays non-clustered, so HTTP, the journal and the
+ * orchestrator never wait on the cluster. Hazelcast only carries the event bus's
+ * subscriptions and membership; PostgreSQL alone decides who owns what.
+ *
+ * <p>Hazelcast is configured here in code (no XML on the class path): TCP-IP join to
+ * {@link Settings#members()} only, no multicast, no cloud auto-detection, no phone-home,
+ * failure detection in seconds, logging through SLF4J.
+ */
+public final class ClusterBus {
+
+    /**
+     * Ports a member tries upward from {@link Settings#port()} when the port is taken (several nodes
+     * on one host), and the ports a member address written without a port stands for.
+     */
+    public static final int PORT_RANGE = 20;
+
+    /** Heartbeats between members; a member silent for {@link #MAX_NO_HEARTBEAT_SECONDS} is removed. */
+    static final int HEARTBEAT_SECONDS = 1;
+
+    /**
+     * A member whose process died without closing its connections (a host lost, a cable pulled)
+     * is removed after this long; one killed on a reachable host (kill -9: its sockets are reset)
+     * is usually noticed sooner, when the connections to it fail.
+     */
+    static final int MAX_NO_HEARTBEAT_SECONDS = 5;
+
+    /**
+     * Hazelcast's default of 271 partitions costs start-up time and memory for maps that hold a
+     * few hundred subscriptions; a prime well above the number of nodes is enough.
+     */
+    static final int PARTITIONS = 31;
+
+    /** See {@link #hazelcastConfig}: how long joining waits on others, in two places. */
+    static final int JOIN_SECONDS = 1;
+
+    static {
+        // Hazelcast's static loggers read only the system property (the default is java.util.logging);
+        // a user's own choice wins.
+        if (System.getProperty("hazelcast.logging.type") == null) {
+            System.setProperty("hazelcast.logging.type", "slf4j");
+        }
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(ClusterBus.class);
+
+    private final Vertx vertx;
+    private final HazelcastInstance hazelcast;
+
+    private ClusterBus(Vertx vertx, HazelcastInstance hazelcast) {
+        this.vertx = vertx;
+        this.hazelcast = hazelcast;
+    }
+
+    /**
+     * Starts a clustered Vert.x and joins (or forms) the cluster named {@link Settings#clusterName()}.
+     * Nothing blocks the calling thread: Hazelcast starts on a worker of the new Vert.x.
+     *
+     * @return the bus once this node is a member; failed (and cleaned up) if the member cannot start,
+     * for example when no port of {@code port .. port + PORT_RANGE - 1} is free on {@code host}
+     */
+    public static Future<ClusterBus> start(Settings settings) {
+        Objects.requireNonNull(settings, "settings");
+        HazelcastClusterManager manager = new HazelcastClusterManager() {
+            // The cluster manager calls this on a worker thread when it joins: a host name is
+            // resolved there, not on the caller's thread.
+            @Override
+            public Config loadConfig() {
+                return hazelcastConfig(settings);
+            }
+        };
+        VertxOptions options = new VertxOptions()
+                .setEventLoopPoolSize(settings.eventLoops())
+                .setEventBusOptions(new EventBusOptions()
+                        .setHost(settings.host())
+                        .setClusterPublicHost(settings.host())
+                        .setPort(0)
+                        // Vert.x waits 60 s for a TCP connection by default; between nodes that are alive,
+                        // one takes milliseconds.
+                        .setConnectTimeout(3_000));
+        return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+                .map(vertx -> new ClusterBus(vertx, manager.getHazelcastInstance()));
+    }
+
+    /** The clustered Vert.x; use it only for the bus, never for the server's own work. */
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    public EventBus eventBus() {
+        return vertx.eventBus();
+    }
+
+    /** "host:port" of this node's Hazelcast member: what other nodes put in their member lists. */
+    public String memberAddress() {
+        return address(hazelcast.getCluster().getLocalMember());
+    }
+
+    /** "host:port" of every member of the cluster as this node sees it now, this one included. */
+    public List<String> memberAddresses() {
+        List<String> addresses = new ArrayList<>();
+        for (Member member : hazelcast.getCluster().getMembers()) addresses.add(address(member));
+        return addresses;
+    }
+
+    /** Leaves the cluster and closes the Vert.x; the others see this member go at once. */
+    public Future<Void> close() {
+        return vertx.close();
+    }
+
+    /** For tests: the Hazelcast member, to terminate it abruptly. */
+    HazelcastInstance hazelcast() {
+        return hazelcast;
+    }
+
+    private static String address(Member member) {
+        Address address = member.getAddress();
+        return address.getHost() + ":" + address.getPort();
+    }
+
+    /** Hazelcast's configuration for {@code settings}; resolves {@link Settings#host()} (may block on DNS). */
+    static Config hazelcastConfig(Settings settings) {
+        Config config = new Config();
+        config.setClusterName(settings.clusterName());
+        config.setProperty("hazelcast.logging.type", "slf4j");
+        config.setProperty("hazelcast.phone.home.enabled", "false");
+        // Vert.x closes Hazelcast itself (ClusterBus.close); the cluster manager sets this too.
+        config.setProperty("hazelcast.shutdownhook.enabled", "false");
+        config.setProperty("hazelcast.partition.count", Integer.toString(PARTITIONS));
+        config.setProperty("hazelcast.heartbeat.interval.seconds", Integer.toString(HEARTBEAT_SECONDS));
+        config.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(MAX_NO_HEARTBEAT_SECONDS));
+        // Nodes started at the same moment may form two clusters before they see each other; they
+        // merge at the next split-brain check, 300 s after start by default.
+        config.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+        config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
+        // A clean stop hands this member's partitions to the others; bounded (600 s by default).
+        config.setProperty("hazelcast.graceful.shutdown.max.wait", "10");
+        config.setProperty("hazelcast.health.monitoring.level", "OFF");
+        // The master waits this long after a join request for others to batch them (5 s by default):
+        // the second node's start-up time.
+        config.setProperty("hazelcast.wait.seconds.before.join", Integer.toString(JOIN_SECONDS));
+        // A member that carries a few hundred subscriptions needs few threads (about 50 by default).
+        config.setProperty("hazelcast.io.thread.count", "1");
+        config.setProperty("hazelcast.operation.thread.count", "2");
+        config.setProperty("hazelcast.operation.generic.thread.count", "1");
+        config.setProperty("hazelcast.event.thread.count", "1");
+        // Bind and advertise the configured address only, never every interface.
+        config.setProperty("hazelcast.socket.bind.any", "false");
+
+        NetworkConfig network = config.getNetworkConfig();
+        network.setPort(settings.port()).setPortAutoIncrement(true).setPortCount(PORT_RANGE);
+        network.getInterfaces().setEnabled(true).addInterface(ip(settings.host()));
+        network.getJoin().getMulticastConfig().setEnabled(false);
+        network.getJoin().getAutoDetectionConfig().setEnabled(false);
+        network.getJoin().getTcpIpConfig().setEnabled(true).setMembers(resolved(settings.memberAddresses()))
+                // How long a starting member asks the others for their master before it may claim to be
+                // one: 5 s by default. Connecting to a live member takes milliseconds, even across hosts.
+                .setConnectionTimeoutSeconds(JOIN_SECONDS);
+
+        // What the Vert.x cluster manager expects (its default-cluster.xml): the event bus's
+        // subscriptions and node information, each with one backup so a member's death loses none.
+        config.addMultiMapConfig(new MultiMapConfig("__vertx.subs").setBackupCount(1)
+                .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
+        config.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
+        config.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
+        return config;
+    }
+
+    /**
+     * Member addresses with their host names resolved: with a bind address configured, Hazelcast keeps
+     * only the host names that resolve to one of this host's own addresses, so another host named by
+     * name would be dropped. A name that does not resolve (yet) is left out, with a warning.
+     */
+    private static List<String> resolved(List<String> addresses) {
+        List<String> resolved = new ArrayList<>();
+        for (String address : addresses) {
+            int colon = address.lastIndexOf(':');
+            String host = address.substring(0, colon);
+            if (host.startsWith("[")) {
+                resolved.add(address);
+                continue;
+            }
+            try {
+                resolved.add(InetAddress.getByName(host).getHostAddress() + address.substring(colon));
+            } catch (UnknownHostException e) {
+                log.warn("The cluster member {} is left out: its host is not known ({})", address, e.getMessage());
+            }
+        }
+        return resolved;
+    }
+
+    private static String ip(String host) {
+        try {
+            return InetAddress.getByName(host).getHostAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("the cluster host '" + host + "' is not a known address: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * How a node joins the cluster.
+     *
+     * @param clusterName only members with the same name join each other (Baton passes a digest of
+     *                    the database URL, so that servers on different databases never meet)
+     * @param host        the address this node binds and that the others reach it at (its member and
+     *                    its event bus); an address of one of this host's interfaces
+     * @param port        the member's first port; taken, it tries the next ones up to
+     *                    {@code port + PORT_RANGE - 1}
+     * @param members     where to look for the others, each "host", "host:port" or "host:port-port"
+     *                    ("host" alone is {@code host:port-(port + PORT_RANGE - 1)});
+     *                    empty: this host's ports {@code port .. port + PORT_RANGE - 1}, that is
+     *                    127.0.0.1:5701-5720 by default
+     * @param eventLoops  event-loop threads of the bus's Vert.x (1 or 2 is plenty)
+     */
+    public record Settings(String clusterName, String host, int port, List<String> members, int eventLoops) {
+
+        public static final String DEFAULT_HOST = "127.0.0.1";
+        public static final int DEFAULT_PORT = 5701;
+        public static final int DEFAULT_EVENT_LOOPS = 1;
+
+        public Settings {
+            if (clusterName == null || clusterName.isBlank()) {
+                throw new IllegalArgumentException("the cluster name must not be empty");
+            }
+            host = host == null || host.isBlank() ? DEFAULT_HOST : host.trim();
+            if (port < 1 || port > 65535 - PORT_RANGE + 1) {
+                throw new IllegalArgumentException("the cluster port must be between 1 and " + (65535 - PORT_RANGE + 1) + ", not " + port);
+            }
+            members = members == null ? List.of() : members.stream().map(String::trim).filter(m -> !m.isEmpty()).toList();
+            for (String member : members) MemberRange.parse(member, port);
+            if (eventLoops < 1) throw new IllegalArgumentException("event loops must be at least 1, not " + eventLoops);
+        }
+
+        /** The defaults: 127.0.0.1, port 5701 and up, loopback discovery, one event loop. */
+        public static Settings of(String clusterName) {
+            return new Settings(clusterName, DEFAULT_HOST, DEFAULT_PORT, List.of(), DEFAULT_EVENT_LOOPS);
+        }
+
+        public Settings withHost(String host) {
+            return new Settings(clusterName, host, port, members, eventLoops);
+        }
+
+        public Settings withPort(int port) {
+            return new Settings(clusterName, host, port, members, eventLoops);
+        }
+
+        public Settings withMembers(List<String> members) {
+            return new Settings(clusterName, host, port, members, eventLoops);
+        }
+
+        public Settings withEventLoops(int eventLoops) {
+            return new Settings(clusterName, host, port, members, eventLoops);
+        }
+
+        /** Every "host:port" the join tries, ranges expanded (Hazelcast's member list takes no port ranges). */
+        List<String> memberAddresses() {
+            List<String> given = members.isEmpty() ? List.of(host) : members;
+            Set<String> addresses = new LinkedHashSet<>();
+            for (String member : given) addresses.addAll(MemberRange.parse(member, port).addresses());
+            return List.copyOf(addresses);
+        }
+    }
+
+    /** One entry of {@link Settings#members()}: a host and a range of ports. */
+    record MemberRange(String host, int from, int to) {
+
+        static MemberRange parse(String text, int defaultPort) {
+            String s = text.trim();
+            String host;
+            String ports;
+            if (s.startsWith("[")) { // [IPv6] or [IPv6]:port
+                int end = s.indexOf(']');
+                if (end < 0) throw invalid(text);
+                host = s.substring(1, end);
+                String rest = s.substring(end + 1);
+                if (!rest.isEmpty() && !rest.startsWith(":")) throw invalid(text);
+                ports = rest.isEmpty() ? "" : rest.substring(1);
+            } else {
+                int colon = s.indexOf(':');
+                if (colon != s.lastIndexOf(':')) throw invalid(text); // a bare IPv6 address needs brackets
+                host = colon < 0 ? s : s.substring(0, colon);
+                ports = colon < 0 ? "" : s.substring(colon + 1);
+            }
+            if (host.isEmpty() || host.contains("/") || host.contains(" ")) throw invalid(text);
+            if (ports.isEmpty()) {
+                if (s.endsWith(":")) throw invalid(text);
+                return new MemberRange(host, defaultPort, defaultPort + PORT_RANGE - 1);
+            }
+            int dash = ports.indexOf('-');
+            int from = port(dash < 0 ? ports : ports.substring(0, dash), text);
+            int to = dash < 0 ? from : port(ports.substring(dash + 1), text);
+            if (to < from || to - from >= 100) {
+                throw new IllegalArgumentException("cluster member '" + text + "': a port range goes upward and spans at most 100 ports");
+            }
+            return new MemberRange(host, from, to);
+        }
+
+        List<String> addresses() {
+            String h = host.contains(":") ? "[" + host + "]" : host;
+            List<String> addresses = new ArrayList<>();
+            for (int p = from; p <= to; p++) addresses.add(h + ":" + p);
+            return addresses;
+        }
+
+        private static int port(String digits, String text) {
+            try {
+                int port = Integer.parseInt(digits);
+                if (port >= 1 && port <= 65535) return port;
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw invalid(text);
+        }
+
+        private static IllegalArgumentException invalid(String text) {
+            return new IllegalArgumentException("cluster member '" + text + "' is not host, host:port or host:port-port");
+        }
+    }
+}
