@@ -29,7 +29,7 @@ class ClusterStartTest {
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void threeNodesStartedAtOnceOnAnEmptyDatabaseAllComeUpAsOneCluster() {
-        Cluster cluster = Cluster.start(servers, 3, List.of());
+        Cluster cluster = Cluster.startAtOnce(servers, 3, List.of());
         cluster.awaitMembers(3);
 
         Set<Long> epochs = new HashSet<>();

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * @RegisterExtension
  * final ServerProcesses servers = new ServerProcesses("cluster-takeover");
  *
- * Cluster cluster = Cluster.start(servers, 3, List.of());   // three nodes at once, lease 2 s
+ * Cluster cluster = Cluster.start(servers, 3, List.of());   // node-1, then node-2 and node-3 at once; lease 2 s
  * cluster.awaitMembers(3);
  * ServerProcess owner = cluster.owner(runId);
  * }</pre>
@@ -56,16 +56,31 @@ public final class Cluster {
     /**
      * Starts {@code size} nodes at the same moment (their JVMs are launched together, so that they
      * race for the empty schema) on a fresh PostgreSQL database of the test; returns once every one
-     * answers {@code /api/health}, or fails with the log of the first that did not.
+     * answers {@code /api/health}, or fails with the log of each that did not.
      *
      * @param options more command-line options for every node (e.g. {@code --routing FILE})
      */
+    public static Cluster startAtOnce(ServerProcesses servers, int size, List<String> options) {
+        Cluster cluster = new Cluster(servers, servers.postgresUrl(), options);
+        cluster.startTogether(names(1, size));
+        return cluster;
+    }
+
+    /**
+     * Starts {@code node-1} on a fresh PostgreSQL database of the test, then the other nodes together:
+     * a cluster for the scenarios that are not about the schema being created at once (ClusterStartTest is).
+     */
     public static Cluster start(ServerProcesses servers, int size, List<String> options) {
         Cluster cluster = new Cluster(servers, servers.postgresUrl(), options);
-        List<String> names = new ArrayList<>();
-        for (int i = 1; i <= size; i++) names.add("node-" + i);
-        cluster.startTogether(names);
+        cluster.startTogether(names(1, 1));
+        if (size > 1) cluster.startTogether(names(2, size));
         return cluster;
+    }
+
+    private static List<String> names(int from, int to) {
+        List<String> names = new ArrayList<>();
+        for (int i = from; i <= to; i++) names.add("node-" + i);
+        return names;
     }
 
     /** Starts one more node (or a node of that name again, after it was killed) and returns it once ready. */
