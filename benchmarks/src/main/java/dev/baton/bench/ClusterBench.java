@@ -51,7 +51,8 @@ import java.util.regex.Pattern;
  * <ol>
  *   <li>durable throughput (runs/s and events/s, finished and in the journal) of one node pinned to one
  *       core ({@code taskset}) against two nodes pinned to one core each (goal: two at least 1.6 times one),
- *       with the events per PostgreSQL commit ({@code pg_stat_database.xact_commit} of a database of its own);</li>
+ *       with the events per PostgreSQL commit ({@code pg_stat_database.xact_commit} of a database of its own) and
+ *       where the CPU went (the nodes, the PostgreSQL backends of that database, this JVM's load generator);</li>
  *   <li>the time from {@code kill -9} of a node to the last of its runs resumed elsewhere (a call that was in
  *       flight made again, with the default lease; p50/p99 over several kills; goal p99 under 10 s);</li>
  *   <li>an approval sent to a node that does not own the run, to the owner's next task started (p50/p99; goal
@@ -157,17 +158,40 @@ final class ClusterBench {
         }
     }
 
-    record Throughput(double runsPerSecond, double eventsPerSecond, double commitsPerSecond, double eventsPerCommit, int failed) {
+    /**
+     * One throughput figure, with where the CPU went in the window (in cores: 1.0 = one core busy all
+     * along): the nodes' processes, the PostgreSQL backends serving this database, and this JVM (the load).
+     */
+    record Throughput(double runsPerSecond, double eventsPerSecond, double commitsPerSecond, double eventsPerCommit, int failed,
+                      double nodeCores, double postgresCores, double benchCores) {
         String brief() {
             return String.format("%s runs/s, %s events/s", Report.fmt(runsPerSecond), Report.fmt(eventsPerSecond));
         }
 
         @Override
         public String toString() {
-            return String.format("%s runs/s, %s events/s, %s commits/s, %s events/commit%s", Report.fmt(runsPerSecond),
+            return String.format("%s runs/s, %s events/s, %s commits/s, %s events/commit; CPU: nodes %s cores, PostgreSQL %s,"
+                            + " load generator %s%s", Report.fmt(runsPerSecond),
                     Report.fmt(eventsPerSecond), Report.fmt(commitsPerSecond), Report.fmt(eventsPerCommit),
+                    Report.fmt(nodeCores), Report.fmt(postgresCores), Report.fmt(benchCores),
                     failed > 0 ? ", " + failed + " runs failed or were refused" : "");
         }
+    }
+
+    /** CPU seconds used so far by a process (user + system, from /proc; 0 where there is no /proc). */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // After "pid (comm) ": state is field 3, utime 14, stime 15; the kernel counts in USER_HZ (100 on Linux).
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private static double cpuSeconds(List<Long> pids) {
+        return pids.stream().mapToDouble(ClusterBench::cpuSeconds).sum();
     }
 
     private Throughput throughput(List<Node> nodes, BenchDatabase db) throws Exception {
@@ -175,7 +199,11 @@ final class ClusterBench {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger failed = new AtomicInteger();
         try (Finished finished = new Finished(db.url())) {
-            ExecutorService pool = Executors.newFixedThreadPool(nodes.size() * clients);
+            ExecutorService pool = Executors.newFixedThreadPool(nodes.size() * clients, r -> {
+                Thread t = new Thread(r, "bench-cluster-client");
+                t.setDaemon(true); // a measurement that fails leaves nothing that keeps the JVM up
+                return t;
+            });
             for (Node node : nodes) {
                 for (int c = 0; c < clients; c++) {
                     pool.submit(() -> {
@@ -184,12 +212,14 @@ final class ClusterBench {
                                 HttpResponse<String> r = node.post("/api/runs", body);
                                 if (r.statusCode() != 201) {
                                     failed.incrementAndGet();
+                                    Thread.sleep(10); // a node that refuses (or is gone) is not hammered
                                     continue;
                                 }
                                 String status = finished.await(Json.parse(r.body()).path("id").asText()).get(120, TimeUnit.SECONDS);
                                 if (!"SUCCEEDED".equals(status)) failed.incrementAndGet();
                             } catch (Exception e) {
                                 if (!stop.get()) failed.incrementAndGet();
+                                Thread.sleep(10);
                             }
                         }
                         return null;
@@ -198,12 +228,27 @@ final class ClusterBench {
             }
             Thread.sleep(warmup * 1000L);
             failed.set(0);
+            List<Long> nodePids = nodes.stream().map(n -> n.process.pid()).toList();
+            List<Long> backends = db.backendPids();
+            double nodeCpu = cpuSeconds(nodePids);
+            double pgCpu = cpuSeconds(backends);
+            double benchCpu = cpuSeconds(ProcessHandle.current().pid());
             Counts a = db.counts();
             long queriesBefore = finished.queries();
             long t0 = System.nanoTime();
             Thread.sleep(seconds * 1000L);
             Counts b = db.counts();
             double elapsed = (System.nanoTime() - t0) / 1e9;
+            for (Node node : nodes) {
+                if (!node.process.isAlive()) {
+                    stop.set(true);
+                    throw new IllegalStateException("node " + node.name + " exited during the measurement (" + node.process.exitValue()
+                            + "; 143 is a SIGTERM from outside): see " + node.log);
+                }
+            }
+            nodeCpu = cpuSeconds(nodePids) - nodeCpu;
+            pgCpu = cpuSeconds(backends) - pgCpu;
+            benchCpu = cpuSeconds(ProcessHandle.current().pid()) - benchCpu;
             // This JVM's own transactions (the watcher's polls, and one counts() query) are not the nodes'.
             long own = finished.queries() - queriesBefore + 1;
             stop.set(true);
@@ -212,7 +257,7 @@ final class ClusterBench {
             long commits = Math.max(1, b.commits() - a.commits() - own);
             long events = b.events() - a.events();
             return new Throughput((b.succeeded() - a.succeeded()) / elapsed, events / elapsed, commits / elapsed,
-                    (double) events / commits, failed.get());
+                    (double) events / commits, failed.get(), nodeCpu / elapsed, pgCpu / elapsed, benchCpu / elapsed);
         }
     }
 
@@ -523,6 +568,16 @@ final class ClusterBench {
                 rs.next();
                 return new Counts(rs.getLong(1), rs.getLong(2), rs.getLong(3));
             }
+        }
+
+        /** The PostgreSQL server processes serving this database now (the nodes' pools, this JVM's connections). */
+        List<Long> backendPids() throws SQLException {
+            List<Long> pids = new ArrayList<>();
+            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")) {
+                while (rs.next()) pids.add(rs.getLong(1));
+            }
+            return pids;
         }
 
         Long ownerEpoch(String runId) throws SQLException {
