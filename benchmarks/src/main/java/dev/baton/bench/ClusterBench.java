@@ -140,6 +140,16 @@ final class ClusterBench {
         report.goal("cluster: 2 nodes / 1 node, runs/s", ratio, "x", 1.6, false, Report.fmt(ratio) + "x");
         report.say("PostgreSQL: %s events per commit with one node, %s with two; %s commits/s at two nodes",
                 Report.fmt(one.eventsPerCommit()), Report.fmt(two.eventsPerCommit()), Report.fmt(two.commitsPerSecond()));
+        // On a shared machine a pinned node seldom gets its whole core: per CPU-second of the nodes, the work scales
+        // as it would with whole cores; and PostgreSQL's CPU per event says how many nodes one PostgreSQL core carries.
+        double perCpuOne = one.runsPerSecond() / one.nodeCores();
+        double perCpuTwo = two.runsPerSecond() / two.nodeCores();
+        report.say("per node CPU-second: %s runs with one node, %s with two (%s); PostgreSQL backends: %s ms of CPU per 1,000 events"
+                        + " (one node), %s (two): one PostgreSQL core carries about %s events/s",
+                Report.fmt(perCpuOne), Report.fmt(perCpuTwo), Report.fmt(perCpuTwo / perCpuOne) + "x",
+                Report.fmt(1000 * 1000 * one.postgresCores() / one.eventsPerSecond()), Report.fmt(1000 * 1000 * two.postgresCores() / two.eventsPerSecond()),
+                Report.fmt(two.eventsPerSecond() / two.postgresCores()));
+        report.info("cluster: runs per node CPU-second, 2 nodes / 1", Report.fmt(perCpuTwo / perCpuOne) + "x");
     }
 
     /** Starts {@code count} nodes on a database of their own (pinned to a core each when {@code pinned}) and measures them. */
