@@ -42,12 +42,27 @@ export async function dashboardView(view, onError) {
   const people = el('div');
   const models = el('div');
   const journal = el('div');
+  const cluster = el('div');
   view.append(
     el('section', { class: 'card' }, el('h1', { text: 'Dashboard' }), status, tiles),
     el('section', { class: 'card' }, el('h2', { text: 'Where time goes' }), time),
     el('section', { class: 'card' }, el('h2', { text: 'Where people are needed' }), people),
     el('section', { class: 'card' }, el('h2', { text: 'Models' }), models),
-    el('section', { class: 'card' }, el('h2', { text: 'Journal' }), journal));
+    el('section', { class: 'card' }, el('h2', { text: 'Journal' }), journal),
+    el('section', { class: 'card', 'aria-label': 'Cluster' }, el('h2', { text: 'Cluster' }), cluster));
+
+  // GET /api/cluster: the nodes that share the journal, with the unfinished runs each owns.
+  const renderCluster = (c) => {
+    const rows = c.nodes.map(n => el('tr', { 'data-node': String(n.epoch) },
+      el('td', {}, el('code', { text: n.id }), n.self ? ' (this node)' : ''),
+      el('td', { text: String(n.epoch) }),
+      el('td', { text: n.address || '—' }),
+      el('td', { text: String(n.runs) }),
+      el('td', { text: n.leaseUntil ? new Date(Date.parse(n.leaseUntil)).toLocaleTimeString() : '—' })));
+    clear(cluster).append(table(c.nodes.length === 1 && c.node.epoch === 0 ? 'A single node: its journal is not shared'
+      : c.nodes.length + ' nodes share the journal', ['node', 'epoch', 'address', 'unfinished runs', 'lease until'], rows,
+      'No node holds a lease.'));
+  };
 
   const render = (now) => {
     const t = Date.parse(now.at);
@@ -116,9 +131,11 @@ export async function dashboardView(view, onError) {
   };
 
   render(await get('/api/metrics/summary'));
+  renderCluster(await get('/api/cluster'));
   let stopped = false;
   const timer = setInterval(() => {
     get('/api/metrics/summary').then(m => { if (!stopped) render(m); }).catch(e => { if (!stopped) onError(e); });
+    get('/api/cluster').then(c => { if (!stopped) renderCluster(c); }).catch(e => { if (!stopped) onError(e); });
   }, POLL_MS);
   return () => { stopped = true; clearInterval(timer); };
 }

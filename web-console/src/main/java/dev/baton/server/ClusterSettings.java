@@ -19,8 +19,10 @@ import java.util.function.Function;
  * @param lease   how long a node's lease lasts (renewed every fifth of it): a node dead for that long has its
  *                runs taken over; one paused for that long is fenced (BATON_CLUSTER_LEASE)
  * @param nodeId  the node's name in {@code /api/cluster} and in logs (BATON_NODE_ID)
+ * @param busPort the port of the node's event bus on {@code host}; 0: any free one, which the others learn from
+ *                the cluster (BATON_CLUSTER_BUS_PORT; set it where a firewall between hosts must name it)
  */
-public record ClusterSettings(String host, int port, List<String> members, Duration lease, String nodeId) {
+public record ClusterSettings(String host, int port, List<String> members, Duration lease, String nodeId, int busPort) {
 
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(5);
 
@@ -32,7 +34,7 @@ public record ClusterSettings(String host, int port, List<String> members, Durat
     }
 
     public static ClusterSettings defaults() {
-        return new ClusterSettings("127.0.0.1", 5701, List.of(), DEFAULT_LEASE, defaultNodeId());
+        return new ClusterSettings("127.0.0.1", 5701, List.of(), DEFAULT_LEASE, defaultNodeId(), 0);
     }
 
     /** Host name and process id: unique on a host, readable in logs. */
@@ -65,8 +67,17 @@ public record ClusterSettings(String host, int port, List<String> members, Durat
         String nodeId = value.apply(Config.Setting.NODE_ID).trim();
         if (nodeId.isEmpty()) nodeId = defaultNodeId();
         if (nodeId.length() > 200) throw new ConfigException(Config.describe(Config.Setting.NODE_ID) + " must be at most 200 characters");
+        String busText = value.apply(Config.Setting.CLUSTER_BUS_PORT).trim();
+        int busPort;
         try {
-            return new ClusterSettings(host, port, members, lease, nodeId);
+            busPort = Integer.parseInt(busText);
+            if (busPort < 0 || busPort > 65535) throw new NumberFormatException();
+        } catch (NumberFormatException e) {
+            throw new ConfigException(Config.describe(Config.Setting.CLUSTER_BUS_PORT) + " must be a port number from 0 (any free one)"
+                    + " to 65535; got '" + busText + "'");
+        }
+        try {
+            return new ClusterSettings(host, port, members, lease, nodeId, busPort);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(Config.describe(Config.Setting.CLUSTER_LEASE) + ": " + e.getMessage());
         }

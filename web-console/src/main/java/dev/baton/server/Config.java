@@ -89,6 +89,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         CLUSTER_MEMBERS("--cluster-members", "BATON_CLUSTER_MEMBERS", ""),
         CLUSTER_LEASE("--cluster-lease", "BATON_CLUSTER_LEASE", "5s"),
         NODE_ID("--node-id", "BATON_NODE_ID", ""),
+        CLUSTER_BUS_PORT("--cluster-bus-port", "BATON_CLUSTER_BUS_PORT", "0"),
         ALLOWED_HOSTS("--allowed-hosts", "BATON_ALLOWED_HOSTS", ""),
         HEADER_TIMEOUT("--header-timeout", "BATON_HEADER_TIMEOUT", "PT30S"),
         BODY_TIMEOUT("--body-timeout", "BATON_BODY_TIMEOUT", "PT5M"),

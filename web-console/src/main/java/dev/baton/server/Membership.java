@@ -51,10 +51,10 @@ final class Membership implements AutoCloseable {
             members = new ArrayList<>(known);
         }
         long began = System.nanoTime();
-        ClusterBus bus = ClusterBus.start(new ClusterBus.Settings(clusterName(config.dbUrl()), settings.host(), settings.port(), members,
-                ClusterBus.Settings.DEFAULT_EVENT_LOOPS)).await(2, TimeUnit.MINUTES);
+        ClusterBus bus = ClusterBus.start(new ClusterBus.Settings(clusterName(config.dbUrl(), schemaOf(jdbc)), settings.host(), settings.port(), members,
+                ClusterBus.Settings.DEFAULT_EVENT_LOOPS, settings.busPort())).await(2, TimeUnit.MINUTES);
         try {
-            ClusterNode node = ClusterNode.join(vertx, jdbc, bus.eventBus(), bus.memberAddress(), settings.nodeId(), settings.lease());
+            ClusterNode node = ClusterNode.join(vertx, jdbc, bus, settings.nodeId(), settings.lease());
             LOG.info("cluster member at {} in {} ms", bus.memberAddress(), (System.nanoTime() - began) / 1_000_000);
             return new Membership(vertx, journal, bus, node);
         } catch (RuntimeException e) {
@@ -89,14 +89,28 @@ final class Membership implements AutoCloseable {
         }
     }
 
+    /** The database and schema the journal's tables are in, as the database names them. */
+    private static String schemaOf(JdbcJournal journal) {
+        try (java.sql.Connection c = journal.dataSource().getConnection();
+             java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT current_database() || '/' || current_schema()")) {
+            rs.next();
+            return rs.getString(1);
+        } catch (java.sql.SQLException e) {
+            throw new dev.baton.runtime.journal.JournalException("cannot read the journal's schema: " + e.getMessage(), e);
+        }
+    }
+
     /**
-     * The cluster's name: the database's address (without user, password or options), hashed.
-     * Servers on different databases never join each other's cluster.
+     * The cluster's name: the database server's address (without user, password or options) and
+     * the database and schema the journal is in, hashed. Servers on different journals never join
+     * each other's cluster, even on one database server.
      */
-    static String clusterName(String dbUrl) {
+    static String clusterName(String dbUrl, String databaseAndSchema) {
         String address = dbUrl.trim();
         int query = address.indexOf('?');
         if (query >= 0) address = address.substring(0, query);
+        address = address.replaceFirst("/[^/]*$", "") + "/" + databaseAndSchema;
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(address.getBytes(StandardCharsets.UTF_8));
             return "baton-" + HexFormat.of().formatHex(hash, 0, 6);

@@ -2,27 +2,38 @@ package dev.baton.runtime.cluster;
 
 import com.hazelcast.cluster.Address;
 import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The clustered Vert.x event bus that nodes use to talk to each other: forwarded commands
@@ -55,12 +66,6 @@ public final class ClusterBus {
      */
     static final int MAX_NO_HEARTBEAT_SECONDS = 5;
 
-    /**
-     * Hazelcast's default of 271 partitions costs start-up time and memory for maps that hold a
-     * few hundred subscriptions; a prime well above the number of nodes is enough.
-     */
-    static final int PARTITIONS = 31;
-
     /** See {@link #hazelcastConfig}: how long joining waits on others, in two places. */
     static final int JOIN_SECONDS = 1;
 
@@ -77,9 +82,25 @@ public final class ClusterBus {
     private final Vertx vertx;
     private final HazelcastInstance hazelcast;
 
+    /** Requests waiting for a reply, by the member that alone can answer them. */
+    private final Map<String, Set<Promise<?>>> pending = new ConcurrentHashMap<>();
+
     private ClusterBus(Vertx vertx, HazelcastInstance hazelcast) {
         this.vertx = vertx;
         this.hazelcast = hazelcast;
+        hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent event) {
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent event) {
+                String member = address(event.getMember());
+                Set<Promise<?>> waiting = pending.remove(member);
+                // Off Hazelcast's event thread: the callers' callbacks run on the bus's event loop.
+                if (waiting != null) vertx.runOnContext(v -> waiting.forEach(p -> p.tryFail(gone(member))));
+            }
+        });
     }
 
     /**
@@ -104,11 +125,14 @@ public final class ClusterBus {
                 .setEventBusOptions(new EventBusOptions()
                         .setHost(settings.host())
                         .setClusterPublicHost(settings.host())
-                        .setPort(0)
+                        .setPort(settings.busPort())
                         // Vert.x waits 60 s for a TCP connection by default; between nodes that are alive,
                         // one takes milliseconds.
                         .setConnectTimeout(3_000));
+        // A failed start has closed its Vert.x already; the failure says where this node tried to start.
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+                .recover(e -> Future.failedFuture(new IllegalStateException("the cluster bus cannot start on " + settings.host()
+                        + " (ports " + settings.port() + "-" + (settings.port() + PORT_RANGE - 1) + "): " + e.getMessage(), e)))
                 .map(vertx -> new ClusterBus(vertx, manager.getHazelcastInstance()));
     }
 
@@ -131,6 +155,40 @@ public final class ClusterBus {
         List<String> addresses = new ArrayList<>();
         for (Member member : hazelcast.getCluster().getMembers()) addresses.add(address(member));
         return addresses;
+    }
+
+    /**
+     * Sends a request to {@code address}, which only the member at {@code memberAddress} handles (a
+     * run's owner, say), and fails as soon as that member is not or no longer in the cluster.
+     *
+     * <p>The event bus delivers at most once: a message written to a member that is dying is lost
+     * without a word, and a plain {@code eventBus().request(...)} then waits for its whole timeout
+     * (measured: 30 s of a 30 s timeout). This one fails with {@link ReplyFailure#NO_HANDLERS} when
+     * the cluster removes the member (within {@value #MAX_NO_HEARTBEAT_SECONDS} s, less than one
+     * when its process was killed on a host that is up), as a request made after that does.
+     * The reply, or the failure, arrives on an event loop of this bus's Vert.x (or at once, on the
+     * caller's thread, if the member is not in the cluster): hop back to your own context.
+     */
+    public <T> Future<Message<T>> request(String memberAddress, String address, Object body, DeliveryOptions options) {
+        Promise<Message<T>> promise = Promise.promise();
+        Set<Promise<?>> waiting = pending.computeIfAbsent(memberAddress, m -> ConcurrentHashMap.newKeySet());
+        waiting.add(promise);
+        // Registered before this check, so a member removed from now on fails the promise.
+        if (!memberAddresses().contains(memberAddress)) {
+            waiting.remove(promise);
+            promise.fail(gone(memberAddress));
+        } else {
+            eventBus().<T>request(address, body, options).onComplete(reply -> {
+                waiting.remove(promise);
+                if (reply.succeeded()) promise.tryComplete(reply.result());
+                else promise.tryFail(reply.cause());
+            });
+        }
+        return promise.future();
+    }
+
+    private static ReplyException gone(String member) {
+        return new ReplyException(ReplyFailure.NO_HANDLERS, "the cluster member " + member + " is gone");
     }
 
     /** Leaves the cluster and closes the Vert.x; the others see this member go at once. */
@@ -156,7 +214,8 @@ public final class ClusterBus {
         config.setProperty("hazelcast.phone.home.enabled", "false");
         // Vert.x closes Hazelcast itself (ClusterBus.close); the cluster manager sets this too.
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
-        config.setProperty("hazelcast.partition.count", Integer.toString(PARTITIONS));
+        // Hazelcast's 271 partitions are kept: 31 started no faster (measured: first node, second
+        // joining, three at once), and fewer would only spread the maps less evenly.
         config.setProperty("hazelcast.heartbeat.interval.seconds", Integer.toString(HEARTBEAT_SECONDS));
         config.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(MAX_NO_HEARTBEAT_SECONDS));
         // Nodes started at the same moment may form two clusters before they see each other; they
@@ -219,12 +278,25 @@ public final class ClusterBus {
         return resolved;
     }
 
+    /** The IP address of {@code host}, which must be one of this host's own: the member binds it. */
     private static String ip(String host) {
+        InetAddress address;
         try {
-            return InetAddress.getByName(host).getHostAddress();
+            address = InetAddress.getByName(host);
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("the cluster host '" + host + "' is not a known address: " + e.getMessage(), e);
         }
+        boolean own;
+        try {
+            own = !address.isAnyLocalAddress() && (address.isLoopbackAddress() || NetworkInterface.getByInetAddress(address) != null);
+        } catch (SocketException e) {
+            own = false;
+        }
+        if (!own) {
+            throw new IllegalArgumentException("the cluster host '" + host + "' is not an address of one of this host's network interfaces;"
+                    + " it must be the address the other nodes reach this one at");
+        }
+        return address.getHostAddress();
     }
 
     /**
@@ -241,8 +313,11 @@ public final class ClusterBus {
      *                    empty: this host's ports {@code port .. port + PORT_RANGE - 1}, that is
      *                    127.0.0.1:5701-5720 by default
      * @param eventLoops  event-loop threads of the bus's Vert.x (1 or 2 is plenty)
+     * @param busPort     the port of the event bus's own TCP server on {@code host}; 0 (the default) =
+     *                    any free one, which the others learn from the cluster; set one where a firewall
+     *                    between hosts must name it
      */
-    public record Settings(String clusterName, String host, int port, List<String> members, int eventLoops) {
+    public record Settings(String clusterName, String host, int port, List<String> members, int eventLoops, int busPort) {
 
         public static final String DEFAULT_HOST = "127.0.0.1";
         public static final int DEFAULT_PORT = 5701;
@@ -259,27 +334,32 @@ public final class ClusterBus {
             members = members == null ? List.of() : members.stream().map(String::trim).filter(m -> !m.isEmpty()).toList();
             for (String member : members) MemberRange.parse(member, port);
             if (eventLoops < 1) throw new IllegalArgumentException("event loops must be at least 1, not " + eventLoops);
+            if (busPort < 0 || busPort > 65535) throw new IllegalArgumentException("the event bus port must be between 0 and 65535, not " + busPort);
         }
 
-        /** The defaults: 127.0.0.1, port 5701 and up, loopback discovery, one event loop. */
+        /** The defaults: 127.0.0.1, port 5701 and up, loopback discovery, one event loop, any bus port. */
         public static Settings of(String clusterName) {
-            return new Settings(clusterName, DEFAULT_HOST, DEFAULT_PORT, List.of(), DEFAULT_EVENT_LOOPS);
+            return new Settings(clusterName, DEFAULT_HOST, DEFAULT_PORT, List.of(), DEFAULT_EVENT_LOOPS, 0);
         }
 
         public Settings withHost(String host) {
-            return new Settings(clusterName, host, port, members, eventLoops);
+            return new Settings(clusterName, host, port, members, eventLoops, busPort);
         }
 
         public Settings withPort(int port) {
-            return new Settings(clusterName, host, port, members, eventLoops);
+            return new Settings(clusterName, host, port, members, eventLoops, busPort);
         }
 
         public Settings withMembers(List<String> members) {
-            return new Settings(clusterName, host, port, members, eventLoops);
+            return new Settings(clusterName, host, port, members, eventLoops, busPort);
         }
 
         public Settings withEventLoops(int eventLoops) {
-            return new Settings(clusterName, host, port, members, eventLoops);
+            return new Settings(clusterName, host, port, members, eventLoops, busPort);
+        }
+
+        public Settings withBusPort(int busPort) {
+            return new Settings(clusterName, host, port, members, eventLoops, busPort);
         }
 
         /** Every "host:port" the join tries, ranges expanded (Hazelcast's member list takes no port ranges). */

@@ -52,6 +52,7 @@ public final class ClusterNode implements RunPlacement, AutoCloseable {
     private static final long FORWARD_TIMEOUT_MS = 3_000;
 
     private final Vertx vertx;
+    private final ClusterBus cluster;
     private final EventBus bus;
     private final String memberAddress;
     private final JdbcJournal journal;
@@ -69,10 +70,11 @@ public final class ClusterNode implements RunPlacement, AutoCloseable {
     private long ticker = -1;
     private long ticks;
 
-    private ClusterNode(Vertx vertx, EventBus bus, String memberAddress, JdbcJournal journal, NodeLease lease) {
+    private ClusterNode(Vertx vertx, ClusterBus cluster, JdbcJournal journal, NodeLease lease) {
         this.vertx = vertx;
-        this.bus = bus;
-        this.memberAddress = memberAddress;
+        this.cluster = cluster;
+        this.bus = cluster.eventBus();
+        this.memberAddress = cluster.memberAddress();
         this.journal = journal;
         this.lease = lease;
         this.claims = new RunClaims(journal.dataSource(), lease);
@@ -84,14 +86,13 @@ public final class ClusterNode implements RunPlacement, AutoCloseable {
      * epoch and fences the journal with its lease. Start the orchestrator next, with this node as
      * its {@link RunPlacement}, then {@link #start} this node.
      *
-     * @param bus           the clustered event bus
-     * @param memberAddress where the other nodes reach this one's cluster member (host:port)
+     * @param cluster the clustered event bus, already a member
      */
-    public static ClusterNode join(Vertx vertx, JdbcJournal journal, EventBus bus, String memberAddress, String nodeId, Duration lease) {
+    public static ClusterNode join(Vertx vertx, JdbcJournal journal, ClusterBus cluster, String nodeId, Duration lease) {
         NodeLease nodeLease = new NodeLease(journal.dataSource(), nodeId, lease);
-        nodeLease.join(memberAddress);
-        ClusterNode node = new ClusterNode(vertx, bus, memberAddress, journal, nodeLease);
-        nodeLease.onFenced(epoch -> node.lost(epoch, "the journal refused a write"));
+        nodeLease.join(cluster.memberAddress());
+        ClusterNode node = new ClusterNode(vertx, cluster, journal, nodeLease);
+        nodeLease.onFenced(epoch -> vertx.runOnContext(v -> node.lost(epoch, "the journal refused a write")));
         journal.fenceWith(nodeLease);
         node.writable = true;
         LOG.info("joined the cluster as node {} with epoch {} (lease {} ms)", nodeId, nodeLease.epoch(), lease.toMillis());
@@ -150,7 +151,8 @@ public final class ClusterNode implements RunPlacement, AutoCloseable {
         Context caller = vertx.getOrCreateContext();
         Promise<ObjectNode> answer = Promise.promise();
         JsonObject body = new JsonObject(Json.write(Json.MAPPER.valueToTree(command)));
-        bus.<JsonObject>request(commandAddress(owner.epoch()), body, new DeliveryOptions().setSendTimeout(FORWARD_TIMEOUT_MS))
+        // Through ClusterBus.request: a message to a member that died fails once the cluster drops it, not after the timeout.
+        cluster.<JsonObject>request(owner.address(), commandAddress(owner.epoch()), body, new DeliveryOptions().setSendTimeout(FORWARD_TIMEOUT_MS))
                 .onComplete(reply -> caller.runOnContext(v -> {
                     if (reply.succeeded()) {
                         try {

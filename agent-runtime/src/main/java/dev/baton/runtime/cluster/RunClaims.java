@@ -45,7 +45,7 @@ final class RunClaims {
     Place locate(String runId) throws SQLException {
         try (Connection c = db.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT r.owner_epoch, n.node_id, n.state, n.lease_until_ms >= " + NodeLease.NOW_MS
-                     + " FROM baton_runs r LEFT JOIN baton_nodes n ON n.epoch = r.owner_epoch WHERE r.id = ?")) {
+                     + ", n.address FROM baton_runs r LEFT JOIN baton_nodes n ON n.epoch = r.owner_epoch WHERE r.id = ?")) {
             ps.setString(1, runId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return new Place.Unknown();
@@ -56,7 +56,7 @@ final class RunClaims {
                     if (!rs.getBoolean(4)) throw new WriteFence.Fenced("this node's lease lapsed: it rejoins before it acts on runs");
                     return new Place.Here();
                 }
-                return new Place.Elsewhere(owner, rs.getString(2));
+                return new Place.Elsewhere(owner, rs.getString(2), rs.getString(5));
             }
         }
     }

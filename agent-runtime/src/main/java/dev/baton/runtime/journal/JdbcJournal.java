@@ -112,8 +112,8 @@ public final class JdbcJournal implements Journal {
             throw new JournalException("cannot connect to " + dialect.name() + " at " + redact(url) + ": "
                     + reason(e, password), e);
         }
-        try (Connection c = pool.getConnection()) {
-            Schema.createOrCheck(c, dialect);
+        try {
+            Schema.migrate(pool, dialect);
         } catch (SQLException | RuntimeException e) {
             pool.close();
             if (e instanceof JournalException je) throw je;

@@ -1,9 +1,12 @@
 package dev.baton.runtime.journal;
 
+import org.h2.api.ErrorCode;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 
 /**
  * Opens the journal that Baton's configuration ({@code BATON_DB_URL}) names.
@@ -14,6 +17,8 @@ import java.nio.file.Path;
  *   <li>{@code jdbc:postgresql://host:port/db?user=...&password=...}: PostgreSQL</li>
  *   <li>{@code jdbc:h2:...}: H2, as given</li>
  * </ul>
+ *
+ * <p>An H2 journal serves one server (H2 locks its file); several servers share a PostgreSQL journal.
  */
 public final class Journals {
 
@@ -51,8 +56,31 @@ public final class Journals {
         try {
             return JdbcJournal.open(u, user, password);
         } catch (JournalException e) {
+            if (SqlDialect.of(u) == SqlDialect.H2 && inUse(e)) {
+                throw new JournalException(SETTING + ": the H2 journal " + h2File(u) + " is in use by another process "
+                        + "(another Baton server on the same data directory?). An H2 journal serves one server only; to run "
+                        + "several servers on one journal, give them all the same PostgreSQL " + SETTING
+                        + " (jdbc:postgresql://host:5432/db?user=...&password=...)", e);
+            }
             throw new JournalException(SETTING + ": " + e.getMessage(), e);
         }
+    }
+
+    /** True if H2 refused to open its file because another process has it open (H2 locks the file it serves). */
+    private static boolean inUse(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException s && s.getErrorCode() == ErrorCode.DATABASE_ALREADY_OPEN_1) return true;
+        }
+        return false;
+    }
+
+    /** The file of an H2 URL ({@code jdbc:h2:file:/x/baton;...} or {@code jdbc:h2:/x/baton}) as H2 stores it: {@code /x/baton.mv.db}. */
+    static String h2File(String url) {
+        String path = url.substring("jdbc:h2:".length());
+        int options = path.indexOf(';');
+        if (options >= 0) path = path.substring(0, options);
+        if (path.startsWith("file:")) path = path.substring("file:".length());
+        return path + ".mv.db";
     }
 
     /** The embedded default. Values up to 4 KB stay in the row (H2's default is 256 bytes), which keeps typical events fast. */

@@ -10,27 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The tickets table in SQL: DDL, the writes of {@link TicketProjection.Changes}, and the row reader. */
+/** The tickets table in SQL (created by {@code db/baton/V1__journal.sql}): the writes of {@link TicketProjection.Changes}, and the row reader. */
 final class TicketSql {
 
     private TicketSql() {
-    }
-
-    static List<String> ddl(SqlDialect dialect) {
-        String text = dialect.largeText();
-        return List.of(
-                "CREATE TABLE IF NOT EXISTS baton_tickets ("
-                        + "id VARCHAR(255) NOT NULL PRIMARY KEY, run_id VARCHAR(255) NOT NULL, external_id VARCHAR(1000), "
-                        + "subject VARCHAR, body " + text + ", customer " + text + ", channel VARCHAR(255), "
-                        + "status VARCHAR(40) NOT NULL, category VARCHAR(255), confidence DOUBLE PRECISION, method VARCHAR(40), "
-                        + "rationale VARCHAR, queue VARCHAR(255), priority VARCHAR(10), sla_due_at_ms BIGINT, review_reason VARCHAR, "
-                        + "confirmed_category VARCHAR(255), delivery VARCHAR(40), error VARCHAR, "
-                        + "created_at_ms BIGINT NOT NULL, updated_at_ms BIGINT NOT NULL, routed_at_ms BIGINT)",
-                "CREATE INDEX IF NOT EXISTS baton_tickets_run ON baton_tickets (run_id)",
-                "CREATE INDEX IF NOT EXISTS baton_tickets_newest ON baton_tickets (created_at_ms DESC, id DESC)",
-                "CREATE INDEX IF NOT EXISTS baton_tickets_status ON baton_tickets (status, created_at_ms DESC, id DESC)",
-                "CREATE INDEX IF NOT EXISTS baton_tickets_queue ON baton_tickets (queue, created_at_ms DESC, id DESC)",
-                "CREATE INDEX IF NOT EXISTS baton_tickets_confirmed ON baton_tickets (confirmed_category)");
     }
 
     static void write(Connection c, TicketProjection.Changes changes) throws SQLException {

@@ -19,8 +19,8 @@ public interface RunPlacement {
         record Here() implements Place {
         }
 
-        /** Another live node owns it. */
-        record Elsewhere(long epoch, String nodeId) implements Place {
+        /** Another live node owns it; {@code address} is its cluster member's. */
+        record Elsewhere(long epoch, String nodeId, String address) implements Place {
         }
 
         /** Its owner stopped, or lost its lease: whoever acts on it first takes it over. */

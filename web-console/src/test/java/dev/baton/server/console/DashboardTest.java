@@ -58,6 +58,9 @@ class DashboardTest {
             assertTrue(page.evaluate("() => window.pwned === undefined").equals(Boolean.TRUE));
             assertThat(approval.locator("a")).hasAttribute("href", "/runs/" + waiting + "?task=sign");
             assertThat(page.locator("[data-metric=approvals-waiting] .tile-value")).hasText("1");
+            // GET /api/cluster: on H2 the server is a single node, epoch 0.
+            assertThat(page.locator("tr[data-node=\"0\"] td").first()).containsText("(this node)");
+            assertThat(page.getByText("A single node: its journal is not shared")).isVisible();
 
             // Live: the echo count grows with new runs, and the rates show after the second poll.
             String countBefore = echo.locator("td").nth(2).textContent();
