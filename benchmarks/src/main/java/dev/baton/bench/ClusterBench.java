@@ -480,6 +480,24 @@ final class ClusterBench {
 
         static Node start(String name, String cpu, String dbUrl, Path work, List<String> jvmOptions, Map<String, String> env,
                           String classpath) throws Exception {
+            try {
+                return startOnce(name, cpu, dbUrl, work, jvmOptions, env, classpath);
+            } catch (TerminatedFromOutside e) {
+                // Seen here while other builds ran: a SIGTERM from outside this bench. A slow machine must not end the part.
+                System.out.println("   (" + e.getMessage() + "; starting it again)");
+                return startOnce(name, cpu, dbUrl, work, jvmOptions, env, classpath);
+            }
+        }
+
+        /** A node that died of a SIGTERM that this bench did not send. */
+        static final class TerminatedFromOutside extends IllegalStateException {
+            TerminatedFromOutside(String message) {
+                super(message);
+            }
+        }
+
+        private static Node startOnce(String name, String cpu, String dbUrl, Path work, List<String> jvmOptions, Map<String, String> env,
+                                      String classpath) throws Exception {
             List<String> command = new ArrayList<>();
             if (cpu != null) command.addAll(List.of("taskset", "-c", cpu));
             command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
@@ -495,7 +513,10 @@ final class ClusterBench {
             Process process = builder.start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) throw new IllegalStateException("node " + name + " exited with " + process.exitValue() + "; see " + log);
+                if (!process.isAlive()) {
+                    String why = "node " + name + " exited with " + process.exitValue() + " while starting; see " + log;
+                    throw process.exitValue() == 143 ? new TerminatedFromOutside(why) : new IllegalStateException(why);
+                }
                 Matcher m = LISTENING.matcher(Files.readString(log));
                 if (m.find()) {
                     Node node = new Node(name, process, Integer.parseInt(m.group(1)), log);
