@@ -178,12 +178,17 @@ final class ClusterBench {
             return String.format("%s runs/s, %s events/s", Report.fmt(runsPerSecond), Report.fmt(eventsPerSecond));
         }
 
+        /** The nodes' CPU per run: less disturbed than runs/s when the machine's other work takes part of the pinned core. */
+        double nodeCpuMillisPerRun() {
+            return 1000 * nodeCores / runsPerSecond;
+        }
+
         @Override
         public String toString() {
-            return String.format("%s runs/s, %s events/s, %s commits/s, %s events/commit; CPU: nodes %s cores, PostgreSQL %s,"
-                            + " load generator %s%s", Report.fmt(runsPerSecond),
+            return String.format("%s runs/s, %s events/s, %s commits/s, %s events/commit; CPU: nodes %s cores (%s ms per run),"
+                            + " PostgreSQL %s, load generator %s%s", Report.fmt(runsPerSecond),
                     Report.fmt(eventsPerSecond), Report.fmt(commitsPerSecond), Report.fmt(eventsPerCommit),
-                    Report.fmt(nodeCores), Report.fmt(postgresCores), Report.fmt(benchCores),
+                    Report.fmt(nodeCores), Report.fmt(nodeCpuMillisPerRun()), Report.fmt(postgresCores), Report.fmt(benchCores),
                     failed > 0 ? ", " + failed + " runs failed or were refused" : "");
         }
     }
@@ -401,11 +406,14 @@ final class ClusterBench {
         report.say("   (the property is the lead's; on a build without it both sides run the same code and the difference is noise)");
         List<Double> off = new ArrayList<>();
         List<Double> on = new ArrayList<>();
+        List<Double> offCpu = new ArrayList<>();
+        List<Double> onCpu = new ArrayList<>();
         for (int round = 0; round < fencingRounds; round++) {
             for (boolean fenced : round % 2 == 0 ? List.of(false, true) : List.of(true, false)) {
                 Throughput t = measure(server, 1, pinned, fenced ? List.of() : List.of("-Dbaton.cluster.fencing=off"));
                 report.say("   round %d, fencing %s: %s", round + 1, fenced ? "on " : "off", t);
                 (fenced ? on : off).add(t.runsPerSecond());
+                (fenced ? onCpu : offCpu).add(t.nodeCpuMillisPerRun());
             }
         }
         double withOut = Stats.of(off).median();
@@ -413,6 +421,11 @@ final class ClusterBench {
         double cost = 100 * (withOut - with) / withOut;
         report.goal("cluster: ownership checks' cost, runs/s", cost, "%", 10, true,
                 String.format("%s%% (%s vs %s runs/s)", Report.fmt(cost), Report.fmt(with), Report.fmt(withOut)));
+        double cpuOff = Stats.of(offCpu).median();
+        double cpuOn = Stats.of(onCpu).median();
+        report.say("   by the node's CPU per run (medians): %s ms with the checks, %s without: %s%%", Report.fmt(cpuOn), Report.fmt(cpuOff),
+                Report.fmt(100 * (cpuOn - cpuOff) / cpuOff));
+        report.info("cluster: ownership checks' cost, CPU per run", Report.fmt(100 * (cpuOn - cpuOff) / cpuOff) + "%");
     }
 
     // ------------------------------------------------------------------ helpers
