@@ -133,6 +133,10 @@ final class ClusterBench {
             report.say("one core only: no two-node figure");
             return;
         }
+        // The same one node loaded, with a second node in the cluster that gets no load (unpinned): what a peer costs by itself.
+        Throughput withPeer = measure(server, 2, pinned, List.of(), 1);
+        report.say("the same node with an idle peer in the cluster: %s", withPeer);
+        report.info("cluster: 1 node loaded, 1 idle peer", withPeer.brief() + ", " + Report.fmt(withPeer.nodeCpuMillisPerRun()) + " ms CPU/run");
         Throughput two = measure(server, 2, pinned, List.of());
         report.say("two nodes on cores %s: %s", String.join(" and ", cpus.subList(0, 2)), two);
         report.info("cluster: 2 nodes, 1 core each", two.brief());
@@ -154,14 +158,19 @@ final class ClusterBench {
 
     /** Starts {@code count} nodes on a database of their own (pinned to a core each when {@code pinned}) and measures them. */
     private Throughput measure(String server, int count, boolean pinned, List<String> jvmOptions) throws Exception {
+        return measure(server, count, pinned, jvmOptions, count);
+    }
+
+    /** As above, with only the first {@code loaded} nodes loaded (and pinned) and measured; the others idle, unpinned. */
+    private Throughput measure(String server, int count, boolean pinned, List<String> jvmOptions, int loaded) throws Exception {
         try (BenchDatabase db = BenchDatabase.create(server)) {
             List<Node> nodes = new ArrayList<>();
             try {
                 // One at a time: the first creates the schema (a build without the cluster core cannot do it at once).
                 for (int i = 0; i < count; i++) {
-                    nodes.add(Node.start("tp-" + (i + 1), pinned ? cpus.get(i) : null, db.url(), work, jvmOptions, Map.of(), classpath));
+                    nodes.add(Node.start("tp-" + (i + 1), pinned && i < loaded ? cpus.get(i) : null, db.url(), work, jvmOptions, Map.of(), classpath));
                 }
-                return throughput(nodes, db);
+                return throughput(nodes.subList(0, loaded), db);
             } finally {
                 nodes.forEach(Node::close);
             }
