@@ -66,7 +66,7 @@ final class Membership implements AutoCloseable {
     /** Starts taking commands and taking over orphaned runs, and relaying other nodes' events. */
     void start(Orchestrator orchestrator) throws Exception {
         node.start(orchestrator).await(1, TimeUnit.MINUTES);
-        relay = new EventRelay(vertx, journal);
+        relay = new EventRelay(vertx, journal, bus.eventBus());
     }
 
     EventRelay relay() {

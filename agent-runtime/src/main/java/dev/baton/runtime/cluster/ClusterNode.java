@@ -58,16 +58,19 @@ public final class ClusterNode implements RunPlacement, AutoCloseable {
     private final JdbcJournal journal;
     private final NodeLease lease;
     private final RunClaims claims;
-    /** One thread for the lease, the takeovers and the status: they never wait behind the journal's readers. */
+    /** One thread for the takeovers and the status: they never wait behind the journal's readers. */
     private final WorkerExecutor db;
     private final AtomicBoolean ticking = new AtomicBoolean();
+    private final AtomicBoolean renewing = new AtomicBoolean();
+    /** The lease's own thread. */
+    private final WorkerExecutor leaseDb;
     private final AtomicBoolean rejoining = new AtomicBoolean();
     private volatile Orchestrator orchestrator;
     private volatile boolean writable;
     private volatile boolean closed;
     private volatile int liveNodes = 1;
     private volatile MessageConsumer<JsonObject> commands;
-    private long ticker = -1;
+    private volatile long ticker = -1;
     private long ticks;
 
     private ClusterNode(Vertx vertx, ClusterBus cluster, JdbcJournal journal, NodeLease lease) {
@@ -79,6 +82,7 @@ public final class ClusterNode implements RunPlacement, AutoCloseable {
         this.lease = lease;
         this.claims = new RunClaims(journal.dataSource(), lease);
         this.db = vertx.createSharedWorkerExecutor("baton-cluster", 1);
+        this.leaseDb = vertx.createSharedWorkerExecutor("baton-cluster-lease", 1);
     }
 
     /**
@@ -95,6 +99,9 @@ public final class ClusterNode implements RunPlacement, AutoCloseable {
         nodeLease.onFenced(epoch -> vertx.runOnContext(v -> node.lost(epoch, "the journal refused a write")));
         journal.fenceWith(nodeLease);
         node.writable = true;
+        // Renewing from now on: the orchestrator's start may take longer than a lease on a busy machine.
+        long every = Math.max(200, lease.toMillis() / 5);
+        node.ticker = vertx.setPeriodic(every, id -> node.tick());
         LOG.info("joined the cluster as node {} with epoch {} (lease {} ms)", nodeId, nodeLease.epoch(), lease.toMillis());
         return node;
     }
@@ -116,11 +123,7 @@ public final class ClusterNode implements RunPlacement, AutoCloseable {
     /** Takes commands for this node's runs, and starts renewing the lease and taking over orphaned runs (at once, then every lease/5). */
     public Future<Void> start(Orchestrator orchestrator) {
         this.orchestrator = orchestrator;
-        return listen().onSuccess(v -> {
-            long every = Math.max(200, lease.lease().toMillis() / 5);
-            ticker = vertx.setPeriodic(every, id -> tick());
-            tick();
-        });
+        return listen().onSuccess(v -> tick());
     }
 
     // ------------------------------------------------------------------ RunPlacement
@@ -220,15 +223,28 @@ public final class ClusterNode implements RunPlacement, AutoCloseable {
     // ------------------------------------------------------------------ the lease, takeovers
 
     private void tick() {
+        renew();
+        takeOver();
+    }
+
+    /** Renews the lease, on a thread of its own: nothing else (a long takeover, a slow query) may hold it up. */
+    private void renew() {
+        if (closed || !writable || !renewing.compareAndSet(false, true)) return;
+        leaseDb.<Boolean>executeBlocking(lease::renew, false).onComplete(renewed -> {
+            renewing.set(false);
+            if (renewed.succeeded() && !renewed.result()) lost(lease.epoch(), "its lease lapsed before it could renew it");
+            else if (renewed.failed() && !closed) LOG.warn("the cluster lease could not be renewed: {}", renewed.cause().toString());
+        });
+    }
+
+    /** Marks lapsed nodes DEAD and takes this node's share of the runs nobody live owns. */
+    private void takeOver() {
         if (closed || !writable || !ticking.compareAndSet(false, true)) return;
         db.<List<String>>executeBlocking(() -> {
-            if (!lease.renew()) {
-                lost(lease.epoch(), "its lease lapsed before it could renew it");
-                return List.of();
-            }
             for (RunClaims.Lapsed dead : claims.markLapsed()) {
                 LOG.warn("node {} (epoch {}) lost its lease: its runs are taken over", dead.nodeId(), dead.epoch());
             }
+            if (orchestrator == null) return List.of(); // joined, not started yet: the lease only
             if (++ticks % 3_000 == 1) claims.prune();
             RunClaims.Census census = claims.census();
             liveNodes = Math.max(1, census.nodes());
@@ -240,7 +256,7 @@ public final class ClusterNode implements RunPlacement, AutoCloseable {
                     + " in {} ms", n, (System.nanoTime() - began) / 1_000_000));
         }).onComplete(done -> {
             ticking.set(false);
-            if (done.failed() && !closed) LOG.warn("the cluster's lease and takeover round failed: {}", done.cause().toString());
+            if (done.failed() && !closed) LOG.warn("the cluster's takeover round failed: {}", done.cause().toString());
         });
     }
 
@@ -339,5 +355,6 @@ public final class ClusterNode implements RunPlacement, AutoCloseable {
             LOG.warn("could not mark this node as left: {}; its runs are taken over once its lease lapses", e.toString());
         }
         db.close();
+        leaseDb.close();
     }
 }

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 /**
  * The journal in a SQL database: an H2 file (the embedded default) or PostgreSQL, with the
  * same schema ({@code baton_events}, {@code baton_runs}, {@code baton_approvals},
- * {@code baton_schema_version}), created on open when missing.
+ * {@code baton_nodes}), created or migrated on open by Flyway ({@link Schema}, {@code db/baton/V*.sql}).
  *
  * <p>Writes are group-committed by one daemon thread, {@code baton-journal-writer}: it takes
  * everything queued (up to {@value #MAX_BATCH_EVENTS} events), inserts the events and applies

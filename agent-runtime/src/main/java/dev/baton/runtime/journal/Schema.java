@@ -50,8 +50,9 @@ final class Schema {
      * @throws org.flywaydb.core.api.FlywayException if a migration fails
      */
     static void migrate(DataSource db, SqlDialect dialect) throws SQLException {
-        // Most opens find the journal up to date: they answer that with one query, without Flyway's
-        // start-up (loading it, resolving and checksumming the files, locking): 0.5 s on a fresh JVM.
+        // Most opens find the journal up to date: they learn it from three small queries, without Flyway's
+        // start-up (loading it, resolving and checksumming the files, locking), which costs about 0.4 s
+        // of CPU in a fresh JVM and 40 ms in a warm one.
         if (upToDate(db)) return;
         MigrateResult result = Flyway.configure(Schema.class.getClassLoader())
                 .dataSource(db)
@@ -63,6 +64,9 @@ final class Schema {
                 .baselineVersion("0")
                 .baselineDescription("journal made before Flyway")
                 .skipDefaultCallbacks(true)
+                // A schema the URL names (currentSchema=...) but that does not exist is a mistake to report,
+                // not a new empty journal to start.
+                .createSchemas(false)
                 .loggers("slf4j")
                 .load()
                 .migrate();

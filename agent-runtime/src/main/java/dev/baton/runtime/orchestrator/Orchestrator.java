@@ -113,6 +113,8 @@ public final class Orchestrator implements AutoCloseable {
     private final Cache<String, String> recentKeys = Caffeine.newBuilder()
             .expireAfterWrite(Duration.ofMinutes(1)).maximumSize(100_000).build();
     private volatile boolean closed;
+    /** Runs this node is taking over right now (replaying them): requests for them wait until they are in memory. */
+    private final Map<String, Future<Void>> adopting = new ConcurrentHashMap<>();
 
     private Orchestrator(Vertx vertx, Journal journal, ToolRegistry tools, OrchestratorOptions options, RunPlacement placement) {
         this.vertx = vertx;
@@ -328,6 +330,8 @@ public final class Orchestrator implements AutoCloseable {
      */
     public Future<Integer> adopt(java.util.Collection<String> runIds) {
         if (runIds.isEmpty()) return Future.succeededFuture(0);
+        Promise<Void> adopted = Promise.promise();
+        for (String runId : runIds) adopting.put(runId, adopted.future());
         return readJournal(() -> {
             List<List<RunState>> byShard = emptyShardLists();
             for (String runId : runIds) {
@@ -340,7 +344,10 @@ public final class Orchestrator implements AutoCloseable {
                 }
             }
             return byShard;
-        }).compose(this::resumeAll);
+        }).compose(this::resumeAll).onComplete(done -> {
+            for (String runId : runIds) adopting.remove(runId, adopted.future());
+            adopted.complete();
+        });
     }
 
     /**
@@ -529,9 +536,15 @@ public final class Orchestrator implements AutoCloseable {
         return RunState.replay(runId, events);
     }
 
-    /** Whether the run is in this node's memory (so this node owns it); always true on a single node, where memory or journal both do. */
+    /**
+     * Whether the run is in this node's memory (so this node owns it); always true on a single
+     * node, where memory or journal both do. A run being taken over is waited for: it is held
+     * once its replay is in memory.
+     */
     private Future<Boolean> heldHere(String runId) {
         if (placement == null) return Future.succeededFuture(true);
+        Future<Void> takingOver = adopting.get(runId);
+        if (takingOver != null) return takingOver.transform(v -> heldHere(runId));
         Shard shard = shardOf(runId);
         return shard.onContext(() -> shard.holds(runId));
     }

@@ -214,9 +214,17 @@ final class Shard implements SlotPool.Waiter {
     int recover(List<RunState> recovered) {
         int resumed = 0;
         for (RunState run : recovered) {
-            if (runs.get(run.id()) != null) {
-                // A copy left from before this node lost its lease (a load under way then): the journal's is the truth.
-                slots.dropRun(run.id(), "its run was replayed from the journal");
+            RunState held = runs.get(run.id());
+            if (held != null) {
+                // A command loaded it a moment ago, after this node claimed it: that copy is as new as the
+                // journal's, or newer. What it owes (not owed twice: calls in flight and armed timers are known).
+                try {
+                    resume(held);
+                    resumed++;
+                } catch (RuntimeException e) {
+                    LOG.error("run {} failed to resume", run.id(), e);
+                }
+                continue;
             }
             runs.put(run);
             try {

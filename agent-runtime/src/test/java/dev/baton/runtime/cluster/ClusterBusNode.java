@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
  * One {@link ClusterBus} node in a process of its own, for {@link ClusterBusTest} to kill with
  * SIGKILL: {@code ClusterBusNode <cluster name> <port>}. It answers requests at
  * {@code node.<its member address>} and prints one line when it is a member:
- * {@code READY <member address> <start ms> <heap before, bytes> <heap after, bytes> <threads added>}
- * (heap used after a GC, before and after the bus started). It stops when its stdin closes.
+ * {@code READY <member address> <start ms> <heap before, bytes> <heap after, bytes> <threads added> <member uuid>}
+ * (heap used after a GC, before and after the bus started; a member that merges into another
+ * cluster later gets a new uuid). It stops when its stdin closes.
  */
 public final class ClusterBusNode {
     private ClusterBusNode() {
@@ -28,7 +29,8 @@ public final class ClusterBusNode {
         bus.eventBus().<JsonObject>consumer("node." + me, m -> m.reply(new JsonObject().put("answeredBy", me)))
                 .completion().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         long heapAfter = usedHeapAfterGc();
-        System.out.println("READY " + me + " " + startMs + " " + heapBefore + " " + heapAfter + " " + (Thread.activeCount() - threadsBefore));
+        System.out.println("READY " + me + " " + startMs + " " + heapBefore + " " + heapAfter + " " + (Thread.activeCount() - threadsBefore)
+                + " " + bus.hazelcast().getCluster().getLocalMember().getUuid());
         System.out.flush();
         try {
             while (System.in.read() >= 0) {

@@ -1,7 +1,7 @@
 package dev.baton.runtime.cluster;
 
-import dev.baton.runtime.testing.Await;
 import com.hazelcast.core.Hazelcast;
+import dev.baton.runtime.testing.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -33,6 +33,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,13 +42,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Several {@link ClusterBus} nodes in one JVM, each a Hazelcast member on 127.0.0.1: they form one
- * cluster even when started at the same moment, carry request/reply and publish between them,
- * notice a member that vanished without leaving, and never join a cluster of another name.
+ * Several {@link ClusterBus} nodes, each a Hazelcast member on 127.0.0.1, in this JVM and in child
+ * JVMs ({@link ClusterBusNode}): they form one cluster even when started at the same moment, carry
+ * request/reply and publish between them, notice a member that vanished without leaving
+ * (terminated, kill -9, SIGSTOP) and fail the requests it can no longer answer, take a paused one
+ * back, and never join a cluster of another name.
  *
  * <p>Each test uses its own cluster name and a range of free ports of its own, so that other
  * Hazelcast members on this host (other test runs, servers) neither join nor slow these ones.
- * The figures printed (start, join, heap, latency) are for the report; nothing asserts on them.
+ * The figures printed ([figures] lines: start, join, heap, latency, detection) are for the report;
+ * only bounds the brief sets are asserted (a death noticed within seconds, a request failing fast).
  */
 class ClusterBusTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -69,6 +73,9 @@ class ClusterBusTest {
         List<ClusterBus> nodes = new ArrayList<>();
         for (Future<ClusterBus> f : starting) nodes.add(await(f));
         long startedMs = ms(t0);
+        // A member that formed a cluster of its own and merged into the others later gets a new uuid:
+        // the uuids they started with must be the ones of the final cluster.
+        Set<UUID> startedAs = nodes.stream().map(ClusterBusTest::uuid).collect(Collectors.toSet());
         for (ClusterBus node : nodes) {
             Await.until(node.memberAddress() + " to see 3 members", WAIT, node::memberAddresses, m -> m.size() == 3);
         }
@@ -77,8 +84,53 @@ class ClusterBusTest {
         List<String> addresses = nodes.stream().map(ClusterBus::memberAddress).sorted().toList();
         for (ClusterBus node : nodes) {
             assertEquals(addresses, node.memberAddresses().stream().sorted().toList(), "the members " + node.memberAddress() + " sees");
+            assertEquals(startedAs, memberUuids(node), "one cluster from the start, not one merged from several");
             assertTrue(node.memberAddress().startsWith("127.0.0.1:"), node.memberAddress());
         }
+    }
+
+    @Test
+    void threeProcessesStartedAtTheSameMomentFormOneCluster() throws Exception {
+        ClusterBus.Settings settings = settings();
+        List<CompletableFuture<Child>> starting = IntStream.range(0, 3).mapToObj(i -> CompletableFuture.supplyAsync(() -> {
+            try {
+                return Child.start(settings);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        })).toList();
+        List<Child> children = new ArrayList<>();
+        try {
+            for (CompletableFuture<Child> f : starting) children.add(f.get(120, TimeUnit.SECONDS));
+            Set<UUID> startedAs = children.stream().map(c -> UUID.fromString(c.ready()[6])).collect(Collectors.toSet());
+            ClusterBus observer = await(start(settings));
+            Await.until("the observer to see the 3 processes", WAIT, observer::memberAddresses, m -> m.size() == 4);
+            Set<UUID> expected = new java.util.HashSet<>(startedAs);
+            expected.add(uuid(observer));
+            assertEquals(expected, memberUuids(observer), "the processes' cluster is the one each started in, not one merged from several");
+            for (Child child : children) {
+                assertEquals(child.member(), await(observer.<JsonObject>request(child.member(), "node." + child.member(), new JsonObject(),
+                        new DeliveryOptions())).body().getString("answeredBy"));
+            }
+            System.out.printf("[figures] 3 processes started at once: each started in %s ms%n",
+                    children.stream().map(c -> c.ready()[2]).toList());
+        } finally {
+            for (CompletableFuture<Child> f : starting) f.thenAccept(c -> {
+                try {
+                    c.kill();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+    }
+
+    private static UUID uuid(ClusterBus bus) {
+        return bus.hazelcast().getCluster().getLocalMember().getUuid();
+    }
+
+    private static Set<UUID> memberUuids(ClusterBus bus) {
+        return bus.hazelcast().getCluster().getMembers().stream().map(com.hazelcast.cluster.Member::getUuid).collect(Collectors.toSet());
     }
 
     @Test
@@ -228,6 +280,9 @@ class ClusterBusTest {
         try {
             String member = child.member();
             Await.until("the child to join", WAIT, survivor::memberAddresses, m -> m.contains(member) && m.size() == 2);
+            // Paused in the middle of the join's partition migrations, the node would come back with a
+            // migration that only Hazelcast's operation timeout (60 s) ends, and merge after it.
+            Await.until("the partitions to be migrated", WAIT, () -> survivor.hazelcast().getPartitionService().isClusterSafe());
 
             // SIGSTOP: its sockets stay open and silent, as with a host that vanished or a long GC pause.
             long t0 = System.nanoTime();
@@ -264,9 +319,13 @@ class ClusterBusTest {
     private record Child(Process process, String[] ready) {
         static Child start(ClusterBus.Settings settings) throws Exception {
             Path log = Path.of("target", "cluster-bus-node-" + System.nanoTime() + ".log");
-            Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xshare:auto", "-cp", System.getProperty("java.class.path"), ClusterBusNode.class.getName(),
-                    settings.clusterName(), Integer.toString(settings.port()))
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xshare:auto"));
+            // The test JVM's logging settings given with -D (e.g. -Dorg.slf4j.simpleLogger.log.com.hazelcast=info) go to the child too.
+            System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("org.slf4j.simpleLogger."))
+                    .forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), ClusterBusNode.class.getName(),
+                    settings.clusterName(), Integer.toString(settings.port())));
+            Process process = new ProcessBuilder(command)
                     .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
             BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

@@ -116,6 +116,23 @@ class JournalSchemaTest {
         assertTrue(e.getMessage().contains("written by a newer Baton; upgrade Baton or use another database"), e.getMessage());
     }
 
+    /** A currentSchema that does not exist is a mistake in the URL: said so, and no new empty journal is made there. */
+    @Test
+    void aPostgresSchemaThatDoesNotExistIsReportedNotCreated() throws Exception {
+        pg = PostgresTestDatabase.create();
+        String missing = pg.schema() + "_missing";
+        String url = pg.url().replace("currentSchema=" + pg.schema(), "currentSchema=" + missing);
+        try (Connection c = DriverManager.getConnection(pg.url()); Statement s = c.createStatement()) {
+            try {
+                JournalException e = assertThrows(JournalException.class, () -> JdbcJournal.open(url));
+                assertTrue(e.getMessage().contains("schema \"" + missing + "\" does not exist"), e.getMessage());
+                assertEquals(0, count(s, "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = '" + missing + "'"));
+            } finally {
+                s.execute("DROP SCHEMA IF EXISTS " + missing + " CASCADE"); // should the test fail because it was made
+            }
+        }
+    }
+
     @Test
     void latestIsTheHighestMigrationInTheResources() throws Exception {
         URL folder = Schema.class.getClassLoader().getResource(Schema.LOCATION.substring("classpath:".length()));
