@@ -65,6 +65,7 @@ public final class Benchmarks {
             part(report, options, "load", () -> new LoadBench(vertx, report).run());
             part(report, options, "embedding", () -> new EmbeddingBench(report).run());
             part(report, options, "accept", () -> new AcceptBench(report).run());
+            part(report, options, "cluster", () -> new ClusterBench(report).run());
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             stopRecording(recording);

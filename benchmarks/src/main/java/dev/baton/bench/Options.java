@@ -28,6 +28,8 @@ import java.util.Set;
  *   bench.load.rates=200,400,600  bench.load.seconds=15  bench.load.warmup=10   (part "load": POST /api/runs of a 13-task plan)
  *   bench.embedding.rounds=5            (part "embedding": one goal embedded in-process, as the playbook matcher does)
  *   bench.accept.tasks=10000  bench.accept.warmups=15  bench.accept.reps=25   (part "accept": parse + write + validate, RunJson)
+ *   bench.cluster.seconds=20  .warmup=10  .clients=32  .tasks=20  .cpus=0,1  .kills=5  .killRuns=20  .commands=200
+ *   bench.cluster.fencingRounds=2  bench.cluster.only=scaling,failover,commands,fencing   (part "cluster": server processes on one PostgreSQL)
  *   bench.pg=auto|off|jdbc:postgresql://...   (auto: BATON_TEST_PG_URL, else .ci/postgres.sh)
  *   bench.jfr=/tmp/bench.jfr           record the whole run with JDK Flight Recorder ("profile" settings)
  *   bench.quiet=0                      before each part, wait up to this many seconds for a quiet machine
@@ -36,7 +38,7 @@ import java.util.Set;
  */
 final class Options {
     static final List<String> THROUGHPUT = List.of("h2", "postgres", "memory", "chain", "echo");
-    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "metrics", "makespan", "parked", "react", "flow", "triggers", "isolation", "streams", "steps", "load", "embedding", "accept");
+    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "metrics", "makespan", "parked", "react", "flow", "triggers", "isolation", "streams", "steps", "load", "embedding", "accept", "cluster");
 
     final Set<String> parts;
 

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,7 @@ public final class ServerProcess implements AutoCloseable {
     private final Api api;
     private final int port;
     private final Instant ready;
+    private volatile boolean suspended;
 
     private ServerProcess(Process process, Path log, int port, Instant ready) {
         this.process = process;
@@ -78,6 +80,16 @@ public final class ServerProcess implements AutoCloseable {
      */
     public static ServerProcess start(Path dataDir, String dbUrl, Path log, List<String> moreOptions, List<String> jvmOptions,
                                       Class<?> mainClass) {
+        return start(dataDir, dbUrl, log, moreOptions, jvmOptions, mainClass, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, String, Path, List, List, Class)}, with environment variables for the child
+     * (e.g. {@code BATON_CLUSTER_LEASE}). The test JVM's own {@code BATON_*} variables are never passed on;
+     * these are the only ones the child sees.
+     */
+    public static ServerProcess start(Path dataDir, String dbUrl, Path log, List<String> moreOptions, List<String> jvmOptions,
+                                      Class<?> mainClass, Map<String, String> environment) {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx256m"));
         command.addAll(jvmOptions);
         command.addAll(List.of(
@@ -104,6 +116,7 @@ public final class ServerProcess implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().keySet().removeIf(name -> name.startsWith("BATON_")); // the options above, nothing else
+            builder.environment().putAll(environment);
             process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the Baton server process: " + e.getMessage(), e);
@@ -182,6 +195,50 @@ public final class ServerProcess implements AutoCloseable {
             throw new AssertionError("expected the server to die of SIGKILL (exit 137) but it exited with " + process.exitValue()
                     + "; its log ends with:\n" + tail(log));
         }
+    }
+
+    /**
+     * Stops the process with SIGSTOP: it keeps its sockets and memory but runs nothing (no lease
+     * renewal, no timer, no answer) until {@link #resume()}, as a long GC pause or a frozen VM would.
+     */
+    public void suspend() {
+        signal("STOP");
+        suspended = true;
+    }
+
+    /** Lets a {@linkplain #suspend() stopped} process run again (SIGCONT). */
+    public void resume() {
+        signal("CONT");
+        suspended = false;
+    }
+
+    /** Whether the process is {@linkplain #suspend() stopped}: a request to it would hang until it resumes. */
+    public boolean suspended() {
+        return suspended;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true).start();
+            String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new AssertionError("kill -" + name + " " + process.pid() + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The child's whole log so far. */
+    public String logText() {
+        return read(log);
     }
 
     /** The last lines of the child's log, for failure messages. */

@@ -11,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The crash tests' servers: each test gets a folder {@code target/<folder>/<test>/} with a data
@@ -31,6 +34,7 @@ import java.util.List;
 public final class ServerProcesses implements BeforeEachCallback, AfterEachCallback {
     private final String folder;
     private final List<ServerProcess> started = new ArrayList<>();
+    private final Set<Path> usedLogs = new HashSet<>();
     private PostgresTestDatabase database;
     private Path dataDir;
     private Path logDir;
@@ -54,12 +58,48 @@ public final class ServerProcesses implements BeforeEachCallback, AfterEachCallb
     @Override
     public void afterEach(ExtensionContext context) {
         // Even when the test failed or timed out: no child JVM outlives its test.
-        for (ServerProcess server : started) server.close();
-        started.clear();
+        List<ServerProcess> all;
+        synchronized (this) {
+            all = List.copyOf(started);
+            started.clear();
+            usedLogs.clear();
+        }
+        if (context.getExecutionException().isPresent()) {
+            // Into the test's output file: what each server said last, beside the failure.
+            for (ServerProcess server : all) System.out.println("---- the end of " + server.log() + ":\n" + server.logTail());
+        }
+        for (ServerProcess server : all) server.close();
         if (database != null) {
             database.close();
             database = null;
         }
+    }
+
+    /**
+     * Starts one node of a cluster: a server with a data directory of its own ({@code <name>/data}) and
+     * its log in {@code <name>.log} ({@code <name>-2.log}... when the name is used again). Safe to call
+     * from several threads at once, to start nodes at the same moment.
+     *
+     * @param environment the child's environment variables (e.g. {@code BATON_CLUSTER_LEASE})
+     */
+    public ServerProcess startNode(String name, String dbUrl, List<String> moreOptions, Map<String, String> environment) {
+        Path log;
+        synchronized (this) {
+            log = logDir.resolve(name + ".log");
+            for (int n = 2; usedLogs.contains(log); n++) log = logDir.resolve(name + "-" + n + ".log");
+            usedLogs.add(log);
+        }
+        ServerProcess server;
+        try {
+            server = ServerProcess.start(Files.createDirectories(logDir.resolve(name).resolve("data")), dbUrl, log, moreOptions, List.of(),
+                    dev.baton.server.Main.class, environment);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        synchronized (this) {
+            started.add(server);
+        }
+        return server;
     }
 
     /** Starts a server on this test's data directory; {@code dbUrl} null for its H2 file. */
@@ -76,7 +116,9 @@ public final class ServerProcesses implements BeforeEachCallback, AfterEachCallb
     public ServerProcess start(String dbUrl, List<String> moreOptions, List<String> jvmOptions, Class<?> mainClass) {
         ServerProcess server = ServerProcess.start(dataDir, dbUrl, logDir.resolve("server-" + (started.size() + 1) + ".log"),
                 moreOptions, jvmOptions, mainClass);
-        started.add(server);
+        synchronized (this) {
+            started.add(server);
+        }
         return server;
     }
 
