@@ -226,7 +226,11 @@ class ClusterBusTest {
         long t1 = System.nanoTime();
         ReplyException after = failure(asker.request(doomedMember, "commands.doomed", new JsonObject(), new DeliveryOptions().setSendTimeout(30_000)));
         long afterMs = ms(t1);
-        assertEquals(ReplyFailure.NO_HANDLERS, inFlightFailure.failureType(), inFlightFailure.getMessage());
+        // Failed fast either way: NO_HANDLERS once the member was removed, or the bus's own "Discarded the request"
+        // (as a TIMEOUT, long before the 30 s) when the dead member's connection closed first.
+        assertTrue(inFlightFailure.failureType() == ReplyFailure.NO_HANDLERS
+                        || inFlightFailure.getMessage().startsWith("Discarded the request"),
+                inFlightFailure.failureType() + ": " + inFlightFailure.getMessage());
         assertEquals(ReplyFailure.NO_HANDLERS, after.failureType(), after.getMessage());
         assertTrue(inFlightFailedMs.get() < 10_000, "the request in flight failed after " + inFlightFailedMs + " ms");
         long plainMs = plainRequestsFindNoHandler(asker, "commands.doomed", t0);
@@ -262,7 +266,11 @@ class ClusterBusTest {
             Await.until("the survivor to see the child gone", WAIT, survivor::memberAddresses, m -> m.size() == 1);
             long noticedMs = ms(t0);
             ReplyException inFlightFailure = failure(inFlight);
-            assertEquals(ReplyFailure.NO_HANDLERS, inFlightFailure.failureType(), inFlightFailure.getMessage());
+            // Failed fast either way: NO_HANDLERS once the member was removed, or the bus's own "Discarded the request"
+        // (as a TIMEOUT, long before the 30 s) when the dead member's connection closed first.
+        assertTrue(inFlightFailure.failureType() == ReplyFailure.NO_HANDLERS
+                        || inFlightFailure.getMessage().startsWith("Discarded the request"),
+                inFlightFailure.failureType() + ": " + inFlightFailure.getMessage());
             long plainMs = plainRequestsFindNoHandler(survivor, "node." + member, t0);
             System.out.printf("[figures] kill -9 of a node: noticed after %d ms; a request in flight failed after %d ms;"
                     + " plain event bus requests found no handler from %d ms%n", noticedMs, inFlightFailedMs.get(), plainMs);
@@ -292,7 +300,9 @@ class ClusterBusTest {
 
             long t1 = System.nanoTime();
             signal(child.process(), "CONT");
-            Await.until("the resumed node to merge back", Duration.ofSeconds(60), survivor::memberAddresses, m -> m.size() == 2);
+            // Usually 3-20 s; Hazelcast's own operation timeout (60 s) when the pause caught an operation half-way,
+            // plus a slow machine's share: the bound is generous, the figure printed below says what it took.
+            Await.until("the resumed node to merge back", Duration.ofSeconds(150), survivor::memberAddresses, m -> m.size() == 2);
             long mergedMs = ms(t1);
             String again = Await.untilAnswered("the resumed node to answer again", WAIT, () -> {
                 try {
