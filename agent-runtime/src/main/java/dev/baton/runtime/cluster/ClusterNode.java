@@ -71,6 +71,8 @@ public final class ClusterNode implements RunPlacement, AutoCloseable {
     private volatile int liveNodes = 1;
     private volatile MessageConsumer<JsonObject> commands;
     private volatile long ticker = -1;
+    /** Whether this node has taken the runs nobody owns (from before the cluster); on the takeover thread. */
+    private boolean unownedClaimed;
     private long ticks;
 
     private ClusterNode(Vertx vertx, ClusterBus cluster, JdbcJournal journal, NodeLease lease) {
@@ -246,9 +248,16 @@ public final class ClusterNode implements RunPlacement, AutoCloseable {
             }
             if (orchestrator == null) return List.of(); // joined, not started yet: the lease only
             if (++ticks % 3_000 == 1) claims.prune();
+            List<String> claimed = new java.util.ArrayList<>();
+            if (!unownedClaimed) {
+                // Runs of a journal from before the cluster (no owner): whoever looks first takes them, once.
+                claimed.addAll(claims.claimUnowned(Integer.MAX_VALUE));
+                unownedClaimed = true;
+            }
             RunClaims.Census census = claims.census();
             liveNodes = Math.max(1, census.nodes());
-            return census.orphans() == 0 ? List.of() : claims.claimOrphans(census.share());
+            if (census.orphans() > 0) claimed.addAll(claims.claimOrphans(census.share()));
+            return claimed;
         }, false).compose(claimed -> {
             if (claimed.isEmpty()) return Future.succeededFuture(0);
             long began = System.nanoTime();

@@ -24,6 +24,13 @@ final class RunClaims {
     private static final String UNFINISHED = "r.status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED', 'COMPENSATION_FAILED')";
     /** The run's owner is not a live node: it stopped, lost its lease, or the run predates the cluster. */
     private static final String ORPHANED = "NOT EXISTS (SELECT 1 FROM baton_nodes n WHERE n.epoch = r.owner_epoch AND n.state = 'ALIVE')";
+    /**
+     * Nodes whose unfinished runs are to be taken over: they stopped (LEFT) or lost their lease
+     * (DEAD). Once none of their runs is left unfinished they become GONE, so that a takeover round
+     * reads only {@code baton_nodes} while no node died, and then only the dead node's runs (by the
+     * {@code owner_epoch} index), never the whole runs table.
+     */
+    private static final String RELEASING = "SELECT epoch FROM baton_nodes WHERE state IN ('DEAD', 'LEFT')";
 
     /** A live node, as {@code GET /api/cluster} lists it. */
     record Node(long epoch, String nodeId, String address, Instant startedAt, Instant leaseUntil, long runs) {
@@ -86,19 +93,52 @@ final class RunClaims {
         }
     }
 
+    /** The unfinished runs of the nodes that stopped or died, and the live nodes; marks GONE the stopped or dead nodes with none left. */
     Census census() throws SQLException {
-        try (Connection c = db.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT (SELECT COUNT(*) FROM baton_runs r WHERE " + UNFINISHED + " AND " + ORPHANED
-                     + "), (SELECT COUNT(*) FROM baton_nodes WHERE state = 'ALIVE')");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return new Census(rs.getLong(1), rs.getInt(2));
+        try (Connection c = db.getConnection()) {
+            List<Long> releasing = new ArrayList<>();
+            int alive;
+            try (PreparedStatement ps = c.prepareStatement(RELEASING); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) releasing.add(rs.getLong(1));
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM baton_nodes WHERE state = 'ALIVE'"); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                alive = rs.getInt(1);
+            }
+            if (releasing.isEmpty()) return new Census(0, alive);
+            java.sql.Array epochs = c.createArrayOf("bigint", releasing.toArray());
+            long orphans;
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM baton_runs r WHERE r.owner_epoch = ANY(?) AND " + UNFINISHED)) {
+                ps.setArray(1, epochs);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    orphans = rs.getLong(1);
+                }
+            }
+            if (orphans == 0) {
+                // A stopped or dead node writes nothing more, so none of its runs can come back unfinished.
+                try (PreparedStatement ps = c.prepareStatement("UPDATE baton_nodes SET state = 'GONE' WHERE epoch = ANY(?) "
+                        + "AND state IN ('DEAD', 'LEFT')")) {
+                    ps.setArray(1, epochs);
+                    ps.executeUpdate();
+                }
+            }
+            return new Census(orphans, alive);
         }
     }
 
-    /** Claims up to {@code limit} unfinished orphaned runs for this node, oldest first; returns their ids. */
+    /** Claims up to {@code limit} unfinished runs of the nodes that stopped or died, oldest first; returns their ids. */
     List<String> claimOrphans(int limit) throws SQLException {
-        return claim("SELECT r.id FROM baton_runs r WHERE " + UNFINISHED + " AND " + ORPHANED
+        return claim("SELECT r.id FROM baton_runs r WHERE r.owner_epoch IN (" + RELEASING + ") AND " + UNFINISHED
+                + " ORDER BY r.created_at_ms LIMIT ? FOR UPDATE SKIP LOCKED", ps -> ps.setInt(1, limit));
+    }
+
+    /**
+     * Claims up to {@code limit} unfinished runs that nobody owns: journaled before the cluster
+     * existed (a journal from a single server, upgraded). Once per node start; finds none after that.
+     */
+    List<String> claimUnowned(int limit) throws SQLException {
+        return claim("SELECT r.id FROM baton_runs r WHERE r.owner_epoch IS NULL AND " + UNFINISHED
                 + " ORDER BY r.created_at_ms LIMIT ? FOR UPDATE SKIP LOCKED", ps -> ps.setInt(1, limit));
     }
 

@@ -125,12 +125,29 @@ class LeaseAndClaimsTest {
         union.addAll(claim(byB, 100)); // what SKIP LOCKED left to the next round
         assertEquals(54, union.size());
         assertEquals(0, byC.census().orphans());
+        assertEquals("GONE", state(leaving.epoch()), "a node none of whose runs is left to take over is not looked at again");
         assertInstanceOf(Place.Here.class, byB.locate(claimedByB.get().get(0)));
         assertInstanceOf(Place.Elsewhere.class, byB.locate(claimedByC.get().get(0)));
         assertInstanceOf(Place.Orphaned.class, byB.locate(runs.get(9)), "a finished run of the node that left: no owner");
         assertTrue(byB.claimOne(runs.get(9)), "a command may claim a finished orphan (retrying a task reopens it)");
         assertFalse(byC.claimOne(runs.get(9)), "but only once");
         assertInstanceOf(Place.Unknown.class, byB.locate("no-such-run"));
+    }
+
+    @Test
+    void theUnfinishedRunsOfAJournalFromBeforeTheClusterAreTakenOnce() throws Exception {
+        insertRun("legacy-running", 0, "RUNNING");
+        insertRun("legacy-done", 0, "SUCCEEDED");
+        try (Connection c = journal.dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE baton_runs SET owner_epoch = NULL"); // as an upgraded single-server journal has them
+        }
+        NodeLease a = new NodeLease(journal.dataSource(), "a", Duration.ofMinutes(1));
+        a.join("a:1");
+        RunClaims claims = new RunClaims(journal.dataSource(), a);
+        assertEquals(List.of("legacy-running"), claims.claimUnowned(100));
+        assertEquals(List.of(), claims.claimUnowned(100));
+        assertInstanceOf(Place.Here.class, claims.locate("legacy-running"));
+        assertInstanceOf(Place.Orphaned.class, claims.locate("legacy-done"), "a finished one stays nobody's until a command needs it");
     }
 
     @Test
@@ -175,6 +192,17 @@ class LeaseAndClaimsTest {
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private String state(long epoch) throws SQLException {
+        try (Connection c = journal.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT state FROM baton_nodes WHERE epoch = ?")) {
+            ps.setLong(1, epoch);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
         }
     }
 
