@@ -54,7 +54,36 @@ final class Schema {
         // start-up (loading it, resolving and checksumming the files, locking), which costs about 0.4 s
         // of CPU in a fresh JVM and 40 ms in a warm one.
         if (upToDate(db)) return;
-        MigrateResult result = Flyway.configure(Schema.class.getClassLoader())
+        MigrateResult result;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                result = flyway(db, dialect).migrate();
+                break;
+            } catch (org.flywaydb.core.api.FlywayException e) {
+                // Nodes opening one empty journal at once: Flyway's lock covers its migrations, not its look at
+                // whether the schema is empty. One that looked while another was creating the history table
+                // takes the schema for one from before Flyway and fails to baseline it ("already exists, and is
+                // empty"). By the time it looks again the other has finished: nothing is left to do.
+                if (attempt >= 5) throw e;
+                try {
+                    Thread.sleep(200L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                if (upToDate(db)) return;
+            }
+        }
+        // Flyway leaves applied migrations it does not know alone (they are "future"): refuse them.
+        String now = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
+        if (now != null && MigrationVersion.fromVersion(now).isNewerThan(String.valueOf(LATEST))) throw newer(now);
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE " + LEGACY + " SET version = " + LATEST + " WHERE version < " + LATEST);
+        }
+    }
+
+    private static Flyway flyway(DataSource db, SqlDialect dialect) {
+        return Flyway.configure(Schema.class.getClassLoader())
                 .dataSource(db)
                 .locations(LOCATION)
                 .table(HISTORY)
@@ -68,14 +97,7 @@ final class Schema {
                 // not a new empty journal to start.
                 .createSchemas(false)
                 .loggers("slf4j")
-                .load()
-                .migrate();
-        // Flyway leaves applied migrations it does not know alone (they are "future"): refuse them.
-        String now = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
-        if (now != null && MigrationVersion.fromVersion(now).isNewerThan(String.valueOf(LATEST))) throw newer(now);
-        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
-            s.executeUpdate("UPDATE " + LEGACY + " SET version = " + LATEST + " WHERE version < " + LATEST);
-        }
+                .load();
     }
 
     /**
