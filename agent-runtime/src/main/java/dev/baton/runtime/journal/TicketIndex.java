@@ -24,7 +24,5 @@ public interface TicketIndex {
      * another node's people decided since a node last looked (a ticket's row is updated by every step of its
      * run, so a ticket may come back with the same decision; the caller skips what it knows).
      */
-    default List<TicketRecord> confirmedTicketsSince(Instant updatedAfter) {
-        return confirmedTickets().stream().filter(t -> t.updatedAt().isAfter(updatedAfter)).toList();
-    }
+    List<TicketRecord> confirmedTicketsSince(Instant updatedAfter);
 }

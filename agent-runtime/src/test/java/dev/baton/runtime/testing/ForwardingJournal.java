@@ -92,6 +92,11 @@ public abstract class ForwardingJournal implements Journal {
     }
 
     @Override
+    public List<TicketRecord> confirmedTicketsSince(java.time.Instant updatedAfter) {
+        return delegate.confirmedTicketsSince(updatedAfter);
+    }
+
+    @Override
     public NotificationOutbox outbox() {
         return delegate.outbox();
     }
