@@ -240,6 +240,11 @@ public final class MemoryJournal implements Journal {
                 .toList();
     }
 
+    @Override
+    public synchronized List<TicketRecord> confirmedTicketsSince(java.time.Instant updatedAfter) {
+        return confirmedTickets().stream().filter(t -> t.updatedAt().isAfter(updatedAfter)).toList();
+    }
+
     private static ApprovalRecord cancelIfPending(ApprovalRecord a) {
         return a.status().equals(Projection.PENDING) ? withStatus(a, Projection.CANCELLED) : a;
     }

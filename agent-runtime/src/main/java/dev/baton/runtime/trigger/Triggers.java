@@ -286,9 +286,11 @@ public final class Triggers implements AutoCloseable {
             if (entries.containsKey(spec.name()) || !creating.add(spec.name())) throw exists(spec.name());
             Instant next = spec.schedule() == null ? null : spec.timing().next(clock.instant());
             StoredTrigger stored = new StoredTrigger(spec, false, new FiringState(next, null, null));
-            return blocking(() -> store.insert(stored)).compose(inserted -> onContext(() -> {
+            long before = seenChanges;
+            return blocking(() -> written(store.insert(stored))).compose(w -> onContext(() -> {
                 creating.remove(spec.name());
-                if (!inserted) throw exists(spec.name());
+                ownChange(before, w.changes());
+                if (!w.result()) throw exists(spec.name());
                 Entry entry = new Entry(spec, false, stored.state());
                 entries.put(spec.name(), entry);
                 enqueue(entry);
@@ -371,7 +373,11 @@ public final class Triggers implements AutoCloseable {
             }
             Instant next = entry.next;
             List<Instant> gone = dropped;
-            return blocking(() -> store.pause(name, paused, next, gone)).compose(found -> onContext(() -> json(entry)));
+            long before = seenChanges;
+            return blocking(() -> written(store.pause(name, paused, next, gone))).compose(w -> onContext(() -> {
+                ownChange(before, w.changes());
+                return json(entry);
+            }));
         })).compose(f -> f);
     }
 
@@ -382,7 +388,11 @@ public final class Triggers implements AutoCloseable {
             entries.remove(name);
             entry.generation++;
             dirty.remove(name);
-            return blocking(() -> store.delete(name)).<Void>mapEmpty();
+            long before = seenChanges;
+            return blocking(() -> written(store.delete(name))).compose(w -> onContext(() -> {
+                ownChange(before, w.changes());
+                return (Void) null;
+            }));
         })).compose(f -> f);
     }
 
@@ -950,6 +960,24 @@ public final class Triggers implements AutoCloseable {
             LOG.debug("could not look for trigger changes before answering: {}", failure.toString());
             return Future.succeededFuture();
         });
+    }
+
+    /** What a definition change through this node returned, and the change counter just after it (on a shared store). */
+    private record Written<T>(T result, long changes) {
+    }
+
+    /** Called off the context, right after a definition change. */
+    private <T> Written<T> written(T result) {
+        return new Written<>(result, shared ? store.changes() : 0);
+    }
+
+    /**
+     * After this node's own definition change: if nobody else changed one meanwhile (the counter moved by one
+     * from what this node had loaded), this node's definitions are current already, and the next look or
+     * request need not reload them all (creating 10,000 triggers through one node would reload them 10,000 times).
+     */
+    private void ownChange(long before, long after) {
+        if (shared && seenChanges == before && after == before + 1) seenChanges = after;
     }
 
     /** Definitions read at some change count: applied unless newer ones were (the counter only grows). */
