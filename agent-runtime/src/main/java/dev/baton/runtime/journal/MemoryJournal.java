@@ -228,11 +228,6 @@ public final class MemoryJournal implements Journal {
     }
 
     @Override
-    public synchronized List<TicketRecord> confirmedTicketsSince(java.time.Instant updatedAfter) {
-        return confirmedTickets().stream().filter(t -> t.updatedAt().isAfter(updatedAfter)).toList();
-    }
-
-    @Override
     public synchronized List<TicketRecord> confirmedTickets() {
         return tickets.values().stream().filter(row -> row.get("confirmed_category") != null)
                 .map(TicketProjection::record)
