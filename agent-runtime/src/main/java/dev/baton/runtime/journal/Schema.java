@@ -64,7 +64,7 @@ final class Schema {
                 // whether the schema is empty. One that looked while another was creating the history table
                 // takes the schema for one from before Flyway and fails to baseline it ("already exists, and is
                 // empty"). By the time it looks again the other has finished: nothing is left to do.
-                if (attempt >= 5) throw e;
+                if (attempt >= 5 || !String.valueOf(e.getMessage()).contains("baseline")) throw e;
                 try {
                     Thread.sleep(200L * attempt);
                 } catch (InterruptedException interrupted) {
