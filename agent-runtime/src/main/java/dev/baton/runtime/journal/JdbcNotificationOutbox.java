@@ -66,6 +66,20 @@ final class JdbcNotificationOutbox implements NotificationOutbox {
     }
 
     @Override
+    public int dueNow(Instant now) {
+        try (Connection c = pool.getConnection();
+             PreparedStatement s = c.prepareStatement("UPDATE baton_notifications SET next_at_ms = ? WHERE status = ? AND next_at_ms > ?")) {
+            c.setAutoCommit(true);
+            s.setLong(1, now.toEpochMilli());
+            s.setString(2, PENDING);
+            s.setLong(3, now.toEpochMilli());
+            return s.executeUpdate();
+        } catch (SQLException e) {
+            throw new JournalException("cannot make the pending notifications due: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public boolean claim(Message seen, Instant until) {
         try (Connection c = pool.getConnection();
              PreparedStatement s = c.prepareStatement("UPDATE baton_notifications SET next_at_ms = ? WHERE rule = ? AND event_key = ?"

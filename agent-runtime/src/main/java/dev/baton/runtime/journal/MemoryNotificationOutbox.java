@@ -40,6 +40,19 @@ final class MemoryNotificationOutbox implements NotificationOutbox {
     }
 
     @Override
+    public synchronized int dueNow(Instant now) {
+        int made = 0;
+        for (Map.Entry<String, Message> e : messages.entrySet()) {
+            Message m = e.getValue();
+            if (!m.status().equals(PENDING) || !m.nextAt().isAfter(now)) continue;
+            e.setValue(new Message(m.rule(), m.eventKey(), m.url(), m.body(), m.status(), m.attempts(), m.createdAt(), now, m.sentAt(),
+                    m.lastError()));
+            made++;
+        }
+        return made;
+    }
+
+    @Override
     public synchronized Optional<Message> find(String rule, String eventKey) {
         return Optional.ofNullable(messages.get(key(rule, eventKey)));
     }

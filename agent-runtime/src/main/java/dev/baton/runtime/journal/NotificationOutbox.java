@@ -50,6 +50,14 @@ public interface NotificationOutbox {
      */
     boolean claim(Message seen, Instant until);
 
+    /**
+     * For the outbox's only sender, at its start (a journal no other server shares: H2, memory): every
+     * PENDING message scheduled for later is due now, so that what this sender held when it died (a
+     * claim) or was waiting out (a backoff) goes out at once rather than after the claim's hold. Never
+     * with other senders, whose claims it would break. Returns how many it made due.
+     */
+    int dueNow(Instant now);
+
     Optional<Message> find(String rule, String eventKey);
 
     void sent(String rule, String eventKey, int attempts, Instant at);

@@ -274,6 +274,10 @@ public final class Notifier implements AutoCloseable {
 
     /** After a start: whatever a crash may have kept from the outbox. */
     private void catchUp() {
+        if (!(journal instanceof dev.baton.runtime.journal.JdbcJournal jdbc && jdbc.shared())) {
+            // The only sender of this outbox (H2, memory): what it claimed before it died is its own, due now, not after the hold.
+            outbox.dueNow(clock.instant());
+        }
         journal.forEachEventOfUnfinishedRuns(event -> onEvent(event, true));
         if (rules.any(On.APPROVAL_WAITING)) {
             for (ApprovalRecord a : journal.approvals("PENDING")) {
