@@ -1,4 +1,4 @@
-// Baton's console: one page, seven views (/, /runs, /runs/{id}, /approvals, /tickets, /triggers, /dashboard), plain ES modules.
+// Baton's console: one page, eight views (/, /runs, /runs/{id}, /approvals, /tickets, /triggers, /tools, /dashboard), plain ES modules.
 // Everything that came from a user, a model or a tool goes into the page as text (see dom.js).
 import { get, post, setToken, token, eventSource, ApiError } from './api.js';
 import { el, clear, json, age, duration, badge, placeAfter, FINISHED } from './dom.js';
@@ -8,6 +8,7 @@ import { followRun, messageForm } from './follow.js';
 import { conversation, triggerOrigin } from './chat.js';
 import { ticketsView } from './tickets.js';
 import { triggersView } from './triggers.js';
+import { toolsView } from './tools.js';
 
 const view = document.getElementById('view');
 const notice = document.getElementById('notice');
@@ -55,6 +56,7 @@ async function route() {
     else if (path === '/dashboard') dispose = await dashboardView(view, failed);
     else if (path === '/tickets') await ticketsView({ view, may, failed, notify, go, onDispose: (fn) => { dispose = fn; } });
     else if (path === '/triggers') await triggersView({ view, may, failed, notify, onDispose: (fn) => { dispose = fn; } });
+    else if (path === '/tools') await toolsView({ view, failed, onDispose: (fn) => { dispose = fn; } });
     else view.append(el('h1', { text: 'Not found' }), el('p', {}, 'No view here. ', el('a', { href: '/', text: 'Back to the chat' })));
   } catch (e) {
     failed(e);

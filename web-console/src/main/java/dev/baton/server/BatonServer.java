@@ -393,7 +393,7 @@ public final class BatonServer implements AutoCloseable {
             ctx.next();
         });
         // The console is one page: each view's address answers with index.html, so links and reloads work.
-        router.getWithRegex("/(runs|approvals|tickets|triggers|dashboard)(/[^/]+)?/?").handler(ctx -> ctx.reroute("/index.html"));
+        router.getWithRegex("/(runs|approvals|tickets|triggers|tools|dashboard)(/[^/]+)?/?").handler(ctx -> ctx.reroute("/index.html"));
         // Front-end libraries from the WebJars on the classpath (versioned paths: cacheable).
         router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
         router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
