@@ -3,20 +3,24 @@ package dev.baton.tools.mcp;
 import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
 import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.spec.McpSchema;
+import reactor.core.publisher.Mono;
 
 import java.lang.reflect.Field;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
- * The SDK's stdio transport, with two things Baton needs that it does not give:
+ * The SDK's stdio transport, with what Baton needs that it does not give:
  * <ul>
  *   <li>a child environment of a few harmless variables (as the MCP TypeScript SDK does), not all
  *       of Baton's: its tokens and database password stay out of third-party servers;</li>
  *   <li>the child {@link Process}, to notice at once when it dies (the SDK only lets pending calls
  *       run into their timeout) and to kill what it spawned on close ({@code npx} starts a second
- *       process that a TERM to the first leaves orphaned).</li>
+ *       process that a TERM to the first leaves orphaned);</li>
+ *   <li>messages sent from many threads at once, and a process started at most once (see below).</li>
  * </ul>
  * The process is the transport's private field {@code process}, read by reflection: SDK 2.0.1
  * offers no accessor. If a later SDK renames it, {@link #process()} is null and Baton falls back
@@ -28,8 +32,33 @@ final class ChildProcessTransport extends StdioClientTransport {
     private static final List<String> INHERITED = List.of("PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "LANG", "LC_ALL",
             "TMPDIR", "TZ", "SYSTEMROOT", "SystemRoot", "APPDATA", "LOCALAPPDATA", "USERPROFILE", "PATHEXT", "COMSPEC", "windir");
 
+    private final java.util.concurrent.atomic.AtomicBoolean connected = new java.util.concurrent.atomic.AtomicBoolean();
+
     ChildProcessTransport(ServerParameters params, McpJsonMapper jsonMapper) {
         super(params, jsonMapper);
+    }
+
+    /**
+     * Starts the process, once. The SDK's client initialises again, on the same transport, when
+     * it is used after its session closed (a late ping, a call racing the close): a second start
+     * would fail half-way and leave a process nobody owns. Baton makes a new transport for every
+     * connection instead.
+     */
+    @Override
+    public Mono<Void> connect(Function<Mono<McpSchema.JSONRPCMessage>, Mono<McpSchema.JSONRPCMessage>> handler) {
+        if (!connected.compareAndSet(false, true)) {
+            return Mono.error(new IllegalStateException("this connection to the MCP server is closed"));
+        }
+        return super.connect(handler);
+    }
+
+    /**
+     * One message at a time: the SDK queues outgoing messages in a sink that refuses concurrent
+     * emitters ("Failed to enqueue message"), and tasks call a server's tools from many threads.
+     */
+    @Override
+    public synchronized Mono<Void> sendMessage(McpSchema.JSONRPCMessage message) {
+        return super.sendMessage(message);
     }
 
     @Override

@@ -349,6 +349,9 @@ final class McpConnection implements AutoCloseable {
 
     /** After a failed call: a ping tells a dead connection (reconnect now) from a slow tool (nothing to do). */
     private void checkAlive(Session current) {
+        synchronized (lock) {
+            if (session != current) return; // already replaced: a ping would only wake the closed client up
+        }
         if (!checking.compareAndSet(false, true)) return;
         current.client().ping().timeout(PING_TIMEOUT).subscribe(
                 ok -> checking.set(false),

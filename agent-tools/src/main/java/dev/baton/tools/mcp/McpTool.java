@@ -56,7 +56,7 @@ final class McpTool implements Tool {
         String description = tool.description() != null && !tool.description().isBlank() ? tool.description()
                 : tool.title() != null ? tool.title() : "";
         ObjectNode parameters = tool.inputSchema() == null ? ToolDescriptor.emptyObjectSchema()
-                : (ObjectNode) Json.MAPPER.valueToTree(tool.inputSchema());
+                : McpSchemas.toDraft2020(Json.MAPPER.valueToTree(tool.inputSchema()));
         return ToolDescriptor.builder(registryName(spec.name(), tool.name()))
                 .description(description)
                 .parameters(parameters)

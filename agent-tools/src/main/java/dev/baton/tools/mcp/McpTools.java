@@ -101,6 +101,11 @@ public final class McpTools implements AutoCloseable {
         return connections.stream().map(McpConnection::status).toList();
     }
 
+    /** The state of the server called {@code server}. */
+    public java.util.Optional<McpServerStatus> status(String server) {
+        return connections.stream().filter(c -> c.spec().name().equals(server)).map(McpConnection::status).findFirst();
+    }
+
     /** The servers, as configured. */
     public List<McpServerSpec> servers() {
         return connections.stream().map(McpConnection::spec).toList();
