@@ -223,4 +223,34 @@ class McpToolsTest {
         assertEquals("Echo: after", call("evh.echo", "{\"message\":\"after\"}").asText());
         assertTrue(outcomes("evh", McpCallListener.Outcome.UNAVAILABLE) >= 2);
     }
+
+    @Test
+    void aCallEndsAtItsDeadlineAndOnInterruptWithoutWaitingForTheServer() throws Exception {
+        Tool slow = REGISTRY.find("ev.trigger-long-running-operation").orElseThrow();
+        long started = System.nanoTime();
+        ToolException late = assertThrows(ToolException.class, () -> slow.call(Json.parse("{\"duration\":10,\"steps\":2}"),
+                new ToolContext("run-1", "task-1", 1, "k-deadline", Instant.now().plusMillis(400))));
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        assertEquals("mcp_unavailable", late.code());
+        assertTrue(late.retryable());
+        assertTrue(late.getMessage().contains("did not answer within"), late.getMessage());
+        assertTrue(tookMs < 5_000, "ended at the deadline, not with the 10 s operation: " + tookMs + " ms");
+
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            try {
+                slow.call(Json.parse("{\"duration\":10,\"steps\":2}"), new ToolContext("run-1", "task-2", 1, "k-interrupt",
+                        Instant.now().plusSeconds(30)));
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        caller.start();
+        McpPeers.await("the call in flight", Duration.ofSeconds(10), () -> caller.getState() == Thread.State.WAITING);
+        caller.interrupt();
+        caller.join(5_000);
+        assertFalse(caller.isAlive(), "the interrupted call returned");
+        assertInstanceOf(InterruptedException.class, thrown.get());
+        assertEquals("Echo: still fine", call("ev.echo", "{\"message\":\"still fine\"}").asText(), "the connection survived both");
+    }
 }
