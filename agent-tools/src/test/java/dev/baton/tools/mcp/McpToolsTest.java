@@ -253,4 +253,23 @@ class McpToolsTest {
         assertInstanceOf(InterruptedException.class, thrown.get());
         assertEquals("Echo: still fine", call("ev.echo", "{\"message\":\"still fine\"}").asText(), "the connection survived both");
     }
+
+    @Test
+    void aServerDownAtStartIsAWarningAndJoinsWhenItAnswers() throws Exception {
+        ToolRegistry registry = new ToolRegistry();
+        try (McpPeers.HttpEverything late = new McpPeers.HttpEverything(Path.of("target/mcp-everything-late.log"));
+             McpTools tools = McpTools.connect(List.of(McpServerSpec.http("late", late.url(), Map.of())), registry,
+                     McpCallListener.NONE, Duration.ofSeconds(10))) {
+            McpServerStatus down = tools.status("late").orElseThrow();
+            assertEquals(McpServerStatus.State.DISCONNECTED, down.state(), "connect returned after the first failed attempt: " + down);
+            assertTrue(down.lastError() != null && !down.lastError().isBlank(), down.toString());
+            assertEquals(List.of(), registry.names());
+
+            late.start();
+            McpPeers.await("the late server connected", Duration.ofSeconds(40),
+                    () -> tools.status("late").orElseThrow().state() == McpServerStatus.State.CONNECTED);
+            assertEquals("Echo: late", registry.find("late.echo").orElseThrow()
+                    .call(Json.parse("{\"message\":\"late\"}"), ToolContext.standalone("k-late")).asText());
+        }
+    }
 }
