@@ -102,6 +102,55 @@ public final class ToolRegistry {
         return add(registrations);
     }
 
+    /**
+     * Replaces every tool whose descriptor source is {@code source} by {@code newTools}: a name kept
+     * goes from its old tool to its new one with no moment without a tool, names no longer listed
+     * go, new ones come, and other sources' tools are untouched. For a source whose
+     * tools change while Baton runs, such as an MCP server ({@code mcp:<server>}) that reports a
+     * new tool list. All or none: when one of the new tools is refused (its source is not
+     * {@code source}, its name is taken by another source or repeated, its schema cannot be
+     * checked), nothing changes and the {@link IllegalArgumentException} says why.
+     *
+     * @return the descriptors now registered for {@code source}, sorted by name
+     */
+    public List<ToolDescriptor> replaceSource(String source, List<? extends Tool> newTools) {
+        Objects.requireNonNull(source, "source");
+        List<Registration> registrations = new ArrayList<>();
+        for (Tool tool : newTools) {
+            Objects.requireNonNull(tool, "tool");
+            ToolDescriptor descriptor = Objects.requireNonNull(tool.descriptor(), () -> tool.getClass().getName() + " has no descriptor");
+            if (!source.equals(descriptor.source())) {
+                throw new IllegalArgumentException("tool '" + descriptor.name() + "' has source '" + descriptor.source()
+                        + "', not '" + source + "': replaceSource only takes tools of the source it replaces");
+            }
+            registrations.add(new Registration(tool, descriptor, originOf(tool, source, null)));
+        }
+        for (Registration registration : registrations) checkSchema(registration);
+        synchronized (writeLock) {
+            Map<String, Registration> batch = new LinkedHashMap<>();
+            for (Registration registration : registrations) {
+                String name = registration.descriptor().name();
+                Registration existing = tools.get(name);
+                if (existing != null && source.equals(existing.descriptor().source())) existing = null; // replaced
+                if (existing == null) existing = batch.get(name);
+                if (existing != null) {
+                    throw new IllegalArgumentException("a tool named '" + name + "' is already registered, from "
+                            + existing.origin() + "; the tool from " + registration.origin() + " needs another name");
+                }
+                batch.put(name, registration);
+            }
+            // ConcurrentSkipListMap has no multi-key swap: add and overwrite first, then drop the names that went,
+            // so that a tool kept across the swap is never missing for a concurrent lookup.
+            List<String> gone = tools.values().stream()
+                    .filter(r -> source.equals(r.descriptor().source()) && !batch.containsKey(r.descriptor().name()))
+                    .map(r -> r.descriptor().name())
+                    .toList();
+            tools.putAll(batch);
+            gone.forEach(tools::remove);
+            return batch.values().stream().map(Registration::descriptor).sorted(java.util.Comparator.comparing(ToolDescriptor::name)).toList();
+        }
+    }
+
     /** The tool called {@code name}. */
     public Optional<Tool> find(String name) {
         return Optional.ofNullable(tools.get(name)).map(Registration::tool);

@@ -206,4 +206,64 @@ class ToolRegistryTest {
         assertTrue(error.getMessage().contains("has space"), error.getMessage());
         assertFalse(registry.names().contains("has space"));
     }
+
+    private static FixedTool sourced(String name, String source) {
+        return new FixedTool(ToolDescriptor.builder(name).source(source).build());
+    }
+
+    @Test
+    void replaceSourceSwapsOneSourcesToolsAndLeavesTheOthers() {
+        registry.register(new EchoTool());
+        registry.replaceSource("mcp:a", List.of(sourced("a.one", "mcp:a"), sourced("a.two", "mcp:a")));
+        registry.replaceSource("mcp:b", List.of(sourced("b.one", "mcp:b")));
+
+        List<ToolDescriptor> now = registry.replaceSource("mcp:a", List.of(sourced("a.two", "mcp:a"), sourced("a.three", "mcp:a")));
+
+        assertEquals(List.of("a.three", "a.two"), now.stream().map(ToolDescriptor::name).toList());
+        assertEquals(List.of("a.three", "a.two", "b.one", "echo"), registry.names());
+        registry.replaceSource("mcp:a", List.of());
+        assertEquals(List.of("b.one", "echo"), registry.names());
+    }
+
+    @Test
+    void replaceSourceIsAllOrNone() throws Exception {
+        registry.register(new EchoTool());
+        registry.replaceSource("mcp:a", List.of(sourced("a.one", "mcp:a")));
+
+        IllegalArgumentException clash = assertThrows(IllegalArgumentException.class,
+                () -> registry.replaceSource("mcp:a", List.of(sourced("a.two", "mcp:a"), sourced("echo", "mcp:a"))));
+        assertTrue(clash.getMessage().contains("'echo' is already registered, from builtin"), clash.getMessage());
+
+        FixedTool badSchema = new FixedTool(ToolDescriptor.builder("a.bad").source("mcp:a")
+                .parameters((com.fasterxml.jackson.databind.node.ObjectNode) Json.parse("{\"type\":\"object\",\"nullable\":true}")).build());
+        assertThrows(IllegalArgumentException.class, () -> registry.replaceSource("mcp:a", List.of(sourced("a.two", "mcp:a"), badSchema)));
+
+        assertThrows(IllegalArgumentException.class,
+                () -> registry.replaceSource("mcp:a", List.of(sourced("a.two", "mcp:a"), sourced("a.two", "mcp:a"))));
+
+        IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class,
+                () -> registry.replaceSource("mcp:a", List.of(sourced("a.two", "mcp:b"))));
+        assertTrue(foreign.getMessage().contains("source 'mcp:b', not 'mcp:a'"), foreign.getMessage());
+
+        assertEquals(List.of("a.one", "echo"), registry.names(), "every refused replacement left the registry as it was");
+        assertEquals("builtin", registry.descriptor("echo").orElseThrow().source());
+    }
+
+    @Test
+    void aToolKeptAcrossReplacementsIsNeverMissing() throws Exception {
+        registry.replaceSource("mcp:a", List.of(sourced("a.kept", "mcp:a")));
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger misses = new java.util.concurrent.atomic.AtomicInteger();
+        Thread reader = new Thread(() -> {
+            while (!stop.get()) if (registry.find("a.kept").isEmpty()) misses.incrementAndGet();
+        });
+        reader.start();
+        for (int i = 0; i < 2_000; i++) {
+            registry.replaceSource("mcp:a", List.of(sourced("a.kept", "mcp:a"), sourced("a.extra" + (i % 2), "mcp:a")));
+        }
+        stop.set(true);
+        reader.join(10_000);
+        assertEquals(0, misses.get());
+        assertEquals(List.of("a.extra1", "a.kept"), registry.names());
+    }
 }

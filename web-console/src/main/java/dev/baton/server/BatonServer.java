@@ -1,7 +1,9 @@
 package dev.baton.server;
 
 import dev.baton.plan.Catalog;
+import dev.baton.server.metrics.McpMetrics;
 import dev.baton.server.metrics.ModelMetrics;
+import dev.baton.tools.mcp.McpTools;
 import dev.baton.server.notify.Notifier;
 import dev.baton.tools.http.HttpRequestTool;
 import dev.baton.plan.llm.AgentInfo;
@@ -80,11 +82,14 @@ public final class BatonServer implements AutoCloseable {
 
     /** Null unless this server is a node of a cluster (a PostgreSQL journal). */
     private final Membership membership;
+    /** The MCP servers whose tools are in the registry; null when none is configured. */
+    private final McpTools mcp;
 
     private BatonServer(Vertx vertx, Orchestrator orchestrator, Triggers triggers, HttpServer http, Config config, Notifier notifier,
                         TicketService tickets, java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> classifier,
-                        Membership membership) {
+                        Membership membership, McpTools mcp) {
         this.membership = membership;
+        this.mcp = mcp;
         this.vertx = vertx;
         this.orchestrator = orchestrator;
         this.triggers = triggers;
@@ -170,6 +175,12 @@ public final class BatonServer implements AutoCloseable {
             journal.close();
             throw e;
         }
+        // Last, so that a built-in, annotated or provided tool keeps its name against an MCP server's; before recovery,
+        // so that recovered runs and the first plans find the MCP tools (each server is waited for at most 10 s).
+        McpMetrics mcpMetrics = new McpMetrics();
+        McpTools mcp = config.mcpServers().isEmpty() ? null
+                : McpTools.connect(config.mcpServers(), tools, mcpMetrics, McpTools.DEFAULT_WAIT);
+        if (mcp != null) mcpMetrics.servers(mcp::statuses);
 
         Vertx vertx = Vertx.vertx();
         Notifier notifier = null;
@@ -214,7 +225,7 @@ public final class BatonServer implements AutoCloseable {
             ConnectionTimeouts timeouts = new ConnectionTimeouts(vertx, config.edge().headerTimeout(), config.edge().bodyTimeout(), edge);
             StreamQuota streams = new StreamQuota(config.eventStreams());
             Router router = router(vertx, orchestrator, triggers, config, playbooks, agents,
-                    new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers, edge, streams), tickets, edge, timeouts, streams,
+                    new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers, edge, streams, mcpMetrics), tickets, edge, timeouts, streams,
                     membership);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
@@ -231,7 +242,7 @@ public final class BatonServer implements AutoCloseable {
                     .requestHandler(router)
                     .listen()
                     .await(30, TimeUnit.SECONDS);
-            BatonServer server = new BatonServer(vertx, orchestrator, triggers, http, config, notifier, tickets, classifier, membership);
+            BatonServer server = new BatonServer(vertx, orchestrator, triggers, http, config, notifier, tickets, classifier, membership, mcp);
             LOG.info("Baton {} listening on http://{}:{}/ (journal: {}, data: {})", version(), config.host(), http.actualPort(),
                     config.dbUrl().isEmpty() ? "H2 in " + dataDir : Config.redact(config.dbUrl()), dataDir);
             return server;
@@ -240,6 +251,7 @@ public final class BatonServer implements AutoCloseable {
             if (membership != null) membership.close();
             vertx.close();
             journal.close();
+            if (mcp != null) mcp.close();
             closeClassifier(classifier);
             if (e instanceof RuntimeException r && r.getCause() instanceof java.net.BindException) {
                 throw new ConfigException("BATON_PORT (--port) " + config.port() + " on " + config.host() + " is in use or not allowed: " + r.getCause().getMessage());
@@ -444,6 +456,11 @@ public final class BatonServer implements AutoCloseable {
         return triggers;
     }
 
+    /** The MCP servers Baton takes tools from, with their states; null when none is configured. */
+    public McpTools mcp() {
+        return mcp;
+    }
+
     /** The ticket resource (for embedding and tests). */
     public TicketService tickets() {
         return tickets;
@@ -469,6 +486,8 @@ public final class BatonServer implements AutoCloseable {
         // A node leaves its cluster once its last events are written, so that the others take its runs over at once.
         orchestrator.close(membership == null ? () -> { } : membership::leave);
         if (membership != null) membership.close();
+        // After the orchestrator: no call is started any more; ends the sessions and kills the stdio servers.
+        if (mcp != null) mcp.close();
         closeClassifier(classifier);
         try {
             vertx.close().await(10, TimeUnit.SECONDS);

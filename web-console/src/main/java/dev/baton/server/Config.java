@@ -4,6 +4,8 @@ import dev.baton.runtime.model.ModelConfig;
 import dev.baton.server.notify.NotificationRules;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolSettings;
+import dev.baton.tools.mcp.McpServerSpec;
+import dev.baton.tools.mcp.McpServers;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -42,6 +44,7 @@ import java.util.Set;
  *   <tr><td>--allowed-hosts ... --rate-events</td><td>BATON_ALLOWED_HOSTS ... BATON_RATE_EVENTS</td><td>see {@link EdgeSettings}</td></tr>
  *   <tr><td>--max-event-streams-per-client</td><td>BATON_MAX_EVENT_STREAMS_PER_CLIENT</td><td>100</td></tr>
  *   <tr><td>--max-event-streams</td><td>BATON_MAX_EVENT_STREAMS</td><td>10000</td></tr>
+ *   <tr><td>--mcp-servers</td><td>BATON_MCP_SERVERS</td><td>empty: no MCP servers; else a JSON file of them (see {@link McpServers})</td></tr>
  * </table>
  *
  * @param tokens       bearer token to caller; empty means no authentication
@@ -58,11 +61,13 @@ import java.util.Set;
  * @param eventStreams how many event streams one client, and all together, may hold open
  * @param shards       how many event-loop contexts share the runs (BATON_SHARDS; 0: half the available processors, at least one)
  * @param cluster      how this server joins others on the same PostgreSQL journal (BATON_CLUSTER_*, BATON_NODE_ID)
+ * @param mcpServers   the MCP servers whose tools join the registry (BATON_MCP_SERVERS), read and checked at load
  */
 public record Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
                      Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile,
                      NotificationRules notifications, TriageConfig triage, long webhookBodyLimit, Duration toolTimeout,
-                     EdgeSettings edge, StreamLimits eventStreams, int shards, ClusterSettings cluster) {
+                     EdgeSettings edge, StreamLimits eventStreams, int shards, ClusterSettings cluster,
+                     List<McpServerSpec> mcpServers) {
 
     /** Every setting: option name, environment variable, default. */
     public enum Setting {
@@ -100,7 +105,8 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         RATE_EVENTS("--rate-events", "BATON_RATE_EVENTS", "6000/min"),
         MAX_EVENT_STREAMS_PER_CLIENT("--max-event-streams-per-client", "BATON_MAX_EVENT_STREAMS_PER_CLIENT",
                 String.valueOf(StreamLimits.DEFAULTS.perClient())),
-        MAX_EVENT_STREAMS("--max-event-streams", "BATON_MAX_EVENT_STREAMS", String.valueOf(StreamLimits.DEFAULTS.total()));
+        MAX_EVENT_STREAMS("--max-event-streams", "BATON_MAX_EVENT_STREAMS", String.valueOf(StreamLimits.DEFAULTS.total())),
+        MCP_SERVERS("--mcp-servers", "BATON_MCP_SERVERS", "");
 
         final String option;
         final String variable;
@@ -125,6 +131,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         edge = edge == null ? EdgeSettings.defaults() : edge;
         eventStreams = eventStreams == null ? StreamLimits.DEFAULTS : eventStreams;
         cluster = cluster == null ? ClusterSettings.defaults() : cluster;
+        mcpServers = mcpServers == null ? List.of() : List.copyOf(mcpServers);
         if (shards < 0) throw new IllegalArgumentException("shards must be 0 (the default) or more, was " + shards);
     }
 
@@ -168,21 +175,22 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         return load(new String[0], Map.of());
     }
 
-    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
-    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
-    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
-    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
-    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
-    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
-    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
-    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
-    public Config withToolTimeout(Duration value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, value, edge, eventStreams, shards, cluster); }
-    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster); }
-    public Config withWebhookBodyLimit(long value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, value, toolTimeout, edge, eventStreams, shards, cluster); }
-    public Config withEdge(EdgeSettings value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, value, eventStreams, shards, cluster); }
-    public Config withShards(int value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, value, cluster); }
-    public Config withCluster(ClusterSettings value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, value); }
-    public Config withEventStreams(StreamLimits value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, value, shards, cluster); }
+    public Config withPort(int value) { return new Config(value, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster, mcpServers); }
+    public Config withDataDir(Path value) { return new Config(port, host, value, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster, mcpServers); }
+    public Config withDbUrl(String value) { return new Config(port, host, dataDir, value, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster, mcpServers); }
+    public Config withAllowedHosts(Set<String> value) { return new Config(port, host, dataDir, dbUrl, value, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster, mcpServers); }
+    public Config withTokens(Map<String, Caller> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, value, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster, mcpServers); }
+    public Config withModel(ModelConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, value, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster, mcpServers); }
+    public Config withNotifications(NotificationRules value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, value, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster, mcpServers); }
+    public Config withPlaybooksDir(Path value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, value, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster, mcpServers); }
+    public Config withToolTimeout(Duration value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, value, edge, eventStreams, shards, cluster, mcpServers); }
+    public Config withTriage(TriageConfig value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, value, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster, mcpServers); }
+    public Config withWebhookBodyLimit(long value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, value, toolTimeout, edge, eventStreams, shards, cluster, mcpServers); }
+    public Config withEdge(EdgeSettings value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, value, eventStreams, shards, cluster, mcpServers); }
+    public Config withShards(int value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, value, cluster, mcpServers); }
+    public Config withCluster(ClusterSettings value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, value, mcpServers); }
+    public Config withMcpServers(List<McpServerSpec> value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster, value); }
+    public Config withEventStreams(StreamLimits value) { return new Config(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage, webhookBodyLimit, toolTimeout, edge, value, shards, cluster, mcpServers); }
 
     /**
      * Reads the settings.
@@ -250,8 +258,19 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         long webhookBodyLimit = size(Setting.WEBHOOK_BODY_LIMIT, values.get(Setting.WEBHOOK_BODY_LIMIT), 1024, BatonServer.BODY_LIMIT);
         Duration toolTimeout = toolTimeout(values.get(Setting.TOOL_TIMEOUT));
         int shards = values.get(Setting.SHARDS).equals("0") ? 0 : count(Setting.SHARDS, values);
+        List<McpServerSpec> mcpServers = mcpServers(values.get(Setting.MCP_SERVERS), env);
         return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, notifications, triage,
-                webhookBodyLimit, toolTimeout, EdgeSettings.load(values::get), streams, shards, ClusterSettings.load(values::get));
+                webhookBodyLimit, toolTimeout, EdgeSettings.load(values::get), streams, shards, ClusterSettings.load(values::get), mcpServers);
+    }
+
+    /** The MCP servers file, read now so that a mistake in it stops the start with a message naming the server and key. */
+    private static List<McpServerSpec> mcpServers(String file, Map<String, String> env) {
+        if (file.isEmpty()) return List.of();
+        try {
+            return McpServers.load(Path.of(file), env);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(describe(Setting.MCP_SERVERS) + ": " + e.getMessage());
+        }
     }
 
     /** A whole number from 1 to 1,000,000. */

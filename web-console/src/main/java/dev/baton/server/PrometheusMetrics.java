@@ -10,6 +10,7 @@ import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.OrchestratorMetrics;
 import dev.baton.runtime.run.RunStatus;
 import dev.baton.runtime.trigger.Triggers;
+import dev.baton.server.metrics.McpMetrics;
 import dev.baton.server.metrics.ModelMetrics;
 import dev.baton.server.metrics.PrometheusText;
 import dev.baton.server.notify.Notifier;
@@ -38,10 +39,12 @@ final class PrometheusMetrics {
     private final Triggers triggers;
     private final EdgeMetrics edge;
     private final StreamQuota streams;
+    private final McpMetrics mcp;
 
     /** @param notifier null when no notification rules are configured */
     PrometheusMetrics(Orchestrator orchestrator, ModelMetrics models, Notifier notifier, Triggers triggers, EdgeMetrics edge,
-                      StreamQuota streams) {
+                      StreamQuota streams, McpMetrics mcp) {
+        this.mcp = mcp;
         this.orchestrator = orchestrator;
         this.models = models;
         this.notifier = notifier;
@@ -170,6 +173,7 @@ final class PrometheusMetrics {
             }
         }
         edge.write(out);
+        mcp.write(out);
         return out.toString();
     }
 

@@ -225,4 +225,26 @@ class ConfigTest {
         assertMentions(refused(new String[]{"--allowed-hosts", "baton.example.com:8080"}, Map.of()), "BATON_ALLOWED_HOSTS");
         assertMentions(refused(new String[]{"--allowed-hosts", "*"}, Map.of()), "BATON_ALLOWED_HOSTS");
     }
+
+    @Test
+    void mcpServersAreReadFromTheirFileAndAMistakeNamesTheVariableServerAndKey() throws Exception {
+        assertEquals(java.util.List.of(), Config.load(NO_ARGS, Map.of()).mcpServers());
+        Path file = java.nio.file.Files.createTempFile("mcp", ".json");
+        try {
+            java.nio.file.Files.writeString(file, "{\"mcpServers\": {\"gh\": {\"url\": \"https://h.example/mcp\","
+                    + " \"headers\": {\"Authorization\": \"Bearer ${GH_TOKEN}\"}}}}");
+            Config config = Config.load(new String[]{"--mcp-servers", file.toString()}, Map.of("GH_TOKEN", "t0ken"));
+            assertEquals("gh", config.mcpServers().get(0).name());
+            assertEquals(Map.of("Authorization", "Bearer t0ken"),
+                    ((dev.baton.tools.mcp.McpServerSpec.StreamableHttp) config.mcpServers().get(0).transport()).headers());
+
+            ConfigException missing = refused(NO_ARGS, Map.of("BATON_MCP_SERVERS", file.toString()));
+            assertMentions(missing, "BATON_MCP_SERVERS (--mcp-servers)", "MCP server 'gh'", "headers.Authorization", "GH_TOKEN");
+            java.nio.file.Files.writeString(file, "{\"mcpServers\": {\"gh\": {\"command\": \"node\", \"cwd\": \"/tmp\"}}}");
+            assertMentions(refused(NO_ARGS, Map.of("BATON_MCP_SERVERS", file.toString())), "MCP server 'gh'", "unknown key 'cwd'");
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+        assertMentions(refused(NO_ARGS, Map.of("BATON_MCP_SERVERS", "/nonexistent/mcp.json")), "BATON_MCP_SERVERS", "cannot be read");
+    }
 }
