@@ -1,6 +1,7 @@
 package dev.baton.server;
 
 import dev.baton.plan.Catalog;
+import dev.baton.server.mcp.McpEndpoint;
 import dev.baton.server.metrics.ModelMetrics;
 import dev.baton.server.notify.Notifier;
 import dev.baton.tools.http.HttpRequestTool;
@@ -80,11 +81,14 @@ public final class BatonServer implements AutoCloseable {
 
     /** Null unless this server is a node of a cluster (a PostgreSQL journal). */
     private final Membership membership;
+    /** Baton as an MCP server at /mcp. */
+    private final McpEndpoint mcp;
 
     private BatonServer(Vertx vertx, Orchestrator orchestrator, Triggers triggers, HttpServer http, Config config, Notifier notifier,
                         TicketService tickets, java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> classifier,
-                        Membership membership) {
+                        Membership membership, McpEndpoint mcp) {
         this.membership = membership;
+        this.mcp = mcp;
         this.vertx = vertx;
         this.orchestrator = orchestrator;
         this.triggers = triggers;
@@ -213,9 +217,11 @@ public final class BatonServer implements AutoCloseable {
             EdgeMetrics edge = new EdgeMetrics();
             ConnectionTimeouts timeouts = new ConnectionTimeouts(vertx, config.edge().headerTimeout(), config.edge().bodyTimeout(), edge);
             StreamQuota streams = new StreamQuota(config.eventStreams());
+            McpEndpoint mcp = new McpEndpoint(vertx, orchestrator, tickets, playbooks, membership == null ? null : membership.relay(),
+                    version(), Auth::caller);
             Router router = router(vertx, orchestrator, triggers, config, playbooks, agents,
                     new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers, edge, streams), tickets, edge, timeouts, streams,
-                    membership);
+                    membership, mcp);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())
@@ -231,7 +237,7 @@ public final class BatonServer implements AutoCloseable {
                     .requestHandler(router)
                     .listen()
                     .await(30, TimeUnit.SECONDS);
-            BatonServer server = new BatonServer(vertx, orchestrator, triggers, http, config, notifier, tickets, classifier, membership);
+            BatonServer server = new BatonServer(vertx, orchestrator, triggers, http, config, notifier, tickets, classifier, membership, mcp);
             LOG.info("Baton {} listening on http://{}:{}/ (journal: {}, data: {})", version(), config.host(), http.actualPort(),
                     config.dbUrl().isEmpty() ? "H2 in " + dataDir : Config.redact(config.dbUrl()), dataDir);
             return server;
@@ -358,7 +364,7 @@ public final class BatonServer implements AutoCloseable {
 
     private static Router router(Vertx vertx, Orchestrator orchestrator, Triggers triggers, Config config, PlaybookLibrary playbooks,
                                  AgentRegistry agents, PrometheusMetrics metrics, TicketService tickets, EdgeMetrics edge,
-                                 ConnectionTimeouts timeouts, StreamQuota streamQuota, Membership membership) {
+                                 ConnectionTimeouts timeouts, StreamQuota streamQuota, Membership membership, McpEndpoint mcp) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.tokens());
         router.route().handler(timeouts::requestArrived);
@@ -385,6 +391,11 @@ public final class BatonServer implements AutoCloseable {
         EventStream streams = new EventStream(vertx, orchestrator, streamQuota, membership == null ? null : membership.relay());
         router.get("/api/runs/:id/events").handler(streams::run);
         router.get("/api/events").handler(streams::all);
+        // Baton as an MCP server: the API's bearer tokens and roles, JSON bodies under the API's limit.
+        router.route(McpEndpoint.PATH).handler(auth::authenticate);
+        router.route(McpEndpoint.PATH).handler(Bodies::requireJson);
+        router.route(McpEndpoint.PATH).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
+        mcp.mount(router);
         router.route("/api/*").handler(ctx -> ApiError.send(ctx, new ApiError(404, "not_found",
                 "no API route " + ctx.request().method() + " " + ctx.request().path())));
         router.route("/*").handler(ctx -> {
@@ -458,6 +469,7 @@ public final class BatonServer implements AutoCloseable {
     /** Stops taking requests, writes what the journal has queued, and releases everything. */
     @Override
     public void close() {
+        mcp.close(); // its sessions' streams end cleanly before the server stops taking requests
         try {
             http.close().await(10, TimeUnit.SECONDS);
         } catch (Exception e) {
