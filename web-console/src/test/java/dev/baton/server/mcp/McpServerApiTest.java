@@ -167,6 +167,31 @@ class McpServerApiTest {
         }
     }
 
+    @Test
+    void aTicketIsCreatedAndReadThroughTools() {
+        Map<String, Object> ticket = Map.of("subject", "Card declined", "body", "My card was declined at the shop today.",
+                "customer", Map.of("email", "ann@example.com"), "externalId", "mcp-ticket-1");
+        try (McpSyncClient otto = client(Tokens.OPERATOR, null, null)) {
+            otto.initialize();
+            JsonNode created = structured(call(otto, "create_ticket", ticket));
+            String ticketId = created.path("id").asText();
+            assertTrue(ticketId.startsWith("t_"), created.toString());
+            assertEquals("Card declined", created.path("subject").asText());
+            assertEquals(ticketId, structured(call(otto, "create_ticket", ticket)).path("id").asText(),
+                    "a repeated externalId never creates a second ticket");
+            JsonNode read = structured(call(otto, "get_ticket", Map.of("ticketId", ticketId)));
+            JsonNode api = admin.get("/api/tickets/" + ticketId).json();
+            assertEquals(api.path("runId"), read.path("runId"), "the ticket as the API shows it");
+            assertEquals(api.path("customer"), read.path("customer"));
+        }
+        try (McpSyncClient vera = client(Tokens.VIEWER, null, null)) {
+            vera.initialize();
+            McpSchema.CallToolResult refused = call(vera, "create_ticket", Map.of("subject", "x", "body", "y"));
+            assertEquals(Boolean.TRUE, refused.isError());
+            assertTrue(text(refused).contains("needs the operator role"), text(refused));
+        }
+    }
+
     // ------------------------------------------------------------------ approvals
 
     @Test
