@@ -374,8 +374,16 @@ class McpServerApiTest {
     /** A Java SDK client with {@code token}; with an elicitation handler it declares the capability. */
     static McpSyncClient client(String token, Function<McpSchema.ElicitFormRequest, McpSchema.ElicitResult> elicitation,
                                 Consumer<List<McpSchema.ResourceContents>> updates) {
-        var transport = HttpClientStreamableHttpTransport.builder(server.api().base()).endpoint("/mcp")
-                .httpRequestCustomizer((builder, method, uri, body, context) -> builder.header("Authorization", "Bearer " + token))
+        return client(server.api().base(), token, elicitation, updates);
+    }
+
+    /** As above, for the server at {@code base}; {@code token} null for a server without tokens. */
+    static McpSyncClient client(String base, String token, Function<McpSchema.ElicitFormRequest, McpSchema.ElicitResult> elicitation,
+                                Consumer<List<McpSchema.ResourceContents>> updates) {
+        var transport = HttpClientStreamableHttpTransport.builder(base).endpoint("/mcp")
+                .httpRequestCustomizer((builder, method, uri, body, context) -> {
+                    if (token != null) builder.header("Authorization", "Bearer " + token);
+                })
                 .build();
         var spec = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30))
                 .clientInfo(new McpSchema.Implementation("baton-test", "1"));
