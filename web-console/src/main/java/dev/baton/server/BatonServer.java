@@ -455,6 +455,11 @@ public final class BatonServer implements AutoCloseable {
         return triggers;
     }
 
+    /** Baton's MCP server at /mcp (for embedding and tests). */
+    public McpEndpoint mcp() {
+        return mcp;
+    }
+
     /** The ticket resource (for embedding and tests). */
     public TicketService tickets() {
         return tickets;

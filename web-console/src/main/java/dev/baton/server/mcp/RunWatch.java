@@ -51,8 +51,8 @@ final class RunWatch implements VertxMcpTransport.Listener {
 
     /** On {@link #context} only. */
     private final Map<String, Follower> sessions = new HashMap<>();
-    /** On {@link #context} only: the sessions that follow each run. */
-    private final Map<String, Set<String>> byRun = new HashMap<>();
+    /** Changed on {@link #context} only (concurrent so that its size may be read anywhere): the sessions that follow each run. */
+    private final Map<String, Set<String>> byRun = new java.util.concurrent.ConcurrentHashMap<>();
     /** On {@link #context} only: the runs this node asked the relay for. */
     private final Set<String> relayed = new HashSet<>();
 
