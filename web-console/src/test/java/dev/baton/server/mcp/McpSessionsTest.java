@@ -56,4 +56,22 @@ class McpSessionsTest {
         Api.await(mcp::sessions, n -> n == 0, Duration.ofSeconds(10), "no session left");
         Api.await(mcp::followedRuns, n -> n == 0, Duration.ofSeconds(10), "no run followed any more");
     }
+
+    @Test
+    void aServerThatStopsEndsItsSessionsStreamsAndStopsPromptly() {
+        TestServer own = TestServer.start(Tokens.config(), registry -> {
+        });
+        McpSyncClient root = McpServerApiTest.client(own.api().base(), Tokens.ADMIN, null, updates -> { });
+        try {
+            root.initialize(); // the client holds its GET stream open from here on
+            Api.await(() -> own.server().mcp().sessions(), n -> n == 1, Duration.ofSeconds(10), "the session");
+            long started = System.nanoTime();
+            own.close();
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            assertEquals(0, own.server().mcp().sessions(), "every session ended");
+            org.junit.jupiter.api.Assertions.assertTrue(took.compareTo(Duration.ofSeconds(8)) < 0, "the server stopped in " + took);
+        } finally {
+            root.close();
+        }
+    }
 }
