@@ -192,6 +192,29 @@ class McpServerApiTest {
         }
     }
 
+    @Test
+    void aViewerSeesCredentialsMaskedThroughToolsAndTheResourceAsInTheApi() {
+        String runId = admin.startRun("with a secret", """
+                {"tasks": [{"id": "login", "tool": "echo", "args": {"user": "bob", "password": "PASS-MCP-1"}, "approval": "required"}]}""")
+                .path("id").asText();
+        admin.awaitTaskStatus(runId, "login", "WAITING_APPROVAL");
+        try (McpSyncClient vera = client(Tokens.VIEWER, null, null)) {
+            vera.initialize();
+            McpSchema.CallToolResult got = call(vera, "get_run", Map.of("runId", runId));
+            assertEquals("***", Api.task(structured(got), "login").path("args").path("password").asText());
+            assertFalse(text(got).contains("PASS-MCP-1"), "nor in the text copy");
+            String read = text(vera.readResource(new McpSchema.ReadResourceRequest("baton://runs/" + runId)).contents().get(0));
+            assertFalse(read.contains("PASS-MCP-1"), read);
+            JsonNode inbox = structured(call(vera, "list_approvals", Map.of()));
+            assertFalse(inbox.toString().contains("PASS-MCP-1"), inbox.toString());
+        }
+        try (McpSyncClient root = client(Tokens.ADMIN, null, null)) {
+            root.initialize();
+            assertEquals("PASS-MCP-1", Api.task(structured(call(root, "get_run", Map.of("runId", runId))), "login")
+                    .path("args").path("password").asText(), "an admin sees the values, as in the API");
+        }
+    }
+
     // ------------------------------------------------------------------ approvals
 
     @Test
