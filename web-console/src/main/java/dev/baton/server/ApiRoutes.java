@@ -9,9 +9,7 @@ import dev.baton.plan.playbook.PlaybookLibrary;
 import dev.baton.runtime.agent.AgentRegistry;
 import dev.baton.runtime.agent.AgentSpec;
 import dev.baton.runtime.model.ModelConfig;
-import dev.baton.runtime.journal.ApprovalRecord;
 import dev.baton.runtime.journal.RunQuery;
-import dev.baton.runtime.journal.RunRecord;
 import dev.baton.runtime.orchestrator.ApprovalDecision;
 import dev.baton.runtime.cluster.ClusterNode;
 import dev.baton.runtime.orchestrator.Orchestrator;
@@ -25,10 +23,6 @@ import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Locale;
 
 /** The JSON routes of API v1: health, catalogue, runs and approvals. */
@@ -207,7 +201,7 @@ final class ApiRoutes {
         }
         misuse = Origin.keyMisused(key);
         if (misuse != null) throw ApiError.badRequest(misuse);
-        RunRequest request = new RunRequest(goal, input, plan, options, key, key == null ? null : sha256(body.toString()), Origin.CLIENT);
+        RunRequest request = new RunRequest(goal, input, plan, options, key, key == null ? null : ApiJson.sha256(body.toString()), Origin.CLIENT);
         orchestrator.submit(request).onComplete(result -> {
             if (result.failed()) {
                 ApiError.respond(ctx, result.cause());
@@ -235,25 +229,7 @@ final class ApiRoutes {
         Future<dev.baton.runtime.journal.RunPage> answer = orchestrator.runs(query).recover(e -> Future.failedFuture(
                 // The journal refuses a cursor it did not hand out: the client's mistake, not the server's.
                 e instanceof IllegalArgumentException ? ApiError.badRequest("query parameter 'cursor': " + e.getMessage()) : e));
-        reply(ctx, 200, answer.map(page -> {
-            ObjectNode body = Json.object();
-            ArrayNode runs = body.putArray("runs");
-            for (RunRecord r : page.runs()) {
-                ObjectNode run = runs.addObject();
-                run.put("id", r.id());
-                run.put("goal", r.goal());
-                run.put("status", r.status());
-                run.put("createdAt", r.createdAt().toString());
-                run.put("updatedAt", r.updatedAt().toString());
-                // The run's model usage as the journal's projection holds it (tool calls are not counted there).
-                ObjectNode usage = run.putObject("usage");
-                usage.put("llmCalls", r.llmCalls());
-                usage.put("promptTokens", r.promptTokens());
-                usage.put("completionTokens", r.completionTokens());
-            }
-            body.put("next", page.next());
-            return body;
-        }));
+        reply(ctx, 200, answer.map(ApiJson::runPage));
     }
 
     private void cancel(RoutingContext ctx) {
@@ -321,22 +297,7 @@ final class ApiRoutes {
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest("query parameter 'status' must be PENDING, APPROVED, REJECTED or EXPIRED");
         }
-        reply(ctx, 200, orchestrator.approvals(status).map(list -> {
-            ArrayNode body = Json.array();
-            for (ApprovalRecord a : list) {
-                ObjectNode item = body.addObject();
-                item.put("runId", a.runId());
-                item.put("taskId", a.taskId());
-                item.put("title", a.title());
-                item.put("tool", a.tool());
-                item.set("args", a.args());
-                item.put("status", a.status());
-                item.put("requestedAt", a.requestedAt().toString());
-                item.put("expiresAt", a.expiresAt() == null ? null : a.expiresAt().toString());
-                item.put("escalated", a.escalated());
-            }
-            return body;
-        }));
+        reply(ctx, 200, orchestrator.approvals(status).map(ApiJson::approvals));
     }
 
     // ------------------------------------------------------------------ helpers
@@ -369,14 +330,6 @@ final class ApiRoutes {
             return n;
         } catch (NumberFormatException e) {
             throw ApiError.badRequest("query parameter '" + name + "' must be a whole number from " + min + " to " + max);
-        }
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.baton.server;
 
 import dev.baton.plan.Catalog;
 import dev.baton.server.metrics.McpMetrics;
+import dev.baton.server.mcp.McpEndpoint;
 import dev.baton.server.metrics.ModelMetrics;
 import dev.baton.tools.mcp.McpTools;
 import dev.baton.server.notify.Notifier;
@@ -82,14 +83,17 @@ public final class BatonServer implements AutoCloseable {
 
     /** Null unless this server is a node of a cluster (a PostgreSQL journal). */
     private final Membership membership;
-    /** The MCP servers whose tools are in the registry; null when none is configured. */
-    private final McpTools mcp;
+    /** The MCP servers Baton takes tools from, with their states; null when none is configured. */
+    private final McpTools mcpTools;
+    /** Baton as an MCP server at /mcp. */
+    private final McpEndpoint mcpEndpoint;
 
     private BatonServer(Vertx vertx, Orchestrator orchestrator, Triggers triggers, HttpServer http, Config config, Notifier notifier,
                         TicketService tickets, java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> classifier,
-                        Membership membership, McpTools mcp) {
+                        Membership membership, McpTools mcpTools, McpEndpoint mcpEndpoint) {
         this.membership = membership;
-        this.mcp = mcp;
+        this.mcpTools = mcpTools;
+        this.mcpEndpoint = mcpEndpoint;
         this.vertx = vertx;
         this.orchestrator = orchestrator;
         this.triggers = triggers;
@@ -178,9 +182,9 @@ public final class BatonServer implements AutoCloseable {
         // Last, so that a built-in, annotated or provided tool keeps its name against an MCP server's; before recovery,
         // so that recovered runs and the first plans find the MCP tools (each server is waited for at most 10 s).
         McpMetrics mcpMetrics = new McpMetrics();
-        McpTools mcp = config.mcpServers().isEmpty() ? null
+        McpTools mcpTools = config.mcpServers().isEmpty() ? null
                 : McpTools.connect(config.mcpServers(), tools, mcpMetrics, McpTools.DEFAULT_WAIT);
-        if (mcp != null) mcpMetrics.servers(mcp::statuses);
+        if (mcpTools != null) mcpMetrics.servers(mcpTools::statuses);
 
         Vertx vertx = Vertx.vertx();
         Notifier notifier = null;
@@ -224,9 +228,11 @@ public final class BatonServer implements AutoCloseable {
             EdgeMetrics edge = new EdgeMetrics();
             ConnectionTimeouts timeouts = new ConnectionTimeouts(vertx, config.edge().headerTimeout(), config.edge().bodyTimeout(), edge);
             StreamQuota streams = new StreamQuota(config.eventStreams());
+            McpEndpoint mcpEndpoint = new McpEndpoint(vertx, orchestrator, tickets, playbooks, membership == null ? null : membership.relay(),
+                    version(), Auth::caller);
             Router router = router(vertx, orchestrator, triggers, config, playbooks, agents,
                     new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers, edge, streams, mcpMetrics), tickets, edge, timeouts, streams,
-                    membership);
+                    membership, mcpEndpoint);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())
@@ -242,7 +248,7 @@ public final class BatonServer implements AutoCloseable {
                     .requestHandler(router)
                     .listen()
                     .await(30, TimeUnit.SECONDS);
-            BatonServer server = new BatonServer(vertx, orchestrator, triggers, http, config, notifier, tickets, classifier, membership, mcp);
+            BatonServer server = new BatonServer(vertx, orchestrator, triggers, http, config, notifier, tickets, classifier, membership, mcpTools, mcpEndpoint);
             LOG.info("Baton {} listening on http://{}:{}/ (journal: {}, data: {})", version(), config.host(), http.actualPort(),
                     config.dbUrl().isEmpty() ? "H2 in " + dataDir : Config.redact(config.dbUrl()), dataDir);
             return server;
@@ -251,7 +257,7 @@ public final class BatonServer implements AutoCloseable {
             if (membership != null) membership.close();
             vertx.close();
             journal.close();
-            if (mcp != null) mcp.close();
+            if (mcpTools != null) mcpTools.close();
             closeClassifier(classifier);
             if (e instanceof RuntimeException r && r.getCause() instanceof java.net.BindException) {
                 throw new ConfigException("BATON_PORT (--port) " + config.port() + " on " + config.host() + " is in use or not allowed: " + r.getCause().getMessage());
@@ -370,7 +376,7 @@ public final class BatonServer implements AutoCloseable {
 
     private static Router router(Vertx vertx, Orchestrator orchestrator, Triggers triggers, Config config, PlaybookLibrary playbooks,
                                  AgentRegistry agents, PrometheusMetrics metrics, TicketService tickets, EdgeMetrics edge,
-                                 ConnectionTimeouts timeouts, StreamQuota streamQuota, Membership membership) {
+                                 ConnectionTimeouts timeouts, StreamQuota streamQuota, Membership membership, McpEndpoint mcp) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.tokens());
         router.route().handler(timeouts::requestArrived);
@@ -397,6 +403,11 @@ public final class BatonServer implements AutoCloseable {
         EventStream streams = new EventStream(vertx, orchestrator, streamQuota, membership == null ? null : membership.relay());
         router.get("/api/runs/:id/events").handler(streams::run);
         router.get("/api/events").handler(streams::all);
+        // Baton as an MCP server: the API's bearer tokens and roles, JSON bodies under the API's limit.
+        router.route(McpEndpoint.PATH).handler(auth::authenticate);
+        router.route(McpEndpoint.PATH).handler(Bodies::requireJson);
+        router.route(McpEndpoint.PATH).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
+        mcp.mount(router);
         router.route("/api/*").handler(ctx -> ApiError.send(ctx, new ApiError(404, "not_found",
                 "no API route " + ctx.request().method() + " " + ctx.request().path())));
         router.route("/*").handler(ctx -> {
@@ -457,8 +468,13 @@ public final class BatonServer implements AutoCloseable {
     }
 
     /** The MCP servers Baton takes tools from, with their states; null when none is configured. */
-    public McpTools mcp() {
-        return mcp;
+    public McpTools mcpTools() {
+        return mcpTools;
+    }
+
+    /** Baton's MCP server at /mcp (for embedding and tests). */
+    public McpEndpoint mcpEndpoint() {
+        return mcpEndpoint;
     }
 
     /** The ticket resource (for embedding and tests). */
@@ -475,6 +491,7 @@ public final class BatonServer implements AutoCloseable {
     /** Stops taking requests, writes what the journal has queued, and releases everything. */
     @Override
     public void close() {
+        mcpEndpoint.close(); // its sessions' streams end cleanly before the server stops taking requests
         try {
             http.close().await(10, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -487,7 +504,7 @@ public final class BatonServer implements AutoCloseable {
         orchestrator.close(membership == null ? () -> { } : membership::leave);
         if (membership != null) membership.close();
         // After the orchestrator: no call is started any more; ends the sessions and kills the stdio servers.
-        if (mcp != null) mcp.close();
+        if (mcpTools != null) mcpTools.close();
         closeClassifier(classifier);
         try {
             vertx.close().await(10, TimeUnit.SECONDS);

@@ -145,7 +145,9 @@ public final class ServerProcess implements AutoCloseable {
             }
             if (port > 0) {
                 try {
-                    if (new Api(port).get("/api/health").status() == 200) {
+                    // 401: a server started with --tokens; it listens only after recovery, so it is ready too.
+                    int status = new Api(port).get("/api/health").status();
+                    if (status == 200 || status == 401) {
                         return new ServerProcess(process, log, port, Instant.now());
                     }
                 } catch (RuntimeException notYet) {
