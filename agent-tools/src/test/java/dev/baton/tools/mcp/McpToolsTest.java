@@ -272,4 +272,30 @@ class McpToolsTest {
                     .call(Json.parse("{\"message\":\"late\"}"), ToolContext.standalone("k-late")).asText());
         }
     }
+
+    @Test
+    void aCommandThatCannotStartIsReportedAndRetriedNotFatal() {
+        ToolRegistry registry = new ToolRegistry();
+        try (McpTools tools = McpTools.connect(List.of(McpServerSpec.stdio("missing", "no-such-mcp-server-xyz", List.of(), Map.of())),
+                registry, McpCallListener.NONE, Duration.ofSeconds(10))) {
+            McpServerStatus status = tools.status("missing").orElseThrow();
+            assertEquals(McpServerStatus.State.DISCONNECTED, status.state());
+            assertTrue(status.lastError().contains("no-such-mcp-server-xyz"), status.lastError());
+            assertEquals(List.of(), registry.names());
+        }
+    }
+
+    @Test
+    void aStdioServerThatExitsAtOnceIsReportedWithoutWaitingOutTheTimeout() {
+        ToolRegistry registry = new ToolRegistry();
+        long started = System.nanoTime();
+        try (McpTools tools = McpTools.connect(List.of(McpServerSpec.stdio("broken", "node",
+                        List.of(McpPeers.dir().resolve("no-such-server.js").toString()), Map.of())),
+                registry, McpCallListener.NONE, Duration.ofSeconds(30))) {
+            McpServerStatus status = tools.status("broken").orElseThrow();
+            assertEquals(McpServerStatus.State.DISCONNECTED, status.state());
+            assertTrue(status.lastError().contains("its process exited with code 1"), status.lastError());
+            assertTrue((System.nanoTime() - started) / 1_000_000 < 8_000, "well within the 10 s handshake timeout");
+        }
+    }
 }
