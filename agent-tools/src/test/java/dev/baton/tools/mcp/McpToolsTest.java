@@ -172,6 +172,18 @@ class McpToolsTest {
     }
 
     @Test
+    void theRegistryFollowsListChangedOverStreamableHttpToo() throws Exception {
+        ToolRegistry registry = new ToolRegistry();
+        try (McpPeers.HttpEverything peer = new McpPeers.HttpEverything(Path.of("target/mcp-peer-http.log"), true).start();
+             McpTools tools = McpTools.connect(List.of(McpServerSpec.http("hp", peer.url(), Map.of())), registry,
+                     McpCallListener.NONE, Duration.ofSeconds(30))) {
+            assertEquals(McpServerStatus.State.CONNECTED, tools.status("hp").orElseThrow().state());
+            assertEquals("extra-1", registry.find("hp.grow").orElseThrow().call(Json.object(), ToolContext.standalone("k-grow")).asText());
+            McpPeers.await("hp.extra-1 in the registry", Duration.ofSeconds(10), () -> registry.find("hp.extra-1").isPresent());
+        }
+    }
+
+    @Test
     void aStdioServerKilledMidCallIsRestartedAndTheNextCallSucceeds() throws Exception {
         List<ProcessHandle> before = McpPeers.processesTagged("ev");
         assertEquals(1, before.size(), before.toString());
