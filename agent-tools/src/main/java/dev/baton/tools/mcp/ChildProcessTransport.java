@@ -33,6 +33,7 @@ final class ChildProcessTransport extends StdioClientTransport {
             "TMPDIR", "TZ", "SYSTEMROOT", "SystemRoot", "APPDATA", "LOCALAPPDATA", "USERPROFILE", "PATHEXT", "COMSPEC", "windir");
 
     private final java.util.concurrent.atomic.AtomicBoolean connected = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile Throwable startFailure;
 
     ChildProcessTransport(ServerParameters params, McpJsonMapper jsonMapper) {
         super(params, jsonMapper);
@@ -49,7 +50,12 @@ final class ChildProcessTransport extends StdioClientTransport {
         if (!connected.compareAndSet(false, true)) {
             return Mono.error(new IllegalStateException("this connection to the MCP server is closed"));
         }
-        return super.connect(handler);
+        return super.connect(handler).doOnError(e -> startFailure = e);
+    }
+
+    /** Why the process could not be started (e.g. no such command), or null: the SDK only logs it. */
+    Throwable startFailure() {
+        return startFailure;
     }
 
     /**

@@ -75,6 +75,8 @@ final class McpConnection implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final String clientVersion;
     private final Object lock = new Object();
+    /** Held from asking for the tool list to applying it: a list asked for later is applied later. */
+    private final Object listLock = new Object();
     private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
     private final AtomicBoolean checking = new AtomicBoolean();
 
@@ -121,6 +123,7 @@ final class McpConnection implements AutoCloseable {
             gen = ++generation;
         }
         setState(McpServerStatus.State.CONNECTING, status.lastError());
+        lastStderr = null;
         McpAsyncClient client = null;
         McpClientTransport transport = null;
         Process process = null;
@@ -133,26 +136,37 @@ final class McpConnection implements AutoCloseable {
                     // Each call sets its own limit (the task's deadline); this only bounds what nothing else does.
                     .requestTimeout(Duration.ofDays(1))
                     .jsonSchemaValidator(new DefaultJsonSchemaValidator())
-                    .toolsChangeConsumer(tools -> Mono.fromRunnable(() -> toolsListed(gen, tools)))
+                    // The SDK hands over the list it fetched on list_changed; ask again in order instead (see listLock),
+                    // so that an older list, answered late, never overwrites a newer one.
+                    .toolsChangeConsumer(tools -> Mono.fromRunnable(() -> relistSoon(gen)))
                     .build();
-            client.initialize().block(CONNECT_TIMEOUT);
+            initialize(client, transport);
             if (transport instanceof ChildProcessTransport child) process = child.process();
-            McpSchema.ListToolsResult listed = client.listTools().block(CONNECT_TIMEOUT);
-            synchronized (lock) {
-                if (closed || gen != generation) {
+            synchronized (listLock) {
+                McpSchema.ListToolsResult listed = client.listTools().block(CONNECT_TIMEOUT);
+                boolean current;
+                synchronized (lock) {
+                    current = !closed && gen == generation;
+                    if (current) {
+                        session = new Session(gen, client, process);
+                        failures = 0;
+                    }
+                }
+                if (!current) {
                     shut(new Session(gen, client, process));
                     return;
                 }
-                session = new Session(gen, client, process);
-                failures = 0;
+                toolsListed(gen, listed == null ? List.of() : listed.tools());
             }
-            toolsListed(gen, listed == null ? List.of() : listed.tools());
-            setState(McpServerStatus.State.CONNECTED, null);
+            synchronized (lock) {
+                // unless a failed call's ping found it dead in the meantime
+                if (session != null && session.generation() == gen) setState(McpServerStatus.State.CONNECTED, null);
+            }
             LOG.info("MCP server '{}': connected ({} tools)", spec.name(), status.tools().size());
             if (process != null) {
                 Process watched = process;
                 watched.onExit().thenRun(() -> lost(gen, "its process exited with code " + watched.exitValue()
-                        + (lastStderr == null ? "" : " (last stderr line: " + lastStderr + ")")));
+                        + (lastStderr == null ? "" : " (stderr: " + lastStderr + ")")));
             }
         } catch (RuntimeException e) {
             if (process == null && transport instanceof ChildProcessTransport child) process = child.process();
@@ -170,6 +184,45 @@ final class McpConnection implements AutoCloseable {
             schedule(delay);
         } finally {
             firstAttempt.complete(null);
+        }
+    }
+
+    /**
+     * The MCP handshake, at most {@link #CONNECT_TIMEOUT}. A child process that exits meanwhile (a
+     * wrong path, a missing package) ends the wait at once, with its exit code and last stderr
+     * line, where the SDK would wait out the timeout.
+     */
+    private void initialize(McpAsyncClient client, McpClientTransport transport) {
+        CompletableFuture<McpSchema.InitializeResult> init = client.initialize().toFuture();
+        long until = System.nanoTime() + CONNECT_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                init.get(50, TimeUnit.MILLISECONDS);
+                return;
+            } catch (TimeoutException notYet) {
+                ChildProcessTransport child = transport instanceof ChildProcessTransport c ? c : null;
+                Process process = child == null ? null : child.process();
+                if (child != null && child.startFailure() != null) {
+                    init.cancel(true);
+                    throw new ConnectFailure("cannot start '" + ((McpServerSpec.Stdio) spec.transport()).command() + "': "
+                            + describe(child.startFailure()));
+                }
+                if (process != null && !process.isAlive()) {
+                    init.cancel(true);
+                    throw new ConnectFailure("its process exited with code " + process.exitValue()
+                            + (lastStderr == null ? "" : " (stderr: " + lastStderr + ")"));
+                }
+                if (System.nanoTime() > until) {
+                    init.cancel(true);
+                    throw new ConnectFailure("no answer to initialize within " + CONNECT_TIMEOUT.toSeconds() + " s");
+                }
+            } catch (InterruptedException e) {
+                init.cancel(true);
+                Thread.currentThread().interrupt();
+                throw new ConnectFailure("interrupted while connecting");
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            }
         }
     }
 
@@ -213,7 +266,12 @@ final class McpConnection implements AutoCloseable {
             ChildProcessTransport transport = new ChildProcessTransport(
                     ServerParameters.builder(stdio.command()).args(stdio.args()).env(stdio.env()).build(), mapper);
             transport.setStdErrorHandler(line -> {
-                lastStderr = line.length() > 300 ? line.substring(0, 300) + "..." : line;
+                // For messages: the latest line that names an error (a stack trace ends with lines that do not), else the latest
+                String shown = line.length() > 300 ? line.substring(0, 300) + "..." : line;
+                if (!line.isBlank() && (lastStderr == null || line.toLowerCase(java.util.Locale.ROOT).contains("error")
+                        || !lastStderr.toLowerCase(java.util.Locale.ROOT).contains("error"))) {
+                    lastStderr = shown.strip();
+                }
                 LOG.debug("MCP server '{}' stderr: {}", spec.name(), line);
             });
             return transport;
@@ -231,6 +289,32 @@ final class McpConnection implements AutoCloseable {
                 .requestBuilder(requests)
                 .connectTimeout(CONNECT_TIMEOUT)
                 .build();
+    }
+
+    private void relistSoon(long gen) {
+        try {
+            scheduler.execute(() -> relist(gen));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    /** After {@code list_changed}: the server's tools now. */
+    private void relist(long gen) {
+        synchronized (listLock) {
+            Session current;
+            synchronized (lock) {
+                current = session;
+            }
+            if (current == null || current.generation() != gen) return;
+            try {
+                McpSchema.ListToolsResult listed = current.client().listTools().block(CONNECT_TIMEOUT);
+                toolsListed(gen, listed == null ? List.of() : listed.tools());
+            } catch (RuntimeException e) {
+                LOG.warn("MCP server '{}': listing its tools after list_changed failed: {}", spec.name(), describe(e));
+                checkAlive(current);
+            }
+        }
     }
 
     /** A tools list arrived (after connecting, or after {@code list_changed}): replace the source's tools. */
@@ -424,8 +508,16 @@ final class McpConnection implements AutoCloseable {
         return null;
     }
 
+    /** A failure to connect that Baton itself noticed; its message says all. */
+    private static final class ConnectFailure extends RuntimeException {
+        ConnectFailure(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /** The innermost useful message of a failure, for logs and statuses. */
     static String describe(Throwable error) {
+        if (error instanceof ConnectFailure) return error.getMessage();
         Throwable t = error;
         String message = String.valueOf(error);
         while (t != null) {

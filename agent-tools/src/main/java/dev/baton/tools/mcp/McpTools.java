@@ -89,8 +89,9 @@ public final class McpTools implements AutoCloseable {
         }
         for (McpServerStatus status : tools.statuses()) {
             if (status.state() != McpServerStatus.State.CONNECTED) {
-                LOG.warn("MCP server '{}' is not connected after {} ms ({}); its tools join when it answers, Baton keeps trying",
-                        status.server(), wait.toMillis(), status.lastError() == null ? status.state().label() : status.lastError());
+                LOG.warn("MCP server '{}' is not connected ({}); Baton starts without its tools and keeps trying: they join when it answers",
+                        status.server(), status.lastError() == null ? "still " + status.state().label() + " after " + wait.toMillis() + " ms"
+                                : status.lastError());
             }
         }
         return tools;

@@ -64,6 +64,15 @@ final class McpPeers {
         }
     }
 
+    /** The tiny peer's script. */
+    static Path peerScript() {
+        try {
+            return Path.of(McpPeers.class.getResource("/mcp/peer.mjs").toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The child processes of this JVM whose command line holds {@code --baton-test=<tag>}. */
     static List<ProcessHandle> processesTagged(String tag) {
         List<ProcessHandle> found = new ArrayList<>();
@@ -88,9 +97,17 @@ final class McpPeers {
         private final Path log;
         private Process process;
 
+        private final boolean peer;
+
         HttpEverything(Path log) {
+            this(log, false);
+        }
+
+        /** With {@code peer}, the tiny peer over streamable HTTP instead of the 'everything' server. */
+        HttpEverything(Path log, boolean peer) {
             this.port = freePort();
             this.log = log;
+            this.peer = peer;
         }
 
         URI url() {
@@ -100,7 +117,9 @@ final class McpPeers {
         synchronized HttpEverything start() {
             try {
                 Files.createDirectories(log.getParent());
-                ProcessBuilder builder = new ProcessBuilder("node", everythingScript(dir()).toString(), "streamableHttp")
+                ProcessBuilder builder = (peer
+                        ? new ProcessBuilder("node", peerScript().toString(), dir().toString(), "--http", String.valueOf(port))
+                        : new ProcessBuilder("node", everythingScript(dir()).toString(), "streamableHttp"))
                         .redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
                 builder.environment().put("PORT", String.valueOf(port));

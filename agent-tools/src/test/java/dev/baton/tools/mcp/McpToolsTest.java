@@ -172,6 +172,18 @@ class McpToolsTest {
     }
 
     @Test
+    void theRegistryFollowsListChangedOverStreamableHttpToo() throws Exception {
+        ToolRegistry registry = new ToolRegistry();
+        try (McpPeers.HttpEverything peer = new McpPeers.HttpEverything(Path.of("target/mcp-peer-http.log"), true).start();
+             McpTools tools = McpTools.connect(List.of(McpServerSpec.http("hp", peer.url(), Map.of())), registry,
+                     McpCallListener.NONE, Duration.ofSeconds(30))) {
+            assertEquals(McpServerStatus.State.CONNECTED, tools.status("hp").orElseThrow().state());
+            assertEquals("extra-1", registry.find("hp.grow").orElseThrow().call(Json.object(), ToolContext.standalone("k-grow")).asText());
+            McpPeers.await("hp.extra-1 in the registry", Duration.ofSeconds(10), () -> registry.find("hp.extra-1").isPresent());
+        }
+    }
+
+    @Test
     void aStdioServerKilledMidCallIsRestartedAndTheNextCallSucceeds() throws Exception {
         List<ProcessHandle> before = McpPeers.processesTagged("ev");
         assertEquals(1, before.size(), before.toString());
@@ -270,6 +282,32 @@ class McpToolsTest {
                     () -> tools.status("late").orElseThrow().state() == McpServerStatus.State.CONNECTED);
             assertEquals("Echo: late", registry.find("late.echo").orElseThrow()
                     .call(Json.parse("{\"message\":\"late\"}"), ToolContext.standalone("k-late")).asText());
+        }
+    }
+
+    @Test
+    void aCommandThatCannotStartIsReportedAndRetriedNotFatal() {
+        ToolRegistry registry = new ToolRegistry();
+        try (McpTools tools = McpTools.connect(List.of(McpServerSpec.stdio("missing", "no-such-mcp-server-xyz", List.of(), Map.of())),
+                registry, McpCallListener.NONE, Duration.ofSeconds(10))) {
+            McpServerStatus status = tools.status("missing").orElseThrow();
+            assertEquals(McpServerStatus.State.DISCONNECTED, status.state());
+            assertTrue(status.lastError().contains("no-such-mcp-server-xyz"), status.lastError());
+            assertEquals(List.of(), registry.names());
+        }
+    }
+
+    @Test
+    void aStdioServerThatExitsAtOnceIsReportedWithoutWaitingOutTheTimeout() {
+        ToolRegistry registry = new ToolRegistry();
+        long started = System.nanoTime();
+        try (McpTools tools = McpTools.connect(List.of(McpServerSpec.stdio("broken", "node",
+                        List.of(McpPeers.dir().resolve("no-such-server.js").toString()), Map.of())),
+                registry, McpCallListener.NONE, Duration.ofSeconds(30))) {
+            McpServerStatus status = tools.status("broken").orElseThrow();
+            assertEquals(McpServerStatus.State.DISCONNECTED, status.state());
+            assertTrue(status.lastError().contains("its process exited with code 1"), status.lastError());
+            assertTrue((System.nanoTime() - started) / 1_000_000 < 8_000, "well within the 10 s handshake timeout");
         }
     }
 }
