@@ -390,7 +390,11 @@ public final class BatonServer implements AutoCloseable {
         router.route("/api/*").handler(BatonServer::checkQueryString);
         router.route("/api/*").handler(auth::authenticate);
         router.route("/api/*").handler(Bodies::requireJson);
-        new RateLimits(config.edge().rates(), edge).mount(router);
+        RateLimits rateLimits = new RateLimits(config.edge().rates(), edge);
+        rateLimits.mount(router);
+        // The MCP tools that create runs and tickets count against the same buckets as their routes.
+        mcp.limits((what, caller, address) -> rateLimits.take(what == McpEndpoint.Creates.RUN ? RateLimits.Limit.RUNS
+                : RateLimits.Limit.TICKETS, caller, address));
         TriggerRoutes triggerRoutes = new TriggerRoutes(triggers, config.webhookBodyLimit());
         // Before the BodyHandler, which would buffer every body whole: the trigger event route checks a
         // webhook's headers before it reads the body, and reads a caller's without a token only up to a small limit.

@@ -72,27 +72,45 @@ final class RateLimits {
     }
 
     private void check(RoutingContext ctx, Limit limit, EdgeSettings.Rate rate) {
-        Caller caller = Auth.caller(ctx);
-        boolean byAddress = caller == null || caller == Caller.LOCAL || caller == Auth.WEBHOOK;
-        String who = byAddress ? "address " + address(ctx) : "token '" + caller.name() + "'";
-        Bucket bucket = buckets.get(limit.name() + ' ' + who, k -> Bucket.builder()
-                .addLimit(l -> l.capacity(rate.count()).refillGreedy(rate.count(), rate.period())).build());
-        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
-        if (probe.isConsumed()) {
+        ApiError refused = take(limit, rate, Auth.caller(ctx), address(ctx));
+        if (refused == null) {
             ctx.next();
             return;
         }
+        ctx.response().putHeader("Retry-After", refused.details.path("retryAfterSeconds").asText());
+        ApiError.send(ctx, refused);
+    }
+
+    /**
+     * Takes one from the caller's bucket of {@code limit} for a request that comes another way than
+     * its route (the MCP tools {@code start_run} and {@code create_ticket}): the same bucket, so a
+     * caller's runs count alike through either door. Throws the route's 429 when the caller is over.
+     */
+    void take(Limit limit, Caller caller, String address) {
+        EdgeSettings.Rate rate = rates.get(limit);
+        if (rate == null) return;
+        ApiError refused = take(limit, rate, caller, address);
+        if (refused != null) throw refused;
+    }
+
+    /** Null when allowed, else the refusal (429 rate_limited, with the seconds to wait in its details). */
+    private ApiError take(Limit limit, EdgeSettings.Rate rate, Caller caller, String address) {
+        boolean byAddress = caller == null || caller == Caller.LOCAL || caller == Auth.WEBHOOK;
+        String who = byAddress ? "address " + address : "token '" + caller.name() + "'";
+        Bucket bucket = buckets.get(limit.name() + ' ' + who, k -> Bucket.builder()
+                .addLimit(l -> l.capacity(rate.count()).refillGreedy(rate.count(), rate.period())).build());
+        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+        if (probe.isConsumed()) return null;
         long retryAfter = Math.max(1, (probe.getNanosToWaitForRefill() + 999_999_999L) / 1_000_000_000L);
         metrics.rateLimited(limit);
         ObjectNode details = Json.object();
         details.put("limit", rate.toString());
         details.put("retryAfterSeconds", retryAfter);
-        ctx.response().putHeader("Retry-After", String.valueOf(retryAfter));
-        ApiError.send(ctx, new ApiError(429, "rate_limited", who + " is over its rate of " + rate + " for creating " + limit.what
-                + "; retry after " + retryAfter + " s (the limit is " + Config.describe(limit.setting) + ")", details));
+        return new ApiError(429, "rate_limited", who + " is over its rate of " + rate + " for creating " + limit.what
+                + "; retry after " + retryAfter + " s (the limit is " + Config.describe(limit.setting) + ")", details);
     }
 
-    private static String address(RoutingContext ctx) {
+    static String address(RoutingContext ctx) {
         var remote = ctx.request().remoteAddress();
         return remote == null ? "unknown" : remote.hostAddress();
     }

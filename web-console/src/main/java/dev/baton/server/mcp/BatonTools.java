@@ -43,6 +43,7 @@ final class BatonTools {
     private final TicketService tickets;
     private final PlaybookLibrary playbooks;
     private final RunWatch watch;
+    private volatile McpEndpoint.Limits limits = (what, caller, address) -> { };
 
     BatonTools(Orchestrator orchestrator, TicketService tickets, PlaybookLibrary playbooks, RunWatch watch) {
         this.orchestrator = orchestrator;
@@ -55,8 +56,12 @@ final class BatonTools {
     private interface Action extends BiFunction<Call, ObjectNode, Future<? extends JsonNode>> {
     }
 
-    /** One call: who, in which session. */
-    record Call(Caller caller, String sessionId) {
+    /** One call: who, from where, in which session. */
+    record Call(Caller caller, String address, String sessionId) {
+    }
+
+    void limits(McpEndpoint.Limits limits) {
+        this.limits = limits;
     }
 
     List<AsyncToolSpecification> all() {
@@ -99,6 +104,7 @@ final class BatonTools {
         String key = args.path("idempotencyKey").asText(null);
         String misuse = Origin.keyMisused(key);
         if (misuse != null) throw refused("idempotencyKey", misuse);
+        limits.take(McpEndpoint.Creates.RUN, call.caller(), call.address());
         ObjectNode options = playbook == null ? null : Json.object().put("planner", "playbook").put("playbook", playbook);
         RunRequest request = new RunRequest(args.path("goal").asText(), args.get("input"), plan, options, key,
                 key == null ? null : ApiJson.sha256(args.toString()), Origin.CLIENT);
@@ -129,6 +135,7 @@ final class BatonTools {
         if (length > TicketService.MAX_TEXT_CHARS) {
             throw refused("body", "subject and body hold " + length + " characters; the limit is " + TicketService.MAX_TEXT_CHARS);
         }
+        limits.take(McpEndpoint.Creates.TICKET, call.caller(), call.address());
         var ticket = new TicketService.NewTicket(subject, body, args.get("customer"), args.path("channel").asText(null),
                 args.path("externalId").asText(null));
         return tickets.create(ticket, args.path("idempotencyKey").asText(null), Duration.ZERO)
@@ -137,7 +144,7 @@ final class BatonTools {
 
     // ------------------------------------------------------------------ the frame every tool shares
 
-    private static AsyncToolSpecification tool(String name, String title, String description, Role role, String input, String output,
+    private AsyncToolSpecification tool(String name, String title, String description, Role role, String input, String output,
                                                McpSchema.ToolAnnotations annotations, Action action) {
         ObjectNode inputSchema = McpSchemas.parse(input);
         McpSchema.Tool tool = McpSchema.Tool.builder().name(name).title(title)
@@ -151,7 +158,7 @@ final class BatonTools {
                 .build();
     }
 
-    private static Mono<CallToolResult> handle(String name, Role role, ObjectNode inputSchema, Action action,
+    private Mono<CallToolResult> handle(String name, Role role, ObjectNode inputSchema, Action action,
                                                McpAsyncServerExchange exchange, McpSchema.CallToolRequest request) {
         Caller caller = (Caller) exchange.transportContext().get(VertxMcpTransport.CALLER);
         if (caller == null) return Mono.just(error("unauthorized", "no caller: call through /mcp with a bearer token"));
@@ -168,7 +175,8 @@ final class BatonTools {
         }
         Future<? extends JsonNode> answer;
         try {
-            answer = action.apply(new Call(caller, exchange.sessionId()), args);
+            answer = action.apply(new Call(caller, (String) exchange.transportContext().get(VertxMcpTransport.ADDRESS),
+                    exchange.sessionId()), args);
         } catch (RuntimeException e) {
             answer = Future.failedFuture(e);
         }

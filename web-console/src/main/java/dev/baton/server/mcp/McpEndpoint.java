@@ -40,6 +40,15 @@ public final class McpEndpoint implements AutoCloseable {
     private final VertxMcpTransport transport;
     private final McpAsyncServer server;
     private final RunWatch watch;
+    private final BatonTools tools;
+
+    /** What a tool creates, for the API's per-caller rate limits. */
+    public enum Creates { RUN, TICKET }
+
+    /** The API's rate limits: throws the API's 429 error when the caller is over its rate. */
+    public interface Limits {
+        void take(Creates what, Caller caller, String address);
+    }
 
     /**
      * @param relay   on a node of a cluster, brings the events of runs other nodes own; null on one node
@@ -52,6 +61,7 @@ public final class McpEndpoint implements AutoCloseable {
         this.transport = new VertxMcpTransport(vertx, json, callers);
         watch.transport(transport);
         transport.listener(watch);
+        this.tools = new BatonTools(orchestrator, tickets, playbooks, watch);
         this.server = McpServer.async(transport)
                 .serverInfo("baton", version)
                 .instructions("Baton runs goals as durable, approval-gated plans. Start one with start_run, follow it by"
@@ -61,9 +71,14 @@ public final class McpEndpoint implements AutoCloseable {
                 .jsonMapper(json)
                 // Baton checks arguments itself (its JSON Schema validator), so that a refusal names the argument as the API does.
                 .validateToolInputs(false)
-                .tools(new BatonTools(orchestrator, tickets, playbooks, watch).all())
+                .tools(tools.all())
                 .resourceTemplates(List.of(runResource(orchestrator)))
                 .build();
+    }
+
+    /** Counts {@code start_run} and {@code create_ticket} against the API's limits on creating runs and tickets. */
+    public void limits(Limits limits) {
+        tools.limits(limits);
     }
 
     /** Routes {@code /mcp}; authentication, the JSON check and the body handler come before. */

@@ -48,6 +48,8 @@ public final class VertxMcpTransport implements McpStreamableServerTransportProv
     private static final Logger LOG = LoggerFactory.getLogger(VertxMcpTransport.class);
     /** The key of the {@link Caller} in the transport context. */
     public static final String CALLER = "baton.caller";
+    /** The key of the client's IP address in the transport context (callers without a token are rate-limited by it). */
+    public static final String ADDRESS = "baton.address";
     public static final String PATH = "/mcp";
     /** A comment line on open streams this often, so that neither Baton's idle timeout nor a proxy cuts them. */
     private static final long KEEP_ALIVE_MS = 15_000;
@@ -206,7 +208,9 @@ public final class VertxMcpTransport implements McpStreamableServerTransportProv
             return;
         }
         Caller caller = callers.apply(ctx);
-        McpTransportContext transportContext = McpTransportContext.create(Map.of(CALLER, caller));
+        var remote = ctx.request().remoteAddress();
+        McpTransportContext transportContext = McpTransportContext.create(Map.of(CALLER, caller,
+                ADDRESS, remote == null || remote.hostAddress() == null ? "unknown" : remote.hostAddress()));
         if (message instanceof McpSchema.JSONRPCRequest request && McpSchema.METHOD_INITIALIZE.equals(request.method())) {
             initialize(ctx, request, caller, transportContext);
             return;

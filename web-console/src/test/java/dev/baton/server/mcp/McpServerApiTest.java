@@ -344,6 +344,12 @@ class McpServerApiTest {
         String ping = "{\"jsonrpc\": \"2.0\", \"id\": 2, \"method\": \"ping\"}";
 
         assertEquals(200, post(Tokens.OPERATOR, session, ping).statusCode());
+        HttpResponse<String> oldVersion = send(request(Tokens.OPERATOR, session).header("MCP-Protocol-Version", "1999-01-01")
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(ping)));
+        assertEquals(400, oldVersion.statusCode(), "a protocol version this server does not speak: " + oldVersion.body());
+        HttpResponse<String> noStreamAccepted = send(HttpRequest.newBuilder(URI.create(server.api().base() + "/mcp"))
+                .header("Authorization", "Bearer " + Tokens.OPERATOR).header("Mcp-Session-Id", session).header("Accept", "application/json").GET());
+        assertEquals(406, noStreamAccepted.statusCode(), "GET is the event stream: " + noStreamAccepted.body());
         HttpResponse<String> stolen = post(Tokens.ADMIN, session, ping);
         assertEquals(403, stolen.statusCode(), "another token cannot use the session: " + stolen.body());
 
