@@ -23,6 +23,11 @@ const tools = [
   { name: "grow", description: "Adds a tool named extra-<n> and announces the new list",
     inputSchema: { type: "object", properties: {} }, annotations: { readOnlyHint: false, destructiveHint: false } },
 ];
+// A console test sets PEER_HOSTILE: a tool whose description is markup, which the page must show as text.
+if (process.env.PEER_HOSTILE) {
+  tools.push({ name: "odd", description: process.env.PEER_HOSTILE, inputSchema: { type: "object", properties: {} },
+               annotations: { readOnlyHint: true } });
+}
 let extras = 0;
 
 function newServer() {

@@ -29,6 +29,7 @@ import java.util.Set;
  *   bench.embedding.rounds=5            (part "embedding": one goal embedded in-process, as the playbook matcher does)
  *   bench.accept.tasks=10000  bench.accept.warmups=15  bench.accept.reps=25   (part "accept": parse + write + validate, RunJson)
  *   bench.cluster.seconds=20  .warmup=10  .clients=32  .tasks=20  .cpus=0,1  .kills=5  .killRuns=20  .commands=200
+ *   bench.mcp.calls=1000  bench.mcp.warmup=300  bench.mcp.dir=.ci/mcp   (part "mcp": the reference server, from bash .ci/mcp.sh)
  *   bench.cluster.fencingRounds=2  bench.cluster.only=scaling,failover,commands,fencing   (part "cluster": server processes on one PostgreSQL)
  *   bench.pg=auto|off|jdbc:postgresql://...   (auto: BATON_TEST_PG_URL, else .ci/postgres.sh)
  *   bench.jfr=/tmp/bench.jfr           record the whole run with JDK Flight Recorder ("profile" settings)
@@ -38,7 +39,7 @@ import java.util.Set;
  */
 final class Options {
     static final List<String> THROUGHPUT = List.of("h2", "postgres", "memory", "chain", "echo");
-    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "metrics", "makespan", "parked", "react", "flow", "triggers", "isolation", "streams", "steps", "load", "embedding", "accept", "cluster");
+    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "metrics", "makespan", "parked", "react", "flow", "triggers", "isolation", "streams", "steps", "load", "embedding", "accept", "cluster", "mcp");
 
     final Set<String> parts;
 

@@ -19,6 +19,9 @@ import dev.baton.runtime.event.Verdict;
 import dev.baton.runtime.run.ApprovalStatus;
 import dev.baton.runtime.run.RunStatus;
 import dev.baton.tools.ToolDescriptor;
+import dev.baton.tools.mcp.McpServerSpec;
+import dev.baton.tools.mcp.McpServerStatus;
+import dev.baton.tools.mcp.McpTools;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -36,9 +39,13 @@ final class ApiRoutes {
     /** This server's node of a cluster, or null on a single node (H2, memory). */
     private final ClusterNode cluster;
 
+    /** The MCP servers Baton takes tools from, or null when none is configured. */
+    private final McpTools mcpTools;
+
     ApiRoutes(Orchestrator orchestrator, String version, ModelConfig model, PlaybookLibrary playbooks, AgentRegistry agents,
-              ClusterNode cluster) {
+              ClusterNode cluster, McpTools mcpTools) {
         this.cluster = cluster;
+        this.mcpTools = mcpTools;
         this.orchestrator = orchestrator;
         this.version = version;
         this.model = model;
@@ -51,6 +58,7 @@ final class ApiRoutes {
         router.get("/api/cluster").handler(this::cluster);
         router.get("/api/me").handler(this::me);
         router.get("/api/tools").handler(this::tools);
+        router.get("/api/mcp/servers").handler(this::mcpServers);
         router.get("/api/agents").handler(this::agents);
         router.get("/api/playbooks").handler(this::playbooks);
 
@@ -167,6 +175,25 @@ final class ApiRoutes {
             item.set("input", p.input());
         }
         json(ctx, 200, list);
+    }
+
+    /** Each configured MCP server: how it is reached (never its command line or headers: they may hold secrets) and its state. */
+    private void mcpServers(RoutingContext ctx) {
+        ArrayNode list = Json.array();
+        if (mcpTools != null) {
+            for (McpServerSpec spec : mcpTools.servers()) {
+                McpServerStatus status = mcpTools.status(spec.name()).orElseThrow();
+                ObjectNode server = list.addObject();
+                server.put("name", spec.name());
+                server.put("transport", spec.transport() instanceof McpServerSpec.Stdio ? "stdio" : "http");
+                server.put("state", status.state().label());
+                ArrayNode names = server.putArray("tools");
+                status.tools().forEach(names::add);
+                server.put("error", status.lastError());
+                server.put("since", status.since() == null ? null : status.since().toString());
+            }
+        }
+        send(ctx, 200, list);
     }
 
     private void tools(RoutingContext ctx) {

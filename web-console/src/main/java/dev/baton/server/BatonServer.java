@@ -232,7 +232,7 @@ public final class BatonServer implements AutoCloseable {
                     version(), Auth::caller);
             Router router = router(vertx, orchestrator, triggers, config, playbooks, agents,
                     new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers, edge, streams, mcpMetrics), tickets, edge, timeouts, streams,
-                    membership, mcpEndpoint);
+                    membership, mcpEndpoint, mcpTools);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())
@@ -376,7 +376,8 @@ public final class BatonServer implements AutoCloseable {
 
     private static Router router(Vertx vertx, Orchestrator orchestrator, Triggers triggers, Config config, PlaybookLibrary playbooks,
                                  AgentRegistry agents, PrometheusMetrics metrics, TicketService tickets, EdgeMetrics edge,
-                                 ConnectionTimeouts timeouts, StreamQuota streamQuota, Membership membership, McpEndpoint mcp) {
+                                 ConnectionTimeouts timeouts, StreamQuota streamQuota, Membership membership, McpEndpoint mcp,
+                                 McpTools mcpTools) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.tokens());
         router.route().handler(timeouts::requestArrived);
@@ -401,7 +402,8 @@ public final class BatonServer implements AutoCloseable {
         triggerRoutes.mountEvents(router);
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
         router.get("/api/metrics/summary").handler(metrics::summary);
-        new ApiRoutes(orchestrator, version(), config.model(), playbooks, agents, membership == null ? null : membership.node).mount(router);
+        new ApiRoutes(orchestrator, version(), config.model(), playbooks, agents, membership == null ? null : membership.node, mcpTools)
+                .mount(router);
         triggerRoutes.mount(router);
         new TicketRoutes(tickets).mount(router);
         EventStream streams = new EventStream(vertx, orchestrator, streamQuota, membership == null ? null : membership.relay());

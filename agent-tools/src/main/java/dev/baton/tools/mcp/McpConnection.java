@@ -525,6 +525,8 @@ final class McpConnection implements AutoCloseable {
             if (t.getCause() == null || t.getCause() == t) break;
             t = t.getCause();
         }
+        // The root cause of a refused connection often has no message (java.net.ConnectException): name it.
+        if (t != null && t != error && (t.getMessage() == null || t.getMessage().isBlank())) message += " (" + t.getClass().getSimpleName() + ")";
         return message;
     }
 }

@@ -1,0 +1,34 @@
+package dev.baton.examples.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The example against the real reference server (installed by {@code .ci/mcp.sh}, which {@code .ci/run} runs). */
+class McpToolsExampleTest {
+
+    @Test
+    void thePlanCallsTwoToolsOfTheReferenceServerAndTheSumWaitsForApproval() throws Exception {
+        String peers = System.getenv("BATON_TEST_MCP_DIR");
+        assumeTrue(peers != null && !peers.isBlank(), "BATON_TEST_MCP_DIR is not set: run `bash .ci/mcp.sh` (or .ci/run)");
+        JsonNode run = McpToolsExample.greetAndAdd(Path.of(peers));
+        assertEquals("SUCCEEDED", run.path("status").asText(), run.toPrettyString());
+        JsonNode greet = task(run, "greet");
+        JsonNode sum = task(run, "sum");
+        assertTrue(greet.path("output").toString().contains("hello from Baton"), greet.toPrettyString());
+        assertTrue(sum.path("output").toString().contains("42"), sum.toPrettyString());
+        assertEquals("APPROVED", sum.path("approval").path("status").asText(), sum.toPrettyString());
+        assertEquals("example-approver", sum.path("approval").path("decidedBy").asText());
+        assertTrue(greet.path("approval").isMissingNode() || greet.path("approval").isNull(), "echo is read-only: no approval");
+    }
+
+    private static JsonNode task(JsonNode run, String id) {
+        for (JsonNode task : run.path("plan").path("tasks")) if (task.path("id").asText().equals(id)) return task;
+        throw new AssertionError("no task " + id + " in " + run.toPrettyString());
+    }
+}
