@@ -66,7 +66,7 @@ public final class Benchmarks {
             part(report, options, "embedding", () -> new EmbeddingBench(report).run());
             part(report, options, "accept", () -> new AcceptBench(report).run());
             part(report, options, "cluster", () -> new ClusterBench(report).run());
-            part(report, options, "mcp", () -> new McpBench(report).run());
+            part(report, options, "mcp", () -> new McpBench(vertx, report).run());
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             stopRecording(recording);

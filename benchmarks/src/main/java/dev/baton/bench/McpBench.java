@@ -3,6 +3,14 @@ package dev.baton.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.json.Json;
+import dev.baton.runtime.journal.Journal;
+import dev.baton.runtime.journal.Journals;
+import dev.baton.runtime.orchestrator.Orchestrator;
+import dev.baton.runtime.orchestrator.OrchestratorOptions;
+import dev.baton.runtime.orchestrator.RunRequest;
+import dev.baton.tools.ToolSettings;
+import dev.baton.tools.builtin.BuiltinTools;
+import io.vertx.core.Vertx;
 import dev.baton.tools.Tool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolRegistry;
@@ -47,11 +55,14 @@ import java.util.Map;
 final class McpBench {
     private static final double GOAL_ADDED_P50_MS = 1.0;
 
+    private final Vertx vertx;
     private final Report report;
     private final int calls = Options.integer("bench.mcp.calls", 1_000);
     private final int warmup = Options.integer("bench.mcp.warmup", 300);
+    private final int runs = Options.integer("bench.mcp.runs", 300);
 
-    McpBench(Report report) {
+    McpBench(Vertx vertx, Report report) {
+        this.vertx = vertx;
         this.report = report;
     }
 
@@ -109,7 +120,50 @@ final class McpBench {
             report.goal("MCP call, Baton's added p50 (" + transport + ")", addedP50, "ms", GOAL_ADDED_P50_MS, true,
                     String.format("%+.3f ms", addedP50));
             report.info("MCP call, Baton's added p99 (" + transport + ")", String.format("%+.3f ms", addedP99));
+            wholeTasks(transport, registry);
         }
+    }
+
+    /**
+     * For scale: a whole one-task run (submit to finished, in-memory journal) calling the MCP
+     * server's echo, against the same run calling Baton's built-in echo. The difference is what an
+     * MCP tool costs a task over a tool in the JVM: the round trip to the server, nothing else.
+     */
+    private void wholeTasks(String transport, ToolRegistry registry) throws Exception {
+        BuiltinTools.register(registry, ToolSettings.none());
+        Journal journal = Journals.open("memory", Path.of("."));
+        Orchestrator orchestrator = Async.await(Orchestrator.start(vertx, journal, registry, OrchestratorOptions.defaults()), 60);
+        try {
+            double[] mcp = new double[runs];
+            double[] local = new double[runs];
+            for (int i = -runs / 5; i < runs; i++) {
+                boolean mcpFirst = (i & 1) == 0;
+                double a = oneTaskRun(orchestrator, mcpFirst ? "everything.echo" : "echo");
+                double b = oneTaskRun(orchestrator, mcpFirst ? "echo" : "everything.echo");
+                if (i < 0) continue;
+                mcp[i] = mcpFirst ? a : b;
+                local[i] = mcpFirst ? b : a;
+            }
+            Stats viaMcp = Stats.of(mcp);
+            Stats inJvm = Stats.of(local);
+            report.say("%-16s a one-task run, submit to finished: MCP echo p50 %.2f ms p99 %.2f ms; built-in echo p50 %.2f ms p99 %.2f ms",
+                    transport, viaMcp.median(), viaMcp.percentile(99), inJvm.median(), inJvm.percentile(99));
+            report.info("one-task run, MCP echo over built-in (" + transport + ")",
+                    String.format("%+.2f ms p50", viaMcp.median() - inJvm.median()));
+        } finally {
+            orchestrator.close();
+            journal.close();
+        }
+    }
+
+    private static double oneTaskRun(Orchestrator orchestrator, String tool) throws Exception {
+        JsonNode plan = Json.parse("{\"tasks\": [{\"id\": \"say\", \"tool\": \"" + tool + "\", \"args\": {\"message\": \"hi\"}}]}");
+        long start = System.nanoTime();
+        String runId = Async.await(orchestrator.submit(new RunRequest("bench", Json.object(), plan, null, null, null)), 30).runId();
+        JsonNode run = Async.await(orchestrator.whenFinished(runId), 30);
+        double took = (System.nanoTime() - start) / 1e6;
+        if (!"SUCCEEDED".equals(run.path("status").asText())) throw new IllegalStateException("the run failed: " + run);
+        return took;
     }
 
     /** The orchestrator's part of a tool task: find the tool, check the arguments, call it. */
