@@ -91,7 +91,7 @@ class ToolRegistryTest {
 
     @Test
     void serviceLoaderProvidersAreDiscoveredWithSettings() throws Exception {
-        List<ToolDescriptor> added = registry.discover(getClass().getClassLoader(),
+        List<ToolDescriptor> added = registry.discover(withTestProvider(),
                 ToolSettings.allowingHosts("b.example.com", "a.example.com"));
 
         assertEquals(List.of("test.provided"), added.stream().map(ToolDescriptor::name).toList());
@@ -105,10 +105,10 @@ class ToolRegistryTest {
 
     @Test
     void discoveringTwiceNamesTheProvider() {
-        registry.discover(getClass().getClassLoader(), ToolSettings.none());
+        registry.discover(withTestProvider(), ToolSettings.none());
 
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-                () -> registry.discover(getClass().getClassLoader(), ToolSettings.none()));
+                () -> registry.discover(withTestProvider(), ToolSettings.none()));
 
         assertTrue(error.getMessage().contains("service-loader"), error.getMessage());
         assertTrue(error.getMessage().contains("provider " + TestToolProvider.class.getName()), error.getMessage());
@@ -265,5 +265,15 @@ class ToolRegistryTest {
         reader.join(10_000);
         assertEquals(0, misses.get());
         assertEquals(List.of("a.extra1", "a.kept"), registry.names());
+    }
+
+    /**
+     * The test classes plus the folder that lists {@link TestToolProvider} for ServiceLoader. The
+     * listing is kept out of the test classpath's own META-INF: other modules' tests take helpers from
+     * this module's test classes, and every server they start would discover the test provider.
+     */
+    private static ClassLoader withTestProvider() {
+        java.net.URL folder = ToolRegistryTest.class.getResource("/discoverable/");
+        return new java.net.URLClassLoader(new java.net.URL[]{folder}, ToolRegistryTest.class.getClassLoader());
     }
 }

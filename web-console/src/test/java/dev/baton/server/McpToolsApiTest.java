@@ -4,21 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.json.Json;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.ServerProcess;
+import dev.baton.tools.mcp.McpPeers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +25,6 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * MCP servers as tool sources, end to end: a Baton server process started with
@@ -42,45 +35,30 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class McpToolsApiTest {
-    private static final String DIR_ENV = "BATON_TEST_MCP_DIR";
     /** On every MCP server process this class starts, so that the test finds them (also once orphaned, were they). */
     private static final String TAG = "--baton-test=" + UUID.randomUUID();
 
     @TempDir
     static Path temp;
     private static Path mcpDir;
-    private static int httpPort;
-    private static Process httpServer;
+    private static McpPeers.HttpEverything httpServer;
     private static ServerProcess baton;
     private static Api api;
 
     @BeforeAll
     static void start() throws Exception {
-        String dir = System.getenv(DIR_ENV);
-        if (dir == null || dir.isBlank()) {
-            String why = DIR_ENV + " is not set: run `bash .ci/mcp.sh` and export its last line as " + DIR_ENV
-                    + " to run the MCP tests against the reference servers";
-            String ci = System.getenv("CI");
-            if (ci != null && !ci.isBlank()) fail("the MCP peers are required on CI: " + why); // as the PostgreSQL tests
-            assumeTrue(false, "MCP tests skipped: " + why);
-        }
-        mcpDir = Path.of(dir);
-        if (!Files.isRegularFile(everything())) fail(DIR_ENV + "=" + dir + " holds no " + everything() + ": run `bash .ci/mcp.sh`");
-        // The tiny peer lives with agent-tools' MCP tests; surefire runs in the module's folder.
-        Path peer = Path.of("../agent-tools/src/test/resources/mcp/peer.mjs").toAbsolutePath().normalize();
-        if (!Files.isRegularFile(peer)) fail("no " + peer);
-        httpPort = freePort();
-        startHttpServer();
-        String stdio = Json.write(List.of(everything().toString(), "stdio", TAG));
-        String peerArgs = Json.write(List.of(peer.toString(), mcpDir.toString(), TAG));
+        mcpDir = McpPeers.dir(); // skips the class without BATON_TEST_MCP_DIR (fails on CI), as the PostgreSQL tests do
+        httpServer = new McpPeers.HttpEverything(temp.resolve("everything-http.log")).start();
+        String stdio = Json.write(List.of(McpPeers.everythingScript(mcpDir).toString(), "stdio", TAG));
+        String peerArgs = Json.write(List.of(McpPeers.peerScript().toString(), mcpDir.toString(), TAG));
         Path config = temp.resolve("mcp.json");
         Files.writeString(config, """
                 {"mcpServers": {
                    "ev":    {"command": "node", "args": %s},
-                   "evh":   {"type": "http", "url": "http://127.0.0.1:%d/mcp", "headers": {"X-Baton-Test": "${TEST_HEADER}"}},
+                   "evh":   {"type": "http", "url": "%s", "headers": {"X-Baton-Test": "${TEST_HEADER}"}},
                    "peer":  {"command": "node", "args": %s},
                    "peer2": {"command": "node", "args": %s, "approvalNotRequired": ["plain"]}}}
-                """.formatted(stdio, httpPort, peerArgs, peerArgs));
+                """.formatted(stdio, httpServer.url(), peerArgs, peerArgs));
         baton = ServerProcess.start(temp.resolve("data"), "memory", temp.resolve("baton.log"),
                 List.of("--mcp-servers", config.toString()), List.of(), Main.class,
                 Map.of("TEST_HEADER", "yes", "PATH", System.getenv("PATH")));
@@ -95,49 +73,14 @@ class McpToolsApiTest {
                 ProcessHandle.of(baton.pid()).ifPresent(ProcessHandle::destroy);
                 ProcessHandle.of(baton.pid()).ifPresent(p -> p.onExit().orTimeout(30, TimeUnit.SECONDS).join());
                 List<String> left = ProcessHandle.allProcesses()
-                        .filter(p -> p.info().commandLine().orElse("").contains(TAG) && !p.equals(httpHandle()))
+                        .filter(p -> p.info().commandLine().orElse("").contains(TAG))
                         .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
                         .toList();
                 assertEquals(List.of(), left, "MCP server processes left after Baton stopped");
                 baton.close();
             }
         } finally {
-            if (httpServer != null) {
-                httpServer.destroyForcibly();
-                httpServer.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-    }
-
-    private static ProcessHandle httpHandle() {
-        return httpServer == null ? null : httpServer.toHandle();
-    }
-
-    private static Path everything() {
-        return mcpDir.resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static void startHttpServer() throws Exception {
-        ProcessBuilder builder = new ProcessBuilder("node", everything().toString(), "streamableHttp")
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(temp.resolve("everything-http.log").toFile()));
-        builder.environment().put("PORT", String.valueOf(httpPort));
-        httpServer = builder.start();
-        Instant until = Instant.now().plusSeconds(30);
-        while (true) {
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", httpPort), 200);
-                return;
-            } catch (IOException notYet) {
-                if (!httpServer.isAlive() || Instant.now().isAfter(until)) fail("the everything server did not listen on " + httpPort);
-                httpServer.waitFor(50, TimeUnit.MILLISECONDS);
-            }
+            if (httpServer != null) httpServer.close();
         }
     }
 
@@ -288,10 +231,9 @@ class McpToolsApiTest {
         String id = run.path("id").asText();
         api.awaitTaskStatus(id, "op", "RUNNING");
         long unavailable = calls("evh", "unavailable");
-        httpServer.destroyForcibly();
-        httpServer.waitFor(10, TimeUnit.SECONDS);
+        httpServer.kill();
         Api.await(() -> calls("evh", "unavailable"), n -> n > unavailable, Duration.ofSeconds(30), "a failed call to the killed server");
-        startHttpServer();
+        httpServer.start();
         JsonNode done = api.awaitRun(id, r -> r.path("status").asText().equals("SUCCEEDED") || r.path("status").asText().equals("FAILED"),
                 Duration.ofSeconds(90));
         JsonNode op = Api.task(done, "op");

@@ -24,14 +24,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * 'everything' server from npm ({@code bash .ci/mcp.sh} installs it and prints the folder to put in
  * {@code BATON_TEST_MCP_DIR}), and {@code mcp/peer.mjs} on the official TypeScript SDK.
  */
-final class McpPeers {
-    static final String DIR_ENV = "BATON_TEST_MCP_DIR";
+public final class McpPeers {
+    public static final String DIR_ENV = "BATON_TEST_MCP_DIR";
 
     private McpPeers() {
     }
 
     /** The folder of the npm install; skips the test when the variable is unset, as the PostgreSQL tests do. */
-    static Path dir() {
+    public static Path dir() {
         String dir = System.getenv(DIR_ENV);
         if (dir == null || dir.isBlank()) {
             String why = DIR_ENV + " is not set: run `bash .ci/mcp.sh` and export its last line as " + DIR_ENV
@@ -45,36 +45,51 @@ final class McpPeers {
         return path;
     }
 
-    static Path everythingScript(Path dir) {
+    public static Path everythingScript(Path dir) {
         return dir.resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
     }
 
     /** The 'everything' server over stdio; {@code tag} (an argument it ignores) lets a test find its process. */
-    static McpServerSpec everythingStdio(String name, String tag) {
+    public static McpServerSpec everythingStdio(String name, String tag) {
         return McpServerSpec.stdio(name, "node", List.of(everythingScript(dir()).toString(), "stdio", "--baton-test=" + tag), Map.of());
     }
 
     /** The tiny peer on the TypeScript SDK: a tool without annotations, a destructive one, a tool list that grows. */
-    static McpServerSpec peer(String name) {
-        try {
-            Path script = Path.of(McpPeers.class.getResource("/mcp/peer.mjs").toURI());
-            return McpServerSpec.stdio(name, "node", List.of(script.toString(), dir().toString(), "--baton-test=" + name), Map.of());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+    public static McpServerSpec peer(String name) {
+        return McpServerSpec.stdio(name, "node", List.of(peerScript().toString(), dir().toString(), "--baton-test=" + name), Map.of());
     }
 
-    /** The tiny peer's script. */
-    static Path peerScript() {
+    private static Path peerScript;
+
+    /**
+     * The tiny peer's script: the file in agent-tools' test resources, or, for another module's
+     * tests that read it from agent-tools' test-jar, a copy in a temporary file (node runs files).
+     */
+    public static synchronized Path peerScript() {
+        if (peerScript != null) return peerScript;
+        java.net.URL url = McpPeers.class.getResource("/mcp/peer.mjs");
+        if (url == null) throw new IllegalStateException("mcp/peer.mjs is not on the test classpath");
         try {
-            return Path.of(McpPeers.class.getResource("/mcp/peer.mjs").toURI());
+            if (url.getProtocol().equals("file")) {
+                peerScript = Path.of(url.toURI());
+            } else {
+                Path copy = Files.createTempFile("baton-mcp-peer-", ".mjs");
+                copy.toFile().deleteOnExit();
+                try (var in = url.openStream()) {
+                    Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                peerScript = copy;
+            }
+            return peerScript;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
     }
 
     /** The child processes of this JVM whose command line holds {@code --baton-test=<tag>}. */
-    static List<ProcessHandle> processesTagged(String tag) {
+    public static List<ProcessHandle> processesTagged(String tag) {
         List<ProcessHandle> found = new ArrayList<>();
         ProcessHandle.current().descendants().forEach(p -> {
             String line = p.info().commandLine().orElse(String.join(" ", p.info().arguments().orElse(new String[0])));
@@ -83,7 +98,7 @@ final class McpPeers {
         return found;
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
@@ -92,29 +107,29 @@ final class McpPeers {
     }
 
     /** The 'everything' server over streamable HTTP in a child process, which a test may kill and start again on the same port. */
-    static final class HttpEverything implements AutoCloseable {
+    public static final class HttpEverything implements AutoCloseable {
         private final int port;
         private final Path log;
         private Process process;
 
         private final boolean peer;
 
-        HttpEverything(Path log) {
+        public HttpEverything(Path log) {
             this(log, false);
         }
 
         /** With {@code peer}, the tiny peer over streamable HTTP instead of the 'everything' server. */
-        HttpEverything(Path log, boolean peer) {
+        public HttpEverything(Path log, boolean peer) {
             this.port = freePort();
             this.log = log;
             this.peer = peer;
         }
 
-        URI url() {
+        public URI url() {
             return URI.create("http://127.0.0.1:" + port + "/mcp");
         }
 
-        synchronized HttpEverything start() {
+        public synchronized HttpEverything start() {
             try {
                 Files.createDirectories(log.getParent());
                 ProcessBuilder builder = (peer
@@ -147,7 +162,7 @@ final class McpPeers {
         }
 
         /** SIGKILL: no goodbye to its clients. */
-        synchronized void kill() throws InterruptedException {
+        public synchronized void kill() throws InterruptedException {
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
         }
@@ -159,7 +174,7 @@ final class McpPeers {
     }
 
     /** Waits for {@code condition}, polling, at most {@code timeout}. */
-    static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition) throws InterruptedException {
+    public static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition) throws InterruptedException {
         Instant until = Instant.now().plus(timeout);
         while (!condition.getAsBoolean()) {
             if (Instant.now().isAfter(until)) fail("waited " + timeout.toSeconds() + " s for " + what);

@@ -10,13 +10,13 @@ import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.Browser;
 import dev.baton.server.testing.TestServer;
 import dev.baton.server.testing.TestTools;
+import dev.baton.tools.mcp.McpPeers;
 import dev.baton.tools.mcp.McpServerSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The console's /tools page in a real headless Chromium against a real server that takes tools
@@ -46,13 +45,8 @@ class ToolsConsoleTest {
     static final Api api = servers.api();
 
     static dev.baton.server.Config config() throws Exception {
-        String dir = System.getenv("BATON_TEST_MCP_DIR");
-        if (dir == null || dir.isBlank()) {
-            if (System.getenv("CI") != null) fail("BATON_TEST_MCP_DIR is required on CI: .ci/run sets it");
-            org.junit.jupiter.api.Assumptions.assumeTrue(false, "BATON_TEST_MCP_DIR is not set: run `bash .ci/mcp.sh` and export its last line");
-        }
-        Path peer = Path.of("../agent-tools/src/test/resources/mcp/peer.mjs").toAbsolutePath().normalize();
-        if (!Files.isRegularFile(peer)) fail("no " + peer);
+        String dir = McpPeers.dir().toString(); // skips without BATON_TEST_MCP_DIR, fails on CI
+        Path peer = McpPeers.peerScript();
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();

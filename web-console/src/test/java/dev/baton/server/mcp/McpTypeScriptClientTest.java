@@ -5,8 +5,8 @@ import dev.baton.json.Json;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.ServerProcess;
 import dev.baton.server.testing.Tokens;
+import dev.baton.tools.mcp.McpPeers;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,17 +33,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the tools' output schemas itself (ajv) on every call.
  */
 class McpTypeScriptClientTest {
-    static final String MCP_DIR = System.getenv("BATON_TEST_MCP_DIR");
 
     @TempDir
     static Path dir;
     static ServerProcess server;
+    static Path mcpDir;
 
     /** In the test, not before all: a skip is then reported with its reason (an assumption in @BeforeAll reports no test at all). */
     static void start() {
-        Assumptions.assumeTrue(MCP_DIR != null && Files.isDirectory(Path.of(MCP_DIR, "node_modules", "@modelcontextprotocol", "sdk")),
-                "BATON_TEST_MCP_DIR is not set (or holds no @modelcontextprotocol/sdk): run `export BATON_TEST_MCP_DIR=$(bash .ci/mcp.sh | tail -n 1)`"
-                        + " to test /mcp with the TypeScript SDK's client (.ci/run does)");
+        mcpDir = McpPeers.dir(); // skips without BATON_TEST_MCP_DIR (fails on CI), as the PostgreSQL tests do
         server = ServerProcess.start(dir.resolve("data"), null, dir.resolve("server.log"), List.of("--tokens", Tokens.SPEC));
     }
 
@@ -105,7 +103,7 @@ class McpTypeScriptClientTest {
         }
         ProcessBuilder builder = new ProcessBuilder("node", script.toString(), "http://127.0.0.1:" + server.port(), token,
                 Json.parse(plan).toString()).redirectErrorStream(false).redirectError(dir.resolve("node.err").toFile());
-        builder.environment().put("BATON_TEST_MCP_DIR", MCP_DIR);
+        builder.environment().put("BATON_TEST_MCP_DIR", mcpDir.toString());
         Process node = builder.start();
         String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         boolean exited = node.waitFor(90, TimeUnit.SECONDS);
