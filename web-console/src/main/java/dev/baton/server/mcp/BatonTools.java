@@ -69,24 +69,24 @@ final class BatonTools {
                 tool("start_run", "Start a run", "Starts a run for a goal: with a plan it runs as given; with a playbook it follows"
                                 + " that playbook; else Baton plans it (a model, or the closest playbook). Answers the run at once;"
                                 + " read it with get_run or subscribe to its resource baton://runs/{runId}.",
-                        Role.OPERATOR, McpSchemas.START_RUN_IN, McpSchemas.RUN, annotations(false, false, false, true), this::startRun),
+                        Role.OPERATOR, BatonToolSchemas.START_RUN_IN, BatonToolSchemas.RUN, annotations(false, false, false, true), this::startRun),
                 tool("get_run", "Read a run", "The run as GET /api/runs/{id} shows it: status, plan, each task's state, output and approval.",
-                        Role.VIEWER, McpSchemas.GET_RUN_IN, McpSchemas.RUN, readOnly(),
+                        Role.VIEWER, BatonToolSchemas.GET_RUN_IN, BatonToolSchemas.RUN, readOnly(),
                         (call, args) -> orchestrator.run(args.path("runId").asText())),
                 tool("list_runs", "List runs", "Runs, newest first, optionally of one status; pass 'next' back as 'cursor' for the next page.",
-                        Role.VIEWER, McpSchemas.LIST_RUNS_IN, McpSchemas.RUN_PAGE, readOnly(), this::listRuns),
+                        Role.VIEWER, BatonToolSchemas.LIST_RUNS_IN, BatonToolSchemas.RUN_PAGE, readOnly(), this::listRuns),
                 tool("list_approvals", "List approvals", "Tasks waiting for a person's decision (status PENDING unless given), across runs.",
-                        Role.VIEWER, McpSchemas.LIST_APPROVALS_IN, McpSchemas.APPROVALS, readOnly(),
+                        Role.VIEWER, BatonToolSchemas.LIST_APPROVALS_IN, BatonToolSchemas.APPROVALS, readOnly(),
                         (call, args) -> orchestrator.approvals(args.path("status").asText("PENDING"))
                                 .map(list -> (JsonNode) Json.object().set("approvals", ApiJson.approvals(list)))),
                 tool("decide_approval", "Decide an approval", "Approves or rejects a task waiting for approval, recorded as your decision"
                                 + " (as in the console). Approving lets the task run; rejecting skips it and what depends on it.",
-                        Role.APPROVER, McpSchemas.DECIDE_IN, McpSchemas.TASK, annotations(false, true, true, false), this::decide),
+                        Role.APPROVER, BatonToolSchemas.DECIDE_IN, BatonToolSchemas.TASK, annotations(false, true, true, false), this::decide),
                 tool("create_ticket", "Create a ticket", "Submits a support ticket; triage (classify, route, deliver) continues in the"
                                 + " background. A repeated externalId or idempotencyKey never creates a second ticket.",
-                        Role.OPERATOR, McpSchemas.CREATE_TICKET_IN, McpSchemas.TICKET, annotations(false, false, false, true), this::createTicket),
+                        Role.OPERATOR, BatonToolSchemas.CREATE_TICKET_IN, BatonToolSchemas.TICKET, annotations(false, false, false, true), this::createTicket),
                 tool("get_ticket", "Read a ticket", "The ticket as GET /api/tickets/{id} shows it: category, priority, queue, review and run.",
-                        Role.VIEWER, McpSchemas.GET_TICKET_IN, McpSchemas.TICKET, readOnly(),
+                        Role.VIEWER, BatonToolSchemas.GET_TICKET_IN, BatonToolSchemas.TICKET, readOnly(),
                         (call, args) -> tickets.get(args.path("ticketId").asText(), Duration.ZERO)
                                 .map(t -> (JsonNode) TicketJson.of(t, Instant.now()))));
     }
@@ -146,11 +146,11 @@ final class BatonTools {
 
     private AsyncToolSpecification tool(String name, String title, String description, Role role, String input, String output,
                                                McpSchema.ToolAnnotations annotations, Action action) {
-        ObjectNode inputSchema = McpSchemas.parse(input);
+        ObjectNode inputSchema = BatonToolSchemas.parse(input);
         McpSchema.Tool tool = McpSchema.Tool.builder().name(name).title(title)
                 .description(description + (role == Role.VIEWER ? "" : " Needs the " + role.name().toLowerCase(Locale.ROOT) + " role."))
                 .inputSchema(Json.MAPPER.convertValue(inputSchema, MAP))
-                .outputSchema(Json.MAPPER.convertValue(McpSchemas.parse(output), MAP))
+                .outputSchema(Json.MAPPER.convertValue(BatonToolSchemas.parse(output), MAP))
                 .annotations(annotations)
                 .build();
         return AsyncToolSpecification.builder().tool(tool)

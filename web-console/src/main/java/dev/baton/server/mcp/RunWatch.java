@@ -233,7 +233,7 @@ final class RunWatch implements VertxMcpTransport.Listener {
                 + (title == null || title.isBlank() ? "" : " (" + title + ")")
                 + (tool == null ? "" : ": it calls " + tool + (args == null || args.isNull() ? "" : " with " + args))
                 + ". Approve or reject it; your answer is recorded as " + follower.caller.name() + "'s decision.";
-        var request = new McpSchema.ElicitFormRequest(message, Json.MAPPER.convertValue(McpSchemas.parse(McpSchemas.DECISION_FORM), MAP),
+        var request = new McpSchema.ElicitFormRequest(message, Json.MAPPER.convertValue(BatonToolSchemas.parse(BatonToolSchemas.DECISION_FORM), MAP),
                 Map.of("dev.baton/approval", Map.of("runId", runId, "taskId", taskId)));
         session.sendRequest(McpSchema.METHOD_ELICITATION_CREATE, request, new TypeRef<McpSchema.ElicitResult>() {
         }).subscribe(

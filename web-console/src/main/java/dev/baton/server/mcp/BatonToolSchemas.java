@@ -18,8 +18,8 @@ import java.util.stream.Collectors;
  * Status enums come from the runtime's own enums, so they cannot drift. Everything is inlined
  * (no {@code $ref}), so that any validator reads them alike.
  */
-final class McpSchemas {
-    private McpSchemas() {
+final class BatonToolSchemas {
+    private BatonToolSchemas() {
     }
 
     private static final String TIME = """
