@@ -54,6 +54,11 @@ public final class VertxMcpTransport implements McpStreamableServerTransportProv
     /** A comment line on open streams this often, so that neither Baton's idle timeout nor a proxy cuts them. */
     private static final long KEEP_ALIVE_MS = 15_000;
     static final Duration IDLE_SESSION = Duration.ofMinutes(30);
+    /**
+     * Sessions one caller (token; without tokens, every local client together) may hold open: a client
+     * that initializes without end would otherwise fill the memory for {@link #IDLE_SESSION}.
+     */
+    static final int MAX_SESSIONS_PER_CALLER = 100;
     private static final long SWEEP_MS = 60_000;
 
     /** What Baton's side of the server hears of sessions; called on any thread. */
@@ -249,6 +254,13 @@ public final class VertxMcpTransport implements McpStreamableServerTransportProv
             error(ctx, 400, McpSchema.ErrorCodes.INVALID_PARAMS, "the initialize request's params are malformed: " + e.getMessage());
             return;
         }
+        long held = sessions.values().stream().filter(s -> s.caller.name().equals(caller.name())).count();
+        if (held >= MAX_SESSIONS_PER_CALLER) {
+            ctx.response().putHeader("Retry-After", "60");
+            error(ctx, 429, McpSchema.ErrorCodes.INVALID_REQUEST, "too_many_sessions: '" + caller.name() + "' holds "
+                    + held + " MCP sessions, the most one caller may; end one (DELETE /mcp) or let an unused one expire");
+            return;
+        }
         McpStreamableServerSession.McpStreamableServerSessionInit started = factory.startSession(init);
         String id = started.session().getId();
         sessions.put(id, new Session(started.session(), caller));
@@ -342,13 +354,11 @@ public final class VertxMcpTransport implements McpStreamableServerTransportProv
     /** A JSON-RPC error body (id null: the transport refused the message before anyone read its id). */
     private void error(RoutingContext ctx, int status, int code, String message) {
         if (ctx.response().ended()) return;
-        String body;
-        try {
-            body = json.writeValueAsString(McpSchema.JSONRPCResponse.error(null, new McpSchema.JSONRPCResponse.JSONRPCError(code, message, null)));
-        } catch (Exception e) {
-            body = "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":" + code + ",\"message\":\"request refused\"}}";
-        }
-        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+        // Written here, not through the SDK's JSONRPCResponse: its serialisation of an error with no id failed,
+        // and every refusal then read "request refused" without its reason.
+        var body = dev.baton.json.Json.object().put("jsonrpc", McpSchema.JSONRPC_VERSION).putNull("id");
+        body.putObject("error").put("code", code).put("message", message);
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toString());
     }
 
     /**

@@ -347,11 +347,15 @@ class McpServerApiTest {
         HttpResponse<String> oldVersion = send(request(Tokens.OPERATOR, session).header("MCP-Protocol-Version", "1999-01-01")
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(ping)));
         assertEquals(400, oldVersion.statusCode(), "a protocol version this server does not speak: " + oldVersion.body());
+        // a refusal says why, as a JSON-RPC error
+        assertEquals("MCP-Protocol-Version '1999-01-01'", Json.parse(oldVersion.body()).path("error").path("message").asText()
+                .substring(0, "MCP-Protocol-Version '1999-01-01'".length()), oldVersion.body());
         HttpResponse<String> noStreamAccepted = send(HttpRequest.newBuilder(URI.create(server.api().base() + "/mcp"))
                 .header("Authorization", "Bearer " + Tokens.OPERATOR).header("Mcp-Session-Id", session).header("Accept", "application/json").GET());
         assertEquals(406, noStreamAccepted.statusCode(), "GET is the event stream: " + noStreamAccepted.body());
         HttpResponse<String> stolen = post(Tokens.ADMIN, session, ping);
         assertEquals(403, stolen.statusCode(), "another token cannot use the session: " + stolen.body());
+        assertTrue(Json.parse(stolen.body()).path("error").path("message").asText().length() > "request refused".length(), stolen.body());
 
         HttpResponse<String> deleted = send(request(Tokens.OPERATOR, session).DELETE());
         assertEquals(200, deleted.statusCode(), deleted.body());

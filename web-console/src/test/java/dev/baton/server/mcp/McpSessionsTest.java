@@ -74,4 +74,39 @@ class McpSessionsTest {
             root.close();
         }
     }
+
+    @Test
+    void oneCallerHoldsAtMostAHundredSessionsAndAnotherCallerIsNotHeldBack() throws Exception {
+        TestServer own = TestServer.start(Tokens.config(), registry -> {
+        });
+        try {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.util.function.Function<String, java.net.http.HttpResponse<String>> initialize = token -> {
+                try {
+                    return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(own.api().base() + "/mcp"))
+                            .header("Authorization", "Bearer " + token)
+                            .header("Content-Type", "application/json")
+                            .header("Accept", "application/json, text/event-stream")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("""
+                                    {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
+                                     "capabilities": {}, "clientInfo": {"name": "many", "version": "1"}}}"""))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            for (int i = 0; i < VertxMcpTransport.MAX_SESSIONS_PER_CALLER; i++) {
+                var answer = initialize.apply(Tokens.OPERATOR);
+                assertEquals(200, answer.statusCode(), answer.body());
+            }
+            var refused = initialize.apply(Tokens.OPERATOR);
+            assertEquals(429, refused.statusCode(), refused.body());
+            org.junit.jupiter.api.Assertions.assertTrue(refused.body().contains("too_many_sessions"), refused.body());
+            assertEquals("60", refused.headers().firstValue("Retry-After").orElse(null));
+            assertEquals(VertxMcpTransport.MAX_SESSIONS_PER_CALLER, own.server().mcpEndpoint().sessions(), "the refused one holds nothing");
+            assertEquals(200, initialize.apply(Tokens.ADMIN).statusCode(), "another caller still gets a session");
+        } finally {
+            own.close();
+        }
+    }
 }
