@@ -173,6 +173,9 @@ final class McpConnection implements AutoCloseable {
             if (client != null) shut(new Session(gen, client, process));
             else if (process != null) process.destroyForcibly();
             String reason = describe(e);
+            // The SDK's HTTP transport drops the cause of a failed connect ("Client failed to initialize by explicit
+            // API call"): say whether the address answers at all, which is what an operator needs to know first.
+            if (spec.transport() instanceof McpServerSpec.StreamableHttp http) reason = unreachable(http.url()).orElse(reason);
             int attempt;
             synchronized (lock) {
                 if (closed) return;
@@ -512,6 +515,18 @@ final class McpConnection implements AutoCloseable {
     private static final class ConnectFailure extends RuntimeException {
         ConnectFailure(String message) {
             super(message, null, false, false);
+        }
+    }
+
+    /** Why {@code url}'s host and port take no TCP connection, or empty when they do (then the failure was MCP's). */
+    static java.util.Optional<String> unreachable(URI url) {
+        int port = url.getPort() != -1 ? url.getPort() : "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(url.getHost(), port), (int) Duration.ofSeconds(2).toMillis());
+            return java.util.Optional.empty();
+        } catch (java.io.IOException e) {
+            String why = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
+            return java.util.Optional.of("cannot reach " + url.getHost() + ":" + port + ": " + why);
         }
     }
 
