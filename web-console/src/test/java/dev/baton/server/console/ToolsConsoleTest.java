@@ -15,7 +15,6 @@ import dev.baton.tools.mcp.McpServerSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,10 +46,7 @@ class ToolsConsoleTest {
     static dev.baton.server.Config config() throws Exception {
         String dir = McpPeers.dir().toString(); // skips without BATON_TEST_MCP_DIR, fails on CI
         Path peer = McpPeers.peerScript();
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = McpPeers.freePort(); // nothing listens there
         List<McpServerSpec> mcp = new ArrayList<>();
         mcp.add(McpServerSpec.stdio("peer", "node", List.of(peer.toString(), dir), Map.of("PEER_HOSTILE", HOSTILE)));
         mcp.add(McpServerSpec.http("down", URI.create("http://127.0.0.1:" + closedPort + "/mcp"), Map.of()));
