@@ -572,7 +572,7 @@ public final class Orchestrator implements AutoCloseable {
                 if (place instanceof RunPlacement.Place.Unknown) return Future.failedFuture(BatonException.notFound("run", runId));
                 if (place instanceof RunPlacement.Place.Orphaned) {
                     return readJournal(() -> placement.takeOver(runId)).compose(taken -> taken
-                            ? adopt(List.of(runId)).compose(n -> here(command))
+                            ? adoptForCommand(runId).compose(n -> here(command))
                             : again(command, forwarded, deadline, tries, null));
                 }
                 if (forwarded) {
@@ -703,5 +703,16 @@ public final class Orchestrator implements AutoCloseable {
     private <T> Future<T> offContext(java.util.concurrent.Callable<T> body) {
         if (closed) return Future.failedFuture(new BatonException(Kind.UNAVAILABLE, "shutting_down", "the server is shutting down"));
         return checks.executeBlocking(body, false);
+    }
+
+    /**
+     * Adopts a run this node took over because a command for it arrived before the cluster's takeover
+     * round, logging the restart's recovery line for it as that round does: the run is recovered from
+     * the journal all the same, and tools that read the log (and the crash tests) look for that line.
+     */
+    private Future<Integer> adoptForCommand(String runId) {
+        long began = System.nanoTime();
+        return adopt(List.of(runId)).onSuccess(n -> LOG.info("recovered {} unfinished runs from the journal in {} ms,"
+                + " taken over for a command (its owner is gone)", n, (System.nanoTime() - began) / 1_000_000));
     }
 }
