@@ -8,7 +8,7 @@ import java.util.Optional;
 /**
  * A plan: a directed acyclic graph of tasks. It is the same whether a model wrote it, a
  * playbook holds it or a client posted it. Build one with {@link PlanParser} (from JSON, which
- * also checks its shape) and check it against the tools with {@link PlanValidator}.
+ * also checks its shape) or {@link #builder()} (in Java) and check it against the tools with {@link PlanValidator}.
  *
  * @param tasks the tasks in the order they were written; ids are unique in a valid plan
  */
@@ -16,6 +16,11 @@ public record Plan(List<TaskSpec> tasks) {
 
     public Plan {
         tasks = List.copyOf(tasks);
+    }
+
+    /** Writes a plan in Java: {@code Plan.builder().tool(...).tool(...).dependsOn(...).build()} (see {@link PlanBuilder}). */
+    public static PlanBuilder builder() {
+        return new PlanBuilder();
     }
 
     /** The task with this id. */
