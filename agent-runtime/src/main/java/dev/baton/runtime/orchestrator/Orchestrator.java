@@ -113,6 +113,8 @@ public final class Orchestrator implements AutoCloseable {
     private final Cache<String, String> recentKeys = Caffeine.newBuilder()
             .expireAfterWrite(Duration.ofMinutes(1)).maximumSize(100_000).build();
     private volatile boolean closed;
+    /** Told of every durable event, off the event loops (see {@link RunListener}). */
+    private final RunListeners listeners = new RunListeners();
     /** Runs this node is taking over right now (replaying them): requests for them wait until they are in memory. */
     private final Map<String, Future<Void>> adopting = new ConcurrentHashMap<>();
 
@@ -131,7 +133,7 @@ public final class Orchestrator implements AutoCloseable {
         this.checks = vertx.createSharedWorkerExecutor("baton-plan-check", Math.max(2, Runtime.getRuntime().availableProcessors()));
         this.pool = new SlotPool(options.maxConcurrentCalls());
         Shard.Shared shared = new Shard.Shared(vertx, journal, options, new RunDecider(options, tools, plans), executor, reads,
-                planning, metrics, pool, setAside, placement);
+                planning, metrics, pool, setAside, placement, listeners);
         this.shards = new Shard[options.shards()];
         for (int i = 0; i < shards.length; i++) shards[i] = new Shard(shared, newContext(vertx, i));
     }
@@ -263,6 +265,14 @@ public final class Orchestrator implements AutoCloseable {
             shard.decide(run, new Input.ModelCallMade(call));
             return Future.succeededFuture();
         }).onFailure(e -> LOG.debug("model call of run {} not recorded: {}", runId, e.toString()));
+    }
+
+    /**
+     * Registers a listener for every run's events from now on (see {@link RunListener} for when and
+     * on which thread it is called). Close the registration to remove it.
+     */
+    public RunListener.Registration addListener(RunListener listener) {
+        return listeners.add(listener);
     }
 
     /** Cancels a run that has not finished; its unfinished tasks become CANCELLED. */
@@ -453,6 +463,7 @@ public final class Orchestrator implements AutoCloseable {
             LOG.warn("could not flush the last events before closing: {}", e.toString());
         }
         executor.close();
+        listeners.close();
         try {
             beforeJournalCloses.run();
         } catch (RuntimeException e) {

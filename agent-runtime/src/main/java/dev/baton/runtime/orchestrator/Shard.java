@@ -56,7 +56,7 @@ final class Shard implements SlotPool.Waiter {
     /** What every shard of a node shares. */
     record Shared(Vertx vertx, Journal journal, OrchestratorOptions options, RunDecider decider, TaskExecutor executor,
                   WorkerExecutor reads, WorkerExecutor planning, OrchestratorMetrics metrics, SlotPool pool,
-                  Map<String, String> setAside, RunPlacement placement) {
+                  Map<String, String> setAside, RunPlacement placement, RunListeners listeners) {
     }
 
     private final Shared shared;
@@ -107,6 +107,7 @@ final class Shard implements SlotPool.Waiter {
                     shared.metrics().onDurable(event, run);
                     vertx.eventBus().publish(Orchestrator.EVENTS_ADDRESS, event);
                 }
+                shared.listeners().durable(events);
             }
 
             @Override
