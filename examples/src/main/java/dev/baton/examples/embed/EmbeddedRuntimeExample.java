@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  * mvn -q -pl examples exec:java -Dexec.mainClass=dev.baton.examples.embed.EmbeddedRuntimeExample
  * }</pre>
  *
+ * <p>The same in fewer lines with the builder API: {@link QuickStartExample}.
+ *
  * <p>The journal here is {@code memory} (nothing survives the process). Pass {@code ""} and a
  * folder to {@link Journals#open} for a durable H2 file, or a {@code jdbc:postgresql:} URL.
  */
