@@ -90,15 +90,24 @@ public final class ServerProcess implements AutoCloseable {
      */
     public static ServerProcess start(Path dataDir, String dbUrl, Path log, List<String> moreOptions, List<String> jvmOptions,
                                       Class<?> mainClass, Map<String, String> environment) {
+        // Under surefire 3.5 (forked) this is the full test classpath (checked: it starts with
+        // target/test-classes); were it the booter jar, its manifest's Class-Path would serve as well.
+        return start(System.getProperty("java.class.path"), dataDir, dbUrl, log, moreOptions, jvmOptions, mainClass.getName(), environment);
+    }
+
+    /**
+     * As {@link #start(Path, String, Path, List, List, Class, Map)}, on another class path: e.g. the shaded
+     * {@code baton.jar} and a jar of one's own tools, as the README says to run them.
+     */
+    public static ServerProcess start(String classPath, Path dataDir, String dbUrl, Path log, List<String> moreOptions,
+                                      List<String> jvmOptions, String mainClass, Map<String, String> environment) {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx256m"));
         command.addAll(jvmOptions);
         command.addAll(List.of(
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
-                // Under surefire 3.5 (forked) this is the full test classpath (checked: it starts with
-                // target/test-classes); were it the booter jar, its manifest's Class-Path would serve as well.
-                "-cp", System.getProperty("java.class.path"),
-                mainClass.getName(),
+                "-cp", classPath,
+                mainClass,
                 "--port", "0",
                 "--data-dir", dataDir.toAbsolutePath().toString(),
                 "--http-allowed-hosts", "127.0.0.1"));
