@@ -24,6 +24,7 @@ import dev.baton.runtime.orchestrator.RunListener;
 import dev.baton.runtime.orchestrator.RunRequest;
 import dev.baton.runtime.planning.GoalPlanners;
 import dev.baton.runtime.planning.LlmGoalPlanner;
+import dev.baton.runtime.planning.LlmResultWriter;
 import dev.baton.tools.Tool;
 import dev.baton.tools.ToolRegistry;
 import io.vertx.core.Future;
@@ -305,7 +306,8 @@ public final class Baton implements AutoCloseable {
 
         /**
          * Sets more of the orchestrator's options, e.g. {@code .options(o -> o.maxConcurrentCalls(16))}.
-         * The planner, agents and models are set from this builder's {@link #agent} and {@link #model}.
+         * The agents, and with a {@link #model} the planner, the agents' model and the result writer, are
+         * set from this builder first; what {@code settings} sets afterwards wins.
          */
         public Builder options(Consumer<OrchestratorOptions.Builder> settings) {
             this.options = this.options.andThen(Objects.requireNonNull(settings, "settings"));
@@ -320,7 +322,6 @@ public final class Baton implements AutoCloseable {
             try {
                 opened = journal != null ? journal : Journals.open(journalUrl, dataDir);
                 OrchestratorOptions.Builder settings = OrchestratorOptions.builder().agents(agents);
-                options.accept(settings);
                 ModelGateway gateway = null;
                 if (model != null) {
                     gateway = new ModelGateway(model);
@@ -329,8 +330,9 @@ public final class Baton implements AutoCloseable {
                     settings.models((runId, taskId) -> g.forContext(new CallContext(runId, taskId, "agent")));
                     settings.planner(GoalPlanners.choosing(new LlmGoalPlanner(LlmPlanner.defaults(), catalog, this::agentInfos,
                             runId -> g.forContext(CallContext.forRun(runId, "plan"))), null));
+                    settings.resultWriter(new LlmResultWriter(runId -> g.forContext(CallContext.forRun(runId, "result"))));
                 }
-                settings.agents(agents);
+                options.accept(settings); // last: what the caller sets wins
                 Orchestrator orchestrator = await(Orchestrator.start(vx, opened, tools, settings.build()), WAIT);
                 if (gateway != null) {
                     // The planner's calls belong to the run as a whole: journal them as its usage, as the server does.
