@@ -116,6 +116,8 @@ public final class ServerProcess implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().keySet().removeIf(name -> name.startsWith("BATON_")); // the options above, nothing else
+            // No classifier warm-up (minutes of CPU on a cold cache) unless the test asks for it.
+            builder.environment().put("BATON_TRIAGE_WARM_UP", "false");
             builder.environment().putAll(environment);
             process = builder.start();
         } catch (IOException e) {
