@@ -93,8 +93,8 @@ public final class ServerProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx256m"));
         command.addAll(jvmOptions);
         command.addAll(List.of(
-                "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+                // Text lines start with the time of day (CrashRecoveryTest reads it); see logback.xml.
+                "-Dbaton.log.time=HH:mm:ss.SSS",
                 // Under surefire 3.5 (forked) this is the full test classpath (checked: it starts with
                 // target/test-classes); were it the booter jar, its manifest's Class-Path would serve as well.
                 "-cp", System.getProperty("java.class.path"),
