@@ -374,7 +374,13 @@ public final class BatonServer implements AutoCloseable {
                 triage.threshold();
                 LOG.info("ticket classifier warm-up done in {} ms", (System.nanoTime() - began) / 1_000_000);
             } catch (RuntimeException e) {
-                LOG.error("ticket classifier warm-up failed after {} ms: {}", (System.nanoTime() - began) / 1_000_000, e.toString());
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                if (cause instanceof IllegalStateException && "closed".equals(cause.getMessage())) {
+                    // the server closed the classifier (a stop during the warm-up): nothing failed
+                    LOG.info("ticket classifier warm-up stopped after {} ms: the server is closing", (System.nanoTime() - began) / 1_000_000);
+                } else {
+                    LOG.error("ticket classifier warm-up failed after {} ms: {}", (System.nanoTime() - began) / 1_000_000, cause.toString());
+                }
             }
         }, "baton-triage-warm-up");
         thread.setDaemon(true);

@@ -160,12 +160,32 @@ class HealthProbesApiTest {
         }
     }
 
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void readyIsDownWhenTheWarmUpFailed() throws Exception {
+        Path dir = Files.createTempDirectory("baton-warm-up-");
+        Path fifo = dir.resolve("examples.csv");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        CompletableFuture<Void> firstRead = CompletableFuture.runAsync(() -> write(fifo, ExamplesCsv.format(fewExamples())));
+        Config config = TestServer.config().withTriage(new Config.TriageConfig(null, fifo, null, dir.resolve("cache"), true));
+        try (TestServer server = TestServer.start(config, r -> { })) {
+            firstRead.get(30, TimeUnit.SECONDS);
+            write(fifo, ""); // the warm-up reads no examples at all: it fails
+            Api.Response down = Api.await(() -> server.api().get("/health/ready"),
+                    r -> r.body().contains("\"classifier\":\"DOWN\""), Duration.ofSeconds(60), "the failed warm-up shown");
+            assertEquals(503, down.status());
+            assertEquals(TestTools.json("{\"status\":\"DOWN\",\"checks\":{\"journal\":\"UP\",\"classifier\":\"DOWN\"}}"), down.json());
+        }
+    }
+
     /** A few examples of each of three categories the bundled routing table routes. */
-    private static List<LabelledExample> fewExamples() throws Exception {
+    private static List<LabelledExample> fewExamples() {
         Set<String> routed = RoutingTable.bundledDemo().categories();
         List<LabelledExample> all;
         try (InputStream in = TicketClassifiers.class.getResourceAsStream(TicketClassifiers.BUNDLED_EXAMPLES)) {
             all = ExamplesCsv.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "bundled");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
         List<String> categories = all.stream().map(LabelledExample::category).filter(routed::contains).distinct().limit(3).toList();
         List<LabelledExample> few = new ArrayList<>();
