@@ -488,9 +488,14 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
             return m;
         }).orElseGet(() -> {
             long start = System.nanoTime();
+            long reported = start;
             float[][] m = new float[baseExamples.size()][];
             for (int i = 0; i < m.length; i += EMBED_BATCH) {
                 if (closed) throw new IllegalStateException("closed");
+                if (System.nanoTime() - reported > 10_000_000_000L) { // minutes on a cold cache: say how far it is
+                    reported = System.nanoTime();
+                    LOG.info("Embedding the ticket examples: {} of {} done", i, m.length);
+                }
                 List<String> texts = new ArrayList<>();
                 for (int j = i; j < Math.min(m.length, i + EMBED_BATCH); j++) texts.add(baseExamples.get(j).text());
                 List<float[]> v = embedTexts(texts);

@@ -88,6 +88,11 @@ public final class Triage {
         return threshold.isDone() && !threshold.isCompletedExceptionally();
     }
 
+    /** True once building or training the classifier failed (it will not become ready). */
+    public boolean failed() {
+        return classifier.isCompletedExceptionally() || threshold.isCompletedExceptionally();
+    }
+
     /** Blocks until the classifier is ready. @throws IllegalStateException if it failed to load */
     public TicketClassifier classifier() {
         warmUp();

@@ -49,7 +49,8 @@ final class LoadBench {
                 rates, seconds, Runtime.getRuntime().availableProcessors()));
         Path dir = Files.createTempDirectory("baton-bench-load-");
         // One client posting hundreds of runs a second: its rate limit (6,000 a minute by default) is lifted.
-        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--rate-runs", "100000000/min"));
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--rate-runs", "100000000/min",
+                "--triage-warm-up", "false")); // no tickets here: no classifier
         if (System.getProperty("bench.shards") != null) args.addAll(java.util.List.of("--shards", System.getProperty("bench.shards")));
         BatonServer server = BatonServer.start(Config.load(args.toArray(new String[0]), java.util.Map.of())
                 .withPort(0).withDataDir(dir.resolve("data")));

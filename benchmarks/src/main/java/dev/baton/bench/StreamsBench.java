@@ -67,6 +67,7 @@ final class StreamsBench {
         Path dir = Files.createTempDirectory("baton-bench-streams-");
         int cap = streams + 1_000;
         BatonServer server = BatonServer.start(Config.defaults().withPort(0).withDataDir(dir.resolve("data"))
+                .withTriage(Config.TriageConfig.DEMO) // no classifier warm-up: no tickets here
                 .withEventStreams(new Config.StreamLimits(cap, cap)));
         HttpClientOptions target = new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(server.port());
         HttpClient posts = vertx.createHttpClient(target, new PoolOptions().setHttp1MaxSize(32).setMaxWaitQueueSize(-1));

@@ -179,6 +179,7 @@ public final class BatonServer implements AutoCloseable {
             journal.close();
             throw e;
         }
+        if (config.triage().warmUp()) warmUp(triage);
         // Last, so that a built-in, annotated or provided tool keeps its name against an MCP server's; before recovery,
         // so that recovered runs and the first plans find the MCP tools (each server is waited for at most 10 s).
         McpMetrics mcpMetrics = new McpMetrics();
@@ -232,7 +233,8 @@ public final class BatonServer implements AutoCloseable {
                     version(), Auth::caller);
             Router router = router(vertx, orchestrator, triggers, config, playbooks, agents,
                     new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers, edge, streams, mcpMetrics), tickets, edge, timeouts, streams,
-                    membership, mcpEndpoint, mcpTools);
+                    membership, mcpEndpoint, mcpTools, new HealthProbes(orchestrator, config.triage().warmUp() ? triage : null,
+                            membership == null ? null : membership.node));
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())
@@ -357,6 +359,34 @@ public final class BatonServer implements AutoCloseable {
                 : ((EmbeddingClassifier) c).suggestedThreshold(RoutingTable.AUTO_PRECISION));
     }
 
+    /**
+     * BATON_TRIAGE_WARM_UP: builds and trains the ticket classifier in the background now (loading the
+     * embedding model takes seconds; embedding and training minutes of CPU on a cold cache), so that the
+     * first ticket does not wait; /health/ready says STARTING until it is done.
+     */
+    private static void warmUp(Triage triage) {
+        Thread thread = new Thread(() -> {
+            long began = System.nanoTime();
+            LOG.info("ticket classifier warm-up started (BATON_TRIAGE_WARM_UP): embedding and training the examples;"
+                    + " /health/ready answers 503 STARTING until it is done");
+            try {
+                triage.classifier(); // starts the build and waits for it; the classifier logs its own progress
+                triage.threshold();
+                LOG.info("ticket classifier warm-up done in {} ms", (System.nanoTime() - began) / 1_000_000);
+            } catch (RuntimeException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                if (cause instanceof IllegalStateException && "closed".equals(cause.getMessage())) {
+                    // the server closed the classifier (a stop during the warm-up): nothing failed
+                    LOG.info("ticket classifier warm-up stopped after {} ms: the server is closing", (System.nanoTime() - began) / 1_000_000);
+                } else {
+                    LOG.error("ticket classifier warm-up failed after {} ms: {}", (System.nanoTime() - began) / 1_000_000, cause.toString());
+                }
+            }
+        }, "baton-triage-warm-up");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
     private static void closeClassifier(java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> classifier) {
         EmbeddingClassifier c = classifier.get();
         if (c != null) c.close();
@@ -377,7 +407,7 @@ public final class BatonServer implements AutoCloseable {
     private static Router router(Vertx vertx, Orchestrator orchestrator, Triggers triggers, Config config, PlaybookLibrary playbooks,
                                  AgentRegistry agents, PrometheusMetrics metrics, TicketService tickets, EdgeMetrics edge,
                                  ConnectionTimeouts timeouts, StreamQuota streamQuota, Membership membership, McpEndpoint mcp,
-                                 McpTools mcpTools) {
+                                 McpTools mcpTools, HealthProbes probes) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.tokens());
         router.route().handler(timeouts::requestArrived);
@@ -385,6 +415,8 @@ public final class BatonServer implements AutoCloseable {
             ctx.response().putHeader("X-Content-Type-Options", "nosniff");
             ctx.next();
         });
+        // Before the Host check: a probe's Host is whatever the kubelet or load balancer sends, and they show nothing.
+        probes.mount(router);
         HostGuard hosts = new HostGuard(config, edge);
         if (hosts.active()) router.route().handler(hosts::handle);
         router.get("/metrics").handler(metrics::handle);

@@ -36,6 +36,8 @@ import java.util.Set;
  *   <tr><td>--triage-examples</td><td>BATON_TRIAGE_EXAMPLES</td><td>empty: the bundled BANKING77 examples</td></tr>
  *   <tr><td>--triage-playbook</td><td>BATON_TRIAGE_PLAYBOOK</td><td>empty: the built-in triage playbook</td></tr>
  *   <tr><td>--triage-cache-dir</td><td>BATON_TRIAGE_CACHE_DIR</td><td>empty: ~/.cache/baton</td></tr>
+ *   <tr><td>--triage-warm-up</td><td>BATON_TRIAGE_WARM_UP</td><td>true: train the ticket classifier at start (not ready until done)</td></tr>
+ *   <tr><td>--log-format</td><td>BATON_LOG_FORMAT</td><td>text; or json: one JSON object a line (read by {@link Main})</td></tr>
  *   <tr><td>--webhook-body-limit</td><td>BATON_WEBHOOK_BODY_LIMIT</td><td>256KiB: the largest event body read from a caller without a token</td></tr>
  *   <tr><td>--tool-timeout</td><td>BATON_TOOL_TIMEOUT</td><td>PT30S: one call of a tool that declares no timeout</td></tr>
  *   <tr><td>--shards</td><td>BATON_SHARDS</td><td>0 (half the processors, at least one): event-loop contexts that share the runs</td></tr>
@@ -86,6 +88,8 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         TRIAGE_EXAMPLES("--triage-examples", "BATON_TRIAGE_EXAMPLES", ""),
         TRIAGE_PLAYBOOK("--triage-playbook", "BATON_TRIAGE_PLAYBOOK", ""),
         TRIAGE_CACHE_DIR("--triage-cache-dir", "BATON_TRIAGE_CACHE_DIR", ""),
+        TRIAGE_WARM_UP("--triage-warm-up", "BATON_TRIAGE_WARM_UP", "true"),
+        LOG_FORMAT("--log-format", "BATON_LOG_FORMAT", "text"),
         WEBHOOK_BODY_LIMIT("--webhook-body-limit", "BATON_WEBHOOK_BODY_LIMIT", "256KiB"),
         TOOL_TIMEOUT("--tool-timeout", "BATON_TOOL_TIMEOUT", "PT30S"),
         SHARDS("--shards", "BATON_SHARDS", "0"),
@@ -165,9 +169,50 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
      * @param examples the labelled {@code text,category} CSV (BATON_TRIAGE_EXAMPLES), null for BANKING77
      * @param playbook the triage plan (BATON_TRIAGE_PLAYBOOK), null for the built-in classify, route, deliver
      * @param cacheDir where example embeddings are cached (BATON_TRIAGE_CACHE_DIR), null for ~/.cache/baton
+     * @param warmUp   train the classifier in the background at start, the server's readiness waiting for it
+     *                 (BATON_TRIAGE_WARM_UP, true by default in {@link #load}); false: on the first ticket
      */
-    public record TriageConfig(Path routing, Path examples, Path playbook, Path cacheDir) {
+    public record TriageConfig(Path routing, Path examples, Path playbook, Path cacheDir, boolean warmUp) {
+        /** The bundled demo, built on the first ticket (as the four-argument constructor). */
         public static final TriageConfig DEMO = new TriageConfig(null, null, null, null);
+
+        /** Without warm-up: the classifier is built on the first ticket (or {@code Triage.warmUp()}). */
+        public TriageConfig(Path routing, Path examples, Path playbook, Path cacheDir) {
+            this(routing, examples, playbook, cacheDir, false);
+        }
+
+        public TriageConfig withWarmUp(boolean value) {
+            return new TriageConfig(routing, examples, playbook, cacheDir, value);
+        }
+    }
+
+    /** How the server's log lines look (BATON_LOG_FORMAT): today's text lines, or one JSON object a line. */
+    public enum LogFormat { TEXT, JSON }
+
+    /**
+     * The log format the settings name; {@link Main} applies it before the server starts. Not a field of
+     * the config: logging is the process's, set up once, and an embedding application keeps its own.
+     *
+     * @throws ConfigException for a value other than text or json
+     */
+    public static LogFormat logFormat(String[] args, Map<String, String> env) {
+        return logFormat(values(args, env).get(Setting.LOG_FORMAT));
+    }
+
+    private static LogFormat logFormat(String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "text", "" -> LogFormat.TEXT;
+            case "json" -> LogFormat.JSON;
+            default -> throw new ConfigException(describe(Setting.LOG_FORMAT) + " must be text or json; got '" + text + "'");
+        };
+    }
+
+    private static boolean bool(Setting setting, String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "1", "on" -> true;
+            case "false", "no", "0", "off" -> false;
+            default -> throw new ConfigException(describe(setting) + " must be true or false; got '" + text + "'");
+        };
     }
 
     /** Defaults, e.g. for tests and embedding; change what you need with the withers. */
@@ -198,6 +243,13 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
      * @throws ConfigException naming the setting at fault and why, for a bad value or an unknown option
      */
     public static Config load(String[] args, Map<String, String> env) {
+        Map<Setting, String> values = values(args, env);
+        logFormat(values.get(Setting.LOG_FORMAT)); // checked here too, so that a mistake stops the start with the others
+        return fromValues(values, env);
+    }
+
+    /** Each setting's value: its option, else its variable, else its default. */
+    private static Map<Setting, String> values(String[] args, Map<String, String> env) {
         Map<Setting, String> values = new HashMap<>();
         Map<String, Setting> byOption = new LinkedHashMap<>();
         for (Setting s : Setting.values()) byOption.put(s.option, s);
@@ -223,6 +275,10 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         for (Setting s : Setting.values()) {
             if (!values.containsKey(s)) values.put(s, env.getOrDefault(s.variable, s.defaultValue).trim());
         }
+        return values;
+    }
+
+    private static Config fromValues(Map<Setting, String> values, Map<String, String> env) {
         int port = port(values.get(Setting.PORT));
         String host = values.get(Setting.HOST);
         if (host.isEmpty()) throw new ConfigException(describe(Setting.HOST) + " must not be empty");
@@ -253,7 +309,8 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
             }
         }
         TriageConfig triage = new TriageConfig(path(values.get(Setting.ROUTING)), path(values.get(Setting.TRIAGE_EXAMPLES)),
-                path(values.get(Setting.TRIAGE_PLAYBOOK)), path(values.get(Setting.TRIAGE_CACHE_DIR)));
+                path(values.get(Setting.TRIAGE_PLAYBOOK)), path(values.get(Setting.TRIAGE_CACHE_DIR)),
+                bool(Setting.TRIAGE_WARM_UP, values.get(Setting.TRIAGE_WARM_UP)));
         StreamLimits streams = new StreamLimits(count(Setting.MAX_EVENT_STREAMS_PER_CLIENT, values), count(Setting.MAX_EVENT_STREAMS, values));
         long webhookBodyLimit = size(Setting.WEBHOOK_BODY_LIMIT, values.get(Setting.WEBHOOK_BODY_LIMIT), 1024, BatonServer.BODY_LIMIT);
         Duration toolTimeout = toolTimeout(values.get(Setting.TOOL_TIMEOUT));

@@ -28,8 +28,11 @@ public final class Main {
         }
         Config config;
         BatonServer server;
+        Config.LogFormat format;
         try {
             config = Config.load(args, System.getenv());
+            format = Config.logFormat(args, System.getenv());
+            useLogFormat(format);
             server = BatonServer.start(config);
         } catch (ConfigException e) {
             System.err.println("baton: cannot start: " + e.getMessage());
@@ -44,8 +47,26 @@ public final class Main {
             log.info("stopped");
             stopped.countDown();
         }, "baton-shutdown"));
-        System.out.println("Baton is running at http://" + displayHost(config.host()) + ":" + server.port() + "/");
+        String running = "Baton is running at http://" + displayHost(config.host()) + ":" + server.port() + "/";
+        // In JSON, every line of the output is a log event, this one too.
+        if (format == Config.LogFormat.JSON) log.info(running);
+        else System.out.println(running);
         stopped.await();
+    }
+
+    /**
+     * Applies BATON_LOG_FORMAT (--log-format) to logback's configuration (logback.xml picks the appender by the
+     * system property baton.log.format). Another SLF4J backend on the classpath is left as it is.
+     */
+    static void useLogFormat(Config.LogFormat format) {
+        System.setProperty("baton.log.format", format.name().toLowerCase(java.util.Locale.ROOT));
+        if (!(LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context)) return;
+        context.reset();
+        try {
+            new ch.qos.logback.classic.util.ContextInitializer(context).autoConfig();
+        } catch (ch.qos.logback.core.joran.spi.JoranException e) {
+            System.err.println("baton: the logging configuration failed: " + e.getMessage());
+        }
     }
 
     private static String displayHost(String host) {

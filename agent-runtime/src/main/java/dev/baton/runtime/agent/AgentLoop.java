@@ -104,6 +104,13 @@ public final class AgentLoop {
     }
 
     public AgentResult run(Request request) {
+        // The run's trace id joins here once tracing is wired (null until then).
+        try (var scope = dev.baton.runtime.LogContext.run(request.runId(), request.taskId(), null)) {
+            return loop(request);
+        }
+    }
+
+    private AgentResult loop(Request request) {
         AgentSpec agent = request.agent();
         AgentLimits limits = agent.limits();
         Map<String, Tool> tools = new LinkedHashMap<>();

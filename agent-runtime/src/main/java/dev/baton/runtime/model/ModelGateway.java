@@ -138,6 +138,13 @@ public final class ModelGateway {
     public ChatResponse chat(ChatRequest request, CallContext context) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(context, "context");
+        // The run's trace id joins here once tracing is wired (null until then).
+        try (var scope = dev.baton.runtime.LogContext.run(context.runId(), context.taskId(), null)) {
+            return call(request, context);
+        }
+    }
+
+    private ChatResponse call(ChatRequest request, CallContext context) {
         long started = System.nanoTime();
         ChatRequestParameters p = request.parameters();
         String modelName = p != null && p.modelName() != null ? p.modelName() : config.model();

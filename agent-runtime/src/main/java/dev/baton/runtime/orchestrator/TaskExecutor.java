@@ -144,13 +144,16 @@ final class TaskExecutor implements AutoCloseable {
             running.decrementAndGet();
             return;
         }
-        try {
-            call.outcome.complete(work.call());
-        } catch (Throwable e) {
-            call.outcome.complete(new Outcome.Failure("internal_error", String.valueOf(e), true, null));
-        } finally {
-            running.decrementAndGet();
-            call.end();
+        // The run's trace id joins here once tracing is wired (null until then).
+        try (var scope = dev.baton.runtime.LogContext.run(call.runId, call.taskId, null)) {
+            try {
+                call.outcome.complete(work.call());
+            } catch (Throwable e) {
+                call.outcome.complete(new Outcome.Failure("internal_error", String.valueOf(e), true, null));
+            } finally {
+                running.decrementAndGet();
+                call.end();
+            }
         }
     }
 

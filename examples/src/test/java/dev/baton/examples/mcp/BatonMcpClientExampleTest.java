@@ -21,7 +21,8 @@ class BatonMcpClientExampleTest {
     @Test
     void theRunStartedThroughMcpFinishesOnceItsApprovalIsAnsweredByElicitation() throws Exception {
         Config config = Config.load(new String[]{"--port", "0", "--db-url", "memory", "--data-dir", dir.toString(),
-                "--tokens", "ann:approver+operator:" + TOKEN}, Map.of());
+                "--tokens", "ann:approver+operator:" + TOKEN,
+                "--triage-warm-up", "false"}, Map.of());
         try (BatonServer server = BatonServer.start(config)) {
             JsonNode run = BatonMcpClientExample.startAndApprove("http://127.0.0.1:" + server.port(), TOKEN);
             assertEquals("SUCCEEDED", run.path("status").asText(), run.toPrettyString());

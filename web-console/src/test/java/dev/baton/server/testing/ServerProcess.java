@@ -104,8 +104,8 @@ public final class ServerProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx256m"));
         command.addAll(jvmOptions);
         command.addAll(List.of(
-                "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+                // Text lines start with the time of day (CrashRecoveryTest reads it); see logback.xml.
+                "-Dbaton.log.time=HH:mm:ss.SSS",
                 "-cp", classPath,
                 mainClass,
                 "--port", "0",
@@ -125,6 +125,8 @@ public final class ServerProcess implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().keySet().removeIf(name -> name.startsWith("BATON_")); // the options above, nothing else
+            // No classifier warm-up (minutes of CPU on a cold cache) unless the test asks for it.
+            builder.environment().put("BATON_TRIAGE_WARM_UP", "false");
             builder.environment().putAll(environment);
             process = builder.start();
         } catch (IOException e) {

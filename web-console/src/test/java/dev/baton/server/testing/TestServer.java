@@ -35,7 +35,10 @@ public final class TestServer implements AutoCloseable {
     public static Config config() {
         try {
             Path dir = Files.createTempDirectory("baton-test-");
-            return Config.defaults().withPort(0).withDataDir(dir).withAllowedHosts(Set.of("127.0.0.1", "localhost"));
+            Config defaults = Config.defaults();
+            // No classifier warm-up: minutes of CPU per server on a cold cache; the ticket tests start it themselves.
+            return defaults.withPort(0).withDataDir(dir).withAllowedHosts(Set.of("127.0.0.1", "localhost"))
+                    .withTriage(defaults.triage().withWarmUp(false));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

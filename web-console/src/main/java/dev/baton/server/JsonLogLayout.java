@@ -1,0 +1,51 @@
+package dev.baton.server;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.LayoutBase;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * One log event as one line of JSON (BATON_LOG_FORMAT=json):
+ * <pre>{"timestamp":"2026-12-07T00:18:49.123Z","level":"INFO","logger":"dev.baton...","thread":"...",
+ * "message":"...","run_id":"...","task_id":"...","trace_id":"...","exception":"java.lang...\n\tat ..."}</pre>
+ * The ids are the logging context's (see {@link dev.baton.runtime.LogContext}), present only when
+ * set; {@code exception} only with a throwable. Logback's own JsonEncoder nests the context under
+ * "mdc", names the logger "loggerName" and writes epoch numbers, which log tools read less readily.
+ */
+public final class JsonLogLayout extends LayoutBase<ILoggingEvent> {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    @Override
+    public String doLayout(ILoggingEvent event) {
+        StringWriter out = new StringWriter(256);
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("timestamp", Instant.ofEpochMilli(event.getTimeStamp()).toString());
+            json.writeStringField("level", event.getLevel().toString());
+            json.writeStringField("logger", event.getLoggerName());
+            json.writeStringField("thread", event.getThreadName());
+            json.writeStringField("message", event.getFormattedMessage());
+            Map<String, String> context = event.getMDCPropertyMap();
+            if (context != null) {
+                for (Map.Entry<String, String> entry : context.entrySet()) {
+                    if (entry.getValue() != null) json.writeStringField(entry.getKey(), entry.getValue());
+                }
+            }
+            IThrowableProxy thrown = event.getThrowableProxy();
+            if (thrown != null) json.writeStringField("exception", ThrowableProxyUtil.asString(thrown));
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.append('\n').toString();
+    }
+}
