@@ -124,6 +124,11 @@ public final class Tracing {
         return headers;
     }
 
+    /** OpenTelemetry's current context (for code where Vert.x's {@code Context} has the simple name). */
+    public static Context current() {
+        return Context.current();
+    }
+
     /** A span context's W3C {@code traceparent}, or null if it is not valid. */
     public static String traceParent(SpanContext span) {
         if (span == null || !span.isValid()) return null;
