@@ -67,6 +67,7 @@ public final class Benchmarks {
             part(report, options, "accept", () -> new AcceptBench(report).run());
             part(report, options, "cluster", () -> new ClusterBench(report).run());
             part(report, options, "mcp", () -> new McpBench(vertx, report).run());
+            part(report, options, "telemetry", () -> new TelemetryBench(vertx, report).run());
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             stopRecording(recording);

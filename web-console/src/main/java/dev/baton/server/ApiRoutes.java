@@ -229,7 +229,11 @@ final class ApiRoutes {
         misuse = Origin.keyMisused(key);
         if (misuse != null) throw ApiError.badRequest(misuse);
         RunRequest request = new RunRequest(goal, input, plan, options, key, key == null ? null : ApiJson.sha256(body.toString()), Origin.CLIENT);
-        orchestrator.submit(request).onComplete(result -> {
+        io.vertx.core.Future<dev.baton.runtime.orchestrator.Submitted> answer;
+        try (var caller = Telemetry.caller(ctx).makeCurrent()) { // the run joins the caller's trace (traceparent)
+            answer = orchestrator.submit(request);
+        }
+        answer.onComplete(result -> {
             if (result.failed()) {
                 ApiError.respond(ctx, result.cause());
                 return;

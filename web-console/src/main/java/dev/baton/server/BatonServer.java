@@ -87,6 +87,8 @@ public final class BatonServer implements AutoCloseable {
     private final McpTools mcpTools;
     /** Baton as an MCP server at /mcp. */
     private final McpEndpoint mcpEndpoint;
+    /** Where spans go; closed last, after the runs' last spans. */
+    private Telemetry telemetry;
 
     private BatonServer(Vertx vertx, Orchestrator orchestrator, Triggers triggers, HttpServer http, Config config, Notifier notifier,
                         TicketService tickets, java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> classifier,
@@ -155,13 +157,16 @@ public final class BatonServer implements AutoCloseable {
             journal.close();
             throw new ConfigException("BATON_PLAYBOOKS_DIR (--playbooks-dir): " + e.getMessage());
         }
-        ModelGateway gateway = config.model() == null ? null : new ModelGateway(config.model());
+        // Traces: exported over OTLP when the OTEL_* variables ask for it, else a no-op (see Telemetry).
+        Telemetry telemetry = Telemetry.fromEnvironment();
+        ModelGateway gateway = config.model() == null ? null : new ModelGateway(config.model()).traceWith(telemetry.openTelemetry());
         AgentRegistry agents = new AgentRegistry();
         if (config.agentsFile() != null) {
             try {
                 agents.loadFile(config.agentsFile());
             } catch (Exception e) {
                 journal.close();
+                telemetry.close();
                 throw new ConfigException("BATON_AGENTS_FILE (--agents-file): " + e.getMessage());
             }
         }
@@ -177,6 +182,7 @@ public final class BatonServer implements AutoCloseable {
             triagePlaybook = triagePlaybook(config.triage(), tools, agents, gateway != null);
         } catch (ConfigException e) {
             journal.close();
+            telemetry.close();
             throw e;
         }
         if (config.triage().warmUp()) warmUp(triage);
@@ -196,6 +202,7 @@ public final class BatonServer implements AutoCloseable {
             Orchestrator orchestrator = Orchestrator.start(vertx, journal, tools,
                             OrchestratorOptions.builder().planner(planner).agents(agents).models(models).defaultToolTimeout(config.toolTimeout())
                                     .shards(config.shardsOrDefault())
+                                    .openTelemetry(telemetry.openTelemetry())
                                     .resultWriter(gateway == null ? null
                                             : new LlmResultWriter(runId -> gateway.forContext(CallContext.forRun(runId, "result"))))
                                     .approvalPolicy(TicketService.reviewPolicy(triage))
@@ -251,6 +258,7 @@ public final class BatonServer implements AutoCloseable {
                     .listen()
                     .await(30, TimeUnit.SECONDS);
             BatonServer server = new BatonServer(vertx, orchestrator, triggers, http, config, notifier, tickets, classifier, membership, mcpTools, mcpEndpoint);
+            server.telemetry = telemetry;
             LOG.info("Baton {} listening on http://{}:{}/ (journal: {}, data: {})", version(), config.host(), http.actualPort(),
                     config.dbUrl().isEmpty() ? "H2 in " + dataDir : Config.redact(config.dbUrl()), dataDir);
             return server;
@@ -261,6 +269,7 @@ public final class BatonServer implements AutoCloseable {
             journal.close();
             if (mcpTools != null) mcpTools.close();
             closeClassifier(classifier);
+            telemetry.close();
             if (e instanceof RuntimeException r && r.getCause() instanceof java.net.BindException) {
                 throw new ConfigException("BATON_PORT (--port) " + config.port() + " on " + config.host() + " is in use or not allowed: " + r.getCause().getMessage());
             }
@@ -549,5 +558,6 @@ public final class BatonServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("Vert.x did not close cleanly: {}", e.toString());
         }
+        if (telemetry != null) telemetry.close();
     }
 }

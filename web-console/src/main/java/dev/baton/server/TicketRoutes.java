@@ -72,17 +72,20 @@ final class TicketRoutes {
             throw ApiError.badRequest("the Idempotency-Key header must hold 1 to 255 characters");
         }
         Duration wait = waitParam(ctx);
-        tickets.create(new TicketService.NewTicket(subject, text, customer, channel, externalId), key, wait)
-                .onComplete(result -> {
-                    if (result.failed()) {
-                        ApiError.respond(ctx, result.cause());
-                        return;
-                    }
-                    TicketRecord t = result.result().ticket();
-                    ctx.response().putHeader("Location", "/api/tickets/" + t.id());
-                    if (result.result().replayed()) ctx.response().putHeader("Idempotent-Replayed", "true");
-                    ApiRoutes.json(ctx, wait.isZero() ? 202 : 200, TicketJson.of(t, Instant.now()));
-                });
+        io.vertx.core.Future<TicketService.Created> created;
+        try (var caller = Telemetry.caller(ctx).makeCurrent()) { // the ticket's run joins the caller's trace (traceparent)
+            created = tickets.create(new TicketService.NewTicket(subject, text, customer, channel, externalId), key, wait);
+        }
+        created.onComplete(result -> {
+            if (result.failed()) {
+                ApiError.respond(ctx, result.cause());
+                return;
+            }
+            TicketRecord t = result.result().ticket();
+            ctx.response().putHeader("Location", "/api/tickets/" + t.id());
+            if (result.result().replayed()) ctx.response().putHeader("Idempotent-Replayed", "true");
+            ApiRoutes.json(ctx, wait.isZero() ? 202 : 200, TicketJson.of(t, Instant.now()));
+        });
     }
 
     private void get(RoutingContext ctx) {

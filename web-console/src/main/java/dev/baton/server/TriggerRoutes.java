@@ -94,7 +94,11 @@ final class TriggerRoutes {
                 ? "an event from a caller without a bearer token may be at most " + limit + " bytes (BATON_WEBHOOK_BODY_LIMIT)"
                 : "the request body is over the limit of " + (limit >> 20) + " MiB");
         Bodies.read(ctx, limit, tooLarge)
-                .compose(body -> triggers.event(ctx.pathParam("name"), body.getBytes(), signed, ctx.request().getHeader(EVENT_ID), sender))
+                .compose(body -> {
+                    try (var trace = Telemetry.caller(ctx).makeCurrent()) { // the run joins the sender's trace (traceparent)
+                        return triggers.event(ctx.pathParam("name"), body.getBytes(), signed, ctx.request().getHeader(EVENT_ID), sender);
+                    }
+                })
                 .onComplete(result -> {
                     if (result.failed()) {
                         Throwable failure = result.cause();

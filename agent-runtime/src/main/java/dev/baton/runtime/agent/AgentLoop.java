@@ -12,6 +12,9 @@ import dev.baton.runtime.event.EventData.AgentToolRequest;
 import dev.baton.runtime.event.EventData.Failure;
 import dev.baton.tools.Tool;
 import dev.baton.tools.ToolContext;
+import dev.baton.runtime.telemetry.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolException;
 import dev.baton.tools.ToolRegistry;
@@ -75,6 +78,7 @@ public final class AgentLoop {
     private final ToolRegistry registry;
     private final Consumer<EventData.TaskEvent> record;
     private final Clock clock;
+    private final Tracing tracing;
     private final Duration defaultToolTimeout;
 
     /**
@@ -96,11 +100,18 @@ public final class AgentLoop {
 
     /** @param defaultToolTimeout the deadline of a call to a tool that declares no timeout (within the loop's own) */
     public AgentLoop(ChatModel model, ToolRegistry registry, Consumer<EventData.TaskEvent> record, Clock clock, Duration defaultToolTimeout) {
+        this(model, registry, record, clock, defaultToolTimeout, Tracing.noop());
+    }
+
+    /** @param tracing gives each tool call a span ({@code execute_tool}), a child of the one current when the loop runs */
+    public AgentLoop(ChatModel model, ToolRegistry registry, Consumer<EventData.TaskEvent> record, Clock clock, Duration defaultToolTimeout,
+                     Tracing tracing) {
         this.model = model;
         this.registry = registry;
         this.record = record;
         this.clock = clock;
         this.defaultToolTimeout = defaultToolTimeout;
+        this.tracing = tracing == null ? Tracing.noop() : tracing;
     }
 
     public AgentResult run(Request request) {
@@ -262,18 +273,21 @@ public final class AgentLoop {
                 long began = System.nanoTime();
                 JsonNode output = null;
                 Failure error = null;
-                try {
-                    output = tool.call(args, context);
+                Span span = tracing.toolCallStarted(descriptor.name(), call.id());
+                try (Scope ignored = span.makeCurrent()) {
+                    output = tool.call(args, context.withTraceHeaders(Tracing.headers(io.opentelemetry.context.Context.current())));
                     if (output == null) output = com.fasterxml.jackson.databind.node.NullNode.getInstance();
                 } catch (ToolException e) {
                     error = new Failure(e.code(), e.getMessage());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                    Tracing.end(span, "interrupted", "the agent was interrupted");
                     return new AgentResult.Failed("interrupted", "the agent was interrupted", true);
                 } catch (Exception | StackOverflowError e) {
                     error = new Failure("tool_error", e.getMessage() == null ? e.getClass().getSimpleName()
                             : e.getClass().getSimpleName() + ": " + e.getMessage());
                 }
+                Tracing.end(span, error == null ? null : error.code(), error == null ? null : error.message());
                 long durationMs = (System.nanoTime() - began) / 1_000_000;
                 AgentToolCalled called = new AgentToolCalled(request.taskId(), request.attempt(), step, call.id(), call.name(),
                         args, output, error, durationMs);

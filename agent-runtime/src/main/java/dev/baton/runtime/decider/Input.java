@@ -13,13 +13,19 @@ public sealed interface Input {
 
     /**
      * A new run (its RunCreated comes from here); {@code plan} is null when the planner is to make one;
-     * {@code origin} null reads the origin from the marks in {@code options}.
+     * {@code origin} null reads the origin from the marks in {@code options}; {@code traceParent} is the
+     * run span's W3C traceparent the shell started (kept in the RunCreated), or null.
      */
     record Create(String goal, JsonNode input, JsonNode options, String idempotencyKey, String requestHash, CheckedPlan plan,
-                  Origin origin)
+                  Origin origin, String traceParent)
             implements Input {
         public Create(String goal, JsonNode input, JsonNode options, String idempotencyKey, String requestHash, CheckedPlan plan) {
-            this(goal, input, options, idempotencyKey, requestHash, plan, null);
+            this(goal, input, options, idempotencyKey, requestHash, plan, null, null);
+        }
+
+        public Create(String goal, JsonNode input, JsonNode options, String idempotencyKey, String requestHash, CheckedPlan plan,
+                      Origin origin) {
+            this(goal, input, options, idempotencyKey, requestHash, plan, origin, null);
         }
     }
 

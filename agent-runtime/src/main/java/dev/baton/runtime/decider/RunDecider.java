@@ -181,7 +181,7 @@ public final class RunDecider {
     private void create(Turn t, Input.Create c) {
         Origin origin = c.origin() == null ? Origin.fromMarks(c.options()) : c.origin();
         t.emit(new EventData.RunCreated(c.goal(), c.input() == null ? Json.object() : c.input(), origin.markOptions(c.options()),
-                c.idempotencyKey(), c.requestHash(), origin));
+                c.idempotencyKey(), c.requestHash(), origin, c.traceParent()));
         CheckedPlan plan = c.plan();
         if (plan == null) {
             planning.askPlanner(t);

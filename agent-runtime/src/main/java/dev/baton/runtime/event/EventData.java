@@ -32,16 +32,28 @@ public sealed interface EventData {
      * request find the run it created; both may be null. {@code origin} says who started it; a
      * RunCreated journaled before origins were kept has none, and its origin is read from the
      * marks in its {@code options} ({@link Origin#fromMarks}), so it is never null.
+     * {@code traceParent} is the W3C {@code traceparent} of the run's span (its trace id and span id),
+     * kept so that the spans of its tasks join the same trace after a restart or on another node; null
+     * when the run has no trace (tracing off and no caller's trace), and in journals written before it
+     * was kept. It is left out of the stored JSON when null.
      */
     record RunCreated(String goal, JsonNode input, JsonNode options, String idempotencyKey, String requestHash,
-                      Origin origin) implements EventData {
+                      Origin origin,
+                      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                      String traceParent) implements EventData {
         public RunCreated {
             origin = origin == null ? Origin.fromMarks(options) : origin;
         }
 
+        /** A run with no trace context. */
+        public RunCreated(String goal, JsonNode input, JsonNode options, String idempotencyKey, String requestHash,
+                          Origin origin) {
+            this(goal, input, options, idempotencyKey, requestHash, origin, null);
+        }
+
         /** A run whose origin its options' marks say (a client's, unless they mark a ticket or a trigger). */
         public RunCreated(String goal, JsonNode input, JsonNode options, String idempotencyKey, String requestHash) {
-            this(goal, input, options, idempotencyKey, requestHash, null);
+            this(goal, input, options, idempotencyKey, requestHash, null, null);
         }
     }
 

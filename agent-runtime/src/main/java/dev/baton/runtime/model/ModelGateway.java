@@ -8,6 +8,10 @@ import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.output.TokenUsage;
+import dev.baton.runtime.telemetry.Tracing;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,9 +70,12 @@ public final class ModelGateway {
     private final Duration initialBackoff;
     private final Semaphore permits;
     private final Cache<String, ChatResponse> cache;
+    private final String host;
+    private final int port;
     private final List<ModelCallListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, RunCounters> usage = new ConcurrentHashMap<>();
     private final Clock clock = Clock.systemUTC();
+    private volatile Tracing tracing = Tracing.noop();
 
     /** A gateway over LangChain4j's {@link OpenAiChatModel} for the configured endpoint. */
     public ModelGateway(ModelConfig config) {
@@ -87,6 +94,20 @@ public final class ModelGateway {
         this.initialBackoff = Objects.requireNonNull(initialBackoff, "initialBackoff");
         this.permits = new Semaphore(config.maxConcurrentCalls(), true);
         this.cache = config.cacheSize() > 0 ? Caffeine.newBuilder().maximumSize(config.cacheSize()).build() : null;
+        java.net.URI endpoint = endpoint(config.baseUrl());
+        this.host = endpoint == null ? null : endpoint.getHost();
+        this.port = endpoint == null ? -1 : endpoint.getPort() > 0 ? endpoint.getPort()
+                : "https".equalsIgnoreCase(endpoint.getScheme()) ? 443 : "http".equalsIgnoreCase(endpoint.getScheme()) ? 80 : -1;
+    }
+
+    /** The endpoint's URI, for the spans' {@code server.address} and {@code server.port}; null if there is none or it is not one. */
+    private static java.net.URI endpoint(String baseUrl) {
+        if (baseUrl == null || baseUrl.isBlank()) return null;
+        try {
+            return new java.net.URI(baseUrl.strip());
+        } catch (java.net.URISyntaxException e) {
+            return null;
+        }
     }
 
     /** As {@link #ModelGateway(ModelConfig)} with another first back-off. */
@@ -117,6 +138,18 @@ public final class ModelGateway {
         return config;
     }
 
+    /**
+     * Gives every call a span ({@code chat {model}}, kind CLIENT, with the GenAI semantic conventions'
+     * attributes: operation, provider, request and response model, token usage, {@code error.type}),
+     * a child of the span current on the calling thread (an agent task's attempt, or the run for
+     * planning). Pass the instance given to {@link dev.baton.runtime.orchestrator.OrchestratorOptions};
+     * {@link OpenTelemetry#noop()} (the default) turns it off.
+     */
+    public ModelGateway traceWith(OpenTelemetry openTelemetry) {
+        this.tracing = Tracing.of(openTelemetry);
+        return this;
+    }
+
     public void addListener(ModelCallListener listener) {
         listeners.add(Objects.requireNonNull(listener));
     }
@@ -140,14 +173,36 @@ public final class ModelGateway {
         Objects.requireNonNull(context, "context");
         // The run's trace id joins here once tracing is wired (null until then).
         try (var scope = dev.baton.runtime.LogContext.run(context.runId(), context.taskId(), null)) {
-            return call(request, context);
+            return traced(request, context);
         }
     }
 
-    private ChatResponse call(ChatRequest request, CallContext context) {
-        long started = System.nanoTime();
+    private ChatResponse traced(ChatRequest request, CallContext context) {
         ChatRequestParameters p = request.parameters();
         String modelName = p != null && p.modelName() != null ? p.modelName() : config.model();
+        Span span = tracing.modelCallStarted(modelName, context.runId(), context.taskId(), context.purpose(), host, port);
+        try (Scope ignored = span.makeCurrent()) {
+            Traced answer = call(request, context, modelName);
+            TokenUsage tokens = answer.cached ? null : answer.response.tokenUsage();
+            Tracing.modelCallEnded(span, answer.response.modelName(), tokens == null || tokens.inputTokenCount() == null ? 0 : tokens.inputTokenCount(),
+                    tokens == null || tokens.outputTokenCount() == null ? 0 : tokens.outputTokenCount(), answer.cached, null, null);
+            return answer.response;
+        } catch (ModelException e) {
+            Tracing.modelCallEnded(span, null, 0, 0, false, e.code(), e.getMessage());
+            throw e;
+        } catch (RuntimeException e) {
+            Tracing.modelCallEnded(span, null, 0, 0, false, e.getClass().getName(), e.getMessage());
+            throw e;
+        }
+    }
+
+    /** An answer, and whether it came from the cache. */
+    private record Traced(ChatResponse response, boolean cached) {
+    }
+
+    private Traced call(ChatRequest request, CallContext context, String modelName) {
+        long started = System.nanoTime();
+        ChatRequestParameters p = request.parameters();
         double temperature = p != null && p.temperature() != null ? p.temperature() : config.temperature();
         String key = cache != null && config.cacheable(temperature) ? cacheKey(modelName, temperature, request) : null;
         if (key != null) {
@@ -156,7 +211,7 @@ public final class ModelGateway {
                 counters(context).cached.increment();
                 counters(context.runId(), null, true).cached.increment();
                 publish(new ModelCall(context, modelName, 0, 0, elapsed(started), true, 0, finishReason(hit), null, null));
-                return hit;
+                return new Traced(hit, true);
             }
         }
         int attempt = 0;
@@ -174,7 +229,7 @@ public final class ModelGateway {
                 count(context, in, out);
                 if (key != null) cache.put(key, response);
                 publish(new ModelCall(context, modelName, in, out, elapsed(started), false, attempt, finishReason(response), null, null));
-                return response;
+                return new Traced(response, false);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 ModelException ex = new ModelException(ModelException.UNAVAILABLE,

@@ -22,6 +22,8 @@ final class CallSlots {
         final int attempt;
         TaskExecutor.Call call;
         long timer = -1;
+        /** The attempt's span once its call started; ended (and cleared) when the slot is let go. */
+        io.opentelemetry.api.trace.Span span;
 
         Slot(Lane lane, int attempt) {
             this.lane = lane;
@@ -32,6 +34,14 @@ final class CallSlots {
         void stop(Vertx vertx, String why) {
             if (timer >= 0) vertx.cancelTimer(timer);
             if (call != null) call.interrupt(why);
+            endSpan("interrupted", why);
+        }
+
+        /** Ends the attempt's span, once: as a success when {@code errorCode} is null. */
+        void endSpan(String errorCode, String message) {
+            io.opentelemetry.api.trace.Span ending = span;
+            span = null;
+            dev.baton.runtime.telemetry.Tracing.end(ending, errorCode, message);
         }
     }
 

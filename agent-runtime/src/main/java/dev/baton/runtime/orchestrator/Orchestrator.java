@@ -19,6 +19,7 @@ import dev.baton.runtime.journal.RunQuery;
 import dev.baton.runtime.journal.RunRecord;
 import dev.baton.runtime.run.RunJson;
 import dev.baton.runtime.run.RunState;
+import dev.baton.runtime.telemetry.Tracing;
 import dev.baton.runtime.run.TaskState;
 import dev.baton.tools.ToolRegistry;
 import com.github.benmanes.caffeine.cache.Cache;
@@ -98,6 +99,7 @@ public final class Orchestrator implements AutoCloseable {
     /** Plans are checked here, off the shards' contexts (see {@link #offContext}). */
     private final WorkerExecutor checks;
     private final OrchestratorMetrics metrics;
+    private final Tracing tracing;
     private final SlotPool pool;
     private final Shard[] shards;
     private final AtomicInteger nextShard = new AtomicInteger();
@@ -132,8 +134,9 @@ public final class Orchestrator implements AutoCloseable {
         this.probes = vertx.createSharedWorkerExecutor("baton-journal-probe", 1);
         this.checks = vertx.createSharedWorkerExecutor("baton-plan-check", Math.max(2, Runtime.getRuntime().availableProcessors()));
         this.pool = new SlotPool(options.maxConcurrentCalls());
+        this.tracing = Tracing.of(options.openTelemetry());
         Shard.Shared shared = new Shard.Shared(vertx, journal, options, new RunDecider(options, tools, plans), executor, reads,
-                planning, metrics, pool, setAside, placement, listeners);
+                planning, metrics, pool, setAside, placement, listeners, tracing);
         this.shards = new Shard[options.shards()];
         for (int i = 0; i < shards.length; i++) shards[i] = new Shard(shared, newContext(vertx, i));
     }
@@ -178,8 +181,14 @@ public final class Orchestrator implements AutoCloseable {
 
     // ------------------------------------------------------------------ public API
 
-    /** Starts a run, or returns the one an earlier request with the same idempotency key created. */
+    /**
+     * Starts a run, or returns the one an earlier request with the same idempotency key created. The
+     * run's span is a child of the OpenTelemetry context current when this is called (the caller's
+     * trace, e.g. from an incoming request's {@code traceparent}): see {@link Tracing}.
+     */
     public Future<Submitted> submit(RunRequest request) {
+        // Read now, on the caller's thread: the hops below leave it behind.
+        io.opentelemetry.context.Context caller = io.opentelemetry.context.Context.current();
         return offContext(() -> {
             if (placement != null && !placement.writable()) throw notWritable();
             if (request.goal() == null || request.goal().isBlank()) {
@@ -195,14 +204,14 @@ public final class Orchestrator implements AutoCloseable {
             String key = request.idempotencyKey();
             Shard home = key == null ? shards[Math.floorMod(nextShard.getAndIncrement(), shards.length)] : shardOf(key);
             return home.onContext(() -> {
-                if (key == null) return create(home, request, plan);
+                if (key == null) return create(home, request, plan, caller);
                 String pending = recentKeys.getIfPresent(key);
                 if (pending != null) return replay(pending, request);
                 return readJournal(() -> journal.runByIdempotencyKey(key)).compose(existing -> home.onContext(() -> {
                     String again = recentKeys.getIfPresent(key);
                     if (again != null) return replay(again, request);
                     if (existing.isPresent()) return replay(existing.get().id(), request);
-                    return create(home, request, plan);
+                    return create(home, request, plan, caller);
                 })).compose(Function.identity());
             }).compose(Function.identity());
         });
@@ -410,6 +419,11 @@ public final class Orchestrator implements AutoCloseable {
         return options;
     }
 
+    /** The spans of this orchestrator's runs (see {@link Tracing}), through {@link OrchestratorOptions#openTelemetry()}. */
+    public Tracing tracing() {
+        return tracing;
+    }
+
     public OrchestratorMetrics metrics() {
         long inMemory = 0;
         int waiting = 0;
@@ -484,7 +498,7 @@ public final class Orchestrator implements AutoCloseable {
     }
 
     /** On {@code home}'s context: a new run, with an id that belongs to {@code home}. */
-    private Future<Submitted> create(Shard home, RunRequest request, CheckedPlan plan) {
+    private Future<Submitted> create(Shard home, RunRequest request, CheckedPlan plan, io.opentelemetry.context.Context caller) {
         String id;
         do {
             id = Ids.run(options.clock().millis());
@@ -493,8 +507,14 @@ public final class Orchestrator implements AutoCloseable {
         home.adopt(run);
         String key = request.idempotencyKey();
         if (key != null) recentKeys.put(key, id);
-        home.decide(run, new Input.Create(request.goal(), request.input(), request.options(), key, request.requestHash(), plan, request.origin()));
+        // The run's span starts here and its traceparent is kept in the RunCreated, for its tasks wherever they run.
+        String traceParent = tracing.runStarted(id, request.goal(), request.origin().getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT), caller);
+        home.decide(run, new Input.Create(request.goal(), request.input(), request.options(), key, request.requestHash(), plan, request.origin(),
+                traceParent));
         String runId = id;
+        home.onDurable(runId, error -> {
+            if (error != null) tracing.runFinished(runId, "NOT_CREATED", "run_not_durable"); // the client hears 503: no run
+        });
         if (key != null) home.onDurable(runId, error -> {
             if (error != null) recentKeys.asMap().remove(key, runId);
         });

@@ -7,6 +7,7 @@ import dev.baton.runtime.agent.ModelProvider;
 import dev.baton.runtime.planning.GoalPlanner;
 import dev.baton.runtime.planning.ResultWriter;
 import dev.baton.tools.ToolDescriptor;
+import io.opentelemetry.api.OpenTelemetry;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -39,12 +40,16 @@ import java.time.Duration;
  *                               a node's throughput grows with its cores; half the available processors by default
  *                               ({@link #defaultShards()}).
  *                               {@code maxConcurrentCalls} and {@code parkedRunsInMemory} are for the node, all shards together
+ * @param openTelemetry          where the spans of runs, task attempts, tool calls and planning go
+ *                               ({@link dev.baton.runtime.telemetry.Tracing}); {@link OpenTelemetry#noop()} by default.
+ *                               A {@link dev.baton.runtime.model.ModelGateway} traces its model calls once given the
+ *                               same instance ({@link dev.baton.runtime.model.ModelGateway#traceWith})
  */
 public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory, Duration defaultApprovalTimeout,
                                   PlanLimits planLimits, Clock clock, GoalPlanner planner,
                                   AgentRegistry agents, ModelProvider models, int maxReplans,
                                   ResultWriter resultWriter, boolean callMetrics, ApprovalPolicy approvalPolicy,
-                                  Duration defaultToolTimeout, int shards) {
+                                  Duration defaultToolTimeout, int shards, OpenTelemetry openTelemetry) {
 
     public OrchestratorOptions {
         if (maxConcurrentCalls < 1) throw new IllegalArgumentException("maxConcurrentCalls must be at least 1");
@@ -56,6 +61,7 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         agents = agents == null ? new AgentRegistry() : agents;
         approvalPolicy = approvalPolicy == null ? ApprovalPolicy.NONE : approvalPolicy;
         defaultToolTimeout = defaultToolTimeout == null ? ToolDescriptor.DEFAULT_TIMEOUT : defaultToolTimeout;
+        openTelemetry = openTelemetry == null ? OpenTelemetry.noop() : openTelemetry;
         if (defaultToolTimeout.isNegative() || defaultToolTimeout.isZero()) {
             throw new IllegalArgumentException("defaultToolTimeout must be positive, was " + defaultToolTimeout);
         }
@@ -94,6 +100,7 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         private ApprovalPolicy approvalPolicy;
         private Duration defaultToolTimeout = ToolDescriptor.DEFAULT_TIMEOUT;
         private int shards = defaultShards();
+        private OpenTelemetry openTelemetry = OpenTelemetry.noop();
 
         public Builder maxConcurrentCalls(int value) { this.maxConcurrentCalls = value; return this; }
         public Builder parkedRunsInMemory(int value) { this.parkedRunsInMemory = value; return this; }
@@ -109,10 +116,11 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         public Builder approvalPolicy(ApprovalPolicy value) { this.approvalPolicy = value; return this; }
         public Builder defaultToolTimeout(Duration value) { this.defaultToolTimeout = value; return this; }
         public Builder shards(int value) { this.shards = value; return this; }
+        public Builder openTelemetry(OpenTelemetry value) { this.openTelemetry = value; return this; }
 
         public OrchestratorOptions build() {
             return new OrchestratorOptions(maxConcurrentCalls, parkedRunsInMemory, defaultApprovalTimeout, planLimits, clock, planner, agents, models,
-                    maxReplans, resultWriter, callMetrics, approvalPolicy, defaultToolTimeout, shards);
+                    maxReplans, resultWriter, callMetrics, approvalPolicy, defaultToolTimeout, shards, openTelemetry);
         }
     }
 }

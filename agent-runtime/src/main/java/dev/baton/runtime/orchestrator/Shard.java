@@ -22,7 +22,10 @@ import dev.baton.runtime.run.RunJson;
 import dev.baton.runtime.run.RunState;
 import dev.baton.runtime.run.RunStatus;
 import dev.baton.runtime.run.TaskStatus;
+import dev.baton.runtime.telemetry.Tracing;
 import dev.baton.tools.ToolContext;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -56,7 +59,7 @@ final class Shard implements SlotPool.Waiter {
     /** What every shard of a node shares. */
     record Shared(Vertx vertx, Journal journal, OrchestratorOptions options, RunDecider decider, TaskExecutor executor,
                   WorkerExecutor reads, WorkerExecutor planning, OrchestratorMetrics metrics, SlotPool pool,
-                  Map<String, String> setAside, RunPlacement placement, RunListeners listeners) {
+                  Map<String, String> setAside, RunPlacement placement, RunListeners listeners, Tracing tracing) {
     }
 
     private final Shared shared;
@@ -105,6 +108,7 @@ final class Shard implements SlotPool.Waiter {
                 RunState run = runs.get(runId);
                 for (RunEvent event : events) {
                     shared.metrics().onDurable(event, run);
+                    endRunSpan(runId, event.data());
                     vertx.eventBus().publish(Orchestrator.EVENTS_ADDRESS, event);
                 }
                 shared.listeners().durable(events);
@@ -306,9 +310,9 @@ final class Shard implements SlotPool.Waiter {
     private void execute(RunState run, Command command) {
         String runId = run.id();
         if (command instanceof Command.StartTool start) {
-            startTool(runId, start);
+            startTool(runId, run.traceParent(), start);
         } else if (command instanceof Command.StartAgent start) {
-            startAgent(runId, start);
+            startAgent(runId, run.traceParent(), start);
         } else if (command instanceof Command.AwaitSlot await) {
             slots.await(runId, await.taskId(), await.rerunAttempt());
         } else if (command instanceof Command.ArmTimer timer) {
@@ -317,7 +321,7 @@ final class Shard implements SlotPool.Waiter {
             slots.stop(runId, interrupt.taskId(), interrupt.why());
         } else if (command instanceof Command.AskPlanner ask) {
             GoalPlanner planner = options.planner();
-            shared.planning().<Checked>executeBlocking(() -> checked(planner.plan(ask.request())), false)
+            shared.planning().<Checked>executeBlocking(inRun(run, () -> checked(planner.plan(ask.request()))), false)
                     .onComplete(result -> withRun(runId, planned -> {
                         Checked answer = result.result();
                         decide(planned, new Input.Planned(answer == null ? null : answer.proposed(), result.cause(),
@@ -327,7 +331,7 @@ final class Shard implements SlotPool.Waiter {
         } else if (command instanceof Command.AskReplanner ask) {
             if (!replanCalls.add(runId)) return;
             GoalPlanner planner = options.planner();
-            shared.planning().<Checked>executeBlocking(() -> checked(planner.replan(ask.request())), false)
+            shared.planning().<Checked>executeBlocking(inRun(run, () -> checked(planner.replan(ask.request()))), false)
                     .onComplete(result -> withRun(runId, replanned -> {
                         replanCalls.remove(runId);
                         Checked answer = result.result();
@@ -340,7 +344,7 @@ final class Shard implements SlotPool.Waiter {
                     }));
         } else if (command instanceof Command.WriteAnswer write) {
             if (!resultCalls.add(runId)) return;
-            shared.planning().<String>executeBlocking(() -> options.resultWriter().answer(write.request()), false)
+            shared.planning().<String>executeBlocking(inRun(run, () -> options.resultWriter().answer(write.request())), false)
                     .onComplete(answer -> withRun(runId, done -> {
                         resultCalls.remove(runId);
                         decide(done, new Input.AnswerWritten(write.planVersion(), write.outputs(), answer.result(), answer.cause()));
@@ -392,44 +396,94 @@ final class Shard implements SlotPool.Waiter {
 
     // ------------------------------------------------------------------ calls
 
-    private void startTool(String runId, Command.StartTool start) {
+    private void startTool(String runId, String traceParent, Command.StartTool start) {
         CallSlots.Slot slot = slots.hold(runId, start.taskId(), start.lane(), start.attempt());
         ToolContext toolContext = new ToolContext(runId, start.taskId(), start.attempt(), start.idempotencyKey(), start.deadline());
         String toolName = start.tool().descriptor().name();
         if (!start.tool().blocks()) {
             // It answers at once from memory (Tool.blocks): called here, with no thread hand-off and no timer.
             whenStartIsDurable(runId, start.taskId(), slot, () -> {
+                slot.span = shared.tracing().taskStarted(traceParent, runId, start.taskId(), start.attempt(), lane(start.lane()), "tool", toolName);
                 long startedNanos = System.nanoTime();
-                Outcome outcome = writable(TaskExecutor.invoke(start.tool(), start.args(), toolContext));
+                Outcome outcome;
+                try (Scope ignored = slot.span.makeCurrent()) {
+                    outcome = writable(traced(start.tool(), start.args(), toolContext));
+                }
                 shared.metrics().recordCall("tool", toolName, System.nanoTime() - startedNanos, outcome instanceof Outcome.Failure);
                 callEnded(runId, new Input.CallEnded(start.taskId(), start.lane(), start.attempt(), outcome));
             });
             return;
         }
         whenStartIsDurable(runId, start.taskId(), slot, () -> {
-            slot.call = shared.executor().submit(start.tool(), start.args(), toolContext);
+            slot.span = shared.tracing().taskStarted(traceParent, runId, start.taskId(), start.attempt(), lane(start.lane()), "tool", toolName);
+            slot.call = shared.executor().submit("tool", toolName, runId, start.taskId(), start.attempt(),
+                    io.opentelemetry.context.Context.root().with(slot.span).wrap(() -> traced(start.tool(), start.args(), toolContext)));
             watch(runId, start.taskId(), start.lane(), start.attempt(), slot, start.timeout(), "tool", toolName,
                     new Outcome.Failure("timeout", "no answer within " + start.timeout(), true, null));
         });
     }
 
-    /** Runs an agent loop on the task threads; each of its model and tool calls comes back as an {@link Input.AgentStep}. */
-    private void startAgent(String runId, Command.StartAgent start) {
+    /**
+     * Calls a tool in a span of its own ({@code execute_tool}), a child of the current one (its task
+     * attempt's), and hands the tool that span's trace context to pass on.
+     */
+    private Outcome traced(dev.baton.tools.Tool tool, com.fasterxml.jackson.databind.JsonNode args, ToolContext toolContext) {
+        Span span = shared.tracing().toolCallStarted(tool.descriptor().name(), null);
+        try (Scope ignored = span.makeCurrent()) {
+            Outcome outcome = TaskExecutor.invoke(tool, args, toolContext.withTraceHeaders(Tracing.headers(io.opentelemetry.context.Context.current())));
+            if (outcome instanceof Outcome.Failure failure) Tracing.end(span, failure.code(), failure.message());
+            else Tracing.end(span, null, null);
+            return outcome;
+        } catch (RuntimeException e) {
+            Tracing.end(span, "internal_error", e.toString());
+            throw e;
+        }
+    }
+
+    private static String lane(Lane lane) {
+        return lane.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Runs {@code work} (a planner's, the answer's writer) inside the run's trace: its model calls are children of the run's span. */
+    private static <T> java.util.concurrent.Callable<T> inRun(RunState run, java.util.concurrent.Callable<T> work) {
+        String traceParent = run.traceParent();
+        return traceParent == null ? work : Tracing.parent(traceParent).wrap(work);
+    }
+
+    /** The run's span, if this process started it and holds it open, ends with the run. */
+    private void endRunSpan(String runId, dev.baton.runtime.event.EventData data) {
+        if (data instanceof dev.baton.runtime.event.EventData.RunSucceeded) {
+            shared.tracing().runFinished(runId, RunStatus.SUCCEEDED.name(), null);
+        } else if (data instanceof dev.baton.runtime.event.EventData.RunFailed failed) {
+            shared.tracing().runFinished(runId, RunStatus.FAILED.name(), failed.error() == null ? "run_failed" : failed.error().code());
+        } else if (data instanceof dev.baton.runtime.event.EventData.RunCancelled) {
+            shared.tracing().runFinished(runId, RunStatus.CANCELLED.name(), null);
+        }
+    }
+
+    /**
+     * Runs an agent loop on the task threads; each of its model and tool calls comes back as an {@link Input.AgentStep}.
+     * The loop runs inside its attempt's span, so the model calls it makes through the gateway and its tool calls are children of it.
+     */
+    private void startAgent(String runId, String traceParent, Command.StartAgent start) {
         String taskId = start.taskId();
         Duration timeout = start.agent().limits().timeout();
         CallSlots.Slot slot = slots.hold(runId, taskId, start.lane(), start.attempt());
         whenStartIsDurable(runId, taskId, slot, () -> {
-            slot.call = shared.executor().submit("agent", start.agent().name(), runId, taskId, start.attempt(), () -> {
+            slot.span = shared.tracing().taskStarted(traceParent, runId, taskId, start.attempt(), lane(start.lane()), "agent",
+                    start.agent().name());
+            slot.call = shared.executor().submit("agent", start.agent().name(), runId, taskId, start.attempt(),
+                    io.opentelemetry.context.Context.root().with(slot.span).wrap(() -> {
                 AgentLoop loop = new AgentLoop(options.models().model(runId, taskId), decider.tools(),
                         event -> context.runOnContext(v -> agentStep(runId, new Input.AgentStep(taskId, start.lane(),
                                 start.attempt(), start.agent().name(), event))),
-                        options.clock(), options.defaultToolTimeout());
+                        options.clock(), options.defaultToolTimeout(), shared.tracing());
                 AgentResult result = loop.run(start.request());
                 if (result instanceof AgentResult.Answered answered) return new Outcome.Success(answered.output());
                 if (result instanceof AgentResult.NeedsApproval needs) return new Outcome.ApprovalNeeded(needs.tool(), needs.args());
                 AgentResult.Failed failed = (AgentResult.Failed) result;
                 return new Outcome.Failure(failed.code(), failed.message(), failed.retryable(), null);
-            });
+            }));
             watch(runId, taskId, start.lane(), start.attempt(), slot, timeout, "agent", start.agent().name(),
                     new Outcome.Failure("agent_timeout", "agent '" + start.agent().name() + "' did not answer within " + timeout, false, null));
         });
@@ -496,6 +550,8 @@ final class Shard implements SlotPool.Waiter {
         if (slot == null || slot.attempt != ended.attempt() || slot.lane != ended.lane()) return;
         slots.release(runId, ended.taskId(), slot);
         if (slot.timer >= 0) vertx.cancelTimer(slot.timer);
+        if (ended.outcome() instanceof Outcome.Failure failure) slot.endSpan(failure.code(), failure.message());
+        else slot.endSpan(null, null);
         if (ended.outcome() instanceof Outcome.Failure failure && (failure.code().equals("timeout") || failure.code().equals("agent_timeout"))
                 && slot.call != null) {
             slot.call.interrupt("it timed out");

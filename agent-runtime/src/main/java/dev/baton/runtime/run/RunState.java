@@ -63,6 +63,8 @@ public final class RunState {
     /** A plan its writer parsed already, and the JSON it wrote of it: see {@link #knowPlan}. */
     private JsonNode knownPlanJson;
     private Plan knownPlan;
+    /** The W3C traceparent of the run's span, from its RunCreated; null if the run has no trace. */
+    private String traceParent;
 
     /** A user's follow-up instruction. */
     public record Message(String text, String by, Instant at) {
@@ -133,6 +135,7 @@ public final class RunState {
             origin = e.origin();
             idempotencyKey = e.idempotencyKey();
             requestHash = e.requestHash();
+            traceParent = e.traceParent();
             createdAt = at;
         } else if (data instanceof EventData.PlanProposed e) {
             planSource = e.source();
@@ -372,6 +375,10 @@ public final class RunState {
     public JsonNode options() { return options; }
     /** Who started the run (a client's run until its RunCreated is applied). */
     public Origin origin() { return origin; }
+    /** The W3C {@code traceparent} of the run's span (its trace and span id), or null when the run has no trace. */
+    public String traceParent() { return traceParent; }
+    /** The run's trace id (32 hex digits), or null when the run has no trace. */
+    public String traceId() { return traceParent == null || traceParent.length() < 35 ? null : traceParent.substring(3, 35); }
     public RunStatus status() { return status; }
     public Instant createdAt() { return createdAt; }
     public Instant updatedAt() { return updatedAt; }

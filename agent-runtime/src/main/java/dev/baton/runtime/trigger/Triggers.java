@@ -422,6 +422,8 @@ public final class Triggers implements AutoCloseable {
      * @throws BadSignature (as the future's failure) if the sender is not let in (401)
      */
     public Future<EventOutcome> event(String name, byte[] body, Signatures.Headers signed, String eventId, Sender sender) {
+        // The sender's trace (OpenTelemetry's current context, e.g. from its traceparent), for the run it starts.
+        var caller = dev.baton.runtime.telemetry.Tracing.current();
         return fresh().compose(v -> onContext(() -> {
             Entry entry = entries.get(name);
             TriggerSpec.EventSpec spec = entry == null ? null : entry.spec.event();
@@ -474,7 +476,11 @@ public final class Triggers implements AutoCloseable {
             Instant now = clock.instant();
             Origin origin = new Origin.Trigger(name, new Origin.Event(id, now), entry.spec.playbook());
             String key = id == null ? null : Origin.TRIGGER_KEYS + name + ":event:" + id;
-            return orchestrator.submit(new RunRequest(entry.spec.goal(), input, plan(entry.spec), null, key, null, origin))
+            Future<dev.baton.runtime.orchestrator.Submitted> submittedRun;
+            try (var scope = caller.makeCurrent()) {
+                submittedRun = orchestrator.submit(new RunRequest(entry.spec.goal(), input, plan(entry.spec), null, key, null, origin));
+            }
+            return submittedRun
                     .compose(submitted -> onContext(() -> {
                         Entry current = entries.get(name);
                         if (current != null && !submitted.replayed()) {

@@ -67,7 +67,9 @@ import java.util.Set;
  *   <li>Redirects are not followed, since a redirect could lead off the allowlist or to an unchecked
  *       address; a 3xx is returned as an ordinary response.</li>
  *   <li>Every request carries {@code Idempotency-Key: <the task's idempotency key>} unless the
- *       caller set that header, so the far side can recognise a retry. {@code Host},
+ *       caller set that header, so the far side can recognise a retry; and the run's W3C trace context
+ *       ({@code traceparent}, {@code tracestate}: {@link ToolContext#traceHeaders()}) unless the caller set
+ *       those, so the far side joins the run's trace. {@code Host},
  *       {@code Connection}, {@code Content-Length}, {@code Transfer-Encoding} and the other headers
  *       that shape the connection are the client's: a caller setting one is refused
  *       ({@code invalid_header}). A GET or HEAD carries no body ({@code invalid_arguments}).</li>
@@ -259,6 +261,12 @@ public final class HttpRequestTool implements Tool {
         }
         if (context != null && context.idempotencyKey() != null && request.header("Idempotency-Key").isEmpty()) {
             builder.header("Idempotency-Key", context.idempotencyKey());
+        }
+        // The run's trace goes on to the far side (W3C traceparent/tracestate of this call's span), unless the caller set it.
+        if (context != null) {
+            context.traceHeaders().forEach((name, value) -> {
+                if (request.header(name).isEmpty()) builder.header(name, value);
+            });
         }
         builder.method(request.method(), bodyOf(request));
         return builder.build();

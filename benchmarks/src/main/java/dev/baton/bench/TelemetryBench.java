@@ -1,0 +1,200 @@
+package dev.baton.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import dev.baton.runtime.journal.Journal;
+import dev.baton.runtime.journal.Journals;
+import dev.baton.runtime.orchestrator.OrchestratorOptions;
+import dev.baton.server.Telemetry;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Part "telemetry": what tracing costs the core benchmark's figures (part 1: 10,000 tasks a run, on the
+ * durable H2 journal and in memory), off ({@code OpenTelemetry.noop()}, the default) against on, exporting
+ * over OTLP/HTTP to a collector stub on this machine: a tiny HTTP server that answers 200 to
+ * {@code /v1/traces} and counts the spans it is sent. The SDK is set up as the server sets it up
+ * ({@link Telemetry#open}, the autoconfigure module) with {@code OTEL_EXPORTER_OTLP_ENDPOINT} pointing at the
+ * stub, and a span queue large enough that no span is dropped ({@code OTEL_BSP_MAX_QUEUE_SIZE}), so that
+ * every span is paid for. Off and on alternate, {@code bench.telemetryRounds} times each on a fresh
+ * orchestrator; a figure is the median of the rounds' medians.
+ *
+ * <p>Zero-length waits (the core benchmark's plan) make one span a run: the run's. Echo tool tasks
+ * make two per task (the attempt's and the tool call's), which is what tracing costs where it has work.
+ */
+final class TelemetryBench {
+    private static final double GOAL_PERCENT = 5;
+
+    private final ThroughputBench throughput;
+    private final Report report;
+    private final int tasks = Options.integer("bench.tasks", 10_000);
+    private final int rounds = Math.max(1, Options.integer("bench.telemetryRounds", 3));
+
+    TelemetryBench(Vertx vertx, Report report) {
+        this.throughput = new ThroughputBench(vertx, report);
+        this.report = report;
+    }
+
+    void run() throws Exception {
+        report.section(String.format("Tracing overhead: %,d tasks, tracing off vs on (OTLP/HTTP to a local collector stub), %d alternating rounds",
+                tasks, rounds));
+        record Case(String name, String journal, JsonNode plan, int spansPerTask) {
+        }
+        List<Case> cases = List.of(
+                new Case("in-memory journal, zero-length waits", "memory", Plans.independentWaits(tasks), 0),
+                new Case("durable H2 journal, zero-length waits", "", Plans.independentWaits(tasks), 0),
+                new Case("in-memory journal, echo tool tasks", "memory", Plans.independentEchoes(tasks), 2),
+                new Case("durable H2 journal, echo tool tasks", "", Plans.independentEchoes(tasks), 2));
+        Path dir = Files.createTempDirectory("baton-bench-telemetry-");
+        try (Collector collector = Collector.start()) {
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + collector.port());
+            env.put("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+            env.put("OTEL_BSP_MAX_QUEUE_SIZE", "200000");
+            report.say("collector stub on http://127.0.0.1:%d/v1/traces; SDK through autoconfigure: %s", collector.port(), env);
+            int caseNo = 0;
+            for (Case c : cases) {
+                caseNo++;
+                List<Double> off = new ArrayList<>();
+                List<Double> on = new ArrayList<>();
+                long spans = 0;
+                int runsTraced = 0;
+                for (int round = 1; round <= rounds; round++) {
+                    for (boolean traced : new boolean[]{false, true}) {
+                        report.say("-- %s, round %d, tracing %s", c.name(), round, traced ? "ON" : "off");
+                        Journal journal = c.journal().equals("memory") ? Journals.open("memory", null)
+                                : Journals.open("", dir.resolve("case" + caseNo + "-r" + round + (traced ? "-on" : "-off")));
+                        if (!traced) {
+                            off.add(throughput.measureInterleaved(journal, List.of(c.plan()), ThroughputBench.tools(),
+                                    OrchestratorOptions.defaults()).get(0).microsPerTask());
+                            continue;
+                        }
+                        long before = collector.spans();
+                        try (Telemetry telemetry = Telemetry.open(env)) {
+                            on.add(throughput.measureInterleaved(journal, List.of(c.plan()), ThroughputBench.tools(),
+                                    OrchestratorOptions.builder().openTelemetry(telemetry.openTelemetry()).build()).get(0).microsPerTask());
+                        } // closing exports what is queued
+                        spans += collector.spans() - before;
+                        runsTraced += Options.integer("bench.warmups", 3) + Math.max(1, Options.integer("bench.reps", 7));
+                    }
+                }
+                double offMedian = Stats.of(off).median();
+                double onMedian = Stats.of(on).median();
+                double overhead = (onMedian - offMedian) / offMedian * 100;
+                long expected = (long) runsTraced * (1 + (long) c.spansPerTask() * tasks);
+                report.say("%s: off %s us/task, on %s us/task: overhead %+.1f %% (per-round medians off %s, on %s); the collector got"
+                                + " %,d spans of the %,d made", c.name(), Report.fmt(offMedian), Report.fmt(onMedian), overhead, off, on,
+                        spans, expected);
+                report.goal("tracing overhead, " + c.name(), overhead, "%", GOAL_PERCENT, true,
+                        String.format("%+.1f %% (%s -> %s us/task; %,d spans exported)", overhead, Report.fmt(offMedian),
+                                Report.fmt(onMedian), spans));
+            }
+            report.say("collector stub: %,d export requests, %,d spans in all", collector.requests(), collector.spans());
+        } finally {
+            Async.deleteTree(dir);
+        }
+    }
+
+    /**
+     * An OTLP/HTTP trace receiver that only counts: it answers 200 to every {@code POST /v1/traces} and
+     * counts the spans of its protobuf body ({@code ExportTraceServiceRequest}: resource_spans = 1 →
+     * scope_spans = 2 → spans = 2), walking the wire format by hand so that no protobuf library is needed.
+     */
+    static final class Collector implements AutoCloseable {
+        private final HttpServer server;
+        private final AtomicLong spans = new AtomicLong();
+        private final AtomicLong requests = new AtomicLong();
+
+        private Collector(HttpServer server) {
+            this.server = server;
+        }
+
+        static Collector start() throws IOException {
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+            Collector collector = new Collector(server);
+            server.createContext("/v1/traces", exchange -> {
+                byte[] body;
+                try (InputStream in = exchange.getRequestBody()) {
+                    body = in.readAllBytes();
+                }
+                collector.requests.incrementAndGet();
+                collector.spans.addAndGet(count(body, 0, body.length, 0));
+                exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+                exchange.sendResponseHeaders(200, 0);
+                exchange.getResponseBody().close();
+            });
+            server.setExecutor(Executors.newFixedThreadPool(2, r -> {
+                Thread t = new Thread(r, "otlp-collector-stub");
+                t.setDaemon(true);
+                return t;
+            }));
+            server.start();
+            return collector;
+        }
+
+        int port() {
+            return server.getAddress().getPort();
+        }
+
+        long spans() {
+            return spans.get();
+        }
+
+        long requests() {
+            return requests.get();
+        }
+
+        /** Spans in {@code buf[from, to)} at {@code depth} 0 (the request), 1 (a ResourceSpans) or 2 (a ScopeSpans). */
+        private static long count(byte[] buf, int from, int to, int depth) {
+            long found = 0;
+            int[] pos = {from};
+            while (pos[0] < to) {
+                long tag = varint(buf, pos);
+                int field = (int) (tag >>> 3);
+                int wire = (int) (tag & 7);
+                switch (wire) {
+                    case 0 -> varint(buf, pos);
+                    case 1 -> pos[0] += 8;
+                    case 5 -> pos[0] += 4;
+                    case 2 -> {
+                        int length = (int) varint(buf, pos);
+                        int start = pos[0];
+                        pos[0] += length;
+                        if (depth == 0 && field == 1) found += count(buf, start, start + length, 1);
+                        else if (depth == 1 && field == 2) found += count(buf, start, start + length, 2);
+                        else if (depth == 2 && field == 2) found++;
+                    }
+                    default -> throw new IllegalArgumentException("not an OTLP protobuf body (wire type " + wire + ")");
+                }
+            }
+            return found;
+        }
+
+        private static long varint(byte[] buf, int[] pos) {
+            long value = 0;
+            for (int shift = 0; ; shift += 7) {
+                byte b = buf[pos[0]++];
+                value |= (long) (b & 0x7f) << shift;
+                if (b >= 0) return value;
+            }
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+            ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+        }
+    }
+}
