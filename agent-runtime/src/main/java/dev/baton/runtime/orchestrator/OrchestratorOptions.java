@@ -4,9 +4,11 @@ import dev.baton.plan.PlanLimits;
 
 import dev.baton.runtime.agent.AgentRegistry;
 import dev.baton.runtime.agent.ModelProvider;
+import dev.baton.runtime.metrics.Meters;
 import dev.baton.runtime.planning.GoalPlanner;
 import dev.baton.runtime.planning.ResultWriter;
 import dev.baton.tools.ToolDescriptor;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -39,12 +41,16 @@ import java.time.Duration;
  *                               a node's throughput grows with its cores; half the available processors by default
  *                               ({@link #defaultShards()}).
  *                               {@code maxConcurrentCalls} and {@code parkedRunsInMemory} are for the node, all shards together
+ * @param meterRegistry          where the runtime's meters go (runs, tasks, calls per tool, journal, triggers): the server
+ *                               passes its Prometheus registry, an embedder their own; by default a
+ *                               {@link Meters#simple() SimpleMeterRegistry} of this orchestrator's own, and
+ *                               {@link Meters#off()} records nothing
  */
 public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory, Duration defaultApprovalTimeout,
                                   PlanLimits planLimits, Clock clock, GoalPlanner planner,
                                   AgentRegistry agents, ModelProvider models, int maxReplans,
                                   ResultWriter resultWriter, boolean callMetrics, ApprovalPolicy approvalPolicy,
-                                  Duration defaultToolTimeout, int shards) {
+                                  Duration defaultToolTimeout, int shards, MeterRegistry meterRegistry) {
 
     public OrchestratorOptions {
         if (maxConcurrentCalls < 1) throw new IllegalArgumentException("maxConcurrentCalls must be at least 1");
@@ -56,6 +62,7 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         agents = agents == null ? new AgentRegistry() : agents;
         approvalPolicy = approvalPolicy == null ? ApprovalPolicy.NONE : approvalPolicy;
         defaultToolTimeout = defaultToolTimeout == null ? ToolDescriptor.DEFAULT_TIMEOUT : defaultToolTimeout;
+        meterRegistry = meterRegistry == null ? Meters.simple() : meterRegistry;
         if (defaultToolTimeout.isNegative() || defaultToolTimeout.isZero()) {
             throw new IllegalArgumentException("defaultToolTimeout must be positive, was " + defaultToolTimeout);
         }
@@ -94,6 +101,7 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         private ApprovalPolicy approvalPolicy;
         private Duration defaultToolTimeout = ToolDescriptor.DEFAULT_TIMEOUT;
         private int shards = defaultShards();
+        private MeterRegistry meterRegistry;
 
         public Builder maxConcurrentCalls(int value) { this.maxConcurrentCalls = value; return this; }
         public Builder parkedRunsInMemory(int value) { this.parkedRunsInMemory = value; return this; }
@@ -109,10 +117,11 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         public Builder approvalPolicy(ApprovalPolicy value) { this.approvalPolicy = value; return this; }
         public Builder defaultToolTimeout(Duration value) { this.defaultToolTimeout = value; return this; }
         public Builder shards(int value) { this.shards = value; return this; }
+        public Builder meterRegistry(MeterRegistry value) { this.meterRegistry = value; return this; }
 
         public OrchestratorOptions build() {
             return new OrchestratorOptions(maxConcurrentCalls, parkedRunsInMemory, defaultApprovalTimeout, planLimits, clock, planner, agents, models,
-                    maxReplans, resultWriter, callMetrics, approvalPolicy, defaultToolTimeout, shards);
+                    maxReplans, resultWriter, callMetrics, approvalPolicy, defaultToolTimeout, shards, meterRegistry);
         }
     }
 }
