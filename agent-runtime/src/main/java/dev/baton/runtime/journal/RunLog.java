@@ -46,8 +46,7 @@ public interface RunLog {
 
     /**
      * Puts this journal's meters ({@code baton.journal.*}: its totals, commit times and batch sizes) in
-     * {@code registry}; the orchestrator does it with its own when it starts. Nothing by default.
+     * {@code registry}; the orchestrator does it with its own when it starts.
      */
-    default void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
-    }
+    void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry);
 }
