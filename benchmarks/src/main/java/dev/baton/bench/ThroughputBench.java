@@ -169,7 +169,7 @@ final class ThroughputBench {
                 new Case("durable H2 journal, zero-length waits", "", Plans.independentWaits(tasks)));
         // What the orchestrator adds per call, timed alone (less exposed to a busy machine than whole runs):
         // recordCall as the orchestrator makes it, over 20 tool names, with System.nanoTime() twice as the hook does.
-        dev.baton.runtime.orchestrator.OrchestratorMetrics probe = new dev.baton.runtime.orchestrator.OrchestratorMetrics(true);
+        dev.baton.runtime.orchestrator.OrchestratorMetrics probe = new dev.baton.runtime.orchestrator.OrchestratorMetrics(dev.baton.runtime.metrics.Meters.simple(), true);
         String[] names = new String[20];
         for (int i = 0; i < names.length; i++) names[i] = "tool." + i;
         List<Double> nanosPerCall = new ArrayList<>();

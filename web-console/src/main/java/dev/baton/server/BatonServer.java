@@ -4,6 +4,7 @@ import dev.baton.plan.Catalog;
 import dev.baton.server.metrics.McpMetrics;
 import dev.baton.server.mcp.McpEndpoint;
 import dev.baton.server.metrics.ModelMetrics;
+import dev.baton.server.metrics.ServerMetrics;
 import dev.baton.tools.mcp.McpTools;
 import dev.baton.server.notify.Notifier;
 import dev.baton.tools.http.HttpRequestTool;
@@ -89,13 +90,15 @@ public final class BatonServer implements AutoCloseable {
     private final McpEndpoint mcpEndpoint;
     /** Where spans go; closed last, after the runs' last spans. */
     private Telemetry telemetry;
+    private final ServerMetrics metrics;
 
     private BatonServer(Vertx vertx, Orchestrator orchestrator, Triggers triggers, HttpServer http, Config config, Notifier notifier,
                         TicketService tickets, java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> classifier,
-                        Membership membership, McpTools mcpTools, McpEndpoint mcpEndpoint) {
+                        Membership membership, McpTools mcpTools, McpEndpoint mcpEndpoint, ServerMetrics metrics) {
         this.membership = membership;
         this.mcpTools = mcpTools;
         this.mcpEndpoint = mcpEndpoint;
+        this.metrics = metrics;
         this.vertx = vertx;
         this.orchestrator = orchestrator;
         this.triggers = triggers;
@@ -188,12 +191,13 @@ public final class BatonServer implements AutoCloseable {
         if (config.triage().warmUp()) warmUp(triage);
         // Last, so that a built-in, annotated or provided tool keeps its name against an MCP server's; before recovery,
         // so that recovered runs and the first plans find the MCP tools (each server is waited for at most 10 s).
-        McpMetrics mcpMetrics = new McpMetrics();
+        ServerMetrics serverMetrics = new ServerMetrics(); // the registry /metrics shows; Vert.x reports into it
+        McpMetrics mcpMetrics = new McpMetrics(serverMetrics.registry());
         McpTools mcpTools = config.mcpServers().isEmpty() ? null
                 : McpTools.connect(config.mcpServers(), tools, mcpMetrics, McpTools.DEFAULT_WAIT);
         if (mcpTools != null) mcpMetrics.servers(mcpTools::statuses);
 
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = serverMetrics.vertx();
         Notifier notifier = null;
         Membership membership = null;
         try {
@@ -203,13 +207,14 @@ public final class BatonServer implements AutoCloseable {
                             OrchestratorOptions.builder().planner(planner).agents(agents).models(models).defaultToolTimeout(config.toolTimeout())
                                     .shards(config.shardsOrDefault())
                                     .openTelemetry(telemetry.openTelemetry())
+                                    .meterRegistry(serverMetrics.registry())
                                     .resultWriter(gateway == null ? null
                                             : new LlmResultWriter(runId -> gateway.forContext(CallContext.forRun(runId, "result"))))
                                     .approvalPolicy(TicketService.reviewPolicy(triage))
                                     .build(), membership == null ? null : membership.node)
                     .await(10, TimeUnit.MINUTES);
             if (membership != null) membership.start(orchestrator);
-            ModelMetrics modelMetrics = new ModelMetrics();
+            ModelMetrics modelMetrics = new ModelMetrics(serverMetrics.registry());
             if (gateway != null) gateway.addListener(modelMetrics);
             notifier = config.notifications() == null ? null
                     : Notifier.start(vertx, journal, tools.find(HttpRequestTool.NAME).orElseThrow(), config.notifications(),
@@ -233,13 +238,13 @@ public final class BatonServer implements AutoCloseable {
             Triggers triggers = Triggers.start(vertx, orchestrator, triggerStore.apply(TriggerStore.forJournal(journal)), playbooks,
                             orchestrator.options().clock())
                     .await(1, TimeUnit.MINUTES);
-            EdgeMetrics edge = new EdgeMetrics();
+            EdgeMetrics edge = new EdgeMetrics(serverMetrics.registry());
             ConnectionTimeouts timeouts = new ConnectionTimeouts(vertx, config.edge().headerTimeout(), config.edge().bodyTimeout(), edge);
             StreamQuota streams = new StreamQuota(config.eventStreams());
             McpEndpoint mcpEndpoint = new McpEndpoint(vertx, orchestrator, tickets, playbooks, membership == null ? null : membership.relay(),
                     version(), Auth::caller);
             Router router = router(vertx, orchestrator, triggers, config, playbooks, agents,
-                    new PrometheusMetrics(orchestrator, modelMetrics, notifier, triggers, edge, streams, mcpMetrics), tickets, edge, timeouts, streams,
+                    new PrometheusMetrics(serverMetrics.registry(), orchestrator, notifier, triggers, streams), tickets, edge, timeouts, streams,
                     membership, mcpEndpoint, mcpTools, new HealthProbes(orchestrator, config.triage().warmUp() ? triage : null,
                             membership == null ? null : membership.node));
             HttpServerOptions options = new HttpServerOptions()
@@ -257,7 +262,7 @@ public final class BatonServer implements AutoCloseable {
                     .requestHandler(router)
                     .listen()
                     .await(30, TimeUnit.SECONDS);
-            BatonServer server = new BatonServer(vertx, orchestrator, triggers, http, config, notifier, tickets, classifier, membership, mcpTools, mcpEndpoint);
+            BatonServer server = new BatonServer(vertx, orchestrator, triggers, http, config, notifier, tickets, classifier, membership, mcpTools, mcpEndpoint, serverMetrics);
             server.telemetry = telemetry;
             LOG.info("Baton {} listening on http://{}:{}/ (journal: {}, data: {})", version(), config.host(), http.actualPort(),
                     config.dbUrl().isEmpty() ? "H2 in " + dataDir : Config.redact(config.dbUrl()), dataDir);
@@ -265,7 +270,7 @@ public final class BatonServer implements AutoCloseable {
         } catch (Exception e) {
             if (notifier != null) notifier.close();
             if (membership != null) membership.close();
-            vertx.close();
+            vertx.close().onComplete(closed -> serverMetrics.close());
             journal.close();
             if (mcpTools != null) mcpTools.close();
             closeClassifier(classifier);
@@ -558,6 +563,7 @@ public final class BatonServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("Vert.x did not close cleanly: {}", e.toString());
         }
+        metrics.close();
         if (telemetry != null) telemetry.close();
     }
 }

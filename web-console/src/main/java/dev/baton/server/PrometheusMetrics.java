@@ -4,16 +4,19 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.runtime.journal.ApprovalRecord;
-import dev.baton.runtime.journal.JournalStats;
-import dev.baton.runtime.metrics.Histogram;
+import dev.baton.runtime.metrics.Meters;
 import dev.baton.runtime.orchestrator.Orchestrator;
-import dev.baton.runtime.orchestrator.OrchestratorMetrics;
 import dev.baton.runtime.run.RunStatus;
 import dev.baton.runtime.trigger.Triggers;
-import dev.baton.server.metrics.McpMetrics;
 import dev.baton.server.metrics.ModelMetrics;
-import dev.baton.server.metrics.PrometheusText;
 import dev.baton.server.notify.Notifier;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.search.Search;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 
@@ -23,44 +26,94 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 
 /**
- * {@code GET /metrics} in the Prometheus text format (version 0.0.4), and
- * {@code GET /api/metrics/summary}, the same figures as JSON for the console's dashboard.
- * Both read the pending approvals (and the notification outbox) from the journal, off the event loop.
+ * {@code GET /metrics}: the server's Micrometer registry in the Prometheus text format (version
+ * 0.0.4): Baton's meters, and Vert.x's (HTTP server and client, pools, event bus) and the JVM's. And
+ * {@code GET /api/metrics/summary}, the dashboard's JSON, read from the same registry.
+ *
+ * <p>What lives in the journal (pending approvals, the notification outbox) or on the triggers'
+ * context is read first, off the event loop, into {@link #latest}; the gauges registered here
+ * read it when the registry is scraped.
  */
 final class PrometheusMetrics {
     /** How many of the longest-waiting approvals the summary lists. */
     private static final int OLDEST_APPROVALS = 10;
 
+    private final PrometheusMeterRegistry registry;
     private final Orchestrator orchestrator;
-    private final ModelMetrics models;
     private final Notifier notifier;
     private final Triggers triggers;
-    private final EdgeMetrics edge;
-    private final StreamQuota streams;
-    private final McpMetrics mcp;
-
-    /** @param notifier null when no notification rules are configured */
-    PrometheusMetrics(Orchestrator orchestrator, ModelMetrics models, Notifier notifier, Triggers triggers, EdgeMetrics edge,
-                      StreamQuota streams, McpMetrics mcp) {
-        this.mcp = mcp;
-        this.orchestrator = orchestrator;
-        this.models = models;
-        this.notifier = notifier;
-        this.triggers = triggers;
-        this.edge = edge;
-        this.streams = streams;
-    }
+    /** What the last scrape or summary read from the journal and the triggers. */
+    private volatile Slow latest = new Slow(List.of(), Map.of(), new Triggers.Totals(0, 0, 0, 0, 0, 0, 0));
 
     /** What needs the journal (read on a worker thread) or another context. */
     private record Slow(List<ApprovalRecord> pending, Map<String, Long> notifications, Triggers.Totals triggers) {
     }
 
+    /** @param notifier null when no notification rules are configured */
+    PrometheusMetrics(PrometheusMeterRegistry registry, Orchestrator orchestrator, Notifier notifier, Triggers triggers,
+                      StreamQuota streams) {
+        this.registry = registry;
+        this.orchestrator = orchestrator;
+        this.notifier = notifier;
+        this.triggers = triggers;
+        gauge("baton.approvals.waiting", "Approvals waiting for a person now.", s -> s.pending().size());
+        gauge("baton.approvals.oldest.wait.seconds", "How long the oldest waiting approval has waited (0 when none waits).",
+                s -> oldestWait(s.pending()));
+        Gauge.builder("baton.runs.set.aside", orchestrator, o -> o.setAsideRuns().size())
+                .description("Runs the journal could not rebuild at start: set aside, not running (see the log).").register(registry);
+        String triggersHelp = "Triggers, by state.";
+        gauge("baton.triggers", triggersHelp, s -> s.triggers().triggers() - s.triggers().paused(), "state", "active");
+        gauge("baton.triggers", triggersHelp, s -> s.triggers().paused(), "state", "paused");
+        String firingsHelp = "Trigger firings since the start: runs started, firings skipped by overlap, firings that could not start a run.";
+        counter("baton.trigger.firings", firingsHelp, s -> s.triggers().started(), "outcome", "started");
+        counter("baton.trigger.firings", firingsHelp, s -> s.triggers().skipped(), "outcome", "skipped");
+        counter("baton.trigger.firings", firingsHelp, s -> s.triggers().failed(), "outcome", "failed");
+        gauge("baton.trigger.firings.queued", "Schedule firings held by overlap 'queue' until the previous run ends.",
+                s -> s.triggers().queued());
+        gauge("baton.trigger.firings.pending", "Schedule firings claimed and not yet started (queued ones included).",
+                s -> s.triggers().pending());
+        Gauge.builder("baton.event.streams.open", streams, StreamQuota::open)
+                .description("Server-sent event streams open now (run streams and /api/events).").register(registry);
+        for (StreamQuota.Scope scope : StreamQuota.Scope.values()) {
+            FunctionCounter.builder("baton.event.streams.refused", streams, q -> q.refused(scope))
+                    .description("Event streams refused with 429, by the cap they would have broken: per client or in all.")
+                    .tag("limit", scope.label()).register(registry);
+        }
+        FunctionCounter.builder("baton.event.streams.cut", streams, StreamQuota::cutCount)
+                .description("Event streams closed because their client did not read fast enough (it resumes with Last-Event-ID).")
+                .register(registry);
+        if (notifier != null) {
+            FunctionCounter.builder("baton.notifications.sent", notifier, Notifier::sent)
+                    .description("Notifications their webhook accepted.").register(registry);
+            FunctionCounter.builder("baton.notification.send.failures", notifier, Notifier::failedAttempts)
+                    .description("Notification sends that failed (and were retried or given up).").register(registry);
+            FunctionCounter.builder("baton.notifications.given.up", notifier, Notifier::givenUp)
+                    .description("Notifications given up after their last attempt.").register(registry);
+            for (String status : new String[]{"PENDING", "SENT", "FAILED"}) {
+                gauge("baton.notifications", "Notifications in the outbox, by status.",
+                        s -> s.notifications().getOrDefault(status, 0L), "status", status);
+            }
+        }
+    }
+
+    /** A gauge of what was read from the journal or the triggers (this object holds it). */
+    private void gauge(String name, String help, ToDoubleFunction<Slow> value, String... tags) {
+        Gauge.builder(name, this, m -> value.applyAsDouble(m.latest)).description(help).tags(tags).register(registry);
+    }
+
+    private void counter(String name, String help, ToDoubleFunction<Slow> value, String... tags) {
+        FunctionCounter.builder(name, this, m -> value.applyAsDouble(m.latest)).description(help).tags(tags).register(registry);
+    }
+
     private Future<Slow> slow(RoutingContext ctx) {
         return orchestrator.approvals("PENDING").compose(pending -> triggers.totals().compose(totals -> notifier == null
-                ? Future.succeededFuture(new Slow(pending, Map.of(), totals))
-                : ctx.vertx().executeBlocking(() -> new Slow(pending, notifier.outbox().counts(), totals))));
+                        ? Future.succeededFuture(new Slow(pending, Map.of(), totals))
+                        : ctx.vertx().executeBlocking(() -> new Slow(pending, notifier.outbox().counts(), totals))))
+                .onSuccess(slow -> latest = slow);
     }
 
     void handle(RoutingContext ctx) {
@@ -70,7 +123,7 @@ final class PrometheusMetrics {
                         .end("metrics unavailable: " + result.cause().getMessage() + "\n");
                 return;
             }
-            ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(text(result.result()));
+            ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
         });
     }
 
@@ -81,151 +134,74 @@ final class PrometheusMetrics {
         });
     }
 
-    private String text(Slow slow) {
-        OrchestratorMetrics m = orchestrator.metrics();
-        JournalStats journal = orchestrator.journal().stats();
-        PrometheusText out = new PrometheusText();
-        out.counter("baton_runs_started_total", "Runs started.", m.runsStarted());
-        out.family("baton_runs_finished_total", "counter", "Runs that reached an end status, by status; a reopened run counts again when it ends again.");
-        for (RunStatus status : RunStatus.values()) {
-            if (status.finished()) out.sample("baton_runs_finished_total", m.runsFinished(status), "status", status.name());
-        }
-        out.counter("baton_task_attempts_total", "Task attempts started.", m.taskAttempts());
-        out.counter("baton_task_retries_total", "Attempts that failed and were scheduled again.", m.taskRetries());
-        out.counter("baton_tasks_succeeded_total", "Tasks that succeeded.", m.tasksSucceeded());
-        out.counter("baton_tasks_failed_total", "Tasks that failed for good.", m.tasksFailed());
-        List<Map.Entry<OrchestratorMetrics.CallKey, OrchestratorMetrics.CallStats>> calls = new ArrayList<>(m.calls().entrySet());
-        calls.sort(Comparator.comparing((Map.Entry<OrchestratorMetrics.CallKey, OrchestratorMetrics.CallStats> e) -> e.getKey().kind())
-                .thenComparing(e -> e.getKey().name()));
-        out.family("baton_task_duration_seconds", "histogram", "Duration of tool calls (kind=tool) and agent loops (kind=agent), per tool or agent.");
-        for (var e : calls) out.histogram("baton_task_duration_seconds", e.getValue().seconds(), "kind", e.getKey().kind(), "name", e.getKey().name());
-        out.family("baton_task_call_failures_total", "counter", "Tool calls and agent loops that ended in a failure (retried or not), per tool or agent.");
-        for (var e : calls) out.sample("baton_task_call_failures_total", e.getValue().failures(), "kind", e.getKey().kind(), "name", e.getKey().name());
-        out.counter("baton_approvals_requested_total", "Approvals requested.", m.approvalsRequested());
-        out.counter("baton_approvals_decided_total", "Approvals decided by a person.", m.approvalsDecided());
-        out.gauge("baton_approvals_waiting", "Approvals waiting for a person now.", slow.pending().size());
-        out.gauge("baton_approvals_oldest_wait_seconds", "How long the oldest waiting approval has waited (0 when none waits).", oldestWait(slow.pending()));
-        out.counter("baton_replans_total", "Replans started.", m.replans());
-        out.gauge("baton_calls_in_flight", "Tool calls running now.", m.callsInFlight());
-        List<Map.Entry<OrchestratorMetrics.CallKey, Integer>> abandoned = new ArrayList<>(m.abandonedCallsByName().entrySet());
-        abandoned.sort(Map.Entry.comparingByKey(Comparator.comparing(OrchestratorMetrics.CallKey::kind).thenComparing(OrchestratorMetrics.CallKey::name)));
-        out.family("baton_abandoned_calls", "gauge", "Calls given up on (timed out, or their run cancelled) whose thread has not returned"
-                + " though interrupted, per tool or agent: they hold a thread each, no call slot.");
-        for (var e : abandoned) out.sample("baton_abandoned_calls", e.getValue(), "kind", e.getKey().kind(), "name", e.getKey().name());
-        out.counter("baton_calls_refused_total", "Calls not started because abandoned calls held too many threads (tool_threads_exhausted).",
-                m.callsRefused());
-        out.gauge("baton_ready_queue_depth", "Ready tasks waiting for a free call slot.", m.readyQueueDepth());
-        out.gauge("baton_runs_in_memory", "Runs held in memory (active and cached parked runs).", m.runsInMemory());
-        out.counter("baton_run_rebuilds_total", "Runs reloaded from the journal after one of their writes failed.", m.runRebuilds());
-        out.gauge("baton_runs_set_aside", "Runs the journal could not rebuild at start: set aside, not running (see the log).",
-                orchestrator.setAsideRuns().size());
-        out.counter("baton_journal_events_total", "Events written to the journal.", journal.events());
-        out.counter("baton_journal_batches_total", "Journal transactions committed.", journal.batches());
-        out.counter("baton_journal_write_seconds_total", "Time spent writing to the journal.", journal.writeNanos() / 1e9);
-        out.gauge("baton_journal_max_batch_size", "The largest journal batch so far.", journal.maxBatchSize());
-        out.family("baton_journal_commit_seconds", "histogram", "Time to write and commit one journal transaction.");
-        out.histogram("baton_journal_commit_seconds", journal.writeSeconds());
-        out.family("baton_journal_batch_events", "histogram", "Events per journal transaction (group commit).");
-        out.histogram("baton_journal_batch_events", journal.batchSizes());
-        List<Map.Entry<ModelMetrics.Key, ModelMetrics.Stats>> modelStats = new ArrayList<>(models.all().entrySet());
-        modelStats.sort(Comparator.comparing((Map.Entry<ModelMetrics.Key, ModelMetrics.Stats> e) -> e.getKey().model())
-                .thenComparing(e -> e.getKey().purpose()));
-        out.family("baton_model_calls_total", "counter", "Model calls, per model and purpose (plan, replan, agent, result).");
-        for (var e : modelStats) out.sample("baton_model_calls_total", e.getValue().calls(), "model", e.getKey().model(), "purpose", e.getKey().purpose());
-        out.family("baton_model_call_errors_total", "counter", "Model calls that failed for good.");
-        for (var e : modelStats) out.sample("baton_model_call_errors_total", e.getValue().errors(), "model", e.getKey().model(), "purpose", e.getKey().purpose());
-        out.family("baton_model_cache_hits_total", "counter", "Model calls answered from the cache.");
-        for (var e : modelStats) out.sample("baton_model_cache_hits_total", e.getValue().cached(), "model", e.getKey().model(), "purpose", e.getKey().purpose());
-        out.family("baton_model_tokens_total", "counter", "Tokens the model read (type=prompt) and wrote (type=completion).");
-        for (var e : modelStats) {
-            out.sample("baton_model_tokens_total", e.getValue().promptTokens(), "model", e.getKey().model(), "purpose", e.getKey().purpose(), "type", "prompt");
-            out.sample("baton_model_tokens_total", e.getValue().completionTokens(), "model", e.getKey().model(), "purpose", e.getKey().purpose(), "type", "completion");
-        }
-        out.family("baton_model_call_seconds", "histogram", "Duration of model calls, including waits and backoffs.");
-        for (var e : modelStats) out.histogram("baton_model_call_seconds", e.getValue().seconds(), "model", e.getKey().model(), "purpose", e.getKey().purpose());
-        Triggers.Totals t = slow.triggers();
-        out.family("baton_triggers", "gauge", "Triggers, by state.");
-        out.sample("baton_triggers", t.triggers() - t.paused(), "state", "active");
-        out.sample("baton_triggers", t.paused(), "state", "paused");
-        out.family("baton_trigger_firings_total", "counter", "Trigger firings since the start: runs started, firings skipped by overlap, firings that could not start a run.");
-        out.sample("baton_trigger_firings_total", t.started(), "outcome", "started");
-        out.sample("baton_trigger_firings_total", t.skipped(), "outcome", "skipped");
-        out.sample("baton_trigger_firings_total", t.failed(), "outcome", "failed");
-        out.gauge("baton_trigger_firings_queued", "Schedule firings held by overlap 'queue' until the previous run ends.", t.queued());
-        out.gauge("baton_trigger_firings_pending", "Schedule firings claimed and not yet started (queued ones included).", t.pending());
-        out.family("baton_trigger_dispatch_lateness_seconds", "histogram", "A schedule firing's due time to the scheduler taking it up.");
-        out.histogram("baton_trigger_dispatch_lateness_seconds", t.dispatchLateness());
-        out.family("baton_trigger_start_seconds", "histogram", "A schedule firing taken up to its run durable (the claim's save and the submit).");
-        out.histogram("baton_trigger_start_seconds", t.startSeconds());
-        out.gauge("baton_event_streams_open", "Server-sent event streams open now (run streams and /api/events).", streams.open());
-        out.family("baton_event_streams_refused_total", "counter", "Event streams refused with 429, by the cap they would have broken: per client or in all.");
-        for (StreamQuota.Scope scope : StreamQuota.Scope.values()) {
-            out.sample("baton_event_streams_refused_total", streams.refused(scope), "limit", scope.label());
-        }
-        out.counter("baton_event_streams_cut_total", "Event streams closed because their client did not read fast enough (it resumes with Last-Event-ID).", streams.cutCount());
-        if (notifier != null) {
-            out.counter("baton_notifications_sent_total", "Notifications their webhook accepted.", notifier.sent());
-            out.counter("baton_notification_send_failures_total", "Notification sends that failed (and were retried or given up).", notifier.failedAttempts());
-            out.counter("baton_notifications_given_up_total", "Notifications given up after their last attempt.", notifier.givenUp());
-            out.family("baton_notifications", "gauge", "Notifications in the outbox, by status.");
-            for (String status : new String[]{"PENDING", "SENT", "FAILED"}) {
-                out.sample("baton_notifications", slow.notifications().getOrDefault(status, 0L), "status", status);
-            }
-        }
-        edge.write(out);
-        mcp.write(out);
-        return out.toString();
-    }
-
     private static double oldestWait(List<ApprovalRecord> pending) {
         Instant now = Instant.now();
         return pending.stream().map(ApprovalRecord::requestedAt).min(Comparator.naturalOrder())
                 .map(at -> Math.max(0, Duration.between(at, now).toMillis() / 1000.0)).orElse(0.0);
     }
 
+    // ---------------------------------------------------------------- the dashboard's JSON, from the registry
+
+    /** The sum of the counters (or function counters) named {@code name} with these tags; 0 when there are none. */
+    private long count(String name, String... tags) {
+        Search search = registry.find(name).tags(tags);
+        double sum = 0;
+        for (Counter c : search.counters()) sum += c.count();
+        for (FunctionCounter c : search.functionCounters()) sum += c.count();
+        return (long) sum;
+    }
+
+    /** The sum of the gauges named {@code name}; 0 when there are none. */
+    private double gaugeSum(String name) {
+        double sum = 0;
+        for (Gauge g : registry.find(name).gauges()) sum += g.value();
+        return sum;
+    }
+
+    private static String tag(Meter meter, String key) {
+        String value = meter.getId().getTag(key);
+        return value == null ? "" : value;
+    }
+
     private ObjectNode summary(Slow slow) {
-        OrchestratorMetrics m = orchestrator.metrics();
-        JournalStats journal = orchestrator.journal().stats();
         Instant now = Instant.now();
         ObjectNode body = Json.object();
         body.put("at", now.toString());
         ObjectNode runs = body.putObject("runs");
-        runs.put("started", m.runsStarted());
+        runs.put("started", count("baton.runs.started"));
         ObjectNode finished = runs.putObject("finished");
-        for (RunStatus status : RunStatus.values()) if (status.finished()) finished.put(status.name(), m.runsFinished(status));
-        runs.put("inMemory", m.runsInMemory());
+        for (RunStatus status : RunStatus.values()) if (status.finished()) finished.put(status.name(), count("baton.runs.finished", "status", status.name()));
+        runs.put("inMemory", (long) gaugeSum("baton.runs.in.memory"));
         ObjectNode tasks = body.putObject("tasks");
-        tasks.put("attempts", m.taskAttempts());
-        tasks.put("succeeded", m.tasksSucceeded());
-        tasks.put("failed", m.tasksFailed());
-        tasks.put("retries", m.taskRetries());
-        tasks.put("callsInFlight", m.callsInFlight());
-        tasks.put("abandonedCalls", m.abandonedCalls());
-        tasks.put("readyQueueDepth", m.readyQueueDepth());
+        tasks.put("attempts", count("baton.task.attempts"));
+        tasks.put("succeeded", count("baton.tasks.succeeded"));
+        tasks.put("failed", count("baton.tasks.failed"));
+        tasks.put("retries", count("baton.task.retries"));
+        tasks.put("callsInFlight", (int) gaugeSum("baton.calls.in.flight"));
+        tasks.put("abandonedCalls", (int) gaugeSum("baton.abandoned.calls"));
+        tasks.put("readyQueueDepth", (int) gaugeSum("baton.ready.queue.depth"));
         ArrayNode tools = body.putArray("calls");
-        List<Map.Entry<OrchestratorMetrics.CallKey, OrchestratorMetrics.CallStats>> calls = new ArrayList<>(m.calls().entrySet());
-        List<Object[]> rows = new ArrayList<>();
-        for (var e : calls) rows.add(new Object[]{e.getKey(), e.getValue().seconds(), e.getValue().failures()});
+        List<Timer> calls = new ArrayList<>(registry.find("baton.task.duration").timers());
         // Where time goes: the most total time first.
-        rows.sort(Comparator.comparingDouble((Object[] r) -> -((Histogram.Snapshot) r[1]).sum()));
-        for (Object[] r : rows) {
-            OrchestratorMetrics.CallKey key = (OrchestratorMetrics.CallKey) r[0];
-            Histogram.Snapshot h = (Histogram.Snapshot) r[1];
+        calls.sort(Comparator.comparingDouble((Timer t) -> -t.totalTime(TimeUnit.SECONDS)));
+        for (Timer t : calls) {
             ObjectNode row = tools.addObject();
-            row.put("kind", key.kind());
-            row.put("name", key.name());
-            row.put("calls", h.count());
-            row.put("failures", (Long) r[2]);
-            row.put("totalSeconds", h.sum());
-            row.put("meanSeconds", h.mean());
-            row.put("p50Seconds", h.quantile(0.5));
-            row.put("p95Seconds", h.quantile(0.95));
+            String kind = tag(t, "kind");
+            String name = tag(t, "name");
+            row.put("kind", kind);
+            row.put("name", name);
+            row.put("calls", t.count());
+            row.put("failures", count("baton.task.call.failures", "kind", kind, "name", name));
+            row.put("totalSeconds", t.totalTime(TimeUnit.SECONDS));
+            row.put("meanSeconds", t.count() == 0 ? 0 : t.mean(TimeUnit.SECONDS));
+            row.put("p50Seconds", Meters.quantileSeconds(t, 0.5));
+            row.put("p95Seconds", Meters.quantileSeconds(t, 0.95));
         }
         ObjectNode approvals = body.putObject("approvals");
         approvals.put("waiting", slow.pending().size());
         approvals.put("oldestWaitSeconds", oldestWait(slow.pending()));
-        approvals.put("requested", m.approvalsRequested());
-        approvals.put("decided", m.approvalsDecided());
+        approvals.put("requested", count("baton.approvals.requested"));
+        approvals.put("decided", count("baton.approvals.decided"));
         ArrayNode oldest = approvals.putArray("oldest");
         slow.pending().stream().sorted(Comparator.comparing(ApprovalRecord::requestedAt)).limit(OLDEST_APPROVALS).forEach(a -> {
             ObjectNode row = oldest.addObject();
@@ -238,26 +214,31 @@ final class PrometheusMetrics {
             if (a.expiresAt() != null) row.put("expiresAt", a.expiresAt().toString());
         });
         ObjectNode j = body.putObject("journal");
-        j.put("events", journal.events());
-        j.put("batches", journal.batches());
-        j.put("meanBatchSize", journal.meanBatchSize());
-        j.put("commitP50Seconds", journal.writeSeconds().quantile(0.5));
-        j.put("commitP99Seconds", journal.writeSeconds().quantile(0.99));
+        long events = count("baton.journal.events");
+        long batches = count("baton.journal.batches");
+        j.put("events", events);
+        j.put("batches", batches);
+        j.put("meanBatchSize", batches == 0 ? 0 : (double) events / batches);
+        Timer commits = registry.find("baton.journal.commit").timer();
+        j.put("commitP50Seconds", commits == null ? 0 : Meters.quantileSeconds(commits, 0.5));
+        j.put("commitP99Seconds", commits == null ? 0 : Meters.quantileSeconds(commits, 0.99));
         ArrayNode modelRows = body.putArray("models");
-        models.all().forEach((key, s) -> {
+        for (Counter c : registry.find(ModelMetrics.CALLS).counters()) {
+            String model = tag(c, "model");
+            String purpose = tag(c, "purpose");
             ObjectNode row = modelRows.addObject();
-            row.put("model", key.model());
-            row.put("purpose", key.purpose());
-            row.put("calls", s.calls());
-            row.put("errors", s.errors());
-            row.put("promptTokens", s.promptTokens());
-            row.put("completionTokens", s.completionTokens());
-        });
+            row.put("model", model);
+            row.put("purpose", purpose);
+            row.put("calls", (long) c.count());
+            row.put("errors", count(ModelMetrics.ERRORS, "model", model, "purpose", purpose));
+            row.put("promptTokens", count(ModelMetrics.TOKENS, "model", model, "purpose", purpose, "type", "prompt"));
+            row.put("completionTokens", count(ModelMetrics.TOKENS, "model", model, "purpose", purpose, "type", "completion"));
+        }
         if (notifier != null) {
             ObjectNode n = body.putObject("notifications");
-            n.put("sent", notifier.sent());
-            n.put("failedAttempts", notifier.failedAttempts());
-            n.put("givenUp", notifier.givenUp());
+            n.put("sent", count("baton.notifications.sent"));
+            n.put("failedAttempts", count("baton.notification.send.failures"));
+            n.put("givenUp", count("baton.notifications.given.up"));
             n.put("pending", slow.notifications().getOrDefault("PENDING", 0L));
         }
         return body;

@@ -2,10 +2,13 @@ package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import dev.baton.runtime.metrics.Histogram;
-import dev.baton.server.metrics.PrometheusText;
+import dev.baton.runtime.metrics.Meters;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.BatonServers;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -111,6 +114,11 @@ class LiveMetricsApiTest {
                 Map<String, String> series = new TreeMap<>(s.labels());
                 series.remove("le");
                 histograms.computeIfAbsent(family + series, k -> new ArrayList<>()).add(s);
+            } else if (type.equals("summary")) {
+                if (!Set.of(family, family + "_sum", family + "_count").contains(s.name())) {
+                    throw new AssertionError(where + "not a sample of summary " + family);
+                }
+                if (s.name().equals(family) && !s.labels().containsKey("quantile")) throw new AssertionError(where + "a summary sample without quantile");
             } else if (!s.name().equals(family)) {
                 throw new AssertionError(where + "not a sample of " + family);
             }
@@ -218,27 +226,28 @@ class LiveMetricsApiTest {
         assertThrows(AssertionError.class, () -> parse("# TYPE x counter\nx 1\nx 2\n"), "a repeated sample");
         assertThrows(AssertionError.class, () -> parse("# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n"));
         assertThrows(AssertionError.class, () -> parse("# TYPE x counter\nx 1"), "no final newline");
+        assertThrows(AssertionError.class, () -> parse("# TYPE s summary\ns_bucket{le=\"1\"} 1\n"), "a summary has no buckets");
+        assertEquals(2, parse("# TYPE s summary\ns_count 2\ns_sum 0.5\n").size(), "a summary's _count and _sum");
     }
 
     @Test
     void labelValuesAreEscapedAndHistogramsWellFormed() {
-        Histogram h = new Histogram(Histogram.SECONDS);
-        h.observe(0.003);
-        h.observe(0.2);
-        h.observe(120);
-        PrometheusText out = new PrometheusText();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         String nasty = "a \"quoted\" back\\slash\nnewline";
-        out.family("t_total", "counter", "help with a \\ and a\nnewline");
-        out.sample("t_total", 3, "name", nasty);
-        out.family("t_seconds", "histogram", "durations");
-        out.histogram("t_seconds", h.snapshot(), "name", nasty);
-        Map<String, Sample> samples = parse(out.toString());
-        assertEquals(3, value(samples, "t_total", "name", nasty), out.toString());
-        assertEquals(3, value(samples, "t_seconds_count", "name", nasty));
-        assertEquals(1, value(samples, "t_seconds_bucket", "name", nasty, "le", "0.005"));
-        assertEquals(2, value(samples, "t_seconds_bucket", "name", nasty, "le", "60"));
-        assertEquals(3, value(samples, "t_seconds_bucket", "name", nasty, "le", "+Inf"));
-        assertEquals(120.203, value(samples, "t_seconds_sum", "name", nasty), 1e-9);
+        Counter.builder("t").description("help with a \\ and a\nnewline").tag("name", nasty).register(registry).increment(3);
+        Timer h = Meters.timer(registry, "h", "durations", "name", nasty);
+        h.record(Duration.ofMillis(3));
+        h.record(Duration.ofMillis(200));
+        h.record(Duration.ofSeconds(120));
+        String text = registry.scrape();
+        Map<String, Sample> samples = parse(text);
+        assertEquals(3, value(samples, "t_total", "name", nasty), text);
+        assertEquals(3, value(samples, "h_seconds_count", "name", nasty), text);
+        assertEquals(1, value(samples, "h_seconds_bucket", "name", nasty, "le", "0.005"), text);
+        assertEquals(2, value(samples, "h_seconds_bucket", "name", nasty, "le", "60.0"), text);
+        assertEquals(3, value(samples, "h_seconds_bucket", "name", nasty, "le", "+Inf"), text);
+        assertEquals(120.203, value(samples, "h_seconds_sum", "name", nasty), 1e-9);
+        registry.close();
     }
 
     @Test

@@ -1,7 +1,6 @@
 package dev.baton.runtime.journal;
 
 import dev.baton.runtime.event.RunEvent;
-import dev.baton.runtime.metrics.Histogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,13 +74,12 @@ final class GroupCommitWriter {
     private volatile long batches;
     private volatile long writeNanos;
     private volatile int maxBatchSize;
-    private final Histogram writeSeconds = new Histogram(Histogram.SECONDS);
+    final JournalMeters meters = new JournalMeters();
     /** How long after finding the database away the writer fails batches without trying. */
     private static final long AWAY_PROBE_NANOS = 1_000_000_000L;
     /** The failure of the last batch if the database was away then, else null (writer thread only). */
     private JournalException away;
     private long awayUntilNanos;
-    private final Histogram batchSizes = new Histogram(Histogram.SIZES);
 
     /**
      * Starts the writer thread.
@@ -108,7 +106,7 @@ final class GroupCommitWriter {
     }
 
     JournalStats stats() {
-        return new JournalStats(events, batches, writeNanos, maxBatchSize, writeSeconds.snapshot(), batchSizes.snapshot());
+        return new JournalStats(events, batches, writeNanos, maxBatchSize);
     }
 
     /** Writes what is queued, then stops; waits for that unless called from the writer thread itself. */
@@ -203,8 +201,7 @@ final class GroupCommitWriter {
         }
         long took = System.nanoTime() - start;
         writeNanos += took;
-        writeSeconds.observeNanos(took);
-        batchSizes.observe(batch.size());
+        meters.committed(batch.size(), took);
         events += batch.size();
         batches++;
         if (batch.size() > maxBatchSize) maxBatchSize = batch.size();

@@ -264,6 +264,11 @@ public final class JdbcJournal implements Journal {
     }
 
     @Override
+    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        writer.meters.bind(registry, writer::stats);
+    }
+
+    @Override
     public JournalStats stats() {
         return writer.stats();
     }

@@ -1,29 +1,15 @@
 package dev.baton.runtime.journal;
 
-import dev.baton.runtime.metrics.Histogram;
-
 /**
- * What the journal has written since it opened.
+ * What the journal has written since it opened. The commit times and batch sizes are in the
+ * registry the journal is bound to ({@code baton.journal.commit}, {@code baton.journal.batch.events}).
  *
  * @param events       events written
  * @param batches      transactions committed
  * @param writeNanos   time spent writing and committing, in total
  * @param maxBatchSize the largest batch so far
- * @param writeSeconds how long each committed transaction took (empty for the memory journal)
- * @param batchSizes   events per committed transaction
  */
-public record JournalStats(long events, long batches, long writeNanos, int maxBatchSize,
-                           Histogram.Snapshot writeSeconds, Histogram.Snapshot batchSizes) {
-
-    public JournalStats {
-        if (writeSeconds == null) writeSeconds = Histogram.Snapshot.empty(Histogram.SECONDS);
-        if (batchSizes == null) batchSizes = Histogram.Snapshot.empty(Histogram.SIZES);
-    }
-
-    /** Counters only, with empty histograms. */
-    public JournalStats(long events, long batches, long writeNanos, int maxBatchSize) {
-        this(events, batches, writeNanos, maxBatchSize, null, null);
-    }
+public record JournalStats(long events, long batches, long writeNanos, int maxBatchSize) {
 
     public double meanBatchSize() {
         return batches == 0 ? 0 : (double) events / batches;

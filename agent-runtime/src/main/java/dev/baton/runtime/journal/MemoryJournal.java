@@ -58,8 +58,7 @@ public final class MemoryJournal implements Journal {
     private long batches;
     private long writeNanos;
     private int maxBatchSize;
-    private final dev.baton.runtime.metrics.Histogram writeSeconds = new dev.baton.runtime.metrics.Histogram(dev.baton.runtime.metrics.Histogram.SECONDS);
-    private final dev.baton.runtime.metrics.Histogram batchSizes = new dev.baton.runtime.metrics.Histogram(dev.baton.runtime.metrics.Histogram.SIZES);
+    private final JournalMeters meters = new JournalMeters();
     private boolean closed;
 
     private final NotificationOutbox outbox = new MemoryNotificationOutbox();
@@ -92,8 +91,7 @@ public final class MemoryJournal implements Journal {
             maxBatchSize = Math.max(maxBatchSize, batch.size());
             long took = System.nanoTime() - start;
             writeNanos += took;
-            writeSeconds.observeNanos(took);
-            batchSizes.observe(batch.size());
+            meters.committed(batch.size(), took);
         }
         return CompletableFuture.completedFuture(null);
     }
@@ -316,8 +314,13 @@ public final class MemoryJournal implements Journal {
     }
 
     @Override
+    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        meters.bind(registry, this::stats);
+    }
+
+    @Override
     public synchronized JournalStats stats() {
-        return new JournalStats(events, batches, writeNanos, maxBatchSize, writeSeconds.snapshot(), batchSizes.snapshot());
+        return new JournalStats(events, batches, writeNanos, maxBatchSize);
     }
 
     /** Appends after close fail; reads still answer from memory. */

@@ -43,4 +43,10 @@ public interface RunLog {
 
     /** What has been written since the log opened: counters for metrics and benchmarks. */
     JournalStats stats();
+
+    /**
+     * Puts this journal's meters ({@code baton.journal.*}: its totals, commit times and batch sizes) in
+     * {@code registry}; the orchestrator does it with its own when it starts.
+     */
+    void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry);
 }

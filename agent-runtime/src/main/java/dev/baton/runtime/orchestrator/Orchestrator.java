@@ -126,7 +126,8 @@ public final class Orchestrator implements AutoCloseable {
         this.journal = journal;
         this.tools = tools;
         this.options = options;
-        this.metrics = new OrchestratorMetrics(options.callMetrics());
+        this.metrics = new OrchestratorMetrics(options.meterRegistry(), options.callMetrics());
+        journal.bindMetrics(options.meterRegistry());
         this.plans = new PlanCheck(new PlanValidator(RuntimeCatalog.of(tools, options.agents(), options.models() != null), options.planLimits()));
         this.executor = new TaskExecutor(options.maxConcurrentCalls(), metrics);
         this.reads = vertx.createSharedWorkerExecutor("baton-journal-read", 4);
@@ -139,6 +140,7 @@ public final class Orchestrator implements AutoCloseable {
                 planning, metrics, pool, setAside, placement, listeners, tracing);
         this.shards = new Shard[options.shards()];
         for (int i = 0; i < shards.length; i++) shards[i] = new Shard(shared, newContext(vertx, i));
+        metrics.gauges(this::metrics);
     }
 
     /**

@@ -4,10 +4,12 @@ import dev.baton.plan.PlanLimits;
 
 import dev.baton.runtime.agent.AgentRegistry;
 import dev.baton.runtime.agent.ModelProvider;
+import dev.baton.runtime.metrics.Meters;
 import dev.baton.runtime.planning.GoalPlanner;
 import dev.baton.runtime.planning.ResultWriter;
 import dev.baton.tools.ToolDescriptor;
 import io.opentelemetry.api.OpenTelemetry;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -44,12 +46,17 @@ import java.time.Duration;
  *                               ({@link dev.baton.runtime.telemetry.Tracing}); {@link OpenTelemetry#noop()} by default.
  *                               A {@link dev.baton.runtime.model.ModelGateway} traces its model calls once given the
  *                               same instance ({@link dev.baton.runtime.model.ModelGateway#traceWith})
+ * @param meterRegistry          where the runtime's meters go (runs, tasks, calls per tool, journal, triggers): the server
+ *                               passes its Prometheus registry, an embedder their own; by default a
+ *                               {@link Meters#simple() SimpleMeterRegistry} of this orchestrator's own, and
+ *                               {@link Meters#off()} records nothing
  */
 public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory, Duration defaultApprovalTimeout,
                                   PlanLimits planLimits, Clock clock, GoalPlanner planner,
                                   AgentRegistry agents, ModelProvider models, int maxReplans,
                                   ResultWriter resultWriter, boolean callMetrics, ApprovalPolicy approvalPolicy,
-                                  Duration defaultToolTimeout, int shards, OpenTelemetry openTelemetry) {
+                                  Duration defaultToolTimeout, int shards, OpenTelemetry openTelemetry,
+                                  MeterRegistry meterRegistry) {
 
     public OrchestratorOptions {
         if (maxConcurrentCalls < 1) throw new IllegalArgumentException("maxConcurrentCalls must be at least 1");
@@ -62,6 +69,7 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         approvalPolicy = approvalPolicy == null ? ApprovalPolicy.NONE : approvalPolicy;
         defaultToolTimeout = defaultToolTimeout == null ? ToolDescriptor.DEFAULT_TIMEOUT : defaultToolTimeout;
         openTelemetry = openTelemetry == null ? OpenTelemetry.noop() : openTelemetry;
+        meterRegistry = meterRegistry == null ? Meters.simple() : meterRegistry;
         if (defaultToolTimeout.isNegative() || defaultToolTimeout.isZero()) {
             throw new IllegalArgumentException("defaultToolTimeout must be positive, was " + defaultToolTimeout);
         }
@@ -101,6 +109,7 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         private Duration defaultToolTimeout = ToolDescriptor.DEFAULT_TIMEOUT;
         private int shards = defaultShards();
         private OpenTelemetry openTelemetry = OpenTelemetry.noop();
+        private MeterRegistry meterRegistry;
 
         public Builder maxConcurrentCalls(int value) { this.maxConcurrentCalls = value; return this; }
         public Builder parkedRunsInMemory(int value) { this.parkedRunsInMemory = value; return this; }
@@ -117,10 +126,11 @@ public record OrchestratorOptions(int maxConcurrentCalls, int parkedRunsInMemory
         public Builder defaultToolTimeout(Duration value) { this.defaultToolTimeout = value; return this; }
         public Builder shards(int value) { this.shards = value; return this; }
         public Builder openTelemetry(OpenTelemetry value) { this.openTelemetry = value; return this; }
+        public Builder meterRegistry(MeterRegistry value) { this.meterRegistry = value; return this; }
 
         public OrchestratorOptions build() {
             return new OrchestratorOptions(maxConcurrentCalls, parkedRunsInMemory, defaultApprovalTimeout, planLimits, clock, planner, agents, models,
-                    maxReplans, resultWriter, callMetrics, approvalPolicy, defaultToolTimeout, shards, openTelemetry);
+                    maxReplans, resultWriter, callMetrics, approvalPolicy, defaultToolTimeout, shards, openTelemetry, meterRegistry);
         }
     }
 }

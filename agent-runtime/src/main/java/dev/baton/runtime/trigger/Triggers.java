@@ -13,7 +13,8 @@ import dev.baton.runtime.BatonException;
 import dev.baton.runtime.ContextCalls;
 import dev.baton.runtime.event.Origin;
 import dev.baton.runtime.BatonException.Kind;
-import dev.baton.runtime.metrics.Histogram;
+import dev.baton.runtime.metrics.Meters;
+import io.micrometer.core.instrument.Timer;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.RunRequest;
 import dev.baton.runtime.orchestrator.Submitted;
@@ -154,9 +155,9 @@ public final class Triggers implements AutoCloseable {
     private volatile Consumer<Firing> firingListener = f -> {
     };
     /** Due time of a schedule firing to the tick that claims it: whether the scheduler keeps up. */
-    private final Histogram dispatchLateness = new Histogram(Histogram.SECONDS);
+    private final Timer dispatchLateness;
     /** A firing taken up (claimed, or drained from its queue) to its run durable: the claim's save and the submit. */
-    private final Histogram startSeconds = new Histogram(Histogram.SECONDS);
+    private final Timer startSeconds;
 
     private static final class Entry {
         final TriggerSpec spec;
@@ -214,6 +215,11 @@ public final class Triggers implements AutoCloseable {
         this.signatures = new Signatures(clock);
         this.context = vertx.getOrCreateContext();
         this.orchestrator = orchestrator;
+        var registry = orchestrator.options().meterRegistry();
+        this.dispatchLateness = Meters.timer(registry, "baton.trigger.dispatch.lateness",
+                "A schedule firing's due time to the scheduler taking it up.");
+        this.startSeconds = Meters.timer(registry, "baton.trigger.start",
+                "A schedule firing taken up to its run durable (the claim's save and the submit).");
         this.store = store;
         this.playbooks = playbooks;
         this.io = vertx.createSharedWorkerExecutor("baton-triggers", 2);
@@ -302,9 +308,11 @@ public final class Triggers implements AutoCloseable {
         })).compose(f -> f);
     }
 
-    /** What {@code /metrics} shows of the triggers: counts over all of them, and two latencies of schedule firings. */
-    public record Totals(int triggers, int paused, long started, long skipped, long failed, int queued, int pending,
-                         Histogram.Snapshot dispatchLateness, Histogram.Snapshot startSeconds) {
+    /**
+     * What {@code /metrics} shows of the triggers: counts over all of them. Two latencies of schedule firings are timers in
+     * the orchestrator's registry: {@code baton.trigger.dispatch.lateness} and {@code baton.trigger.start}.
+     */
+    public record Totals(int triggers, int paused, long started, long skipped, long failed, int queued, int pending) {
     }
 
     public Future<Totals> totals() {
@@ -319,8 +327,7 @@ public final class Triggers implements AutoCloseable {
                 skipped += e.skipped;
                 failed += e.failed;
             }
-            return new Totals(entries.size(), paused, started, skipped, failed, queued, pending, dispatchLateness.snapshot(),
-                    startSeconds.snapshot());
+            return new Totals(entries.size(), paused, started, skipped, failed, queued, pending);
         });
     }
 
@@ -604,7 +611,7 @@ public final class Triggers implements AutoCloseable {
             entry.next = entry.schedule.next(at);
             enqueue(entry);
             claim(new Claim(entry, entry.generation, at, entry.next, List.of(at), now, false));
-            dispatchLateness.observe((now - due.atMs()) / 1000.0);
+            dispatchLateness.record(Math.max(0, now - due.atMs()), TimeUnit.MILLISECONDS);
         }
         arm();
         flush(); // once for all the claims of this tick: one save commits them together
@@ -739,7 +746,7 @@ public final class Triggers implements AutoCloseable {
                     }
                     markDirty(entry);
                     long durableAtMs = clock.millis();
-                    startSeconds.observe((durableAtMs - dispatchedAtMs) / 1000.0);
+                    startSeconds.record(Math.max(0, durableAtMs - dispatchedAtMs), TimeUnit.MILLISECONDS);
                     firingListener.accept(new Firing(name, at.toEpochMilli(), dispatchedAtMs, durableAtMs, submitted.runId()));
                 }));
     }

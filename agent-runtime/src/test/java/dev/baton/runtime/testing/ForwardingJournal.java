@@ -77,6 +77,11 @@ public abstract class ForwardingJournal implements Journal {
     }
 
     @Override
+    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        delegate.bindMetrics(registry);
+    }
+
+    @Override
     public Optional<TicketRecord> ticket(String id) {
         return delegate.ticket(id);
     }

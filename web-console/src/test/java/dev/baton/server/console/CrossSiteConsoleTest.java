@@ -70,7 +70,7 @@ class CrossSiteConsoleTest {
 
     private static long refused(String reason) {
         for (String line : api.get("/metrics").body().split("\n")) {
-            if (line.startsWith("baton_http_refused_total{reason=\"" + reason + "\"} ")) return Long.parseLong(line.substring(line.lastIndexOf(' ') + 1));
+            if (line.startsWith("baton_http_refused_total{reason=\"" + reason + "\"} ")) return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
         }
         return -1;
     }

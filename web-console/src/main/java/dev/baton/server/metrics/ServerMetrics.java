@@ -1,0 +1,60 @@
+package dev.baton.server.metrics;
+
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+
+import java.util.UUID;
+
+/**
+ * One server's metrics: a Prometheus registry of its own (not Micrometer's global one: tests run
+ * several servers in one JVM), with the JVM's meters bound, and the Vert.x instance that reports
+ * its HTTP server and client, pools and event bus into it through {@code vertx-micrometer-metrics}.
+ * Close it after that Vert.x instance.
+ */
+public final class ServerMetrics implements AutoCloseable {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** Listens to the JVM's GC notifications: unregistered on close, or each server would leave one behind. */
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    /** vertx-micrometer-metrics keeps registries in a static map by this name: one per server. */
+    private final String name = "baton-" + UUID.randomUUID();
+
+    public ServerMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Vert.x options that report into this registry; metrics options must be given when a Vert.x instance is made. */
+    public VertxOptions vertxOptions(VertxOptions options) {
+        // The JVM's meters are bound above (so that they can be unbound); Vert.x would bind another set.
+        return options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(false).setRegistryName(name));
+    }
+
+    /** A Vert.x instance reporting into this registry. */
+    public Vertx vertx() {
+        return Vertx.builder().with(vertxOptions(new VertxOptions())).withMetrics(new MicrometerMetricsFactory(registry)).build();
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+}
