@@ -91,6 +91,8 @@ public final class BatonServer implements AutoCloseable {
     /** Where spans go; closed last, after the runs' last spans. */
     private Telemetry telemetry;
     private final ServerMetrics metrics;
+    /** The routes, for the check of the OpenAPI document against them (set once, right after construction). */
+    private Router router;
 
     private BatonServer(Vertx vertx, Orchestrator orchestrator, Triggers triggers, HttpServer http, Config config, Notifier notifier,
                         TicketService tickets, java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> classifier,
@@ -264,6 +266,7 @@ public final class BatonServer implements AutoCloseable {
                     .await(30, TimeUnit.SECONDS);
             BatonServer server = new BatonServer(vertx, orchestrator, triggers, http, config, notifier, tickets, classifier, membership, mcpTools, mcpEndpoint, serverMetrics);
             server.telemetry = telemetry;
+            server.router = router;
             LOG.info("Baton {} listening on http://{}:{}/ (journal: {}, data: {})", version(), config.host(), http.actualPort(),
                     config.dbUrl().isEmpty() ? "H2 in " + dataDir : Config.redact(config.dbUrl()), dataDir);
             return server;
@@ -435,6 +438,10 @@ public final class BatonServer implements AutoCloseable {
         if (hosts.active()) router.route().handler(hosts::handle);
         router.get("/metrics").handler(metrics::handle);
         router.route("/api/*").handler(BatonServer::checkQueryString);
+        // The contract and its page need no token: they hold no data, like the console's static files.
+        OpenApi contract = OpenApi.bundled();
+        router.get(OpenApi.PATH).handler(contract::serve);
+        router.get("/api/docs").handler(ctx -> ctx.reroute("/api-docs/index.html"));
         router.route("/api/*").handler(auth::authenticate);
         router.route("/api/*").handler(Bodies::requireJson);
         RateLimits rateLimits = new RateLimits(config.edge().rates(), edge);
@@ -447,6 +454,7 @@ public final class BatonServer implements AutoCloseable {
         // webhook's headers before it reads the body, and reads a caller's without a token only up to a small limit.
         triggerRoutes.mountEvents(router);
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
+        router.route("/api/*").handler(contract::checkBody);
         router.get("/api/metrics/summary").handler(metrics::summary);
         new ApiRoutes(orchestrator, version(), config.model(), playbooks, agents, membership == null ? null : membership.node, mcpTools)
                 .mount(router);
@@ -500,6 +508,11 @@ public final class BatonServer implements AutoCloseable {
             return;
         }
         ctx.next();
+    }
+
+    /** The server's router (its routes are what the OpenAPI document must describe). */
+    Router router() {
+        return router;
     }
 
     /** The port the server listens on (useful with port 0). */

@@ -21,6 +21,9 @@ final class Bodies {
     /** Exactly one JSON value per body: {@code {...} trailing} is malformed, not the object it starts with. */
     private static final ObjectReader STRICT = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+    /** The request's body once parsed as an object, kept on the routing context so that it is parsed once. */
+    private static final String PARSED = "baton.body";
+
     private Bodies() {
     }
 
@@ -64,6 +67,8 @@ final class Bodies {
 
     /** The body as a JSON object (its type was checked by {@link #requireJson}); 400 if it does not parse or is not an object. */
     static ObjectNode object(RoutingContext ctx) {
+        ObjectNode parsed = ctx.get(PARSED);
+        if (parsed != null) return parsed; // read already (by the contract's check, OpenApi#checkBody)
         String text = ctx.body() == null ? null : ctx.body().asString();
         if (text == null || text.isBlank()) throw ApiError.badRequest("the request needs a JSON object as its body");
         JsonNode node;
@@ -75,6 +80,7 @@ final class Bodies {
                     + ": " + e.getOriginalMessage());
         }
         if (!(node instanceof ObjectNode obj)) throw ApiError.badRequest("the body must be a JSON object, not " + kind(node));
+        ctx.put(PARSED, obj);
         return obj;
     }
 
