@@ -23,13 +23,16 @@ import java.util.Map;
  */
 public final class JsonLogLayout extends LayoutBase<ILoggingEvent> {
     private static final JsonFactory JSON = new JsonFactory();
+    /** UTC, always with milliseconds (Instant.toString drops a fraction of zero). */
+    private static final java.time.format.DateTimeFormatter TIME =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX").withZone(java.time.ZoneOffset.UTC);
 
     @Override
     public String doLayout(ILoggingEvent event) {
         StringWriter out = new StringWriter(256);
         try (JsonGenerator json = JSON.createGenerator(out)) {
             json.writeStartObject();
-            json.writeStringField("timestamp", Instant.ofEpochMilli(event.getTimeStamp()).toString());
+            json.writeStringField("timestamp", TIME.format(Instant.ofEpochMilli(event.getTimeStamp())));
             json.writeStringField("level", event.getLevel().toString());
             json.writeStringField("logger", event.getLoggerName());
             json.writeStringField("thread", event.getThreadName());

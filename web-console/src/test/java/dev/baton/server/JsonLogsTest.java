@@ -79,6 +79,29 @@ class JsonLogsTest {
     }
 
     @Test
+    void aLineWithQuotesNewlinesAndAnExceptionIsStillOneLineOfJson() throws Exception {
+        ch.qos.logback.classic.LoggerContext context = new ch.qos.logback.classic.LoggerContext();
+        ch.qos.logback.classic.Logger logger = context.getLogger("dev.baton.test");
+        ch.qos.logback.classic.spi.LoggingEvent event = new ch.qos.logback.classic.spi.LoggingEvent(getClass().getName(), logger,
+                ch.qos.logback.classic.Level.WARN, "said \"{}\"\nand more", new IllegalStateException("boom"), new Object[]{"hi"});
+        event.setMDCPropertyMap(java.util.Map.of("run_id", "r_1", "task_id", "t"));
+        event.setTimeStamp(1_765_000_000_000L);
+        JsonLogLayout layout = new JsonLogLayout();
+        layout.setContext(context);
+        layout.start();
+        String line = layout.doLayout(event);
+        assertTrue(line.endsWith("\n") && line.indexOf('\n') == line.length() - 1, line);
+        JsonNode json = MAPPER.readTree(line);
+        assertEquals("2025-12-06T05:46:40.000Z", json.path("timestamp").asText());
+        assertEquals("WARN", json.path("level").asText());
+        assertEquals("dev.baton.test", json.path("logger").asText());
+        assertEquals("said \"hi\"\nand more", json.path("message").asText());
+        assertEquals("r_1", json.path("run_id").asText());
+        assertEquals("t", json.path("task_id").asText());
+        assertTrue(json.path("exception").asText().startsWith("java.lang.IllegalStateException: boom"), line);
+    }
+
+    @Test
     void theSettingsAreCheckedAtStart() {
         assertEquals(Config.LogFormat.JSON, Config.logFormat(new String[0], java.util.Map.of("BATON_LOG_FORMAT", "JSON")));
         assertEquals(Config.LogFormat.TEXT, Config.logFormat(new String[0], java.util.Map.of()));
