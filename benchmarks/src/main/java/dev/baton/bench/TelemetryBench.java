@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link Telemetry#open}, the autoconfigure module) with {@code OTEL_EXPORTER_OTLP_ENDPOINT} pointing at the
  * stub, and a span queue large enough that no span is dropped ({@code OTEL_BSP_MAX_QUEUE_SIZE}), so that
  * every span is paid for. Off and on alternate, {@code bench.telemetryRounds} times each on a fresh
- * orchestrator; a figure is the median of the rounds' medians.
+ * orchestrator; a figure is the median of the rounds' medians ({@code bench.telemetryRounds=0}: only the
+ * tracing of one tool task timed alone, which a busy machine disturbs far less than whole runs).
  *
  * <p>Zero-length waits (the core benchmark's plan) make one span a run: the run's. Echo tool tasks
  * make two per task (the attempt's and the tool call's), which is what tracing costs where it has work.
@@ -40,7 +41,7 @@ final class TelemetryBench {
     private final ThroughputBench throughput;
     private final Report report;
     private final int tasks = Options.integer("bench.tasks", 10_000);
-    private final int rounds = Math.max(1, Options.integer("bench.telemetryRounds", 3));
+    private final int rounds = Math.max(0, Options.integer("bench.telemetryRounds", 3));
 
     TelemetryBench(Vertx vertx, Report report) {
         this.throughput = new ThroughputBench(vertx, report);
@@ -66,7 +67,7 @@ final class TelemetryBench {
             report.say("collector stub on http://127.0.0.1:%d/v1/traces; SDK through autoconfigure: %s", collector.port(), env);
             hooksAlone(env, collector);
             int caseNo = 0;
-            for (Case c : cases) {
+            for (Case c : rounds == 0 ? List.<Case>of() : cases) {
                 caseNo++;
                 List<Double> off = new ArrayList<>();
                 List<Double> on = new ArrayList<>();
