@@ -31,7 +31,7 @@ import java.util.Set;
  *   bench.cluster.seconds=20  .warmup=10  .clients=32  .tasks=20  .cpus=0,1  .kills=5  .killRuns=20  .commands=200
  *   bench.mcp.calls=1000  bench.mcp.warmup=300  bench.mcp.dir=.ci/mcp   (part "mcp": the reference server, from bash .ci/mcp.sh)
  *   bench.cluster.fencingRounds=2  bench.cluster.only=scaling,failover,commands,fencing   (part "cluster": server processes on one PostgreSQL)
- *   bench=telemetry  bench.telemetryRounds=3   tracing off vs on, exporting over OTLP/HTTP to a local collector stub
+ *   bench=telemetry  bench.telemetryRounds=3   tracing off vs on, exporting over OTLP/HTTP to a local collector stub (0 = one task's tracing alone)
  *   bench.pg=auto|off|jdbc:postgresql://...   (auto: BATON_TEST_PG_URL, else .ci/postgres.sh)
  *   bench.jfr=/tmp/bench.jfr           record the whole run with JDK Flight Recorder ("profile" settings)
  *   bench.quiet=0                      before each part, wait up to this many seconds for a quiet machine

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link Telemetry#open}, the autoconfigure module) with {@code OTEL_EXPORTER_OTLP_ENDPOINT} pointing at the
  * stub, and a span queue large enough that no span is dropped ({@code OTEL_BSP_MAX_QUEUE_SIZE}), so that
  * every span is paid for. Off and on alternate, {@code bench.telemetryRounds} times each on a fresh
- * orchestrator; a figure is the median of the rounds' medians.
+ * orchestrator; a figure is the median of the rounds' medians ({@code bench.telemetryRounds=0}: only the
+ * tracing of one tool task timed alone, which a busy machine disturbs far less than whole runs).
  *
  * <p>Zero-length waits (the core benchmark's plan) make one span a run: the run's. Echo tool tasks
  * make two per task (the attempt's and the tool call's), which is what tracing costs where it has work.
@@ -40,7 +41,7 @@ final class TelemetryBench {
     private final ThroughputBench throughput;
     private final Report report;
     private final int tasks = Options.integer("bench.tasks", 10_000);
-    private final int rounds = Math.max(1, Options.integer("bench.telemetryRounds", 3));
+    private final int rounds = Math.max(0, Options.integer("bench.telemetryRounds", 3));
 
     TelemetryBench(Vertx vertx, Report report) {
         this.throughput = new ThroughputBench(vertx, report);
@@ -64,8 +65,9 @@ final class TelemetryBench {
             env.put("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
             env.put("OTEL_BSP_MAX_QUEUE_SIZE", "200000");
             report.say("collector stub on http://127.0.0.1:%d/v1/traces; SDK through autoconfigure: %s", collector.port(), env);
+            hooksAlone(env, collector);
             int caseNo = 0;
-            for (Case c : cases) {
+            for (Case c : rounds == 0 ? List.<Case>of() : cases) {
                 caseNo++;
                 List<Double> off = new ArrayList<>();
                 List<Double> on = new ArrayList<>();
@@ -104,6 +106,58 @@ final class TelemetryBench {
             report.say("collector stub: %,d export requests, %,d spans in all", collector.requests(), collector.spans());
         } finally {
             Async.deleteTree(dir);
+        }
+    }
+
+    /**
+     * What one tool task's tracing costs, timed alone (firmer than whole runs on a busy machine): the
+     * attempt's span and the tool call's, made current, the {@code traceparent} for the tool, both ended,
+     * as the orchestrator does it, with the SDK exporting to the stub. CPU time of the calling thread
+     * (what a task thread pays), and of the whole process (with the exporter's thread serialising and
+     * sending, and the stub reading), per task, against the same work on {@code OpenTelemetry.noop()}.
+     */
+    private void hooksAlone(Map<String, String> env, Collector collector) {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        String traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        for (boolean traced : new boolean[]{false, true}) {
+            try (Telemetry telemetry = traced ? Telemetry.open(env) : Telemetry.open(Map.of())) {
+                dev.baton.runtime.telemetry.Tracing tracing = dev.baton.runtime.telemetry.Tracing.of(telemetry.openTelemetry());
+                List<Double> threadNanos = new ArrayList<>();
+                List<Double> processNanos = new ArrayList<>();
+                long sink = 0;
+                long spansBefore = collector.spans();
+                int n = 20_000;
+                for (int rep = 0; rep < 9; rep++) {
+                    CpuMeter.Snapshot p0 = CpuMeter.now();
+                    long t0 = threads.getCurrentThreadCpuTime();
+                    for (int i = 0; i < n; i++) {
+                        io.opentelemetry.api.trace.Span task = tracing.taskStarted(traceParent, "r_bench", "t" + (i & 1023), 1, "task", "tool", "echo");
+                        try (var ignored = task.makeCurrent()) {
+                            io.opentelemetry.api.trace.Span tool = tracing.toolCallStarted("echo", null);
+                            try (var inner = tool.makeCurrent()) {
+                                sink += dev.baton.runtime.telemetry.Tracing.headers(io.opentelemetry.context.Context.current()).size();
+                            }
+                            dev.baton.runtime.telemetry.Tracing.end(tool, null, null);
+                        }
+                        dev.baton.runtime.telemetry.Tracing.end(task, null, null);
+                    }
+                    long thread = threads.getCurrentThreadCpuTime() - t0;
+                    if (telemetry.openTelemetry() instanceof io.opentelemetry.sdk.OpenTelemetrySdk sdk) {
+                        sdk.getSdkTracerProvider().forceFlush().join(30, TimeUnit.SECONDS); // the export is part of the cost
+                    }
+                    long process = CpuMeter.now().process() - p0.process();
+                    if (rep >= 2) {
+                        threadNanos.add((double) thread / n);
+                        processNanos.add((double) process / n);
+                    }
+                }
+                report.say("one tool task's tracing alone, %s: %.0f ns CPU on the task's thread, %.0f ns CPU in the whole process per task"
+                                + " (median of 7 x %,d; %d headers%s)", traced ? "ON, exporting" : "off (noop)",
+                        Stats.of(threadNanos).median(), Stats.of(processNanos).median(), n, sink / 9 / n,
+                        traced ? String.format("; %,d spans reached the stub", collector.spans() - spansBefore) : "");
+                report.info("tracing of one tool task alone, " + (traced ? "on" : "off"),
+                        String.format("%.0f ns CPU (task thread), %.0f ns (process)", Stats.of(threadNanos).median(), Stats.of(processNanos).median()));
+            }
         }
     }
 

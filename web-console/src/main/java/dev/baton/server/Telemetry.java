@@ -28,8 +28,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>otherwise off: {@link OpenTelemetry#noop()}, no SDK, no exporter thread, nothing logged.</li>
  * </ul>
  * When on, every other {@code OTEL_*} setting (sampler, headers, protocol, resource attributes, batch
- * sizes...) is the SDK's. Baton only changes three defaults: {@code service.name} is {@code baton},
- * and metrics and logs are not exported over OTLP ({@code OTEL_METRICS_EXPORTER} and
+ * sizes...) is the SDK's. Baton only changes four defaults: {@code service.name} is {@code baton}, the
+ * OTLP protocol is {@code http/protobuf} (the specification's default; the SDK module alone would take
+ * gRPC), and metrics and logs are not exported over OTLP ({@code OTEL_METRICS_EXPORTER} and
  * {@code OTEL_LOGS_EXPORTER} default to {@code none}: metrics are on {@code /metrics}); setting any of
  * them overrides this. Incoming W3C {@code traceparent} headers are honoured whether traces are on or off
  * ({@link Tracing}).
@@ -57,6 +58,9 @@ public final class Telemetry implements AutoCloseable {
         if (!tracesOn(env)) return OFF;
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("otel.service.name", "baton");
+        // OTLP over HTTP/protobuf (port 4318), as the OpenTelemetry specification and its Java agent default to; the
+        // SDK's autoconfigure module alone would use gRPC (port 4317). OTEL_EXPORTER_OTLP_PROTOCOL=grpc picks that.
+        properties.put("otel.exporter.otlp.protocol", "http/protobuf");
         properties.put("otel.metrics.exporter", "none");
         properties.put("otel.logs.exporter", "none");
         // The variables given (the process's own are read by the SDK anyway, with a higher priority).

@@ -165,6 +165,27 @@ class TracingApiTest {
     }
 
     @Test
+    void anOtlpEndpointAloneExportsOverHttpProtobuf() throws Exception {
+        // A collector stub: what the SDK set up from OTEL_EXPORTER_OTLP_ENDPOINT alone sends, over OTLP/HTTP (not gRPC).
+        java.util.List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer collector = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 8);
+        collector.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            received.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath() + " " + exchange.getRequestHeaders().getFirst("Content-Type"));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        collector.start();
+        try (Telemetry telemetry = Telemetry.open(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + collector.getAddress().getPort()))) {
+            assertTrue(telemetry.on());
+            telemetry.openTelemetry().getTracer("test").spanBuilder("one").startSpan().end();
+        } finally { // closing exports what is queued
+            collector.stop(0);
+        }
+        assertEquals(List.of("POST /v1/traces application/x-protobuf"), received);
+    }
+
+    @Test
     void withNoOtelSettingsNothingIsStartedOrExported() {
         // The rule, as the README's table says it.
         assertFalse(Telemetry.tracesOn(Map.of()));

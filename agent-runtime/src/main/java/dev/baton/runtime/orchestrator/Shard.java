@@ -430,7 +430,8 @@ final class Shard implements SlotPool.Waiter {
     private Outcome traced(dev.baton.tools.Tool tool, com.fasterxml.jackson.databind.JsonNode args, ToolContext toolContext) {
         Span span = shared.tracing().toolCallStarted(tool.descriptor().name(), null);
         try (Scope ignored = span.makeCurrent()) {
-            Outcome outcome = TaskExecutor.invoke(tool, args, toolContext.withTraceHeaders(Tracing.headers(io.opentelemetry.context.Context.current())));
+            Map<String, String> headers = Tracing.headers(io.opentelemetry.context.Context.current());
+            Outcome outcome = TaskExecutor.invoke(tool, args, headers.isEmpty() ? toolContext : toolContext.withTraceHeaders(headers));
             if (outcome instanceof Outcome.Failure failure) Tracing.end(span, failure.code(), failure.message());
             else Tracing.end(span, null, null);
             return outcome;

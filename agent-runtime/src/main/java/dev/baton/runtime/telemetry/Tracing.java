@@ -81,11 +81,17 @@ public final class Tracing {
     };
 
     private final Tracer tracer;
+    /**
+     * False for {@link #noop()}: its spans are then made without the tracer (no names built, no attributes set),
+     * as non-recording wrappers of their parent's context, so that the trace context still passes through.
+     */
+    private final boolean recording;
     /** The spans of runs started here and not finished yet, by run id. */
     private final Cache<String, Span> openRuns;
 
     private Tracing(OpenTelemetry openTelemetry) {
         this.tracer = openTelemetry.getTracer(SCOPE);
+        this.recording = openTelemetry != OpenTelemetry.noop();
         this.openRuns = Caffeine.newBuilder().maximumSize(OPEN_RUN_SPANS)
                 .<String, Span>removalListener((runId, span, cause) -> {
                     if (cause == RemovalCause.SIZE && span != null) {
@@ -153,6 +159,7 @@ public final class Tracing {
      * there is neither.
      */
     public String runStarted(String runId, String goal, String origin, Context parent) {
+        if (!recording) return traceParent(Span.fromContext(parent == null ? Context.root() : parent).getSpanContext());
         Span span = tracer.spanBuilder("baton.run")
                 .setParent(parent == null ? Context.root() : parent)
                 .setSpanKind(SpanKind.INTERNAL)
@@ -189,6 +196,7 @@ public final class Tracing {
      * the run). {@code kind} is {@code tool} or {@code agent}, {@code name} the tool's or the agent's.
      */
     public Span taskStarted(String traceParent, String runId, String taskId, int attempt, String lane, String kind, String name) {
+        if (!recording) return traceParent == null ? Span.getInvalid() : Span.wrap(Span.fromContext(parent(traceParent)).getSpanContext());
         return tracer.spanBuilder("task " + taskId)
                 .setParent(parent(traceParent))
                 .setSpanKind(SpanKind.INTERNAL)
@@ -216,6 +224,7 @@ public final class Tracing {
      * task attempt); {@code callId} is the model's id for the call in an agent's loop, or null.
      */
     public Span toolCallStarted(String toolName, String callId) {
+        if (!recording) return Span.wrap(Span.current().getSpanContext());
         var builder = tracer.spanBuilder("execute_tool " + toolName)
                 .setSpanKind(SpanKind.INTERNAL)
                 .setAttribute(GenAiIncubatingAttributes.GEN_AI_OPERATION_NAME,
@@ -232,6 +241,7 @@ public final class Tracing {
      * with the GenAI request attributes; the caller adds the response's with {@link #modelCallEnded}.
      */
     public Span modelCallStarted(String model, String runId, String taskId, String purpose, String serverAddress, int serverPort) {
+        if (!recording) return Span.wrap(Span.current().getSpanContext());
         var builder = tracer.spanBuilder("chat " + model)
                 .setSpanKind(SpanKind.CLIENT)
                 .setAttribute(GenAiIncubatingAttributes.GEN_AI_OPERATION_NAME,
