@@ -215,6 +215,41 @@ class OpenApiContractTest {
         assertNotNull(contract.document());
     }
 
+    @Test
+    void theAnswersMatchTheirResponseSchemas() {
+        // A run with a gate: the run, the inbox, the decision's task, every event of the stream (each type's data by its
+        // EventData schema), and the catalogue's and health's answers, each checked against the schema the document gives it.
+        ObjectNode doc = (ObjectNode) document();
+        String plan = "{\"tasks\": [{\"id\": \"gate\", \"tool\": \"echo\", \"args\": {\"v\": 1}, \"approval\": \"required\"},"
+                + " {\"id\": \"b\", \"tool\": \"echo\", \"args\": {}, \"dependsOn\": [\"gate\"]}]}";
+        Api.Response created = admin.post("/api/runs", "{\"goal\": \"openapi responses\", \"plan\": " + plan + "}");
+        assertEquals(201, created.status(), created.body());
+        assertValid(doc, "Run", created.body());
+        String runId = created.json().path("id").asText();
+        assertValid(doc, "Run", admin.awaitTaskStatus(runId, "gate", "WAITING_APPROVAL").toString());
+        for (JsonNode item : admin.get("/api/approvals").json()) assertValid(doc, "ApprovalItem", item.toString());
+        Api.Response decided = admin.post("/api/runs/" + runId + "/tasks/gate/approval", "{\"decision\": \"approve\", \"comment\": \"ok\"}");
+        assertEquals(200, decided.status(), decided.body());
+        assertValid(doc, "Task", decided.body());
+        assertValid(doc, "Run", admin.awaitRunStatus(runId, "SUCCEEDED").toString());
+        List<JsonNode> events = admin.events(runId, null, 1000);
+        assertTrue(events.size() > 5, events.toString());
+        for (JsonNode event : events) assertValid(doc, "RunEvent", event.toString());
+        assertValid(doc, "RunPage", admin.get("/api/runs?limit=5").body());
+        assertValid(doc, "Health", admin.get("/api/health").body());
+        assertValid(doc, "Me", admin.get("/api/me").body());
+        assertValid(doc, "Cluster", admin.get("/api/cluster").body());
+        assertValid(doc, "MetricsSummary", admin.get("/api/metrics/summary").body());
+        for (JsonNode tool : admin.get("/api/tools").json()) assertValid(doc, "Tool", tool.toString());
+        for (JsonNode playbook : admin.get("/api/playbooks").json()) assertValid(doc, "Playbook", playbook.toString());
+        for (JsonNode agent : admin.get("/api/agents").json()) assertValid(doc, "Agent", agent.toString());
+        Api.Response trigger = admin.post("/api/triggers", "{\"name\": \"openapi-t\", \"goal\": \"g\", \"event\": {}, \"plan\": " + PLAN + "}");
+        assertEquals(201, trigger.status(), trigger.body());
+        assertValid(doc, "Trigger", trigger.body());
+        assertValid(doc, "ApiError", admin.get("/api/runs/r_nosuch").body());
+    }
+
+    /** Checks {@code body} against the document's schema {@code schema} (components.schemas as $defs) with the project's validator. */
     private static void assertValid(ObjectNode doc, String schema, String body) {
         ObjectNode root = Json.object();
         root.put("$ref", "#/$defs/" + schema);
