@@ -304,6 +304,18 @@ public final class Baton implements AutoCloseable {
             return this;
         }
 
+        /** Where the spans of runs, tasks, tool calls and model calls go (none by default). */
+        public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+            Objects.requireNonNull(openTelemetry, "openTelemetry");
+            return options(o -> o.openTelemetry(openTelemetry));
+        }
+
+        /** Where the runtime's meters go (runs, tasks, calls per tool, journal); a registry of its own by default. */
+        public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+            Objects.requireNonNull(registry, "registry");
+            return options(o -> o.meterRegistry(registry));
+        }
+
         /**
          * Sets more of the orchestrator's options, e.g. {@code .options(o -> o.maxConcurrentCalls(16))}.
          * The agents, and with a {@link #model} the planner, the agents' model and the result writer, are
@@ -333,7 +345,9 @@ public final class Baton implements AutoCloseable {
                     settings.resultWriter(new LlmResultWriter(runId -> g.forContext(CallContext.forRun(runId, "result"))));
                 }
                 options.accept(settings); // last: what the caller sets wins
-                Orchestrator orchestrator = await(Orchestrator.start(vx, opened, tools, settings.build()), WAIT);
+                OrchestratorOptions built = settings.build();
+                if (gateway != null) gateway.traceWith(built.openTelemetry()); // model calls join their runs' traces
+                Orchestrator orchestrator = await(Orchestrator.start(vx, opened, tools, built), WAIT);
                 if (gateway != null) {
                     // The planner's calls belong to the run as a whole: journal them as its usage, as the server does.
                     gateway.addListener(call -> {

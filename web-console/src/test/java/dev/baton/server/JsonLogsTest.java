@@ -2,6 +2,7 @@ package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.server.testing.Api;
 import dev.baton.server.testing.ServerProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -21,10 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * BATON_LOG_FORMAT=json: a server process's whole output, read line by line, is JSON objects with
  * timestamp, level, logger and message; the lines about a run carry its run_id, and those about
- * one of its tasks the task_id too.
+ * one of its tasks the task_id too; a run in a caller's trace carries its trace_id.
  */
 class JsonLogsTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -34,8 +36,15 @@ class JsonLogsTest {
         String runId;
         try (ServerProcess server = ServerProcess.start(Files.createTempDirectory(dir, "data"), null, log,
                 List.of("--log-format", "json"), List.of(), LoggingToolServer.class)) {
-            runId = server.api().startRun("log a line",
-                    "{\"tasks\": [{\"id\": \"say\", \"tool\": \"" + LoggingToolServer.TOOL + "\", \"args\": {\"x\": 1}}]}").path("id").asText();
+            // The caller's trace (tracing is off in this server: the run still joins it, and its lines say so).
+            var request = server.api().request("/api/runs")
+                    .header("Content-Type", "application/json")
+                    .header("traceparent", "00-" + TRACE_ID + "-00f067aa0ba902b7-01")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"goal\": \"log a line\", \"plan\": {\"tasks\": [{\"id\": \"say\", \"tool\": \""
+                            + LoggingToolServer.TOOL + "\", \"args\": {\"x\": 1}}]}}"));
+            Api.Response created = server.api().send(request);
+            assertEquals(201, created.status(), created.body());
+            runId = created.json().path("id").asText();
             server.api().awaitRunStatus(runId, "SUCCEEDED");
             // A clean stop (SIGTERM): the shutdown's lines are JSON too.
             ProcessHandle process = ProcessHandle.of(server.pid()).orElseThrow();
@@ -67,10 +76,13 @@ class JsonLogsTest {
                 .orElseThrow(() -> new AssertionError("the tool's line is missing: " + lines));
         assertEquals(runId, fromTool.path("run_id").asText(), fromTool.toString());
         assertEquals("say", fromTool.path("task_id").asText(), fromTool.toString());
-        assertFalse(fromTool.has("trace_id"), "no trace id until tracing is wired: " + fromTool);
-        // Every line that names the run is about it, and carries its id.
+        assertEquals(TRACE_ID, fromTool.path("trace_id").asText(), "the run's trace, current in the task's thread: " + fromTool);
+        // Every line that names the run is about it, and carries its ids.
         for (JsonNode event : events) {
-            if (event.path("message").asText().contains(runId)) assertEquals(runId, event.path("run_id").asText(), event.toString());
+            if (event.path("message").asText().contains(runId)) {
+                assertEquals(runId, event.path("run_id").asText(), event.toString());
+                assertEquals(TRACE_ID, event.path("trace_id").asText(), event.toString());
+            }
         }
         // Lines about no run carry no run id (the context was restored after the run's work).
         JsonNode stopped = events.get(events.size() - 1);

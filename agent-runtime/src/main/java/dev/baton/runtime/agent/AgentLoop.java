@@ -115,7 +115,7 @@ public final class AgentLoop {
     }
 
     public AgentResult run(Request request) {
-        // The run's trace id joins here once tracing is wired (null until then).
+        // No trace id here: lines logged inside a span (the attempt's, a call's) get its trace id from the log layout.
         try (var scope = dev.baton.runtime.LogContext.run(request.runId(), request.taskId(), null)) {
             return loop(request);
         }

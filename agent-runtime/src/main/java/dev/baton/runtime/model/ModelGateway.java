@@ -171,7 +171,7 @@ public final class ModelGateway {
     public ChatResponse chat(ChatRequest request, CallContext context) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(context, "context");
-        // The run's trace id joins here once tracing is wired (null until then).
+        // No trace id here: lines logged inside a span (the attempt's, a call's) get its trace id from the log layout.
         try (var scope = dev.baton.runtime.LogContext.run(context.runId(), context.taskId(), null)) {
             return traced(request, context);
         }

@@ -265,8 +265,7 @@ final class Shard implements SlotPool.Waiter {
      * throws, having changed nothing.
      */
     void decide(RunState run, Input input) {
-        // The run's trace id joins here once tracing is wired (null until then).
-        try (var scope = dev.baton.runtime.LogContext.run(run.id(), null, null)) {
+        try (var scope = dev.baton.runtime.LogContext.run(run.id(), null, run.traceId())) {
             carryOut(run, decideSafely(run, () -> decider.on(run, input, facts(run.id()))));
         }
     }

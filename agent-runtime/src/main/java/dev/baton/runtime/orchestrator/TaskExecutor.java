@@ -144,7 +144,7 @@ final class TaskExecutor implements AutoCloseable {
             running.decrementAndGet();
             return;
         }
-        // The run's trace id joins here once tracing is wired (null until then).
+        // No trace id here: lines logged inside a span (the attempt's, a call's) get its trace id from the log layout.
         try (var scope = dev.baton.runtime.LogContext.run(call.runId, call.taskId, null)) {
             try {
                 call.outcome.complete(work.call());
