@@ -1,15 +1,19 @@
 package dev.baton.server.metrics;
 
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.spi.VertxMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 
@@ -45,6 +49,28 @@ public final class ServerMetrics implements AutoCloseable {
     public VertxOptions vertxOptions(VertxOptions options) {
         // The JVM's meters are bound above (so that they can be unbound); Vert.x would bind another set.
         return options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(false).setRegistryName(name));
+    }
+
+    /** Metrics options for the cluster bus's own Vert.x instance (with {@link #clusterFactory()}). */
+    public MicrometerMetricsOptions clusterMetricsOptions() {
+        return new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(false).setRegistryName(name + "-cluster");
+    }
+
+    /**
+     * What makes the cluster bus's Vert.x instance report into this registry, its meters renamed {@code vertx.cluster.*}
+     * (exported as e.g. {@code vertx_cluster_eventbus_processed_total}) so that they stand apart from the server's
+     * Vert.x: a composite registry whose filter renames, in front of this one.
+     */
+    public VertxMetricsFactory clusterFactory() {
+        CompositeMeterRegistry cluster = new CompositeMeterRegistry();
+        cluster.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                return id.getName().startsWith("vertx.") ? id.withName("vertx.cluster." + id.getName().substring(6)) : id;
+            }
+        });
+        cluster.add(registry);
+        return new MicrometerMetricsFactory(cluster);
     }
 
     /** A Vert.x instance reporting into this registry. */
