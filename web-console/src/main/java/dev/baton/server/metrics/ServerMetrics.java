@@ -1,5 +1,6 @@
 package dev.baton.server.metrics;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -11,6 +12,7 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.spi.VertxMetricsFactory;
@@ -18,6 +20,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One server's metrics: a Prometheus registry of its own (not Micrometer's global one: tests run
@@ -73,9 +76,34 @@ public final class ServerMetrics implements AutoCloseable {
         return new MicrometerMetricsFactory(cluster);
     }
 
-    /** A Vert.x instance reporting into this registry. */
+    /** A Vert.x instance reporting into this registry, its event loops watched ({@code baton_event_loop_delay_seconds}). */
     public Vertx vertx() {
-        return Vertx.builder().with(vertxOptions(new VertxOptions())).withMetrics(new MicrometerMetricsFactory(registry)).build();
+        VertxOptions options = vertxOptions(new VertxOptions());
+        Vertx vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
+        for (int loop = 0; loop < options.getEventLoopPoolSize(); loop++) watch(vertx, vertx.getOrCreateContext(), loop);
+        return vertx;
+    }
+
+    private static final long WATCH_PERIOD_MS = 1_000;
+
+    /**
+     * Times how late a 1 s timer fires on one event loop: how long something held that loop (blocking code,
+     * a long handler). Each new context outside Vert.x takes the next event loop, so one per loop covers them all.
+     */
+    private void watch(Vertx vertx, Context context, int loop) {
+        AtomicLong lateNanos = new AtomicLong();
+        Gauge.builder("baton.event.loop.delay.seconds", lateNanos, late -> late.get() / 1e9)
+                .description("How late a 1 s timer fired last on this event loop: the time something held the loop.")
+                .tag("loop", String.valueOf(loop)).register(registry);
+        context.runOnContext(v -> arm(vertx, lateNanos));
+    }
+
+    private static void arm(Vertx vertx, AtomicLong lateNanos) {
+        long armedAt = System.nanoTime();
+        vertx.setTimer(WATCH_PERIOD_MS, id -> {
+            lateNanos.set(Math.max(0, System.nanoTime() - armedAt - WATCH_PERIOD_MS * 1_000_000));
+            arm(vertx, lateNanos);
+        });
     }
 
     @Override
