@@ -204,7 +204,7 @@ public final class BatonServer implements AutoCloseable {
         Membership membership = null;
         try {
             // With a PostgreSQL journal this server is a node of the cluster of every server on that database.
-            membership = Membership.join(vertx, journal, config);
+            membership = Membership.join(vertx, journal, config, serverMetrics);
             Orchestrator orchestrator = Orchestrator.start(vertx, journal, tools,
                             OrchestratorOptions.builder().planner(planner).agents(agents).models(models).defaultToolTimeout(config.toolTimeout())
                                     .shards(config.shardsOrDefault())

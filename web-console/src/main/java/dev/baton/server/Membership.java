@@ -5,6 +5,7 @@ import dev.baton.runtime.cluster.ClusterNode;
 import dev.baton.runtime.cluster.EventRelay;
 import dev.baton.runtime.journal.JdbcJournal;
 import dev.baton.runtime.journal.Journal;
+import dev.baton.server.metrics.ServerMetrics;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -40,7 +41,7 @@ final class Membership implements AutoCloseable {
     }
 
     /** Joins the cluster of the journal's database (blocking); null if the journal is not one several servers can share. */
-    static Membership join(Vertx vertx, Journal journal, Config config) throws Exception {
+    static Membership join(Vertx vertx, Journal journal, Config config, ServerMetrics metrics) throws Exception {
         if (!(journal instanceof JdbcJournal jdbc) || !jdbc.shared()) return null;
         ClusterSettings settings = config.cluster();
         List<String> members = settings.members();
@@ -52,7 +53,8 @@ final class Membership implements AutoCloseable {
         }
         long began = System.nanoTime();
         ClusterBus bus = ClusterBus.start(new ClusterBus.Settings(clusterName(config.dbUrl(), schemaOf(jdbc)), settings.host(), settings.port(), members,
-                ClusterBus.Settings.DEFAULT_EVENT_LOOPS, settings.busPort())).await(2, TimeUnit.MINUTES);
+                        ClusterBus.Settings.DEFAULT_EVENT_LOOPS, settings.busPort()), metrics.clusterMetricsOptions(), metrics.clusterFactory())
+                .await(2, TimeUnit.MINUTES);
         try {
             ClusterNode node = ClusterNode.join(vertx, jdbc, bus, settings.nodeId(), settings.lease());
             LOG.info("cluster member at {} in {} ms", bus.memberAddress(), (System.nanoTime() - began) / 1_000_000);

@@ -84,7 +84,8 @@ class McpToolsApiTest {
         }
     }
 
-    private static final Pattern CALLS = Pattern.compile("baton_mcp_calls_total\\{server=\"([^\"]+)\",outcome=\"([^\"]+)\"} ([0-9.]+)");
+    /** Labels in the order the Prometheus client writes them: by name. */
+    private static final Pattern CALLS = Pattern.compile("baton_mcp_calls_total\\{outcome=\"([^\"]+)\",server=\"([^\"]+)\"} ([0-9.]+)");
 
     /** {@code baton_mcp_calls_total} for one server and outcome, from /metrics. */
     private static long calls(String server, String outcome) {
@@ -92,7 +93,7 @@ class McpToolsApiTest {
         assertEquals(200, metrics.status());
         Matcher m = CALLS.matcher(metrics.body());
         while (m.find()) {
-            if (m.group(1).equals(server) && m.group(2).equals(outcome)) return (long) Double.parseDouble(m.group(3));
+            if (m.group(2).equals(server) && m.group(1).equals(outcome)) return (long) Double.parseDouble(m.group(3));
         }
         throw new AssertionError("no baton_mcp_calls_total{server=\"" + server + "\",outcome=\"" + outcome + "\"} in\n" + metrics.body());
     }

@@ -55,6 +55,8 @@ class MicrometerMetricsApiTest {
                 // Vert.x: the HTTP server, its worker pools
                 "vertx_http_server_requests_total", "vertx_http_server_response_time_seconds_count", "vertx_http_server_active_connections",
                 "vertx_pool_queue_pending", "vertx_pool_in_use",
+                // how late a timer fires on each event loop
+                "baton_event_loop_delay_seconds",
                 // Baton's own, under the names they had before Micrometer
                 "baton_runs_started_total", "baton_runs_finished_total", "baton_task_attempts_total", "baton_calls_in_flight",
                 "baton_journal_events_total", "baton_journal_commit_seconds_count", "baton_approvals_waiting", "baton_triggers",
@@ -62,6 +64,8 @@ class MicrometerMetricsApiTest {
             assertTrue(names.contains(name), name + " is exported: " + names);
         }
         assertTrue(LiveMetricsApiTest.value(samples, "jvm_threads_live_threads") > 0);
+        long loops = samples.values().stream().filter(s -> s.name().equals("baton_event_loop_delay_seconds")).count();
+        assertEquals(new io.vertx.core.VertxOptions().getEventLoopPoolSize(), loops, "one delay gauge per event loop");
     }
 
     @Test

@@ -12,6 +12,7 @@ import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -19,6 +20,8 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.metrics.MetricsOptions;
+import io.vertx.core.spi.VertxMetricsFactory;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,6 +122,15 @@ public final class ClusterBus {
      * for example when no port of {@code port .. port + PORT_RANGE - 1} is free on {@code host}
      */
     public static Future<ClusterBus> start(Settings settings) {
+        return start(settings, null, null);
+    }
+
+    /**
+     * As {@link #start(Settings)}, with the clustered Vert.x reporting its metrics (event bus, pools) through
+     * {@code metrics}, configured by {@code metricsOptions}: a Vert.x instance takes them only when it is made.
+     * Both null for none.
+     */
+    public static Future<ClusterBus> start(Settings settings, MetricsOptions metricsOptions, VertxMetricsFactory metrics) {
         Objects.requireNonNull(settings, "settings");
         HazelcastClusterManager manager = new HazelcastClusterManager() {
             // The cluster manager calls this on a worker thread when it joins: a host name is
@@ -137,8 +149,11 @@ public final class ClusterBus {
                         // Vert.x waits 60 s for a TCP connection by default; between nodes that are alive,
                         // one takes milliseconds.
                         .setConnectTimeout(3_000));
+        if (metricsOptions != null) options.setMetricsOptions(metricsOptions);
+        VertxBuilder builder = Vertx.builder().with(options).withClusterManager(manager);
+        if (metrics != null) builder = builder.withMetrics(metrics);
         // A failed start has closed its Vert.x already; the failure says where this node tried to start.
-        return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+        return builder.buildClustered()
                 .recover(e -> Future.failedFuture(new IllegalStateException("the cluster bus cannot start on " + settings.host()
                         + " (ports " + settings.port() + "-" + (settings.port() + PORT_RANGE - 1) + "): " + e.getMessage(), e)))
                 .map(vertx -> new ClusterBus(vertx, manager.getHazelcastInstance()));
