@@ -229,6 +229,8 @@ class OpenApiContractTest {
         for (JsonNode event : events) assertValid(doc, "RunEvent", event.toString());
         assertValid(doc, "RunPage", admin.get("/api/runs?limit=5").body());
         assertValid(doc, "Health", admin.get("/api/health").body());
+        assertValid(doc, "Probe", anonymous.get("/health/live").body());
+        assertValid(doc, "Probe", anonymous.get("/health/ready").body());
         assertValid(doc, "Me", admin.get("/api/me").body());
         assertValid(doc, "Cluster", admin.get("/api/cluster").body());
         assertValid(doc, "MetricsSummary", admin.get("/api/metrics/summary").body());
