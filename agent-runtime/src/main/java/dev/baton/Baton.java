@@ -25,7 +25,7 @@ import dev.baton.runtime.orchestrator.RunRequest;
 import dev.baton.runtime.planning.GoalPlanners;
 import dev.baton.runtime.planning.LlmGoalPlanner;
 import dev.baton.runtime.planning.LlmResultWriter;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -46,7 +46,7 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * try (Baton baton = Baton.builder()
- *         .tool(new CurrencyConverterTool())          // a Tool
+ *         .tool(new CurrencyConverterTool())          // a BatonTool
  *         .tools(new InventoryTools(stock))           // an object with @Tool methods
  *         .journal("memory")                          // or a folder (H2), or a jdbc:postgresql: URL
  *         .start()) {
@@ -236,8 +236,8 @@ public final class Baton implements AutoCloseable {
         private Builder() {
         }
 
-        /** A tool implemented as {@link Tool}, with its own JSON schema. */
-        public Builder tool(Tool tool) {
+        /** A tool implemented as {@link BatonTool}, with its own JSON schema. */
+        public Builder tool(BatonTool tool) {
             tools.register(tool);
             return this;
         }

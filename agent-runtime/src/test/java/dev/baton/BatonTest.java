@@ -8,7 +8,7 @@ import dev.baton.runtime.event.RunEvent;
 import dev.baton.runtime.orchestrator.ApprovalDecision;
 import dev.baton.runtime.orchestrator.RunListener;
 import dev.baton.runtime.run.RunStatus;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import io.vertx.core.Context;
@@ -32,7 +32,7 @@ class BatonTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     /** {@code math.add}: a + b. */
-    static final class AddTool implements Tool {
+    static final class AddTool implements BatonTool {
         @Override
         public ToolDescriptor descriptor() {
             return ToolDescriptor.builder("math.add").description("adds two numbers").idempotent(true)

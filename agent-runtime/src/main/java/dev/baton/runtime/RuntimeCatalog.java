@@ -2,7 +2,7 @@ package dev.baton.runtime;
 
 import dev.baton.plan.Catalog;
 import dev.baton.runtime.agent.AgentRegistry;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolRegistry;
 
@@ -23,7 +23,7 @@ public final class RuntimeCatalog {
         return new Catalog() {
             @Override
             public Optional<ToolDescriptor> tool(String name) {
-                return tools.find(name).map(Tool::descriptor);
+                return tools.find(name).map(BatonTool::descriptor);
             }
 
             @Override

@@ -10,5 +10,5 @@ import java.util.List;
 public interface ToolProvider {
 
     /** The tools this provider contributes. Called once, when the registry discovers providers. */
-    List<Tool> tools(ToolSettings settings);
+    List<BatonTool> tools(ToolSettings settings);
 }

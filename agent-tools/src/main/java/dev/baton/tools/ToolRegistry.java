@@ -21,7 +21,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * ToolRegistry tools = new ToolRegistry();
  * BuiltinTools.register(tools, settings);              // http.request, echo      source "builtin"
  * tools.registerAnnotated(new InventoryTools());        // LangChain4j @Tool methods  "annotated"
- * tools.register(new CurrencyConverterTool());          // a Tool implementation      "code"
+ * tools.register(new CurrencyConverterTool());          // a BatonTool implementation      "code"
  * tools.discover(getClass().getClassLoader(), settings); // ToolProviders in jars     "service-loader"
  * }</pre>
  *
@@ -39,7 +39,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 public final class ToolRegistry {
 
     /** A registered tool, its descriptor as registered, and where it came from (for error messages). */
-    private record Registration(Tool tool, ToolDescriptor descriptor, String origin) {
+    private record Registration(BatonTool tool, ToolDescriptor descriptor, String origin) {
     }
 
     private final ConcurrentSkipListMap<String, Registration> tools = new ConcurrentSkipListMap<>();
@@ -52,14 +52,14 @@ public final class ToolRegistry {
      * @return the descriptor as registered
      * @throws IllegalArgumentException when the name is taken
      */
-    public ToolDescriptor register(Tool tool) {
+    public ToolDescriptor register(BatonTool tool) {
         return registerAll(List.of(tool)).get(0);
     }
 
     /** Registers several tools at once, all or none. */
-    public List<ToolDescriptor> registerAll(List<? extends Tool> newTools) {
+    public List<ToolDescriptor> registerAll(List<? extends BatonTool> newTools) {
         List<Registration> registrations = new ArrayList<>();
-        for (Tool tool : newTools) {
+        for (BatonTool tool : newTools) {
             Objects.requireNonNull(tool, "tool");
             ToolDescriptor descriptor = Objects.requireNonNull(tool.descriptor(), () -> tool.getClass().getName() + " has no descriptor");
             registrations.add(new Registration(tool, descriptor, originOf(tool, descriptor.source(), null)));
@@ -87,15 +87,15 @@ public final class ToolRegistry {
     public List<ToolDescriptor> discover(ClassLoader classLoader, ToolSettings settings) {
         List<Registration> registrations = new ArrayList<>();
         for (ToolProvider provider : ServiceLoader.load(ToolProvider.class, classLoader)) {
-            List<Tool> provided;
+            List<BatonTool> provided;
             try {
                 provided = provider.tools(settings);
             } catch (RuntimeException e) {
                 throw new IllegalStateException("tool provider " + provider.getClass().getName() + " failed: " + e.getMessage(), e);
             }
-            for (Tool tool : provided == null ? List.<Tool>of() : provided) {
+            for (BatonTool tool : provided == null ? List.<BatonTool>of() : provided) {
                 ToolDescriptor descriptor = tool.descriptor().withSource("service-loader");
-                Tool sourced = new SourcedTool(tool, descriptor);
+                BatonTool sourced = new SourcedTool(tool, descriptor);
                 registrations.add(new Registration(sourced, descriptor, originOf(tool, "service-loader", provider)));
             }
         }
@@ -113,10 +113,10 @@ public final class ToolRegistry {
      *
      * @return the descriptors now registered for {@code source}, sorted by name
      */
-    public List<ToolDescriptor> replaceSource(String source, List<? extends Tool> newTools) {
+    public List<ToolDescriptor> replaceSource(String source, List<? extends BatonTool> newTools) {
         Objects.requireNonNull(source, "source");
         List<Registration> registrations = new ArrayList<>();
-        for (Tool tool : newTools) {
+        for (BatonTool tool : newTools) {
             Objects.requireNonNull(tool, "tool");
             ToolDescriptor descriptor = Objects.requireNonNull(tool.descriptor(), () -> tool.getClass().getName() + " has no descriptor");
             if (!source.equals(descriptor.source())) {
@@ -152,7 +152,7 @@ public final class ToolRegistry {
     }
 
     /** The tool called {@code name}. */
-    public Optional<Tool> find(String name) {
+    public Optional<BatonTool> find(String name) {
         return Optional.ofNullable(tools.get(name)).map(Registration::tool);
     }
 
@@ -200,14 +200,14 @@ public final class ToolRegistry {
         }
     }
 
-    private static String originOf(Tool tool, String source, ToolProvider provider) {
-        Tool inner = tool instanceof SourcedTool sourced ? sourced.delegate() : tool;
+    private static String originOf(BatonTool tool, String source, ToolProvider provider) {
+        BatonTool inner = tool instanceof SourcedTool sourced ? sourced.delegate() : tool;
         String what = inner instanceof MethodTool ? "method " + inner : inner.getClass().getName();
         return provider == null ? source + " " + what : source + " " + what + " (provider " + provider.getClass().getName() + ")";
     }
 
     /** A tool whose descriptor says where the registry got it, whatever the tool itself says. */
-    private record SourcedTool(Tool delegate, ToolDescriptor descriptor) implements Tool {
+    private record SourcedTool(BatonTool delegate, ToolDescriptor descriptor) implements BatonTool {
         @Override
         public JsonNode call(JsonNode args, ToolContext context) throws Exception {
             return delegate.call(args, context);

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.tools.RetryPolicy;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolException;
@@ -57,7 +57,7 @@ public final class TriageTools {
     }
 
     /** The three tools over {@code triage}. */
-    public static List<Tool> create(Triage triage) {
+    public static List<BatonTool> create(Triage triage) {
         return List.of(new Classify(triage), new RouteTool(triage), new Deliver(triage));
     }
 
@@ -104,7 +104,7 @@ public final class TriageTools {
 
     // ------------------------------------------------------------------ tickets.classify
 
-    private static final class Classify implements Tool {
+    private static final class Classify implements BatonTool {
         private final Triage triage;
         private final ToolDescriptor descriptor = ToolDescriptor.builder(CLASSIFY)
                 .description("Classifies a support ticket into one of the routing table's categories, with a confidence,"
@@ -166,7 +166,7 @@ public final class TriageTools {
 
     // ------------------------------------------------------------------ tickets.route
 
-    private static final class RouteTool implements Tool {
+    private static final class RouteTool implements BatonTool {
         private final Triage triage;
         private final ToolDescriptor descriptor = ToolDescriptor.builder(ROUTE)
                 .description("Routes a classified ticket: its queue, priority and SLA due time from the routing table;"
@@ -237,7 +237,7 @@ public final class TriageTools {
 
     // ------------------------------------------------------------------ tickets.deliver
 
-    private static final class Deliver implements Tool {
+    private static final class Deliver implements BatonTool {
         private final Triage triage;
         private final HttpRequestTool http;
         private final ToolDescriptor descriptor = ToolDescriptor.builder(DELIVER)

@@ -10,8 +10,8 @@ import java.util.TreeSet;
 public class TestToolProvider implements ToolProvider {
 
     @Override
-    public List<Tool> tools(ToolSettings settings) {
-        return List.of(new Tool() {
+    public List<BatonTool> tools(ToolSettings settings) {
+        return List.of(new BatonTool() {
             private final ToolDescriptor descriptor = ToolDescriptor.builder("test.provided")
                     .description("Tells which hosts it was allowed")
                     .idempotent(true)

@@ -95,7 +95,7 @@ class ToolRegistryTest {
                 ToolSettings.allowingHosts("b.example.com", "a.example.com"));
 
         assertEquals(List.of("test.provided"), added.stream().map(ToolDescriptor::name).toList());
-        dev.baton.tools.Tool provided = registry.find("test.provided").orElseThrow();
+        dev.baton.tools.BatonTool provided = registry.find("test.provided").orElseThrow();
         assertEquals("service-loader", provided.descriptor().source());
         assertEquals("service-loader", registry.descriptor("test.provided").orElseThrow().source());
         assertTrue(provided.descriptor().idempotent(), "the provider's own flags are kept");

@@ -17,7 +17,7 @@ import dev.baton.runtime.run.RunJson;
 import dev.baton.runtime.run.RunState;
 import dev.baton.runtime.run.TaskState;
 import dev.baton.plan.TaskAction;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolRegistry;
@@ -137,7 +137,7 @@ final class AcceptBench {
     }
 
     /** A tool with a typed schema, as most real tools have; never called here. */
-    static final class LookupTool implements Tool {
+    static final class LookupTool implements BatonTool {
         static final String NAME = "crm.lookup";
 
         private final ToolDescriptor descriptor = ToolDescriptor.builder(NAME)

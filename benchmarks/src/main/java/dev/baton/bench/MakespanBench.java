@@ -171,7 +171,7 @@ final class MakespanBench {
      */
     private void inProcess() throws Exception {
         ToolRegistry tools = new ToolRegistry();
-        tools.register(new dev.baton.tools.Tool() {
+        tools.register(new dev.baton.tools.BatonTool() {
             private final dev.baton.tools.ToolDescriptor descriptor = dev.baton.tools.ToolDescriptor.builder("sleep")
                     .description("sleeps").parameters(dev.baton.tools.ToolDescriptor.emptyObjectSchema()).build();
 

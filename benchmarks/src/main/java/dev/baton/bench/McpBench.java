@@ -11,7 +11,7 @@ import dev.baton.runtime.orchestrator.RunRequest;
 import dev.baton.tools.ToolSettings;
 import dev.baton.tools.builtin.BuiltinTools;
 import io.vertx.core.Vertx;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolRegistry;
 import dev.baton.tools.mcp.McpCallListener;
@@ -95,7 +95,7 @@ final class McpBench {
             McpServerStatus status = mcp.status("everything").orElseThrow();
             if (status.state() != McpServerStatus.State.CONNECTED) throw new IllegalStateException("not connected: " + status);
             direct.initialize();
-            Tool echo = registry.find("everything.echo").orElseThrow();
+            BatonTool echo = registry.find("everything.echo").orElseThrow();
             JsonNode args = Json.parse("{\"message\": \"hello from the benchmark\"}");
             McpSchema.CallToolRequest request = McpSchema.CallToolRequest.builder().name("echo")
                     .arguments(Map.of("message", "hello from the benchmark")).build();
@@ -167,7 +167,7 @@ final class McpBench {
     }
 
     /** The orchestrator's part of a tool task: find the tool, check the arguments, call it. */
-    private static long throughBaton(Tool echo, JsonNode args, int i) throws Exception {
+    private static long throughBaton(BatonTool echo, JsonNode args, int i) throws Exception {
         long start = System.nanoTime();
         if (!JsonSchemaValidator.validate(echo.descriptor().parameters(), args).isEmpty()) throw new IllegalStateException("args refused");
         JsonNode output = echo.call(args, new ToolContext("r_bench", "t" + i, 1, "r_bench:t" + i, Instant.now().plusSeconds(30)));

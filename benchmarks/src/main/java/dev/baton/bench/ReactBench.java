@@ -26,7 +26,7 @@ import dev.baton.runtime.orchestrator.OrchestratorOptions;
 import dev.baton.runtime.orchestrator.RunRequest;
 import dev.baton.runtime.orchestrator.Submitted;
 import dev.baton.runtime.planning.LlmGoalPlanner;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolRegistry;
@@ -274,7 +274,7 @@ final class ReactBench {
     }
 
     /** kb.lookup {key}: a small JSON record after a few ms of work. */
-    static final class LookupTool implements Tool {
+    static final class LookupTool implements BatonTool {
         private final ToolDescriptor descriptor;
         private final int workMs;
 

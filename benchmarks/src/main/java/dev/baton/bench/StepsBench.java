@@ -8,7 +8,7 @@ import dev.baton.runtime.journal.Journals;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.OrchestratorOptions;
 import dev.baton.runtime.orchestrator.RunRequest;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolRegistry;
@@ -101,7 +101,7 @@ final class StepsBench {
     }
 
     /** Answers at once with an empty object; {@code blocking} says whether it may be called on an event loop. */
-    private static final class Noop implements Tool {
+    private static final class Noop implements BatonTool {
         private final ToolDescriptor descriptor;
         private final boolean blocking;
 

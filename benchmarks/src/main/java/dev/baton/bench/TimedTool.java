@@ -1,7 +1,7 @@
 package dev.baton.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 
@@ -12,16 +12,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * A tool as it is, plus a note of when each task's call entered and left it: what the event
  * bus cannot show, since the orchestrator calls a tool before its TaskStarted is durable.
  */
-final class TimedTool implements Tool {
+final class TimedTool implements BatonTool {
 
     /** Entry and exit of one task's call, {@link System#nanoTime()}. */
     record Call(long entered, long left) {
     }
 
-    private final Tool delegate;
+    private final BatonTool delegate;
     private final Map<String, Call> calls = new ConcurrentHashMap<>();
 
-    TimedTool(Tool delegate) {
+    TimedTool(BatonTool delegate) {
         this.delegate = delegate;
     }
 

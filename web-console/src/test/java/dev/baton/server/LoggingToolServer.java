@@ -1,7 +1,7 @@
 package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import org.slf4j.Logger;
@@ -26,7 +26,7 @@ public final class LoggingToolServer {
     public static void main(String[] args) throws InterruptedException {
         Config config = Config.load(args, System.getenv());
         Main.useLogFormat(Config.logFormat(args, System.getenv()));
-        BatonServer server = BatonServer.start(config, tools -> tools.register(new Tool() {
+        BatonServer server = BatonServer.start(config, tools -> tools.register(new BatonTool() {
             @Override
             public ToolDescriptor descriptor() {
                 return ToolDescriptor.builder(TOOL).description("logs a line and echoes its arguments").idempotent(true).build();

@@ -43,7 +43,7 @@ class ServerJarToolsIT {
     static final String PROVIDER = """
             package acme.tools;
 
-            import dev.baton.tools.Tool;
+            import dev.baton.tools.BatonTool;
             import dev.baton.tools.ToolProvider;
             import dev.baton.tools.ToolSettings;
             import dev.baton.tools.annotated.MethodTool;
@@ -60,7 +60,7 @@ class ServerJarToolsIT {
                 }
 
                 @Override
-                public List<Tool> tools(ToolSettings settings) {
+                public List<BatonTool> tools(ToolSettings settings) {
                     return List.copyOf(MethodTool.allOf(new Greeter()));
                 }
             }

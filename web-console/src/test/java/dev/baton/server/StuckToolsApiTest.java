@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.json.Json;
 import dev.baton.server.testing.Api;
 import dev.baton.server.testing.TestServer;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import org.junit.jupiter.api.AfterEach;
@@ -36,9 +36,9 @@ class StuckToolsApiTest {
     }
 
     /** Declares no timeout, and swallows interrupts until the test releases it. */
-    private Tool stuck() {
+    private BatonTool stuck() {
         ToolDescriptor descriptor = ToolDescriptor.builder("stuck").parameters(Json.object().put("type", "object")).build();
-        return new Tool() {
+        return new BatonTool() {
             @Override
             public ToolDescriptor descriptor() {
                 return descriptor;

@@ -10,7 +10,7 @@ import dev.baton.runtime.event.EventData.AgentModelCalled;
 import dev.baton.runtime.event.EventData.AgentToolCalled;
 import dev.baton.runtime.event.EventData.AgentToolRequest;
 import dev.baton.runtime.event.EventData.Failure;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.runtime.telemetry.Tracing;
 import io.opentelemetry.api.trace.Span;
@@ -124,11 +124,11 @@ public final class AgentLoop {
     private AgentResult loop(Request request) {
         AgentSpec agent = request.agent();
         AgentLimits limits = agent.limits();
-        Map<String, Tool> tools = new LinkedHashMap<>();
+        Map<String, BatonTool> tools = new LinkedHashMap<>();
         List<String> names = agent.allTools() ? registry.names() : agent.tools();
         for (String name : names) {
             if (name.equals(AgentSpec.ALL_TOOLS)) continue;
-            Tool tool = registry.find(name).orElse(null);
+            BatonTool tool = registry.find(name).orElse(null);
             if (tool == null) {
                 return new AgentResult.Failed("agent_tool_unknown", "agent '" + agent.name() + "' lists tool '" + name
                         + "', which is not registered", false);
@@ -137,7 +137,7 @@ public final class AgentLoop {
         }
         ToolNames toolNames = new ToolNames(tools.keySet());
         List<ToolSpecification> specifications = new ArrayList<>();
-        for (Tool tool : tools.values()) {
+        for (BatonTool tool : tools.values()) {
             ToolDescriptor d = tool.descriptor();
             specifications.add(ToolSpecification.builder()
                     .name(toolNames.modelName(d.name()))
@@ -222,13 +222,13 @@ public final class AgentLoop {
     /** The mutable part of one run of the loop. */
     private final class Loop {
         final Request request;
-        final Map<String, Tool> tools;
+        final Map<String, BatonTool> tools;
         final ToolNames names;
         final List<ChatMessage> messages = new ArrayList<>();
         int steps;
         long tokens;
 
-        Loop(Request request, Map<String, Tool> tools, ToolNames names) {
+        Loop(Request request, Map<String, BatonTool> tools, ToolNames names) {
             this.request = request;
             this.tools = tools;
             this.names = names;
@@ -238,7 +238,7 @@ public final class AgentLoop {
         AgentResult callTools(int step, List<AgentToolRequest> calls, ApprovedCall approved) {
             for (AgentToolRequest call : calls) {
                 if (Thread.currentThread().isInterrupted()) return new AgentResult.Failed("interrupted", "the agent was interrupted", true);
-                Tool tool = tools.get(call.name());
+                BatonTool tool = tools.get(call.name());
                 if (tool == null) {
                     refuse(step, call, call.args(), "unknown_tool", "there is no tool named '" + call.name()
                             + "' available to you; the available tools are: " + String.join(", ", tools.keySet().stream().map(names::modelName).toList()));

@@ -18,7 +18,7 @@ import dev.baton.runtime.run.SideCall;
 import dev.baton.runtime.run.TaskState;
 import dev.baton.runtime.run.TaskStatus;
 import dev.baton.tools.RetryPolicy;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.schema.JsonSchemaValidator;
 import dev.baton.tools.schema.SchemaViolation;
 
@@ -128,7 +128,7 @@ final class Attempts {
 
     /** Journals the start of a tool attempt on a lane and calls the tool, unless the tool is unknown or the arguments break its schema. */
     private void startTool(Turn t, TaskState task, Lane lane, int attempt, String key, String toolName, JsonNode args) {
-        Optional<Tool> tool = decider.tools.find(toolName);
+        Optional<BatonTool> tool = decider.tools.find(toolName);
         Duration fallbackTimeout = decider.options.defaultToolTimeout();
         Duration timeout = tool.map(found -> lane == Lane.TASK
                 ? PlanValidator.effectiveTimeout(task.spec(), found.descriptor(), fallbackTimeout)
@@ -339,8 +339,8 @@ final class Attempts {
             case FALLBACK -> task.spec().flow().fallback();
             case COMPENSATION -> task.spec().flow().compensate();
         };
-        Optional<Tool> tool = action instanceof TaskAction.ToolCall call ? decider.tools.find(call.tool()) : Optional.empty();
-        if (lane == Lane.TASK) return PlanValidator.effectiveRetry(task.spec(), tool.map(Tool::descriptor).orElse(null));
+        Optional<BatonTool> tool = action instanceof TaskAction.ToolCall call ? decider.tools.find(call.tool()) : Optional.empty();
+        if (lane == Lane.TASK) return PlanValidator.effectiveRetry(task.spec(), tool.map(BatonTool::descriptor).orElse(null));
         return tool.map(found -> found.descriptor().retry()).orElse(RetryPolicy.DEFAULT);
     }
 }

@@ -6,7 +6,7 @@ import dev.baton.runtime.agent.AgentLoop;
 import dev.baton.runtime.agent.AgentSpec;
 import dev.baton.runtime.planning.GoalPlanner;
 import dev.baton.runtime.planning.ResultWriter;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +18,7 @@ import java.time.Instant;
 public sealed interface Command {
 
     /** Calls a tool for an attempt on a lane; its end comes back as {@link Input.CallEnded}, or a timeout after {@code timeout}. */
-    record StartTool(String taskId, Lane lane, int attempt, Tool tool, JsonNode args, String idempotencyKey,
+    record StartTool(String taskId, Lane lane, int attempt, BatonTool tool, JsonNode args, String idempotencyKey,
                      Duration timeout, Instant deadline) implements Command {
     }
 

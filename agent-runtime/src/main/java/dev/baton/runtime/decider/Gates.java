@@ -13,7 +13,7 @@ import dev.baton.runtime.orchestrator.ApprovalPolicy;
 import dev.baton.runtime.orchestrator.OrchestratorOptions;
 import dev.baton.runtime.run.RunState;
 import dev.baton.runtime.run.TaskState;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolRegistry;
 import dev.baton.tools.schema.JsonSchemaValidator;
 import dev.baton.tools.schema.SchemaViolation;
@@ -84,7 +84,7 @@ final class Gates {
         } else {
             throw new BatonException(Kind.INVALID, "bad_request", "task '" + task.id() + "' is not a tool task; it has no arguments to edit");
         }
-        Optional<Tool> tool = tools.find(toolName);
+        Optional<BatonTool> tool = tools.find(toolName);
         if (tool.isEmpty()) return;
         List<SchemaViolation> violations = JsonSchemaValidator.validate(tool.get().descriptor().parameters(), args);
         if (!violations.isEmpty()) {

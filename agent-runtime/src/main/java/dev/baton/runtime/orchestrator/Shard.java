@@ -426,7 +426,7 @@ final class Shard implements SlotPool.Waiter {
      * Calls a tool in a span of its own ({@code execute_tool}), a child of the current one (its task
      * attempt's), and hands the tool that span's trace context to pass on.
      */
-    private Outcome traced(dev.baton.tools.Tool tool, com.fasterxml.jackson.databind.JsonNode args, ToolContext toolContext) {
+    private Outcome traced(dev.baton.tools.BatonTool tool, com.fasterxml.jackson.databind.JsonNode args, ToolContext toolContext) {
         Span span = shared.tracing().toolCallStarted(tool.descriptor().name(), null);
         try (Scope ignored = span.makeCurrent()) {
             Map<String, String> headers = Tracing.headers(io.opentelemetry.context.Context.current());

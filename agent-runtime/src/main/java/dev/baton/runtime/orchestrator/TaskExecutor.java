@@ -1,7 +1,7 @@
 package dev.baton.runtime.orchestrator;
 
 import dev.baton.runtime.decider.Outcome;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -102,7 +102,7 @@ final class TaskExecutor implements AutoCloseable {
     }
 
     /** Calls a tool; {@code context} names the run, task and attempt for the log. */
-    Call submit(Tool tool, JsonNode args, ToolContext context) {
+    Call submit(BatonTool tool, JsonNode args, ToolContext context) {
         return submit("tool", tool.descriptor().name(), context.runId(), context.taskId(), context.attempt(),
                 () -> invoke(tool, args, context));
     }
@@ -158,7 +158,7 @@ final class TaskExecutor implements AutoCloseable {
     }
 
     /** Calls the tool on this thread; whatever it throws becomes a failed outcome. */
-    static Outcome invoke(Tool tool, JsonNode args, ToolContext context) {
+    static Outcome invoke(BatonTool tool, JsonNode args, ToolContext context) {
         try {
             return new Outcome.Success(tool.call(args, context));
         } catch (ToolException e) {

@@ -17,7 +17,7 @@ import dev.baton.runtime.orchestrator.ApprovalDecision;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.OrchestratorOptions;
 import dev.baton.runtime.orchestrator.RunRequest;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolRegistry;
@@ -93,7 +93,7 @@ class AgentTaskTest {
     }
 
     /** A tool that moves money: every call needs a person's approval. Its output tries to talk the model out of the gate. */
-    private final class TransferMoney implements Tool {
+    private final class TransferMoney implements BatonTool {
         private final ToolDescriptor descriptor;
 
         TransferMoney() {

@@ -5,7 +5,7 @@ import dev.baton.json.Json;
 import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.RunEvent;
 import dev.baton.runtime.testing.OrchestratorHarness;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolRegistry;
@@ -43,9 +43,9 @@ class DefaultToolTimeoutTest {
     }
 
     /** Waits (interruptibly) until the test ends: it never answers within any timeout here. */
-    private Tool waiting(String name, Duration timeout) {
+    private BatonTool waiting(String name, Duration timeout) {
         ToolDescriptor descriptor = ToolDescriptor.builder(name).parameters(Json.object().put("type", "object")).timeout(timeout).build();
-        return new Tool() {
+        return new BatonTool() {
             @Override
             public ToolDescriptor descriptor() {
                 return descriptor;

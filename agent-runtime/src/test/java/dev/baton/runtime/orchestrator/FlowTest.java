@@ -11,7 +11,7 @@ import dev.baton.runtime.testing.Await;
 import dev.baton.runtime.testing.LambdaTool;
 import dev.baton.runtime.testing.OrchestratorHarness;
 import dev.baton.tools.RetryPolicy;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolException;
 import dev.baton.tools.ToolRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -97,7 +97,7 @@ class FlowTest {
         return tools;
     }
 
-    private static Tool tool(String name, LambdaTool.Body body) {
+    private static BatonTool tool(String name, LambdaTool.Body body) {
         return LambdaTool.of(name, d -> d.retry(new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(20), 2.0, 0.0)), body);
     }
 

@@ -10,7 +10,7 @@ import dev.baton.runtime.planning.ResultWriter;
 import dev.baton.runtime.testing.Await;
 import dev.baton.runtime.testing.LambdaTool;
 import dev.baton.runtime.testing.OrchestratorHarness;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolException;
 import dev.baton.tools.ToolRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -72,7 +72,7 @@ class ReplanningTest {
         return tools;
     }
 
-    private static Tool tool(String name, LambdaTool.Body body) {
+    private static BatonTool tool(String name, LambdaTool.Body body) {
         return LambdaTool.of(name, body);
     }
 

@@ -6,7 +6,7 @@ import dev.baton.runtime.testing.Await;
 import dev.baton.runtime.testing.LambdaTool;
 import dev.baton.runtime.testing.OrchestratorHarness;
 import dev.baton.tools.RetryPolicy;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolRegistry;
 import io.vertx.core.Future;
 import org.junit.jupiter.api.AfterEach;
@@ -103,7 +103,7 @@ class StuckToolsTest {
         orchestrator = harness.start(tools, OrchestratorOptions.builder().maxConcurrentCalls(maxConcurrentCalls).build());
     }
 
-    private static Tool tool(String name, Duration timeout, LambdaTool.Body body) {
+    private static BatonTool tool(String name, Duration timeout, LambdaTool.Body body) {
         return LambdaTool.of(name, d -> d.timeout(timeout).retry(new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(20), 2.0, 0.0)), body);
     }
 

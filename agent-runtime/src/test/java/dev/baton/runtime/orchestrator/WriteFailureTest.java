@@ -16,7 +16,7 @@ import dev.baton.runtime.testing.ForwardingJournal;
 import dev.baton.runtime.testing.LambdaTool;
 import dev.baton.runtime.testing.OrchestratorHarness;
 import dev.baton.tools.RetryPolicy;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolRegistry;
 import io.vertx.core.Future;
 import org.junit.jupiter.api.Test;
@@ -174,7 +174,7 @@ class WriteFailureTest {
         }
     }
 
-    private static Tool tool(String name, LambdaTool.Body body) {
+    private static BatonTool tool(String name, LambdaTool.Body body) {
         return LambdaTool.of(name, d -> d.retry(new RetryPolicy(1, Duration.ofMillis(5), Duration.ofMillis(20), 2.0, 0.0)), body);
     }
 

@@ -2,7 +2,7 @@ package dev.baton.runtime.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.json.Json;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 
@@ -15,7 +15,7 @@ import java.util.function.UnaryOperator;
  * tools.register(LambdaTool.of("slow", d -> d.timeout(Duration.ofMillis(200)), (args, context) -> ...));
  * }</pre>
  */
-public final class LambdaTool implements Tool {
+public final class LambdaTool implements BatonTool {
     /** What the tool does when called. */
     public interface Body {
         JsonNode call(JsonNode args, ToolContext context) throws Exception;

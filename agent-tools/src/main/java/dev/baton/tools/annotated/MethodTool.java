@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.tools.RetryPolicy;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolException;
@@ -55,7 +55,7 @@ import java.util.Set;
  *
  * <p>Baton calls tools from several threads at once, so the target object must be thread-safe.
  */
-public final class MethodTool implements Tool {
+public final class MethodTool implements BatonTool {
 
     private static final String SOURCE = "annotated";
 

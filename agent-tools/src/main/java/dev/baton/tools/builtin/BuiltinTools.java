@@ -1,6 +1,6 @@
 package dev.baton.tools.builtin;
 
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolRegistry;
 import dev.baton.tools.ToolSettings;
 import dev.baton.tools.http.HttpRequestTool;
@@ -25,7 +25,7 @@ public final class BuiltinTools {
     }
 
     /** The built-in tools, configured by {@code settings}. */
-    public static List<Tool> create(ToolSettings settings) {
+    public static List<BatonTool> create(ToolSettings settings) {
         return List.of(new HttpRequestTool(settings), new EchoTool());
     }
 

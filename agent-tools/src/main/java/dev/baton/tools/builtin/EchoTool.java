@@ -3,7 +3,7 @@ package dev.baton.tools.builtin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 
@@ -15,7 +15,7 @@ import dev.baton.tools.ToolDescriptor;
  * {"id": "hello", "tool": "echo", "args": {"greeting": "hello ${input.name}"}}
  * }</pre>
  */
-public final class EchoTool implements Tool {
+public final class EchoTool implements BatonTool {
 
     public static final String NAME = "echo";
 

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.baton.json.Json;
 import dev.baton.tools.RetryPolicy;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolException;
@@ -85,7 +85,7 @@ import java.util.Set;
  *       journal, the console and notifications.</li>
  * </ul>
  */
-public final class HttpRequestTool implements Tool {
+public final class HttpRequestTool implements BatonTool {
 
     public static final String NAME = "http.request";
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);

@@ -3,7 +3,7 @@ package dev.baton.tools.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.json.Json;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolException;
@@ -324,7 +324,7 @@ final class McpConnection implements AutoCloseable {
     private void toolsListed(long gen, List<McpSchema.Tool> listed) {
         synchronized (lock) {
             if (closed || gen != generation) return;
-            List<Tool> accepted = new ArrayList<>();
+            List<BatonTool> accepted = new ArrayList<>();
             Set<String> names = new LinkedHashSet<>();
             Set<String> seen = new LinkedHashSet<>();
             for (McpSchema.Tool tool : listed) {

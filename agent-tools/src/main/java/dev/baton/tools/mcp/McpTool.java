@@ -3,18 +3,18 @@ package dev.baton.tools.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import io.modelcontextprotocol.spec.McpSchema;
 
 /**
- * One tool of an MCP server, as a Baton {@link Tool}: named {@code <server>.<tool>}, its MCP
+ * One tool of an MCP server, as a Baton {@link BatonTool}: named {@code <server>.<tool>}, its MCP
  * input schema as its parameters, its flags from the tool's annotations and the server's
  * configuration (see {@link #requiresApproval} and {@link #idempotent}). A call goes to the
  * server's current connection.
  */
-final class McpTool implements Tool {
+final class McpTool implements BatonTool {
 
     private static final int MAX_NAME = 64;
 

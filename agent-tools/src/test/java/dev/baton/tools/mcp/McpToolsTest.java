@@ -2,7 +2,7 @@ package dev.baton.tools.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.json.Json;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolException;
@@ -51,7 +51,7 @@ class McpToolsTest {
         McpPeers.dir();
         http = new McpPeers.HttpEverything(Path.of("target/mcp-everything-http.log")).start();
         // A tool from elsewhere holding a name the 'picky' server's get-sum would take: that one tool is skipped.
-        REGISTRY.register(new Tool() {
+        REGISTRY.register(new BatonTool() {
             public ToolDescriptor descriptor() {
                 return ToolDescriptor.builder("picky.get-sum").build();
             }
@@ -238,7 +238,7 @@ class McpToolsTest {
 
     @Test
     void aCallEndsAtItsDeadlineAndOnInterruptWithoutWaitingForTheServer() throws Exception {
-        Tool slow = REGISTRY.find("ev.trigger-long-running-operation").orElseThrow();
+        BatonTool slow = REGISTRY.find("ev.trigger-long-running-operation").orElseThrow();
         long started = System.nanoTime();
         ToolException late = assertThrows(ToolException.class, () -> slow.call(Json.parse("{\"duration\":10,\"steps\":2}"),
                 new ToolContext("run-1", "task-1", 1, "k-deadline", Instant.now().plusMillis(400))));

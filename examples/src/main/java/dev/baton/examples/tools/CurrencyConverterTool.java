@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.tools.RetryPolicy;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolException;
@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A tool written by hand: implement {@link Tool}, describe it with a {@link ToolDescriptor}
+ * A tool written by hand: implement {@link BatonTool}, describe it with a {@link ToolDescriptor}
  * (its JSON schema included), and register it.
  *
  * <pre>{@code
@@ -36,7 +36,7 @@ import java.util.TreeMap;
  * anything runs. The rates are a fixed table, which keeps the example deterministic: the tool
  * is idempotent and retrying a failure would not help, hence {@link RetryPolicy#NONE}.
  */
-public final class CurrencyConverterTool implements Tool {
+public final class CurrencyConverterTool implements BatonTool {
 
     /** Units of each currency per euro. Illustrative, not market data. */
     private static final Map<String, BigDecimal> PER_EURO = new TreeMap<>(Map.of(

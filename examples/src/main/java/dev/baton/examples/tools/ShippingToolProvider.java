@@ -1,6 +1,6 @@
 package dev.baton.examples.tools;
 
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolException;
 import dev.baton.tools.ToolOptions;
 import dev.baton.tools.ToolProvider;
@@ -27,14 +27,14 @@ import java.util.Map;
  * // -> shipping.quote {country, weightKg}   source "service-loader"
  * }</pre>
  *
- * <p>A provider may return any {@link Tool}s: hand-written ones, or, as here, the
+ * <p>A provider may return any {@link BatonTool}s: hand-written ones, or, as here, the
  * {@code @Tool} methods of an object through {@link MethodTool#allOf(Object)}. It receives the
  * host's {@link ToolSettings}, e.g. to respect its host allowlist.
  */
 public final class ShippingToolProvider implements ToolProvider {
 
     @Override
-    public List<Tool> tools(ToolSettings settings) {
+    public List<BatonTool> tools(ToolSettings settings) {
         return List.copyOf(MethodTool.allOf(new ShippingRates()));
     }
 

@@ -38,7 +38,7 @@ public final class ToolCatalogueExample {
         BuiltinTools.register(tools, settings);
         // LangChain4j @Tool methods
         tools.registerAnnotated(new InventoryTools(Map.of("SKU-1", 10, "SKU-2", 0)));
-        // a hand-written Tool
+        // a hand-written BatonTool
         tools.register(new CurrencyConverterTool());
         // every ToolProvider listed in a META-INF/services/dev.baton.tools.ToolProvider on the classpath
         tools.discover(ToolCatalogueExample.class.getClassLoader(), settings);

@@ -40,8 +40,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       declarations (it starts with a class, interface, record or enum, or an annotation on one),
  *       it is a file of its own; else it is a snippet of statements, compiled as the body of a method
  *       that may throw anything.</li>
- *   <li>Two names are in more than one of those packages, so a block that uses them imports one
- *       itself: {@code Tool} (Baton's interface or LangChain4j's annotation) and {@code P}.</li>
+ *   <li>A block that uses a name found in two of those packages imports it itself (javac calls the
+ *       bare name ambiguous otherwise).</li>
  *   <li>A block is skipped deliberately when the line before its fence is
  *       {@code <!-- java: not compiled, <reason> -->}.</li>
  * </ul>

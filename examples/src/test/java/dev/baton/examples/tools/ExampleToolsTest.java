@@ -3,7 +3,7 @@ package dev.baton.examples.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolException;
@@ -141,7 +141,7 @@ class ExampleToolsTest {
     }
 
     private JsonNode call(String name, JsonNode args, String idempotencyKey) throws Exception {
-        Tool tool = tools.find(name).orElseThrow();
+        BatonTool tool = tools.find(name).orElseThrow();
         return tool.call(args, ToolContext.standalone(idempotencyKey));
     }
 

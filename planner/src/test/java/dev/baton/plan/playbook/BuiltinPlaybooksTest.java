@@ -5,7 +5,7 @@ import dev.baton.plan.Catalog;
 import dev.baton.plan.PlanValidator;
 import dev.baton.plan.TaskAction;
 import dev.baton.plan.TaskSpec;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolSettings;
 import dev.baton.tools.builtin.BuiltinTools;
 import org.junit.jupiter.api.Test;
@@ -23,7 +23,7 @@ class BuiltinPlaybooksTest {
 
     /** Only the built-in tools, no agents, no model: what every Baton has. */
     static final Catalog BARE = Catalog.of(
-            BuiltinTools.create(ToolSettings.none()).stream().map(Tool::descriptor).toList(), List.of(), false);
+            BuiltinTools.create(ToolSettings.none()).stream().map(BatonTool::descriptor).toList(), List.of(), false);
 
     @Test
     void everyBuiltInPlaybookValidatesWithTheBuiltInToolsAlone() {

@@ -14,7 +14,7 @@ import dev.baton.runtime.journal.RunRecord;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.server.notify.NotificationRules.On;
 import dev.baton.server.notify.NotificationRules.Rule;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolException;
 import dev.baton.tools.http.HttpRequestTool;
@@ -68,7 +68,7 @@ public final class Notifier implements AutoCloseable {
     private final Vertx vertx;
     private final Journal journal;
     private final NotificationOutbox outbox;
-    private final Tool http;
+    private final BatonTool http;
     private final NotificationRules rules;
     private final Clock clock;
     private final ScheduledExecutorService thread;
@@ -96,7 +96,7 @@ public final class Notifier implements AutoCloseable {
         }
     }
 
-    private Notifier(Vertx vertx, Journal journal, Tool http, NotificationRules rules, Clock clock) {
+    private Notifier(Vertx vertx, Journal journal, BatonTool http, NotificationRules rules, Clock clock) {
         this.vertx = vertx;
         this.journal = journal;
         this.outbox = journal.outbox();
@@ -116,7 +116,7 @@ public final class Notifier implements AutoCloseable {
      * @param http  the registry's {@code http.request} tool (its allowlist, its idempotency header)
      * @param clock when messages are due and sent: the orchestrator's ({@code OrchestratorOptions.clock()})
      */
-    public static Notifier start(Vertx vertx, Journal journal, Tool http, NotificationRules rules, Clock clock) {
+    public static Notifier start(Vertx vertx, Journal journal, BatonTool http, NotificationRules rules, Clock clock) {
         if (!HttpRequestTool.NAME.equals(http.descriptor().name())) throw new IllegalArgumentException("notifications go through http.request");
         Notifier n = new Notifier(vertx, journal, http, rules, clock);
         n.consumer = vertx.eventBus().localConsumer(Orchestrator.EVENTS_ADDRESS, message -> {

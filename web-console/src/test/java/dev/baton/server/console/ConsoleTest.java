@@ -35,7 +35,7 @@ class ConsoleTest {
     /** Fails its first call for good, then succeeds: for the "Retry" button. */
     static final java.util.concurrent.atomic.AtomicInteger flakyCalls = new java.util.concurrent.atomic.AtomicInteger();
     @RegisterExtension
-    static final BatonServers servers = BatonServers.with(TestServer::config, registry -> registry.register(new dev.baton.tools.Tool() {
+    static final BatonServers servers = BatonServers.with(TestServer::config, registry -> registry.register(new dev.baton.tools.BatonTool() {
         @Override
         public dev.baton.tools.ToolDescriptor descriptor() {
             return dev.baton.tools.ToolDescriptor.builder("test.flaky").description("fails once for good, then works")

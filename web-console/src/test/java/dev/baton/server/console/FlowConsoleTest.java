@@ -9,7 +9,7 @@ import dev.baton.server.testing.Api;
 import dev.baton.server.testing.BatonServers;
 import dev.baton.server.testing.Browser;
 import dev.baton.server.testing.TestServer;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 import dev.baton.tools.ToolException;
@@ -47,10 +47,10 @@ class FlowConsoleTest {
         JsonNode call(JsonNode args, ToolContext context) throws Exception;
     }
 
-    static Tool simple(String name, Body body) {
+    static BatonTool simple(String name, Body body) {
         ToolDescriptor descriptor = ToolDescriptor.builder(name).description(name)
                 .parameters(Json.object().put("type", "object")).build();
-        return new Tool() {
+        return new BatonTool() {
             @Override
             public ToolDescriptor descriptor() {
                 return descriptor;

@@ -3,7 +3,7 @@ package dev.baton.server.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
-import dev.baton.tools.Tool;
+import dev.baton.tools.BatonTool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolDescriptor;
 
@@ -18,7 +18,7 @@ public final class TestTools {
     }
 
     /** A tool that returns its arguments, like {@code echo}, and remembers every call's arguments. */
-    public static final class Recording implements Tool {
+    public static final class Recording implements BatonTool {
         private final ToolDescriptor descriptor;
         private final List<JsonNode> calls = new CopyOnWriteArrayList<>();
 

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * A call may be repeated (retries, or a rerun after a crash); {@link ToolContext#idempotencyKey()}
  * lets the tool or the system behind it recognise a repeat.
  */
-public interface Tool {
+public interface BatonTool {
 
     ToolDescriptor descriptor();
 
