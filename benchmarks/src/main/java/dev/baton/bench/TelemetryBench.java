@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.baton.runtime.journal.Journal;
 import dev.baton.runtime.journal.Journals;
+import dev.baton.runtime.metrics.Meters;
 import dev.baton.runtime.orchestrator.OrchestratorOptions;
 import dev.baton.server.Telemetry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 
 import java.io.IOException;
@@ -22,13 +25,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Part "telemetry": what tracing costs the core benchmark's figures (part 1: 10,000 tasks a run, on the
- * durable H2 journal and in memory), off ({@code OpenTelemetry.noop()}, the default) against on, exporting
+ * Part "telemetry": what metrics and tracing cost the core benchmark's figures (part 1: 10,000 tasks a run,
+ * on the durable H2 journal and in memory): everything off ({@link Meters#off()}, {@code OpenTelemetry.noop()}),
+ * metrics on (a Prometheus registry, as the server has), and metrics with tracing on, exporting
  * over OTLP/HTTP to a collector stub on this machine: a tiny HTTP server that answers 200 to
  * {@code /v1/traces} and counts the spans it is sent. The SDK is set up as the server sets it up
  * ({@link Telemetry#open}, the autoconfigure module) with {@code OTEL_EXPORTER_OTLP_ENDPOINT} pointing at the
  * stub, and a span queue large enough that no span is dropped ({@code OTEL_BSP_MAX_QUEUE_SIZE}), so that
- * every span is paid for. Off and on alternate, {@code bench.telemetryRounds} times each on a fresh
+ * every span is paid for. The three alternate, {@code bench.telemetryRounds} times each on a fresh
  * orchestrator; a figure is the median of the rounds' medians ({@code bench.telemetryRounds=0}: only the
  * tracing of one tool task timed alone, which a busy machine disturbs far less than whole runs).
  *
@@ -37,6 +41,19 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class TelemetryBench {
     private static final double GOAL_PERCENT = 5;
+
+    /** What a round measures: nothing recorded, the server's metrics, or those and traces exported. */
+    private enum Setup {
+        OFF("metrics off (Meters.off()), tracing off"),
+        METRICS("metrics on (a Prometheus registry, as the server has), tracing off"),
+        METRICS_AND_TRACES("metrics on, tracing ON (exporting)");
+
+        final String label;
+
+        Setup(String label) {
+            this.label = label;
+        }
+    }
 
     private final ThroughputBench throughput;
     private final Report report;
@@ -49,7 +66,7 @@ final class TelemetryBench {
     }
 
     void run() throws Exception {
-        report.section(String.format("Tracing overhead: %,d tasks, tracing off vs on (OTLP/HTTP to a local collector stub), %d alternating rounds",
+        report.section(String.format("Metrics and tracing overhead: %,d tasks, off vs metrics vs metrics + tracing (OTLP/HTTP to a local collector stub), %d alternating rounds",
                 tasks, rounds));
         record Case(String name, String journal, JsonNode plan, int spansPerTask) {
         }
@@ -69,39 +86,39 @@ final class TelemetryBench {
             int caseNo = 0;
             for (Case c : rounds == 0 ? List.<Case>of() : cases) {
                 caseNo++;
-                List<Double> off = new ArrayList<>();
-                List<Double> on = new ArrayList<>();
+                Map<Setup, List<Double>> figures = new java.util.EnumMap<>(Setup.class);
                 long spans = 0;
                 int runsTraced = 0;
                 for (int round = 1; round <= rounds; round++) {
-                    for (boolean traced : new boolean[]{false, true}) {
-                        report.say("-- %s, round %d, tracing %s", c.name(), round, traced ? "ON" : "off");
+                    for (Setup setup : Setup.values()) {
+                        report.say("-- %s, round %d, %s", c.name(), round, setup.label);
                         Journal journal = c.journal().equals("memory") ? Journals.open("memory", null)
-                                : Journals.open("", dir.resolve("case" + caseNo + "-r" + round + (traced ? "-on" : "-off")));
-                        if (!traced) {
-                            off.add(throughput.measureInterleaved(journal, List.of(c.plan()), ThroughputBench.tools(),
-                                    OrchestratorOptions.defaults()).get(0).microsPerTask());
-                            continue;
-                        }
+                                : Journals.open("", dir.resolve("case" + caseNo + "-r" + round + "-" + setup.name()));
                         long before = collector.spans();
-                        try (Telemetry telemetry = Telemetry.open(env)) {
-                            on.add(throughput.measureInterleaved(journal, List.of(c.plan()), ThroughputBench.tools(),
-                                    OrchestratorOptions.builder().openTelemetry(telemetry.openTelemetry()).build()).get(0).microsPerTask());
+                        try (Telemetry telemetry = Telemetry.open(setup == Setup.METRICS_AND_TRACES ? env : Map.of())) {
+                            OrchestratorOptions.Builder options = OrchestratorOptions.builder().openTelemetry(telemetry.openTelemetry())
+                                    .meterRegistry(setup == Setup.OFF ? Meters.off() : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+                            figures.computeIfAbsent(setup, k -> new ArrayList<>()).add(throughput.measureInterleaved(journal, List.of(c.plan()),
+                                    ThroughputBench.tools(), options.build()).get(0).microsPerTask());
                         } // closing exports what is queued
-                        spans += collector.spans() - before;
-                        runsTraced += Options.integer("bench.warmups", 3) + Math.max(1, Options.integer("bench.reps", 7));
+                        if (setup == Setup.METRICS_AND_TRACES) {
+                            spans += collector.spans() - before;
+                            runsTraced += Options.integer("bench.warmups", 3) + Math.max(1, Options.integer("bench.reps", 7));
+                        }
                     }
                 }
-                double offMedian = Stats.of(off).median();
-                double onMedian = Stats.of(on).median();
-                double overhead = (onMedian - offMedian) / offMedian * 100;
+                double offMedian = Stats.of(figures.get(Setup.OFF)).median();
+                double metricsMedian = Stats.of(figures.get(Setup.METRICS)).median();
+                double bothMedian = Stats.of(figures.get(Setup.METRICS_AND_TRACES)).median();
+                double metricsOverhead = (metricsMedian - offMedian) / offMedian * 100;
+                double overhead = (bothMedian - offMedian) / offMedian * 100;
                 long expected = (long) runsTraced * (1 + (long) c.spansPerTask() * tasks);
-                report.say("%s: off %s us/task, on %s us/task: overhead %+.1f %% (per-round medians off %s, on %s); the collector got"
-                                + " %,d spans of the %,d made", c.name(), Report.fmt(offMedian), Report.fmt(onMedian), overhead, off, on,
-                        spans, expected);
-                report.goal("tracing overhead, " + c.name(), overhead, "%", GOAL_PERCENT, true,
-                        String.format("%+.1f %% (%s -> %s us/task; %,d spans exported)", overhead, Report.fmt(offMedian),
-                                Report.fmt(onMedian), spans));
+                report.say("%s: off %s us/task, metrics %s us/task (%+.1f %%), metrics + traces %s us/task (%+.1f %%); per-round medians"
+                                + " %s; the collector got %,d spans of the %,d made", c.name(), Report.fmt(offMedian), Report.fmt(metricsMedian),
+                        metricsOverhead, Report.fmt(bothMedian), overhead, figures, spans, expected);
+                report.goal("metrics + tracing overhead, " + c.name(), overhead, "%", GOAL_PERCENT, true,
+                        String.format("%+.1f %% (%s -> %s us/task; metrics alone %+.1f %%; %,d spans exported)", overhead, Report.fmt(offMedian),
+                                Report.fmt(bothMedian), metricsOverhead, spans));
             }
             report.say("collector stub: %,d export requests, %,d spans in all", collector.requests(), collector.spans());
         } finally {
