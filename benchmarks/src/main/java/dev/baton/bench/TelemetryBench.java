@@ -84,7 +84,10 @@ final class TelemetryBench {
             report.say("collector stub on http://127.0.0.1:%d/v1/traces; SDK through autoconfigure: %s", collector.port(), env);
             hooksAlone(env, collector);
             int caseNo = 0;
+            // bench.telemetryCases: only the cases whose name contains one of these, separated by ";" (e.g. "in-memory journal, echo").
+            List<String> only = List.of(Options.text("bench.telemetryCases", "").split(";"));
             for (Case c : rounds == 0 ? List.<Case>of() : cases) {
+                if (!only.equals(List.of("")) && only.stream().noneMatch(c.name()::contains)) continue;
                 caseNo++;
                 Map<Setup, List<Double>> figures = new java.util.EnumMap<>(Setup.class);
                 long spans = 0;
