@@ -458,6 +458,8 @@ final class Shard implements SlotPool.Waiter {
             shared.tracing().runFinished(runId, RunStatus.FAILED.name(), failed.error() == null ? "run_failed" : failed.error().code());
         } else if (data instanceof dev.baton.runtime.event.EventData.RunCancelled) {
             shared.tracing().runFinished(runId, RunStatus.CANCELLED.name(), null);
+        } else if (data instanceof dev.baton.runtime.event.EventData.CompensationFailed failed) {
+            shared.tracing().runFinished(runId, RunStatus.COMPENSATION_FAILED.name(), failed.error() == null ? "compensation_failed" : failed.error().code());
         }
     }
 

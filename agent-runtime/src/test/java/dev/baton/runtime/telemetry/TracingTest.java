@@ -297,6 +297,21 @@ class TracingTest {
     }
 
     @Test
+    void aRunWhoseCompensationFailsEndsItsSpanToo() {
+        harness.start(tools(), OrchestratorOptions.builder().openTelemetry(sdk).build());
+        String runId = harness.submit("""
+                {"tasks": [
+                  {"id": "a", "tool": "count", "args": {}, "compensate": {"tool": "boom", "args": {}}},
+                  {"id": "b", "tool": "boom", "args": {}, "dependsOn": ["a"]}
+                ]}""");
+        assertEquals("COMPENSATION_FAILED", harness.finished(runId).path("status").asText());
+        SpanData runSpan = span("the run's", s -> s.getName().equals("baton.run"));
+        assertEquals("COMPENSATION_FAILED", runSpan.getAttributes().get(Tracing.RUN_STATUS));
+        assertEquals(StatusCode.ERROR, runSpan.getStatus().getStatusCode());
+        assertEquals(0, harness.orchestrator().tracing().openRunSpans(), "no run span is left open");
+    }
+
+    @Test
     void withTracingOffTheCallersTraceStillReachesTheRunAndTheUpstream() {
         harness.start(tools(), OrchestratorOptions.builder().build()); // OpenTelemetry.noop()
         String runId = submitInCallersTrace(fetchPlan());
