@@ -5,6 +5,11 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.baton.runtime.agent.AgentSpec;
 import dev.baton.runtime.run.RunStatus;
 import dev.baton.runtime.testing.OpenAiStubs;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,7 +24,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Baton with a model (WireMock speaking the OpenAI wire format): a goal is planned, an agent task runs, the answer is written. */
+/** Baton with a model (WireMock speaking the OpenAI wire format): a goal is planned, an agent task runs, the answer is written, all in the run's trace. */
 class BatonModelTest {
 
     private static WireMockServer model;
@@ -45,10 +50,14 @@ class BatonModelTest {
                 ]}""";
         model.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json").withBody(OpenAiStubs.answer(plan, 100, 20))));
+        InMemorySpanExporter spans = InMemorySpanExporter.create();
+        OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+                .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build()).build();
         try (Baton baton = Baton.builder()
                 .tool(new BatonTest.AddTool())
                 .agent(new AgentSpec("clerk", "Says things", "You say things.", List.of("math.add")))
                 .model(model.baseUrl() + "/v1", "", "test-model")
+                .openTelemetry(sdk)
                 .start()) {
             RunResult result = baton.run("add one and two").await(Duration.ofSeconds(30));
             assertEquals(RunStatus.SUCCEEDED, result.status(), result.run().toPrettyString());
@@ -62,6 +71,11 @@ class BatonModelTest {
             assertEquals(3, result.run().at("/usage/llmCalls").asInt(), result.run().path("usage").toString());
             assertEquals(plan, result.output("say").path("answer").asText(), "the agent's answer is the stub's text");
             assertEquals(plan, result.result().path("answer").asText(), "the run's answer, written by the model: " + result.result());
+            // The builder's OpenTelemetry reaches the model gateway too: its three calls are spans in the run's trace.
+            String traceId = result.run().path("traceId").asText();
+            List<SpanData> chats = spans.getFinishedSpanItems().stream().filter(s -> s.getName().equals("chat test-model")).toList();
+            assertEquals(3, chats.size(), spans.getFinishedSpanItems().toString());
+            chats.forEach(chat -> assertEquals(traceId, chat.getTraceId(), chat.toString()));
         }
     }
 }
