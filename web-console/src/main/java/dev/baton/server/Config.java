@@ -87,7 +87,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         ROUTING("--routing", "BATON_ROUTING", ""),
         TRIAGE_EXAMPLES("--triage-examples", "BATON_TRIAGE_EXAMPLES", ""),
         TRIAGE_PLAYBOOK("--triage-playbook", "BATON_TRIAGE_PLAYBOOK", ""),
-        TRIAGE_CACHE_DIR("--triage-cache-dir", "BATON_TRIAGE_CACHE_DIR", ""),
+        TRIAGE_CACHE_DIR("--triage-cache-dir", "BATON_TRIAGE_CACHE_DIR", "", "~/.cache/baton"),
         TRIAGE_WARM_UP("--triage-warm-up", "BATON_TRIAGE_WARM_UP", "true"),
         LOG_FORMAT("--log-format", "BATON_LOG_FORMAT", "text"),
         WEBHOOK_BODY_LIMIT("--webhook-body-limit", "BATON_WEBHOOK_BODY_LIMIT", "256KiB"),
@@ -97,7 +97,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         CLUSTER_PORT("--cluster-port", "BATON_CLUSTER_PORT", "5701"),
         CLUSTER_MEMBERS("--cluster-members", "BATON_CLUSTER_MEMBERS", ""),
         CLUSTER_LEASE("--cluster-lease", "BATON_CLUSTER_LEASE", "5s"),
-        NODE_ID("--node-id", "BATON_NODE_ID", ""),
+        NODE_ID("--node-id", "BATON_NODE_ID", "", "host name and pid"),
         CLUSTER_BUS_PORT("--cluster-bus-port", "BATON_CLUSTER_BUS_PORT", "0"),
         ALLOWED_HOSTS("--allowed-hosts", "BATON_ALLOWED_HOSTS", ""),
         HEADER_TIMEOUT("--header-timeout", "BATON_HEADER_TIMEOUT", "PT30S"),
@@ -115,16 +115,29 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         final String option;
         final String variable;
         final String defaultValue;
+        /** What an empty value stands for, where that is a value of its own (a folder, a name); null where empty is just empty. */
+        final String emptyMeans;
 
         Setting(String option, String variable, String defaultValue) {
+            this(option, variable, defaultValue, null);
+        }
+
+        Setting(String option, String variable, String defaultValue, String emptyMeans) {
             this.option = option;
             this.variable = variable;
             this.defaultValue = defaultValue;
+            this.emptyMeans = emptyMeans;
         }
 
         public String option() { return option; }
         public String variable() { return variable; }
         public String defaultValue() { return defaultValue; }
+
+        /** The default as --help and the README's configuration table give it: the value, what empty stands for, or "empty". */
+        public String describedDefault() {
+            if (!defaultValue.isEmpty()) return defaultValue;
+            return emptyMeans != null ? emptyMeans : "empty";
+        }
     }
 
     public Config {

@@ -76,8 +76,7 @@ public final class Main {
     static String usage() {
         StringBuilder text = new StringBuilder("usage: java -jar baton.jar [options]\n\noptions (each also an environment variable):\n");
         for (Config.Setting s : Config.Setting.values()) {
-            text.append(String.format("  %-22s %-26s default: %s%n", s.option() + " VALUE", s.variable(),
-                    s.defaultValue().isEmpty() ? "(empty)" : s.defaultValue()));
+            text.append(String.format("  %-22s %-26s default: %s%n", s.option() + " VALUE", s.variable(), s.describedDefault()));
         }
         text.append("\nenvironment only: OPENAI_API_KEY (kept off the command line), BATON_MODEL_TEMPERATURE, BATON_MODEL_TIMEOUT,\n")
             .append("  BATON_MODEL_MAX_CONCURRENCY, BATON_MODEL_MAX_RETRIES, BATON_MODEL_CACHE_SIZE (see the README)\n")
