@@ -2,15 +2,19 @@ package dev.baton.embedding;
 
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel;
 
 /**
- * The in-process embedding model Baton matches playbooks and classifies tickets with when no chat model is configured:
- * LangChain4j's packaged, quantized all-MiniLM-L6-v2 (384 dimensions, about 23 MB, runs on the
- * CPU through ONNX Runtime).
+ * The in-process embedding models Baton runs on the CPU through ONNX Runtime, with no model call:
+ * <ul>
+ *   <li>{@link #minilm()}: LangChain4j's quantized all-MiniLM-L6-v2 (384 dimensions, 6 layers),
+ *       which matches playbooks to goals and is the ticket classifier's first encoder;</li>
+ *   <li>{@link #bge()}: the quantized bge-small-en-v1.5 (384 dimensions, 12 layers, about twice
+ *       MiniLM's cost per text), the ticket classifier's second encoder.</li>
+ * </ul>
  *
- * <p>Constructing it loads the model and the native runtime, which takes a few seconds, so there
- * is one instance per JVM, created on first use; it is thread-safe. Call {@link #minilm()} at
- * start to pay that cost before the first goal arrives.
+ * <p>Constructing one loads the model and the native runtime, which takes a second or more, so
+ * there is one instance of each per JVM, created on first use; they are thread-safe.
  */
 public final class Embeddings {
 
@@ -22,8 +26,18 @@ public final class Embeddings {
         static final EmbeddingModel INSTANCE = new AllMiniLmL6V2QuantizedEmbeddingModel();
     }
 
+    /** As {@link MiniLm}, for {@link #bge()}. */
+    private static final class Bge {
+        static final EmbeddingModel INSTANCE = new BgeSmallEnV15QuantizedEmbeddingModel();
+    }
+
     /** The shared quantized all-MiniLM-L6-v2 model, created on the first call (seconds), then returned at once. */
     public static EmbeddingModel minilm() {
         return MiniLm.INSTANCE;
+    }
+
+    /** The shared quantized bge-small-en-v1.5 model, created on the first call (seconds), then returned at once. */
+    public static EmbeddingModel bge() {
+        return Bge.INSTANCE;
     }
 }
