@@ -33,22 +33,22 @@ import org.slf4j.LoggerFactory;
 
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
-import dev.langchain4j.model.embedding.EmbeddingModel;
 
 /**
- * Classifies tickets without a chat model: the labelled examples are embedded in-process
- * (MiniLM); by default ({@link Method#ENSEMBLE}, chosen by measurement) a softmax regression over
- * the embeddings and TF-IDF features, averaged with a similarity-weighted vote of the 10 nearest
- * examples, gives each category a probability, calibrated by temperature scaling on k-fold
- * out-of-fold predictions of the examples. The same out-of-fold predictions give
+ * Classifies tickets without a chat model. The labelled examples are embedded in-process by the
+ * {@link Encoder encoders} a {@link Recipe} names; by default ({@link Recipe#DEFAULT}, chosen by
+ * cross-validation) a logistic regression over MiniLM ⊕ BGE embeddings, averaged with a vote of the
+ * 10 nearest examples by BGE, gives each category a probability, calibrated by temperature scaling
+ * on k-fold out-of-fold predictions of the examples. The same out-of-fold predictions give
  * {@link #suggestedThreshold(double)}.
  *
  * <p>Threads: training runs on a background thread at construction and after
  * {@link #learn corrections}; each trained model is published with one volatile write, so
  * {@link #classify} never waits for retraining (only, bounded, for the very first model).
- * Concurrent {@code classify} calls are embedded together in one {@code embedAll} call. A
- * correction takes effect at once: the same or a near-identical text is answered with the
- * corrected category (method {@code "correction"}, confidence 1) before retraining folds it in.
+ * Each encoder has a thread that embeds every ticket waiting for it in one {@code embedAll} call,
+ * and the encoders work on a ticket at the same time. A correction takes effect at once: the same
+ * or a near-identical text is answered with the corrected category (method {@code "correction"},
+ * confidence 1) before retraining folds it in. {@link #progress()} says how far the first training is.
  *
  * <p>Embeddings and trained weights are cached on disk, named by a SHA-256 of the examples and
  * the settings, so a restart neither re-embeds nor retrains.
@@ -57,61 +57,47 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddingClassifier.class);
     private static final int EMBED_BATCH = 64;
-    private static final String CACHE_VERSION = "1";
-
-    /** How the examples' embeddings become a classifier. */
-    public enum Method {
-        /** Softmax regression on the embeddings. */
-        SOFTMAX,
-        /** Softmax regression on the embeddings and TF-IDF word and word-pair features together. */
-        SOFTMAX_TFIDF,
-        /** k nearest examples by cosine similarity, similarity-weighted vote. */
-        KNN,
-        /** The average of {@link #SOFTMAX_TFIDF}'s and {@link #KNN}'s probabilities. */
-        ENSEMBLE
-    }
+    private static final String CACHE_VERSION = "2";
 
     /**
      * Settings.
      *
-     * @param method               the classifier over the embeddings
-     * @param epochs               softmax training epochs
-     * @param learningRate         Adam's initial step
+     * @param recipe               what the classifier is made of
+     * @param epochs               Adam's training epochs ({@link Recipe.Trainer#ADAM} only)
+     * @param learningRate         Adam's initial step ({@link Recipe.Trainer#ADAM} only)
      * @param l2                   weight decay
      * @param sparseWeight         scale of the TF-IDF features against the standardised embedding
      * @param folds                cross-validation folds for calibration and the suggested threshold
-     * @param knnK                 neighbours for {@link Method#KNN}
      * @param correctionSimilarity cosine similarity from which a text counts as near-identical to a correction
      * @param readyTimeout         how long {@link #classify} waits for the first model
      * @param retrainDelay         corrections arriving within this delay are folded in by one retraining
      */
-    public record Options(Method method, int epochs, double learningRate, double l2, double sparseWeight, int folds,
-                          int knnK, double correctionSimilarity, Duration readyTimeout, Duration retrainDelay) {
+    public record Options(Recipe recipe, int epochs, double learningRate, double l2, double sparseWeight, int folds,
+                          double correctionSimilarity, Duration readyTimeout, Duration retrainDelay) {
 
         /** The defaults, chosen by measurement on BANKING77 (see the README). */
         public static Options defaults() {
-            return new Options(Method.ENSEMBLE, 10, 0.002, 3e-4, 2.0, 5, 10, 0.95,
-                    Duration.ofMinutes(10), Duration.ofSeconds(1));
+            return new Options(Recipe.DEFAULT, 10, 0.002, 3e-4, 2.0, 5, 0.95, Duration.ofMinutes(10), Duration.ofSeconds(1));
         }
 
-        public Options withMethod(Method m) {
-            return new Options(m, epochs, learningRate, l2, sparseWeight, folds, knnK, correctionSimilarity,
-                    readyTimeout, retrainDelay);
+        public Options withRecipe(Recipe r) {
+            return new Options(r, epochs, learningRate, l2, sparseWeight, folds, correctionSimilarity, readyTimeout,
+                    retrainDelay);
         }
 
         public Options withFolds(int f) {
-            return new Options(method, epochs, learningRate, l2, sparseWeight, f, knnK, correctionSimilarity,
-                    readyTimeout, retrainDelay);
+            return new Options(recipe, epochs, learningRate, l2, sparseWeight, f, correctionSimilarity, readyTimeout,
+                    retrainDelay);
         }
 
         public Options withTraining(int epochs, double learningRate, double l2, double sparseWeight) {
-            return new Options(method, epochs, learningRate, l2, sparseWeight, folds, knnK, correctionSimilarity,
-                    readyTimeout, retrainDelay);
+            return new Options(recipe, epochs, learningRate, l2, sparseWeight, folds, correctionSimilarity, readyTimeout,
+                    retrainDelay);
         }
 
         public Options withReadyTimeout(Duration d) {
-            return new Options(method, epochs, learningRate, l2, sparseWeight, folds, knnK, correctionSimilarity,
-                    d, retrainDelay);
+            return new Options(recipe, epochs, learningRate, l2, sparseWeight, folds, correctionSimilarity, d,
+                    retrainDelay);
         }
 
         SoftmaxRegression.Params params() {
@@ -119,13 +105,33 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         }
 
         String key() {
-            return method + "|" + epochs + "|" + learningRate + "|" + l2 + "|" + sparseWeight + "|" + folds + "|" + knnK;
+            String training = recipe.trainer() == Recipe.Trainer.ADAM
+                    ? epochs + "|" + learningRate + "|" + l2 + "|" + sparseWeight : String.valueOf(l2);
+            return recipe.key() + "|" + training + "|" + folds;
         }
     }
 
+    /**
+     * How far the first training is.
+     *
+     * @param phase          what it is doing
+     * @param embedded       example embeddings computed so far (one per example and encoder; cached ones are not counted)
+     * @param toEmbed        example embeddings to compute in all (0 when all came from the cache)
+     * @param foldsTrained   cross-validation folds fitted so far, then the final model as one more
+     * @param folds          cross-validation folds plus the final model
+     * @param elapsed        since the classifier was created
+     * @param remaining      an estimate of the time left, from the rates measured so far; null until there is one
+     */
+    public record Progress(Phase phase, long embedded, long toEmbed, int foldsTrained, int folds, Duration elapsed,
+                           Duration remaining) {
+
+        /** The steps of the first training. */
+        public enum Phase { LOADING, EMBEDDING, TRAINING, READY, FAILED }
+    }
+
     /** One trained model and everything {@link #classify} needs from it. Immutable. */
-    private record Trained(List<LabelledExample> examples, float[][] embeddings, List<String> categories,
-                           Map<String, Integer> categoryIndex, TfIdf tfidf, SoftmaxRegression model,
+    private record Trained(List<LabelledExample> examples, Map<String, float[][]> embeddings, List<String> categories,
+                           Map<String, Integer> categoryIndex, TfIdf tfidf, LinearModel model,
                            double temperature, Calibration calibration) {
     }
 
@@ -133,15 +139,60 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     private record Calibration(double temperature, double[] confidence, boolean[] correct, double accuracy) {
     }
 
-    private record Correction(String category, float[] embedding, String text) {
+    private record Correction(String category, Map<String, float[]> embedding, String text) {
     }
 
     private record EmbedRequest(String text, CompletableFuture<float[]> result) {
     }
 
-    private final EmbeddingModel embedder;
-    private final String modelName;
+    /** One encoder and the thread that embeds the tickets waiting for it, together. */
+    private final class EncoderLane {
+        final Encoder encoder;
+        final BlockingQueue<EmbedRequest> queue = new LinkedBlockingQueue<>();
+        final Thread thread;
+
+        EncoderLane(Encoder encoder) {
+            this.encoder = encoder;
+            this.thread = daemon(this::loop, "triage-embed-" + encoder.name());
+        }
+
+        CompletableFuture<float[]> submit(String text) {
+            CompletableFuture<float[]> f = new CompletableFuture<>();
+            queue.add(new EmbedRequest(text, f));
+            if (closed) failWaiting();
+            return f;
+        }
+
+        /** Takes every request waiting and embeds them in one call: tickets that arrive together share the cost. */
+        private void loop() {
+            List<EmbedRequest> batch = new ArrayList<>();
+            while (!closed) {
+                try {
+                    batch.add(queue.take());
+                } catch (InterruptedException e) {
+                    break;
+                }
+                queue.drainTo(batch, EMBED_BATCH - 1);
+                try {
+                    List<float[]> vectors = embedTexts(encoder, batch.stream().map(EmbedRequest::text).toList());
+                    for (int i = 0; i < batch.size(); i++) batch.get(i).result().complete(vectors.get(i));
+                } catch (Throwable t) {
+                    for (EmbedRequest r : batch) r.result().completeExceptionally(t);
+                }
+                batch.clear();
+            }
+            failWaiting();
+        }
+
+        void failWaiting() {
+            EmbedRequest r;
+            while ((r = queue.poll()) != null) r.result().completeExceptionally(new IllegalStateException("closed"));
+        }
+    }
+
+    private final Map<String, EncoderLane> lanes = new LinkedHashMap<>();
     private final Options options;
+    private final Recipe recipe;
     private final EmbeddingCache cache;
     private final String examplesKey;
     private final List<LabelledExample> baseExamples;
@@ -149,11 +200,15 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     private final Map<String, Correction> corrections = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final ExecutorService trainer;
-    private final BlockingQueue<EmbedRequest> embedQueue = new LinkedBlockingQueue<>();
-    private final Thread embedThread;
     private final AtomicBoolean retrainPending = new AtomicBoolean();
     private final AtomicLong examplesEmbedded = new AtomicLong();
     private final AtomicLong trainings = new AtomicLong();
+    private final long createdNanos = System.nanoTime();
+    private volatile Progress.Phase phase = Progress.Phase.LOADING;
+    private volatile long toEmbed;
+    private volatile long embeddingStartedNanos;
+    private volatile int foldsTrained;
+    private volatile long trainingStartedNanos;
     private volatile Trained current;
     private volatile boolean closed;
 
@@ -162,32 +217,39 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
      *
      * @param examples    the labelled examples (at least one category with at least one example)
      * @param examplesKey a SHA-256 of the examples' source (for a file, of its bytes), naming the cache entries
-     * @param embedder    the embedding model
-     * @param modelName   names the embedding model in the cache key
+     * @param encoders    the encoders, at least those the recipe names
      * @param cacheDir    where embeddings and weights are kept, null for nowhere
      */
-    public EmbeddingClassifier(List<LabelledExample> examples, String examplesKey, EmbeddingModel embedder,
-                               String modelName, Path cacheDir, Options options) {
+    public EmbeddingClassifier(List<LabelledExample> examples, String examplesKey, List<Encoder> encoders,
+                               Path cacheDir, Options options) {
         if (examples.isEmpty()) throw new IllegalArgumentException("no labelled examples");
         this.baseExamples = List.copyOf(examples);
         this.examplesKey = examplesKey;
-        this.embedder = embedder;
-        this.modelName = modelName;
         this.options = options;
+        this.recipe = options.recipe();
+        Map<String, Encoder> byName = new HashMap<>();
+        for (Encoder e : encoders) byName.put(e.name(), e);
+        for (String name : recipe.encoders()) {
+            Encoder e = byName.get(name);
+            if (e == null) throw new IllegalArgumentException("the recipe " + recipe.name() + " needs the encoder '" + name
+                    + "'; given: " + byName.keySet());
+            lanes.put(name, new EncoderLane(e));
+        }
         this.cache = new EmbeddingCache(cacheDir);
         for (LabelledExample e : baseExamples) categories.add(e.category());
         this.trainer = Executors.newSingleThreadExecutor(r -> daemon(r, "triage-train"));
-        this.embedThread = daemon(this::embedLoop, "triage-embed");
-        embedThread.start();
+        for (EncoderLane lane : lanes.values()) lane.thread.start();
         trainer.execute(() -> {
             try {
                 current = trainInitial();
+                phase = Progress.Phase.READY;
                 ready.complete(null);
-                LOG.info("Ticket classifier ready: {} examples, {} categories, method {}, temperature {}",
-                        baseExamples.size(), current.categories().size(), options.method(),
+                LOG.info("Ticket classifier ready: {} examples, {} categories, recipe {}, temperature {}",
+                        baseExamples.size(), current.categories().size(), recipe.name(),
                         String.format(Locale.ROOT, "%.3f", current.temperature()));
             } catch (Throwable t) {
-                LOG.error("The ticket classifier could not be trained", t);
+                phase = Progress.Phase.FAILED;
+                if (!closed) LOG.error("The ticket classifier could not be trained", t);
                 ready.completeExceptionally(t);
             }
         });
@@ -204,12 +266,33 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         return t;
     }
 
+    /** How far the first training is; READY once {@link #ready()} completed. */
+    public Progress progress() {
+        long now = System.nanoTime();
+        Progress.Phase p = phase;
+        long embedded = examplesEmbedded.get();
+        long total = toEmbed;
+        int folds = Math.max(2, options.folds()) + 1;
+        int trained = foldsTrained;
+        Duration remaining = null;
+        if (p == Progress.Phase.EMBEDDING && embedded > 0) {
+            double perExample = (double) (now - embeddingStartedNanos) / embedded;
+            remaining = Duration.ofNanos((long) (perExample * (total - embedded)));
+        } else if (p == Progress.Phase.TRAINING && trained > 0) {
+            double perFold = (double) (now - trainingStartedNanos) / trained;
+            remaining = Duration.ofNanos((long) (perFold * (folds - trained)));
+        } else if (p == Progress.Phase.READY || p == Progress.Phase.FAILED) {
+            remaining = Duration.ZERO;
+        }
+        return new Progress(p, embedded, total, trained, folds, Duration.ofNanos(now - createdNanos), remaining);
+    }
+
     /** Completes when the first model is trained (exceptionally if training failed). */
     public CompletableFuture<Void> ready() {
         return ready.copy();
     }
 
-    /** How many example texts this instance has embedded (0 when all came from the cache). */
+    /** How many example embeddings this instance has computed, one per example and encoder (0 when all came from the cache). */
     public long examplesEmbedded() {
         return examplesEmbedded.get();
     }
@@ -224,9 +307,9 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         return Set.copyOf(categories);
     }
 
-    /** The method in use. */
-    public Method method() {
-        return options.method();
+    /** The recipe in use. */
+    public Recipe recipe() {
+        return recipe;
     }
 
     @Override
@@ -234,7 +317,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         String text = requireText(ticket);
         Correction exact = corrections.get(normalise(text));
         if (exact != null) return corrected(exact);
-        float[] x = embed(text);
+        Map<String, float[]> x = embed(text);
         Correction near = nearestCorrection(x);
         if (near != null) return corrected(near);
         Trained t = awaitModel();
@@ -250,17 +333,19 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     }
 
     /**
-     * The k labelled examples most similar to the ticket (cosine similarity of the embeddings),
-     * most similar first, corrections included; for a model's prompt.
+     * The k labelled examples most similar to the ticket (cosine similarity of the
+     * {@link Recipe#similarityEncoder() similarity encoder's} embeddings), most similar first,
+     * corrections included; for a model's prompt.
      */
     public List<LabelledExample> similar(TicketText ticket, int k) {
-        float[] x = embed(requireText(ticket));
+        String encoder = recipe.similarityEncoder();
+        float[] x = embed(requireText(ticket)).get(encoder);
         Trained t = awaitModel();
         List<LabelledExample> pool = new ArrayList<>(t.examples());
-        List<float[]> vectors = new ArrayList<>(Arrays.asList(t.embeddings()));
+        List<float[]> vectors = new ArrayList<>(Arrays.asList(t.embeddings().get(encoder)));
         for (Correction c : corrections.values()) {
             pool.add(new LabelledExample(c.text(), c.category()));
-            vectors.add(c.embedding());
+            vectors.add(c.embedding().get(encoder));
         }
         double[] sim = new double[pool.size()];
         for (int i = 0; i < sim.length; i++) sim[i] = dot(x, vectors.get(i));
@@ -310,7 +395,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         if (example.category() == null || example.category().isBlank()) {
             throw new IllegalArgumentException("a correction needs a category");
         }
-        float[] x = embed(text);
+        Map<String, float[]> x = embed(text);
         corrections.put(normalise(text), new Correction(example.category(), x, text));
         categories.add(example.category());
         scheduleRetrain();
@@ -321,11 +406,12 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
                 "A person filed a ticket like this one under " + c.category() + ".");
     }
 
-    private Correction nearestCorrection(float[] x) {
+    private Correction nearestCorrection(Map<String, float[]> x) {
+        String encoder = recipe.similarityEncoder();
         Correction best = null;
         double bestSim = options.correctionSimilarity();
         for (Correction c : corrections.values()) {
-            double s = dot(x, c.embedding());
+            double s = dot(x.get(encoder), c.embedding().get(encoder));
             if (s >= bestSim) {
                 bestSim = s;
                 best = c;
@@ -362,24 +448,50 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         return current;
     }
 
-    private double[] probabilities(Trained t, String text, float[] x) {
+    private double[] probabilities(Trained t, String text, Map<String, float[]> x) {
         return SoftmaxRegression.softmax(logits(t, text, x), t.temperature());
     }
 
-    private double[] logits(Trained t, String text, float[] x) {
-        double[] knn = options.method() == Method.KNN || options.method() == Method.ENSEMBLE
-                ? knnLogits(t.embeddings(), t.examples(), t.categoryIndex(), x, null, -1, options.knnK()) : null;
+    private double[] logits(Trained t, String text, Map<String, float[]> x) {
+        double[] knn = recipe.neighbours() == null ? null
+                : knnLogits(t.embeddings().get(recipe.neighbours()), t.examples(), t.categoryIndex(), x.get(recipe.neighbours()),
+                        null, -1, recipe.k(), recipe.vote());
         if (t.model() == null) return knn;
-        double[] soft = t.model().logits(x, t.tfidf() == null ? null : t.tfidf().transform(text));
-        return knn == null ? soft : average(soft, knn);
+        double[] lr = t.model().logits(concat(x), t.tfidf() == null ? null : t.tfidf().transform(text));
+        return knn == null ? lr : average(lr, knn);
+    }
+
+    /** The regression's features for one text: its embeddings by the regression's encoders, concatenated in order. */
+    private float[] concat(Map<String, float[]> vectors) {
+        int d = 0;
+        for (String e : recipe.regression()) d += vectors.get(e).length;
+        float[] out = new float[d];
+        int at = 0;
+        for (String e : recipe.regression()) {
+            float[] v = vectors.get(e);
+            System.arraycopy(v, 0, out, at, v.length);
+            at += v.length;
+        }
+        return out;
+    }
+
+    /** The regression's features for every example. */
+    private float[][] features(Map<String, float[][]> embeddings, int n) {
+        float[][] x = new float[n][];
+        Map<String, float[]> row = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            for (String e : recipe.regression()) row.put(e, embeddings.get(e)[i]);
+            x[i] = concat(row);
+        }
+        return x;
     }
 
     /**
      * Log of the similarity-weighted vote shares of the k nearest examples; with {@code fold}
      * given, examples of fold {@code hidden} are skipped (cross-validation without copying).
      */
-    private static double[] knnLogits(float[][] emb, List<LabelledExample> examples, Map<String, Integer> index,
-                                      float[] x, int[] fold, int hidden, int k) {
+    static double[] knnLogits(float[][] emb, List<LabelledExample> examples, Map<String, Integer> index,
+                              float[] x, int[] fold, int hidden, int k, Recipe.Vote vote) {
         int n = emb.length;
         int[] top = new int[k];
         double[] topSim = new double[k];
@@ -401,8 +513,11 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         double[] votes = new double[index.size()];
         for (int j = 0; j < k; j++) {
             if (topSim[j] == Double.NEGATIVE_INFINITY) continue;
-            // exp(s / 0.05): the nearest neighbours dominate, a far tenth one barely counts
-            votes[index.get(examples.get(top[j]).category())] += Math.exp((topSim[j] - topSim[0]) / 0.05);
+            double weight = vote == Recipe.Vote.INVERSE_DISTANCE
+                    ? 1 / Math.max(1e-6, 1 - topSim[j])
+                    // exp(s / 0.05): the nearest neighbours dominate, a far tenth one barely counts
+                    : Math.exp((topSim[j] - topSim[0]) / 0.05);
+            votes[index.get(examples.get(top[j]).category())] += weight;
         }
         double total = Arrays.stream(votes).sum();
         double[] logits = new double[votes.length];
@@ -411,8 +526,8 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     }
 
     /** Log of the average of two probability vectors given as logits: the ensemble's "logits". */
-    private static double[] average(double[] softmaxLogits, double[] knnLogits) {
-        double[] a = SoftmaxRegression.softmax(softmaxLogits, 1);
+    private static double[] average(double[] regressionLogits, double[] knnLogits) {
+        double[] a = SoftmaxRegression.softmax(regressionLogits, 1);
         double[] b = SoftmaxRegression.softmax(knnLogits, 1);
         double[] out = new double[a.length];
         for (int c = 0; c < a.length; c++) out[c] = Math.log(0.5 * a[c] + 0.5 * b[c] + 1e-12);
@@ -421,45 +536,26 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
 
     // ---- embedding --------------------------------------------------------------------------
 
-    private float[] embed(String text) {
+    /** The text's embedding by every encoder of the recipe, computed by the encoders at the same time. */
+    private Map<String, float[]> embed(String text) {
         if (closed) throw new IllegalStateException("the ticket classifier is closed");
-        CompletableFuture<float[]> f = new CompletableFuture<>();
-        embedQueue.add(new EmbedRequest(text, f));
+        Map<String, CompletableFuture<float[]>> pending = new LinkedHashMap<>();
+        for (EncoderLane lane : lanes.values()) pending.put(lane.encoder.name(), lane.submit(text));
+        Map<String, float[]> out = new HashMap<>();
         try {
-            return f.get();
+            for (Map.Entry<String, CompletableFuture<float[]>> e : pending.entrySet()) out.put(e.getKey(), e.getValue().get());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while embedding a ticket", e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("embedding the ticket failed: " + e.getCause(), e.getCause());
         }
+        return out;
     }
 
-    /** Takes every request waiting and embeds them in one call: tickets that arrive together share the cost. */
-    private void embedLoop() {
-        List<EmbedRequest> batch = new ArrayList<>();
-        while (!closed) {
-            try {
-                batch.add(embedQueue.take());
-            } catch (InterruptedException e) {
-                break;
-            }
-            embedQueue.drainTo(batch, EMBED_BATCH - 1);
-            try {
-                List<float[]> vectors = embedTexts(batch.stream().map(EmbedRequest::text).toList());
-                for (int i = 0; i < batch.size(); i++) batch.get(i).result().complete(vectors.get(i));
-            } catch (Throwable t) {
-                for (EmbedRequest r : batch) r.result().completeExceptionally(t);
-            }
-            batch.clear();
-        }
-        EmbedRequest r;
-        while ((r = embedQueue.poll()) != null) r.result().completeExceptionally(new IllegalStateException("closed"));
-    }
-
-    private List<float[]> embedTexts(List<String> texts) {
+    private static List<float[]> embedTexts(Encoder encoder, List<String> texts) {
         List<TextSegment> segments = texts.stream().map(TextSegment::from).toList();
-        List<Embedding> embeddings = embedder.embedAll(segments).content();
+        List<Embedding> embeddings = encoder.model().embedAll(segments).content();
         List<float[]> out = new ArrayList<>(embeddings.size());
         for (Embedding e : embeddings) out.add(unit(e.vector()));
         return out;
@@ -480,49 +576,69 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
 
     // ---- training ---------------------------------------------------------------------------
 
-    private float[][] exampleEmbeddings() {
-        String key = EmbeddingCache.sha256(CACHE_VERSION, modelName, examplesKey);
-        return cache.load("embeddings", key, in -> {
-            float[][] m = EmbeddingCache.readMatrix(in);
-            if (m.length != baseExamples.size()) throw new IOException("wrong row count");
-            return m;
-        }).orElseGet(() -> {
+    private String embeddingsKey(String encoder) {
+        return EmbeddingCache.sha256(CACHE_VERSION, encoder, examplesKey);
+    }
+
+    /** The examples' embeddings by every encoder of the recipe: from the cache, else computed (minutes on a cold cache). */
+    private Map<String, float[][]> exampleEmbeddings() {
+        Map<String, float[][]> out = new LinkedHashMap<>();
+        List<EncoderLane> missing = new ArrayList<>();
+        for (EncoderLane lane : lanes.values()) {
+            cache.load("embeddings", embeddingsKey(lane.encoder.name()), in -> {
+                float[][] m = EmbeddingCache.readMatrix(in);
+                if (m.length != baseExamples.size()) throw new IOException("wrong row count");
+                return m;
+            }).ifPresentOrElse(m -> out.put(lane.encoder.name(), m), () -> missing.add(lane));
+        }
+        if (missing.isEmpty()) return out;
+        toEmbed = (long) missing.size() * baseExamples.size();
+        embeddingStartedNanos = System.nanoTime();
+        phase = Progress.Phase.EMBEDDING;
+        long reported = embeddingStartedNanos;
+        for (EncoderLane lane : missing) {
             long start = System.nanoTime();
-            long reported = start;
             float[][] m = new float[baseExamples.size()][];
             for (int i = 0; i < m.length; i += EMBED_BATCH) {
                 if (closed) throw new IllegalStateException("closed");
                 if (System.nanoTime() - reported > 10_000_000_000L) { // minutes on a cold cache: say how far it is
                     reported = System.nanoTime();
-                    LOG.info("Embedding the ticket examples: {} of {} done", i, m.length);
+                    Progress p = progress();
+                    LOG.info("Embedding the ticket examples: {} of {} embeddings done, about {} s left", p.embedded(),
+                            p.toEmbed(), p.remaining() == null ? "?" : p.remaining().toSeconds());
                 }
                 List<String> texts = new ArrayList<>();
                 for (int j = i; j < Math.min(m.length, i + EMBED_BATCH); j++) texts.add(baseExamples.get(j).text());
-                List<float[]> v = embedTexts(texts);
+                List<float[]> v = embedTexts(lane.encoder, texts);
                 for (int j = 0; j < v.size(); j++) m[i + j] = v.get(j);
                 examplesEmbedded.addAndGet(v.size());
             }
-            LOG.info("Embedded {} examples in {} ms", m.length, (System.nanoTime() - start) / 1_000_000);
-            cache.store("embeddings", key, out -> EmbeddingCache.writeMatrix(out, m));
-            return m;
-        });
+            LOG.info("Embedded {} examples with {} in {} ms", m.length, lane.encoder.name(), (System.nanoTime() - start) / 1_000_000);
+            cache.store("embeddings", embeddingsKey(lane.encoder.name()), o -> EmbeddingCache.writeMatrix(o, m));
+            out.put(lane.encoder.name(), m);
+        }
+        return out;
     }
 
     private Trained trainInitial() {
-        float[][] emb = exampleEmbeddings();
+        Map<String, float[][]> emb = exampleEmbeddings();
         List<String> cats = baseExamples.stream().map(LabelledExample::category).distinct().sorted().toList();
-        String key = EmbeddingCache.sha256(CACHE_VERSION, modelName, examplesKey, options.key());
+        String key = EmbeddingCache.sha256(CACHE_VERSION, examplesKey, options.key());
         Map<String, Integer> index = indexOf(cats);
-        TfIdf tfidf = usesTfIdf() ? fitTfIdf(baseExamples) : null;
+        TfIdf tfidf = recipe.tfidf() ? fitTfIdf(baseExamples) : null;
         var cached = cache.load("model", key, in -> {
             Calibration cal = readCalibration(in);
-            SoftmaxRegression m = in.readBoolean() ? SoftmaxRegression.read(in) : null;
+            LinearModel m = in.readBoolean() ? LinearModel.read(in) : null;
             return new Trained(baseExamples, emb, cats, index, tfidf, m, cal.temperature(), cal);
         });
         if (cached.isPresent()) return cached.get();
+        phase = Progress.Phase.TRAINING;
+        trainingStartedNanos = System.nanoTime();
         long start = System.nanoTime();
-        Calibration cal = crossValidate(baseExamples, emb, cats, index);
-        SoftmaxRegression model = options.method() == Method.KNN ? null : fit(baseExamples, emb, index, tfidf);
+        float[][] x = recipe.regression().isEmpty() ? null : features(emb, baseExamples.size());
+        Calibration cal = crossValidate(baseExamples, emb, x, index);
+        LinearModel model = x == null ? null : fit(baseExamples, x, index, tfidf);
+        foldsTrained++;
         trainings.incrementAndGet();
         LOG.info("Trained the ticket classifier ({} folds and the final model) in {} ms; out-of-fold accuracy {}",
                 options.folds(), (System.nanoTime() - start) / 1_000_000,
@@ -535,10 +651,6 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         return new Trained(baseExamples, emb, cats, index, tfidf, model, cal.temperature(), cal);
     }
 
-    private boolean usesTfIdf() {
-        return options.method() == Method.SOFTMAX_TFIDF || options.method() == Method.ENSEMBLE;
-    }
-
     private static Map<String, Integer> indexOf(List<String> cats) {
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < cats.size(); i++) index.put(cats.get(i), i);
@@ -549,7 +661,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         return TfIdf.fit(examples.stream().map(LabelledExample::text).toList(), 2);
     }
 
-    private SoftmaxRegression fit(List<LabelledExample> examples, float[][] emb, Map<String, Integer> index, TfIdf tfidf) {
+    private LinearModel fit(List<LabelledExample> examples, float[][] x, Map<String, Integer> index, TfIdf tfidf) {
         int[] y = new int[examples.size()];
         for (int i = 0; i < y.length; i++) y[i] = index.get(examples.get(i).category());
         TfIdf.Sparse[] s = null;
@@ -557,7 +669,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
             s = new TfIdf.Sparse[examples.size()];
             for (int i = 0; i < s.length; i++) s[i] = tfidf.transform(examples.get(i).text());
         }
-        return SoftmaxRegression.train(emb, s, y, index.size(), tfidf == null ? 0 : tfidf.size(), options.params());
+        return SoftmaxRegression.train(x, s, y, index.size(), tfidf == null ? 0 : tfidf.size(), options.params());
     }
 
     /**
@@ -565,7 +677,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
      * the temperature that minimises the negative log-likelihood of those predictions calibrates
      * the final model's probabilities.
      */
-    private Calibration crossValidate(List<LabelledExample> examples, float[][] emb, List<String> cats,
+    private Calibration crossValidate(List<LabelledExample> examples, Map<String, float[][]> emb, float[][] x,
                                       Map<String, Integer> index) {
         int n = examples.size();
         int k = Math.max(2, options.folds());
@@ -573,28 +685,38 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         double[][] logits = new double[n][];
         int[] y = new int[n];
         for (int i = 0; i < n; i++) y[i] = index.get(examples.get(i).category());
-        if (options.method() != Method.KNN) {
+        if (x != null) {
             for (int f = 0; f < k; f++) {
                 if (closed) throw new IllegalStateException("closed");
                 List<Integer> trainIdx = new ArrayList<>();
                 for (int i = 0; i < n; i++) if (fold[i] != f) trainIdx.add(i);
                 List<LabelledExample> part = trainIdx.stream().map(examples::get).toList();
-                float[][] partEmb = trainIdx.stream().map(i -> emb[i]).toArray(float[][]::new);
-                TfIdf tfidf = usesTfIdf() ? fitTfIdf(part) : null;
-                SoftmaxRegression m = fit(part, partEmb, index, tfidf);
+                float[][] partX = trainIdx.stream().map(i -> x[i]).toArray(float[][]::new);
+                TfIdf tfidf = recipe.tfidf() ? fitTfIdf(part) : null;
+                LinearModel m = fit(part, partX, index, tfidf);
                 for (int i = 0; i < n; i++) {
                     if (fold[i] != f) continue;
-                    logits[i] = m.logits(emb[i], tfidf == null ? null : tfidf.transform(examples.get(i).text()));
+                    logits[i] = m.logits(x[i], tfidf == null ? null : tfidf.transform(examples.get(i).text()));
                 }
+                foldsTrained++;
             }
+        } else {
+            foldsTrained = k;
         }
-        if (options.method() == Method.KNN || options.method() == Method.ENSEMBLE) {
+        if (recipe.neighbours() != null) {
+            float[][] vectors = emb.get(recipe.neighbours());
             for (int i = 0; i < n; i++) {
                 // the example's own fold is hidden, as if the examples had been stored without it
-                double[] knn = knnLogits(emb, examples, index, emb[i], fold, fold[i], options.knnK());
+                double[] knn = knnLogits(vectors, examples, index, vectors[i], fold, fold[i], recipe.k(), recipe.vote());
                 logits[i] = logits[i] == null ? knn : average(logits[i], knn);
             }
         }
+        return calibrate(logits, y);
+    }
+
+    /** The temperature and the sorted out-of-fold confidences of the out-of-fold logits. */
+    private static Calibration calibrate(double[][] logits, int[] y) {
+        int n = y.length;
         double temperature = fitTemperature(logits, y);
         double[] conf = new double[n];
         boolean[] correct = new boolean[n];
@@ -718,11 +840,11 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         Trained base = current;
         Map<String, Integer> position = new HashMap<>();
         List<LabelledExample> examples = new ArrayList<>();
-        List<float[]> vectors = new ArrayList<>();
+        Map<String, List<float[]>> vectors = new LinkedHashMap<>();
+        for (String e : base.embeddings().keySet()) vectors.put(e, new ArrayList<>(Arrays.asList(base.embeddings().get(e))));
         for (int i = 0; i < baseExamples.size(); i++) {
             position.putIfAbsent(normalise(baseExamples.get(i).text()), examples.size());
             examples.add(baseExamples.get(i));
-            vectors.add(base.embeddings()[i]);
         }
         for (Map.Entry<String, Correction> e : corrections.entrySet()) {
             LabelledExample ex = new LabelledExample(e.getValue().text(), e.getValue().category());
@@ -731,19 +853,21 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
                 examples.set(at, ex);
             } else {
                 examples.add(ex);
-                vectors.add(e.getValue().embedding());
+                for (Map.Entry<String, List<float[]>> v : vectors.entrySet()) v.getValue().add(e.getValue().embedding().get(v.getKey()));
             }
         }
         List<String> cats = new ArrayList<>(new LinkedHashSet<>(examples.stream().map(LabelledExample::category).toList()));
         cats.sort(null);
         Map<String, Integer> index = indexOf(cats);
-        float[][] emb = vectors.toArray(float[][]::new);
-        TfIdf tfidf = usesTfIdf() ? fitTfIdf(examples) : null;
+        Map<String, float[][]> emb = new LinkedHashMap<>();
+        for (Map.Entry<String, List<float[]>> v : vectors.entrySet()) emb.put(v.getKey(), v.getValue().toArray(float[][]::new));
+        TfIdf tfidf = recipe.tfidf() ? fitTfIdf(examples) : null;
         long start = System.nanoTime();
-        SoftmaxRegression model = options.method() == Method.KNN ? null : fit(examples, emb, index, tfidf);
+        LinearModel model = recipe.regression().isEmpty() ? null
+                : fit(examples, features(emb, examples.size()), index, tfidf);
         trainings.incrementAndGet();
         // calibration stays that of the examples' cross-validation: a few corrections barely move it
-        current = new Trained(List.copyOf(examples), emb, List.copyOf(cats), index, tfidf, model,
+        current = new Trained(List.copyOf(examples), Map.copyOf(emb), List.copyOf(cats), index, tfidf, model,
                 base.temperature(), base.calibration());
         LOG.info("Retrained the ticket classifier with {} corrections in {} ms", corrections.size(),
                 (System.nanoTime() - start) / 1_000_000);
@@ -753,7 +877,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     @Override
     public void close() {
         closed = true;
-        embedThread.interrupt();
+        for (EncoderLane lane : lanes.values()) lane.thread.interrupt();
         trainer.shutdownNow();
     }
 }

@@ -11,7 +11,10 @@ import java.util.Random;
  * updated lazily (only the features a batch touches), which keeps an epoch cheap with a large
  * vocabulary. Immutable once trained.
  */
-final class SoftmaxRegression {
+final class SoftmaxRegression implements LinearModel {
+
+    /** Its kind in {@link LinearModel#write}. */
+    static final int KIND = 1;
 
     /** Training settings; the defaults were chosen by measurement on BANKING77 (see the README part). */
     record Params(int epochs, int batchSize, double learningRate, double l2, double sparseWeight, long seed) {
@@ -42,7 +45,8 @@ final class SoftmaxRegression {
     }
 
     /** Raw class scores (before the softmax). */
-    double[] logits(float[] x, TfIdf.Sparse s) {
+    @Override
+    public double[] logits(float[] x, TfIdf.Sparse s) {
         float[] z = standardise(x);
         double[] out = new double[classes];
         for (int c = 0; c < classes; c++) out[c] = bias[c] + dot(wd, c * dense, z, dense);
@@ -233,7 +237,9 @@ final class SoftmaxRegression {
         }
     }
 
-    void write(DataOutputStream out) throws IOException {
+    @Override
+    public void write(DataOutputStream out) throws IOException {
+        out.writeByte(KIND);
         out.writeInt(classes);
         out.writeInt(dense);
         out.writeInt(sparse);
@@ -244,6 +250,7 @@ final class SoftmaxRegression {
         writeArray(out, invStd);
     }
 
+    /** Reads what {@link #write} wrote after the kind byte. */
     static SoftmaxRegression read(DataInputStream in) throws IOException {
         int classes = in.readInt();
         int dense = in.readInt();

@@ -15,8 +15,10 @@ public final class TicketClassifiers {
     /** The bundled BANKING77 training examples (CC BY 4.0, see {@code banking77/LICENSE} beside it). */
     public static final String BUNDLED_EXAMPLES = "/dev/baton/triage/banking77/train.csv";
 
-    /** Names the embedding model in cache keys. */
-    static final String MODEL_NAME = "all-minilm-l6-v2-q";
+    /** The encoders the recipes may name: quantized MiniLM as {@code minilm}, quantized BGE-small as {@code bge}. */
+    public static List<Encoder> encoders() {
+        return List.of(new Encoder("minilm", Embeddings.minilm()), new Encoder("bge", Embeddings.bge()));
+    }
 
     private TicketClassifiers() {
     }
@@ -53,15 +55,14 @@ public final class TicketClassifiers {
         }
         List<LabelledExample> examples = ExamplesCsv.parse(ExamplesCsv.decode(content, source), source);
         Path dir = (cacheDir != null ? cacheDir : defaultCacheDir()).resolve("triage");
-        return new EmbeddingClassifier(examples, EmbeddingCache.sha256(content), Embeddings.minilm(), MODEL_NAME, dir, options);
+        return new EmbeddingClassifier(examples, EmbeddingCache.sha256(content), encoders(), dir, options);
     }
 
     /** The classifier for examples already in memory (the evaluation's training part). */
     public static EmbeddingClassifier embedded(List<LabelledExample> examples, Path cacheDir,
                                                EmbeddingClassifier.Options options) {
         Path dir = (cacheDir != null ? cacheDir : defaultCacheDir()).resolve("triage");
-        return new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), Embeddings.minilm(), MODEL_NAME,
-                dir, options);
+        return new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), encoders(), dir, options);
     }
 
     /** {@code ~/.cache/baton}. */

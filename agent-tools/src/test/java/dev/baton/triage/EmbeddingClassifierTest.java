@@ -143,16 +143,14 @@ class EmbeddingClassifierTest {
         List<LabelledExample> examples = TriageFixtures.slice(0, 3);
         TriageFixtures.CountingEmbedder embedder = new TriageFixtures.CountingEmbedder(Embeddings.minilm());
         String first;
-        try (EmbeddingClassifier c = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), embedder,
-                TicketClassifiers.MODEL_NAME, cache, TriageFixtures.options())) {
+        try (EmbeddingClassifier c = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), TriageFixtures.encoders(embedder), cache, TriageFixtures.options())) {
             c.ready().join();
-            assertEquals(examples.size(), c.examplesEmbedded());
+            assertEquals(2 * examples.size(), c.examplesEmbedded(), "each example by MiniLM and by BGE");
             assertEquals(1, c.trainings());
             first = c.classify(new TicketText("", "where is my card")).category();
         }
         long textsBefore = embedder.texts.get();
-        try (EmbeddingClassifier c = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), embedder,
-                TicketClassifiers.MODEL_NAME, cache, TriageFixtures.options())) {
+        try (EmbeddingClassifier c = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), TriageFixtures.encoders(embedder), cache, TriageFixtures.options())) {
             c.ready().join();
             assertEquals(0, c.examplesEmbedded());
             assertEquals(0, c.trainings());
@@ -161,10 +159,9 @@ class EmbeddingClassifierTest {
         }
         // other examples are another cache entry
         List<LabelledExample> others = TriageFixtures.slice(3, 1);
-        try (EmbeddingClassifier c = new EmbeddingClassifier(others, EmbeddingClassifier.keyOf(others), embedder,
-                TicketClassifiers.MODEL_NAME, cache, TriageFixtures.options())) {
+        try (EmbeddingClassifier c = new EmbeddingClassifier(others, EmbeddingClassifier.keyOf(others), TriageFixtures.encoders(embedder), cache, TriageFixtures.options())) {
             c.ready().join();
-            assertEquals(others.size(), c.examplesEmbedded());
+            assertEquals(2 * others.size(), c.examplesEmbedded());
         }
     }
 
@@ -185,8 +182,7 @@ class EmbeddingClassifierTest {
             }
         };
         List<LabelledExample> examples = TriageFixtures.slice(0, 2);
-        try (EmbeddingClassifier c = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), slowOnExamples,
-                TicketClassifiers.MODEL_NAME, null, TriageFixtures.options().withReadyTimeout(Duration.ofMillis(300)))) {
+        try (EmbeddingClassifier c = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), TriageFixtures.encoders(slowOnExamples), null, TriageFixtures.options().withReadyTimeout(Duration.ofMillis(300)))) {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> c.classify(new TicketText("", "where is my card")));
             assertTrue(e.getMessage().contains("still training"), e.getMessage());

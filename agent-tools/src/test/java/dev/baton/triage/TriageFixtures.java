@@ -67,14 +67,19 @@ public final class TriageFixtures {
         if (shared == null) {
             sharedEmbedder = new CountingEmbedder(Embeddings.minilm());
             List<LabelledExample> examples = slice(0, 15);
-            shared = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), sharedEmbedder,
-                    TicketClassifiers.MODEL_NAME, cacheDir(), options());
+            shared = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), encoders(sharedEmbedder),
+                    cacheDir(), options());
             shared.ready().join();
         }
         return shared;
     }
 
-    /** The shared classifier's embedder, counting its calls. */
+    /** The shipped encoders, with {@code minilm} replaced by the given one (a counting or slow MiniLM). */
+    public static List<Encoder> encoders(EmbeddingModel minilm) {
+        return List.of(new Encoder("minilm", minilm), new Encoder("bge", Embeddings.bge()));
+    }
+
+    /** The shared classifier's MiniLM embedder, counting its calls. */
     public static synchronized CountingEmbedder sharedEmbedder() {
         shared();
         return sharedEmbedder;

@@ -25,6 +25,7 @@ import dev.baton.triage.Classification;
 import dev.baton.triage.EmbeddingClassifier;
 import dev.baton.triage.ExamplesCsv;
 import dev.baton.triage.LabelledExample;
+import dev.baton.triage.Recipe;
 import dev.baton.triage.RoutingTable;
 import dev.baton.triage.TicketClassifier;
 import dev.baton.triage.TicketClassifiers;
@@ -120,11 +121,11 @@ public final class TriageEval {
         try (EmbeddingClassifier classifier = TicketClassifiers.embedded(train, s.cacheDir(), s.options())) {
             classifier.ready().get();
             double trainSeconds = (System.nanoTime() - t0) / 1e9;
-            out.printf(Locale.ROOT, "method %s, ready in %.1f s (embedded %d examples, the rest from the cache)%n",
-                    classifier.method(), trainSeconds, classifier.examplesEmbedded());
+            out.printf(Locale.ROOT, "recipe %s, ready in %.1f s (computed %d example embeddings, the rest from the cache)%n",
+                    classifier.recipe().name(), trainSeconds, classifier.examplesEmbedded());
             double threshold = s.threshold() != null ? s.threshold() : classifier.suggestedThreshold(s.target());
             return evaluate(classifier, train.size(), test, queueOf, threshold, s.clients(), trainSeconds,
-                    classifier.crossValidatedAccuracy(), classifier.method().name(), out);
+                    classifier.crossValidatedAccuracy(), classifier.recipe().name(), out);
         }
     }
 
@@ -249,16 +250,14 @@ public final class TriageEval {
             opts.put(a.substring(2), args[++i]);
         }
         List<String> known = List.of("examples", "test", "holdout", "seed", "routing", "threshold", "target",
-                "method", "clients", "cache-dir", "folds", "epochs", "learning-rate", "l2", "tfidf-weight");
+                "recipe", "clients", "cache-dir", "folds", "epochs", "learning-rate", "l2", "tfidf-weight");
         for (String k : opts.keySet()) if (!known.contains(k)) throw usage("unknown option --" + k);
         if (!opts.containsKey("examples")) throw usage("--examples is required");
         if (opts.containsKey("test") && opts.containsKey("holdout")) throw usage("give --test or --holdout, not both");
         try {
             EmbeddingClassifier.Options o = EmbeddingClassifier.Options.defaults()
                     .withReadyTimeout(Duration.ofHours(1));
-            if (opts.containsKey("method")) {
-                o = o.withMethod(EmbeddingClassifier.Method.valueOf(opts.get("method").toUpperCase(Locale.ROOT).replace('-', '_')));
-            }
+            if (opts.containsKey("recipe")) o = o.withRecipe(Recipe.named(opts.get("recipe")));
             if (opts.containsKey("folds")) o = o.withFolds(Integer.parseInt(opts.get("folds")));
             o = o.withTraining(
                     Integer.parseInt(opts.getOrDefault("epochs", String.valueOf(o.epochs()))),
@@ -296,7 +295,7 @@ public final class TriageEval {
     public static final String USAGE = """
             usage: java -jar baton.jar triage-eval --examples FILE [--test FILE | --holdout 0.2 --seed 42]
                    [--routing routing.json] [--threshold auto|0.NN] [--target 0.98]
-                   [--method ensemble|softmax-tfidf|softmax|knn] [--clients 8] [--cache-dir DIR]
+                   [--recipe default|NAME] [--clients 8] [--cache-dir DIR]
               --examples   labelled tickets, CSV with the header text,category
               --test       score on this file; otherwise hold out --holdout of each category (seed --seed)
               --routing    a routing table, to score queues as well as categories

@@ -63,8 +63,8 @@ class TriageEvalTest {
         assertNull(s.threshold());
         assertEquals(0.2, s.holdout());
         assertEquals(42, s.seed());
-        assertEquals(EmbeddingClassifier.Method.KNN,
-                TriageEval.parse(new String[] {"--examples", csv.toString(), "--method", "knn"}).options().method());
+        assertEquals("knn-bge",
+                TriageEval.parse(new String[] {"--examples", csv.toString(), "--recipe", "knn-bge"}).options().recipe().name());
     }
 
     private static void assertUsage(String problem, String... args) {
@@ -125,13 +125,13 @@ class TriageEvalTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = TriageEval.main(new String[] {"--examples", csv.toString(), "--holdout", "0.2", "--seed", "42",
-                        "--threshold", "0.5", "--folds", "3", "--method", "softmax", "--cache-dir", TriageFixtures.cacheDir().toString()},
+                        "--threshold", "0.5", "--folds", "3", "--recipe", "lr-minilm", "--cache-dir", TriageFixtures.cacheDir().toString()},
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         String printed = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
         assertTrue(printed.contains("training on 308 examples, testing on 77"), printed);
         assertTrue(printed.contains("review threshold       0.5000"), printed);
-        assertTrue(printed.contains("method SOFTMAX,"), printed);
+        assertTrue(printed.contains("recipe lr-minilm,"), printed);
         assertTrue(printed.contains("queue accuracy         n/a"), printed);
 
         Path broken = Files.writeString(dir.resolve("broken.csv"), "text,category\n\"unclosed,a\n");
