@@ -104,9 +104,17 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
             return new SoftmaxRegression.Params(epochs, 64, learningRate, l2, sparseWeight, 42);
         }
 
+        /** The L-BFGS regression's settings ({@link Recipe.Trainer#LBFGS}): the defaults chosen by measurement. */
+        LogisticRegression.Settings regression() {
+            return LogisticRegression.Settings.defaults();
+        }
+
         String key() {
+            LogisticRegression.Settings r = regression();
+            // threads are left out: the fit is the same whatever the threads
             String training = recipe.trainer() == Recipe.Trainer.ADAM
-                    ? epochs + "|" + learningRate + "|" + l2 + "|" + sparseWeight : String.valueOf(l2);
+                    ? epochs + "|" + learningRate + "|" + l2 + "|" + sparseWeight
+                    : r.l2() + "|" + r.maxIterations() + "|" + r.tolerance() + "|" + r.history() + "|" + r.standardise();
             return recipe.key() + "|" + training + "|" + folds;
         }
     }
@@ -636,9 +644,9 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         trainingStartedNanos = System.nanoTime();
         long start = System.nanoTime();
         float[][] x = recipe.regression().isEmpty() ? null : features(emb, baseExamples.size());
-        Calibration cal = crossValidate(baseExamples, emb, x, index);
-        LinearModel model = x == null ? null : fit(baseExamples, x, index, tfidf);
-        foldsTrained++;
+        CrossValidated cv = crossValidate(baseExamples, emb, x, index, tfidf);
+        Calibration cal = cv.calibration();
+        LinearModel model = cv.model();
         trainings.incrementAndGet();
         LOG.info("Trained the ticket classifier ({} folds and the final model) in {} ms; out-of-fold accuracy {}",
                 options.folds(), (System.nanoTime() - start) / 1_000_000,
@@ -646,7 +654,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         cache.store("model", key, out -> {
             writeCalibration(out, cal);
             out.writeBoolean(model != null);
-            if (model != null) model.write(out);
+            if (model != null) LinearModel.write(model, out);
         });
         return new Trained(baseExamples, emb, cats, index, tfidf, model, cal.temperature(), cal);
     }
@@ -662,8 +670,10 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     }
 
     private LinearModel fit(List<LabelledExample> examples, float[][] x, Map<String, Integer> index, TfIdf tfidf) {
-        int[] y = new int[examples.size()];
-        for (int i = 0; i < y.length; i++) y[i] = index.get(examples.get(i).category());
+        int[] y = labels(examples, index);
+        if (recipe.trainer() == Recipe.Trainer.LBFGS) {
+            return LogisticRegression.fit(x, y, index.size(), options.regression(), () -> closed).model();
+        }
         TfIdf.Sparse[] s = null;
         if (tfidf != null) {
             s = new TfIdf.Sparse[examples.size()];
@@ -672,20 +682,37 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         return SoftmaxRegression.train(x, s, y, index.size(), tfidf == null ? 0 : tfidf.size(), options.params());
     }
 
+    /** The calibration from the out-of-fold predictions, and the regression fitted on every example (null for none). */
+    private record CrossValidated(Calibration calibration, LinearModel model) {
+    }
+
+    private static int[] labels(List<LabelledExample> examples, Map<String, Integer> index) {
+        int[] y = new int[examples.size()];
+        for (int i = 0; i < y.length; i++) y[i] = index.get(examples.get(i).category());
+        return y;
+    }
+
     /**
      * Stratified k-fold cross-validation: every example is predicted by a model that never saw it;
      * the temperature that minimises the negative log-likelihood of those predictions calibrates
-     * the final model's probabilities.
+     * the final model's probabilities. Then the final regression on every example.
      */
-    private Calibration crossValidate(List<LabelledExample> examples, Map<String, float[][]> emb, float[][] x,
-                                      Map<String, Integer> index) {
+    private CrossValidated crossValidate(List<LabelledExample> examples, Map<String, float[][]> emb, float[][] x,
+                                         Map<String, Integer> index, TfIdf allTfidf) {
         int n = examples.size();
         int k = Math.max(2, options.folds());
         int[] fold = stratifiedFolds(examples, k, 42);
         double[][] logits = new double[n][];
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) y[i] = index.get(examples.get(i).category());
-        if (x != null) {
+        int[] y = labels(examples, index);
+        LinearModel model = null;
+        if (x != null && recipe.trainer() == Recipe.Trainer.LBFGS) {
+            var cv = LogisticRegression.crossValidate(x, y, index.size(), fold, options.regression(), done -> {
+                foldsTrained = done;
+                if (done <= k) LOG.info("Ticket classifier: fold {} of {} trained", done, k);
+            }, () -> closed);
+            for (int i = 0; i < n; i++) logits[i] = cv.outOfFold()[i];
+            model = cv.model();
+        } else if (x != null) {
             for (int f = 0; f < k; f++) {
                 if (closed) throw new IllegalStateException("closed");
                 List<Integer> trainIdx = new ArrayList<>();
@@ -699,9 +726,12 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
                     logits[i] = m.logits(x[i], tfidf == null ? null : tfidf.transform(examples.get(i).text()));
                 }
                 foldsTrained++;
+                LOG.info("Ticket classifier: fold {} of {} trained", f + 1, k);
             }
+            model = fit(examples, x, index, allTfidf);
+            foldsTrained++;
         } else {
-            foldsTrained = k;
+            foldsTrained = k + 1;
         }
         if (recipe.neighbours() != null) {
             float[][] vectors = emb.get(recipe.neighbours());
@@ -711,7 +741,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
                 logits[i] = logits[i] == null ? knn : average(logits[i], knn);
             }
         }
-        return calibrate(logits, y);
+        return new CrossValidated(calibrate(logits, y), model);
     }
 
     /** The temperature and the sorted out-of-fold confidences of the out-of-fold logits. */

@@ -30,7 +30,10 @@ import java.util.function.IntConsumer;
  *       the final model sees all rows anyway).</li>
  * </ul>
  */
-final class LogisticRegression {
+final class LogisticRegression implements LinearModel {
+
+    /** Its kind in {@link LinearModel#write(LinearModel, DataOutputStream)}. */
+    static final int KIND = 2;
 
     /**
      * How to fit.
@@ -111,6 +114,17 @@ final class LogisticRegression {
         return out;
     }
 
+    /** As {@link #logits(float[])}; the regression reads no sparse features. */
+    @Override
+    public double[] logits(float[] dense, TfIdf.Sparse sparse) {
+        return logits(dense);
+    }
+
+    @Override
+    public int kind() {
+        return KIND;
+    }
+
     /** The class with the highest score. */
     int predict(float[] x) {
         double[] l = logits(x);
@@ -119,7 +133,8 @@ final class LogisticRegression {
         return best;
     }
 
-    void write(DataOutputStream out) throws IOException {
+    @Override
+    public void write(DataOutputStream out) throws IOException {
         out.writeInt(classes);
         out.writeInt(dim);
         SoftmaxRegression.writeArray(out, weights);

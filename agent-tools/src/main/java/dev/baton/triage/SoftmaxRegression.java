@@ -238,8 +238,12 @@ final class SoftmaxRegression implements LinearModel {
     }
 
     @Override
+    public int kind() {
+        return KIND;
+    }
+
+    @Override
     public void write(DataOutputStream out) throws IOException {
-        out.writeByte(KIND);
         out.writeInt(classes);
         out.writeInt(dense);
         out.writeInt(sparse);
@@ -250,7 +254,6 @@ final class SoftmaxRegression implements LinearModel {
         writeArray(out, invStd);
     }
 
-    /** Reads what {@link #write} wrote after the kind byte. */
     static SoftmaxRegression read(DataInputStream in) throws IOException {
         int classes = in.readInt();
         int dense = in.readInt();
