@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.baton.triage.EmbeddingClassifier;
 import dev.baton.triage.ExamplesCsv;
 import dev.baton.triage.LabelledExample;
+import dev.baton.triage.Recipe;
 import dev.baton.triage.TriageFixtures;
 
 class TriageEvalTest {
@@ -140,5 +142,90 @@ class TriageEvalTest {
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
                 new PrintStream(err2, true, StandardCharsets.UTF_8)));
         assertTrue(err2.toString(StandardCharsets.UTF_8).contains("line 2: quoted field is never closed"), err2.toString());
+    }
+
+    @Test
+    void compareCommandLinesPutTheDefaultFirstAndNameTheKnownRecipes(@TempDir Path dir) throws Exception {
+        Path csv = Files.writeString(dir.resolve("x.csv"), "text,category\na,b\n");
+        String examples = csv.toString();
+        assertNull(TriageEval.parse(new String[] {"--examples", examples}).compare(), "one recipe unless asked");
+        assertEquals(Recipe.presets(), TriageEval.parse(new String[] {"--examples", examples, "--compare"}).compare());
+        assertEquals(Recipe.presets(), TriageEval.parse(new String[] {"--compare", "--examples", examples}).compare());
+        assertEquals(List.of(Recipe.DEFAULT, Recipe.named("knn-bge")),
+                TriageEval.parse(new String[] {"--examples", examples, "--recipes", "knn-bge,default,knn-bge"}).compare(),
+                "the default first, each recipe once");
+        assertEquals(List.of(Recipe.DEFAULT, Recipe.named("lr-minilm"), Recipe.named("knn-bge")),
+                TriageEval.parse(new String[] {"--examples", examples, "--compare", "--recipes", "lr-minilm,knn-bge"}).compare());
+
+        assertUsage("no classifier recipe 'bogus'; known: default, " + Recipe.DEFAULT.name(),
+                "--examples", examples, "--recipes", "lr-minilm,bogus");
+        assertUsage("no classifier recipe 'bogus'; known: default, ", "--examples", examples, "--recipe", "bogus");
+        assertUsage("--recipes needs recipe names separated by commas", "--examples", examples, "--recipes", "lr-minilm,,knn-bge");
+        assertUsage("not both", "--examples", examples, "--recipe", "lr-minilm", "--recipes", "knn-bge");
+        assertUsage("not both", "--examples", examples, "--recipe", "lr-minilm", "--compare");
+        assertUsage("unexpected argument lr-minilm", "--examples", examples, "--compare", "lr-minilm");
+
+        ByteArrayOutputStream help = new ByteArrayOutputStream();
+        assertEquals(0, TriageEval.main(new String[] {"--help"}, new PrintStream(help, true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        String usage = help.toString(StandardCharsets.UTF_8);
+        for (Recipe r : Recipe.presets()) assertTrue(usage.contains(r.name()), usage);
+        assertTrue(usage.contains("--compare") && usage.contains("--recipes NAME,NAME"), usage);
+    }
+
+    @Test
+    void comparesRecipesOnOneSplitEmbeddingOnceTheDefaultFirst(@TempDir Path dir) throws Exception {
+        Path csv = Files.writeString(dir.resolve("examples.csv"), ExamplesCsv.format(TriageFixtures.slice(0, 5)));
+        Path cache = dir.resolve("cache"); // empty: the first recipe embeds, the others must not
+        TriageEval.Settings s = TriageEval.parse(new String[] {"--examples", csv.toString(), "--holdout", "0.2",
+                "--seed", "42", "--folds", "3", "--clients", "2", "--recipes", "lr-minilm,knn-bge",
+                "--cache-dir", cache.toString()});
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        List<TriageEval.Row> rows = TriageEval.compare(s, new PrintStream(out, true, StandardCharsets.UTF_8));
+        String printed = out.toString(StandardCharsets.UTF_8);
+
+        assertEquals(List.of(Recipe.DEFAULT.name(), "lr-minilm", "knn-bge"),
+                rows.stream().map(r -> r.recipe().name()).toList(), printed);
+        int train = 308;
+        int dims = 384; // MiniLM's and BGE's
+        assertEquals(2L * train, rows.get(0).examplesEmbedded(), "the default embeds with both encoders");
+        assertEquals(0, rows.get(1).examplesEmbedded(), "MiniLM's embeddings come from the cache");
+        assertEquals(0, rows.get(2).examplesEmbedded(), "BGE's embeddings come from the cache");
+        for (TriageEval.Row row : rows) {
+            TriageEval.Report r = row.report();
+            String what = row.recipe().name() + ": " + r;
+            assertEquals(train, r.trainSize(), what);
+            assertEquals(77, r.testSize(), what);
+            assertTrue(r.accuracy() > 0.4 && r.accuracy() <= 1, what);
+            assertTrue(r.macroF1() > 0.3 && r.macroF1() <= 1, what);
+            assertEquals(1.96 * Math.sqrt(r.accuracy() * (1 - r.accuracy()) / 77), row.accuracyMargin(), 1e-12, what);
+            assertTrue(r.crossValidatedAccuracy() > 0.3 && r.crossValidatedAccuracy() <= 1, what);
+            assertTrue(r.threshold() > 0 && r.threshold() <= 1, what);
+            assertTrue(row.coverage() >= 0 && row.coverage() <= 1, what);
+            assertTrue(row.coverage() == 0 ? Double.isNaN(r.acceptedPrecision())
+                    : r.acceptedPrecision() >= 0 && r.acceptedPrecision() <= 1, what);
+            assertTrue(r.trainSeconds() > 0 && r.trainSeconds() < 60, what);
+            assertTrue(r.ticketsPerSecond() > 0, what);
+            assertTrue(row.memoryBytes() > (long) train * dims * 4, "the embeddings kept and more: " + what);
+            assertTrue(printed.contains("| " + (row.recipe().equals(Recipe.DEFAULT)
+                    ? "**" + Recipe.DEFAULT.name() + "** (default)" : row.recipe().name()) + " | "), printed);
+        }
+        assertTrue(rows.get(0).memoryBytes() > 2L * train * dims * 4, "the default keeps both encoders' embeddings");
+        assertTrue(rows.get(1).memoryBytes() > rows.get(2).memoryBytes() + 77L * dims * 4,
+                "a regression keeps its weights besides the embeddings");
+        assertTrue(printed.indexOf(Recipe.DEFAULT.name() + "** (default) |") < printed.indexOf("| lr-minilm |")
+                && printed.indexOf("| lr-minilm |") < printed.indexOf("| knn-bge |"), printed);
+        assertTrue(printed.contains("| recipe | test accuracy (95%) | macro-F1 | auto-routed at ≥ 0.98 precision (threshold)"
+                + " | precision reached | CV accuracy | train s | memory MB | tickets/s | one ticket p50 ms |"), printed);
+
+        // the embeddings stay in the cache, once per encoder; the scratch folders and their models are gone
+        try (Stream<Path> top = Files.list(cache)) {
+            assertEquals(List.of("triage"), top.map(p -> p.getFileName().toString()).toList());
+        }
+        try (Stream<Path> entries = Files.list(cache.resolve("triage"))) {
+            List<String> names = entries.map(p -> p.getFileName().toString()).sorted().toList();
+            assertEquals(2, names.size(), names.toString());
+            assertTrue(names.stream().allMatch(n -> n.startsWith("embeddings-")), names.toString());
+        }
     }
 }
