@@ -27,14 +27,14 @@ public final class Embeddings {
 
     /** Initialised by the JVM on first access to {@link #minilm()}, exactly once, without locks afterwards. */
     private static final class MiniLm {
-        static final EmbeddingModel INSTANCE = new OnnxEmbeddingModel(AllMiniLmL6V2QuantizedEmbeddingModel.class,
+        static final EmbeddingModel INSTANCE = new OnnxEmbeddingModel("minilm", AllMiniLmL6V2QuantizedEmbeddingModel.class,
                 "all-minilm-l6-v2-q.onnx", "all-minilm-l6-v2-q-tokenizer.json", PoolingMode.MEAN, 384,
                 OnnxEmbeddingModel.intraOpThreads());
     }
 
     /** As {@link MiniLm}, for {@link #bge()}. */
     private static final class Bge {
-        static final EmbeddingModel INSTANCE = new OnnxEmbeddingModel(BgeSmallEnV15QuantizedEmbeddingModel.class,
+        static final EmbeddingModel INSTANCE = new OnnxEmbeddingModel("bge", BgeSmallEnV15QuantizedEmbeddingModel.class,
                 "bge-small-en-v1.5-q.onnx", "bge-small-en-v1.5-q-tokenizer.json", PoolingMode.CLS, 384,
                 OnnxEmbeddingModel.intraOpThreads());
     }

@@ -36,6 +36,7 @@ final class OnnxEmbeddingModel extends AbstractInProcessEmbeddingModel {
     private final int dimension;
 
     /**
+     * @param name              a short name for its threads, e.g. {@code "bge"}
      * @param anchor            a class of the jar holding the resources (not initialised: LangChain4j's
      *                          model classes load their own session when they are)
      * @param modelResource     the ONNX file, at the root of that jar
@@ -44,9 +45,9 @@ final class OnnxEmbeddingModel extends AbstractInProcessEmbeddingModel {
      * @param dimension         the vectors' length
      * @param intraOpThreads    ONNX Runtime threads per run (1 unless the property below says otherwise)
      */
-    OnnxEmbeddingModel(Class<?> anchor, String modelResource, String tokenizerResource, PoolingMode pooling, int dimension,
+    OnnxEmbeddingModel(String name, Class<?> anchor, String modelResource, String tokenizerResource, PoolingMode pooling, int dimension,
                        int intraOpThreads) {
-        super(executor(modelResource));
+        super(executor(name));
         this.dimension = dimension;
         ClassLoader loader = anchor.getClassLoader();
         try (InputStream model = open(loader, modelResource); InputStream tokenizer = open(loader, tokenizerResource);
@@ -75,13 +76,15 @@ final class OnnxEmbeddingModel extends AbstractInProcessEmbeddingModel {
         return in;
     }
 
-    /** As LangChain4j's default (a thread per core, idle ones end after a second), with named daemon threads. */
-    private static ExecutorService executor(String modelResource) {
+    /**
+     * As LangChain4j's default, a thread per core for {@code embedAll}, but daemon threads named after
+     * the model, which end after a minute idle rather than a second (a thread is cheaper to keep than to start).
+     */
+    private static ExecutorService executor(String name) {
         int n = Runtime.getRuntime().availableProcessors();
-        String name = "embed-" + modelResource.replaceFirst("[-.].*", "") + "-";
         AtomicInteger count = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(n, n, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, name + count.incrementAndGet());
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(n, n, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "embed-" + name + "-" + count.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
