@@ -48,6 +48,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>Latency: tickets offered at a fixed rate (open loop) with {@code ?wait=PT5S}: p50, p99.</li>
  * </ol>
  *
+ * <p>The saturation phase also prints the CPU a ticket costs, for the process and by thread group
+ * (encoders, classifier, HTTP, journal): on a shared machine, compare versions by that figure.
+ * {@code bench.warmUpSeconds} (5) is the warm-up before it; on a loaded machine give it 20 or more,
+ * or the JIT's CPU is counted as the tickets'.
+ *
  * <pre>
  * mvn -B -q -Pbench -pl benchmarks -am compile exec:java -Dexec.mainClass=dev.baton.bench.TicketBench \
  *     -Dbench.clients=64 -Dbench.seconds=20 -Dbench.rate=50 -Dbench.perCategory=15 -Dbench.triageCache=target/triage-cache
@@ -64,6 +69,7 @@ public final class TicketBench {
         int seconds = Integer.getInteger("bench.seconds", 20);
         int rate = Integer.getInteger("bench.rate", 50);
         int perCategory = Integer.getInteger("bench.perCategory", 15);
+        int warmUp = Integer.getInteger("bench.warmUpSeconds", 5); // on a loaded machine, more: the JIT's CPU counts otherwise
         Path cache = Path.of(System.getProperty("bench.triageCache", "target/triage-cache")).toAbsolutePath();
         System.out.println("Baton ticket benchmark (" + perCategory + " examples per category), " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "
                 + Runtime.version());
@@ -96,7 +102,7 @@ public final class TicketBench {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .executor(Executors.newFixedThreadPool(8)).build();
             // Warm the JIT and the connection pool.
-            closedLoop(http, base, tickets, 16, 5);
+            closedLoop(http, base, tickets, 16, warmUp);
             CpuSnapshot cpu = CpuSnapshot.take();
             Result sat = closedLoop(http, base, tickets, clients, seconds);
             CpuSnapshot cpuAfter = CpuSnapshot.take();
