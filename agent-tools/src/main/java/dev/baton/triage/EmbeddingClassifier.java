@@ -218,6 +218,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     private volatile int foldsTrained;
     private volatile long trainingStartedNanos;
     private volatile Trained current;
+    private volatile FlatRows neighbourRows;
     private volatile boolean closed;
 
     /**
@@ -462,8 +463,8 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
 
     private double[] logits(Trained t, String text, Map<String, float[]> x) {
         double[] knn = recipe.neighbours() == null ? null
-                : knnLogits(t.embeddings().get(recipe.neighbours()), t.examples(), t.categoryIndex(), x.get(recipe.neighbours()),
-                        null, -1, recipe.k(), recipe.vote());
+                : knnVote(neighbourRows(t.embeddings().get(recipe.neighbours())).similarities(x.get(recipe.neighbours())),
+                        t.examples(), t.categoryIndex(), recipe.k(), recipe.vote());
         if (t.model() == null) return knn;
         double[] lr = t.model().logits(concat(x), t.tfidf() == null ? null : t.tfidf().transform(text));
         return knn == null ? lr : average(lr, knn);
@@ -500,13 +501,20 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
      */
     static double[] knnLogits(float[][] emb, List<LabelledExample> examples, Map<String, Integer> index,
                               float[] x, int[] fold, int hidden, int k, Recipe.Vote vote) {
-        int n = emb.length;
+        float[] sim = new float[emb.length];
+        for (int i = 0; i < sim.length; i++) {
+            sim[i] = fold != null && fold[i] == hidden ? Float.NEGATIVE_INFINITY : SoftmaxRegression.dot(emb[i], 0, x, x.length);
+        }
+        return knnVote(sim, examples, index, k, vote);
+    }
+
+    /** As {@link #knnLogits}, from every example's similarity to the ticket ({@code -Infinity}: skipped). */
+    static double[] knnVote(float[] sim, List<LabelledExample> examples, Map<String, Integer> index, int k, Recipe.Vote vote) {
         int[] top = new int[k];
         double[] topSim = new double[k];
         Arrays.fill(topSim, Double.NEGATIVE_INFINITY);
-        for (int i = 0; i < n; i++) {
-            if (fold != null && fold[i] == hidden) continue;
-            double s = SoftmaxRegression.dot(emb[i], 0, x, x.length);
+        for (int i = 0; i < sim.length; i++) {
+            double s = sim[i];
             if (s > topSim[k - 1]) {
                 int j = k - 1;
                 while (j > 0 && topSim[j - 1] < s) {
@@ -531,6 +539,13 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         double[] logits = new double[votes.length];
         for (int c = 0; c < votes.length; c++) logits[c] = Math.log(votes[c] / total + 1e-4);
         return logits;
+    }
+
+    /** The vote's example vectors as {@link FlatRows}, made once per trained model (the array is the model's). */
+    private FlatRows neighbourRows(float[][] rows) {
+        FlatRows f = neighbourRows;
+        if (f == null || f.rows() != rows) neighbourRows = f = FlatRows.of(rows);
+        return f;
     }
 
     /** Log of the average of two probability vectors given as logits: the ensemble's "logits". */

@@ -9,6 +9,9 @@ import dev.baton.triage.LabelledExample;
 import dev.baton.triage.TicketClassifiers;
 
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +26,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -44,6 +48,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>Latency: tickets offered at a fixed rate (open loop) with {@code ?wait=PT5S}: p50, p99.</li>
  * </ol>
  *
+ * <p>The saturation phase also prints the CPU a ticket costs, for the process and by thread group
+ * (encoders, classifier, HTTP, journal): on a shared machine, compare versions by that figure.
+ * {@code bench.warmUpSeconds} (5) is the warm-up before it; on a loaded machine give it 20 or more,
+ * or the JIT's CPU is counted as the tickets'.
+ *
  * <pre>
  * mvn -B -q -Pbench -pl benchmarks -am compile exec:java -Dexec.mainClass=dev.baton.bench.TicketBench \
  *     -Dbench.clients=64 -Dbench.seconds=20 -Dbench.rate=50 -Dbench.perCategory=15 -Dbench.triageCache=target/triage-cache
@@ -60,6 +69,7 @@ public final class TicketBench {
         int seconds = Integer.getInteger("bench.seconds", 20);
         int rate = Integer.getInteger("bench.rate", 50);
         int perCategory = Integer.getInteger("bench.perCategory", 15);
+        int warmUp = Integer.getInteger("bench.warmUpSeconds", 5); // on a loaded machine, more: the JIT's CPU counts otherwise
         Path cache = Path.of(System.getProperty("bench.triageCache", "target/triage-cache")).toAbsolutePath();
         System.out.println("Baton ticket benchmark (" + perCategory + " examples per category), " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "
                 + Runtime.version());
@@ -92,12 +102,15 @@ public final class TicketBench {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .executor(Executors.newFixedThreadPool(8)).build();
             // Warm the JIT and the connection pool.
-            closedLoop(http, base, tickets, 16, 5);
+            closedLoop(http, base, tickets, 16, warmUp);
+            CpuSnapshot cpu = CpuSnapshot.take();
             Result sat = closedLoop(http, base, tickets, clients, seconds);
+            CpuSnapshot cpuAfter = CpuSnapshot.take();
             System.out.printf("%n1. saturation: %d clients, ?wait=PT30S, %d s%n", clients, seconds);
             System.out.printf("   %.1f tickets/s settled end to end (%d tickets; %d routed, %d awaiting review, %d other); latency p50 %.0f ms, p99 %.0f ms%n",
                     sat.count / sat.seconds, sat.count, sat.routed.get(), sat.review.get(), sat.other.get(), sat.p(0.50), sat.p(0.99));
             System.out.println("   goal: at least 150 tickets/s");
+            cpuAfter.printSince(cpu, sat.count);
             Result lat = openLoop(http, base, tickets, rate, seconds);
             System.out.printf("%n2. latency: %d tickets/s offered, ?wait=PT5S, %d s%n", rate, seconds);
             System.out.printf("   p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (%d tickets; %d routed, %d awaiting review, %d other)%n",
@@ -107,6 +120,44 @@ public final class TicketBench {
             server.close();
         }
         System.exit(0);
+    }
+
+    /**
+     * CPU time of the process and of its threads grouped by name (numbers stripped), to say where
+     * a ticket's CPU goes at saturation: a figure that holds on a shared machine where tickets/s do not.
+     * Threads the JVM does not know (ONNX Runtime's own pools, GC, JIT) count in "other".
+     */
+    record CpuSnapshot(long loadCentis, long process, Map<String, Long> threads) {
+
+        static CpuSnapshot take() {
+            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            Map<String, Long> byGroup = new TreeMap<>();
+            for (ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+                if (info == null) continue;
+                long t = mx.getThreadCpuTime(info.getThreadId());
+                if (t > 0) byGroup.merge(info.getThreadName().replaceAll("\\d+", "#"), t, Long::sum);
+            }
+            return new CpuSnapshot(Math.round(os.getSystemLoadAverage() * 100), os.getProcessCpuTime(), byGroup);
+        }
+
+        void printSince(CpuSnapshot before, int tickets) {
+            double perTicket = (process - before.process) / 1e6 / tickets;
+            System.out.printf("   CPU: %.2f ms per ticket (process; load average %.1f before, %.1f after); by thread, ms per ticket:%n",
+                    perTicket, before.loadCentis / 100.0, loadCentis / 100.0);
+            Map<String, Long> delta = new LinkedHashMap<>();
+            long known = 0;
+            for (Map.Entry<String, Long> e : threads.entrySet()) {
+                long d = e.getValue() - before.threads.getOrDefault(e.getKey(), 0L);
+                if (d <= 0) continue;
+                delta.put(e.getKey(), d);
+                known += d;
+            }
+            delta.put("other (GC, JIT, native pools, ended threads)", Math.max(0, process - before.process - known));
+            delta.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .filter(e -> e.getValue() / 1e6 / tickets >= 0.05)
+                    .forEach(e -> System.out.printf("     %6.2f  %s%n", e.getValue() / 1e6 / tickets, e.getKey()));
+        }
     }
 
     /** Latencies in ms and the outcomes of one phase. */
