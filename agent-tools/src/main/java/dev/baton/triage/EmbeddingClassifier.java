@@ -222,6 +222,12 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
      */
     public EmbeddingClassifier(List<LabelledExample> examples, String examplesKey, List<Encoder> encoders,
                                Path cacheDir, Options options) {
+        this(new EmbeddingCache(cacheDir), examples, examplesKey, encoders, options);
+    }
+
+    /** As the public constructor, with the cache given (e.g. without the bundled layer, for {@link Pretrain}). */
+    EmbeddingClassifier(EmbeddingCache cache, List<LabelledExample> examples, String examplesKey, List<Encoder> encoders,
+                        Options options) {
         if (examples.isEmpty()) throw new IllegalArgumentException("no labelled examples");
         this.baseExamples = List.copyOf(examples);
         this.examplesKey = examplesKey;
@@ -235,7 +241,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
                     + "'; given: " + byName.keySet());
             lanes.put(name, new EncoderLane(e));
         }
-        this.cache = new EmbeddingCache(cacheDir);
+        this.cache = cache;
         for (LabelledExample e : baseExamples) categories.add(e.category());
         this.trainer = Executors.newSingleThreadExecutor(r -> daemon(r, "triage-train"));
         for (EncoderLane lane : lanes.values()) lane.thread.start();
@@ -699,6 +705,8 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
                     logits[i] = m.logits(x[i], tfidf == null ? null : tfidf.transform(examples.get(i).text()));
                 }
                 foldsTrained++;
+                LOG.info("Trained fold {} of {} of the ticket classifier ({} s so far)", f + 1, k, // minutes on 10,000 examples
+                        (System.nanoTime() - trainingStartedNanos) / 1_000_000_000);
             }
         } else {
             foldsTrained = k;
