@@ -44,6 +44,24 @@ export async function ticketsView(ctx) {
   if (gone) return;
   const table = routingIndex(routing);
 
+  // ---- the classifier's first training (minutes for a user's own examples): shown until it is ready
+  const classifierNote = el('p', { id: 'classifier-progress', class: 'hint', role: 'status' });
+  let progressPoll = 0;
+  const showClassifier = (r) => {
+    const text = classifierStatus(r);
+    classifierNote.textContent = text;
+    classifierNote.hidden = !text;
+    if (!text || (r.classifierProgress && r.classifierProgress.phase === 'FAILED')) clearInterval(progressPoll);
+  };
+  showClassifier(routing);
+  if (classifierNote.textContent) {
+    progressPoll = setInterval(() => {
+      if (!document.hidden) get('/api/routing').then(r => { if (!gone) showClassifier(r); }).catch(() => {});
+    }, 2000);
+  }
+  ctx.onDispose(() => clearInterval(progressPoll));
+  view.append(classifierNote);
+
   // ---- filters
   const link = (changes) => {
     const next = Object.assign({}, filter, { cursor: '' }, changes);
@@ -311,6 +329,27 @@ export async function ticketsView(ctx) {
   source.addEventListener('open', () => refresh());
   poll = setInterval(() => { if (!document.hidden) refresh(); }, SAFETY_POLL_MS);
   await refresh();
+}
+
+/**
+ * What the page says about the classifier while it is not ready (GET /api/routing's classifierReady
+ * and classifierProgress), e.g. "Training the classifier: 4,000 of 20,006 embeddings, about 70 s left";
+ * '' once it is ready.
+ */
+export function classifierStatus(routing) {
+  if (!routing || routing.classifierReady) return '';
+  const p = routing.classifierProgress;
+  if (!p) return 'The classifier is built when the first ticket arrives.';
+  const n = (x) => Number(x).toLocaleString('en-US');
+  const left = p.remainingMs === null || p.remainingMs === undefined ? ''
+    : ', about ' + n(Math.max(1, Math.round(p.remainingMs / 1000))) + ' s left';
+  switch (p.phase) {
+    case 'EMBEDDING': return 'Training the classifier: ' + n(p.embedded) + ' of ' + n(p.toEmbed) + ' embeddings' + left;
+    case 'TRAINING': return 'Training the classifier: ' + n(p.foldsTrained) + ' of ' + n(p.folds) + ' folds fitted' + left;
+    case 'FAILED': return 'The classifier could not be trained; see the server log.';
+    case 'READY': return 'The classifier is trained; the review threshold follows.';
+    default: return 'Loading the classifier…';
+  }
 }
 
 /** Queues and categories of the routing table, whatever shape a queue lists its categories in. */

@@ -231,6 +231,12 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
      */
     public EmbeddingClassifier(List<LabelledExample> examples, String examplesKey, List<Encoder> encoders,
                                Path cacheDir, Options options) {
+        this(new EmbeddingCache(cacheDir), examples, examplesKey, encoders, options);
+    }
+
+    /** As the public constructor, with the cache given (e.g. without the bundled layer, for {@link Pretrain}). */
+    EmbeddingClassifier(EmbeddingCache cache, List<LabelledExample> examples, String examplesKey, List<Encoder> encoders,
+                        Options options) {
         if (examples.isEmpty()) throw new IllegalArgumentException("no labelled examples");
         this.baseExamples = List.copyOf(examples);
         this.examplesKey = examplesKey;
@@ -244,7 +250,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
                     + "'; given: " + byName.keySet());
             lanes.put(name, new EncoderLane(e));
         }
-        this.cache = new EmbeddingCache(cacheDir);
+        this.cache = cache;
         for (LabelledExample e : baseExamples) categories.add(e.category());
         this.trainer = Executors.newSingleThreadExecutor(r -> daemon(r, "triage-train"));
         for (EncoderLane lane : lanes.values()) lane.thread.start();
@@ -697,6 +703,11 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         return SoftmaxRegression.train(x, s, y, index.size(), tfidf == null ? 0 : tfidf.size(), options.params());
     }
 
+    private void logFold(int done, int folds) {
+        LOG.info("Trained fold {} of {} of the ticket classifier ({} s so far)", done, folds,
+                (System.nanoTime() - trainingStartedNanos) / 1_000_000_000);
+    }
+
     /** The calibration from the out-of-fold predictions, and the regression fitted on every example (null for none). */
     private record CrossValidated(Calibration calibration, LinearModel model) {
     }
@@ -723,7 +734,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         if (x != null && recipe.trainer() == Recipe.Trainer.LBFGS) {
             var cv = LogisticRegression.crossValidate(x, y, index.size(), fold, options.regression(), done -> {
                 foldsTrained = done;
-                if (done <= k) LOG.info("Ticket classifier: fold {} of {} trained", done, k);
+                if (done <= k) logFold(done, k);
             }, () -> closed);
             for (int i = 0; i < n; i++) logits[i] = cv.outOfFold()[i];
             model = cv.model();
@@ -741,7 +752,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
                     logits[i] = m.logits(x[i], tfidf == null ? null : tfidf.transform(examples.get(i).text()));
                 }
                 foldsTrained++;
-                LOG.info("Ticket classifier: fold {} of {} trained", f + 1, k);
+                logFold(f + 1, k);
             }
             model = fit(examples, x, index, allTfidf);
             foldsTrained++;

@@ -248,7 +248,10 @@ public final class BatonServer implements AutoCloseable {
             Router router = router(vertx, orchestrator, triggers, config, playbooks, agents,
                     new PrometheusMetrics(serverMetrics.registry(), orchestrator, notifier, triggers, streams), tickets, edge, timeouts, streams,
                     membership, mcpEndpoint, mcpTools, new HealthProbes(orchestrator, config.triage().warmUp() ? triage : null,
-                            membership == null ? null : membership.node));
+                            membership == null ? null : membership.node), () -> {
+                        EmbeddingClassifier built = classifier.get();
+                        return built == null ? null : built.progress();
+                    });
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())
@@ -424,7 +427,7 @@ public final class BatonServer implements AutoCloseable {
     private static Router router(Vertx vertx, Orchestrator orchestrator, Triggers triggers, Config config, PlaybookLibrary playbooks,
                                  AgentRegistry agents, PrometheusMetrics metrics, TicketService tickets, EdgeMetrics edge,
                                  ConnectionTimeouts timeouts, StreamQuota streamQuota, Membership membership, McpEndpoint mcp,
-                                 McpTools mcpTools, HealthProbes probes) {
+                                 McpTools mcpTools, HealthProbes probes, Supplier<EmbeddingClassifier.Progress> classifierProgress) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.tokens());
         router.route().handler(timeouts::requestArrived);
@@ -459,7 +462,7 @@ public final class BatonServer implements AutoCloseable {
         new ApiRoutes(orchestrator, version(), config.model(), playbooks, agents, membership == null ? null : membership.node, mcpTools)
                 .mount(router);
         triggerRoutes.mount(router);
-        new TicketRoutes(tickets).mount(router);
+        new TicketRoutes(tickets, classifierProgress).mount(router);
         EventStream streams = new EventStream(vertx, orchestrator, streamQuota, membership == null ? null : membership.relay());
         router.get("/api/runs/:id/events").handler(streams::run);
         router.get("/api/events").handler(streams::all);

@@ -8,6 +8,7 @@ import dev.baton.runtime.journal.TicketQuery;
 import dev.baton.runtime.journal.TicketRecord;
 import dev.baton.runtime.ticket.TicketJson;
 import dev.baton.runtime.ticket.TicketService;
+import dev.baton.triage.EmbeddingClassifier;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -17,6 +18,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The ticket routes of API v1 (API.md, Tickets): {@code POST/GET /api/tickets},
@@ -32,9 +34,12 @@ final class TicketRoutes {
     private static final Duration ROUTE_WAIT = Duration.ofSeconds(5);
 
     private final TicketService tickets;
+    private final Supplier<EmbeddingClassifier.Progress> progress;
 
-    TicketRoutes(TicketService tickets) {
+    /** @param progress the embedding classifier's first training, null until the classifier is built */
+    TicketRoutes(TicketService tickets, Supplier<EmbeddingClassifier.Progress> progress) {
         this.tickets = tickets;
+        this.progress = progress;
     }
 
     void mount(Router router) {
@@ -137,7 +142,24 @@ final class TicketRoutes {
         ObjectNode out = triage.table().toJson(triage.thresholdNow(Double.NaN));
         if (!triage.ready()) ((ObjectNode) out.get("review")).putNull("threshold");
         out.put("classifierReady", triage.ready());
+        EmbeddingClassifier.Progress p = progress.get();
+        if (p == null) out.putNull("classifierProgress");
+        else out.set("classifierProgress", progressJson(p));
         ApiRoutes.json(ctx, 200, out);
+    }
+
+    /** The classifier's first training, as the console shows it while the classifier is not ready (openapi: ClassifierProgress). */
+    static ObjectNode progressJson(EmbeddingClassifier.Progress p) {
+        ObjectNode out = Json.object();
+        out.put("phase", p.phase().name());
+        out.put("embedded", p.embedded());
+        out.put("toEmbed", p.toEmbed());
+        out.put("foldsTrained", p.foldsTrained());
+        out.put("folds", p.folds());
+        out.put("elapsedMs", p.elapsed().toMillis());
+        if (p.remaining() == null) out.putNull("remainingMs");
+        else out.put("remainingMs", p.remaining().toMillis());
+        return out;
     }
 
     private static Duration waitParam(RoutingContext ctx) {
