@@ -4,10 +4,8 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 
@@ -164,19 +162,13 @@ final class LogisticRegression {
      *                  {@link java.util.concurrent.CancellationException}
      */
     static Fit fit(float[][] x, int[] y, int classes, Settings settings, BooleanSupplier cancelled) {
-        return fit(x, y, classes, settings, cancelled, null);
-    }
-
-    /** As {@link #fit(float[][], int[], int, Settings, BooleanSupplier)}, showing {@code eachIteration} the model after every iteration (for measurements). */
-    static Fit fit(float[][] x, int[] y, int classes, Settings settings, BooleanSupplier cancelled,
-                   java.util.function.ObjIntConsumer<LogisticRegression> eachIteration) {
         int dim = validate(x, y, classes);
         int[] rows = new int[x.length];
         for (int i = 0; i < rows.length; i++) rows[i] = i;
         ExecutorService pool = Parallel.pool(settings.threads());
         try {
             Moments m = Moments.of(x, y, rows, classes, dim, pool);
-            return train(x, y, rows, classes, m, settings, null, pool, cancelled, eachIteration);
+            return train(x, y, rows, classes, m, settings, null, pool, cancelled);
         } finally {
             pool.shutdownNow();
         }
@@ -225,14 +217,14 @@ final class LogisticRegression {
                 int[] rows = new int[x.length - sizes[f]];
                 int r = 0;
                 for (int i = 0; i < fold.length; i++) if (fold[i] != f) rows[r++] = i;
-                Fit fit = train(x, y, rows, classes, total.minus(parts[f]), settings, null, pool, cancelled, null);
+                Fit fit = train(x, y, rows, classes, total.minus(parts[f]), settings, null, pool, cancelled);
                 for (int i : held[f]) oof[i] = fit.model().logits(x[i]);
                 fits.add(fit);
                 foldsDone.accept(f + 1);
             }
             int[] all = new int[x.length];
             for (int i = 0; i < all.length; i++) all[i] = i;
-            Fit last = train(x, y, all, classes, total, settings, average(fits), pool, cancelled, null);
+            Fit last = train(x, y, all, classes, total, settings, average(fits), pool, cancelled);
             fits.add(last);
             foldsDone.accept(k + 1);
             return new CrossValidation(oof, last.model(), List.copyOf(fits));
@@ -268,8 +260,7 @@ final class LogisticRegression {
 
     /** One fit on {@code rows}, whose sums are {@code m}; {@code start} (raw weights) or null. */
     private static Fit train(float[][] x, int[] y, int[] rows, int classes, Moments m, Settings s,
-                             LogisticRegression start, ExecutorService pool, BooleanSupplier cancelled,
-                             java.util.function.ObjIntConsumer<LogisticRegression> eachIteration) {
+                             LogisticRegression start, ExecutorService pool, BooleanSupplier cancelled) {
         long t0 = System.nanoTime();
         int d = m.dim;
         int n = rows.length;
@@ -333,11 +324,8 @@ final class LogisticRegression {
                 b0[c] = start.bias[c] + shift;
             }
         }
-        double[] theta0 = objective.variables(w0, b0);
-        if (eachIteration != null) eachIteration.accept(model(objective, theta0, scale, mean), 0);
-        Lbfgs.Result r = Lbfgs.minimise(objective, theta0,
-                new Lbfgs.Options(s.maxIterations(), s.tolerance(), s.history()), cancelled,
-                eachIteration == null ? (it, th) -> { } : (it, th) -> eachIteration.accept(model(objective, th, scale, mean), it));
+        Lbfgs.Result r = Lbfgs.minimise(objective, objective.variables(w0, b0),
+                new Lbfgs.Options(s.maxIterations(), s.tolerance(), s.history()), cancelled, (it, th) -> { });
         return new Fit(model(objective, r.x(), scale, mean), r.iterations(), r.evaluations(), r.value(),
                 r.converged(), System.nanoTime() - t0);
     }
