@@ -64,6 +64,7 @@ public final class Benchmarks {
             part(report, options, "steps", () -> new StepsBench(vertx, report).run());
             part(report, options, "load", () -> new LoadBench(vertx, report).run());
             part(report, options, "embedding", () -> new EmbeddingBench(report).run());
+            part(report, options, "train", () -> new TrainBench(report).run());
             part(report, options, "accept", () -> new AcceptBench(report).run());
             part(report, options, "cluster", () -> new ClusterBench(report).run());
             part(report, options, "mcp", () -> new McpBench(vertx, report).run());

@@ -40,7 +40,7 @@ import java.util.Set;
  */
 final class Options {
     static final List<String> THROUGHPUT = List.of("h2", "postgres", "memory", "chain", "echo");
-    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "metrics", "makespan", "parked", "react", "flow", "triggers", "isolation", "streams", "steps", "load", "embedding", "accept", "cluster", "mcp", "telemetry");
+    static final List<String> ALL = List.of("h2", "postgres", "memory", "chain", "echo", "metrics", "makespan", "parked", "react", "flow", "triggers", "isolation", "streams", "steps", "load", "embedding", "train", "accept", "cluster", "mcp", "telemetry");
 
     final Set<String> parts;
 
