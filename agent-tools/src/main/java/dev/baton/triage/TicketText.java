@@ -100,7 +100,8 @@ public record TicketText(String subject, String body) {
 
     /**
      * What the classifier embeds for this ticket: the {@link #classifierText()} alone when it is
-     * short (a one-liner, {@link Pooling#SINGLE}); otherwise the cleaned subject, each sentence of the
+     * short (a one-liner, {@link Pooling#SINGLE}); otherwise the whole text if it is still shorter than
+     * {@link #MAX_CHUNK_CHARS}, the cleaned subject, each sentence of the
      * cleaned body and each pair of neighbouring sentences, for the classifier to pick the one most
      * like a labelled example ({@link Pooling#NEAREST_EXAMPLE}). At most {@link #MAX_CHUNKS} chunks of
      * at most {@link #MAX_CHUNK_CHARS} characters.
@@ -118,6 +119,8 @@ public record TicketText(String subject, String body) {
         }
         if (whole.length() <= SINGLE_TEXT_CHARS) return new Chunks(List.of(whole), Pooling.SINGLE);
         List<String> out = new ArrayList<>();
+        // a short ticket of several sentences may read best whole (a one-liner of three sentences)
+        if (whole.length() <= MAX_CHUNK_CHARS) out.add(whole);
         if (!s.isEmpty()) out.add(headAndTail(s, MAX_CHUNK_CHARS));
         List<String> sentences = EmailText.sentences(body);
         List<String> pieces = new ArrayList<>();

@@ -28,17 +28,21 @@ final class Exploration {
             v.add(new LongTicketEval.Variant("subject + cleaned body, head and tail " + max + " chars",
                     t -> c.apply(new TicketText("", TicketText.headAndTail(t.ticket().classifierText(), max)))));
         }
-        v.add(new LongTicketEval.Variant("chunks: subject + selected chunk",
-                t -> {
-                    String chosen = selector.select(t.ticket().chunks());
-                    String s = t.ticket().cleanSubject();
-                    return c.apply(new TicketText("", s.isEmpty() || chosen.equals(s) ? chosen : s + "\n" + chosen));
-                }));
+        v.add(subjectAndChunk(c, selector));
         v.add(new LongTicketEval.Variant("chunks: 2-sentence windows, most confident",
                 t -> LongTicketEval.combine(windows(t.ticket()).stream().map(s -> c.apply(new TicketText("", s))).toList(), true)));
         v.add(new LongTicketEval.Variant("chunks: 2-sentence windows, summed probabilities",
                 t -> LongTicketEval.combine(windows(t.ticket()).stream().map(s -> c.apply(new TicketText("", s))).toList(), false)));
         return v;
+    }
+
+    static LongTicketEval.Variant subjectAndChunk(Function<TicketText, Classification> c, ChunkSelector selector) {
+        return new LongTicketEval.Variant("long tickets, subject + selected chunk",
+                t -> {
+                    String chosen = selector.select(t.ticket().chunks());
+                    String s = t.ticket().cleanSubject();
+                    return c.apply(new TicketText("", s.isEmpty() || chosen.contains(s) ? chosen : s + "\n" + chosen));
+                });
     }
 
     static List<String> windows(TicketText t) {
