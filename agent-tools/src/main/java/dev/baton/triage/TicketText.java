@@ -1,5 +1,9 @@
 package dev.baton.triage;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
 /**
  * A ticket's text as a classifier reads it.
  *
@@ -7,6 +11,47 @@ package dev.baton.triage;
  * @param body    the body, may be empty (but not both)
  */
 public record TicketText(String subject, String body) {
+
+    /** "Re:", "Fwd:", "AW:", "[Ticket #123]"... at the start of a subject, as often as they repeat. */
+    private static final Pattern SUBJECT_PREFIX = Pattern.compile(
+            "^(\\s*((re|fw|fwd|aw|wg|tr|sv|vs|antw|rif|r)\\s?(\\[\\d{1,3}])?\\s?:|\\[[^\\]]{0,60}]|\\(no subject\\)))+\\s*",
+            Pattern.CASE_INSENSITIVE);
+
+    /** A cleaned text up to this long is classified whole: 99% of BANKING77's one-liners are shorter. */
+    public static final int SINGLE_TEXT_CHARS = 250;
+
+    /** A chunk longer than this keeps its head and tail (one run-on "sentence" must not cost seconds to embed). */
+    public static final int MAX_CHUNK_CHARS = 600;
+
+    /** {@link #classifierText()} keeps at most this much, head and tail: about one 512-word-piece window. */
+    public static final int MAX_TEXT_CHARS = 2_000;
+
+    /** At most this many chunks: the first and last half of them when a ticket has more, so its end stays in. */
+    public static final int MAX_CHUNKS = 64;
+
+    /** How a classifier turns the answers for a ticket's chunks into one. */
+    public enum Pooling {
+        /** There is one text: classify it. */
+        SINGLE,
+        /**
+         * Classify the chunk whose embedding is most similar (cosine) to one of the labelled
+         * examples: the part of the mail that reads most like a known request.
+         */
+        NEAREST_EXAMPLE
+    }
+
+    /**
+     * The texts to embed for a ticket and how to combine them.
+     *
+     * @param texts   one or more texts, none empty
+     * @param pooling how the classifier picks or combines their answers
+     */
+    public record Chunks(List<String> texts, Pooling pooling) {
+        public Chunks {
+            texts = List.copyOf(texts);
+            if (texts.isEmpty()) throw new IllegalArgumentException("no texts");
+        }
+    }
 
     public TicketText {
         subject = subject == null ? "" : subject.strip();
@@ -18,5 +63,85 @@ public record TicketText(String subject, String body) {
         if (subject.isEmpty()) return body;
         if (body.isEmpty()) return subject;
         return subject + "\n" + body;
+    }
+
+    /** The subject without reply and forward prefixes ("Re: Fwd: [Ticket #12] Card" is "Card"). */
+    public String cleanSubject() {
+        String s = subject.length() > EmailText.MAX_LINE_CHARS ? subject.substring(0, EmailText.MAX_LINE_CHARS) : subject;
+        return EmailText.collapse(SUBJECT_PREFIX.matcher(s).replaceFirst(""));
+    }
+
+    /**
+     * The ticket as one text: the {@linkplain #cleanSubject() subject} and the
+     * {@linkplain #cleanBody() cleaned body} on two lines, at most {@link #MAX_TEXT_CHARS} (its head
+     * and tail beyond that). A short one is what the classifier embeds; a longer one is better
+     * read as {@link #chunks()}.
+     */
+    public String classifierText() {
+        return classifierText(cleanSubject(), cleanBody(), MAX_TEXT_CHARS);
+    }
+
+    /** Subject and body on two lines; with {@code maxChars > 0}, a longer text keeps its head and tail. */
+    static String classifierText(String subject, String body, int maxChars) {
+        String text = subject.isEmpty() ? body : body.isEmpty() ? subject : subject + "\n" + body;
+        return maxChars > 0 ? headAndTail(text, maxChars) : text;
+    }
+
+    /** The text if it has at most {@code max} characters, else its first and last {@code max / 2}, cut at spaces. */
+    public static String headAndTail(String text, int max) {
+        if (text.length() <= max) return text;
+        int half = max / 2;
+        int headEnd = text.lastIndexOf(' ', half);
+        if (headEnd < half / 2) headEnd = half;
+        int tailStart = text.indexOf(' ', text.length() - half);
+        if (tailStart < 0 || tailStart > text.length() - half / 2) tailStart = text.length() - half;
+        return text.substring(0, headEnd).strip() + " ... " + text.substring(tailStart).strip();
+    }
+
+    /**
+     * What the classifier embeds for this ticket: the {@link #classifierText()} alone when it is
+     * short (a one-liner, {@link Pooling#SINGLE}); otherwise the whole text if it is still shorter than
+     * {@link #MAX_CHUNK_CHARS}, the cleaned subject, each sentence of the
+     * cleaned body and each pair of neighbouring sentences, for the classifier to pick the one most
+     * like a labelled example ({@link Pooling#NEAREST_EXAMPLE}). At most {@link #MAX_CHUNKS} chunks of
+     * at most {@link #MAX_CHUNK_CHARS} characters.
+     *
+     * @throws IllegalArgumentException if subject and body are both empty
+     */
+    public Chunks chunks() {
+        String s = cleanSubject();
+        String body = cleanBody();
+        String whole = classifierText(s, body, MAX_TEXT_CHARS);
+        if (whole.isEmpty()) {
+            // no letter or digit anywhere ("???"): the raw text, as the classifier always read it
+            if (joined().isEmpty()) throw new IllegalArgumentException("the ticket has neither subject nor body");
+            return new Chunks(List.of(headAndTail(joined(), MAX_TEXT_CHARS)), Pooling.SINGLE);
+        }
+        if (whole.length() <= SINGLE_TEXT_CHARS) return new Chunks(List.of(whole), Pooling.SINGLE);
+        List<String> out = new ArrayList<>();
+        // a short ticket of several sentences may read best whole (a one-liner of three sentences)
+        if (whole.length() <= MAX_CHUNK_CHARS) out.add(whole);
+        if (!s.isEmpty()) out.add(headAndTail(s, MAX_CHUNK_CHARS));
+        List<String> sentences = EmailText.sentences(body);
+        List<String> pieces = new ArrayList<>();
+        for (int i = 0; i < sentences.size(); i++) {
+            pieces.add(headAndTail(sentences.get(i), MAX_CHUNK_CHARS));
+            if (i + 1 < sentences.size()) {
+                pieces.add(headAndTail(sentences.get(i) + " " + sentences.get(i + 1), MAX_CHUNK_CHARS));
+            }
+        }
+        int room = MAX_CHUNKS - out.size();
+        if (pieces.size() > room) {
+            out.addAll(pieces.subList(0, room / 2));
+            out.addAll(pieces.subList(pieces.size() - (room - room / 2), pieces.size()));
+        } else {
+            out.addAll(pieces);
+        }
+        return new Chunks(out, Pooling.NEAREST_EXAMPLE);
+    }
+
+    /** The body's request, without greeting, quotes, signature and disclaimer: {@link EmailText#clean}. */
+    public String cleanBody() {
+        return EmailText.clean(body);
     }
 }

@@ -1,0 +1,95 @@
+package dev.baton.triage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class TicketTextTest {
+
+    @Test
+    void joinedIsUnchanged() {
+        TicketText t = new TicketText(" Re: Card ", "Hi,\n\nIt never came.\n\nThanks,\nAna");
+        assertEquals("Re: Card\nHi,\n\nIt never came.\n\nThanks,\nAna", t.joined());
+    }
+
+    @Test
+    void classifierTextIsTheSubjectWithoutPrefixesThenTheCleanedBody() {
+        TicketText t = new TicketText("RE: Fwd: [Ticket #123] Card not arrived",
+                "Hi,\n\nIt has been two weeks.\n\nThanks,\nAna\n\nOn Mon, 3 Jun 2024 at 10:02, Support <s@x.com> wrote:\n> How can we help?");
+        assertEquals("Card not arrived", t.cleanSubject());
+        assertEquals("Card not arrived\nIt has been two weeks.", t.classifierText());
+    }
+
+    @Test
+    void anEmptySubjectOrBodyLeavesTheOther() {
+        assertEquals("My card is lost.", new TicketText("", "Hello,\nMy card is lost.\nRegards,\nTom").classifierText());
+        assertEquals("Card lost", new TicketText("Re: Card lost", "").classifierText());
+        assertEquals("Card lost", new TicketText("Card lost", "> \n").classifierText());
+    }
+
+    @Test
+    void aSubjectThatIsOnlyPrefixesCountsAsEmpty() {
+        assertEquals("", new TicketText("Re: (no subject)", "x").cleanSubject());
+        assertEquals("Top up failed", new TicketText("AW: WG: Top up failed", "x").cleanSubject());
+    }
+
+    @Test
+    void headAndTailKeepsBothEndsOfALongText() {
+        String text = "start " + "filler ".repeat(500) + "end of the request";
+        String bounded = TicketText.headAndTail(text, 200);
+        assertEquals(true, bounded.length() <= 205, bounded);
+        assertEquals(true, bounded.startsWith("start filler"), bounded);
+        assertEquals(true, bounded.endsWith("end of the request"), bounded);
+        assertEquals("short", TicketText.headAndTail("short", 200));
+    }
+
+    @Test
+    void aOneLinerIsOneChunk() {
+        TicketText.Chunks c = new TicketText("Card", "Hi,\nWhere is my card? I ordered it last week.\nThanks,\nAna").chunks();
+        assertEquals(TicketText.Pooling.SINGLE, c.pooling());
+        assertEquals(List.of("Card\nWhere is my card? I ordered it last week."), c.texts());
+    }
+
+    @Test
+    void aLongTicketIsTheSubjectTheSentencesAndTheirPairs() {
+        String filler = "We moved to Leeds in June and things have been hectic since. ".repeat(4);
+        TicketText t = new TicketText("Re: Help", "Hello,\n\n" + filler + "\n\nWhy was I charged twice?\n\nRegards,\nTom\n\n"
+                + "On Mon, 3 Jun 2024 at 10:02, Support <s@x.com> wrote:\n> How do I top up?");
+        TicketText.Chunks c = t.chunks();
+        assertEquals(TicketText.Pooling.NEAREST_EXAMPLE, c.pooling());
+        assertEquals(t.classifierText(), c.texts().get(0)); // short enough to compete whole
+        assertEquals("Help", c.texts().get(1));
+        assertTrue(c.texts().contains("Why was I charged twice?"), c.texts()::toString);
+        assertTrue(c.texts().contains("We moved to Leeds in June and things have been hectic since. Why was I charged twice?"),
+                c.texts()::toString);
+        assertTrue(c.texts().stream().noneMatch(x -> x.contains("top up") || x.contains("Tom")), c.texts()::toString);
+        assertEquals(1 + 1 + 5 + 4, c.texts().size()); // whole, subject, 5 sentences, 4 neighbouring pairs
+    }
+
+    @Test
+    void aVeryLongTicketKeepsItsEndInTheChunks() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 200; i++) b.append("Some chatter about nothing in particular, number ").append(i).append(".\n");
+        b.append("My card was declined at the shop.");
+        TicketText.Chunks c = new TicketText("", b.toString()).chunks();
+        assertEquals(TicketText.MAX_CHUNKS, c.texts().size());
+        assertEquals("My card was declined at the shop.", c.texts().get(c.texts().size() - 1));
+        assertTrue(c.texts().stream().allMatch(x -> x.length() <= TicketText.MAX_CHUNK_CHARS + 5));
+    }
+
+    @Test
+    void aTicketWithoutWordsIsItsRawTextAndAnEmptyOneIsRefused() {
+        assertEquals(List.of("???"), new TicketText("", "???").chunks().texts());
+        assertThrows(IllegalArgumentException.class, () -> new TicketText(" ", "").chunks());
+    }
+
+    @Test
+    void classifierTextIsBounded() {
+        String t = new TicketText("", "word ".repeat(5_000) + "the end").classifierText();
+        assertTrue(t.length() <= TicketText.MAX_TEXT_CHARS + 5 && t.endsWith("the end"), t.length() + "");
+    }
+}
