@@ -218,7 +218,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     private volatile int foldsTrained;
     private volatile long trainingStartedNanos;
     private volatile Trained current;
-    private volatile FlatRows neighbourRows;
+    private final Map<String, FlatRows> flatRows = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
@@ -329,14 +329,13 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
 
     @Override
     public Classification classify(TicketText ticket) {
-        String text = requireText(ticket);
-        Correction exact = corrections.get(normalise(text));
+        Correction exact = corrections.get(normalise(requireText(ticket)));
         if (exact != null) return corrected(exact);
-        Map<String, float[]> x = embed(text);
-        Correction near = nearestCorrection(x);
+        Reading read = read(ticket);
+        Correction near = nearestCorrection(read.vectors());
         if (near != null) return corrected(near);
         Trained t = awaitModel();
-        double[] p = probabilities(t, text, x);
+        double[] p = probabilities(t, read.text(), read.vectors());
         Integer[] order = new Integer[p.length];
         for (int i = 0; i < order.length; i++) order[i] = i;
         Arrays.sort(order, Comparator.comparingDouble(i -> -p[i]));
@@ -354,7 +353,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
      */
     public List<LabelledExample> similar(TicketText ticket, int k) {
         String encoder = recipe.similarityEncoder();
-        float[] x = embed(requireText(ticket)).get(encoder);
+        float[] x = read(ticket).vectors().get(encoder);
         Trained t = awaitModel();
         List<LabelledExample> pool = new ArrayList<>(t.examples());
         List<float[]> vectors = new ArrayList<>(Arrays.asList(t.embeddings().get(encoder)));
@@ -410,7 +409,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         if (example.category() == null || example.category().isBlank()) {
             throw new IllegalArgumentException("a correction needs a category");
         }
-        Map<String, float[]> x = embed(text);
+        Map<String, float[]> x = read(new TicketText("", text)).vectors();
         corrections.put(normalise(text), new Correction(example.category(), x, text));
         categories.add(example.category());
         scheduleRetrain();
@@ -469,7 +468,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
 
     private double[] logits(Trained t, String text, Map<String, float[]> x) {
         double[] knn = recipe.neighbours() == null ? null
-                : knnVote(neighbourRows(t.embeddings().get(recipe.neighbours())).similarities(x.get(recipe.neighbours())),
+                : knnVote(rowsOf(recipe.neighbours(), t.embeddings().get(recipe.neighbours())).similarities(x.get(recipe.neighbours())),
                         t.examples(), t.categoryIndex(), recipe.k(), recipe.vote());
         if (t.model() == null) return knn;
         double[] lr = t.model().logits(concat(x), t.tfidf() == null ? null : t.tfidf().transform(text));
@@ -547,10 +546,10 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         return logits;
     }
 
-    /** The vote's example vectors as {@link FlatRows}, made once per trained model (the array is the model's). */
-    private FlatRows neighbourRows(float[][] rows) {
-        FlatRows f = neighbourRows;
-        if (f == null || f.rows() != rows) neighbourRows = f = FlatRows.of(rows);
+    /** An encoder's example vectors as {@link FlatRows}, made once per trained model (the array is the model's). */
+    private FlatRows rowsOf(String encoder, float[][] rows) {
+        FlatRows f = flatRows.get(encoder);
+        if (f == null || f.rows() != rows) flatRows.put(encoder, f = FlatRows.of(rows));
         return f;
     }
 
@@ -565,20 +564,67 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
 
     // ---- embedding --------------------------------------------------------------------------
 
-    /** The text's embedding by every encoder of the recipe, computed by the encoders at the same time. */
-    private Map<String, float[]> embed(String text) {
-        if (closed) throw new IllegalStateException("the ticket classifier is closed");
-        Map<String, CompletableFuture<float[]>> pending = new LinkedHashMap<>();
-        for (EncoderLane lane : lanes.values()) pending.put(lane.encoder.name(), lane.submit(text));
-        Map<String, float[]> out = new HashMap<>();
+    /** The text the classifier reads for a ticket, and its embedding by every encoder of the recipe. */
+    private record Reading(String text, Map<String, float[]> vectors) {
+    }
+
+    /**
+     * A one-liner is read whole. A long mail ({@link TicketText#chunks()}: the cleaned subject,
+     * sentences and pairs of sentences) is read as its piece most like a labelled example, by the
+     * recipe's first encoder: greetings, context and quoted replies are like no request, so a request
+     * at the end of a long mail is found as surely as one at the start.
+     */
+    private Reading read(TicketText ticket) {
+        TicketText.Chunks chunks = ticket.chunks();
+        if (chunks.pooling() == TicketText.Pooling.SINGLE || chunks.texts().size() == 1) {
+            String text = chunks.texts().get(0);
+            return new Reading(text, embed(text));
+        }
+        String encoder = recipe.encoders().iterator().next();
+        EncoderLane lane = lanes.get(encoder);
+        List<CompletableFuture<float[]>> pending = new ArrayList<>();
+        for (String piece : chunks.texts()) pending.add(lane.submit(piece));
+        List<float[]> pieces = new ArrayList<>();
+        for (CompletableFuture<float[]> f : pending) pieces.add(await(f));
+        Trained t = awaitModel();
+        FlatRows examples = rowsOf(encoder, t.embeddings().get(encoder));
+        int best = 0;
+        float bestSim = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < pieces.size(); i++) {
+            for (float sim : examples.similarities(pieces.get(i))) {
+                if (sim > bestSim) {
+                    bestSim = sim;
+                    best = i;
+                }
+            }
+        }
+        String text = chunks.texts().get(best);
+        Map<String, float[]> vectors = new HashMap<>();
+        vectors.put(encoder, pieces.get(best));
+        for (EncoderLane other : lanes.values()) {
+            if (!other.encoder.name().equals(encoder)) vectors.put(other.encoder.name(), await(other.submit(text)));
+        }
+        return new Reading(text, vectors);
+    }
+
+    private static float[] await(CompletableFuture<float[]> f) {
         try {
-            for (Map.Entry<String, CompletableFuture<float[]>> e : pending.entrySet()) out.put(e.getKey(), e.getValue().get());
+            return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while embedding a ticket", e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("embedding the ticket failed: " + e.getCause(), e.getCause());
         }
+    }
+
+    /** The text's embedding by every encoder of the recipe, computed by the encoders at the same time. */
+    private Map<String, float[]> embed(String text) {
+        if (closed) throw new IllegalStateException("the ticket classifier is closed");
+        Map<String, CompletableFuture<float[]>> pending = new LinkedHashMap<>();
+        for (EncoderLane lane : lanes.values()) pending.put(lane.encoder.name(), lane.submit(text));
+        Map<String, float[]> out = new HashMap<>();
+        for (Map.Entry<String, CompletableFuture<float[]>> e : pending.entrySet()) out.put(e.getKey(), await(e.getValue()));
         return out;
     }
 

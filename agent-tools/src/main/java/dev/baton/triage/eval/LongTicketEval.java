@@ -14,7 +14,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
-import dev.baton.triage.ChunkSelector;
 import dev.baton.triage.Classification;
 import dev.baton.triage.EmbeddingClassifier;
 import dev.baton.triage.ExamplesCsv;
@@ -27,9 +26,8 @@ import dev.baton.triage.TicketText;
  * Does a classifier trained on one-line examples keep its accuracy on long, email-shaped tickets?
  * Holds out a fixed-seed share of each category, trains on the rest, and scores the held-out
  * examples as one-liners and as {@link LongTickets}, classified as they come
- * ({@code classifier.apply(ticket)}, whatever the classifier does with a long ticket) and
- * pre-cleaned ({@link TicketText#classifierText()} as the body), with accuracy by where the
- * request is and by what the quoted message is.
+ * ({@code classifier.apply(ticket)}, whatever the classifier does with a long ticket), with
+ * accuracy by where the request is and by what the quoted message is.
  *
  * <pre>
  * mvn -o -q -pl agent-tools compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt
@@ -54,7 +52,7 @@ public final class LongTicketEval {
     }
 
     /**
-     * The standard rows: one-liners, long tickets as they come, long tickets pre-cleaned.
+     * The standard rows: one-liners and long tickets as they come.
      *
      * @param classifier the classifier under test, trained on examples other than {@code test}
      * @param test       held-out examples
@@ -94,15 +92,13 @@ public final class LongTicketEval {
         return rows;
     }
 
-    /** One-liners (the example's text as the body), long tickets as they come, long tickets pre-cleaned. */
+    /** One-liners (the example's text as the body) and long tickets as they come. */
     public static List<Variant> standardVariants(Function<TicketText, Classification> classifier) {
         return List.of(
                 new Variant("one-liners (the held-out examples as they are)",
                         t -> classifier.apply(new TicketText("", t.query()))),
                 new Variant("long tickets as they come (the classifier's own reading)",
-                        t -> classifier.apply(t.ticket())),
-                new Variant("long tickets, classifierText() (cleaned, bounded)",
-                        t -> classifier.apply(new TicketText("", t.ticket().classifierText()))));
+                        t -> classifier.apply(t.ticket())));
     }
 
     /** Classifies every ticket with {@code threads} callers and counts. */
@@ -228,7 +224,6 @@ public final class LongTicketEval {
         long seed = Long.parseLong(a.getOrDefault("--seed", "42"));
         int limit = Integer.parseInt(a.getOrDefault("--limit", "0"));
         int threads = Integer.parseInt(a.getOrDefault("--threads", "4"));
-        boolean explore = Boolean.parseBoolean(a.getOrDefault("--explore", "false"));
         boolean timing = Boolean.parseBoolean(a.getOrDefault("--timing", "false"));
         List<LabelledExample> all = ExamplesCsv.read(examples);
         List<List<LabelledExample>> split = TriageEval.holdout(all, 0.2, 42);
@@ -249,16 +244,7 @@ public final class LongTicketEval {
         try (EmbeddingClassifier classifier = TicketClassifiers.embedded(split.get(0), cacheDir,
                 EmbeddingClassifier.Options.defaults())) {
             classifier.ready().get();
-            boolean onlyChunks = Boolean.parseBoolean(a.getOrDefault("--only-chunks", "false"));
-            List<Variant> variants = new ArrayList<>(onlyChunks ? List.of() : standardVariants(classifier::classify));
-            // chunks() with NEAREST_EXAMPLE pooling, done outside the classifier until it does it itself
-            ChunkSelector selector = ChunkSelector.minilm(split.get(0), cacheDir);
-            variants.add(new Variant("one-liners, chunks() (selected chunk)",
-                    t -> classifier.classify(new TicketText("", selector.select(new TicketText("", t.query()).chunks())))));
-            variants.add(new Variant("long tickets, chunks() (selected chunk)",
-                    t -> classifier.classify(new TicketText("", selector.select(t.ticket().chunks())))));
-            if (onlyChunks) variants.add(Exploration.subjectAndChunk(classifier::classify, selector));
-            if (explore) variants.addAll(Exploration.variants(classifier::classify, selector));
+            List<Variant> variants = standardVariants(classifier::classify);
             run(variants, test, seed, threads, System.out);
         }
     }
