@@ -959,7 +959,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
                     ready.join();
                     retrain();
                 } catch (Throwable t) {
-                    LOG.warn("Retraining the ticket classifier failed; the previous model stays", t);
+                    if (!closed) LOG.warn("Retraining the ticket classifier failed; the previous model stays", t);
                 }
             });
         });
@@ -971,7 +971,10 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         Map<String, Integer> position = new HashMap<>();
         List<LabelledExample> examples = new ArrayList<>();
         Map<String, List<float[]>> vectors = new LinkedHashMap<>();
-        for (String e : base.embeddings().keySet()) vectors.put(e, new ArrayList<>(Arrays.asList(base.embeddings().get(e))));
+        // the base examples' rows only: a model retrained before holds the corrections of then too
+        for (String e : base.embeddings().keySet()) {
+            vectors.put(e, new ArrayList<>(Arrays.asList(base.embeddings().get(e)).subList(0, baseExamples.size())));
+        }
         for (int i = 0; i < baseExamples.size(); i++) {
             position.putIfAbsent(normalise(baseExamples.get(i).text()), examples.size());
             examples.add(baseExamples.get(i));

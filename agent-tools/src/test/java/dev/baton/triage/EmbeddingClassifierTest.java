@@ -76,6 +76,32 @@ class EmbeddingClassifierTest {
     }
 
     @Test
+    void retrainingAgainKeepsExamplesAndTheirVectorsInStep() throws Exception {
+        List<LabelledExample> examples = TriageFixtures.slice(0, 3);
+        try (EmbeddingClassifier c = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples),
+                TriageFixtures.encoders(Embeddings.minilm()), TriageFixtures.cacheDir(), TriageFixtures.options())) {
+            c.ready().join();
+            String[] texts = {"zqxv wplk frum", "blorf quintessa mavu", "trellmop dwizzle karn"};
+            for (String text : texts) {
+                long before = c.trainings();
+                c.learn(new LabelledExample(text, "card_arrival"));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (c.trainings() == before && System.nanoTime() < deadline) Thread.sleep(20);
+                assertTrue(c.trainings() > before, "retrained after '" + text + "'");
+            }
+            // every retraining after the first used to stack the earlier corrections' vectors again,
+            // out of step with the examples: the vote then read past the end of the examples
+            for (String text : List.of("zqxv blorf dwizzle", "quintessa karn wplk", "mavu frum trellmop")) {
+                assertTrue(c.categories().contains(c.classify(new TicketText("", text)).category()), text);
+            }
+            for (LabelledExample e : TriageFixtures.slice(3, 1)) {
+                assertTrue(c.categories().contains(c.classify(new TicketText("", e.text())).category()));
+            }
+            assertEquals(5, c.similar(new TicketText("", "where is my new card"), 5).size());
+        }
+    }
+
+    @Test
     void aCorrectionMayIntroduceANewCategory() {
         EmbeddingClassifier classifier = TriageFixtures.shared();
         classifier.learn(new LabelledExample("Can I pay my rent with crypto through you?", "crypto_payments"));
