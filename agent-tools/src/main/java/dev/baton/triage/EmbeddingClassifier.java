@@ -65,8 +65,8 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
      * @param recipe               what the classifier is made of
      * @param epochs               Adam's training epochs ({@link Recipe.Trainer#ADAM} only)
      * @param learningRate         Adam's initial step ({@link Recipe.Trainer#ADAM} only)
-     * @param l2                   weight decay
-     * @param sparseWeight         scale of the TF-IDF features against the standardised embedding
+     * @param l2                   Adam's weight decay ({@link Recipe.Trainer#ADAM} only; L-BFGS uses {@link #regression()})
+     * @param sparseWeight         scale of the TF-IDF features against the standardised embedding (Adam only)
      * @param folds                cross-validation folds for calibration and the suggested threshold
      * @param correctionSimilarity cosine similarity from which a text counts as near-identical to a correction
      * @param readyTimeout         how long {@link #classify} waits for the first model

@@ -540,7 +540,8 @@ public final class TriageEval {
               --folds      cross-validation folds on the training part (calibration, threshold, CV accuracy)
               --clients    concurrent callers for the throughput pass
               --cache-dir  embedding cache (default ~/.cache/baton): embeddings are computed once
-              --epochs, --learning-rate, --l2, --tfidf-weight  training settings (EmbeddingClassifier.Options)
+              --epochs, --learning-rate, --l2, --tfidf-weight  Adam's settings (the adam-* recipe only;
+                           the L-BFGS recipes use LogisticRegression's defaults)
               recipes: %s""".formatted(Recipe.DEFAULT.name(),
             String.join(", ", Recipe.presets().stream().map(Recipe::name).toList()));
 
