@@ -75,7 +75,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     public record Options(Recipe recipe, int epochs, double learningRate, double l2, double sparseWeight, int folds,
                           double correctionSimilarity, Duration readyTimeout, Duration retrainDelay) {
 
-        /** The defaults, chosen by measurement on BANKING77 (see the README). */
+        /** The defaults, chosen by measurement on BANKING77 (see docs/tickets.md). */
         public static Options defaults() {
             return new Options(Recipe.DEFAULT, 10, 0.002, 3e-4, 2.0, 5, 0.95, Duration.ofMinutes(10), Duration.ofSeconds(1));
         }

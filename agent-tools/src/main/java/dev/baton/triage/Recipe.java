@@ -10,7 +10,7 @@ import java.util.Set;
  * What the ticket classifier is made of: a logistic regression over the concatenated embeddings of
  * some encoders (optionally with TF-IDF word features), a vote of the nearest examples by one
  * encoder's embedding, or the 1:1 average of both. {@link #DEFAULT} was chosen by 5-fold
- * cross-validation on BANKING77's training split (see {@code triage-eval --compare} and the README).
+ * cross-validation on BANKING77's training split (see {@code triage-eval --compare} and docs/tickets.md).
  *
  * @param name       how {@code triage-eval} and the logs call it
  * @param regression the encoders whose embeddings, concatenated in this order, the regression reads; empty for no regression

@@ -16,7 +16,7 @@ final class SoftmaxRegression implements LinearModel {
     /** Its kind in {@link LinearModel#write}. */
     static final int KIND = 1;
 
-    /** Training settings; the defaults were chosen by measurement on BANKING77 (see the README part). */
+    /** Training settings; the defaults were chosen by measurement on BANKING77 (see docs/tickets.md). */
     record Params(int epochs, int batchSize, double learningRate, double l2, double sparseWeight, long seed) {
         static Params defaults() {
             return new Params(10, 64, 0.002, 3e-4, 2.0, 42);

@@ -8,8 +8,8 @@ import java.util.Locale;
 import java.util.function.Function;
 
 /**
- * How this server joins the others on the same PostgreSQL journal (see the README's "Running
- * several nodes"). Every default works for several servers on one host.
+ * How this server joins the others on the same PostgreSQL journal (see docs/cluster.md).
+ * Every default works for several servers on one host.
  *
  * @param host    the address other nodes reach this one at: its cluster member and event bus bind
  *                and advertise it (BATON_CLUSTER_HOST)

@@ -133,7 +133,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         public String variable() { return variable; }
         public String defaultValue() { return defaultValue; }
 
-        /** The default as --help and the README's configuration table give it: the value, what empty stands for, or "empty". */
+        /** The default as --help and docs/configuration.md give it: the value, what empty stands for, or "empty". */
         public String describedDefault() {
             if (!defaultValue.isEmpty()) return defaultValue;
             return emptyMeans != null ? emptyMeans : "empty";

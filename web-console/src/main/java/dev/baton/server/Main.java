@@ -79,7 +79,7 @@ public final class Main {
             text.append(String.format("  %-22s %-26s default: %s%n", s.option() + " VALUE", s.variable(), s.describedDefault()));
         }
         text.append("\nenvironment only: OPENAI_API_KEY (kept off the command line), BATON_MODEL_TEMPERATURE, BATON_MODEL_TIMEOUT,\n")
-            .append("  BATON_MODEL_MAX_CONCURRENCY, BATON_MODEL_MAX_RETRIES, BATON_MODEL_CACHE_SIZE (see the README)\n")
+            .append("  BATON_MODEL_MAX_CONCURRENCY, BATON_MODEL_MAX_RETRIES, BATON_MODEL_CACHE_SIZE (see docs/configuration.md)\n")
             .append("\nor: java -jar baton.jar triage-eval --examples FILE [--test FILE | --holdout 0.2 --seed 42] ...\n")
             .append("  scores the ticket classifier (run it with --help for its options)\n");
         return text.toString();

@@ -24,7 +24,7 @@ import java.util.Locale;
  *       second stream in for about 10 seconds.</li>
  * </ol>
  * Run: {@code mvn -B -q -pl web-console test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=dev.baton.server.console.ConsoleBench} (see the README's benchmark section).
+ * -Dexec.mainClass=dev.baton.server.console.ConsoleBench} (see docs/benchmarks.md).
  * Sizes: {@code -Dbench.tasks=500 -Dbench.repeats=5 -Dbench.seconds=10 -Dbench.eventsPerSecond=100}.
  */
 public final class ConsoleBench {
