@@ -181,6 +181,8 @@ class ChatConsoleTest {
         assertThat(earlier.locator("p.run-link.continued-in a")).hasText(secondId);
         assertThat(page.locator("#chat li[data-kind=goal]")).containsText("is the server responding to requests?");
         assertThat(page.locator("#chat li[data-kind=progress]")).hasAttribute("data-status", "SUCCEEDED");
+        assertThat(page.getByLabel("Follow up (starts a new run that continues this one)")).isVisible();
+        tab.screenshot("chat-follow-up");
         assertEquals(1, runPosts.size(), runPosts.toString());
         assertTrue(runPosts.get(0).contains("\"continues\":\"" + firstId + "\""), runPosts.get(0));
         assertEquals(List.of(), tab.errors, "console errors");
