@@ -1,5 +1,6 @@
-// The home view on "/": the box for a new goal (with the playbooks to start from) and the recent
-// runs, or, with ?run=<id>, that run's conversation (chat.js).
+// The home view on "/": the box for a new goal (with the playbooks to start from, each opening its
+// input form), and the recent runs; with ?retry=<id>, that failed run's goal back for editing; with
+// ?run=<id>, that run's conversation (chat.js).
 import { get, post, ApiError } from './api.js';
 import { el, clear } from './dom.js';
 import { schemaForm, inputErrors } from './schema-form.js';
