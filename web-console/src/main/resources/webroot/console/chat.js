@@ -2,9 +2,12 @@
 // Baton's plan, progress, replans and final answer on the other, all built from the run's events
 // (so a reload, or a second person watching, sees the same conversation). Everything is text.
 import { el, clear, json, duration, FINISHED } from './dom.js';
+import { post } from './api.js';
 import { followRun, messageForm } from './follow.js';
 
 const DONE = new Set(['SUCCEEDED', 'FAILED', 'REJECTED', 'SKIPPED', 'CANCELLED']);
+/** How many earlier runs of a conversation (follow-ups linked by "continues") are shown above the current one. */
+const EARLIER_RUNS = 5;
 
 function runLink(runId, text, taskId) {
   return el('a', { href: '/runs/' + encodeURIComponent(runId) + (taskId ? '?task=' + encodeURIComponent(taskId) : ''), text });
@@ -39,17 +42,30 @@ export function triggerOrigin(t) {
 /**
  * The conversation of run {@code runId}. {@code may(role)} says what the caller may do;
  * {@code act(button, action)} runs a button's action and reports its errors; {@code failed(e)}
- * reports a failed load; {@code me} is the caller (GET /api/me), whose own messages need no "from". Returns { node, start, dispose }.
+ * reports a failed load; {@code me} is the caller (GET /api/me), whose own messages need no "from";
+ * {@code go(path)} navigates. A run that continues an earlier one (a follow-up: run.continues)
+ * shows the earlier runs' conversations above it, read-only ({@code continuedIn}: the run that
+ * continues this one). Returns { node, start, dispose }.
  */
-export function conversation(runId, { may, act, failed, me }) {
-  const thread = el('ol', { id: 'chat', class: 'chat', 'aria-label': 'Conversation', 'aria-live': 'polite' });
+export function conversation(runId, { may, act, failed, me, go, continuedIn, depth = 0 }) {
+  const readOnly = !!continuedIn;
+  const thread = el('ol', { id: readOnly ? null : 'chat', class: 'chat', 'aria-label': readOnly ? 'Earlier run ' + runId : 'Conversation',
+    'aria-live': readOnly ? null : 'polite', 'data-run-id': runId });
   // One message that changes as the run goes, kept last until the run ends.
   const progress = el('li', { class: 'msg baton progress', 'data-kind': 'progress' });
   const composer = el('div');
-  const node = el('section', { class: 'card conversation' },
+  const earlier = el('div', { class: 'earlier-runs' });
+  const linkBack = el('p', { class: 'hint run-link continues', hidden: true });
+  const node = el(readOnly ? 'div' : 'section', { class: readOnly ? 'conversation earlier' : 'card conversation', 'data-run-id': runId },
+    earlier,
     el('p', { class: 'hint' }, 'Run ', el('code', { text: runId }), ' · ', runLink(runId, 'Open the plan and its graph'),
-      ' · ', el('a', { href: '/', text: 'New goal' })),
-    thread, composer);
+      readOnly ? null : [' · ', el('a', { href: '/', text: 'New goal' })]),
+    linkBack, thread,
+    readOnly ? el('p', { class: 'hint run-link continued-in' }, 'Continued in run ',
+      el('a', { href: '/?run=' + encodeURIComponent(continuedIn), text: continuedIn }), ' ↓') : null,
+    composer);
+  const chain = []; // the earlier runs' conversations, to dispose with this one
+  let composerMode = null;
   let frame = 0;
   let run = null;
   const pending = [];
@@ -104,7 +120,10 @@ export function conversation(runId, { may, act, failed, me }) {
       case 'RunCancelled':
         return say('baton', 'cancelled', e.seq, el('p', { text: 'The run was cancelled' + (d.by ? ' by ' + d.by : '') + (d.reason ? ': ' + d.reason : '.') }));
       case 'RunFailed':
-        return say('baton', 'failed', e.seq, el('p', { class: 'error', text: 'The run failed: ' + (d.error ? d.error.code + ': ' + d.error.message : '') }));
+        return say('baton', 'failed', e.seq, el('p', { class: 'error', text: 'The run failed: ' + (d.error ? d.error.code + ': ' + d.error.message : '') }),
+          // Edit and retry: the goal and its input come back editable on "/"; the new run leaves this one as it is.
+          !readOnly && may('operator') && go ? el('div', { class: 'actions' }, el('button', { type: 'button', class: 'retry-goal', text: 'Edit and retry',
+            onclick: () => go('/?retry=' + encodeURIComponent(runId)) })) : null);
       case 'RunSucceeded':
         return answerMessage(e, d.result);
       default:
@@ -149,12 +168,37 @@ export function conversation(runId, { may, act, failed, me }) {
     if (progress.parentNode !== thread || thread.lastChild !== progress) thread.append(progress);
   }
 
+  // The reply box stays when the run ends: while it runs, a reply is a message to it (the unfinished
+  // part is replanned); after, a reply starts a new run that continues this one (POST /api/runs with
+  // "continues"), with the same input, and the chat moves to it.
   function renderComposer() {
-    const open = run && !FINISHED.has(run.status) && may('operator');
-    if (!open) { if (composer.firstChild) clear(composer); return; }
-    if (composer.firstChild) return;
-    const form = messageForm(runId, { label: 'Reply to Baton (the unfinished part is replanned)', formClass: 'composer', act, autocomplete: 'off' });
-    composer.append(form);
+    const mode = readOnly || !run || !may('operator') ? null : FINISHED.has(run.status) ? 'follow-up' : 'message';
+    if (mode === composerMode) return;
+    composerMode = mode;
+    clear(composer);
+    if (mode === 'message') {
+      composer.append(messageForm(runId, { label: 'Reply to Baton (the unfinished part is replanned)', formClass: 'composer', act, autocomplete: 'off' }));
+    } else if (mode === 'follow-up') {
+      composer.append(messageForm(runId, { label: 'Follow up (starts a new run that continues this one)', formClass: 'composer follow-up', act,
+        autocomplete: 'off', send: async (text) => {
+          const body = { goal: text.trim(), continues: runId };
+          if (run.input && Object.keys(run.input).length) body.input = run.input;
+          const next = await post('/api/runs', body);
+          if (go) go('/?run=' + encodeURIComponent(next.id));
+        } }));
+    }
+  }
+
+  /** The earlier run this one continues: a link, and its conversation above this one (a few runs back at most). */
+  function renderLinkBack() {
+    if (!run || !run.continues || !linkBack.hidden) return;
+    linkBack.hidden = false;
+    linkBack.append('Continues run ', el('a', { href: '/?run=' + encodeURIComponent(run.continues), text: run.continues }), ' ↑');
+    if (depth >= EARLIER_RUNS) return;
+    const before = conversation(run.continues, { may, act, failed: () => {}, me, go, continuedIn: runId, depth: depth + 1 });
+    chain.push(before);
+    earlier.append(before.node);
+    before.start().catch(() => {});
   }
 
   const schedule = () => {
@@ -168,6 +212,7 @@ export function conversation(runId, { may, act, failed, me }) {
       }
       thread.insertBefore(fragment, progress.parentNode === thread ? progress : null);
       renderProgress();
+      renderLinkBack();
       renderComposer();
       node.dataset.runStatus = run ? run.status : '';
     });
@@ -181,6 +226,6 @@ export function conversation(runId, { may, act, failed, me }) {
   return {
     node,
     start: async () => { await follower.refresh(); follower.listen(); },
-    dispose: () => { if (frame) cancelAnimationFrame(frame); follower.stop(); }
+    dispose: () => { if (frame) cancelAnimationFrame(frame); follower.stop(); chain.forEach(c => c.dispose()); }
   };
 }

@@ -95,15 +95,18 @@ export function followRun(runId, { onEvent, onRun, onError }) {
 /**
  * The form that sends a run a follow-up message (POST /api/runs/{id}/messages); the chat and the
  * run view each show one. {@code act} runs the request with the button disabled and errors shown.
+ * {@code send(text)}, when given, sends the text some other way (the chat's follow-up after a run
+ * ended starts a new run); the text is kept if sending fails.
  */
-export function messageForm(runId, { label, formClass, act, autocomplete }) {
+export function messageForm(runId, { label, formClass, act, autocomplete, send }) {
   const text = el('input', { id: 'message', type: 'text', required: true, autocomplete: autocomplete || 'on' });
   const form = el('form', { class: formClass }, el('label', { for: 'message', text: label }), text,
     el('button', { type: 'submit', text: 'Send' }));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     act(form.querySelector('button'), async () => {
-      await post('/api/runs/' + encodeURIComponent(runId) + '/messages', { text: text.value });
+      if (send) await send(text.value);
+      else await post('/api/runs/' + encodeURIComponent(runId) + '/messages', { text: text.value });
       text.value = '';
     });
   });

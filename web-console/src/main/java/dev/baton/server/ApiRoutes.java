@@ -15,6 +15,7 @@ import dev.baton.runtime.cluster.ClusterNode;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.RunRequest;
 import dev.baton.runtime.event.Origin;
+import dev.baton.runtime.planning.FollowUp;
 import dev.baton.runtime.event.Verdict;
 import dev.baton.runtime.run.ApprovalStatus;
 import dev.baton.runtime.run.RunStatus;
@@ -228,11 +229,30 @@ final class ApiRoutes {
         }
         misuse = Origin.keyMisused(key);
         if (misuse != null) throw ApiError.badRequest(misuse);
-        RunRequest request = new RunRequest(goal, input, plan, options, key, key == null ? null : ApiJson.sha256(body.toString()), Origin.CLIENT);
-        io.vertx.core.Future<dev.baton.runtime.orchestrator.Submitted> answer;
-        try (var caller = Telemetry.caller(ctx).makeCurrent()) { // the run joins the caller's trace (traceparent)
-            answer = orchestrator.submit(request);
+        String continues = Bodies.string(body, FollowUp.LINK);
+        if (continues != null && continues.isBlank()) throw ApiError.badRequest("field 'continues' must name a run");
+        if (options != null && (options.has(FollowUp.LINK) || options.has(FollowUp.PREVIOUS))) {
+            throw ApiError.badRequest("options 'continues' and 'previous' are the server's: link a follow-up with the field 'continues'");
         }
+        String hash = key == null ? null : ApiJson.sha256(body.toString());
+        io.opentelemetry.context.Context trace = Telemetry.caller(ctx);
+        // A follow-up names the finished run it continues: the link and a small summary of that run go into the options.
+        Future<ObjectNode> linked = continues == null ? Future.succeededFuture(options) : orchestrator.run(continues).recover(e -> Future.failedFuture(
+                e instanceof dev.baton.runtime.BatonException b && b.kind() == dev.baton.runtime.BatonException.Kind.NOT_FOUND
+                        ? new ApiError(404, "not_found", "field 'continues': there is no run '" + continues + "'") : e))
+                .map(previous -> {
+                    if (!FINISHED.contains(previous.path("status").asText())) {
+                        throw new ApiError(409, "run_not_finished", "run '" + continues + "' has not finished: send it a message instead"
+                                + " (POST /api/runs/" + continues + "/messages)");
+                    }
+                    return FollowUp.link(options, previous);
+                });
+        Future<dev.baton.runtime.orchestrator.Submitted> answer = linked.compose(runOptions -> {
+            RunRequest request = new RunRequest(goal, input, plan, runOptions, key, hash, Origin.CLIENT);
+            try (var caller = trace.makeCurrent()) { // the run joins the caller's trace (traceparent)
+                return orchestrator.submit(request);
+            }
+        });
         answer.onComplete(result -> {
             if (result.failed()) {
                 ApiError.respond(ctx, result.cause());
@@ -244,6 +264,9 @@ final class ApiRoutes {
             json(ctx, 201, submitted.run());
         });
     }
+
+    /** The statuses a run ends in: only such a run can be continued by a new one. */
+    private static final java.util.Set<String> FINISHED = java.util.Set.of("SUCCEEDED", "FAILED", "CANCELLED", "COMPENSATION_FAILED");
 
     private void listRuns(RoutingContext ctx) {
         String status = ctx.request().getParam("status");

@@ -41,7 +41,8 @@ public final class LlmGoalPlanner implements GoalPlanner {
     // The planner module's PlanningRequest is spelled out: GoalPlanner.PlanningRequest shadows it here.
     @Override
     public ProposedPlan plan(GoalPlanner.PlanningRequest request) throws PlanningException {
-        PlanningOutcome outcome = planner.plan(new dev.baton.plan.llm.PlanningRequest(request.goal(), request.input(), catalog, agents.get()),
+        PlanningOutcome outcome = planner.plan(new dev.baton.plan.llm.PlanningRequest(FollowUp.goalWithContext(request.goal(), request.options()), request.input(),
+                        catalog, agents.get()),
                 modelForRun.apply(request.runId()));
         if (outcome instanceof PlanningOutcome.Planned planned) {
             return new ProposedPlan(PlanWriter.toJson(planned.plan()), SOURCE);

@@ -42,6 +42,8 @@ public final class RunJson {
         node.set("input", run.input() == null ? Json.object() : run.input());
         // The request's options, e.g. options.trigger: which trigger and firing started the run.
         if (run.options() != null && !run.options().isNull()) node.set("options", run.options());
+        // A follow-up's link to the run it continues (options.continues, set by the server from the request's "continues").
+        if (run.options() != null && run.options().path("continues").isTextual()) node.put("continues", run.options().get("continues").asText());
         // The run's OpenTelemetry trace (the caller's traceparent, or the run's own when tracing is on); absent if none.
         if (run.traceId() != null) node.put("traceId", run.traceId());
         ObjectNode plan = node.putObject("plan");
