@@ -3,6 +3,8 @@
 import { post } from './api.js';
 import { el, clear, json, age, duration, badge, placeAfter, FINISHED } from './dom.js';
 import { PlanGraph } from './graph.js';
+import { gantt } from './gantt.js';
+import { planVersions, planDiffView } from './plan-diff.js';
 import { followRun, messageForm } from './follow.js';
 import { triggerOrigin } from './chat.js';
 
@@ -17,7 +19,8 @@ function parseJson(text, what) {
 
 export async function runView({ view, may, act, failed, onDispose }, runId) {
   const state = { run: null, events: new Map(), selected: new URLSearchParams(location.search).get('task'), detailKey: null, decisionKey: null,
-    gone: false, frame: 0, runChanged: false, detailChanged: false, pendingTimeline: [] };
+    gone: false, frame: 0, runChanged: false, detailChanged: false, pendingTimeline: [],
+    ganttAt: 0, ganttTimer: 0, versionsKey: null, shownVersion: null, preview: null };
   const title = el('h1', { class: 'goal' });
   const meta = el('p', { class: 'meta' });
   const origin = el('p', { class: 'meta trigger-origin', hidden: true });
@@ -31,13 +34,27 @@ export async function runView({ view, may, act, failed, onDispose }, runId) {
   const detailBody = el('div');
   const detail = el('section', { id: 'detail', class: 'detail', 'aria-live': 'polite' }, detailHead, decisionBox, detailBody);
   const messageBox = el('div');
-  const timeline = el('ol', { class: 'timeline' });
+  // The timeline: a Gantt chart of attempts and waits, or the flat list of events (kept for operators and tests).
+  const timeline = el('ol', { class: 'timeline', hidden: true });
+  const ganttBox = el('div', { id: 'gantt' });
+  const showGantt = el('button', { type: 'button', class: 'toggle', 'aria-pressed': 'true', text: 'Gantt', onclick: () => timelineMode(true) });
+  const showList = el('button', { type: 'button', class: 'toggle', 'aria-pressed': 'false', text: 'Event list', onclick: () => timelineMode(false) });
+  const timelineCard = el('details', { class: 'card timeline-card' }, el('summary', { text: 'Timeline' }),
+    el('div', { class: 'actions', role: 'group', 'aria-label': 'Timeline view' }, showGantt, showList), ganttBox, timeline);
+  timelineCard.addEventListener('toggle', () => renderGantt());
+  // Plan versions: after a replan (or an edited approval), what changed from one version to the next.
+  const versionsCard = el('section', { class: 'card plan-versions', id: 'plan-versions', hidden: true });
+  const graphWrap = el('div', { class: 'card graph-wrap' });
   view.append(el('section', { class: 'card run-head' }, title, meta, origin, actions, outcome), planBox,
-    el('div', { class: 'run-grid' }, el('div', { class: 'card' }, graphBox),
+    el('div', { class: 'run-grid' }, graphWrap,
       el('div', { class: 'card side' }, el('h2', { text: 'Tasks' }), taskList, detail)),
+    versionsCard,
     messageBox,
-    el('details', { class: 'card' }, el('summary', { text: 'Timeline' }), timeline));
+    timelineCard);
+  graphWrap.append(graphBox); // cytoscape reads its container's size when it starts
   const graph = new PlanGraph(graphBox, id => select(id));
+  graphWrap.prepend(graph.controls);
+  graphWrap.append(graph.tip);
   graphBox.planGraph = graph; // lets tests read node positions
   const items = new Map();
 
@@ -57,7 +74,7 @@ export async function runView({ view, may, act, failed, onDispose }, runId) {
       state.pendingTimeline.push(event);
       // Events the last GET already held refetch nothing (follow.js), yet two views read events
       // themselves: the plan approval form (PlanProposed) and the selected task's event list.
-      if (event.type === 'PlanProposed') state.runChanged = true;
+      if (event.type === 'PlanProposed' || event.type === 'PlanAccepted') state.runChanged = true;
       else if (event.taskId && event.taskId === state.selected) state.detailChanged = true;
       schedule();
     },
@@ -80,6 +97,7 @@ export async function runView({ view, may, act, failed, onDispose }, runId) {
         for (const event of state.pendingTimeline) fragment.append(timelineItem(event));
         state.pendingTimeline = [];
         timeline.append(fragment);
+        renderGantt();
       }
       if (state.runChanged) {
         state.runChanged = false;
@@ -122,6 +140,53 @@ export async function runView({ view, may, act, failed, onDispose }, runId) {
     renderTasks(tasks);
     renderDetail(tasks.find(t => t.id === state.selected));
     renderMessageBox(run);
+    renderVersions();
+  }
+
+  function timelineMode(asGantt) {
+    showGantt.setAttribute('aria-pressed', String(asGantt));
+    showList.setAttribute('aria-pressed', String(!asGantt));
+    ganttBox.hidden = !asGantt;
+    timeline.hidden = asGantt;
+    renderGantt();
+  }
+
+  /** The Gantt chart, drawn only while shown, and at most twice a second while events stream in. */
+  function renderGantt() {
+    if (!timelineCard.open || ganttBox.hidden || !state.run || state.gone) return;
+    const wait = state.ganttAt + 500 - Date.now();
+    if (wait > 0) {
+      if (!state.ganttTimer) state.ganttTimer = setTimeout(() => { state.ganttTimer = 0; renderGantt(); }, wait);
+      return;
+    }
+    state.ganttAt = Date.now();
+    const events = [...state.events.values()];
+    const finished = FINISHED.has(state.run.status);
+    const until = finished && events.length ? Math.max(...events.map(e => Date.parse(e.at))) : Date.now();
+    clear(ganttBox).append(gantt(events, (state.run.plan && state.run.plan.tasks) || [], until));
+  }
+
+  /** The version selector and the diff with the version before, once there is more than one plan version. */
+  function renderVersions() {
+    const events = [...state.events.values()].filter(e => e.type === 'PlanAccepted' || e.type === 'PlanProposed');
+    const key = events.map(e => e.seq).join(',');
+    if (key === state.versionsKey) return;
+    state.versionsKey = key;
+    const versions = planVersions(events);
+    versionsCard.hidden = versions.length < 2;
+    if (versions.length < 2) return;
+    const latest = versions[versions.length - 1].version;
+    if (!versions.some(v => v.version === state.shownVersion)) state.shownVersion = latest;
+    const select = el('select', { id: 'plan-version' }, versions.slice(1).map(v =>
+      el('option', { value: v.version, text: 'version ' + v.version + ' (against ' + versions[versions.indexOf(v) - 1].version + ')',
+        selected: v.version === state.shownVersion })));
+    const diffBox = el('div', {}, planDiffView(versions, state.shownVersion));
+    select.addEventListener('change', () => {
+      state.shownVersion = Number(select.value);
+      clear(diffBox).append(planDiffView(versions, state.shownVersion));
+    });
+    clear(versionsCard).append(el('h2', { text: 'Plan versions' }),
+      el('p', {}, el('label', { for: 'plan-version', class: 'inline', text: 'Changes in ' }), select), diffBox);
   }
 
   /** A run a trigger started says which (options.trigger, set by the server only), and when or for which event. */
@@ -136,8 +201,15 @@ export async function runView({ view, may, act, failed, onDispose }, runId) {
     origin.append(triggerOrigin(t));
   }
 
+  function closePreview() {
+    if (state.preview) state.preview.destroy();
+    state.preview = null;
+  }
+
+  // The plan a planner proposed, as a graph first; its JSON (editable, as sent on approval) behind a
+  // disclosure. An edit that parses re-draws the graph, so a person sees what they are about to approve.
   function renderPlanApproval(run) {
-    if (run.status !== 'AWAITING_PLAN_APPROVAL' || !may('approver')) { if (planBox.firstChild) clear(planBox); return; }
+    if (run.status !== 'AWAITING_PLAN_APPROVAL' || !may('approver')) { if (planBox.firstChild) { closePreview(); clear(planBox); } return; }
     if (planBox.firstChild) return;
     // The plan as proposed (plan JSON, as a client would send it), not the run's view of it with statuses.
     const proposed = [...state.events.values()].reverse().find(e => e.type === 'PlanProposed');
@@ -150,14 +222,41 @@ export async function runView({ view, may, act, failed, onDispose }, runId) {
       if (comment.value.trim()) body.comment = comment.value.trim();
       if (decision === 'approve') body.plan = parseJson(editor.value, 'The plan');
       await post('/api/runs/' + encodeURIComponent(runId) + '/plan/approval', body);
+      closePreview();
       clear(planBox);
       await refresh();
     });
+    const previewBox = el('div', { id: 'plan-preview', class: 'graph preview', role: 'img', 'aria-label': 'The proposed plan as a graph' });
+    const previewNote = el('p', { class: 'hint', role: 'status' });
+    const wrap = el('div', { class: 'graph-wrap' }, previewBox);
     planBox.append(el('section', { class: 'card approval' }, el('h2', { text: 'This plan waits for your approval' }),
-      el('label', { for: 'plan-edit', text: 'Plan (edit before approving)' }), editor,
+      el('p', { class: 'hint', text: (proposed.data.plan.tasks || []).length + ' tasks, proposed by ' + (proposed.data.source || 'the planner') + '.' }),
+      wrap, previewNote,
+      el('details', { class: 'plan-json' }, el('summary', { text: 'Edit the plan as JSON' }),
+        el('label', { for: 'plan-edit', text: 'Plan (edit before approving)' }), editor),
       el('label', { for: 'plan-comment', text: 'Comment' }), comment,
       el('div', { class: 'actions' }, el('button', { type: 'button', text: 'Approve plan', onclick: decide('approve') }),
         el('button', { type: 'button', class: 'danger', text: 'Reject plan', onclick: decide('reject') }))));
+    const preview = new PlanGraph(previewBox, () => {}, { collapse: false });
+    wrap.prepend(preview.controls);
+    wrap.append(preview.tip);
+    previewBox.planGraph = preview; // for tests, as #graph's
+    state.preview = preview;
+    preview.update(proposed.data.plan.tasks || []);
+    let pending = 0;
+    editor.addEventListener('input', () => {
+      clearTimeout(pending);
+      pending = setTimeout(() => {
+        let plan = null;
+        try { plan = JSON.parse(editor.value); } catch (e) { plan = null; }
+        if (!plan || !Array.isArray(plan.tasks) || plan.tasks.some(t => !t || typeof t.id !== 'string')) {
+          previewNote.textContent = 'The JSON is not a plan yet: the graph shows the last plan that was.';
+          return;
+        }
+        previewNote.textContent = '';
+        if (state.preview) state.preview.update(plan.tasks);
+      }, 250);
+    });
   }
 
   function renderTasks(tasks) {
@@ -230,12 +329,14 @@ export async function runView({ view, may, act, failed, onDispose }, runId) {
           h.finishedAt ? ' · took ' + duration(h.startedAt, h.finishedAt) : ' · running',
           h.error ? el('span', { class: 'error', text: ' · ' + h.error.code + ': ' + h.error.message }) : ''))));
     }
-    if (task.transcript && task.transcript.length) {
-      detailBody.append(el('h3', { text: 'Transcript' }), el('ol', { class: 'agent-transcript' }, task.transcript.map(agentStep)));
-    }
+    const agent = task.transcript && task.transcript.length;
+    if (agent) detailBody.append(el('h3', { text: 'Conversation' }), transcriptTotals(task.transcript),
+      el('ol', { class: 'agent-transcript conversation' }, agentTurns(task.transcript)));
     if (taskEvents.length) {
-      detailBody.append(el('h3', { text: 'Events' }),
-        el('ol', { class: 'transcript' }, taskEvents.map(transcriptItem)));
+      const events = el('ol', { class: 'transcript' }, taskEvents.map(transcriptItem));
+      // An agent's conversation above says it all; its raw events stay one click away.
+      if (agent) detailBody.append(el('details', { class: 'raw-events' }, el('summary', { text: 'Events (' + taskEvents.length + ', raw)' }), events));
+      else detailBody.append(el('h3', { text: 'Events' }), events);
     }
   }
 
@@ -280,7 +381,7 @@ export async function runView({ view, may, act, failed, onDispose }, runId) {
     messageBox.append(form);
   }
 
-  onDispose(() => { state.gone = true; if (state.frame) cancelAnimationFrame(state.frame); follower.stop(); graph.destroy(); });
+  onDispose(() => { state.gone = true; clearTimeout(state.ganttTimer); closePreview(); if (state.frame) cancelAnimationFrame(state.frame); follower.stop(); graph.destroy(); });
   // The run first, then its events from the first (the timeline and the task transcripts come from
   // the stream): the events the GET already holds then cause no refetch.
   await refresh();
@@ -292,28 +393,55 @@ function timelineItem(event) {
     event.taskId ? ' · ' + event.taskId : '', ' · ' + new Date(event.at).toLocaleTimeString());
 }
 
-/** One entry of an agent task's transcript: a model call (with its tokens) or a tool call. */
-function agentStep(entry) {
+/** The agent's tokens in all: model turns, prompt + completion tokens, tool calls. */
+function transcriptTotals(transcript) {
+  const calls = transcript.filter(e => e.type === 'AgentModelCalled');
+  const prompt = calls.reduce((n, e) => n + (e.promptTokens || 0), 0);
+  const completion = calls.reduce((n, e) => n + (e.completionTokens || 0), 0);
+  const tools = transcript.filter(e => e.type === 'AgentToolCalled').length;
+  return el('p', { class: 'transcript-total', 'data-tokens': prompt + completion },
+    calls.length + (calls.length === 1 ? ' model turn' : ' model turns') + ', ' + tools + (tools === 1 ? ' tool call' : ' tool calls') + ' · ',
+    el('strong', { text: (prompt + completion).toLocaleString('en') + ' tokens' }), ' (' + prompt + ' prompt + ' + completion + ' completion)');
+}
+
+/** The transcript as a conversation: the model's turns and the tools' results, numbered turn by turn. */
+function agentTurns(transcript) {
+  let turn = 0;
+  const attempts = new Set(transcript.map(e => e.attempt)).size;
+  return transcript.map(entry => {
+    if (entry.type === 'AgentModelCalled') turn++;
+    return agentStep(entry, turn, attempts > 1);
+  });
+}
+
+/** One entry of an agent task's transcript: a model turn (its text, the tools it asks for, its tokens) or a tool's result. */
+function agentStep(entry, turn, showAttempt) {
   const head = [];
   const body = [];
+  const attempt = showAttempt && entry.attempt ? ' · attempt ' + entry.attempt : '';
+  let role = 'other';
   if (entry.type === 'AgentModelCalled') {
-    head.push(el('strong', { text: 'Model' }), ' · step ' + entry.step,
+    role = 'model';
+    head.push(el('strong', { text: 'Model' }), ' · turn ' + turn + attempt,
       el('span', { class: 'tokens', text: ' · ' + entry.promptTokens + ' + ' + entry.completionTokens + ' tokens' }),
       ' · ' + entry.durationMs + ' ms', entry.finishReason ? ' · ' + entry.finishReason : '');
     if (entry.text) body.push(el('pre', { class: 'model-text', text: entry.text }));
     for (const call of entry.toolCalls || []) {
-      body.push(el('p', { class: 'hint' }, 'asks for ', el('code', { text: call.name }), ' with'), el('pre', { text: json(call.args) }));
+      body.push(el('details', { class: 'tool-call' }, el('summary', {}, 'asks for ', el('code', { text: call.name }), ' with its arguments'),
+        el('pre', { class: 'args', text: json(call.args) })));
     }
   } else if (entry.type === 'AgentToolCalled') {
-    head.push(el('strong', { text: 'Tool' }), ' ', el('code', { text: entry.tool }), ' · step ' + entry.step, ' · ' + entry.durationMs + ' ms');
-    body.push(el('pre', { class: 'args', text: json(entry.args) }));
+    role = 'tool';
+    head.push(el('strong', { text: 'Tool' }), ' ', el('code', { text: entry.tool }), ' answers · turn ' + turn + attempt, ' · ' + entry.durationMs + ' ms');
+    body.push(el('details', { class: 'tool-call' }, el('summary', { text: 'Arguments' }), el('pre', { class: 'args', text: json(entry.args) })));
     body.push(entry.error ? el('pre', { class: 'error', text: entry.error.code + ': ' + entry.error.message })
       : el('pre', { class: 'output', text: json(entry.output) }));
   } else {
     head.push(el('strong', { text: entry.type }));
     body.push(el('pre', { text: json(entry) }));
   }
-  return el('li', { 'data-type': entry.type, 'data-step': entry.step }, el('div', {}, head), body);
+  return el('li', { class: 'turn turn-' + role, 'data-type': entry.type, 'data-step': entry.step, 'data-turn': turn },
+    el('div', { class: 'bubble' }, el('div', { class: 'turn-head' }, head), body));
 }
 
 function transcriptItem(event) {
