@@ -165,7 +165,8 @@ class ConsoleTest {
         page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("review and edit it")).click();
         Locator editor = page.locator("#plan-edit");
         assertThat(editor).hasValue(Pattern.compile(".*\"text\": \"hello\".*", Pattern.DOTALL));
-        // the person changes the greeting and adds a task before approving
+        // the person changes the greeting and adds a task before approving (the JSON sits behind a disclosure, below the graph)
+        page.getByText("Edit the plan as JSON").click();
         editor.fill("""
                 {"tasks": [
                   {"id": "greet", "title": "Greet", "tool": "echo", "args": {"text": "hello, edited"}},
