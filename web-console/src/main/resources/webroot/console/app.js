@@ -49,7 +49,7 @@ async function route() {
     if (!me) me = await get('/api/me');
     let m;
     if (path === '/') await homeView();
-    else if (path === '/runs') await runsView({ view, go });
+    else if (path === '/runs') await runsView({ view, failed, onDispose: (fn) => { dispose = fn; } });
     else if ((m = path.match(/^\/runs\/([^/]+)$/))) await runView(decodeURIComponent(m[1]));
     else if (path === '/approvals') await approvalsView({ view, may, act, failed, onDispose: (fn) => { dispose = fn; } });
     else if (path === '/dashboard') dispose = await dashboardView(view, failed);
