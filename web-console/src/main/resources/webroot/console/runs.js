@@ -80,7 +80,8 @@ export async function runsView({ view, failed, onDispose }) {
   const empty = el('p', { class: 'runs-empty' });
   const newer = el('a', { class: 'runs-newest', text: '← Newest runs' });
   const older = el('a', { class: 'runs-older', rel: 'next', text: 'Older runs →' });
-  const pager = el('nav', { class: 'runs-pager', 'aria-label': 'Pages of runs' }, newer, ' ', older);
+  // (a div, not a nav: the page has one navigation landmark, the views)
+  const pager = el('div', { class: 'runs-pager' }, newer, ' ', older);
   const list = el('div');
   view.append(el('section', { class: 'card' }, el('h1', { text: 'Runs' }),
     el('form', { class: 'runs-filters', role: 'search', onsubmit: (ev) => { ev.preventDefault(); typing = false; apply(true); } },
