@@ -18,7 +18,7 @@ function span(s) {
 }
 
 /** The deadline relative to now: "expires in 3 h", or "expired 2 min ago" while the server catches up. */
-export function deadline(expiresAt, now = Date.now()) {
+function deadline(expiresAt, now = Date.now()) {
   const s = (Date.parse(expiresAt) - now) / 1000;
   return s >= 0.5 ? 'expires in ' + span(s) : 'expired ' + span(-s) + ' ago';
 }
@@ -77,13 +77,14 @@ export async function approvalsView({ view, may, act, failed, onDispose }) {
   view.append(el('section', { class: 'card' }, el('h1', {}, 'Approvals ', count),
     el('p', { class: 'hint', text: 'Tasks waiting for a person, across runs.' }), approver ? bulk : null, body));
 
+  let busy = false; // a bulk decision is under way: its buttons stay disabled whatever reloads meanwhile
   const syncSelection = () => {
     for (const key of [...selected]) if (!items.has(key)) selected.delete(key);
     for (const [key, it] of items) if (it.check) it.check.checked = selected.has(key);
     selectAll.checked = items.size > 0 && selected.size === items.size;
     selectAll.indeterminate = selected.size > 0 && selected.size < items.size;
     selectedCount.textContent = selected.size ? selected.size + ' selected' : '';
-    approveSelected.disabled = rejectSelected.disabled = selected.size === 0;
+    approveSelected.disabled = rejectSelected.disabled = busy || selected.size === 0;
   };
   selectAll.addEventListener('change', () => {
     if (selectAll.checked) for (const key of items.keys()) selected.add(key); else selected.clear();
@@ -134,6 +135,7 @@ export async function approvalsView({ view, may, act, failed, onDispose }) {
     no.addEventListener('click', () => { confirmBox.hidden = true; approveSelected.focus(); });
     yes.addEventListener('click', async () => {
       confirmBox.hidden = true;
+      busy = true;
       approveSelected.disabled = rejectSelected.disabled = true;
       clear(results);
       let ok = 0;
@@ -164,6 +166,7 @@ export async function approvalsView({ view, may, act, failed, onDispose }) {
       results.prepend(el('li', { class: 'bulk-summary', text: ok + ' of ' + chosen.length + ' ' + (decision === 'approve' ? 'approved' : 'rejected')
         + (ok < chosen.length ? '; ' + (chosen.length - ok) + ' not decided (see why below)' : '') }));
       selected.clear();
+      busy = false;
       await load().catch(failed);
     });
     yes.focus();
