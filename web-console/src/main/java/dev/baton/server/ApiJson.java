@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The API's answers as JSON, for every front door that gives them: the HTTP routes
@@ -34,6 +35,8 @@ public final class ApiJson {
             run.put("status", r.status());
             run.put("createdAt", r.createdAt().toString());
             run.put("updatedAt", r.updatedAt().toString());
+            // How many of the run's tasks wait for a person's decision: a RUNNING run that waits on people, not on work.
+            run.put("waitingApprovals", page.waitingApprovals(r.id()));
             // The run's model usage as the journal's projection holds it (tool calls are not counted there).
             ObjectNode usage = run.putObject("usage");
             usage.put("llmCalls", r.llmCalls());
@@ -44,12 +47,18 @@ public final class ApiJson {
         return body;
     }
 
-    /** {@code GET /api/approvals}: the inbox items. */
+    /** The inbox items without their runs' goals. */
     public static ArrayNode approvals(List<ApprovalRecord> list) {
+        return approvals(list, null);
+    }
+
+    /** {@code GET /api/approvals}: the inbox items, each with its run's goal from {@code goals} (by run id) when given. */
+    public static ArrayNode approvals(List<ApprovalRecord> list, Map<String, String> goals) {
         ArrayNode body = Json.array();
         for (ApprovalRecord a : list) {
             ObjectNode item = body.addObject();
             item.put("runId", a.runId());
+            if (goals != null) item.put("goal", goals.get(a.runId()));
             item.put("taskId", a.taskId());
             item.put("title", a.title());
             item.put("tool", a.tool());

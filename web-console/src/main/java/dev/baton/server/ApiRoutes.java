@@ -279,7 +279,11 @@ final class ApiRoutes {
             }
         }
         int limit = intParam(ctx, "limit", 50, 1, 500);
-        RunQuery query = new RunQuery(status, limit, ctx.request().getParam("cursor"));
+        String goal = ctx.request().getParam("goal");
+        if (goal != null && goal.length() > RunQuery.MAX_GOAL_SEARCH) {
+            throw ApiError.badRequest("query parameter 'goal' is at most " + RunQuery.MAX_GOAL_SEARCH + " characters, was " + goal.length());
+        }
+        RunQuery query = new RunQuery(status, goal, limit, ctx.request().getParam("cursor"));
         Future<dev.baton.runtime.journal.RunPage> answer = orchestrator.runs(query).recover(e -> Future.failedFuture(
                 // The journal refuses a cursor it did not hand out: the client's mistake, not the server's.
                 e instanceof IllegalArgumentException ? ApiError.badRequest("query parameter 'cursor': " + e.getMessage()) : e));
@@ -351,7 +355,10 @@ final class ApiRoutes {
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest("query parameter 'status' must be PENDING, APPROVED, REJECTED or EXPIRED");
         }
-        reply(ctx, 200, orchestrator.approvals(status).map(ApiJson::approvals));
+        // Each item names its run's goal, so a person sees what the decision is for.
+        reply(ctx, 200, orchestrator.approvals(status).compose(list -> orchestrator.goals(
+                list.stream().map(dev.baton.runtime.journal.ApprovalRecord::runId).distinct().toList())
+                .map(goals -> ApiJson.approvals(list, goals))));
     }
 
     // ------------------------------------------------------------------ helpers

@@ -16,6 +16,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -201,10 +204,38 @@ public final class JdbcJournal implements Journal {
         List<RunRecord> runs = new ArrayList<>();
         Map<String, Object> filters = new LinkedHashMap<>();
         filters.put("status", q.status());
+        if (q.goal() != null) filters.put("goal", new Like(q.goalLikePattern()));
         newestFirst("SELECT " + RUN_COLUMNS + " FROM baton_runs", filters, q.cursor(), q.limit(), rs -> runs.add(runRecord(rs)));
-        if (runs.size() <= q.limit()) return new RunPage(runs, null);
-        List<RunRecord> page = runs.subList(0, q.limit());
-        return new RunPage(List.copyOf(page), RunCursor.after(page.get(page.size() - 1)).encode());
+        if (runs.size() <= q.limit()) return new RunPage(runs, null, waitingApprovals(runs));
+        List<RunRecord> page = List.copyOf(runs.subList(0, q.limit()));
+        return new RunPage(page, RunCursor.after(page.get(page.size() - 1)).encode(), waitingApprovals(page));
+    }
+
+    @Override
+    public Map<String, String> goals(Collection<String> runIds) {
+        Map<String, String> goals = new HashMap<>();
+        List<String> ids = List.copyOf(new java.util.LinkedHashSet<>(runIds));
+        for (int from = 0; from < ids.size(); from += 500) { // bounded statements, however long the inbox
+            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
+            query("SELECT id, goal FROM baton_runs WHERE id IN (" + marks(chunk.size()) + ")", ps -> {
+                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 1, chunk.get(i));
+            }, rs -> goals.put(rs.getString(1), rs.getString(2)));
+        }
+        return goals;
+    }
+
+    private static String marks(int n) {
+        return String.join(", ", Collections.nCopies(n, "?"));
+    }
+
+    /** The pending approvals of each of these runs that has some: one query over the approvals' primary key. */
+    private Map<String, Integer> waitingApprovals(List<RunRecord> runs) {
+        Map<String, Integer> waiting = new HashMap<>();
+        if (runs.isEmpty()) return waiting;
+        query("SELECT run_id, COUNT(*) FROM baton_approvals WHERE status = 'PENDING' AND run_id IN (" + marks(runs.size()) + ") GROUP BY run_id", ps -> {
+            for (int i = 0; i < runs.size(); i++) ps.setString(i + 1, runs.get(i).id());
+        }, rs -> waiting.put(rs.getString(1), rs.getInt(2)));
+        return waiting;
     }
 
     @Override
@@ -354,6 +385,10 @@ public final class JdbcJournal implements Journal {
     private static final String RUN_COLUMNS = "id, goal, status, created_at_ms, updated_at_ms, idempotency_key, request_hash, "
             + "llm_calls, prompt_tokens, completion_tokens";
 
+    /** A filter that is a LIKE pattern (its escape character is the backslash), not a value to equal. */
+    private record Like(String pattern) {
+    }
+
     private interface Binder {
         void bind(PreparedStatement ps) throws SQLException;
     }
@@ -364,7 +399,7 @@ public final class JdbcJournal implements Journal {
 
     /**
      * One page of a list that is newest first and paged by (created_at_ms, id), as the runs list
-     * and the tickets list are: the rows matching the non-null {@code filters} (column = value),
+     * and the tickets list are: the rows matching the non-null {@code filters} (column = value, or LIKE a {@link Like}),
      * strictly after the cursor, at most {@code limit + 1} of them (one more tells whether a next
      * page exists).
      */
@@ -375,8 +410,14 @@ public final class JdbcJournal implements Journal {
         String glue = " WHERE ";
         for (Map.Entry<String, Object> filter : filters.entrySet()) {
             if (filter.getValue() == null) continue;
-            sql.append(glue).append(filter.getKey()).append(" = ?");
-            params.add(filter.getValue());
+            if (filter.getValue() instanceof Like like) {
+                // Both sides lowered by the database, so H2 and PostgreSQL agree with themselves whatever their locale.
+                sql.append(glue).append("LOWER(").append(filter.getKey()).append(") LIKE LOWER(?) ESCAPE '\\'");
+                params.add(like.pattern());
+            } else {
+                sql.append(glue).append(filter.getKey()).append(" = ?");
+                params.add(filter.getValue());
+            }
             glue = " AND ";
         }
         if (after != null) {

@@ -46,6 +46,9 @@ public final class MemoryJournal implements Journal {
     private static final Comparator<RunRecord> NEWEST_FIRST =
             Comparator.comparing(RunRecord::createdAt).thenComparing(RunRecord::id).reversed();
 
+    /** An approval's status while it waits for a person. */
+    private static final String PENDING = "PENDING";
+
     private final Map<String, RunLog> runs = new HashMap<>();
     private final Map<String, String> runIdByKey = new HashMap<>();
     /** Run records keyed by themselves as created (createdAt and id never change); values are current. */
@@ -293,13 +296,17 @@ public final class MemoryJournal implements Journal {
                 // A probe record at the cursor's position: tailMap(probe, false) is what comes after it.
                 : newestFirst.tailMap(new RunRecord(after.id(), null, null, after.createdAt(), null, null, null), false);
         List<RunRecord> page = new ArrayList<>(q.limit());
+        Map<String, Integer> waiting = new HashMap<>();
         for (RunLog log : tail.values()) {
             RunRecord r = log.record;
             if (q.status() != null && !q.status().equals(r.status())) continue;
-            if (page.size() == q.limit()) return new RunPage(page, RunCursor.after(page.get(page.size() - 1)).encode());
+            if (!q.goalMatches(r.goal())) continue;
+            if (page.size() == q.limit()) return new RunPage(page, RunCursor.after(page.get(page.size() - 1)).encode(), waiting);
             page.add(r);
+            int pending = (int) log.approvals.values().stream().filter(a -> PENDING.equals(a.status())).count();
+            if (pending > 0) waiting.put(r.id(), pending);
         }
-        return new RunPage(page, null);
+        return new RunPage(page, null, waiting);
     }
 
     @Override

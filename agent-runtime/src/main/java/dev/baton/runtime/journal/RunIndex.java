@@ -1,6 +1,9 @@
 package dev.baton.runtime.journal;
 
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -14,8 +17,18 @@ public interface RunIndex {
 
     Optional<RunRecord> runByIdempotencyKey(String key);
 
-    /** Runs, newest first, optionally of one status, after a cursor from an earlier page. */
+    /**
+     * Runs, newest first, optionally of one status and with a goal containing some text, after a
+     * cursor from an earlier page; with the count of approvals each run of the page waits for.
+     */
     RunPage runs(RunQuery query);
+
+    /** The goals of these runs, by run id (a run the index lacks is absent): for lists of other things that name their run. */
+    default Map<String, String> goals(Collection<String> runIds) {
+        Map<String, String> goals = new HashMap<>();
+        for (String id : runIds) run(id).ifPresent(r -> goals.put(id, r.goal()));
+        return goals;
+    }
 
     /** Approvals with the given status (e.g. {@code PENDING}), oldest request first. */
     List<ApprovalRecord> approvals(String status);

@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -406,6 +407,11 @@ public final class Orchestrator implements AutoCloseable {
 
     public Future<List<ApprovalRecord>> approvals(String status) {
         return readJournal(() -> journal.approvals(status));
+    }
+
+    /** The goals of these runs, by id (see {@link dev.baton.runtime.journal.RunIndex#goals}). */
+    public Future<Map<String, String>> goals(Collection<String> runIds) {
+        return readJournal(() -> journal.goals(runIds));
     }
 
     /** Completes once the journal's database answered a probe, fails if it does not (see {@link Journal#ping()}). */

@@ -366,6 +366,63 @@ abstract class JournalContractTest {
         assertThrows(IllegalArgumentException.class, () -> journal.runs(new RunQuery(null, 5, "not a cursor")));
     }
 
+    @Test
+    void runsAreSearchedByGoalIgnoringCaseWithTheTextTakenLiterally() throws Exception {
+        List<RunEvent> events = new ArrayList<>();
+        String[] goals = {"Check the Website", "check the website again", "Refund order 42", "100% sure_thing",
+                "1000 sureXthing", "back\\slash", "O'Brien's ticket", "Überprüfe die Website"};
+        for (int i = 0; i < goals.length; i++) {
+            TestRun run = new TestRun("run-search-" + i, T0.plusMillis(i));
+            events.add(run.next(created(goals[i])));
+            if (i == 1) events.add(run.next(planAccepted()));
+        }
+        await(journal.append(events));
+
+        assertEquals(List.of("run-search-7", "run-search-1", "run-search-0"), ids(new RunQuery(null, "WEBSITE", 500, null)));
+        assertEquals(List.of("run-search-1"), ids(new RunQuery("RUNNING", "website", 500, null)), "with a status too");
+        // % and _ match themselves, not any text or any character
+        assertEquals(List.of("run-search-3"), ids(new RunQuery(null, "0% sure_", 500, null)));
+        assertEquals(List.of(), ids(new RunQuery(null, "1%", 500, null)), "'1%' as a pattern would match two goals");
+        assertEquals(List.of("run-search-5"), ids(new RunQuery(null, "k\\s", 500, null)));
+        // a quote is text, never SQL
+        assertEquals(List.of("run-search-6"), ids(new RunQuery(null, "o'brien's", 500, null)));
+        assertEquals(List.of(), ids(new RunQuery(null, "' OR '1'='1", 500, null)));
+        assertEquals(8, ids(new RunQuery(null, "  ", 500, null)).size(), "a blank search is no search");
+        assertThrows(IllegalArgumentException.class, () -> new RunQuery(null, "x".repeat(RunQuery.MAX_GOAL_SEARCH + 1), 10, null));
+
+        // paged like the whole list
+        RunPage first = journal.runs(new RunQuery(null, "website", 2, null));
+        assertEquals(List.of("run-search-7", "run-search-1"), first.runs().stream().map(RunRecord::id).toList());
+        assertEquals(List.of("run-search-0"), ids(new RunQuery(null, "website", 2, first.next())));
+    }
+
+    @Test
+    void aPageCountsTheApprovalsEachRunWaitsFor() throws Exception {
+        TestRun two = new TestRun("run-waits-two", T0);
+        TestRun none = new TestRun("run-waits-none", T0.plusMillis(1));
+        TestRun decided = new TestRun("run-waits-decided", T0.plusMillis(2));
+        await(journal.append(List.of(two.next(created("two approvals")), two.next(planAccepted()),
+                two.next(approvalRequested("a")), two.next(approvalRequested("b")),
+                none.next(created("no approval")), none.next(planAccepted()),
+                decided.next(created("one decided")), decided.next(planAccepted()), decided.next(approvalRequested("a")))));
+        await(journal.append(List.of(decided.next(approve("a")))));
+
+        RunPage page = journal.runs(new RunQuery(null, 500, null));
+        assertEquals(Map.of("run-waits-two", 2), page.waitingApprovals());
+        assertEquals(2, page.waitingApprovals("run-waits-two"));
+        assertEquals(0, page.waitingApprovals("run-waits-none"));
+        // only the page's own runs are counted
+        assertEquals(Map.of(), journal.runs(new RunQuery(null, 2, null)).waitingApprovals());
+        assertEquals(Map.of("run-waits-two", 2), journal.runs(new RunQuery(null, "TWO", 5, null)).waitingApprovals());
+
+        assertEquals(Map.of("run-waits-two", "two approvals", "run-waits-none", "no approval"),
+                journal.goals(List.of("run-waits-two", "run-waits-none", "run-unknown")));
+    }
+
+    private List<String> ids(RunQuery query) {
+        return journal.runs(query).runs().stream().map(RunRecord::id).toList();
+    }
+
     /** Follows {@code next} to the end, calling {@code betweenPages} after each page. */
     private List<RunRecord> readAllPages(String status, int limit, Runnable betweenPages) {
         List<RunRecord> out = new ArrayList<>();
