@@ -1,10 +1,24 @@
 // The plan graph: dagre lays it out, cytoscape draws it with the positions given (preset layout).
 // dagre lays out the first plan; later plans (a replan, added tasks) keep every node that stays where it
 // is and place only the new ones (see reshape), so the picture never jumps.
-const COLOURS = {
-  PENDING: '#c9ccd1', READY: '#9ec5fe', RUNNING: '#3d8bfd', RETRY_WAIT: '#ffc107', WAITING_APPROVAL: '#fd7e14',
-  SUCCEEDED: '#2fa35a', FAILED: '#dc3545', REJECTED: '#a52834', SKIPPED: '#8c959f', CANCELLED: '#6c757d'
-};
+// Node colours are the status badges' (baton.css's --status-*-bg/-fg variables), read from the page so
+// that the graph follows the colour scheme (light or dark) and meets the same contrast.
+const STATUSES = ['PENDING', 'READY', 'RUNNING', 'RETRY_WAIT', 'WAITING_APPROVAL', 'SUCCEEDED', 'FAILED', 'REJECTED', 'SKIPPED', 'CANCELLED'];
+const DARK = window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
+let colours = null;
+
+/** The scheme's colours: { STATUS: {bg, fg} } and the graph's own (edges, borders, selection). */
+function palette() {
+  if (colours) return colours;
+  const css = getComputedStyle(document.documentElement);
+  const read = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+  colours = { status: {}, edge: read('--graph-edge', '#888'), border: read('--graph-border', '#555'), selected: read('--selected-border', '#111') };
+  for (const s of STATUSES) {
+    const key = s.toLowerCase();
+    colours.status[s] = { bg: read('--status-' + key + '-bg', '#c9ccd1'), fg: read('--status-' + key + '-fg', '#111') };
+  }
+  return colours;
+}
 
 function label(task) {
   const attempts = task.attempts ? ' · ×' + task.attempts : '';
@@ -18,14 +32,14 @@ const HEIGHT = 54;
 const NODE_SEP = 24;
 const RANK_SEP = 56;
 
-const LIGHT_TEXT = new Set(['RUNNING', 'SUCCEEDED', 'FAILED', 'REJECTED']);
-
 /**
  * A node's look as data (label and colours), not classes: cytoscape then matches three selectors
  * per element instead of a dozen, which is most of the cost of drawing a 500-task plan.
  */
 function look(task) {
-  return { label: label(task), bg: COLOURS[task.status] || COLOURS.PENDING, fg: LIGHT_TEXT.has(task.status) ? '#fff' : '#111' };
+  const c = palette().status;
+  const { bg, fg } = c[task.status] || c.PENDING;
+  return { label: label(task), bg, fg };
 }
 
 function nodeOf(task, position) {
@@ -47,26 +61,35 @@ export class PlanGraph {
   constructor(container, onSelect) {
     this.container = container;
     this.shape = null;
-    const style = [
+    this.tasks = [];
+    const style = () => [
       { selector: 'node', style: {
         'shape': 'round-rectangle', 'width': 180, 'height': 54, 'label': 'data(label)', 'text-wrap': 'wrap',
         'text-max-width': 170, 'font-size': 11, 'text-valign': 'center', 'text-halign': 'center',
-        'background-color': 'data(bg)', 'border-width': 1, 'border-color': '#555', 'color': 'data(fg)',
+        'background-color': 'data(bg)', 'border-width': 1, 'border-color': palette().border, 'color': 'data(fg)',
         // Zoomed out on a big plan the labels would be unreadable specks: skip drawing them.
         'min-zoomed-font-size': 7 } },
-      { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#111' } },
-      { selector: 'edge', style: { 'width': 1.5, 'line-color': '#888', 'target-arrow-color': '#888',
+      { selector: 'node:selected', style: { 'border-width': 3, 'border-color': palette().selected } },
+      { selector: 'edge', style: { 'width': 1.5, 'line-color': palette().edge, 'target-arrow-color': palette().edge,
         'target-arrow-shape': 'triangle', 'curve-style': 'straight' } }, // at most one edge per pair: nothing to bundle
       { selector: 'edge.many', style: { 'curve-style': 'haystack', 'haystack-radius': 0, 'target-arrow-shape': 'none' } }
     ];
-    this.cy = window.cytoscape({ container, style, layout: { name: 'preset' }, wheelSensitivity: 0.3,
+    this.cy = window.cytoscape({ container, style: style(), layout: { name: 'preset' }, wheelSensitivity: 0.3,
       boxSelectionEnabled: false, autounselectify: false,
       // big plans: draw a snapshot while panning and zooming instead of every element
       textureOnViewport: true, hideEdgesOnViewport: true });
     this.cy.on('tap', 'node', e => onSelect(e.target.id()));
+    // The colour scheme changed (the system went dark): new colours for the style and every node.
+    this.onScheme = () => {
+      colours = null;
+      this.cy.style(style());
+      this.restyle(this.tasks, true);
+    };
+    if (DARK) DARK.addEventListener('change', this.onScheme);
   }
 
   update(tasks) {
+    this.tasks = tasks;
     const next = shape(tasks);
     if (next === this.shape) {
       this.restyle(tasks);
@@ -158,13 +181,13 @@ export class PlanGraph {
     if (outside) cy.animate({ fit: { eles: cy.elements(), padding: 20 } }, { duration: 250 });
   }
 
-  /** Labels and status colours of the nodes that changed. */
-  restyle(tasks) {
+  /** Labels and status colours of the nodes that changed (all of them after a change of scheme). */
+  restyle(tasks, all) {
     this.cy.batch(() => {
       for (const t of tasks) {
         const node = this.cy.getElementById(t.id);
         const next = look(t);
-        if (node.data('label') !== next.label || node.data('bg') !== next.bg) node.data(next);
+        if (all || node.data('label') !== next.label || node.data('bg') !== next.bg) node.data(next);
       }
     });
   }
@@ -181,6 +204,7 @@ export class PlanGraph {
   }
 
   destroy() {
+    if (DARK) DARK.removeEventListener('change', this.onScheme);
     this.cy.destroy();
   }
 }
