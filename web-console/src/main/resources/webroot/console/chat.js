@@ -47,6 +47,8 @@ export function conversation(runId, { may, act, failed, me }) {
   const progress = el('li', { class: 'msg baton progress', 'data-kind': 'progress' });
   const composer = el('div');
   const node = el('section', { class: 'card conversation' },
+    // every view has an <h1> (screen readers jump to it); the conversation's is for them only
+    el('h1', { class: 'visually-hidden', text: 'Conversation' }),
     el('p', { class: 'hint' }, 'Run ', el('code', { text: runId }), ' · ', runLink(runId, 'Open the plan and its graph'),
       ' · ', el('a', { href: '/', text: 'New goal' })),
     thread, composer);
