@@ -57,6 +57,8 @@ export function conversation(runId, { may, act, failed, me, go, continuedIn, dep
   const earlier = el('div', { class: 'earlier-runs' });
   const linkBack = el('p', { class: 'hint run-link continues', hidden: true });
   const node = el(readOnly ? 'div' : 'section', { class: readOnly ? 'conversation earlier' : 'card conversation', 'data-run-id': runId },
+    // every view has an <h1> (screen readers jump to it); the conversation's is for them only
+    readOnly ? null : el('h1', { class: 'visually-hidden', text: 'Conversation' }),
     earlier,
     el('p', { class: 'hint' }, 'Run ', el('code', { text: runId }), ' · ', runLink(runId, 'Open the plan and its graph'),
       readOnly ? null : [' · ', el('a', { href: '/', text: 'New goal' })]),

@@ -26,11 +26,13 @@ function tile(label, value, name) {
   return el('div', { class: 'tile', 'data-metric': name }, el('div', { class: 'tile-value', text: value }), el('div', { class: 'tile-label', text: label }));
 }
 
+/** A table in a box that scrolls sideways on a narrow screen; the box can take the focus, so a keyboard scrolls it too. */
 function table(caption, head, rows, empty) {
   if (!rows.length) return el('p', { class: 'hint', text: empty });
-  return el('table', { class: 'runs' }, el('caption', { class: 'hint', text: caption }),
-    el('thead', {}, el('tr', {}, head.map(h => el('th', { scope: 'col', text: h })))),
-    el('tbody', {}, rows));
+  return el('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': caption },
+    el('table', { class: 'runs' }, el('caption', { class: 'hint', text: caption }),
+      el('thead', {}, el('tr', {}, head.map(h => el('th', { scope: 'col', text: h })))),
+      el('tbody', {}, rows)));
 }
 
 /** Renders into {@code view}; returns the function that stops the polling. */
@@ -94,7 +96,7 @@ export async function dashboardView(view, onError) {
       tile('oldest approval waits', now.approvals.waiting ? seconds(now.approvals.oldestWaitSeconds) : '—', 'oldest-approval'));
 
     const total = now.calls.reduce((a, c) => a + c.totalSeconds, 0);
-    clear(time).append(table('Tools and agents by total time, since the server started', ['', 'name', 'calls', 'failed', 'mean', 'p95', 'total', 'share'],
+    clear(time).append(table('Tools and agents by total time, since the server started', ['kind', 'name', 'calls', 'failed', 'mean', 'p95', 'total', 'share'],
       now.calls.map(c => el('tr', { 'data-call': c.kind + ':' + c.name },
         el('td', { class: 'kind', text: c.kind }),
         el('td', {}, el('code', { text: c.name })),

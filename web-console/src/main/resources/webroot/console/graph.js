@@ -11,11 +11,25 @@
 //   with its counts by status; selecting it expands it into a compound node of its tasks, and back.
 import { el } from './dom.js';
 
-const COLOURS = {
-  PENDING: '#c9ccd1', READY: '#9ec5fe', RUNNING: '#3d8bfd', RETRY_WAIT: '#ffc107', WAITING_APPROVAL: '#fd7e14',
-  SUCCEEDED: '#2fa35a', FAILED: '#dc3545', REJECTED: '#a52834', SKIPPED: '#8c959f', CANCELLED: '#6c757d'
-};
-const LIGHT_TEXT = new Set(['RUNNING', 'SUCCEEDED', 'FAILED', 'REJECTED']);
+// Node colours are the status badges' (baton.css's --status-*-bg/-fg variables), read from the page so
+// that the graph follows the colour scheme (light or dark) and meets the same contrast.
+const STATUSES = ['PENDING', 'READY', 'RUNNING', 'RETRY_WAIT', 'WAITING_APPROVAL', 'SUCCEEDED', 'FAILED', 'REJECTED', 'SKIPPED', 'CANCELLED'];
+const DARK = window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
+let colours = null;
+
+/** The scheme's colours: { STATUS: {bg, fg} } and the graph's own (edges, borders, selection, layer boxes). */
+function palette() {
+  if (colours) return colours;
+  const css = getComputedStyle(document.documentElement);
+  const read = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+  colours = { status: {}, edge: read('--graph-edge', '#888'), border: read('--graph-border', '#555'), selected: read('--selected-border', '#111'),
+    parentBg: read('--surface-2', '#eef1f6'), parentBorder: read('--graph-edge', '#777'), parentText: read('--text', '#333') };
+  for (const s of STATUSES) {
+    const key = s.toLowerCase();
+    colours.status[s] = { bg: read('--status-' + key + '-bg', '#c9ccd1'), fg: read('--status-' + key + '-fg', '#111') };
+  }
+  return colours;
+}
 /** A collapsed layer takes the colour of the most pressing status among its tasks. */
 const URGENCY = ['FAILED', 'REJECTED', 'WAITING_APPROVAL', 'RETRY_WAIT', 'RUNNING', 'READY', 'PENDING', 'CANCELLED', 'SKIPPED', 'SUCCEEDED'];
 
@@ -85,8 +99,9 @@ function taskLines(task) {
 /** A node's look as data (label, size and colours), not classes: cheap to match for cytoscape. */
 function lookOf(lines, status) {
   const width = Math.max(MIN_WIDTH, Math.ceil(Math.max(...lines.map(textWidth))) + PADDING);
-  return { label: lines.join('\n'), w: width, h: lines.length * LINE_HEIGHT + 14,
-    bg: COLOURS[status] || COLOURS.PENDING, fg: LIGHT_TEXT.has(status) ? '#fff' : '#111' };
+  const c = palette().status;
+  const { bg, fg } = c[status] || c.PENDING;
+  return { label: lines.join('\n'), w: width, h: lines.length * LINE_HEIGHT + 14, bg, fg };
 }
 
 function look(task) {
@@ -152,23 +167,23 @@ export class PlanGraph {
     this.layerOf = new Map(); // task id -> layer id, for those tasks
     this.expanded = new Set(); // layer ids a person expanded
     this.size = null; // the laid-out graph's width and height (dagre's), for the first view
-    const style = [
+    const style = () => [
       { selector: 'node', style: {
         'shape': 'round-rectangle', 'label': 'data(label)', 'text-wrap': 'wrap', 'font-family': 'sans-serif',
         'font-size': FONT_SIZE, 'text-valign': 'center', 'text-halign': 'center',
-        'background-color': 'data(bg)', 'border-width': 1, 'border-color': '#555', 'color': 'data(fg)',
+        'background-color': 'data(bg)', 'border-width': 1, 'border-color': palette().border, 'color': 'data(fg)',
         // Zoomed out on a big plan the labels would be unreadable specks: skip drawing them.
         'min-zoomed-font-size': 7 } },
       { selector: 'node[w]', style: { 'width': 'data(w)', 'height': 'data(h)' } },
-      { selector: 'node.layer', style: { 'border-width': 2, 'border-style': 'double', 'border-color': '#333' } },
-      { selector: ':parent', style: { 'background-color': '#eef1f6', 'background-opacity': 0.6, 'border-style': 'dashed',
-        'border-color': '#777', 'text-valign': 'top', 'text-halign': 'center', 'color': '#333', 'padding': 12 } },
-      { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#111' } },
-      { selector: 'edge', style: { 'width': 1.5, 'line-color': '#888', 'target-arrow-color': '#888',
+      { selector: 'node.layer', style: { 'border-width': 2, 'border-style': 'double', 'border-color': palette().selected } },
+      { selector: ':parent', style: { 'background-color': palette().parentBg, 'background-opacity': 0.6, 'border-style': 'dashed',
+        'border-color': palette().parentBorder, 'text-valign': 'top', 'text-halign': 'center', 'color': palette().parentText, 'padding': 12 } },
+      { selector: 'node:selected', style: { 'border-width': 3, 'border-color': palette().selected } },
+      { selector: 'edge', style: { 'width': 1.5, 'line-color': palette().edge, 'target-arrow-color': palette().edge,
         'target-arrow-shape': 'triangle', 'curve-style': 'straight' } }, // at most one edge per pair: nothing to bundle
       { selector: 'edge.many', style: { 'curve-style': 'haystack', 'haystack-radius': 0, 'target-arrow-shape': 'none' } }
     ];
-    this.cy = window.cytoscape({ container, style, layout: { name: 'preset' }, wheelSensitivity: 0.3,
+    this.cy = window.cytoscape({ container, style: style(), layout: { name: 'preset' }, wheelSensitivity: 0.3,
       minZoom: 0.05, maxZoom: 3, boxSelectionEnabled: false, autounselectify: false,
       // big plans: draw a snapshot while panning and zooming instead of every element
       textureOnViewport: true, hideEdgesOnViewport: true });
@@ -188,6 +203,13 @@ export class PlanGraph {
       el('button', { type: 'button', 'aria-label': 'Zoom out', title: 'Zoom out', text: '−', onclick: () => this.zoomBy(0.8) }),
       el('button', { type: 'button', text: 'Fit', title: 'Show the whole plan', onclick: () => this.fit() }),
       this.layerButton);
+    // The colour scheme changed (the system went dark): new colours for the style and every node.
+    this.onScheme = () => {
+      colours = null;
+      this.cy.style(style());
+      this.restyle(this.tasks, true);
+    };
+    if (DARK) DARK.addEventListener('change', this.onScheme);
   }
 
   update(tasks) {
@@ -413,21 +435,21 @@ export class PlanGraph {
     if (outside) cy.animate({ fit: { eles: cy.elements(), padding: 20 } }, { duration: 250 });
   }
 
-  /** Labels, sizes and status colours of the nodes (and collapsed layers) that changed. */
-  restyle(tasks) {
+  /** Labels, sizes and status colours of the nodes (and collapsed layers) that changed (all of them after a change of scheme). */
+  restyle(tasks, all) {
     const byId = new Map(tasks.map(t => [t.id, t]));
     this.cy.batch(() => {
       for (const t of tasks) {
         if (this.unitOf(t.id) !== t.id) continue;
         const node = this.cy.getElementById(t.id);
         const next = look(t);
-        if (node.data('label') !== next.label || node.data('bg') !== next.bg) node.data(next);
+        if (all || node.data('label') !== next.label || node.data('bg') !== next.bg) node.data(next);
       }
       for (const [id, layer] of this.layers) {
         if (this.expanded.has(id)) continue;
         const node = this.cy.getElementById(id);
         const next = layerLook(layer.depth, layer.ids.map(m => byId.get(m)));
-        if (node.data('label') !== next.label || node.data('bg') !== next.bg) node.data(next);
+        if (all || node.data('label') !== next.label || node.data('bg') !== next.bg) node.data(next);
       }
     });
   }
@@ -454,6 +476,7 @@ export class PlanGraph {
   }
 
   destroy() {
+    if (DARK) DARK.removeEventListener('change', this.onScheme);
     this.cy.destroy();
   }
 }

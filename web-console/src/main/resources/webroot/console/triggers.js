@@ -36,7 +36,8 @@ export async function triggersView(ctx) {
   const tbody = el('tbody');
   const table = el('table', { class: 'runs triggers' },
     el('thead', {}, el('tr', {}, ['Trigger', 'Kind', 'State', 'Next firing', 'Last firing', 'Running now', 'Queued', 'Firings', '']
-      .map(h => el('th', { scope: 'col', text: h })))), tbody);
+      // the buttons' column is named for screen readers only
+      .map(h => el('th', { scope: 'col' }, h || el('span', { class: 'visually-hidden', text: 'Actions' }))))), tbody);
   const empty = emptyState();
 
   function render(list) {

@@ -5,6 +5,8 @@ import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -21,6 +23,12 @@ import java.util.Map;
 public final class Browser implements AutoCloseable {
     /** Where {@link #screenshot} saves, relative to the module (surefire's working directory). */
     public static final Path SCREENSHOTS = Paths.get("target", "screenshots");
+    /**
+     * Where {@link Tab#screenshot} also saves when the tests run with {@code -Dbaton.docs.screenshots=true}
+     * (.ci/screenshots.sh does): the repository's docs/screenshots/, so the pictures in the docs are the
+     * tests' own. Null when off (the default), so a plain build leaves the work tree as it was.
+     */
+    public static final Path DOCS_SCREENSHOTS = Boolean.getBoolean("baton.docs.screenshots") ? repository().resolve("docs").resolve("screenshots") : null;
     private static final Path CHROMIUM = Paths.get(System.getProperty("baton.chromium", "/usr/bin/chromium"));
 
     private final Playwright playwright;
@@ -95,10 +103,21 @@ public final class Browser implements AutoCloseable {
             this.page = page;
         }
 
-        /** Saves a full-page PNG under target/screenshots/ and returns its path. */
+        /**
+         * Saves a full-page PNG under target/screenshots/ (and docs/screenshots/ with
+         * {@code -Dbaton.docs.screenshots=true}) and returns its path under target/.
+         */
         public Path screenshot(String name) {
             Path file = SCREENSHOTS.resolve(name + ".png");
-            page.screenshot(new Page.ScreenshotOptions().setPath(file).setFullPage(true));
+            byte[] png = page.screenshot(new Page.ScreenshotOptions().setPath(file).setFullPage(true));
+            if (DOCS_SCREENSHOTS != null) {
+                try {
+                    Files.createDirectories(DOCS_SCREENSHOTS);
+                    Files.write(DOCS_SCREENSHOTS.resolve(name + ".png"), png);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
             return file;
         }
 
@@ -106,6 +125,15 @@ public final class Browser implements AutoCloseable {
         public void close() {
             context.close();
         }
+    }
+
+    /** The repository's root: the first directory up from the working directory (the module) that holds .ci/. */
+    private static Path repository() {
+        Path dir = Paths.get("").toAbsolutePath();
+        for (Path d = dir; d != null; d = d.getParent()) {
+            if (Files.isDirectory(d.resolve(".ci"))) return d;
+        }
+        throw new IllegalStateException("no .ci/ folder above " + dir + ": where is the repository's docs/?");
     }
 
     @Override
