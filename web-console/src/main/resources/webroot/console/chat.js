@@ -35,6 +35,9 @@ export function triggerOrigin(t) {
   return el('span', {}, 'started by trigger ', el('a', { href: '/triggers', class: 'trigger-name', text: t.name }),
     t.kind === 'schedule'
       ? [' · scheduled at ', el('time', { datetime: t.scheduledAt, text: t.scheduledAt }), t.catchUp ? ' (caught up after downtime)' : '']
+      : t.kind === 'manual' // "Run now" on /triggers
+      ? [' · run now by ', el('span', { class: 'requested-by', text: t.requestedBy || 'someone' }),
+        t.requestedAt ? [' at ', el('time', { datetime: t.requestedAt, text: t.requestedAt })] : '']
       : [' · event ', t.eventId ? el('code', { class: 'event-id', text: t.eventId }) : '(no event id)',
         t.receivedAt ? [' received at ', el('time', { datetime: t.receivedAt, text: t.receivedAt })] : '']);
 }

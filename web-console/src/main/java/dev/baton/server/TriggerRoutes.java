@@ -10,7 +10,7 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * The trigger routes of API v1 ({@code /api/triggers}): create, list, get, pause, resume,
- * delete, and events posted to an event trigger. The event route is also open to callers
+ * delete, run now, a schedule's preview, and events posted to an event trigger. The event route is also open to callers
  * without a bearer token (webhooks): for those a signature made with the trigger's secret, as
  * Standard Webhooks makes it ({@link Signatures}), is the credential.
  */
@@ -38,6 +38,8 @@ final class TriggerRoutes {
                 ApiRoutes.json(ctx, 201, result.result());
             });
         });
+        // A schedule being written: its words and next times (read-only, so any role; the console's create form).
+        router.post("/api/triggers/preview").handler(ctx -> ApiRoutes.json(ctx, 200, triggers.preview(Bodies.object(ctx))));
         router.get("/api/triggers").handler(ctx -> reply(ctx, 200, triggers.list(summaryView(ctx))));
         router.get("/api/triggers/:name").handler(ctx -> reply(ctx, 200, triggers.get(ctx.pathParam("name"))));
         router.post("/api/triggers/:name/pause").handler(ctx -> {
@@ -47,6 +49,17 @@ final class TriggerRoutes {
         router.post("/api/triggers/:name/resume").handler(ctx -> {
             Auth.require(ctx, Role.OPERATOR);
             reply(ctx, 200, triggers.resume(ctx.pathParam("name")));
+        });
+        router.post("/api/triggers/:name/run").handler(ctx -> {
+            Auth.require(ctx, Role.OPERATOR);
+            triggers.runNow(ctx.pathParam("name"), Auth.caller(ctx).name()).onComplete(result -> {
+                if (result.failed()) {
+                    ApiError.respond(ctx, result.cause());
+                    return;
+                }
+                ctx.response().putHeader("Location", "/api/runs/" + result.result());
+                ApiRoutes.json(ctx, 202, Json.object().put("runId", result.result()));
+            });
         });
         router.delete("/api/triggers/:name").handler(ctx -> {
             Auth.require(ctx, Role.OPERATOR);

@@ -11,6 +11,7 @@ import dev.baton.server.testing.Webhooks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -66,6 +67,25 @@ class TriggerAuthApiTest {
         assertEquals(404, post(viewer, "no-such-trigger", body, null));
         assertEquals(2, TriggerRuns.of(operator, "signed").size());
         assertEquals(1, TriggerRuns.of(operator, "unsigned").size());
+    }
+
+    @Test
+    void runNowNeedsAnOperatorAndSaysWhoAskedAPreviewAnyRole() {
+        assertEquals(201, operator.post("/api/triggers", trigger("ask-me", null)).status());
+        assertEquals(401, anonymous.post("/api/triggers/ask-me/run", null).status());
+        assertEquals(403, viewer.post("/api/triggers/ask-me/run", null).status());
+        Api.Response started = operator.post("/api/triggers/ask-me/run", null);
+        assertEquals(202, started.status(), started.body());
+        var run = operator.run(started.json().path("runId").asText());
+        assertEquals("otto", run.path("options").path("trigger").path("requestedBy").asText(), "the token's holder, never the body: " + run);
+        assertEquals(List.of(started.json().path("runId").asText()),
+                TriggerRuns.of(operator, "ask-me").stream().map(r -> r.path("id").asText()).toList(), "one run, and only by the operator");
+
+        String schedule = "{\"cron\": \"0 0 9 * * *\"}";
+        assertEquals(401, anonymous.post("/api/triggers/preview", schedule).status());
+        Api.Response preview = viewer.post("/api/triggers/preview", schedule);
+        assertEquals(200, preview.status(), preview.body());
+        assertEquals("at 09:00 every day", preview.json().path("description").asText());
     }
 
     /**

@@ -16,7 +16,8 @@ import java.util.Objects;
  * Who started a run: a client of the API (or of the embedded orchestrator), a ticket, or a
  * trigger's firing. {@link EventData.RunCreated} records it; the journal writes it as
  * {@code {"kind": "client"}}, {@code {"kind": "ticket", "ticketId", "action"}} or
- * {@code {"kind": "trigger", "name", "firing": {"kind": "schedule", "at", "catchUp"} | {"kind": "event", "id", "receivedAt"}, "playbook"}}.
+ * {@code {"kind": "trigger", "name", "firing": {"kind": "schedule", "at", "catchUp"} | {"kind": "event", "id", "receivedAt"}
+ * | {"kind": "manual", "by", "at"}, "playbook"}}.
  *
  * <p>The run's {@code options} still show it as they always did, as {@code options.ticket} or
  * {@code options.trigger} (the console and approval policies read those): {@link #markOptions}
@@ -81,7 +82,8 @@ public sealed interface Origin {
     @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
     @JsonSubTypes({
             @JsonSubTypes.Type(value = Scheduled.class, name = "schedule"),
-            @JsonSubTypes.Type(value = Event.class, name = "event")})
+            @JsonSubTypes.Type(value = Event.class, name = "event"),
+            @JsonSubTypes.Type(value = Manual.class, name = "manual")})
     sealed interface Firing {
     }
 
@@ -91,6 +93,10 @@ public sealed interface Origin {
 
     /** An event posted to the trigger: {@code id} is its event id (null when it had none), received at {@code receivedAt}. */
     record Event(String id, Instant receivedAt) implements Firing {
+    }
+
+    /** A person asked for a run now ("Run now", {@code POST /api/triggers/{name}/run}): {@code by} whom, at {@code at}. */
+    record Manual(String by, Instant at) implements Firing {
     }
 
     // ------------------------------------------------------------------ the marks in options
@@ -117,6 +123,10 @@ public sealed interface Origin {
                 mark.put("kind", "event");
                 mark.put("eventId", e.id());
                 mark.put("receivedAt", e.receivedAt() == null ? null : e.receivedAt().toString());
+            } else if (t.firing() instanceof Manual m) {
+                mark.put("kind", "manual");
+                mark.put("requestedBy", m.by());
+                mark.put("requestedAt", m.at() == null ? null : m.at().toString());
             }
             if (t.playbook() != null) mark.put("playbook", t.playbook());
         }
@@ -136,8 +146,10 @@ public sealed interface Origin {
         }
         JsonNode trigger = options.get("trigger");
         if (trigger != null && trigger.isObject() && trigger.path("name").isTextual()) {
-            Firing firing = "event".equals(trigger.path("kind").asText())
+            String kind = trigger.path("kind").asText();
+            Firing firing = "event".equals(kind)
                     ? new Event(trigger.path("eventId").asText(null), instant(trigger.get("receivedAt")))
+                    : "manual".equals(kind) ? new Manual(trigger.path("requestedBy").asText(null), instant(trigger.get("requestedAt")))
                     : new Scheduled(instant(trigger.get("scheduledAt")), trigger.path("catchUp").asBoolean(false));
             return new Trigger(trigger.get("name").textValue(), firing, trigger.path("playbook").asText(null));
         }

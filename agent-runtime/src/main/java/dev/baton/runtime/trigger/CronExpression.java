@@ -237,6 +237,41 @@ public final class CronExpression {
         }
     }
 
+    // What CronDescription reads: the fields as parsed, so that the words and the firing times come from one parser.
+
+    BitSet seconds() {
+        return (BitSet) seconds.clone();
+    }
+
+    BitSet minutes() {
+        return (BitSet) minutes.clone();
+    }
+
+    BitSet hours() {
+        return (BitSet) hours.clone();
+    }
+
+    BitSet daysOfMonth() {
+        return (BitSet) daysOfMonth.clone();
+    }
+
+    BitSet months() {
+        return (BitSet) months.clone();
+    }
+
+    /** Sunday is 0 (a 7 in the expression is folded into it). */
+    BitSet daysOfWeek() {
+        return (BitSet) daysOfWeek.clone();
+    }
+
+    boolean dayOfMonthStar() {
+        return dayOfMonthStar;
+    }
+
+    boolean dayOfWeekStar() {
+        return dayOfWeekStar;
+    }
+
     @Override
     public String toString() {
         return text;

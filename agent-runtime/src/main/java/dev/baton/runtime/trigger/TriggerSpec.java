@@ -52,6 +52,16 @@ public record TriggerSpec(String name, String goal, ScheduleSpec schedule, Event
 
     /** @param cron null when {@code every} is set; @param every null when {@code cron} is set */
     public record ScheduleSpec(String cron, Duration every, ZoneId timeZone, CatchUp catchUp, int catchUpLimit, Overlap overlap) {
+
+        /** When it fires, in words: "at 09:00 on weekdays", "every 10 seconds" (see {@link CronDescription}); without the zone. */
+        public String description() {
+            return cron != null ? CronDescription.of(cron) : CronDescription.of(every);
+        }
+
+        /** Its firing times for a trigger created at {@code createdAt}. */
+        public Schedule timing(Instant createdAt) {
+            return cron != null ? new Schedule.Cron(CronExpression.parse(cron), timeZone) : new Schedule.Every(every, createdAt);
+        }
     }
 
     /**
@@ -67,9 +77,16 @@ public record TriggerSpec(String name, String goal, ScheduleSpec schedule, Event
 
     /** The schedule's firing times (null for an event trigger). */
     public Schedule timing() {
-        if (schedule == null) return null;
-        if (schedule.cron() != null) return new Schedule.Cron(CronExpression.parse(schedule.cron()), schedule.timeZone());
-        return new Schedule.Every(schedule.every(), createdAt);
+        return schedule == null ? null : schedule.timing(createdAt);
+    }
+
+    /**
+     * Reads and checks a {@code schedule} object alone, as {@link #parse} reads a trigger's (the same
+     * {@code trigger_invalid} errors, fields named {@code schedule.*}): for a preview of a schedule being written.
+     */
+    public static ScheduleSpec parseSchedule(JsonNode node, Instant now) {
+        if (node == null || node.isNull()) throw invalid("schedule", "field 'schedule' is required");
+        return schedule(node, now);
     }
 
     /**

@@ -178,10 +178,18 @@ public final class Triggers implements AutoCloseable {
         long started;
         long skipped;
         long failed;
+        /** The runs its firings started (since this scheduler started) as they ended: see {@link #countRun}. */
+        long runsStarted;
+        long runsSucceeded;
+        long runsFailed;
+        long runsCancelled;
+        /** When it fires, in words (see {@link CronDescription}). */
+        final String description;
 
         Entry(TriggerSpec spec, boolean paused, FiringState state) {
             this.spec = spec;
             this.schedule = spec.timing();
+            this.description = spec.schedule() != null ? spec.schedule().description() : "when an event is posted to it";
             this.paused = paused;
             this.next = state.nextFireAt();
             this.lastFiredAt = state.lastFiredAt();
@@ -403,6 +411,73 @@ public final class Triggers implements AutoCloseable {
         })).compose(f -> f);
     }
 
+    /**
+     * Starts one run of the trigger now, as a firing of it ({@link Origin.Manual}: who asked, and when), counted
+     * with its firings and runs. A paused trigger runs too: pausing stops its schedule or events, not a person
+     * who asks. The overlap policy does not hold it back (a person asked for this run), but with {@code skip} or
+     * {@code queue} the schedule's next firings wait for it as for any other run of the trigger.
+     *
+     * @param by who asked (the caller's name)
+     * @return the run's id
+     */
+    public Future<String> runNow(String name, String by) {
+        var caller = dev.baton.runtime.telemetry.Tracing.current();
+        return fresh().compose(v -> onContext(() -> {
+            Entry entry = entry(name);
+            JsonNode plan = plan(entry.spec); // 422 if its playbook is gone
+            Instant now = clock.instant();
+            Origin origin = new Origin.Trigger(name, new Origin.Manual(by, now), entry.spec.playbook());
+            Future<Submitted> submitted;
+            try (var scope = caller.makeCurrent()) {
+                submitted = orchestrator.submit(new RunRequest(entry.spec.goal(), entry.spec.input(), plan, null, null, null, origin));
+            }
+            return submitted.compose(run -> onContext(() -> {
+                if (entries.get(name) == entry) {
+                    entry.started++;
+                    countRun(entry, run.runId());
+                    if (entry.lastFiredAt == null || !now.isBefore(entry.lastFiredAt)) {
+                        entry.lastFiredAt = now;
+                        entry.lastRunId = run.runId();
+                    }
+                    if (entry.overlap() != TriggerSpec.Overlap.ALLOW && !SUBMITTING.equals(entry.running)) {
+                        entry.running = run.runId();
+                        watch(entry, run.runId());
+                    }
+                    markDirty(entry);
+                }
+                return run.runId();
+            }));
+        })).compose(f -> f);
+    }
+
+    /** How many firing times {@link #preview} shows. */
+    public static final int PREVIEW_TIMES = 5;
+
+    /**
+     * A schedule being written, before it is created: its description in words and its next
+     * {@value #PREVIEW_TIMES} firing times from now (an {@code every} schedule counts from now, as a trigger
+     * created now would). A bad schedule fails as creating it would: {@code 400 trigger_invalid}, the field in
+     * {@code details.field}, the cron parser's message.
+     *
+     * @param schedule the {@code schedule} object of a trigger's definition
+     */
+    public ObjectNode preview(JsonNode schedule) {
+        Instant now = clock.instant();
+        TriggerSpec.ScheduleSpec spec = TriggerSpec.parseSchedule(schedule, now);
+        Schedule timing = spec.timing(now);
+        ObjectNode answer = Json.object();
+        answer.put("description", spec.description());
+        if (spec.cron() != null) answer.put("timeZone", spec.timeZone().getId());
+        ArrayNode next = answer.putArray("next");
+        Instant at = now;
+        for (int i = 0; i < PREVIEW_TIMES; i++) {
+            at = timing.next(at);
+            if (at == null) break;
+            next.add(at.toString());
+        }
+        return answer;
+    }
+
     /** Who posts an event, as far as its trigger is concerned. */
     public enum Sender {
         /**
@@ -494,6 +569,7 @@ public final class Triggers implements AutoCloseable {
                             current.lastFiredAt = now;
                             current.lastRunId = submitted.runId();
                             current.started++;
+                            countRun(current, submitted.runId());
                             markDirty(current);
                         }
                         return new EventOutcome(submitted.runId(), submitted.replayed());
@@ -735,7 +811,10 @@ public final class Triggers implements AutoCloseable {
                         return;
                     }
                     Submitted submitted = result.result();
-                    if (!submitted.replayed()) entry.started++; // a replay is this firing made before a restart
+                    if (!submitted.replayed()) { // a replay is this firing made before a restart
+                        entry.started++;
+                        countRun(entry, submitted.runId());
+                    }
                     if (entry.lastFiredAt == null || !at.isBefore(entry.lastFiredAt)) {
                         entry.lastFiredAt = at;
                         entry.lastRunId = submitted.runId();
@@ -749,6 +828,26 @@ public final class Triggers implements AutoCloseable {
                     startSeconds.record(Math.max(0, durableAtMs - dispatchedAtMs), TimeUnit.MILLISECONDS);
                     firingListener.accept(new Firing(name, at.toEpochMilli(), dispatchedAtMs, durableAtMs, submitted.runId()));
                 }));
+    }
+
+    /**
+     * Counts a run a firing started, and how it ends: {@code runs} in the trigger's JSON. It is the run's outcome
+     * that counts ({@code firings.failed} counts only firings that could not start a run), heard from the
+     * orchestrator when the run finishes; runs started before this scheduler started are not counted.
+     */
+    private void countRun(Entry entry, String runId) {
+        entry.runsStarted++;
+        orchestrator.whenFinished(runId).onComplete(result -> context.runOnContext(v -> {
+            if (result.failed()) {
+                LOG.debug("trigger '{}': the end of run {} was not heard: {}", entry.spec.name(), runId, result.cause().toString());
+                return;
+            }
+            switch (result.result().path("status").asText()) {
+                case "SUCCEEDED" -> entry.runsSucceeded++;
+                case "CANCELLED" -> entry.runsCancelled++;
+                default -> entry.runsFailed++; // FAILED, COMPENSATION_FAILED
+            }
+        }));
     }
 
     /** Clears {@code running} when the run finishes, and starts a queued firing. */
@@ -1094,6 +1193,17 @@ public final class Triggers implements AutoCloseable {
         firings.put("started", e.started);
         firings.put("skipped", e.skipped);
         firings.put("failed", e.failed);
+        ObjectNode runs = node.putObject("runs");
+        runs.put("started", e.runsStarted);
+        runs.put("running", e.runsStarted - e.runsSucceeded - e.runsFailed - e.runsCancelled);
+        runs.put("succeeded", e.runsSucceeded);
+        runs.put("failed", e.runsFailed);
+        runs.put("cancelled", e.runsCancelled);
+        node.put("description", e.description);
+        // Due: its next firing's time has come and it has not started yet (queued behind a run, or the timer is
+        // late on a busy machine). Judged by the scheduler's clock, so a page need not trust its own.
+        JsonNode next = node.get("nextFireAt");
+        node.put("due", !e.paused && next != null && next.isTextual() && !Instant.parse(next.textValue()).isAfter(clock.instant()));
         return node;
     }
 

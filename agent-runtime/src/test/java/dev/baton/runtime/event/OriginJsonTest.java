@@ -24,6 +24,8 @@ class OriginJsonTest {
     static final String SCHEDULE_OPTIONS = "{\"trigger\":{\"name\":\"nightly\",\"kind\":\"schedule\",\"scheduledAt\":\"2026-03-04T05:06:07Z\"}}";
     static final String CATCH_UP_OPTIONS = "{\"trigger\":{\"name\":\"nightly\",\"kind\":\"schedule\",\"scheduledAt\":\"2026-03-04T05:06:07Z\",\"catchUp\":true,\"playbook\":\"check\"}}";
     static final String EVENT_OPTIONS = "{\"trigger\":{\"name\":\"hook\",\"kind\":\"event\",\"eventId\":\"ev-1\",\"receivedAt\":\"2026-03-04T05:06:07.123456Z\"}}";
+    /** A person's "Run now" (no older form: it came with its origin). */
+    static final String MANUAL_OPTIONS = "{\"trigger\":{\"name\":\"nightly\",\"kind\":\"manual\",\"requestedBy\":\"ops\",\"requestedAt\":\"2026-03-04T05:06:07Z\"}}";
     static final String ANONYMOUS_EVENT_OPTIONS = "{\"trigger\":{\"name\":\"hook\",\"kind\":\"event\",\"eventId\":null,\"receivedAt\":\"2026-03-04T05:06:07.123456Z\",\"playbook\":\"check\"}}";
 
     record Case(String options, Origin origin) {
@@ -37,7 +39,8 @@ class OriginJsonTest {
             new Case(SCHEDULE_OPTIONS, new Origin.Trigger("nightly", new Origin.Scheduled(AT, false), null)),
             new Case(CATCH_UP_OPTIONS, new Origin.Trigger("nightly", new Origin.Scheduled(AT, true), "check")),
             new Case(EVENT_OPTIONS, new Origin.Trigger("hook", new Origin.Event("ev-1", RECEIVED), null)),
-            new Case(ANONYMOUS_EVENT_OPTIONS, new Origin.Trigger("hook", new Origin.Event(null, RECEIVED), "check")));
+            new Case(ANONYMOUS_EVENT_OPTIONS, new Origin.Trigger("hook", new Origin.Event(null, RECEIVED), "check")),
+            new Case(MANUAL_OPTIONS, new Origin.Trigger("nightly", new Origin.Manual("ops", AT), null)));
 
     private static String created(String options, String origin) {
         return "{\"goal\":\"g\",\"input\":{\"n\":1},\"options\":" + options + ",\"idempotencyKey\":\"k\",\"requestHash\":null"
@@ -78,5 +81,7 @@ class OriginJsonTest {
                 Json.write(new Origin.Trigger("nightly", new Origin.Scheduled(AT, true), null)));
         assertEquals("{\"kind\":\"trigger\",\"name\":\"hook\",\"firing\":{\"kind\":\"event\",\"id\":\"ev-1\",\"receivedAt\":\"2026-03-04T05:06:07.123456Z\"},\"playbook\":null}",
                 Json.write(new Origin.Trigger("hook", new Origin.Event("ev-1", RECEIVED), null)));
+        assertEquals("{\"kind\":\"trigger\",\"name\":\"nightly\",\"firing\":{\"kind\":\"manual\",\"by\":\"ops\",\"at\":\"2026-03-04T05:06:07Z\"},\"playbook\":null}",
+                Json.write(new Origin.Trigger("nightly", new Origin.Manual("ops", AT), null)));
     }
 }

@@ -34,11 +34,13 @@ class TriggersConsoleTest {
     /** Markup in the free-text fields of a trigger: it must show as text and never run. */
     static final String HOSTILE = "<img src=x onerror=\"window.pwned=1\">deploy <b>now</b>";
     static final String ECHO_PLAN = "{\"tasks\": [{\"id\": \"say\", \"tool\": \"echo\", \"args\": {\"text\": \"hi\"}}]}";
+    /** A plan whose runs all fail (the tool "boom" throws). */
+    static final String FAILING_PLAN = "{\"tasks\": [{\"id\": \"explode\", \"tool\": \"boom\", \"args\": {}, \"retry\": {\"maxAttempts\": 1}}]}";
     /** How long the page may take to show a change: its 2 s poll, on a busy machine. */
     static final LocatorAssertions.HasTextOptions POLLED = new LocatorAssertions.HasTextOptions().setTimeout(20_000);
 
     @RegisterExtension
-    static final BatonServers servers = BatonServers.withDefaults();
+    static final BatonServers servers = BatonServers.with(TestServer::config, registry -> registry.register(TestTools.failing("boom")));
     static final Api api = servers.api();
 
     @Test
@@ -91,7 +93,8 @@ class TriggersConsoleTest {
 
             // The schedule fires every second: its count grows and its next firing is moments away.
             assertThat(tick.locator("td.firings .started")).hasText(Pattern.compile("^[1-9][0-9]*$"), POLLED);
-            assertThat(tick.locator("td.next time")).hasText(Pattern.compile("^(in [12] s|[0-9] s ago)$"));
+            // never a next firing in the past: once its time has come it is "due now" until it fires
+            assertThat(tick.locator("td.next time")).hasText(Pattern.compile("^(in [12] s|due now)$"));
             assertThat(tick.locator("td.next .abs")).not().isEmpty();
             Locator lastRun = tick.locator("td.last a.last-run");
             assertThat(lastRun).hasAttribute("href", Pattern.compile("^/runs/.+"));
@@ -112,7 +115,7 @@ class TriggersConsoleTest {
             assertThat(tick.locator("td.state")).hasText("paused");
             assertThat(tick).hasAttribute("data-paused", "true");
             assertTrue(trigger("tick").path("paused").asBoolean(), "the API says the trigger is paused");
-            assertThat(tick.locator("td.next")).hasText("—");
+            assertThat(tick.locator("td.next")).hasText("paused");
             // a poll later (the relative time of the last firing moved on) it still says paused:
             // no flip back from a list fetched before the pause
             String lastAge = tick.locator("td.last time").textContent();
@@ -207,8 +210,90 @@ class TriggersConsoleTest {
                 assertThat(nightly.locator("td.next time")).hasText(Pattern.compile("^in (23|24) h$"));
                 assertThat(page.locator("#view")).containsText("Pausing, resuming and deleting need the operator role.");
                 assertEquals(0, page.locator("#view button").count(), "a viewer gets no buttons");
+                assertEquals(0, page.locator("#new-trigger").count(), "nor the form that creates a trigger");
                 assertEquals(List.of(), tab.errors, "console errors");
             }
+        }
+    }
+
+    @Test
+    void anOperatorCreatesAScheduleWithTheFormRunsItNowAndSeesItsFailedRunsCounted() {
+        try (Browser.Tab tab = servers.browser().open(api.base())) {
+            Page page = tab.page;
+            page.navigate("/triggers");
+            Locator form = page.locator("#trigger-form");
+            page.locator("#new-trigger summary").click();
+            assertThat(form).isVisible();
+            page.getByLabel("Name").fill("doomed-daily");
+            page.getByLabel("Goal").fill("a report that always fails");
+            page.getByLabel("Plan (JSON)").fill(FAILING_PLAN);
+            page.getByLabel("Time zone").fill("Europe/Berlin");
+
+            // A bad expression: the parser's message as it is typed, and creating it creates nothing.
+            Locator preview = page.locator("#trigger-preview");
+            page.getByLabel("Cron expression").fill("0 61 * * * *");
+            assertThat(preview.locator(".preview-error"))
+                    .hasText("'schedule.cron' is not valid: the minute field '61' is out of range: values go from 0 to 59");
+            assertThat(preview.locator("ol.next-times li")).hasCount(0);
+            form.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Create trigger")).click();
+            assertThat(form.locator(".form-error")).hasText("'schedule.cron' is not valid: the minute field '61' is out of range: values go from 0 to 59");
+            assertEquals(404, api.get("/api/triggers/doomed-daily").status(), "a refused form creates nothing");
+            assertThat(page.locator("tr[data-trigger=doomed-daily]")).hasCount(0);
+
+            // A good one: its words and its next five times (weekdays at 09:00 in Berlin).
+            page.getByLabel("Cron expression").fill("0 0 9 * * MON-FRI");
+            assertThat(preview.locator(".words")).hasText("at 09:00 on weekdays (Europe/Berlin)");
+            Locator times = preview.locator("ol.next-times li time");
+            assertThat(times).hasCount(5);
+            for (String at : times.all().stream().map(t -> t.getAttribute("datetime")).toList()) {
+                java.time.ZonedDateTime berlin = java.time.Instant.parse(at).atZone(java.time.ZoneId.of("Europe/Berlin"));
+                assertEquals(9, berlin.getHour(), at);
+                assertTrue(berlin.getDayOfWeek().getValue() <= 5, at);
+            }
+            assertThat(preview.locator(".preview-error")).hasCount(0);
+            tab.screenshot("triggers-create");
+            form.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Create trigger")).click();
+            assertThat(page.locator("#notice")).containsText("Created the trigger “doomed-daily”: at 09:00 on weekdays.");
+            JsonNode created = trigger("doomed-daily");
+            assertEquals("0 0 9 * * MON-FRI", created.path("schedule").path("cron").asText());
+            assertEquals("Europe/Berlin", created.path("schedule").path("timeZone").asText());
+            Locator row = page.locator("tr[data-trigger=doomed-daily]");
+            assertThat(row.locator("td.timing .words")).hasText("at 09:00 on weekdays");
+            assertThat(row.locator("td.timing code.cron")).hasText("0 0 9 * * MON-FRI");
+            assertThat(row.locator("td.next time")).hasText(Pattern.compile("^in [0-9]+ (s|min|h|d)$"));
+
+            // An interval previews in words too.
+            page.getByLabel("Starts runs").selectOption("every");
+            page.getByLabel("Every").fill("PT10S");
+            assertThat(preview.locator(".words")).hasText("every 10 seconds");
+
+            // Run now, twice: two runs of the trigger, both fail, and the row counts them as they ended.
+            Locator runNow = row.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Run now doomed-daily"));
+            runNow.click();
+            assertThat(page.locator("#notice")).containsText("of the trigger “doomed-daily”.");
+            assertThat(row.locator("td.firings .started")).hasText("1", POLLED);
+            runNow.click();
+            assertThat(row.locator("td.firings .started")).hasText("2", POLLED);
+            assertThat(row.locator("td.firings .failed")).hasText("2", POLLED);
+            assertThat(row.locator("td.firings .failed")).hasClass(Pattern.compile("error"));
+            assertThat(row.locator("td.firings .succeeded")).hasText("0");
+            assertThat(row.locator("td.firings .running")).hasText("0");
+            assertThat(row.locator("td.firings .unstarted")).hasText("0");
+            List<JsonNode> runs = dev.baton.server.testing.TriggerRuns.of(api, "doomed-daily");
+            assertEquals(2, runs.size(), runs.toString());
+            for (JsonNode run : runs) {
+                assertEquals("FAILED", run.path("status").asText(), run.toString());
+                assertEquals("manual", run.path("options").path("trigger").path("kind").asText(), run.toString());
+            }
+            // the run's page says a person ran it now
+            row.locator("td.last a.last-run").click();
+            assertThat(page.locator(".trigger-origin")).containsText("started by trigger doomed-daily · run now by local");
+            // Chromium logs the refusals of the bad expression (preview, create) as failed loads; nothing else may be logged.
+            List<String> others = tab.errors.stream().filter(e -> !e.contains("responded with a status of 400")).toList();
+            assertEquals(List.of(), others, "console errors (a CSP violation would be one)");
+            assertTrue(tab.errors.size() >= 2, "the preview and the create were refused: " + tab.errors);
+        } finally {
+            api.send(api.request("/api/triggers/doomed-daily").DELETE());
         }
     }
 

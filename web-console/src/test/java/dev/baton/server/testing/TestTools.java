@@ -62,6 +62,23 @@ public final class TestTools {
                 .idempotent(true).build());
     }
 
+    /** A tool whose every call fails ("boom"): for runs that end FAILED. */
+    public static BatonTool failing(String name) {
+        ToolDescriptor descriptor = ToolDescriptor.builder(name).description("fails every call")
+                .parameters(ToolDescriptor.emptyObjectSchema()).idempotent(true).build();
+        return new BatonTool() {
+            @Override
+            public ToolDescriptor descriptor() {
+                return descriptor;
+            }
+
+            @Override
+            public JsonNode call(JsonNode args, ToolContext context) {
+                throw new IllegalStateException("boom: " + name + " always fails");
+            }
+        };
+    }
+
     public static JsonNode json(String text) {
         try {
             return Json.parse(text);

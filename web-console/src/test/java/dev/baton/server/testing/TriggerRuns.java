@@ -25,10 +25,11 @@ public final class TriggerRuns {
         return runs;
     }
 
-    /** When the run's firing was scheduled (or its event received). */
+    /** When the run's firing was scheduled (or its event received, or a person asked for it). */
     public static Instant firing(JsonNode run) {
         JsonNode t = run.path("options").path("trigger");
-        return Instant.parse(t.has("scheduledAt") ? t.path("scheduledAt").asText() : t.path("receivedAt").asText());
+        return Instant.parse(t.has("scheduledAt") ? t.path("scheduledAt").asText()
+                : t.has("requestedAt") ? t.path("requestedAt").asText() : t.path("receivedAt").asText());
     }
 
     public static Instant instant(JsonNode node, String field) {
