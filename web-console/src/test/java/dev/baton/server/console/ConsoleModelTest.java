@@ -131,7 +131,9 @@ class ConsoleModelTest {
                 new com.microsoft.playwright.assertions.LocatorAssertions.ContainsTextOptions().setTimeout(40_000));
         assertThat(page.locator("section.conversation")).hasAttribute("data-run-status", "SUCCEEDED");
         assertThat(chat.locator("li[data-kind=progress]")).containsText("tokens");
+        // finished: a reply is no longer a message to this run but a follow-up that starts a new one
         assertThat(page.getByLabel("Reply to Baton")).hasCount(0);
+        assertThat(page.getByLabel("Follow up (starts a new run that continues this one)")).isVisible();
         // the conversation reads in order: goal, plan, message, replanning, new plan, answer, progress last
         List<String> kinds = chat.locator("> li").evaluateAll("items => items.map(li => li.dataset.kind)")
                 instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
