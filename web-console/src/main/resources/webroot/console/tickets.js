@@ -193,6 +193,7 @@ export async function ticketsView(ctx) {
     const after = card ? neighbour(card.li) : null;
     const buttons = card ? [...card.li.querySelectorAll('button')] : [];
     for (const b of buttons) b.disabled = true;
+    if (fromPicker) fromPickerIds.add(t.id);
     try {
       const routed = await post('/api/tickets/' + encodeURIComponent(t.id) + '/route', body);
       if (card) card.li.dataset.status = routed.status || card.li.dataset.status;
@@ -201,15 +202,16 @@ export async function ticketsView(ctx) {
       if (card && after && selectedId === t.id) select(after, { focus: keyboardThere, address: location.pathname !== '/tickets' ? 'replace' : null });
       await refresh();
       if (selectedId === t.id) detail.reload();
-      // the keyboard stays with the selected ticket, for the next key
-      if (keyboardThere && selected && selected.isConnected && !selected.contains(document.activeElement)) selected.focus({ preventScroll: true });
     } catch (e) {
       failed(e);
       throw e;
     } finally {
       for (const b of buttons) b.disabled = false;
+      fromPickerIds.delete(t.id);
     }
   }
+  /** Tickets being decided with the picker: when one leaves the inbox, the keyboard goes to the next. */
+  const fromPickerIds = new Set();
 
   // ---- keys (keys.js): never while typing
   const onTicket = (ev) => !!(ev.target.closest && ev.target.closest('[data-ticket-id]') && !ev.target.closest('a, button'));
@@ -342,7 +344,8 @@ export async function ticketsView(ctx) {
     for (const [id, item] of items) {
       if (!ids.has(id)) {
         // keep the keyboard where it was: the next ticket takes the focus (and the selection) of one that leaves
-        const focused = item.li.contains(document.activeElement);
+        // (a live update may remove it before the decision's own answer arrives)
+        const focused = item.li.contains(document.activeElement) || fromPickerIds.has(id);
         const next = neighbour(item.li);
         const wasSelected = selected === item.li;
         item.li.remove();
