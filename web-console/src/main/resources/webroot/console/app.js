@@ -52,7 +52,7 @@ async function route() {
     else if ((m = path.match(/^\/runs\/([^/]+)$/))) await runView({ view, may, act, failed, onDispose: (fn) => { dispose = fn; } }, decodeURIComponent(m[1]));
     else if (path === '/approvals') await approvalsView({ view, may, act, failed, onDispose: (fn) => { dispose = fn; } });
     else if (path === '/dashboard') dispose = await dashboardView(view, failed);
-    else if (path === '/tickets') await ticketsView({ view, may, failed, notify, go, onDispose: (fn) => { dispose = fn; } });
+    else if ((m = path.match(/^\/tickets(?:\/([^/]+))?$/))) await ticketsView({ view, may, failed, notify, go, onDispose: (fn) => { dispose = fn; }, ticketId: m[1] ? decodeURIComponent(m[1]) : null });
     else if (path === '/triggers') await triggersView({ view, may, failed, notify, onDispose: (fn) => { dispose = fn; } });
     else if (path === '/tools') await toolsView({ view, failed, onDispose: (fn) => { dispose = fn; } });
     else view.append(el('h1', { text: 'Not found' }), el('p', {}, 'No view here. ', el('a', { href: '/', text: 'Back to the chat' })));

@@ -1,12 +1,17 @@
-// The /tickets view: the tickets Baton triaged (filterable by queue and status, paged with the
-// API's cursor) and the review inbox, where a person confirms a proposed category with one key
-// or routes the ticket to another category picked from a searchable list.
-// Everything from a ticket (subject, rationale, categories) goes into the page as text (dom.js).
+// The /tickets view: the review inbox (tickets Baton is unsure of) and the tickets Baton triaged
+// (filterable by queue and status, paged with the API's cursor), beside a detail pane that shows
+// the selected ticket whole (ticket-detail.js) with the page's one category picker.
+// /tickets/{id} opens the view on that ticket. The keyboard works across the page (keys.js):
+// j/k select, Enter confirms a ticket in review (opens any other), c corrects, / searches,
+// ? lists the keys. Everything from a ticket goes into the page as text (dom.js).
 import { get, post, eventSource } from './api.js';
 import { el, clear, age, badge, placeAfter } from './dom.js';
+import { ticketDetail } from './ticket-detail.js';
+import { bindKeys, keyHelp } from './keys.js';
 
 export const TICKET_STATUSES = ['TRIAGING', 'AWAITING_APPROVAL', 'ROUTED', 'FAILED'];
 const PAGE_SIZE = 50; // tickets per page; /tickets?limit=N asks for another size
+const EXCERPT_CHARS = 160; // of a body, on a card or a row; the detail pane shows it whole
 
 // Live updates come from the server's event stream of all runs (a ticket is a run of the triage
 // playbook, so every change of a ticket is one of these events) rather than from polling: an idle
@@ -21,7 +26,7 @@ const SAFETY_POLL_MS = 30000;
 
 /**
  * Renders the view into ctx.view. ctx: { view, may(role), failed(error), notify(text, kind),
- * go(path), onDispose(fn) } from app.js.
+ * go(path), onDispose(fn), ticketId (from /tickets/{id}, or null) } from app.js.
  */
 export async function ticketsView(ctx) {
   const { view, may, failed, notify, go } = ctx;
@@ -32,12 +37,17 @@ export async function ticketsView(ctx) {
   let source = null;
   let ticker = 0;
   let poll = 0;
-  // registered first: leaving the view while it still loads must stop it too
+  let unbind = () => {};
+  let progressPoll = 0;
+  // registered first: leaving the view while it still loads must stop it too. One disposer for
+  // everything: app.js keeps only the last function given to onDispose.
   ctx.onDispose(() => {
     gone = true;
     if (source) source.close();
     clearInterval(ticker);
     clearInterval(poll);
+    clearInterval(progressPoll);
+    unbind();
   });
 
   const routing = await get('/api/routing');
@@ -46,7 +56,6 @@ export async function ticketsView(ctx) {
 
   // ---- the classifier's first training (minutes for a user's own examples): shown until it is ready
   const classifierNote = el('p', { id: 'classifier-progress', class: 'hint', role: 'status' });
-  let progressPoll = 0;
   const showClassifier = (r) => {
     const text = classifierStatus(r);
     classifierNote.textContent = text;
@@ -59,7 +68,6 @@ export async function ticketsView(ctx) {
       if (!document.hidden) get('/api/routing').then(r => { if (!gone) showClassifier(r); }).catch(() => {});
     }, 2000);
   }
-  ctx.onDispose(() => clearInterval(progressPoll));
   view.append(classifierNote);
 
   // ---- filters
@@ -75,25 +83,163 @@ export async function ticketsView(ctx) {
     TICKET_STATUSES.map(s => el('option', { value: s, text: s, selected: s === filter.status })));
   queueSelect.addEventListener('change', () => go(link({ queue: queueSelect.value })));
   statusSelect.addEventListener('change', () => go(link({ status: statusSelect.value })));
+  const searchBox = el('input', { id: 'ticket-search', type: 'search', autocomplete: 'off',
+    placeholder: 'Subject, body, category… (/)' });
+
+  // ---- the detail pane, and deciding (its picker, a card's Confirm, or Enter)
+  const detail = ticketDetail({ table, may, failed, notify, decide: (t, category, queue, comment) => decide(t, category, queue, comment, true),
+    sla: slaCell, percent });
 
   const inboxBody = el('div', { id: 'review' });
   const inboxCount = el('span', { class: 'count' });
   const listBody = el('div', { id: 'ticket-list' });
   const pager = el('p', { class: 'pager' });
+  const help = keyHelp('Keys on the tickets page', KEYS);
   view.append(
-    el('section', { class: 'card', 'aria-labelledby': 'review-heading' },
-      el('h1', { id: 'review-heading' }, 'Review inbox ', inboxCount),
-      el('p', { class: 'hint', text: may('approver')
-        ? 'Tickets Baton is unsure of. Select one (j/k move between them) and press Enter to confirm the proposed category, '
-          + 'or search another category and press Enter to route it there.'
-        : 'Tickets Baton is unsure of. Deciding needs the approver role.' }),
-      inboxBody),
-    el('section', { class: 'card' },
-      el('h1', { text: 'Tickets' }),
-      el('p', { class: 'filters' },
-        el('label', { for: 'queue-filter', class: 'inline', text: 'Queue ' }), queueSelect, ' ',
-        el('label', { for: 'ticket-status-filter', class: 'inline', text: 'Status ' }), statusSelect),
-      listBody, pager));
+    el('div', { class: 'tickets-layout' },
+      el('div', { class: 'tickets-lists' },
+        el('section', { class: 'card', 'aria-labelledby': 'review-heading' },
+          el('h1', { id: 'review-heading' }, 'Review inbox ', inboxCount),
+          el('p', { class: 'hint' }, may('approver')
+            ? 'Tickets Baton is unsure of. j/k select one, Enter confirms the proposed category, c picks another. '
+            : 'Tickets Baton is unsure of. Deciding needs the approver role. ',
+          el('button', { type: 'button', class: 'link', text: 'All keys (?)', onclick: () => help.toggle() })),
+          inboxBody),
+        el('section', { class: 'card' },
+          el('h1', { text: 'Tickets' }),
+          el('p', { class: 'filters' },
+            el('label', { for: 'queue-filter', class: 'inline', text: 'Queue ' }), queueSelect, ' ',
+            el('label', { for: 'ticket-status-filter', class: 'inline', text: 'Status ' }), statusSelect, ' ',
+            el('label', { for: 'ticket-search', class: 'inline', text: 'Search ' }), searchBox),
+          listBody, pager)),
+      detail.node),
+    help.node);
+
+  // ---- the selection: one ticket of the inbox or the list at a time, shown in the detail pane
+  let selected = null; // the selected card or row
+  let selectedId = ctx.ticketId || null;
+  const selectable = () => [...inboxList.children, ...tbody.children].filter(n => !n.hidden);
+  const ticketOf = (node) => node && (node.ticket || null);
+  /**
+   * Selects a card or row. focus: move the keyboard focus to it; address: 'push' or 'replace' the
+   * address with the ticket's own (/tickets/{id}), or leave it.
+   */
+  function select(node, { focus = false, address = null } = {}) {
+    if (!node) return;
+    if (selected && selected !== node) { selected.classList.remove('selected'); selected.removeAttribute('aria-current'); }
+    selected = node;
+    node.classList.add('selected');
+    node.setAttribute('aria-current', 'true');
+    const id = node.dataset.ticketId;
+    if (focus && document.activeElement !== node) { node.focus({ preventScroll: true }); node.scrollIntoView({ block: 'nearest' }); }
+    if (address) {
+      const url = '/tickets/' + encodeURIComponent(id) + location.search;
+      if (address === 'push') history.pushState(null, '', url); else history.replaceState(null, '', url);
+    }
+    if (id !== selectedId || detail.id() !== id) { selectedId = id; detail.show(id, node.ticket); }
+  }
+  const move = (step) => {
+    const nodes = selectable();
+    if (!nodes.length) return;
+    const at = nodes.indexOf(selected);
+    const next = at < 0 ? nodes[0] : nodes[Math.max(0, Math.min(nodes.length - 1, at + step))];
+    select(next, { focus: true, address: 'replace' });
+  };
+  // focus (a Tab, a click, a script) selects; clicking a subject link opens the ticket's own view in place
+  const onFocus = (ev) => {
+    const node = ev.target.closest('[data-ticket-id]');
+    if (node && (node.parentNode === inboxList || node.parentNode === tbody)) select(node);
+  };
+  inboxBody.addEventListener('focusin', onFocus);
+  listBody.addEventListener('focusin', onFocus);
+  const onClick = (ev) => {
+    const node = ev.target.closest('[data-ticket-id]');
+    if (!node) return;
+    const a = ev.target.closest('a.ticket-link');
+    if (a && !(ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey)) {
+      ev.preventDefault();
+      select(node, { focus: true, address: 'push' });
+      detail.focusPane();
+    } else if (!ev.target.closest('a, button, input, select')) {
+      select(node, { focus: true, address: 'replace' });
+    }
+  };
+  inboxBody.addEventListener('click', onClick);
+  listBody.addEventListener('click', onClick);
+
+  // ---- the search: narrows the loaded inbox and list to the tickets whose text has every word
+  const applySearch = () => {
+    const words = searchBox.value.toLowerCase().split(/\s+/).filter(Boolean);
+    for (const node of [...inboxList.children, ...tbody.children]) {
+      const hay = node.searchText || '';
+      node.hidden = !words.every(w => hay.includes(w));
+    }
+  };
+  searchBox.addEventListener('input', applySearch);
+  searchBox.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter') { ev.preventDefault(); const first = selectable()[0]; if (first) select(first, { focus: true, address: 'replace' }); }
+  });
+
+  /**
+   * Routes a ticket to {@code category} (its proposed one: a confirmation). The next ticket of
+   * the inbox is selected (and focused, when the keyboard was on the decided one or the picker).
+   */
+  async function decide(t, category, queue, comment, fromPicker) {
+    const body = { category };
+    if (queue) body.queue = queue;
+    if (comment) body.comment = comment;
+    const card = items.get(t.id);
+    const keyboardThere = fromPicker || (card && card.li.contains(document.activeElement));
+    const after = card ? neighbour(card.li) : null;
+    const buttons = card ? [...card.li.querySelectorAll('button')] : [];
+    for (const b of buttons) b.disabled = true;
+    if (fromPicker) fromPickerIds.add(t.id);
+    try {
+      const routed = await post('/api/tickets/' + encodeURIComponent(t.id) + '/route', body);
+      if (card) card.li.dataset.status = routed.status || card.li.dataset.status;
+      const label = category === t.category && !queue ? 'Confirmed' : 'Routed';
+      notify(label + ': “' + subjectOf(t) + '” → ' + (routed.category || category) + (routed.queue ? ' · ' + routed.queue : ''), 'ok');
+      if (card && after && selectedId === t.id) select(after, { focus: keyboardThere, address: location.pathname !== '/tickets' ? 'replace' : null });
+      await refresh();
+      if (selectedId === t.id) detail.reload();
+    } catch (e) {
+      failed(e);
+      throw e;
+    } finally {
+      for (const b of buttons) b.disabled = false;
+      fromPickerIds.delete(t.id);
+    }
+  }
+  /** Tickets being decided with the picker: when one leaves the inbox, the keyboard goes to the next. */
+  const fromPickerIds = new Set();
+
+  // ---- keys (keys.js): never while typing
+  const onTicket = (ev) => !!(ev.target.closest && ev.target.closest('[data-ticket-id]') && !ev.target.closest('a, button'));
+  const KEY_RUN = {
+    next: () => move(1),
+    prev: () => move(-1),
+    enter: (ev) => {
+      if (ev.target.closest && ev.target.closest('a, button, summary, dialog')) return false;
+      const t = ticketOf(selected);
+      if (!t) return false;
+      if (t.status === 'AWAITING_APPROVAL' && may('approver') && t.category) {
+        decide(t, t.category, null, null, false).catch(() => {});
+      } else {
+        detail.focusPane();
+      }
+    },
+    correct: () => { if (!detail.focusPicker()) notify(may('approver') ? 'This ticket is still being triaged.' : 'Deciding needs the approver role.', 'error'); },
+    search: () => { searchBox.focus(); searchBox.select(); },
+    help: () => help.toggle(),
+  };
+  unbind = bindKeys(KEYS.filter(k => KEY_RUN[k.action]).map(k => Object.assign({}, k, { run: KEY_RUN[k.action],
+    when: k.action === 'next' || k.action === 'prev' ? (ev) => ev.key.length === 1 || onTicket(ev) : undefined })),
+  (ev) => {
+    // Escape leaves a field for the selected ticket
+    ev.preventDefault();
+    ev.target.blur();
+    if (selected) selected.focus({ preventScroll: true });
+  });
 
   // ---- loading, coalesced
   let inflight = null;
@@ -117,7 +263,21 @@ export async function ticketsView(ctx) {
     for (const t of [...(page.tickets || []), ...(review.tickets || [])]) t.fetchedAt = fetchedAt;
     renderList(page);
     renderInbox(review);
+    applySearch();
+    settleSelection([...(review.tickets || []), ...(page.tickets || [])]);
   };
+  /** After a load: the selected ticket keeps (or finds) its node; the detail follows a change of it. */
+  function settleSelection(tickets) {
+    const nodes = selectable();
+    let node = selected && selected.isConnected && !selected.hidden ? selected : null;
+    if (!node && selectedId) node = nodes.find(n => n.dataset.ticketId === selectedId) || null;
+    if (!node && !selectedId) node = nodes[0] || null;
+    if (node) select(node);
+    else if (selectedId && detail.id() !== selectedId) detail.show(selectedId); // /tickets/{id} of a ticket not on this page
+    const shown = detail.ticket();
+    const fresh = shown && tickets.find(t => t.id === shown.id);
+    if (fresh && (fresh.updatedAt !== shown.updatedAt || fresh.status !== shown.status)) detail.reload();
+  }
   /** Reloads; the promise settles once a load begun after this call has been applied. */
   const refresh = () => {
     if (!inflight) {
@@ -133,7 +293,7 @@ export async function ticketsView(ctx) {
   const tbody = el('tbody');
   const emptyNote = el('p', { text: 'No tickets' + (filter.queue || filter.status ? ' match these filters.' : ' yet.') });
   const listTable = el('table', { class: 'runs tickets' },
-    el('thead', {}, el('tr', {}, ['Subject', 'Category', 'Queue', 'Priority', 'Confidence', 'Status', 'SLA left', 'Received']
+    el('thead', {}, el('tr', {}, ['Subject', 'Body', 'Category', 'Queue', 'Priority', 'Confidence', 'Status', 'SLA left', 'Received']
       .map(h => el('th', { text: h })))), tbody);
 
   function renderList(page) {
@@ -145,16 +305,18 @@ export async function ticketsView(ctx) {
     let prev = null;
     for (const t of tickets) {
       let tr = rows.get(t.id);
-      if (!tr) { tr = el('tr', { 'data-ticket-id': t.id }); rows.set(t.id, tr); }
+      if (!tr) { tr = el('tr', { 'data-ticket-id': t.id, tabindex: '-1' }); rows.set(t.id, tr); }
       prev = placeAfter(tbody, prev, tr);
+      tr.ticket = t;
       const key = ticketKey(t);
       if (tr.renderKey === key) continue; // unchanged: no DOM work
       tr.renderKey = key;
       tr.dataset.status = t.status;
+      tr.searchText = searchText(t);
       clear(tr).append(
-        el('td', { class: 'subject' }, t.runId
-          ? el('a', { href: '/runs/' + encodeURIComponent(t.runId), text: subjectOf(t), title: 'The triage run of this ticket' })
-          : subjectOf(t)),
+        el('td', { class: 'subject' }, el('a', { class: 'ticket-link', href: '/tickets/' + encodeURIComponent(t.id), text: subjectOf(t),
+          title: 'Open this ticket' })),
+        el('td', { class: 'excerpt', text: excerpt(t.body) }),
         el('td', { class: 'category' }, t.category ? el('code', { text: t.category }) : '—'),
         el('td', { class: 'queue', text: t.queue || '—' }),
         el('td', { class: 'priority' }, t.priority ? el('span', { class: 'prio prio-' + String(t.priority).toLowerCase(), text: t.priority }) : '—'),
@@ -181,12 +343,15 @@ export async function ticketsView(ctx) {
     const ids = new Set(tickets.map(t => t.id));
     for (const [id, item] of items) {
       if (!ids.has(id)) {
-        // keep the keyboard where it was: the next ticket takes the focus of one that leaves
-        const focused = item.li.contains(document.activeElement);
-        const next = item.li.nextElementSibling || item.li.previousElementSibling;
+        // keep the keyboard where it was: the next ticket takes the focus (and the selection) of one that leaves
+        // (a live update may remove it before the decision's own answer arrives)
+        const focused = item.li.contains(document.activeElement) || fromPickerIds.has(id);
+        const next = neighbour(item.li);
+        const wasSelected = selected === item.li;
         item.li.remove();
         items.delete(id);
-        if (focused && next) next.focus();
+        if (wasSelected && next) select(next, { focus: focused });
+        else if (focused && next) next.focus();
       }
     }
     let prev = null;
@@ -198,117 +363,40 @@ export async function ticketsView(ctx) {
     }
   }
 
-  /** One ticket awaiting review: its facts, and for approvers Confirm and a category picker with Route. */
+  /** One ticket awaiting review: its subject, the start of its body, its facts, and for approvers Confirm. */
   function reviewItem(ticket) {
-    let current = ticket;
     const head = el('h2', { class: 'subject' });
+    const body = el('p', { class: 'excerpt' });
     const facts = el('p', { class: 'meta' });
     const rationale = el('p', { class: 'rationale' });
-    const li = el('li', { class: 'card', tabindex: '0', 'data-ticket-id': ticket.id }, head, facts, rationale);
+    const li = el('li', { class: 'card', tabindex: '0', 'data-ticket-id': ticket.id }, head, body, facts, rationale);
     const item = { li, update };
-
-    const decide = async (button, category, label) => {
-      const body = { category };
-      if (comment && comment.value.trim()) body.comment = comment.value.trim();
-      if (queuePick && queuePick.value) body.queue = queuePick.value;
-      for (const b of li.querySelectorAll('button')) b.disabled = true;
-      try {
-        const routed = await post('/api/tickets/' + encodeURIComponent(current.id) + '/route', body);
-        li.dataset.status = routed.status || li.dataset.status;
-        notify(label + ': “' + subjectOf(current) + '” → ' + (routed.category || category) + (routed.queue ? ' · ' + routed.queue : ''), 'ok');
-        await refresh();
-      } catch (e) {
-        failed(e);
-      } finally {
-        for (const b of li.querySelectorAll('button')) b.disabled = false;
-      }
-    };
-
-    let comment = null;
-    let queuePick = null;
     let confirm = null;
     if (may('approver')) {
-      const n = cssId(ticket.id);
-      const search = el('input', { id: 'cat-search-' + n, type: 'search', autocomplete: 'off', placeholder: 'Type to search categories',
-        'aria-controls': 'cat-pick-' + n });
-      const pick = el('select', { id: 'cat-pick-' + n, size: 6, class: 'category-pick' });
-      queuePick = el('select', { id: 'queue-pick-' + n }, el('option', { value: '', text: 'The category’s queue' }),
-        table.queues.map(q => el('option', { value: q, text: q })));
-      comment = el('input', { id: 'comment-' + n, type: 'text', autocomplete: 'off' });
       confirm = el('button', { type: 'button', class: 'confirm', text: 'Confirm' });
-      const routeButton = el('button', { type: 'submit', text: 'Route' });
-      const matches = el('span', { class: 'hint', 'aria-live': 'polite' });
-      const fill = () => {
-        const words = search.value.toLowerCase().split(/[\s_-]+/).filter(Boolean);
-        const keep = pick.value || current.category;
-        // every word must occur; the category named by the words comes first, then those starting with them
-        const query = words.join('_');
-        const rank = (c) => c.name.toLowerCase() === query ? 0 : c.name.toLowerCase().startsWith(query) ? 1 : 2;
-        const shown = table.categories.filter(c => {
-          const hay = (c.name + ' ' + c.name.replace(/_/g, ' ') + ' ' + (c.queue || '')).toLowerCase();
-          return words.every(w => hay.includes(w));
-        }).sort((a, b) => rank(a) - rank(b));
-        clear(pick).append(...shown.map(c => el('option', { value: c.name, text: c.name + (c.queue ? ' — ' + c.queue : '') + (c.priority ? ' (' + c.priority + ')' : '') })));
-        pick.value = shown.some(c => c.name === keep) && !words.length ? keep : (shown[0] ? shown[0].name : '');
-        matches.textContent = shown.length + ' of ' + table.categories.length + ' categories';
-      };
-      search.addEventListener('input', fill);
-      search.addEventListener('keydown', (ev) => {
-        if (ev.key === 'ArrowDown') { ev.preventDefault(); pick.focus(); }
-      });
-      pick.addEventListener('keydown', (ev) => {
-        // a listbox does not submit its form on Enter by itself
-        if (ev.key === 'Enter') { ev.preventDefault(); form.requestSubmit(); }
-      });
-      const form = el('form', { class: 'route-form' },
-        el('label', { for: 'cat-search-' + n, text: 'Another category' }), search, matches,
-        el('label', { for: 'cat-pick-' + n, class: 'visually-hidden', text: 'Category' }), pick,
-        el('div', { class: 'row' },
-          el('span', {}, el('label', { for: 'queue-pick-' + n, text: 'Queue' }), queuePick),
-          el('span', { class: 'grow' }, el('label', { for: 'comment-' + n, text: 'Comment (optional)' }), comment)),
-        el('div', { class: 'actions' }, routeButton));
-      form.addEventListener('submit', (ev) => {
-        ev.preventDefault();
-        if (!pick.value) { notify('Pick a category to route to.', 'error'); search.focus(); return; }
-        decide(routeButton, pick.value, pick.value === current.category ? 'Confirmed' : 'Routed');
-      });
-      confirm.addEventListener('click', () => decide(confirm, current.category, 'Confirmed'));
-      li.append(el('div', { class: 'actions' }, confirm, el('span', { class: 'hint', text: 'or press Enter' })), form);
-      li.addEventListener('keydown', (ev) => {
-        if (ev.target !== li || ev.altKey || ev.ctrlKey || ev.metaKey) return;
-        if (ev.key === 'Enter') { ev.preventDefault(); if (!confirm.disabled) confirm.click(); }
-        else if (ev.key === '/') { ev.preventDefault(); search.focus(); search.select(); }
-      });
-      item.fill = fill;
-      fill();
+      confirm.addEventListener('click', () => decide(li.ticket, li.ticket.category, null, null, false).catch(() => {}));
+      li.append(el('div', { class: 'actions' }, confirm, el('span', { class: 'hint', text: 'or press Enter · c to pick another' })));
     }
-    li.addEventListener('keydown', (ev) => {
-      if (ev.target !== li || ev.altKey || ev.ctrlKey || ev.metaKey) return;
-      const step = ev.key === 'j' || ev.key === 'ArrowDown' ? 1 : ev.key === 'k' || ev.key === 'ArrowUp' ? -1 : 0;
-      if (!step) return;
-      ev.preventDefault();
-      const next = step > 0 ? li.nextElementSibling : li.previousElementSibling;
-      if (next) next.focus();
-    });
 
     function update(t) {
+      li.ticket = t;
       const key = ticketKey(t);
       if (item.key === key) return;
       item.key = key;
-      const categoryChanged = current.category !== t.category;
-      current = t;
       li.dataset.status = t.status;
+      li.searchText = searchText(t);
       li.setAttribute('aria-label', 'Ticket: ' + subjectOf(t));
       head.textContent = subjectOf(t);
+      body.textContent = excerpt(t.body);
+      body.hidden = !t.body;
       clear(facts).append('Proposed ', el('code', { class: 'proposed', text: t.category || '—' }),
         ' · ', t.queue || '—', ' · ', t.priority || '—', ' · confidence ', el('strong', { text: percent(t.confidence) }),
         ' · SLA ', slaCell(t, 'span'), ' · received ' + age(t.createdAt),
-        t.runId ? el('span', {}, ' · ', el('a', { href: '/runs/' + encodeURIComponent(t.runId), text: 'triage run' })) : '');
+        ' · ', el('a', { class: 'ticket-link', href: '/tickets/' + encodeURIComponent(t.id), text: 'open' }));
       const reason = t.review && t.review.reason;
       rationale.textContent = [reason ? 'Review: ' + reason : '', t.rationale || ''].filter(Boolean).join(' — ');
       rationale.hidden = !rationale.textContent;
       if (confirm) confirm.title = 'Route to ' + (t.category || '?') + ' (Enter)';
-      if (categoryChanged && item.fill) item.fill();
     }
     return item;
   }
@@ -328,7 +416,37 @@ export async function ticketsView(ctx) {
   for (const type of LIVE_TYPES) source.addEventListener(type, () => refresh());
   source.addEventListener('open', () => refresh());
   poll = setInterval(() => { if (!document.hidden) refresh(); }, SAFETY_POLL_MS);
+  if (ctx.ticketId) detail.show(ctx.ticketId);
   await refresh();
+}
+
+/** The page's keys, as the help overlay lists them. */
+const KEYS = [
+  { keys: ['j', 'ArrowDown'], action: 'next', label: 'Select the next ticket (the review inbox first, then the list)' },
+  { keys: ['k', 'ArrowUp'], action: 'prev', label: 'Select the previous ticket' },
+  { keys: ['Enter'], action: 'enter', label: 'Confirm the proposed category of a ticket in review; open any other ticket in the detail pane' },
+  { keys: ['c'], action: 'correct', label: 'Correct: go to the category picker (type to search, ↓ to the list, Enter routes there)' },
+  { keys: ['/'], action: 'search', label: 'Search the tickets shown (subject, body, category)' },
+  { keys: ['?'], action: 'help', label: 'Show or hide these keys' },
+  { keys: ['Escape'], action: 'none', label: 'Close this help, or leave a field for the selected ticket' },
+];
+
+/** The card after (else before) this one that the search shows, or null. */
+function neighbour(node) {
+  for (let n = node.nextElementSibling; n; n = n.nextElementSibling) if (!n.hidden) return n;
+  for (let n = node.previousElementSibling; n; n = n.previousElementSibling) if (!n.hidden) return n;
+  return null;
+}
+
+/** The words a ticket is found by with the page's search. */
+function searchText(t) {
+  return [t.subject, t.body, t.category, t.queue, t.id, t.externalId].filter(Boolean).join(' ').toLowerCase();
+}
+
+/** The start of a body, on one line. */
+function excerpt(body) {
+  const line = String(body || '').replace(/\s+/g, ' ').trim();
+  return line.length <= EXCERPT_CHARS ? line : line.slice(0, EXCERPT_CHARS - 1) + '…';
 }
 
 /**

@@ -53,6 +53,9 @@ public final class TriageTools {
     /** Delivery: 6 attempts, 0.5 s, 1 s, 2 s, 4 s, 8 s apart (each +-20%); a server's Retry-After wins when longer. */
     public static final RetryPolicy DELIVERY_RETRY = new RetryPolicy(6, Duration.ofMillis(500), Duration.ofSeconds(30), 2.0, 0.2);
 
+    /** How many of the classifier's most likely categories {@code tickets.classify} keeps ({@code ranking}). */
+    public static final int RANKED = 3;
+
     private TriageTools() {
     }
 
@@ -139,6 +142,13 @@ public final class TriageTools {
             for (Prediction p : c.alternatives()) {
                 alternatives.addObject().put("category", p.category()).put("confidence", round(p.confidence()));
             }
+            // The classifier's top three with its probabilities, kept with the decision for the ticket's
+            // detail (GET /api/tickets/{id}): ranked alternatives also when a model or a rule decided.
+            var ranking = out.putArray("ranking");
+            for (Prediction p : c.ranking().subList(0, Math.min(RANKED, c.ranking().size()))) {
+                ranking.addObject().put("category", p.category()).put("confidence", round(p.confidence()));
+            }
+            out.put("outsideCategories", c.outsideCategories());
             String reason;
             String queue = null, priority = null;
             try {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.runtime.journal.TicketQuery;
 import dev.baton.runtime.journal.TicketRecord;
+import dev.baton.runtime.ticket.TicketDetail;
 import dev.baton.runtime.ticket.TicketJson;
 import dev.baton.runtime.ticket.TicketService;
 import dev.baton.triage.EmbeddingClassifier;
@@ -84,12 +85,13 @@ final class TicketRoutes {
             TicketRecord t = result.result().ticket();
             ctx.response().putHeader("Location", "/api/tickets/" + t.id());
             if (result.result().replayed()) ctx.response().putHeader("Idempotent-Replayed", "true");
-            ApiRoutes.json(ctx, wait.isZero() ? 202 : 200, TicketJson.of(t, Instant.now()));
+            ApiRoutes.json(ctx, wait.isZero() ? 202 : 200, TicketJson.of(t, Instant.now(), tickets.triage().table()));
         });
     }
 
     private void get(RoutingContext ctx) {
-        reply(ctx, tickets.get(ctx.pathParam("id"), waitParam(ctx)).map(t -> TicketJson.of(t, Instant.now())));
+        reply(ctx, tickets.detail(ctx.pathParam("id"), waitParam(ctx))
+                .map(d -> TicketDetail.of(d.ticket(), d.events(), Instant.now(), tickets.triage().table())));
     }
 
     private void list(RoutingContext ctx) {
@@ -118,9 +120,10 @@ final class TicketRoutes {
         reply(ctx, tickets.list(query).recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
                 ? ApiError.badRequest("query parameter 'cursor': " + e.getMessage()) : e)).map(page -> {
             Instant now = Instant.now();
+            var table = tickets.triage().table();
             ObjectNode out = Json.object();
             ArrayNode list = out.putArray("tickets");
-            for (TicketRecord t : page.tickets()) list.add(TicketJson.of(t, now));
+            for (TicketRecord t : page.tickets()) list.add(TicketJson.of(t, now, table));
             out.put("next", page.next());
             return out;
         }));
@@ -134,7 +137,7 @@ final class TicketRoutes {
         String queue = Bodies.string(body, "queue");
         String comment = Bodies.string(body, "comment");
         reply(ctx, tickets.route(ctx.pathParam("id"), category, queue, comment, caller.name(), caller.admin(), ROUTE_WAIT)
-                .map(t -> TicketJson.of(t, Instant.now())));
+                .map(t -> TicketJson.of(t, Instant.now(), tickets.triage().table())));
     }
 
     private void routing(RoutingContext ctx) {

@@ -461,4 +461,94 @@ class TicketsApiTest {
         }
     }
 
+
+    // ------------------------------------------------------------------ one ticket's detail (issue 16)
+
+    /**
+     * GET /api/tickets/{id} of a ticket waiting for review: the classifier's top three with their
+     * probabilities, what decided, an SLA counted from receipt although no route step set one yet,
+     * and the history; after a person's correction, who corrected it and when. The answer matches
+     * the document's TicketDetail schema; the list keeps its fields without the detail's.
+     */
+    @Test
+    void aTicketInReviewShowsItsTopThreeItsSlaFromReceiptAndItsHistoryThenWhoCorrectedIt() throws Exception {
+        // Words no banking intent resembles: far below the threshold of 0.4 among 77 categories.
+        JsonNode posted = submit(api, ticket("qzvx blorft wemmick", "snarp drooble fenwick\nplom"));
+        String id = posted.get("id").asText();
+        JsonNode t = Api.await(() -> api.get("/api/tickets/" + id).json(), x -> !"TRIAGING".equals(x.path("status").asText()),
+                Duration.ofMinutes(4), "ticket " + id + " triaged");
+        assertEquals("AWAITING_APPROVAL", t.get("status").asText(), t.toString());
+
+        Api.Response answer = api.get("/api/tickets/" + id);
+        assertEquals(200, answer.status(), answer.body());
+        JsonNode d = answer.json();
+        assertDetailSchema(d);
+        JsonNode ranking = d.get("ranking");
+        assertEquals(3, ranking.size(), d.toString());
+        assertEquals(t.get("category").asText(), ranking.get(0).get("category").asText(), "the classifier's pick first");
+        Set<String> categories = new HashSet<>();
+        double previous = 1.0, sum = 0;
+        for (JsonNode p : ranking) {
+            double c = p.get("confidence").asDouble();
+            assertTrue(c > 0 && c <= previous, "most likely first: " + ranking);
+            previous = c;
+            sum += c;
+            categories.add(p.get("category").asText());
+        }
+        assertEquals(3, categories.size(), ranking.toString());
+        assertTrue(sum <= 1.0001, ranking.toString());
+        assertEquals(t.get("confidence").asDouble(), ranking.get(0).get("confidence").asDouble(), 1e-4);
+        assertEquals("classifier", d.path("decidedBy").path("kind").asText(), d.toString());
+        assertFalse(d.path("decidedBy").path("outsideCategories").asBoolean());
+
+        // The SLA runs from receipt while the ticket waits for a person: receipt + its priority's SLA.
+        JsonNode routing = api.get("/api/routing").json();
+        java.time.Duration sla = java.time.Duration.parse(routing.path("slas").path(t.get("priority").asText()).asText());
+        java.time.Instant received = java.time.Instant.parse(d.get("createdAt").asText());
+        assertEquals(received.plus(sla).toString(), d.path("sla").path("dueAt").asText(), d.toString());
+        assertTrue(d.path("sla").path("remaining").asText().startsWith("PT"), d.toString());
+        JsonNode listed = api.get("/api/tickets?status=AWAITING_APPROVAL").json().get("tickets");
+        for (JsonNode l : listed) {
+            if (l.get("id").asText().equals(id)) assertEquals(d.path("sla").path("dueAt").asText(), l.path("sla").path("dueAt").asText());
+            assertFalse(l.has("history"), "the list carries no detail");
+        }
+
+        assertEquals(List.of("received", "classified", "review"), steps(d), d.toString());
+        for (JsonNode step : d.get("history")) assertNotNull(step.get("at").textValue(), step.toString());
+
+        String other = ranking.get(1).get("category").asText();
+        Api.Response routed = api.post("/api/tickets/" + id + "/route", Json.object().put("category", other).put("comment", "second guess"));
+        assertEquals(200, routed.status(), routed.body());
+        JsonNode after = api.get("/api/tickets/" + id).json();
+        assertDetailSchema(after);
+        assertEquals("person", after.path("decidedBy").path("kind").asText(), after.toString());
+        String by = after.path("decidedBy").path("by").asText();
+        assertFalse(by.isEmpty(), after.toString());
+        assertEquals(ranking, after.get("ranking"), "the classifier's ranking stays after a person decided");
+        List<String> steps = steps(after);
+        assertEquals(List.of("received", "classified", "review", "corrected", "routed"), steps.subList(0, 5), after.toString());
+        JsonNode corrected = after.get("history").get(3);
+        assertEquals(by, corrected.get("by").asText());
+        assertTrue(corrected.get("text").asText().contains(other) && corrected.get("text").asText().contains("second guess"), corrected.toString());
+
+        assertError(api.get("/api/tickets/t_nosuch"), 404, "not_found", "t_nosuch");
+    }
+
+    private static List<String> steps(JsonNode detail) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode step : detail.get("history")) out.add(step.get("step").asText());
+        return out;
+    }
+
+    /** Checks a ticket's detail against the OpenAPI document's TicketDetail schema, with the project's validator. */
+    private static void assertDetailSchema(JsonNode detail) throws Exception {
+        JsonNode doc = api.get("/api/openapi.json").json();
+        assertEquals("#/components/schemas/TicketDetail", doc.path("paths").path("/api/tickets/{id}").path("get").path("responses")
+                .path("200").path("content").path("application/json").path("schema").path("$ref").asText());
+        ObjectNode root = Json.object();
+        root.put("$ref", "#/$defs/TicketDetail");
+        root.set("$defs", doc.path("components").path("schemas"));
+        JsonNode schema = Json.parse(root.toString().replace("#/components/schemas/", "#/$defs/"));
+        assertEquals(List.of(), dev.baton.tools.schema.JsonSchemaValidator.validate(schema, detail), "TicketDetail takes " + detail);
+    }
 }

@@ -243,6 +243,15 @@ public final class TicketService implements AutoCloseable {
         return get(id).compose(t -> settle(t.id(), t.runId(), wait));
     }
 
+    /** A ticket and the events of its triage run, for its detail ({@link TicketDetail}). */
+    public record Detail(TicketRecord ticket, List<RunEvent> events) {
+    }
+
+    /** The ticket (once settled or {@code wait} ends) and its triage run's events. */
+    public Future<Detail> detail(String id, Duration wait) {
+        return get(id, wait).compose(t -> orchestrator.events(t.runId(), 0).map(events -> new Detail(t, events)));
+    }
+
     /** A page of tickets, newest first. A bad cursor fails with IllegalArgumentException. */
     public Future<TicketPage> list(TicketQuery query) {
         return blocking(() -> tickets.tickets(query));

@@ -71,12 +71,12 @@ public final class CascadeClassifier implements TicketClassifier {
         if (model == null || "correction".equals(first.method()) || first.confidence() >= threshold) return first;
         ModelClassifier.Answer a = model.ask(ticket, context);
         if (!a.valid()) {
-            return new Classification(first.category(), 0.0, first.alternatives(), "model", a.rationale());
+            return new Classification(first.category(), 0.0, first.alternatives(), "model", a.rationale(), first.ranking(), true);
         }
         double p = probability(first, a.category());
         boolean supported = p > 0 || a.examples().stream().anyMatch(e -> e.category().equals(a.category()));
         double confidence = supported ? Math.max(threshold, p) : p;
-        return new Classification(a.category(), confidence, first.alternatives(), "model", a.rationale());
+        return new Classification(a.category(), confidence, first.alternatives(), "model", a.rationale(), first.ranking(), false);
     }
 
     /** The classifier's probability for a category, 0 if it is not among its top candidates. */

@@ -90,7 +90,7 @@ public final class ModelClassifier implements TicketClassifier {
     /** Classifies, counting the model's tokens for the context's run. */
     public Classification classify(TicketText ticket, CallContext context) {
         Answer a = ask(ticket, context);
-        if (!a.valid()) return new Classification(fallbackCategory(a), 0.0, List.of(), "model", a.rationale());
+        if (!a.valid()) return new Classification(fallbackCategory(a), 0.0, List.of(), "model", a.rationale(), List.of(), true);
         boolean supported = a.examples().stream().anyMatch(e -> e.category().equals(a.category()));
         return new Classification(a.category(), supported ? SUPPORTED : UNSUPPORTED, List.of(), "model", a.rationale());
     }

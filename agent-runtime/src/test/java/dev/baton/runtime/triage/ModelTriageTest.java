@@ -201,6 +201,27 @@ class ModelTriageTest {
         assertTrue(c.rationale().contains("outside the categories twice"), c.rationale());
     }
 
+    /** Issue 16: a person reviewing a model's answer outside the categories is told so and still gets the classifier's ranking. */
+    @Test
+    void anAnswerOutsideTheCategoriesTwiceSaysSoAndKeepsTheClassifiersRanking() {
+        answer(Scenario.STARTED, "asked again", "{\"category\": \"mortgages\", \"rationale\": \"A loan.\"}");
+        answer("asked again", null, "not json at all");
+        CascadeClassifier cascade = new CascadeClassifier(classifier, new ModelClassifier(gateway, classifier, 5), 1.0);
+        TicketText text = new TicketText("", "my card has not arrived");
+
+        Classification c = cascade.classify(text, CallContext.forRun("r_16", "triage"));
+
+        assertTrue(c.outsideCategories(), c.toString());
+        Classification own = classifier.classify(text);
+        assertTrue(c.ranking().size() >= 3, c.ranking().toString());
+        assertEquals(own.category(), c.ranking().get(0).category(), "the classifier's pick first");
+        assertEquals(own.confidence(), c.ranking().get(0).confidence(), 1e-9);
+        for (int i = 1; i < c.ranking().size(); i++) {
+            assertTrue(c.ranking().get(i).confidence() <= c.ranking().get(i - 1).confidence(), c.ranking().toString());
+        }
+        assertFalse(own.outsideCategories());
+    }
+
     @Test
     void theCascadeAsksTheModelOnlyWhenTheClassifierIsUnsure() {
         answer(null, null, "{\"category\": \"card_arrival\", \"rationale\": \"Waiting for a card.\"}");

@@ -177,6 +177,10 @@ class TicketsConsoleTest {
         return page.locator("#review li[data-ticket-id=\"" + id + "\"]");
     }
 
+    private Locator detail() {
+        return page.locator("#ticket-detail");
+    }
+
     private static Locator button(Locator scope, String name) {
         return scope.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName(name).setExact(true));
     }
@@ -234,7 +238,11 @@ class TicketsConsoleTest {
         assertThat(item).hasAttribute("data-status", "AWAITING_APPROVAL");
         assertThat(item.locator("code.proposed")).hasText(unsure.path("category").asText());
         assertThat(button(item, "Confirm")).isVisible();
-        assertThat(button(item, "Route")).isVisible();
+        // one picker for the page, in the detail pane of the selected ticket (not one per card)
+        item.focus();
+        assertThat(detail()).hasAttribute("data-ticket-id", id);
+        assertThat(button(detail(), "Route")).isVisible();
+        assertThat(page.locator("select.category-pick")).hasCount(1);
         tab.screenshot("tickets-review-inbox");
 
         item.focus();
@@ -254,14 +262,16 @@ class TicketsConsoleTest {
         assertEquals("AWAITING_APPROVAL", unsure.path("status").asText(), unsure.toString());
         page.navigate("/tickets");
         Locator item = review(id);
-        Locator search = item.getByLabel("Another category");
+        item.locator("h2").click(); // selects it: the detail pane's picker decides for the selected ticket
+        assertThat(detail()).hasAttribute("data-ticket-id", id);
+        Locator search = detail().getByLabel("Category", new Locator.GetByLabelOptions().setExact(true));
         search.fill("stolen card");
-        Locator options = item.locator("select.category-pick option");
+        Locator options = detail().locator("select.category-pick option");
         assertThat(options).hasCount(1);
         assertThat(options.first()).hasAttribute("value", "lost_or_stolen_card");
-        item.getByLabel("Comment (optional)").fill("a lost card, surely");
+        detail().getByLabel("Comment (optional)").fill("a lost card, surely");
         tab.screenshot("tickets-review-picker");
-        button(item, "Route").click();
+        button(detail(), "Route").click();
 
         assertThat(item).hasCount(0);
         assertThat(row(id)).hasAttribute("data-status", "ROUTED");
@@ -282,7 +292,8 @@ class TicketsConsoleTest {
         Locator item = review(id);
         assertThat(item).isVisible();
         item.focus();
-        page.keyboard().press("/");
+        page.keyboard().press("c"); // c corrects: the page's one picker, for the selected ticket
+        assertThat(page.locator("#category-search")).isFocused();
         page.keyboard().type("exchange rate");
         page.keyboard().press("Enter");
         assertThat(item).hasCount(0);
@@ -415,6 +426,145 @@ class TicketsConsoleTest {
         assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Tickets").setExact(true)))
                 .hasAttribute("aria-current", "page");
         assertThat(page.locator("#ticket-status-filter")).hasValue("ROUTED");
+        assertQuietPage();
+    }
+
+    // ------------------------------------------------------------------ the detail pane and the keyboard (issue 16)
+
+    /**
+     * A reviewer works three tickets with the keyboard alone, from the moment the page is open
+     * (no click): / searches, each selected ticket's body shows whole in the detail pane (line
+     * breaks kept) with the classifier's top three and an SLA running although it waits for review;
+     * Enter confirms, c and a typed search correct, ? lists the keys and Escape closes them. Keys
+     * typed into a field are text, not shortcuts.
+     */
+    @Test
+    void aReviewerConfirmsAndCorrectsWithTheKeyboardAloneAndReadsEachBody() {
+        String tag = "zjk" + Integer.toString(RANDOM.nextInt(1 << 20), 36) + "q"; // has j and k in it: typed, not obeyed
+        List<String> ids = new ArrayList<>();
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String body = "Hello,\n" + gibberish() + " " + tag + "\n\nline three of ticket " + i;
+            JsonNode unsure = ticket(api, gibberish(), body);
+            assertEquals("AWAITING_APPROVAL", unsure.path("status").asText(), unsure.toString());
+            ids.add(unsure.path("id").asText());
+            bodies.add(body);
+        }
+        page.navigate("/tickets");
+        for (String id : ids) assertThat(review(id)).isVisible();
+        // no click: the keys work on the page as it opens
+        page.keyboard().press("/");
+        assertThat(page.locator("#ticket-search")).isFocused();
+        page.keyboard().type(tag);
+        assertThat(page.locator("#key-help")).not().isVisible();
+        assertThat(page.locator("#review li[data-ticket-id]:visible")).hasCount(3);
+        page.keyboard().press("Enter"); // from the search: to the first ticket found, the newest
+        assertThat(review(ids.get(2))).isFocused();
+
+        // the newest: its body whole, its top three, its SLA while in review
+        assertThat(detail()).hasAttribute("data-ticket-id", ids.get(2));
+        Locator body = detail().locator(".ticket-body");
+        assertEquals(bodies.get(2), body.evaluate("b => b.textContent"), "the body as text, line breaks kept");
+        assertTrue(((Number) body.evaluate("b => b.getBoundingClientRect().height")).doubleValue() > 40, "shown on several lines");
+        Locator ranked = detail().locator("ol.ranking li");
+        assertThat(ranked).hasCount(3);
+        JsonNode three = api.get("/api/tickets/" + ids.get(2)).json().get("ranking");
+        for (int i = 0; i < 3; i++) {
+            assertThat(ranked.nth(i).locator("code")).hasText(three.get(i).get("category").asText());
+            assertThat(ranked.nth(i).locator(".probability")).hasText(Math.round(three.get(i).get("confidence").asDouble() * 100) + "%");
+        }
+        assertThat(detail().locator(".decided-by")).containsText("the classifier");
+        java.util.regex.Pattern clock = java.util.regex.Pattern.compile("^\\d+ (min|h|d) \\d+");
+        assertThat(detail().locator(".sla-line .sla")).hasText(clock);
+        assertThat(review(ids.get(2)).locator(".meta .sla")).hasText(clock);
+        assertThat(detail().locator("ol.history li[data-step]")).hasCount(3);
+        assertThat(review(ids.get(2)).locator(".excerpt")).containsText(tag);
+        tab.screenshot("tickets-detail");
+
+        // Enter confirms the newest; the next one is selected and shown
+        page.keyboard().press("Enter");
+        assertThat(review(ids.get(2))).hasCount(0);
+        assertThat(review(ids.get(1))).isFocused();
+        assertThat(detail()).hasAttribute("data-ticket-id", ids.get(1));
+        assertEquals(bodies.get(1), detail().locator(".ticket-body").evaluate("b => b.textContent"));
+
+        // c corrects the next one: the picker, a search, Enter
+        page.keyboard().press("c");
+        assertThat(page.locator("#category-search")).isFocused();
+        page.keyboard().type("exchange rate");
+        page.keyboard().press("Enter");
+        assertThat(review(ids.get(1))).hasCount(0);
+        assertThat(review(ids.get(0))).isFocused();
+        assertThat(detail()).hasAttribute("data-ticket-id", ids.get(0));
+        assertEquals(bodies.get(0), detail().locator(".ticket-body").evaluate("b => b.textContent"));
+
+        // j/k move (the list's rows follow the inbox), and ? shows the keys until Escape
+        page.keyboard().press("j");
+        assertEquals("TR", page.evaluate("() => document.activeElement.tagName"));
+        page.keyboard().press("k");
+        assertThat(review(ids.get(0))).isFocused();
+        page.keyboard().press("?");
+        assertThat(page.locator("#key-help")).isVisible();
+        assertThat(page.locator("#key-help")).containsText("Confirm the proposed category");
+        page.keyboard().press("Escape");
+        assertThat(page.locator("#key-help")).not().isVisible();
+        review(ids.get(0)).focus();
+        page.keyboard().press("Enter");
+        assertThat(review(ids.get(0))).hasCount(0);
+
+        JsonNode confirmed = awaitTicket(api, ids.get(2), "ROUTED");
+        assertEquals("confirmation", confirmed.path("method").asText(), confirmed.toString());
+        JsonNode corrected = awaitTicket(api, ids.get(1), "ROUTED");
+        assertTrue(corrected.path("category").asText().contains("exchange_rate"), corrected.toString());
+        awaitTicket(api, ids.get(0), "ROUTED");
+        // the detail pane follows: the decided ticket's history names who decided
+        assertThat(detail().locator("ol.history li[data-step=decided]")).hasCount(1);
+        assertQuietPage();
+    }
+
+    /**
+     * /tickets/{id} opens the page on that ticket (deep-linkable, not a bare run): its detail pane,
+     * its row selected, the history from receipt to routing; a subject in the list links to its
+     * ticket's own address, and the triage run stays one small link away.
+     */
+    @Test
+    void aTicketHasItsOwnAddressShowingItsDetail() {
+        JsonNode routed = ticket(api, "My card was stolen yesterday, please block it", "It was in my bag.\nThe bag is gone.");
+        JsonNode other = ticket(api, "How do I top up my account by card?", null);
+        String id = routed.path("id").asText();
+        var response = page.navigate("/tickets/" + id);
+        assertEquals(200, response.status());
+        assertThat(detail()).hasAttribute("data-ticket-id", id);
+        assertThat(detail().locator("h2.subject")).hasText(routed.path("subject").asText());
+        assertEquals("It was in my bag.\nThe bag is gone.", detail().locator(".ticket-body").evaluate("b => b.textContent"));
+        assertThat(page.locator(".selected[data-ticket-id=\"" + id + "\"]")).hasCount(1); // its card in the inbox, else its row
+        assertThat(detail().locator("ol.history li[data-step=received]")).hasCount(1);
+        assertThat(detail().locator("ol.history li[data-step=classified]")).hasCount(1);
+        if ("ROUTED".equals(routed.path("status").asText())) {
+            assertThat(detail().locator("ol.history li[data-step=routed]")).hasCount(1);
+            assertThat(detail().locator(".sla-line .sla")).hasText(java.util.regex.Pattern.compile("\\d+ (min|h|d)"));
+        }
+        assertThat(detail().getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName("triage run")))
+                .hasAttribute("href", "/runs/" + routed.path("runId").asText());
+        assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Tickets").setExact(true)))
+                .hasAttribute("aria-current", "page");
+
+        // the list's subject opens the ticket's own view, in place
+        String otherId = other.path("id").asText();
+        assertThat(row(otherId).locator("td.subject a")).hasAttribute("href", "/tickets/" + otherId);
+        page.evaluate("() => { window.sameDocument = true; }");
+        row(otherId).locator("td.subject a").click();
+        page.waitForURL("**/tickets/" + otherId);
+        assertThat(detail()).hasAttribute("data-ticket-id", otherId);
+        assertEquals(true, page.evaluate("() => window.sameDocument === true"), "no reload");
+        // and back
+        page.goBack();
+        page.waitForURL("**/tickets/" + id);
+        assertThat(detail()).hasAttribute("data-ticket-id", id);
+        // an unknown ticket's address says so
+        page.navigate("/tickets/t_nosuch");
+        assertThat(page.locator("#notice")).containsText("t_nosuch");
+        tab.errors.removeIf(e -> e.contains("404")); // the browser logs the failed fetch of the unknown ticket
         assertQuietPage();
     }
 
