@@ -75,6 +75,8 @@ class AccessibilityConsoleTest {
             new Screen("failed run", "/runs/{failedRun}?task=break", "#detail pre.error"),
             new Screen("approvals", "/approvals", "ul.inbox li"),
             new Screen("tickets", "/tickets", "#review li[data-ticket-id]").screenshot("tickets"),
+            new Screen("ticket detail", "/tickets/{ticketInReview}", "#ticket-detail ol.ranking li[data-category]"),
+            new Screen("edit and retry", "/?retry={failedRun}", "#start-run"),
             new Screen("triggers", "/triggers", "tr[data-trigger=nightly]"),
             new Screen("tools", "/tools", "#tool-list table"),
             new Screen("dashboard", "/dashboard", "[data-metric=runs-started]"),
@@ -185,6 +187,7 @@ class AccessibilityConsoleTest {
         JsonNode tickets = Api.await(() -> api.get("/api/tickets").json().path("tickets"), list -> list.size() == 3
                 && !statuses(list).contains("TRIAGING"), Duration.ofMinutes(3), "the three tickets triaged");
         assertTrue(statuses(tickets).contains("AWAITING_APPROVAL"), "a ticket waits for review: " + tickets);
+        for (JsonNode t : tickets) if (t.path("status").asText().equals("AWAITING_APPROVAL")) ids.put("ticketInReview", t.path("id").asText());
     }
 
     static List<String> statuses(JsonNode tickets) {
