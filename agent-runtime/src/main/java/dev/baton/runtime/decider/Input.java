@@ -46,8 +46,8 @@ public sealed interface Input {
         }
     }
 
-    /** The result writer answered ({@code answer}) or failed ({@code error}) for the plan version it was asked about. */
-    record AnswerWritten(int planVersion, ObjectNode outputs, String answer, Throwable error) implements Input {
+    /** The result writer answered ({@code answer}, the whole text) or failed ({@code error}) for a SUCCEEDED run. */
+    record AnswerWritten(String answer, Throwable error) implements Input {
     }
 
     /** A call ended (or the shell gave up on it: a timeout). */
