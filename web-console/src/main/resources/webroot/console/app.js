@@ -4,7 +4,7 @@ import { get, post, setToken, token, eventSource, ApiError } from './api.js';
 import { el, clear, json, age, duration, badge, placeAfter, FINISHED } from './dom.js';
 import { PlanGraph } from './graph.js';
 import { dashboardView } from './dashboard.js';
-import { followRun, messageForm } from './follow.js';
+import { followRun, messageForm, runAnswer } from './follow.js';
 import { conversation, triggerOrigin } from './chat.js';
 import { ticketsView } from './tickets.js';
 import { triggersView } from './triggers.js';
@@ -147,7 +147,8 @@ async function homeView() {
       formError.textContent = 'Not valid JSON: ' + e.message;
       return;
     }
-    if (planApproval.checked) body.options = { planApproval: true };
+    // A goal typed here is a chat goal: the server writes it an answer unless BATON_ANSWER_CHAT_GOALS is false.
+    body.options = planApproval.checked ? { chat: true, planApproval: true } : { chat: true };
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     try {
@@ -322,6 +323,8 @@ async function runView(runId) {
         onclick: (ev) => act(ev.currentTarget, async () => { await post('/api/runs/' + encodeURIComponent(runId) + '/cancel'); await refresh(); }) }));
     }
     clear(outcome);
+    const answer = runAnswer(run);
+    if (answer) outcome.append(el('h2', { text: 'Answer' }), answer);
     if (run.result) outcome.append(el('h2', { text: 'Result' }), el('pre', { class: 'output', text: json(run.result) }));
     if (run.error) outcome.append(el('h2', { text: 'Error' }), el('pre', { class: 'error', text: run.error.code + ': ' + run.error.message }));
 

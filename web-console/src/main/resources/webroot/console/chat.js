@@ -2,7 +2,7 @@
 // Baton's plan, progress, replans and final answer on the other, all built from the run's events
 // (so a reload, or a second person watching, sees the same conversation). Everything is text.
 import { el, clear, json, duration, FINISHED } from './dom.js';
-import { followRun, messageForm } from './follow.js';
+import { followRun, messageForm, answerView } from './follow.js';
 
 const DONE = new Set(['SUCCEEDED', 'FAILED', 'REJECTED', 'SKIPPED', 'CANCELLED']);
 
@@ -54,6 +54,8 @@ export function conversation(runId, { may, act, failed, me }) {
   let run = null;
   const pending = [];
   const planned = new Set(); // task ids of earlier plan versions, to say what a replan added
+  let answer = null; // the answer's view (follow.js), made by the first of RunSucceeded and its pieces
+  const answerBlock = () => answer || (answer = answerView());
 
   const say = (role, kind, seq, ...content) => el('li', { class: 'msg ' + role, 'data-role': role, 'data-kind': kind, 'data-seq': seq },
     el('div', { class: 'bubble' }, content));
@@ -106,18 +108,28 @@ export function conversation(runId, { may, act, failed, me }) {
       case 'RunFailed':
         return say('baton', 'failed', e.seq, el('p', { class: 'error', text: 'The run failed: ' + (d.error ? d.error.code + ': ' + d.error.message : '') }));
       case 'RunSucceeded':
-        return answerMessage(e, d.result);
+        return answerMessage(e, d);
+      case 'AnswerWritten':
+        answerBlock().written(d.answer);
+        return null;
+      case 'AnswerFailed':
+        answerBlock().failed('The answer could not be written: ' + (d.error ? d.error.message : ''));
+        return null;
       default:
         return null;
     }
   }
 
-  function answerMessage(e, result) {
-    const r = result || {};
+  function answerMessage(e, d) {
+    const r = d.result || {};
     const parts = [];
-    if (typeof r.answer === 'string') parts.push(el('p', { class: 'text answer', text: r.answer }));
-    else parts.push(el('p', { text: 'Done.' }));
-    if (r.answerError) parts.push(el('p', { class: 'error answer-error', text: r.answerError }));
+    if (d.answering || typeof r.answer === 'string' || r.answerError) {
+      // The answer follows the success (streamed as Markdown); older runs have it in the result.
+      const a = answerBlock();
+      if (typeof r.answer === 'string') a.written(r.answer);
+      if (r.answerError) a.failed(r.answerError);
+      parts.push(a.node);
+    } else parts.push(el('p', { text: 'Done.' }));
     const outputs = Object.assign({}, r);
     delete outputs.answer;
     delete outputs.answerError;
@@ -175,6 +187,7 @@ export function conversation(runId, { may, act, failed, me }) {
 
   const follower = followRun(runId, {
     onEvent: (e) => { pending.push(e); schedule(); },
+    onDelta: (e) => answerBlock().piece(e.data && e.data.text, e.data && e.data.index),
     onRun: (r) => { run = r; schedule(); },
     onError: failed
   });
