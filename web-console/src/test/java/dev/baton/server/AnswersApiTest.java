@@ -2,6 +2,7 @@ package dev.baton.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.baton.json.Json;
 import dev.baton.runtime.model.ModelConfig;
@@ -179,5 +180,21 @@ class AnswersApiTest {
         }
         assertEquals(before, api.get("/api/runs?limit=500").json().path("runs").size(), "nothing created");
         assertEquals(0, model.findAll(anyRequestedFor(anyUrl())).size());
+    }
+
+    @Test
+    void aStreamRefusedBeforeItsFirstPieceIsRetriedByTheGateway() {
+        model.stubFor(post(urlEqualTo("/v1/chat/completions")).inScenario("busy").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "0")
+                        .withHeader("Content-Type", "application/json").withBody("{\"error\": {\"message\": \"slow down\"}}"))
+                .willSetStateTo("free"));
+        model.stubFor(post(urlEqualTo("/v1/chat/completions")).inScenario("busy").whenScenarioStateIs("free")
+                .willReturn(aResponse().withHeader("Content-Type", "text/event-stream").withBody(OpenAiStubs.streamed(300, 12, "After ", "a retry."))));
+        Api.Response created = api.post("/api/runs", body("echo hello", "{\"answer\": true}"));
+        JsonNode run = api.awaitRun(created.json().path("id").asText(), r -> !r.path("answerStatus").asText().equals("WRITING")
+                && !r.path("answerStatus").isNull(), Duration.ofSeconds(30));
+        assertEquals("WRITTEN", run.path("answerStatus").asText(), run.toString());
+        assertEquals("After a retry.", run.path("result").path("answer").asText());
+        assertEquals(2, model.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions"))).size(), "the 429, then the stream");
     }
 }
