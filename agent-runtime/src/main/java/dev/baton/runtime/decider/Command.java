@@ -1,7 +1,6 @@
 package dev.baton.runtime.decider;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.runtime.agent.AgentLoop;
 import dev.baton.runtime.agent.AgentSpec;
 import dev.baton.runtime.planning.GoalPlanner;

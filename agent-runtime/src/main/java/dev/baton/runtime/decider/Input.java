@@ -1,7 +1,6 @@
 package dev.baton.runtime.decider;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.Origin;
 import dev.baton.runtime.planning.GoalPlanner;

@@ -1,7 +1,6 @@
 package dev.baton.runtime.decider;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.plan.ModelHint;
 import dev.baton.plan.Plan;
@@ -14,7 +13,6 @@ import dev.baton.runtime.event.EventData.Failure;
 import dev.baton.runtime.planning.GoalPlanner;
 import dev.baton.runtime.planning.PlanningException;
 import dev.baton.runtime.planning.ResultWriter;
-import dev.baton.runtime.run.Joins;
 import dev.baton.runtime.run.RunState;
 import dev.baton.runtime.run.RunStatus;
 import dev.baton.runtime.run.TaskState;
@@ -279,7 +277,7 @@ final class Planning {
         } else {
             Throwable error = a.error() == null ? new IllegalStateException("the model's answer was empty") : a.error();
             LOG.warn("the answer of run {} could not be written: {}", run.id(), error.toString());
-            t.emit(new EventData.AnswerFailed(new Failure(error instanceof dev.baton.runtime.model.ModelException m ? m.code() : "answer_failed",
+            t.emit(new EventData.AnswerFailed(new Failure(error instanceof BatonException b ? b.code() : "answer_failed",
                     "the answer could not be written: " + error.getMessage())));
         }
     }
