@@ -49,4 +49,5 @@ export const EVENT_TYPES = ['RunCreated', 'PlanProposed', 'PlanAccepted', 'RunSu
   'ApprovalDecided', 'ApprovalExpired', 'ApprovalEscalated', 'TaskStarted', 'TaskSucceeded', 'TaskAttemptFailed',
   'TaskSkipped', 'TaskCancelled', 'TaskRetryRequested', 'AgentModelCalled', 'AgentToolCalled',
   'FallbackStarted', 'FallbackSucceeded', 'FallbackAttemptFailed', 'RunUnwinding', 'CompensationStarted',
-  'CompensationSucceeded', 'CompensationAttemptFailed', 'CompensationFailed', 'CompensationRetryRequested', 'message'];
+  'CompensationSucceeded', 'CompensationAttemptFailed', 'CompensationFailed', 'CompensationRetryRequested',
+  'AnswerWritten', 'AnswerFailed', 'message'];

@@ -3,7 +3,7 @@
 // (so a reload, or a second person watching, sees the same conversation). Everything is text.
 import { el, clear, json, duration, FINISHED } from './dom.js';
 import { post } from './api.js';
-import { followRun, messageForm } from './follow.js';
+import { followRun, messageForm, answerView } from './follow.js';
 
 const DONE = new Set(['SUCCEEDED', 'FAILED', 'REJECTED', 'SKIPPED', 'CANCELLED']);
 /** How many earlier runs of a conversation (follow-ups linked by "continues") are shown above the current one. */
@@ -75,6 +75,8 @@ export function conversation(runId, { may, act, failed, me, go, continuedIn, dep
   let run = null;
   const pending = [];
   const planned = new Set(); // task ids of earlier plan versions, to say what a replan added
+  let answer = null; // the answer's view (follow.js), made by the first of RunSucceeded and its pieces
+  const answerBlock = () => answer || (answer = answerView());
 
   const say = (role, kind, seq, ...content) => el('li', { class: 'msg ' + role, 'data-role': role, 'data-kind': kind, 'data-seq': seq },
     el('div', { class: 'bubble' }, content));
@@ -130,18 +132,28 @@ export function conversation(runId, { may, act, failed, me, go, continuedIn, dep
           !readOnly && may('operator') && go ? el('div', { class: 'actions' }, el('button', { type: 'button', class: 'retry-goal', text: 'Edit and retry',
             onclick: () => go('/?retry=' + encodeURIComponent(runId)) })) : null);
       case 'RunSucceeded':
-        return answerMessage(e, d.result);
+        return answerMessage(e, d);
+      case 'AnswerWritten':
+        answerBlock().written(d.answer);
+        return null;
+      case 'AnswerFailed':
+        answerBlock().failed('The answer could not be written: ' + (d.error ? d.error.message : ''));
+        return null;
       default:
         return null;
     }
   }
 
-  function answerMessage(e, result) {
-    const r = result || {};
+  function answerMessage(e, d) {
+    const r = d.result || {};
     const parts = [];
-    if (typeof r.answer === 'string') parts.push(el('p', { class: 'text answer', text: r.answer }));
-    else parts.push(el('p', { text: 'Done.' }));
-    if (r.answerError) parts.push(el('p', { class: 'error answer-error', text: r.answerError }));
+    if (d.answering || typeof r.answer === 'string' || r.answerError) {
+      // The answer follows the success (streamed as Markdown); older runs have it in the result.
+      const a = answerBlock();
+      if (typeof r.answer === 'string') a.written(r.answer);
+      if (r.answerError) a.failed(r.answerError);
+      parts.push(a.node);
+    } else parts.push(el('p', { text: 'Done.' }));
     const outputs = Object.assign({}, r);
     delete outputs.answer;
     delete outputs.answerError;
@@ -186,7 +198,8 @@ export function conversation(runId, { may, act, failed, me, go, continuedIn, dep
     } else if (mode === 'follow-up') {
       composer.append(messageForm(runId, { label: 'Follow up (starts a new run that continues this one)', formClass: 'composer follow-up', act,
         autocomplete: 'off', send: async (text) => {
-          const body = { goal: text.trim(), continues: runId };
+          // a follow-up typed in the chat is a chat goal too: answered unless BATON_ANSWER_CHAT_GOALS is false
+          const body = { goal: text.trim(), continues: runId, options: { chat: true } };
           if (run.input && Object.keys(run.input).length) body.input = run.input;
           const next = await post('/api/runs', body);
           if (go) go('/?run=' + encodeURIComponent(next.id));
@@ -225,6 +238,7 @@ export function conversation(runId, { may, act, failed, me, go, continuedIn, dep
 
   const follower = followRun(runId, {
     onEvent: (e) => { pending.push(e); schedule(); },
+    onDelta: (e) => answerBlock().piece(e.data && e.data.text, e.data && e.data.index),
     onRun: (r) => { run = r; schedule(); },
     onError: failed
   });

@@ -1,19 +1,33 @@
 // Following one run live: its event stream (resumed with Last-Event-ID after a drop) and its
 // state, refetched as events arrive. Shared by the chat and the run view.
 import { get, post, eventSource, EVENT_TYPES } from './api.js';
-import { el, FINISHED } from './dom.js';
+import { el, clear, FINISHED } from './dom.js';
+import { markdown } from './markdown.js';
 
-const END_TYPES = new Set(['RunSucceeded', 'RunFailed', 'RunCancelled', 'CompensationFailed']);
+const END_TYPES = new Set(['RunFailed', 'RunCancelled', 'CompensationFailed', 'AnswerWritten', 'AnswerFailed']);
+
+/** Whether the server ends a run's stream after {@code event}: the run's end, or its answer's end when it asked for one. */
+function endsStream(event) {
+  if (event.type === 'RunSucceeded') return !(event.data && event.data.answering);
+  return END_TYPES.has(event.type);
+}
+
+/** Whether a run as GET returns it will send no more events: finished, and no answer being written. */
+function settled(run) {
+  return FINISHED.has(run.status) && run.answerStatus !== 'WRITING';
+}
 
 /**
  * Follows run {@code runId}: {@code onEvent(event)} once per event, in order, from the first, none
  * skipped (a gap in the seqs reopens the stream from the last one delivered);
  * {@code onRun(run)} with the run as GET returns it, after events (coalesced: at most one GET in
- * flight and one queued, however many events arrive meanwhile); {@code onError(e)} when a GET fails.
+ * flight and one queued, however many events arrive meanwhile); {@code onError(e)} when a GET fails;
+ * {@code onDelta(event)} for each AnswerDelta (a piece of the run's answer as a model writes it: not
+ * journaled, no seq, so a reconnect may miss some; the AnswerWritten event after them has the whole text).
  * Returns { refresh, listen, stop }: refresh() settles once a fetch begun after the call is applied;
  * listen() reopens the stream after it ended (a retry reopens a finished run).
  */
-export function followRun(runId, { onEvent, onRun, onError }) {
+export function followRun(runId, { onEvent, onRun, onError, onDelta }) {
   let lastSeq = 0; // every event up to this seq was delivered (a run's seqs are 1, 2, 3, ...)
   let gapAsked = 0; // the seq a stream was reopened for, once: a gap it does not fill is accepted
   let source = null;
@@ -28,7 +42,7 @@ export function followRun(runId, { onEvent, onRun, onError }) {
     try {
       const run = await get('/api/runs/' + encodeURIComponent(runId));
       if (gone) return;
-      finished = FINISHED.has(run.status);
+      finished = settled(run);
       if (typeof run.lastSeq === 'number') fetchedSeq = Math.max(fetchedSeq, run.lastSeq);
       onRun(run);
       if (!finished) listen();
@@ -54,6 +68,10 @@ export function followRun(runId, { onEvent, onRun, onError }) {
     const handle = (msg) => {
       let event;
       try { event = JSON.parse(msg.data); } catch (e) { return; }
+      if (event.type === 'AnswerDelta') { // news only: no seq, nothing to refetch
+        if (onDelta) onDelta(event);
+        return;
+      }
       if (event.seq > lastSeq + 1 && gapAsked !== lastSeq + 1) {
         // An event is missing (a stream cut and resumed past it, say): read again from the last
         // one delivered, so that the conversation and the timeline have every event, in order.
@@ -69,9 +87,10 @@ export function followRun(runId, { onEvent, onRun, onError }) {
       // Opening a big run replays hundreds of events the first GET already holds: no refetch for them.
       if (event.seq > fetchedSeq) refresh();
       // The server ends the stream after the event that ends the run; a retry opens a new one.
-      if (END_TYPES.has(event.type)) stopListening();
+      if (endsStream(event)) stopListening();
     };
     for (const type of EVENT_TYPES) source.addEventListener(type, handle);
+    source.addEventListener('AnswerDelta', handle);
     const mine = source;
     mine.addEventListener('open', () => { retryDelay = 1000; });
     // EventSource reconnects by itself (sending Last-Event-ID) after a dropped connection, unless
@@ -111,4 +130,69 @@ export function messageForm(runId, { label, formClass, act, autocomplete, send }
     });
   });
   return form;
+}
+
+/**
+ * A run's answer as it arrives, as safe Markdown (markdown.js): {@code piece(text, index)} adds a
+ * piece that streamed (AnswerDelta; one missed, as when the page opened mid-answer, shows "Writing
+ * the answer…" until the whole text comes), {@code written(text)} sets the whole answer (AnswerWritten, or the
+ * run's result.answer), {@code failed(message)} says why there is none. Rendering waits for the next
+ * frame, so a burst of pieces costs one render. The node carries {@code data-answer-status}:
+ * WRITING, WRITTEN or FAILED. Shared by the chat and the run view.
+ */
+export function answerView() {
+  const body = el('div', { class: 'answer-text' });
+  const node = el('div', { class: 'answer', 'data-answer-status': 'WRITING', 'aria-busy': 'true' }, body);
+  let text = '';
+  let final = false;
+  let frame = 0;
+  let next = 0; // the index of the piece expected next
+  let gap = false; // a piece was missed (the page opened mid-answer): wait for the whole text
+  const render = () => {
+    frame = 0;
+    clear(body).append(gap && !final ? el('p', { class: 'hint', text: 'Writing the answer…' }) : markdown(text));
+  };
+  const later = () => { if (!frame) frame = requestAnimationFrame(render); };
+  return {
+    node,
+    piece(more, index) {
+      if (final || !more) return;
+      if (typeof index === 'number') {
+        if (index !== next) gap = true;
+        next = index + 1;
+      }
+      text += more;
+      later();
+    },
+    written(whole) {
+      final = true;
+      text = whole || '';
+      node.dataset.answerStatus = 'WRITTEN';
+      node.removeAttribute('aria-busy');
+      later();
+    },
+    failed(message) {
+      final = true;
+      node.dataset.answerStatus = 'FAILED';
+      node.removeAttribute('aria-busy');
+      if (!text) body.remove();
+      node.append(el('p', { class: 'error answer-error', text: message }));
+    },
+    get status() { return node.dataset.answerStatus; }
+  };
+}
+
+/**
+ * The run's answer for the run view, from the run as GET returns it: the Markdown once written,
+ * "Writing the answer…" while a model writes it, the reason when it failed; null when the run
+ * asked for none.
+ */
+export function runAnswer(run) {
+  const r = run.result || {};
+  if (!run.answerStatus && typeof r.answer !== 'string' && !r.answerError) return null;
+  const view = answerView();
+  if (typeof r.answer === 'string') view.written(r.answer);
+  else if (run.answerStatus === 'FAILED' || r.answerError) view.failed(r.answerError || 'The answer could not be written.');
+  else view.node.append(el('p', { class: 'hint', text: 'Writing the answer…' }));
+  return view.node;
 }

@@ -96,10 +96,11 @@ export async function homeView({ view, may, act, failed, go, me, runTable, onDis
       formError.textContent = 'Not valid JSON: ' + e.message;
       return;
     }
-    const options = {};
+    // A goal typed here is a chat goal: the server writes it an answer unless BATON_ANSWER_CHAT_GOALS is false.
+    const options = { chat: true };
     if (planApproval.checked) options.planApproval = true;
     if (chosen && !body.plan) options.playbook = chosen.playbook.name;
-    if (Object.keys(options).length) body.options = options;
+    body.options = options;
     if (continues) body.continues = continues;
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;

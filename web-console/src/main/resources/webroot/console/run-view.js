@@ -5,7 +5,7 @@ import { el, clear, json, age, duration, badge, placeAfter, FINISHED } from './d
 import { PlanGraph } from './graph.js';
 import { gantt } from './gantt.js';
 import { planVersions, planDiffView } from './plan-diff.js';
-import { followRun, messageForm } from './follow.js';
+import { followRun, messageForm, runAnswer } from './follow.js';
 import { triggerOrigin } from './chat.js';
 
 /** Parses JSON a person typed; a mistake says what was wrong, and nothing is sent. */
@@ -130,6 +130,8 @@ export async function runView({ view, may, act, failed, onDispose }, runId) {
         onclick: (ev) => act(ev.currentTarget, async () => { await post('/api/runs/' + encodeURIComponent(runId) + '/cancel'); await refresh(); }) }));
     }
     clear(outcome);
+    const answer = runAnswer(run);
+    if (answer) outcome.append(el('h2', { text: 'Answer' }), answer);
     if (run.result) outcome.append(el('h2', { text: 'Result' }), el('pre', { class: 'output', text: json(run.result) }));
     if (run.error) outcome.append(el('h2', { text: 'Error' }), el('pre', { class: 'error', text: run.error.code + ': ' + run.error.message }));
 

@@ -43,6 +43,9 @@ final class ApiRoutes {
     /** The MCP servers Baton takes tools from, or null when none is configured. */
     private final McpTools mcpTools;
 
+    /** BATON_ANSWER_CHAT_GOALS: see {@link #withAnswerOption}. */
+    private boolean answerChatGoals = true;
+
     ApiRoutes(Orchestrator orchestrator, String version, ModelConfig model, PlaybookLibrary playbooks, AgentRegistry agents,
               ClusterNode cluster, McpTools mcpTools) {
         this.cluster = cluster;
@@ -223,6 +226,7 @@ final class ApiRoutes {
         // The marks and keys Baton gives the runs of tickets and triggers are not a client's to take.
         String misuse = Origin.marksMisused(options);
         if (misuse != null) throw ApiError.badRequest(misuse);
+        options = withAnswerOption(options);
         String key = ctx.request().getHeader("Idempotency-Key");
         if (key != null && (key.isBlank() || key.length() > 255)) {
             throw ApiError.badRequest("the Idempotency-Key header must hold 1 to 255 characters");
@@ -302,6 +306,34 @@ final class ApiRoutes {
         String text = Bodies.string(body, "text");
         if (text == null || text.isBlank()) throw ApiError.badRequest("field 'text' is required");
         reply(ctx, 202, orchestrator.message(ctx.pathParam("id"), text, caller.name()));
+    }
+
+    /**
+     * The run's options with {@code answer} said: as the request gave it, else true for a goal typed in
+     * the chat ({@code options.chat}) when BATON_ANSWER_CHAT_GOALS says so, else absent (no answer).
+     * Kept in the run's options, so its journal says whether it asked, whatever the setting is later.
+     */
+    private ObjectNode withAnswerOption(ObjectNode options) {
+        if (options == null) return null;
+        for (String flag : new String[]{"answer", "chat"}) {
+            JsonNode value = options.get(flag);
+            if (value != null && !value.isNull() && !value.isBoolean()) {
+                throw ApiError.badRequest("field 'options." + flag + "' must be a boolean (true or false), not " + Bodies.kind(value));
+            }
+        }
+        JsonNode answer = options.get("answer");
+        if ((answer == null || answer.isNull()) && options.path("chat").asBoolean(false) && answerChatGoals) {
+            ObjectNode withAnswer = options.deepCopy();
+            withAnswer.put("answer", true);
+            return withAnswer;
+        }
+        return options;
+    }
+
+    /** Whether goals typed in the chat get an answer unless their request says otherwise (BATON_ANSWER_CHAT_GOALS). */
+    ApiRoutes answerChatGoals(boolean value) {
+        this.answerChatGoals = value;
+        return this;
     }
 
     private void planApproval(RoutingContext ctx) {

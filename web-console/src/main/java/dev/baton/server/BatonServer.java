@@ -211,7 +211,9 @@ public final class BatonServer implements AutoCloseable {
                                     .openTelemetry(telemetry.openTelemetry())
                                     .meterRegistry(serverMetrics.registry())
                                     .resultWriter(gateway == null ? null
-                                            : new LlmResultWriter(runId -> gateway.forContext(CallContext.forRun(runId, "result"))))
+                                            : new LlmResultWriter(runId -> gateway.forContext(CallContext.forRun(runId, "result")),
+                                                    (runId, request, onPiece) -> gateway.stream(request, CallContext.forRun(runId, "result"), onPiece),
+                                                    4_000))
                                     .approvalPolicy(TicketService.reviewPolicy(triage))
                                     .build(), membership == null ? null : membership.node)
                     .await(10, TimeUnit.MINUTES);
@@ -460,6 +462,7 @@ public final class BatonServer implements AutoCloseable {
         router.route("/api/*").handler(contract::checkBody);
         router.get("/api/metrics/summary").handler(metrics::summary);
         new ApiRoutes(orchestrator, version(), config.model(), playbooks, agents, membership == null ? null : membership.node, mcpTools)
+                .answerChatGoals(config.answerChatGoals())
                 .mount(router);
         triggerRoutes.mount(router);
         new TicketRoutes(tickets, classifierProgress).mount(router);

@@ -46,6 +46,8 @@ import java.util.Set;
  *   <tr><td>--allowed-hosts ... --rate-events</td><td>BATON_ALLOWED_HOSTS ... BATON_RATE_EVENTS</td><td>see {@link EdgeSettings}</td></tr>
  *   <tr><td>--max-event-streams-per-client</td><td>BATON_MAX_EVENT_STREAMS_PER_CLIENT</td><td>100</td></tr>
  *   <tr><td>--max-event-streams</td><td>BATON_MAX_EVENT_STREAMS</td><td>10000</td></tr>
+ *   <tr><td>--answer-chat-goals</td><td>BATON_ANSWER_CHAT_GOALS</td><td>true: a goal typed in the console's chat gets an answer
+ *   written by the model once its run succeeded (other runs only with {@code options.answer})</td></tr>
  *   <tr><td>--mcp-servers</td><td>BATON_MCP_SERVERS</td><td>empty: no MCP servers; else a JSON file of them (see {@link McpServers})</td></tr>
  * </table>
  *
@@ -64,12 +66,24 @@ import java.util.Set;
  * @param shards       how many event-loop contexts share the runs (BATON_SHARDS; 0: half the available processors, at least one)
  * @param cluster      how this server joins others on the same PostgreSQL journal (BATON_CLUSTER_*, BATON_NODE_ID)
  * @param mcpServers   the MCP servers whose tools join the registry (BATON_MCP_SERVERS), read and checked at load
+ * @param answerChatGoals whether a goal typed in the chat ({@code options.chat}) gets a written answer when its
+ *                     request does not say ({@code options.answer}) (BATON_ANSWER_CHAT_GOALS, true by default)
  */
 public record Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
                      Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile,
                      NotificationRules notifications, TriageConfig triage, long webhookBodyLimit, Duration toolTimeout,
                      EdgeSettings edge, StreamLimits eventStreams, int shards, ClusterSettings cluster,
-                     List<McpServerSpec> mcpServers) {
+                     List<McpServerSpec> mcpServers, boolean answerChatGoals) {
+
+    /** A config whose chat goals get an answer (the default of BATON_ANSWER_CHAT_GOALS). */
+    public Config(int port, String host, Path dataDir, String dbUrl, Set<String> allowedHosts,
+                  Map<String, Caller> tokens, ModelConfig model, Path playbooksDir, Path agentsFile,
+                  NotificationRules notifications, TriageConfig triage, long webhookBodyLimit, Duration toolTimeout,
+                  EdgeSettings edge, StreamLimits eventStreams, int shards, ClusterSettings cluster,
+                  List<McpServerSpec> mcpServers) {
+        this(port, host, dataDir, dbUrl, allowedHosts, tokens, model, playbooksDir, agentsFile, notifications, triage,
+                webhookBodyLimit, toolTimeout, edge, eventStreams, shards, cluster, mcpServers, true);
+    }
 
     /** Every setting: option name, environment variable, default. */
     public enum Setting {
@@ -110,7 +124,8 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         MAX_EVENT_STREAMS_PER_CLIENT("--max-event-streams-per-client", "BATON_MAX_EVENT_STREAMS_PER_CLIENT",
                 String.valueOf(StreamLimits.DEFAULTS.perClient())),
         MAX_EVENT_STREAMS("--max-event-streams", "BATON_MAX_EVENT_STREAMS", String.valueOf(StreamLimits.DEFAULTS.total())),
-        MCP_SERVERS("--mcp-servers", "BATON_MCP_SERVERS", "");
+        MCP_SERVERS("--mcp-servers", "BATON_MCP_SERVERS", ""),
+        ANSWER_CHAT_GOALS("--answer-chat-goals", "BATON_ANSWER_CHAT_GOALS", "true");
 
         final String option;
         final String variable;
@@ -330,7 +345,8 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         int shards = values.get(Setting.SHARDS).equals("0") ? 0 : count(Setting.SHARDS, values);
         List<McpServerSpec> mcpServers = mcpServers(values.get(Setting.MCP_SERVERS), env);
         return new Config(port, host, dataDir, dbUrl, allowed, tokens, model, playbooksDir, agentsFile, notifications, triage,
-                webhookBodyLimit, toolTimeout, EdgeSettings.load(values::get), streams, shards, ClusterSettings.load(values::get), mcpServers);
+                webhookBodyLimit, toolTimeout, EdgeSettings.load(values::get), streams, shards, ClusterSettings.load(values::get), mcpServers,
+                bool(Setting.ANSWER_CHAT_GOALS, values.get(Setting.ANSWER_CHAT_GOALS)));
     }
 
     /** The MCP servers file, read now so that a mistake in it stops the start with a message naming the server and key. */

@@ -89,6 +89,42 @@ final class EventStream {
         this.orchestrator = orchestrator;
         this.quota = quota;
         this.listening = vertx.eventBus().<RunEvent>consumer(Orchestrator.EVENTS_ADDRESS, message -> fanOut(message.body())).completion();
+        vertx.eventBus().<io.vertx.core.json.JsonObject>localConsumer(Orchestrator.ANSWER_DELTAS_ADDRESS, message -> fanOutDelta(message.body()));
+    }
+
+    // ------------------------------------------------------------------ answer deltas: news, not events
+
+    /**
+     * A piece of a run's answer as a model streams it, to the streams of its run and the all-runs
+     * ones: an SSE message {@code event: AnswerDelta} with no {@code id} (it is not journaled and has
+     * no seq, so a client's Last-Event-ID is left alone). A stream that is still replaying, or
+     * behind, misses it: the AnswerWritten that follows holds the whole answer.
+     */
+    private void fanOutDelta(io.vertx.core.json.JsonObject delta) {
+        String runId = delta.getString("runId");
+        Set<Subscriber> ofRun = runId == null ? null : byRun.get(runId);
+        if ((ofRun == null || ofRun.isEmpty()) && allRuns.isEmpty()) return;
+        ObjectNode json = Json.object();
+        json.put("runId", runId);
+        json.put("type", "AnswerDelta");
+        json.putNull("taskId");
+        json.put("at", delta.getString("at"));
+        json.putObject("data").put("index", delta.getInteger("index", 0)).put("text", delta.getString("text", ""));
+        Buffer plain = Buffer.buffer("event: AnswerDelta\ndata: " + json + "\n\n");
+        Buffer[] masked = new Buffer[1];
+        java.util.function.Function<Subscriber, Buffer> frameFor = s -> {
+            if (!s.masked) return plain;
+            synchronized (masked) {
+                if (masked[0] == null) {
+                    ObjectNode copy = json.deepCopy();
+                    Redaction.maskInPlace(copy);
+                    masked[0] = Buffer.buffer("event: AnswerDelta\ndata: " + copy + "\n\n");
+                }
+                return masked[0];
+            }
+        };
+        if (ofRun != null) for (Subscriber s : ofRun) s.onContext(() -> s.sendTransient(frameFor.apply(s)));
+        for (Subscriber s : allRuns) s.onContext(() -> s.sendTransient(frameFor.apply(s)));
     }
 
     /** {@code GET /api/runs/{id}/events}. */
@@ -380,6 +416,12 @@ final class EventStream {
             if (endsRun(last)) finish();
         }
 
+        /** A message that is news only (an answer's delta): sent when the stream is live and keeping up, else dropped. */
+        void sendTransient(Buffer frame) {
+            if (done || replaying || ended || unsent > MAX_UNSENT_BYTES || response.writeQueueFull()) return;
+            send(frame);
+        }
+
         /** A live event that came while the replay runs, kept (within bounds) to be sent after it. */
         private void hold(RunEvent event, Buffer frame) {
             heldBytes += frame.length();
@@ -411,11 +453,17 @@ final class EventStream {
                     return;
                 }
                 if (fromJournal) return;
-                // Resuming after the last event of a finished run: nothing more will come.
+                // Resuming after the last event of a finished run: nothing more will come (unless its answer is being written).
                 long sent = lastSent;
                 orchestrator.runRecord(runId).onSuccess(record -> onContext(() -> {
                     if (!done && record.isPresent() && FINISHED.contains(record.get().status()) && sent >= after && lastSent == sent) {
-                        finish();
+                        if (!"SUCCEEDED".equals(record.get().status())) {
+                            finish();
+                            return;
+                        }
+                        orchestrator.run(runId).onSuccess(run -> onContext(() -> {
+                            if (!done && lastSent == sent && !"WRITING".equals(run.path("answerStatus").asText())) finish();
+                        }));
                     }
                 }));
             });
@@ -517,10 +565,13 @@ final class EventStream {
         return context instanceof ContextInternal internal ? internal.unwrap() : context;
     }
 
+    /** The last event of a run's stream: its end, or, for a run that asked for an answer, the answer's end after it. */
     private static boolean endsRun(RunEvent event) {
         if (event == null) return false;
         EventData data = event.data();
-        return data instanceof EventData.RunSucceeded || data instanceof EventData.RunFailed || data instanceof EventData.RunCancelled
+        if (data instanceof EventData.RunSucceeded succeeded) return !succeeded.answering();
+        return data instanceof EventData.AnswerWritten || data instanceof EventData.AnswerFailed
+                || data instanceof EventData.RunFailed || data instanceof EventData.RunCancelled
                 || data instanceof EventData.CompensationFailed; // COMPENSATION_FAILED: nothing more until someone retries
     }
 

@@ -74,6 +74,21 @@ class ReplanningApiTest {
                 .willSetStateTo(next));
     }
 
+    /** The answer's call, streamed as OpenAI streams it ({@code stream: true}), when the scenario is in {@code state}. */
+    private static void streamedAnswer(String state, String content, String next) {
+        int half = content.length() / 2;
+        model.stubFor(post(urlEqualTo("/v1/chat/completions")).inScenario("run").whenScenarioStateIs(state)
+                .willReturn(aResponse().withHeader("Content-Type", "text/event-stream")
+                        .withBody(OpenAiStubs.streamed(400, 60, content.substring(0, half), content.substring(half))))
+                .willSetStateTo(next));
+    }
+
+    /** The run once its answer is written: the answer follows SUCCEEDED (issue 16). */
+    private static JsonNode answered(String runId) {
+        api.awaitRunStatus(runId, "SUCCEEDED");
+        return api.awaitRun(runId, r -> "WRITTEN".equals(r.path("answerStatus").asText()), java.time.Duration.ofSeconds(30));
+    }
+
     @Test
     void aTaskThatFailsForGoodIsReplannedAroundAndTheAnswerIsWritten() {
         upstream.stubFor(get("/primary").willReturn(aResponse().withStatus(404).withBody("no such record")));
@@ -96,15 +111,16 @@ class ReplanningApiTest {
                 ]}""".formatted(url("/mirror"));
         answer(Scenario.STARTED, firstPlan, "planned");
         answer("planned", newTasks, "replanned");
-        answer("replanned", "The widget costs 42 [summary2], from the mirror [mirror].", "answered");
+        streamedAnswer("replanned", "The widget costs 42 [summary2], from the mirror [mirror].", "answered");
 
         var body = Json.object();
         body.put("goal", "find the price of the widget");
         body.putObject("input").put("item", "widget");
+        body.putObject("options").put("answer", true); // an answer is opt-in (issue 16)
         Api.Response created = api.post("/api/runs", body);
         assertEquals(201, created.status(), created.body());
         String runId = created.json().path("id").asText();
-        JsonNode run = api.awaitRunStatus(runId, "SUCCEEDED");
+        JsonNode run = answered(runId);
 
         assertEquals(2, run.path("plan").path("version").asInt(), run.toString());
         assertEquals("llm", run.path("plan").path("source").asText());
@@ -144,16 +160,16 @@ class ReplanningApiTest {
                 ]}""";
         answer(Scenario.STARTED, firstPlan, "planned");
         answer("planned", newTasks, "replanned");
-        answer("replanned", "It costs 42 EUR [eur].", "answered");
+        streamedAnswer("replanned", "It costs 42 EUR [eur].", "answered");
 
-        Api.Response created = api.post("/api/runs", "{\"goal\": \"price of the widget\"}");
+        Api.Response created = api.post("/api/runs", "{\"goal\": \"price of the widget\", \"options\": {\"answer\": true}}");
         String runId = created.json().path("id").asText();
         api.awaitRunStatus(runId, "RUNNING");
         Api.Response sent = api.post("/api/runs/" + runId + "/messages", "{\"text\": \"give the price in euros\"}");
         assertEquals(202, sent.status(), sent.body());
         assertEquals("give the price in euros", sent.json().path("messages").get(0).path("text").asText());
 
-        JsonNode run = api.awaitRunStatus(runId, "SUCCEEDED");
+        JsonNode run = answered(runId);
         assertEquals("42", Api.task(run, "eur").path("output").path("eur").asText());
         assertEquals(1, Api.task(run, "fetch").path("attempts").asInt());
         assertEquals("It costs 42 EUR [eur].", run.path("result").path("answer").asText());

@@ -1,7 +1,6 @@
 package dev.baton.runtime.decider;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.runtime.agent.AgentLoop;
 import dev.baton.runtime.agent.AgentSpec;
 import dev.baton.runtime.planning.GoalPlanner;
@@ -46,7 +45,10 @@ public sealed interface Command {
     record AskReplanner(GoalPlanner.ReplanningRequest request, int messagesSeen) implements Command {
     }
 
-    /** Asks the result writer for the final answer; it comes back as {@link Input.AnswerWritten}. */
-    record WriteAnswer(ResultWriter.Request request, int planVersion, ObjectNode outputs) implements Command {
+    /**
+     * Asks the result writer for the answer of a SUCCEEDED run; its tokens go out as transient
+     * deltas while it writes, the whole text comes back as {@link Input.AnswerWritten}.
+     */
+    record WriteAnswer(ResultWriter.Request request) implements Command {
     }
 }

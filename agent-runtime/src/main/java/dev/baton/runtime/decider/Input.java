@@ -1,7 +1,6 @@
 package dev.baton.runtime.decider;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.runtime.event.EventData;
 import dev.baton.runtime.event.Origin;
 import dev.baton.runtime.planning.GoalPlanner;
@@ -46,8 +45,8 @@ public sealed interface Input {
         }
     }
 
-    /** The result writer answered ({@code answer}) or failed ({@code error}) for the plan version it was asked about. */
-    record AnswerWritten(int planVersion, ObjectNode outputs, String answer, Throwable error) implements Input {
+    /** The result writer answered ({@code answer}, the whole text) or failed ({@code error}) for a SUCCEEDED run. */
+    record AnswerWritten(String answer, Throwable error) implements Input {
     }
 
     /** A call ended (or the shell gave up on it: a timeout). */

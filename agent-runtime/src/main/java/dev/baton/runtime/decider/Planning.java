@@ -1,7 +1,6 @@
 package dev.baton.runtime.decider;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.json.Json;
 import dev.baton.plan.ModelHint;
 import dev.baton.plan.Plan;
@@ -14,7 +13,6 @@ import dev.baton.runtime.event.EventData.Failure;
 import dev.baton.runtime.planning.GoalPlanner;
 import dev.baton.runtime.planning.PlanningException;
 import dev.baton.runtime.planning.ResultWriter;
-import dev.baton.runtime.run.Joins;
 import dev.baton.runtime.run.RunState;
 import dev.baton.runtime.run.RunStatus;
 import dev.baton.runtime.run.TaskState;
@@ -219,11 +217,26 @@ final class Planning {
     // ------------------------------------------------------------------ the final answer
 
     /**
-     * Every task succeeded: one model call writes the answer to the goal. The run stays RUNNING
-     * meanwhile (a crash writes it again at recovery); a failed call does not fail the run,
-     * whose result then carries {@code answerError} next to the outputs.
+     * Whether a run that just succeeded has its answer written: only when it asked for one
+     * ({@code options.answer}, which the server sets for goals typed in the chat) and a result
+     * writer (a model) is there. Posted plans, triggers, tickets and API runs without the option
+     * make no model call when they end.
      */
-    void writeAnswer(Turn t, ObjectNode outputs) {
+    boolean answerWanted(RunState run) {
+        return decider.options.resultWriter() != null && wantsAnswer(run.options());
+    }
+
+    /** Whether a run's options ask for an answer: {@code options.answer} is {@code true}. */
+    public static boolean wantsAnswer(JsonNode options) {
+        return options != null && options.path("answer").asBoolean(false);
+    }
+
+    /**
+     * The run is SUCCEEDED with {@code answering}: one model call writes the answer to the goal.
+     * It comes back as {@link Input.AnswerWritten}; a failed call does not change the run, whose
+     * result then carries {@code answerError} next to the outputs.
+     */
+    void writeAnswer(Turn t) {
         RunState run = t.run;
         Map<String, JsonNode> all = new LinkedHashMap<>();
         Map<String, String> titles = new HashMap<>();
@@ -233,25 +246,39 @@ final class Planning {
             titles.put(task.id(), task.spec().title() == null ? task.id() : task.spec().title());
         }
         t.command(new Command.WriteAnswer(new ResultWriter.Request(run.id(), run.goal(), run.input(), all, titles,
-                run.messages().stream().map(RunState.Message::text).toList()), run.planVersion(), outputs));
+                run.messages().stream().map(RunState.Message::text).toList())));
     }
 
+    /**
+     * A SUCCEEDED run found with its answer being written after a restart: the call was cut off,
+     * and nothing of it was kept (its deltas are not journaled), so it is asked again. A server
+     * that has no model any more says so instead.
+     */
+    void resumeAnswer(Turn t) {
+        RunState run = t.run;
+        if (run.answerStatus() != RunState.AnswerStatus.WRITING) return;
+        if (decider.options.resultWriter() != null) {
+            writeAnswer(t);
+        } else {
+            t.emit(new EventData.AnswerFailed(new Failure("model_not_configured",
+                    "the answer was being written when the server stopped, and the server now has no model: " + ModelHint.SET)));
+        }
+    }
+
+    /**
+     * The answer came back. Only a SUCCEEDED run whose answer is being written takes it; any
+     * other (reopened by a retry meanwhile, or answered already) ignores it as stale.
+     */
     void answerWritten(Turn t, Input.AnswerWritten a) {
         RunState run = t.run;
-        // A message (a replan) or a cancel may have come meanwhile: then this answer is stale.
-        if (run.status() != RunStatus.RUNNING || run.planVersion() != a.planVersion() || !run.allTasksFinished()
-                || Joins.failing(run) != null) {
-            if (run.status() == RunStatus.RUNNING) decider.advance(t, List.of());
-            return;
-        }
-        ObjectNode result = Json.object();
-        if (a.error() == null) {
-            result.put("answer", a.answer());
+        if (run.status() != RunStatus.SUCCEEDED || run.answerStatus() != RunState.AnswerStatus.WRITING) return;
+        if (a.error() == null && a.answer() != null && !a.answer().isBlank()) {
+            t.emit(new EventData.AnswerWritten(a.answer()));
         } else {
-            LOG.warn("the final answer of run {} could not be written: {}", run.id(), a.error().toString());
-            result.put("answerError", "the final answer could not be written: " + a.error().getMessage());
+            Throwable error = a.error() == null ? new IllegalStateException("the model's answer was empty") : a.error();
+            LOG.warn("the answer of run {} could not be written: {}", run.id(), error.toString());
+            t.emit(new EventData.AnswerFailed(new Failure(error instanceof BatonException b ? b.code() : "answer_failed",
+                    "the answer could not be written: " + error.getMessage())));
         }
-        result.set("outputs", a.outputs());
-        t.emit(new EventData.RunSucceeded(result));
     }
 }

@@ -128,6 +128,7 @@ public final class RunDecider {
             }
             case COMPENSATING -> unwinding.next(t);
             case RUNNING -> owedRunning(t);
+            case SUCCEEDED -> planning.resumeAnswer(t);
             default -> {
             }
         }
@@ -296,13 +297,12 @@ public final class RunDecider {
         for (TaskState task : run.tasks()) {
             if (run.dependantsOf(task.id()).isEmpty() && task.status() == TaskStatus.SUCCEEDED) outputs.set(task.id(), task.output());
         }
-        if (options.resultWriter() != null) {
-            planning.writeAnswer(t, outputs);
-            return;
-        }
         ObjectNode result = Json.object();
         result.set("outputs", outputs);
-        t.emit(new EventData.RunSucceeded(result));
+        // The run succeeds now, whatever it asked of a model: the answer, if any, follows as its own events.
+        boolean answering = planning.answerWanted(run);
+        t.emit(new EventData.RunSucceeded(result, answering));
+        if (answering) planning.writeAnswer(t);
     }
 
     // ------------------------------------------------------------------ calls and timers

@@ -70,8 +70,31 @@ public sealed interface EventData {
     record PlanAccepted(int version, JsonNode plan) implements EventData {
     }
 
-    /** Every task finished and none failed. */
-    record RunSucceeded(JsonNode result) implements EventData {
+    /**
+     * Every task finished and none failed. With {@code answering}, the run asked for an answer
+     * ({@code options.answer}) and a model writes it now: an {@link AnswerWritten} or an
+     * {@link AnswerFailed} follows, and the run is SUCCEEDED meanwhile. Left out of the stored
+     * JSON when false, so runs without an answer are stored as before.
+     */
+    record RunSucceeded(JsonNode result,
+                        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
+                        boolean answering) implements EventData {
+        /** A succeeded run with no answer to write. */
+        public RunSucceeded(JsonNode result) {
+            this(result, false);
+        }
+    }
+
+    /**
+     * The answer of a SUCCEEDED run that asked for one: {@code answer} is the model's text (the
+     * run's {@code result.answer}). The tokens that streamed before it are not journaled (see
+     * {@code AnswerDelta} in the orchestrator): this event holds the whole text.
+     */
+    record AnswerWritten(String answer) implements EventData {
+    }
+
+    /** The answer of a SUCCEEDED run could not be written (the run's {@code result.answerError}); the run stays SUCCEEDED. */
+    record AnswerFailed(Failure error) implements EventData {
     }
 
     /** The run ended because a task failed for good or was rejected, or the run could not start. */

@@ -3,6 +3,9 @@ package dev.baton.runtime.model;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
@@ -66,6 +69,8 @@ public final class ModelGateway {
     private static final Logger LOG = LoggerFactory.getLogger(ModelGateway.class);
 
     private final ChatModel model;
+    /** The same endpoint, streaming; null when the gateway was given a plain {@link ChatModel} (then {@link #stream} answers in one piece). */
+    private volatile StreamingChatModel streaming;
     private final ModelConfig config;
     private final Duration initialBackoff;
     private final Semaphore permits;
@@ -80,6 +85,7 @@ public final class ModelGateway {
     /** A gateway over LangChain4j's {@link OpenAiChatModel} for the configured endpoint. */
     public ModelGateway(ModelConfig config) {
         this(openAi(config), config, DEFAULT_INITIAL_BACKOFF);
+        this.streaming = openAiStreaming(config);
     }
 
     /** A gateway over any chat model (tests, other providers); {@code config} gives the limits, cache and model name. */
@@ -112,7 +118,30 @@ public final class ModelGateway {
 
     /** As {@link #ModelGateway(ModelConfig)} with another first back-off. */
     public static ModelGateway create(ModelConfig config, Duration initialBackoff) {
-        return new ModelGateway(openAi(config), config, initialBackoff);
+        return new ModelGateway(openAi(config), config, initialBackoff).streamWith(openAiStreaming(config));
+    }
+
+    /** Streams {@link #stream} calls through {@code model} (the same endpoint as the chat model's). */
+    public ModelGateway streamWith(StreamingChatModel model) {
+        this.streaming = model;
+        return this;
+    }
+
+    /**
+     * LangChain4j's streaming OpenAI model for the config, set up as {@link #openAi} is (its
+     * streaming requests go through LangChain4j's own JDK client; see {@link GatewayHttpClient}).
+     */
+    static StreamingChatModel openAiStreaming(ModelConfig config) {
+        return OpenAiStreamingChatModel.builder()
+                .httpClientBuilder(new GatewayHttpClient.Builder())
+                .baseUrl(config.baseUrl())
+                .apiKey(config.hasApiKey() ? config.apiKey() : "none")
+                .modelName(config.model())
+                .temperature(config.temperature())
+                .timeout(config.timeout())
+                .logRequests(false)
+                .logResponses(false)
+                .build();
     }
 
     /**
@@ -174,6 +203,149 @@ public final class ModelGateway {
         // No trace id here: lines logged inside a span (the attempt's, a call's) get its trace id from the log layout.
         try (var scope = dev.baton.runtime.LogContext.run(context.runId(), context.taskId(), null)) {
             return traced(request, context);
+        }
+    }
+
+    /**
+     * Sends one chat request and hands each piece of its answer to {@code onPartial} as the model
+     * streams it (blocking until the answer is complete), with the same concurrency cap, retries,
+     * accounting, listeners and span as {@link #chat}. A failure is retried only while nothing has
+     * streamed yet: once text went out, a second answer would not continue it. The endpoint must go
+     * quiet for {@link ModelConfig#timeout()} (no piece, no end) for the call to time out. Without a
+     * streaming model, or from the cache, the answer comes as one piece. Streamed answers are not
+     * cached.
+     *
+     * @throws ModelException when the call fails for good
+     */
+    public ChatResponse stream(ChatRequest request, CallContext context, java.util.function.Consumer<String> onPartial) {
+        Objects.requireNonNull(onPartial, "onPartial");
+        StreamingChatModel streamer = streaming;
+        if (streamer == null) {
+            ChatResponse response = chat(request, context);
+            String text = response.aiMessage() == null ? null : response.aiMessage().text();
+            if (text != null && !text.isEmpty()) onPartial.accept(text);
+            return response;
+        }
+        try (var scope = dev.baton.runtime.LogContext.run(context.runId(), context.taskId(), null)) {
+            ChatRequestParameters p = request.parameters();
+            String modelName = p != null && p.modelName() != null ? p.modelName() : config.model();
+            Span span = tracing.modelCallStarted(modelName, context.runId(), context.taskId(), context.purpose(), host, port);
+            try (Scope ignored = span.makeCurrent()) {
+                ChatResponse response = streamed(streamer, request, context, modelName, onPartial);
+                TokenUsage tokens = response.tokenUsage();
+                Tracing.modelCallEnded(span, response.modelName(), tokens == null || tokens.inputTokenCount() == null ? 0 : tokens.inputTokenCount(),
+                        tokens == null || tokens.outputTokenCount() == null ? 0 : tokens.outputTokenCount(), false, null, null);
+                return response;
+            } catch (ModelException e) {
+                Tracing.modelCallEnded(span, null, 0, 0, false, e.code(), e.getMessage());
+                throw e;
+            } catch (RuntimeException e) {
+                Tracing.modelCallEnded(span, null, 0, 0, false, e.getClass().getName(), e.getMessage());
+                throw e;
+            }
+        }
+    }
+
+    private ChatResponse streamed(StreamingChatModel streamer, ChatRequest request, CallContext context, String modelName,
+                                  java.util.function.Consumer<String> onPartial) {
+        long started = System.nanoTime();
+        int attempt = 0;
+        java.util.concurrent.atomic.AtomicBoolean sentAny = new java.util.concurrent.atomic.AtomicBoolean();
+        while (true) {
+            attempt++;
+            Failure failure;
+            try {
+                ChatResponse response = streamAttempt(streamer, request, piece -> {
+                    sentAny.set(true);
+                    onPartial.accept(piece);
+                });
+                long in = 0, out = 0;
+                TokenUsage tokens = response.tokenUsage();
+                if (tokens != null) {
+                    in = tokens.inputTokenCount() == null ? 0 : tokens.inputTokenCount();
+                    out = tokens.outputTokenCount() == null ? 0 : tokens.outputTokenCount();
+                }
+                count(context, in, out);
+                publish(new ModelCall(context, modelName, in, out, elapsed(started), false, attempt, finishReason(response), null, null));
+                return response;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ModelException ex = new ModelException(ModelException.UNAVAILABLE,
+                        "model call for run " + context.runId() + " was interrupted", true, 0, attempt);
+                publish(failed(context, modelName, started, attempt, ex));
+                throw ex;
+            } catch (RuntimeException e) {
+                failure = Failure.of(e, config.apiKey(), clock.instant());
+            }
+            boolean retry = failure.retryable() && attempt <= config.maxRetries() && !sentAny.get();
+            if (!retry) {
+                String message = "model call (" + modelName + ", run " + context.runId()
+                        + (context.taskId() == null ? "" : ", task " + context.taskId()) + ") failed"
+                        + (failure.retryable() ? " after " + attempt + (attempt == 1 ? " attempt" : " attempts") : "")
+                        + (sentAny.get() ? " while streaming" : "") + ": " + failure.detail();
+                ModelException ex = new ModelException(failure.code(), message, failure.retryable(), failure.httpStatus(), attempt);
+                LOG.warn("{}", message);
+                publish(failed(context, modelName, started, attempt, ex));
+                throw ex;
+            }
+            Duration wait = waitBefore(attempt, failure.retryAfter());
+            LOG.info("streaming model call for run {} failed ({}); attempt {} of {}, retrying in {} ms",
+                    context.runId(), failure.detail(), attempt, config.maxRetries() + 1, wait.toMillis());
+            try {
+                Thread.sleep(wait.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ModelException ex = new ModelException(ModelException.UNAVAILABLE,
+                        "model call for run " + context.runId() + " was interrupted while waiting to retry", true, 0, attempt);
+                publish(failed(context, modelName, started, attempt, ex));
+                throw ex;
+            }
+        }
+    }
+
+    /** One streamed attempt under a permit: waits for its end, failing once the endpoint is quiet for the configured timeout. */
+    private ChatResponse streamAttempt(StreamingChatModel streamer, ChatRequest request, java.util.function.Consumer<String> onPartial)
+            throws InterruptedException {
+        permits.acquire();
+        try {
+            java.util.concurrent.CompletableFuture<ChatResponse> done = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.atomic.AtomicLong heard = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+            streamer.chat(request, new StreamingChatResponseHandler() {
+                @Override
+                public void onPartialResponse(String partial) {
+                    heard.set(System.nanoTime());
+                    if (partial != null && !partial.isEmpty() && !done.isDone()) onPartial.accept(partial);
+                }
+
+                @Override
+                public void onCompleteResponse(ChatResponse response) {
+                    done.complete(response);
+                }
+
+                @Override
+                public void onError(Throwable error) {
+                    done.completeExceptionally(error);
+                }
+            });
+            long quietNanos = config.timeout().toNanos();
+            while (true) {
+                long left = quietNanos - (System.nanoTime() - heard.get());
+                if (left <= 0) {
+                    done.cancel(false);
+                    throw new dev.langchain4j.exception.TimeoutException("the endpoint sent nothing for " + config.timeout().toMillis() + " ms");
+                }
+                try {
+                    return done.get(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.TimeoutException quiet) {
+                    // a piece may have come meanwhile: look again
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException r) throw r;
+                    throw new RuntimeException(cause);
+                }
+            }
+        } finally {
+            permits.release();
         }
     }
 

@@ -78,6 +78,11 @@ import java.util.function.Function;
  */
 public final class Orchestrator implements AutoCloseable {
     /** Every run event, published once it is durable. Best-effort: the journal is the truth. */
+    /**
+     * Where the pieces of a run's answer go as a model streams them (local event bus, best effort):
+     * JSON objects {@code {"runId", "index", "text", "at"}}; see {@link AnswerDeltas}.
+     */
+    public static final String ANSWER_DELTAS_ADDRESS = "baton.answer-deltas";
     public static final String EVENTS_ADDRESS = "baton.events";
     /** How often a node looks in the journal for the end of a run another node owns. */
     private static final long FINISH_POLL_MS = 250;

@@ -343,10 +343,12 @@ final class Shard implements SlotPool.Waiter {
                     }));
         } else if (command instanceof Command.WriteAnswer write) {
             if (!resultCalls.add(runId)) return;
-            shared.planning().<String>executeBlocking(inRun(run, () -> options.resultWriter().answer(write.request())), false)
+            // The pieces go out on the bus as they stream, not through the journal: only the whole answer is kept.
+            AnswerDeltas deltas = new AnswerDeltas(vertx, runId);
+            shared.planning().<String>executeBlocking(inRun(run, () -> options.resultWriter().answer(write.request(), deltas)), false)
                     .onComplete(answer -> withRun(runId, done -> {
                         resultCalls.remove(runId);
-                        decide(done, new Input.AnswerWritten(write.planVersion(), write.outputs(), answer.result(), answer.cause()));
+                        decide(done, new Input.AnswerWritten(answer.result(), answer.cause()));
                         return Future.succeededFuture();
                     }).onFailure(e -> {
                         context.runOnContext(v -> resultCalls.remove(runId));
@@ -717,6 +719,10 @@ final class Shard implements SlotPool.Waiter {
                     runs.put(run);
                     // A run rebuilt after a failed write goes on from what is durable, once, whoever loads it first.
                     if (toResume.remove(runId)) resume(run);
+                    // A SUCCEEDED run is not among the unfinished runs recovery replays at start: an answer
+                    // a crash cut off (no call of this process writes it) is asked again when the run is next read.
+                    else if (run.status() == RunStatus.SUCCEEDED && run.answerStatus() == RunState.AnswerStatus.WRITING
+                            && !resultCalls.contains(runId)) resume(run);
                     return run;
                 }));
         loading.put(runId, loaded);

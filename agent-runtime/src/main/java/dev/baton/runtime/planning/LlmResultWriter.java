@@ -8,6 +8,7 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -17,6 +18,7 @@ import java.util.function.Function;
  */
 public final class LlmResultWriter implements ResultWriter {
     private final Function<String, ChatModel> modelForRun;
+    private final Streamer streamer;
     private final int maxOutputChars;
 
     /**
@@ -24,8 +26,24 @@ public final class LlmResultWriter implements ResultWriter {
      * @param maxOutputChars the most characters of one task output the prompt shows
      */
     public LlmResultWriter(Function<String, ChatModel> modelForRun, int maxOutputChars) {
+        this(modelForRun, null, maxOutputChars);
+    }
+
+    /**
+     * @param modelForRun    the chat model for a run's result call (by run id)
+     * @param streamer       streams a run's result call (by run id), or null to answer in one piece
+     * @param maxOutputChars the most characters of one task output the prompt shows
+     */
+    public LlmResultWriter(Function<String, ChatModel> modelForRun, Streamer streamer, int maxOutputChars) {
         this.modelForRun = modelForRun;
+        this.streamer = streamer;
         this.maxOutputChars = maxOutputChars;
+    }
+
+    /** A streaming call for a run, e.g. {@code ModelGateway.stream} with the run's context. */
+    @FunctionalInterface
+    public interface Streamer {
+        ChatResponse stream(String runId, ChatRequest request, Consumer<String> onPiece);
     }
 
     public LlmResultWriter(Function<String, ChatModel> modelForRun) {
@@ -35,13 +53,20 @@ public final class LlmResultWriter implements ResultWriter {
     static final String SYSTEM = "You write the final answer of a run of Baton, an agent orchestrator. The run's tasks are done."
             + " Answer the user's goal from the task outputs only; do not invent facts they do not support."
             + " Cite the ids of the tasks whose outputs you used in square brackets, e.g. [fetch]."
-            + " If the outputs do not answer the goal, say so. Answer in plain text, briefly.";
+            + " If the outputs do not answer the goal, say so. Answer briefly; you may use simple Markdown (lists, emphasis, code).";
 
     @Override
     public String answer(Request request) {
-        ChatResponse response = modelForRun.apply(request.runId()).chat(ChatRequest.builder()
+        return answer(request, piece -> { });
+    }
+
+    @Override
+    public String answer(Request request, Consumer<String> onPiece) {
+        ChatRequest chat = ChatRequest.builder()
                 .messages(SystemMessage.from(SYSTEM), UserMessage.from(prompt(request)))
-                .build());
+                .build();
+        ChatResponse response = streamer != null ? streamer.stream(request.runId(), chat, onPiece)
+                : modelForRun.apply(request.runId()).chat(chat);
         String text = response.aiMessage() == null ? null : response.aiMessage().text();
         if (text == null || text.isBlank()) throw new IllegalStateException("the model's answer was empty");
         return text.strip();

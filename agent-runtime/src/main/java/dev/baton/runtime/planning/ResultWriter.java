@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * Writes a finished run's answer to its goal from the task outputs (one model call). The
- * orchestrator calls it off the event loop once every task has succeeded; its answer goes into
+ * orchestrator calls it off the event loop once a run that asked for an answer ({@code options.answer})
+ * has succeeded; its answer goes into
  * the run's {@code result} as {@code answer}, next to the outputs. A failure does not fail the
  * run: the result then carries an {@code answerError}.
  */
@@ -21,6 +22,15 @@ public interface ResultWriter {
      * @throws Exception when no answer could be written; its message becomes {@code answerError}
      */
     String answer(Request request) throws Exception;
+
+    /**
+     * Writes the answer as {@link #answer(Request)} does, handing each piece of it to
+     * {@code onPiece} as the model streams it (the pieces joined are the answer). A writer
+     * that cannot stream (the default) hands nothing out and returns the whole text.
+     */
+    default String answer(Request request, java.util.function.Consumer<String> onPiece) throws Exception {
+        return answer(request);
+    }
 
     /**
      * @param runId    the run, for accounting model usage

@@ -60,6 +60,8 @@ public final class RunJson {
             tasks.add(json);
         }
         node.set("result", run.result());
+        // The answer a run asked for (options.answer): null when none, else WRITING, WRITTEN or FAILED (result.answer / answerError).
+        if (run.answerStatus() == null) node.putNull("answerStatus"); else node.put("answerStatus", run.answerStatus().name());
         ArrayNode messages = node.putArray("messages");
         for (RunState.Message m : run.messages()) {
             ObjectNode item = messages.addObject();

@@ -1,6 +1,7 @@
 package dev.baton.runtime.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.plan.Plan;
 import dev.baton.plan.PlanException;
 import dev.baton.plan.PlanParser;
@@ -44,6 +45,8 @@ public final class RunState {
     private Map<String, List<String>> dependants = Map.of();
     private final int[] tasksByStatus = new int[TaskStatus.values().length];
     private JsonNode result;
+    /** The answer a SUCCEEDED run asked for: null (none asked), or WRITING, WRITTEN, FAILED. */
+    private AnswerStatus answerStatus;
     private Failure error;
     private long lastSeq;
     private long toolCalls;
@@ -146,6 +149,17 @@ public final class RunState {
             if (status == RunStatus.REPLANNING) replanError = null;
         } else if (data instanceof EventData.RunSucceeded e) {
             result = e.result();
+            answerStatus = e.answering() ? AnswerStatus.WRITING : null;
+        } else if (data instanceof EventData.AnswerWritten e) {
+            ObjectNode withAnswer = result instanceof ObjectNode o ? o.deepCopy() : dev.baton.json.Json.object();
+            withAnswer.put("answer", e.answer());
+            result = withAnswer;
+            answerStatus = AnswerStatus.WRITTEN;
+        } else if (data instanceof EventData.AnswerFailed e) {
+            ObjectNode withError = result instanceof ObjectNode o ? o.deepCopy() : dev.baton.json.Json.object();
+            withError.put("answerError", e.error() == null ? "the answer could not be written" : e.error().message());
+            result = withError;
+            answerStatus = AnswerStatus.FAILED;
         } else if (data instanceof EventData.RunFailed e) {
             error = e.error();
         } else if (data instanceof EventData.RunUnwinding e) {
@@ -175,6 +189,7 @@ public final class RunState {
         } else if (data instanceof EventData.RunReopened) {
             error = null;
             result = null;
+            answerStatus = null;
         }
         // RunCancelled changes the status only.
     }
@@ -385,6 +400,19 @@ public final class RunState {
     public Plan plan() { return plan; }
     public int planVersion() { return planVersion; }
     public JsonNode result() { return result; }
+
+    /** The answer a SUCCEEDED run asked for: null when it asked for none (or has not succeeded). */
+    public AnswerStatus answerStatus() { return answerStatus; }
+
+    /** Where the answer of a succeeded run stands. */
+    public enum AnswerStatus {
+        /** A model is writing it (its tokens stream as transient AnswerDelta events). */
+        WRITING,
+        /** {@code result.answer} holds it. */
+        WRITTEN,
+        /** {@code result.answerError} says why there is none. */
+        FAILED
+    }
     public Failure error() { return error; }
     public long lastSeq() { return lastSeq; }
     public long toolCalls() { return toolCalls; }

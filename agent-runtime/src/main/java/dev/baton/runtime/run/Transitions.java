@@ -80,6 +80,8 @@ public final class Transitions {
             .row(RUNNING, ReplanStarted.class, REPLANNING)
             .row(REPLANNING, ReplanFailed.class, RUNNING)
             .row(RUNNING, RunSucceeded.class, RunStatus.SUCCEEDED)
+            // The answer a run asked for follows its success (RunSucceeded.answering): SUCCEEDED stays SUCCEEDED.
+            .keeps(List.of(RunStatus.SUCCEEDED), EventData.AnswerWritten.class, EventData.AnswerFailed.class)
             // PLANNING: no plan could be had; COMPENSATING: unwound, the run ends as it would have.
             .rows(List.of(PLANNING, RUNNING, COMPENSATING), RunFailed.class, RunStatus.FAILED)
             .rows(List.of(PLANNING, AWAITING_PLAN_APPROVAL, RUNNING, REPLANNING, COMPENSATING), RunCancelled.class, CANCELLED)

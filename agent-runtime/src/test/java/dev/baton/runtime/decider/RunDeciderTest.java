@@ -6,6 +6,7 @@ import dev.baton.runtime.BatonException;
 import dev.baton.runtime.orchestrator.OrchestratorOptions;
 import dev.baton.runtime.planning.GoalPlanner;
 import dev.baton.runtime.planning.PlanningException;
+import dev.baton.runtime.run.RunState;
 import dev.baton.runtime.run.RunStatus;
 import dev.baton.runtime.run.TaskStatus;
 import dev.baton.runtime.testing.LambdaTool;
@@ -449,6 +450,82 @@ class RunDeciderTest {
             Script s = script();
             assertEquals(List.of("RunCreated", "AskPlanner"), s.on(new Input.Create("a goal", Json.object(), Json.object(), null, null, null)));
             assertEquals(List.of("RunFailed interrupted"), s.crash().owed(), "this decider has no planner to ask");
+        }
+    }
+
+    /** The answer a run may ask for: it never holds up SUCCEEDED, and follows it as its own events. */
+    @Nested
+    class Answers {
+        private Script withWriter() {
+            return new Script(tools(), OrchestratorOptions.builder().maxConcurrentCalls(8).resultWriter(request -> "unused").build());
+        }
+
+        @Test
+        void aRunThatAsksForNoAnswerSucceedsWithNoModelCallEvenWithAWriter() {
+            Script s = withWriter();
+            s.submit(CHAIN);
+            s.on(ok("a", 1));
+            assertEquals(List.of("TaskSucceeded b#1", "RunSucceeded"), s.on(ok("b", 1)), "no WriteAnswer: options.answer is not set");
+            assertEquals(null, s.run.answerStatus());
+        }
+
+        @Test
+        void aRunThatAsksForAnAnswerSucceedsAtOnceAndTheAnswerFollows() {
+            Script s = withWriter();
+            s.submit(CHAIN, "{}", "{\"answer\": true}");
+            s.on(ok("a", 1));
+            assertEquals(List.of("TaskSucceeded b#1", "RunSucceeded answering", "WriteAnswer a,b"), s.on(ok("b", 1)));
+            assertEquals(RunStatus.SUCCEEDED, s.run.status(), "SUCCEEDED while the answer is written");
+            assertEquals(RunState.AnswerStatus.WRITING, s.run.answerStatus());
+            assertEquals(List.of("AnswerWritten Done [b]."), s.on(new Input.AnswerWritten("Done [b].", null)));
+            assertEquals(RunStatus.SUCCEEDED, s.run.status());
+            assertEquals("Done [b].", s.run.result().path("answer").asText());
+            assertEquals("b", s.run.result().path("outputs").path("b").path("done").asText(), "the outputs stay");
+            assertEquals(List.of(), s.on(new Input.AnswerWritten("again", null)), "a second answer is stale: ignored");
+        }
+
+        @Test
+        void aFailedAnswerLeavesTheRunSucceededWithAnAnswerError() {
+            Script s = withWriter();
+            s.submit(CHAIN, "{}", "{\"answer\": true}");
+            s.on(ok("a", 1));
+            s.on(ok("b", 1));
+            assertEquals(List.of("AnswerFailed answer_failed"), s.on(new Input.AnswerWritten(null, new IllegalStateException("model down"))));
+            assertEquals(RunStatus.SUCCEEDED, s.run.status());
+            assertEquals(RunState.AnswerStatus.FAILED, s.run.answerStatus());
+            assertEquals("the answer could not be written: model down", s.run.result().path("answerError").asText());
+        }
+
+        @Test
+        void anAnswerForARunNotWaitingForOneIsIgnored() {
+            Script s = withWriter();
+            s.submit(CHAIN);
+            assertEquals(List.of(), s.on(new Input.AnswerWritten("early", null)), "RUNNING: no answer was asked for");
+            s.on(ok("a", 1));
+            s.on(ok("b", 1));
+            assertEquals(List.of(), s.on(new Input.AnswerWritten("late", null)), "SUCCEEDED without answering: none was asked for");
+        }
+
+        @Test
+        void anAnswerCutOffByACrashIsAskedAgainAtRecovery() {
+            Script s = withWriter();
+            s.submit(CHAIN, "{}", "{\"answer\": true}");
+            s.on(ok("a", 1));
+            s.on(ok("b", 1));
+            assertEquals(List.of("WriteAnswer a,b"), s.crash().owed(), "the answer in flight is asked again");
+            s.on(new Input.AnswerWritten("Done.", null));
+            assertEquals(List.of(), s.crash().owed(), "a written answer owes nothing");
+        }
+
+        @Test
+        void anAnswerCutOffByACrashOnAServerWithNoModelNowFails() {
+            Script s = withWriter();
+            s.submit(CHAIN, "{}", "{\"answer\": true}");
+            s.on(ok("a", 1));
+            s.on(ok("b", 1));
+            Script without = new Script(tools(), OrchestratorOptions.builder().maxConcurrentCalls(8).build());
+            RunState replayed = RunState.replay(s.run.id(), s.events());
+            assertEquals(List.of("AnswerFailed model_not_configured"), without.owedOf(replayed));
         }
     }
 }

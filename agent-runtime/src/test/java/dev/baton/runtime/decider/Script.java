@@ -40,7 +40,12 @@ final class Script {
 
     /** Submits the plan (with {@code input}); returns its decision. */
     List<String> submit(String plan, String input) {
-        return on(new Input.Create("a goal", json(input), Json.object(), null, null, decider.plans.check(json(plan))));
+        return submit(plan, input, "{}");
+    }
+
+    /** Submits the plan with {@code input} and run {@code options} (e.g. {@code {"answer": true}}). */
+    List<String> submit(String plan, String input, String options) {
+        return on(new Input.Create("a goal", json(input), json(options), null, null, decider.plans.check(json(plan))));
     }
 
     List<String> submit(String plan) {
@@ -63,13 +68,26 @@ final class Script {
         return record(decider.owed(run, facts()));
     }
 
+    /** What {@code other} (a run replayed from another script's events) owes under this script's decider. */
+    List<String> owedOf(RunState other) {
+        return record(decider.owed(other, facts()));
+    }
+
+    /** Every event decided so far, in order: a journal to replay. */
+    List<RunEvent> events() {
+        return List.copyOf(journal);
+    }
+
     /** Forgets the calls in flight, as a restart does. */
     Script crash() {
         inFlight.clear();
         return this;
     }
 
+    private final List<RunEvent> journal = new ArrayList<>();
+
     private List<String> record(Decision decision) {
+        journal.addAll(decision.events());
         for (Command command : decision.commands()) {
             if (command instanceof Command.StartTool s) inFlight.add(s.taskId());
             if (command instanceof Command.StartAgent s) inFlight.add(s.taskId());
@@ -111,6 +129,9 @@ final class Script {
         if (data instanceof EventData.ReplanStarted e) line += " " + e.trigger();
         if (data instanceof EventData.ReplanFailed e) line += " " + e.error().code();
         if (data instanceof EventData.PlanAccepted e) line += " v" + e.version();
+        if (data instanceof EventData.RunSucceeded e && e.answering()) line += " answering";
+        if (data instanceof EventData.AnswerWritten e) line += " " + e.answer();
+        if (data instanceof EventData.AnswerFailed e) line += " " + e.error().code();
         return line;
     }
 
@@ -122,7 +143,7 @@ final class Script {
         if (command instanceof Command.Interrupt s) return "Interrupt " + s.taskId();
         if (command instanceof Command.AskPlanner) return "AskPlanner";
         if (command instanceof Command.AskReplanner s) return "AskReplanner after " + s.messagesSeen() + " messages";
-        if (command instanceof Command.WriteAnswer s) return "WriteAnswer v" + s.planVersion();
+        if (command instanceof Command.WriteAnswer s) return "WriteAnswer " + String.join(",", s.request().outputs().keySet());
         throw new AssertionError("no rendering for " + command);
     }
 

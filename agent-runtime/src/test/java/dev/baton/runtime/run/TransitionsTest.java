@@ -60,6 +60,8 @@ class TransitionsTest {
     static EventData replanStarted() { return new EventData.ReplanStarted("message", "a message", List.of()); }
     static EventData replanFailed() { return new EventData.ReplanFailed(BOOM); }
     static EventData runSucceeded() { return new EventData.RunSucceeded(Json.object()); }
+    static EventData answerWritten() { return new EventData.AnswerWritten("Done [a]."); }
+    static EventData answerFailed() { return new EventData.AnswerFailed(BOOM); }
     static EventData runFailed() { return new EventData.RunFailed(BOOM); }
     static EventData runCancelled() { return new EventData.RunCancelled("ana", null); }
     static EventData unwinding() { return new EventData.RunUnwinding(UnwindingOutcome.FAILED, BOOM, null, null); }
@@ -102,7 +104,8 @@ class TransitionsTest {
                 message(), ready(), approvalRequested(), approve(), reject(), expired(), escalated(), started(), succeeded(),
                 attemptFailed(true), attemptFailed(false), skipped(), cancelled(), retryRequested(), fallbackStarted(),
                 fallbackSucceeded(), fallbackFailed(true), fallbackFailed(false), compensationStarted(), compensationSucceeded(),
-                compensationAttemptFailed(true), compensationAttemptFailed(false), modelCalled(), toolCalled());
+                compensationAttemptFailed(true), compensationAttemptFailed(false), modelCalled(), toolCalled(), answerWritten(),
+                answerFailed());
     }
 
     // ---- states: the events that lead to them ----
@@ -231,6 +234,9 @@ class TransitionsTest {
                 run(COMPENSATION_FAILED, compensationRetry(), compensating),
                 run(FAILED_TASK, reopened(), running),
                 run(SUCCEEDED, reopened(), running),
+                // the answer follows the success and leaves it SUCCEEDED
+                run(SUCCEEDED, answerWritten(), RunStatus.SUCCEEDED),
+                run(SUCCEEDED, answerFailed(), RunStatus.SUCCEEDED),
                 run(RUNNING, message(), running),
                 run(REPLANNING, message(), replanning),
                 // a task, while the run is RUNNING
@@ -362,6 +368,7 @@ class TransitionsTest {
                 new Object[]{COMPENSATING, compensationSucceeded(), "the compensation of task 'a' is PENDING"},
                 new Object[]{REPLANNING, replanStarted(), "the run is REPLANNING"},
                 new Object[]{COMPENSATING, runSucceeded(), "the run is COMPENSATING"},
+                new Object[]{ALL_SUCCEEDED, answerWritten(), "the run is RUNNING"},
                 new Object[]{A_SUCCEEDED, attemptFailed(false), "task 'a' is SUCCEEDED"},
                 new Object[]{A_WAITING, started(), "task 'a' is WAITING_APPROVAL"},
                 new Object[]{FAILED_TASK, retryRequested(), "the run is FAILED"});

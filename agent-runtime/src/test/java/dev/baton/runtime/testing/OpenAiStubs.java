@@ -39,6 +39,47 @@ public final class OpenAiStubs {
         return completion(message, "stop", promptTokens, completionTokens);
     }
 
+    /**
+     * A streamed answer as OpenAI sends it ({@code stream: true}): a {@code text/event-stream} body of
+     * {@code data: {chat.completion.chunk}} lines, one per piece (the first with the role), a last chunk
+     * with the finish reason, one with the usage, then {@code data: [DONE]}.
+     */
+    public static String streamed(int promptTokens, int completionTokens, String... pieces) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < pieces.length; i++) {
+            ObjectNode delta = Json.object();
+            if (i == 0) delta.put("role", "assistant");
+            delta.put("content", pieces[i]);
+            out.append("data: ").append(Json.write(chunk(delta, null))).append("\n\n");
+        }
+        out.append("data: ").append(Json.write(chunk(Json.object(), "stop"))).append("\n\n");
+        ObjectNode usageChunk = chunk(null, null);
+        ObjectNode usage = usageChunk.putObject("usage");
+        usage.put("prompt_tokens", promptTokens);
+        usage.put("completion_tokens", completionTokens);
+        usage.put("total_tokens", promptTokens + completionTokens);
+        out.append("data: ").append(Json.write(usageChunk)).append("\n\n");
+        out.append("data: [DONE]\n\n");
+        return out.toString();
+    }
+
+    private static ObjectNode chunk(ObjectNode delta, String finishReason) {
+        ObjectNode body = Json.object();
+        body.put("id", "chatcmpl-stream");
+        body.put("object", "chat.completion.chunk");
+        body.put("created", 1_700_000_000L);
+        body.put("model", "gpt-test");
+        var choices = body.putArray("choices");
+        if (delta != null) {
+            ObjectNode choice = choices.addObject();
+            choice.put("index", 0);
+            choice.set("delta", delta);
+            choice.putNull("logprobs");
+            if (finishReason == null) choice.putNull("finish_reason"); else choice.put("finish_reason", finishReason);
+        }
+        return body;
+    }
+
     private static String completion(ObjectNode message, String finishReason, int promptTokens, int completionTokens) {
         ObjectNode body = Json.object();
         body.put("id", "chatcmpl-test");

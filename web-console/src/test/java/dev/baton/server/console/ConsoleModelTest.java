@@ -84,6 +84,18 @@ class ConsoleModelTest {
                 .willSetStateTo(next));
     }
 
+    /** The answer's call, streamed as OpenAI streams it, in {@code pieces} dribbled over {@code millis}. */
+    private static void streamedAnswer(String state, String next, String... pieces) {
+        streamedAnswer(state, next, 300, pieces);
+    }
+
+    private static void streamedAnswer(String state, String next, int millis, String... pieces) {
+        model.stubFor(post(urlEqualTo("/v1/chat/completions")).inScenario("run").whenScenarioStateIs(state)
+                .willReturn(aResponse().withHeader("Content-Type", "text/event-stream").withBody(OpenAiStubs.streamed(400, 60, pieces))
+                        .withChunkedDribbleDelay(pieces.length + 3, millis))
+                .willSetStateTo(next));
+    }
+
     private Locator task(String id) {
         return page.locator("[data-task-id=\"" + id + "\"]");
     }
@@ -107,7 +119,8 @@ class ConsoleModelTest {
                 {"tasks": [
                   {"id": "eur", "title": "Say it in euros", "tool": "echo", "args": {"eur": "${fetch.output.body.price}"}, "dependsOn": ["fetch"]}
                 ]}""", "replanned");
-        answer("replanned", "It costs 42 EUR [eur]. <script>window.pwned = 1</script>", "answered");
+        // the chat's goal asks for an answer (options.chat, BATON_ANSWER_CHAT_GOALS), which streams (issue 16)
+        streamedAnswer("replanned", "answered", "It costs 42 EUR [eur]. ", "<script>window.pwned = 1</script>");
 
         page.navigate("/");
         assertThat(page.locator(".model-info")).containsText("test-model");
@@ -228,5 +241,83 @@ class ConsoleModelTest {
         assertThat(attempts.first()).containsText(Pattern.compile("started .* · took \\d+(\\.\\d)? ?m?s"));
         assertThat(page.locator("#detail dl")).containsText("Took");
         tab.screenshot("agent-transcript");
+    }
+
+    @Test
+    void anAnswerArrivesInPiecesInTheChatAsSafeMarkdown() throws Exception {
+        String[] pieces = {"Here is **the** answer", " from the `echo` task.", "\n\n- first point", "\n- second point",
+                "\n\nSee [the docs](https://example.com/docs) or [this](javascript:alert(1)).",
+                "\n\n<script>window.pwned2 = 1</script><img src=x onerror=\"window.pwned3 = 1\">"};
+        streamedAnswer(Scenario.STARTED, "answered", 4000, pieces);
+        // The task waits for an approval, given once the chat shows it: the chat is then live before the answer streams.
+        var body = dev.baton.json.Json.object();
+        body.put("goal", "say hello");
+        body.set("plan", dev.baton.json.Json.parse("""
+                {"tasks": [{"id": "hello", "tool": "echo", "args": {"text": "hello"}, "approval": "required"}]}"""));
+        body.putObject("options").put("chat", true);
+        Api.Response created = api.post("/api/runs", body);
+        assertEquals(201, created.status(), created.body());
+        String runId = created.json().path("id").asText();
+        page.navigate("/?run=" + runId);
+        assertThat(page.locator("#chat li[data-kind=approval]")).containsText("waits for a person");
+        Api.Response approved = api.post("/api/runs/" + runId + "/tasks/hello/approval", "{\"decision\": \"approve\"}");
+        assertEquals(200, approved.status(), approved.body());
+        Locator answer = page.locator("#chat li[data-kind=answer] .answer");
+        // part of the answer, shown while it is still being written
+        String partial = (String) page.waitForFunction("""
+                () => {
+                  const a = document.querySelector('#chat li[data-kind=answer] .answer[data-answer-status=WRITING] .answer-text');
+                  const text = a ? a.textContent : '';
+                  return text.length > 0 ? text : null;
+                }""", null, new Page.WaitForFunctionOptions().setTimeout(30_000)).jsonValue();
+        assertThat(answer).hasAttribute("data-answer-status", "WRITTEN", new com.microsoft.playwright.assertions.LocatorAssertions
+                .HasAttributeOptions().setTimeout(30_000));
+        String whole = answer.locator(".answer-text").textContent();
+        assertTrue(whole.startsWith("Here is the answer from the echo task."), whole);
+        assertTrue(partial.length() < whole.length() && whole.startsWith(partial.replace("**", "").replace("`", "").strip()),
+                "a part came before the whole: '" + partial + "' then '" + whole + "'");
+        // the Markdown, rendered as elements built from text
+        assertThat(answer.locator("strong")).hasText("the");
+        assertThat(answer.locator("code")).hasText("echo");
+        assertThat(answer.locator("ul > li")).hasCount(2);
+        assertThat(answer.locator("a")).hasCount(1);
+        assertThat(answer.locator("a")).hasAttribute("href", "https://example.com/docs");
+        assertThat(answer.locator("a")).hasAttribute("rel", "noopener noreferrer");
+        assertThat(answer).containsText("[this](javascript:alert(1))");
+        assertThat(answer).containsText("<script>window.pwned2 = 1</script><img src=x onerror=");
+        assertThat(answer.locator("script, img")).hasCount(0);
+        assertEquals("undefined undefined", page.evaluate("() => typeof window.pwned2 + ' ' + typeof window.pwned3"));
+        assertThat(page.locator("section.conversation")).hasAttribute("data-run-status", "SUCCEEDED");
+        tab.screenshot("chat-answer-markdown");
+    }
+
+    /** markdown.js on its own, in the page: each input gives exactly these elements, and no HTML passes. */
+    @Test
+    void markdownRendersASafeSubsetAsElements() {
+        page.navigate("/runs");
+        @SuppressWarnings("unchecked")
+        Map<String, String> rendered = (Map<String, String>) page.evaluate("""
+                async (inputs) => {
+                  const { markdown } = await import('/console/markdown.js');
+                  const out = {};
+                  for (const [name, text] of Object.entries(inputs)) out[name] = markdown(text).innerHTML;
+                  return out;
+                }""", Map.of(
+                "blocks", "# Title\n\nSome *em*, _em_ and **strong** and `code`.\nSame paragraph.\n\n## Sub",
+                "lists", "- a\n- b\n  continued\n\n3. x\n4. y",
+                "code", "```js\nlet a = '<b>';\n**not bold**\n```\nafter",
+                "unclosed", "```\nstill streaming",
+                "links", "[ok](https://example.com/a?b=1) [mail](mailto:x@y.z) [js](javascript:void) [rel](/local)",
+                "html", "<script>alert(1)</script><img src=x onerror=alert(1)> & <b>bold</b>",
+                "quote", "> quoted *text*\n\nsnake_case_name stays"));
+        assertEquals("<h3>Title</h3><p>Some <em>em</em>, <em>em</em> and <strong>strong</strong> and <code>code</code>. Same paragraph.</p><h4>Sub</h4>",
+                rendered.get("blocks"));
+        assertEquals("<ul><li>a</li><li>b continued</li></ul><ol start=\"3\"><li>x</li><li>y</li></ol>", rendered.get("lists"));
+        assertEquals("<pre class=\"code\"><code data-lang=\"js\">let a = '&lt;b&gt;';\n**not bold**</code></pre><p>after</p>", rendered.get("code"));
+        assertEquals("<pre class=\"code\"><code>still streaming</code></pre>", rendered.get("unclosed"));
+        assertEquals("<p><a href=\"https://example.com/a?b=1\" rel=\"noopener noreferrer\" target=\"_blank\">ok</a>"
+                + " [mail](mailto:x@y.z) [js](javascript:void) [rel](/local)</p>", rendered.get("links"));
+        assertEquals("<p>&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;bold&lt;/b&gt;</p>", rendered.get("html"));
+        assertEquals("<blockquote><p>quoted <em>text</em></p></blockquote><p>snake_case_name stays</p>", rendered.get("quote"));
     }
 }
