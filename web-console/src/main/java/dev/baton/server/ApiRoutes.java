@@ -226,7 +226,7 @@ final class ApiRoutes {
         // The marks and keys Baton gives the runs of tickets and triggers are not a client's to take.
         String misuse = Origin.marksMisused(options);
         if (misuse != null) throw ApiError.badRequest(misuse);
-        options = withAnswerOption(options);
+        ObjectNode requested = withAnswerOption(options);
         String key = ctx.request().getHeader("Idempotency-Key");
         if (key != null && (key.isBlank() || key.length() > 255)) {
             throw ApiError.badRequest("the Idempotency-Key header must hold 1 to 255 characters");
@@ -235,13 +235,13 @@ final class ApiRoutes {
         if (misuse != null) throw ApiError.badRequest(misuse);
         String continues = Bodies.string(body, FollowUp.LINK);
         if (continues != null && continues.isBlank()) throw ApiError.badRequest("field 'continues' must name a run");
-        if (options != null && (options.has(FollowUp.LINK) || options.has(FollowUp.PREVIOUS))) {
+        if (requested != null && (requested.has(FollowUp.LINK) || requested.has(FollowUp.PREVIOUS))) {
             throw ApiError.badRequest("options 'continues' and 'previous' are the server's: link a follow-up with the field 'continues'");
         }
         String hash = key == null ? null : ApiJson.sha256(body.toString());
         io.opentelemetry.context.Context trace = Telemetry.caller(ctx);
         // A follow-up names the finished run it continues: the link and a small summary of that run go into the options.
-        Future<ObjectNode> linked = continues == null ? Future.succeededFuture(options) : orchestrator.run(continues).recover(e -> Future.failedFuture(
+        Future<ObjectNode> linked = continues == null ? Future.succeededFuture(requested) : orchestrator.run(continues).recover(e -> Future.failedFuture(
                 e instanceof dev.baton.runtime.BatonException b && b.kind() == dev.baton.runtime.BatonException.Kind.NOT_FOUND
                         ? new ApiError(404, "not_found", "field 'continues': there is no run '" + continues + "'") : e))
                 .map(previous -> {
@@ -249,7 +249,7 @@ final class ApiRoutes {
                         throw new ApiError(409, "run_not_finished", "run '" + continues + "' has not finished: send it a message instead"
                                 + " (POST /api/runs/" + continues + "/messages)");
                     }
-                    return FollowUp.link(options, previous);
+                    return FollowUp.link(requested, previous);
                 });
         Future<dev.baton.runtime.orchestrator.Submitted> answer = linked.compose(runOptions -> {
             RunRequest request = new RunRequest(goal, input, plan, runOptions, key, hash, Origin.CLIENT);
