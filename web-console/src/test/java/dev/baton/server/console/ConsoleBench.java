@@ -9,10 +9,15 @@ import dev.baton.server.testing.Api;
 import dev.baton.server.testing.Browser;
 import dev.baton.server.testing.TestServer;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A browser benchmark for the console (not a test: it prints figures and never fails). It starts a
@@ -21,7 +26,13 @@ import java.util.Locale;
  *   <li>how long a 500-task plan takes to appear in the run view: from navigation to all 500 task
  *       list elements present and the graph drawn (median of a few runs);</li>
  *   <li>the frame time (requestAnimationFrame deltas in the page) while about 100 events per
- *       second stream in for about 10 seconds.</li>
+ *       second stream in for about 10 seconds;</li>
+ *   <li>the first ticket on a fresh install: {@code java -jar baton.jar} on an empty data
+ *       directory and an empty classifier cache (the bundled demo's trained state comes from the
+ *       jar), the tickets page opened as soon as the port answers, one ticket posted, and the time
+ *       from the start of the process until the page shows that ticket triaged (routed, or waiting
+ *       for review). Needs the jar: {@code -Dbaton.jar=web-console/target/baton.jar}
+ *       ({@code mvn -B -q -DskipTests package}); skipped without it.</li>
  * </ol>
  * Run: {@code mvn -B -q -pl web-console test-compile exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=dev.baton.server.console.ConsoleBench} (see docs/benchmarks.md).
@@ -39,6 +50,7 @@ public final class ConsoleBench {
             Api api = server.api();
             planAppears(api, browser, tasks, repeats);
             eventStream(api, browser, seconds, eventsPerSecond);
+            firstTicket(browser);
         } catch (RuntimeException e) {
             System.out.println("console bench: stopped early: " + e);
         }
@@ -138,6 +150,57 @@ public final class ConsoleBench {
                     percentile(deltas, 50), percentile(deltas, 95), deltas.length == 0 ? 0 : deltas[deltas.length - 1], dropped);
         }
         api.post("/api/runs/" + runId + "/cancel", F.objectNode());
+    }
+
+    static void firstTicket(Browser browser) {
+        String jarSetting = System.getProperty("baton.jar");
+        Path jar = jarSetting == null ? null : Path.of(jarSetting);
+        if (jar == null || !Files.isRegularFile(jar)) {
+            System.out.println("console bench (c): skipped: -Dbaton.jar=<path to baton.jar> is not a file (mvn -B -q -DskipTests package builds it)");
+            return;
+        }
+        Process server = null;
+        try {
+            Path data = Files.createTempDirectory("baton-bench-data-");
+            Path cache = Files.createTempDirectory("baton-bench-cache-");
+            Path log = data.resolve("server.log");
+            long start = System.nanoTime();
+            server = new ProcessBuilder("java", "-jar", jar.toAbsolutePath().toString(), "--port", "0",
+                    "--data-dir", data.toString(), "--triage-cache-dir", cache.toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Pattern listening = Pattern.compile("Baton is running at http://[^:/]+:(\\d+)/");
+            int port = -1;
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (port < 0) {
+                if (!server.isAlive() || System.nanoTime() > deadline) throw new IllegalStateException("the server did not start; see " + log);
+                Matcher m = listening.matcher(Files.readString(log));
+                if (m.find()) port = Integer.parseInt(m.group(1));
+                else Thread.sleep(20); // polling a log file: there is nothing to wait on
+            }
+            double portMs = (System.nanoTime() - start) / 1e6;
+            Api api = new Api(port);
+            try (Browser.Tab tab = browser.open(api.base())) {
+                Page page = tab.page;
+                page.navigate("/tickets");
+                page.waitForSelector("h1");
+                double pageMs = (System.nanoTime() - start) / 1e6;
+                ObjectNode ticket = F.objectNode();
+                ticket.put("subject", "Card still not here");
+                ticket.put("body", "I ordered my card two weeks ago and it has not arrived.");
+                String id = api.post("/api/tickets", ticket).json().path("id").asText();
+                page.waitForSelector("tr[data-ticket-id='" + id + "'][data-status=ROUTED], tr[data-ticket-id='" + id + "'][data-status=AWAITING_APPROVAL]",
+                        new Page.WaitForSelectorOptions().setTimeout(180_000));
+                double shownMs = (System.nanoTime() - start) / 1e6;
+                JsonNode settled = api.get("/api/tickets/" + id).json();
+                System.out.printf(Locale.ROOT, "console bench (c): first ticket on a fresh install: port open %.1f s, /tickets shown %.1f s,"
+                                + " the ticket shown %s (%s) %.1f s after java -jar%n", portMs / 1000, pageMs / 1000,
+                        settled.path("status").asText(), settled.path("category").asText(), shownMs / 1000);
+            }
+        } catch (java.io.IOException | InterruptedException e) {
+            System.out.println("console bench (c): stopped early: " + e);
+        } finally {
+            if (server != null) server.destroyForcibly();
+        }
     }
 
     static double percentile(double[] sorted, double p) {
