@@ -248,59 +248,12 @@ public final class ModelGateway {
 
     private ChatResponse streamed(StreamingChatModel streamer, ChatRequest request, CallContext context, String modelName,
                                   java.util.function.Consumer<String> onPartial) {
-        long started = System.nanoTime();
-        int attempt = 0;
         java.util.concurrent.atomic.AtomicBoolean sentAny = new java.util.concurrent.atomic.AtomicBoolean();
-        while (true) {
-            attempt++;
-            Failure failure;
-            try {
-                ChatResponse response = streamAttempt(streamer, request, piece -> {
-                    sentAny.set(true);
-                    onPartial.accept(piece);
-                });
-                long in = 0, out = 0;
-                TokenUsage tokens = response.tokenUsage();
-                if (tokens != null) {
-                    in = tokens.inputTokenCount() == null ? 0 : tokens.inputTokenCount();
-                    out = tokens.outputTokenCount() == null ? 0 : tokens.outputTokenCount();
-                }
-                count(context, in, out);
-                publish(new ModelCall(context, modelName, in, out, elapsed(started), false, attempt, finishReason(response), null, null));
-                return response;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                ModelException ex = new ModelException(ModelException.UNAVAILABLE,
-                        "model call for run " + context.runId() + " was interrupted", true, 0, attempt);
-                publish(failed(context, modelName, started, attempt, ex));
-                throw ex;
-            } catch (RuntimeException e) {
-                failure = Failure.of(e, config.apiKey(), clock.instant());
-            }
-            boolean retry = failure.retryable() && attempt <= config.maxRetries() && !sentAny.get();
-            if (!retry) {
-                String message = "model call (" + modelName + ", run " + context.runId()
-                        + (context.taskId() == null ? "" : ", task " + context.taskId()) + ") failed"
-                        + (failure.retryable() ? " after " + attempt + (attempt == 1 ? " attempt" : " attempts") : "")
-                        + (sentAny.get() ? " while streaming" : "") + ": " + failure.detail();
-                ModelException ex = new ModelException(failure.code(), message, failure.retryable(), failure.httpStatus(), attempt);
-                LOG.warn("{}", message);
-                publish(failed(context, modelName, started, attempt, ex));
-                throw ex;
-            }
-            Duration wait = waitBefore(attempt, failure.retryAfter());
-            LOG.info("streaming model call for run {} failed ({}); attempt {} of {}, retrying in {} ms",
-                    context.runId(), failure.detail(), attempt, config.maxRetries() + 1, wait.toMillis());
-            try {
-                Thread.sleep(wait.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                ModelException ex = new ModelException(ModelException.UNAVAILABLE,
-                        "model call for run " + context.runId() + " was interrupted while waiting to retry", true, 0, attempt);
-                publish(failed(context, modelName, started, attempt, ex));
-                throw ex;
-            }
-        }
+        // Once text has streamed, a failure is not retried: a second answer would not continue the first.
+        return withRetries(context, modelName, System.nanoTime(), () -> streamAttempt(streamer, request, piece -> {
+            sentAny.set(true);
+            onPartial.accept(piece);
+        }), sentAny::get);
     }
 
     /** One streamed attempt under a permit: waits for its end, failing once the endpoint is quiet for the configured timeout. */
@@ -386,12 +339,29 @@ public final class ModelGateway {
                 return new Traced(hit, true);
             }
         }
+        ChatResponse response = withRetries(context, modelName, started, () -> attempt(request), () -> false);
+        if (key != null) cache.put(key, response);
+        return new Traced(response, false);
+    }
+
+    /** One try of a model call: its answer, or an exception saying why not. */
+    private interface Attempt {
+        ChatResponse run() throws InterruptedException;
+    }
+
+    /**
+     * Tries a call until it answers, fails for good or has spent {@code maxRetries}, waiting between
+     * tries as {@link #waitBefore} says; counts its tokens and publishes each outcome as a {@link ModelCall}.
+     *
+     * @param midStream whether the call has already handed on text (a stream): then a failure is final
+     */
+    private ChatResponse withRetries(CallContext context, String modelName, long started, Attempt call, java.util.function.BooleanSupplier midStream) {
         int attempt = 0;
         while (true) {
             attempt++;
             Failure failure;
             try {
-                ChatResponse response = attempt(request);
+                ChatResponse response = call.run();
                 long in = 0, out = 0;
                 TokenUsage tokens = response.tokenUsage();
                 if (tokens != null) {
@@ -399,9 +369,8 @@ public final class ModelGateway {
                     out = tokens.outputTokenCount() == null ? 0 : tokens.outputTokenCount();
                 }
                 count(context, in, out);
-                if (key != null) cache.put(key, response);
                 publish(new ModelCall(context, modelName, in, out, elapsed(started), false, attempt, finishReason(response), null, null));
-                return new Traced(response, false);
+                return response;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 ModelException ex = new ModelException(ModelException.UNAVAILABLE,
@@ -411,11 +380,12 @@ public final class ModelGateway {
             } catch (RuntimeException e) {
                 failure = Failure.of(e, config.apiKey(), clock.instant());
             }
-            if (!failure.retryable() || attempt > config.maxRetries()) {
+            boolean streamed = midStream.getAsBoolean();
+            if (!failure.retryable() || attempt > config.maxRetries() || streamed) {
                 String message = "model call (" + modelName + ", run " + context.runId()
                         + (context.taskId() == null ? "" : ", task " + context.taskId()) + ") failed"
                         + (failure.retryable() ? " after " + attempt + (attempt == 1 ? " attempt" : " attempts") : "")
-                        + ": " + failure.detail();
+                        + (streamed ? " while streaming" : "") + ": " + failure.detail();
                 ModelException ex = new ModelException(failure.code(), message, failure.retryable(), failure.httpStatus(), attempt);
                 LOG.warn("{}", message);
                 publish(failed(context, modelName, started, attempt, ex));
