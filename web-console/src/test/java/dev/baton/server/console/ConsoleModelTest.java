@@ -166,6 +166,24 @@ class ConsoleModelTest {
         tab.screenshot("runs-with-tokens");
     }
 
+    /**
+     * Issue 16: with a model configured, a posted plan used to pay for an answer it never asked for
+     * and stayed RUNNING until that call returned. Now it succeeds without any model call, and its
+     * page shows the result and no answer.
+     */
+    @Test
+    void aRunWithAPostedPlanSucceedsWithoutAnyModelCall() {
+        String runId = api.startRun("echo a greeting", "{\"tasks\": [{\"id\": \"hello\", \"tool\": \"echo\", \"args\": {\"text\": \"hello\"}}]}")
+                .path("id").asText();
+        page.navigate("/runs/" + runId);
+        assertThat(page.locator(".run-head")).containsText("SUCCEEDED");
+        assertThat(page.locator(".run-head pre.output")).containsText("hello");
+        assertThat(page.locator(".run-head h2", new Page.LocatorOptions().setHasText("Answer"))).hasCount(0);
+        JsonNode run = api.run(runId);
+        assertTrue(run.path("answerStatus").isNull(), run.toString());
+        assertEquals(0, model.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions"))).size(), "the model was called");
+    }
+
     @Test
     void aFollowUpFromTheRunViewReplansAndTheGraphKeepsItsNodesInPlace() {
         upstream.stubFor(get("/slow").willReturn(aResponse().withHeader("Content-Type", "application/json")
