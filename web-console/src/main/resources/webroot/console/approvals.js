@@ -2,26 +2,12 @@
 // and a deadline that counts down; an approver may decide several at once with one comment.
 // Titles, goals, tools and arguments come from plans, users and models: they go into the page as text only (see dom.js).
 import { get, post, eventSource, ApiError } from './api.js';
-import { el, clear, json, age, placeAfter } from './dom.js';
+import { el, clear, json, age, deadline, placeAfter } from './dom.js';
 
 /** Decisions sent at once by a bulk approve or reject: enough to be quick, few enough to spare the server. */
 const BULK_CONCURRENCY = 4;
 /** How often the deadlines are written again. */
 const TICK_MS = 10000;
-
-/** "3 h", "12 min", "40 s": a span of seconds as a person says it. */
-function span(s) {
-  if (s < 60) return Math.round(s) + ' s';
-  if (s < 3600) return Math.round(s / 60) + ' min';
-  if (s < 86400) return Math.round(s / 3600) + ' h';
-  return Math.round(s / 86400) + ' d';
-}
-
-/** The deadline relative to now: "expires in 3 h", or "expired 2 min ago" while the server catches up. */
-function deadline(expiresAt, now = Date.now()) {
-  const s = (Date.parse(expiresAt) - now) / 1000;
-  return s >= 0.5 ? 'expires in ' + span(s) : 'expired ' + span(-s) + ' ago';
-}
 
 /** An approval request is one decision: the same task asked again (another attempt) is a new one. */
 function approvalKey(a) {

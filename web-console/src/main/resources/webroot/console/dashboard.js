@@ -3,7 +3,7 @@
 // GET /api/metrics/summary (the JSON twin of /metrics); rates are differences between polls.
 // Every name and title comes from plans, tools or people: it goes into the page as text only.
 import { get } from './api.js';
-import { el, clear } from './dom.js';
+import { el, clear, deadline } from './dom.js';
 
 const POLL_MS = 2000;
 /** Rates are taken over the polls of the last minute. */
@@ -114,7 +114,7 @@ export async function dashboardView(view, onError) {
         el('td', { text: a.title || a.taskId }),
         el('td', {}, a.tool ? el('code', { text: a.tool }) : ''),
         el('td', {}, el('a', { href: '/runs/' + encodeURIComponent(a.runId) + '?task=' + encodeURIComponent(a.taskId), text: a.runId })),
-        el('td', { text: a.expiresAt || 'never' }))),
+        el('td', a.expiresAt ? { text: deadline(a.expiresAt), title: a.expiresAt } : { text: 'never' }))),
       'Nobody is needed: no approval is waiting.'));
 
     clear(models).append(table('Model calls since the server started', ['model', 'purpose', 'calls', 'errors', 'prompt tokens', 'completion tokens'],

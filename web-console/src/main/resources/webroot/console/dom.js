@@ -36,13 +36,23 @@ export function json(value) {
   return value === undefined || value === null ? '—' : JSON.stringify(value, null, 2);
 }
 
+/** "3 h", "12 min", "40 s": a span of seconds as a person says it. */
+export function span(s) {
+  if (s < 60) return Math.round(s) + ' s';
+  if (s < 3600) return Math.round(s / 60) + ' min';
+  if (s < 86400) return Math.round(s / 3600) + ' h';
+  return Math.round(s / 86400) + ' d';
+}
+
 export function age(iso) {
   if (!iso) return '';
-  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-  if (s < 60) return s + ' s ago';
-  if (s < 3600) return Math.round(s / 60) + ' min ago';
-  if (s < 86400) return Math.round(s / 3600) + ' h ago';
-  return Math.round(s / 86400) + ' d ago';
+  return span(Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))) + ' ago';
+}
+
+/** A deadline relative to now: "expires in 3 h", or "expired 2 min ago" while the server catches up. */
+export function deadline(expiresAt, now = Date.now()) {
+  const s = (Date.parse(expiresAt) - now) / 1000;
+  return s >= 0.5 ? 'expires in ' + span(s) : 'expired ' + span(-s) + ' ago';
 }
 
 export function duration(from, to) {
