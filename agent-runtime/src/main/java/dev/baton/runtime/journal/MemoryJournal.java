@@ -6,12 +6,15 @@ import dev.baton.runtime.journal.RowChanges.ApprovalPatch;
 import dev.baton.runtime.journal.RowChanges.RunUpdate;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -148,7 +151,7 @@ public final class MemoryJournal implements Journal {
             RunRecord r = log.record;
             log.record = new RunRecord(r.id(), r.goal(), u.status() != null ? u.status() : r.status(), r.createdAt(),
                     u.updatedAt(), r.idempotencyKey(), r.requestHash(), r.llmCalls() + u.llmCalls(),
-                    r.promptTokens() + u.promptTokens(), r.completionTokens() + u.completionTokens());
+                    r.promptTokens() + u.promptTokens(), r.completionTokens() + u.completionTokens(), r.trigger());
         }
         for (String runId : changes.runsCancellingApprovals()) {
             RunLog log = runs.get(runId);
@@ -307,6 +310,20 @@ public final class MemoryJournal implements Journal {
             if (pending > 0) waiting.put(r.id(), pending);
         }
         return new RunPage(page, null, waiting);
+    }
+
+    /** A scan of every run (as the runs list's filters are): the memory journal holds them all in memory anyway. */
+    @Override
+    public synchronized Map<String, Map<String, Long>> runCountsByTrigger(Collection<String> triggers) {
+        Map<String, Map<String, Long>> counts = new HashMap<>();
+        if (triggers.isEmpty()) return counts;
+        Set<String> wanted = new HashSet<>(triggers);
+        for (RunLog log : runs.values()) {
+            RunRecord r = log.record;
+            if (r == null || r.trigger() == null || !wanted.contains(r.trigger())) continue;
+            counts.computeIfAbsent(r.trigger(), t -> new HashMap<>()).merge(r.status(), 1L, Long::sum);
+        }
+        return counts;
     }
 
     @Override
