@@ -31,7 +31,7 @@ export async function triggersView(ctx) {
   view.append(el('section', { class: 'card' },
     el('h1', {}, 'Triggers ', count),
     el('p', { class: 'hint', text: 'Schedules and webhooks that start runs by themselves. Updated every 2 s.'
-      + ' Runs are counted as they ended, since the server started.'
+      + ' Runs are counted by how they ended, from the journal; firings since the server started.'
       + (may('operator') ? '' : ' Pausing, resuming and deleting need the operator role. So do creating a trigger and running one now.') }),
     body));
   if (may('operator')) view.append(createForm({ notify, created: () => refresh(true) }));

@@ -224,6 +224,20 @@ public final class JdbcJournal implements Journal {
         return goals;
     }
 
+    @Override
+    public Map<String, Map<String, Long>> runCountsByTrigger(Collection<String> triggers) {
+        Map<String, Map<String, Long>> counts = new HashMap<>();
+        List<String> names = List.copyOf(new java.util.LinkedHashSet<>(triggers));
+        for (int from = 0; from < names.size(); from += 500) { // bounded statements, however many triggers (usually one)
+            List<String> chunk = names.subList(from, Math.min(names.size(), from + 500));
+            query("SELECT trigger_name, status, COUNT(*) FROM baton_runs WHERE trigger_name IN (" + marks(chunk.size())
+                    + ") GROUP BY trigger_name, status", ps -> {
+                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 1, chunk.get(i));
+            }, rs -> counts.computeIfAbsent(rs.getString(1), t -> new HashMap<>()).put(rs.getString(2), rs.getLong(3)));
+        }
+        return counts;
+    }
+
     private static String marks(int n) {
         return String.join(", ", Collections.nCopies(n, "?"));
     }
@@ -383,7 +397,7 @@ public final class JdbcJournal implements Journal {
     // ---- reading ----
 
     private static final String RUN_COLUMNS = "id, goal, status, created_at_ms, updated_at_ms, idempotency_key, request_hash, "
-            + "llm_calls, prompt_tokens, completion_tokens";
+            + "llm_calls, prompt_tokens, completion_tokens, trigger_name";
 
     /** A filter that is a LIKE pattern (its escape character is the backslash), not a value to equal. */
     private record Like(String pattern) {
@@ -461,7 +475,7 @@ public final class JdbcJournal implements Journal {
     private static RunRecord runRecord(ResultSet rs) throws SQLException {
         return new RunRecord(rs.getString(1), rs.getString(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4)),
                 Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6), rs.getString(7), rs.getLong(8), rs.getLong(9),
-                rs.getLong(10));
+                rs.getLong(10), rs.getString(11));
     }
 
     private static Instant instant(ResultSet rs, int column) throws SQLException {

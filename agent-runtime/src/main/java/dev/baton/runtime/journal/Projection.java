@@ -1,6 +1,7 @@
 package dev.baton.runtime.journal;
 
 import dev.baton.runtime.event.EventData;
+import dev.baton.runtime.event.Origin;
 import dev.baton.runtime.event.RunEvent;
 import dev.baton.runtime.event.Verdict;
 import dev.baton.runtime.journal.RowChanges.ApprovalPatch;
@@ -18,7 +19,7 @@ import java.util.Map;
  * journals run their batches through it, so they cannot disagree.
  *
  * <ul>
- *   <li>RunCreated: a run, PLANNING. PlanAccepted, RunReopened and ReplanFailed: RUNNING. ReplanStarted: REPLANNING. PlanProposed that needs
+ *   <li>RunCreated: a run, PLANNING, with the name of the trigger that started it if its origin is a trigger's firing. PlanAccepted, RunReopened and ReplanFailed: RUNNING. ReplanStarted: REPLANNING. PlanProposed that needs
  *       approval: AWAITING_PLAN_APPROVAL. RunSucceeded,
  *       RunFailed, RunCancelled: SUCCEEDED, FAILED, CANCELLED. Every event moves
  *       {@code updatedAt} to its time. ModelUsed (not failed, not cached) and AgentModelCalled add
@@ -87,7 +88,8 @@ final class Projection {
         EventData data = event.data();
         if (data instanceof EventData.RunCreated c) {
             updated.remove(runId);
-            created.put(runId, new RunRecord(runId, c.goal(), PLANNING, at, at, c.idempotencyKey(), c.requestHash()));
+            String trigger = c.origin() instanceof Origin.Trigger t ? t.name() : null;
+            created.put(runId, new RunRecord(runId, c.goal(), PLANNING, at, at, c.idempotencyKey(), c.requestHash(), 0, 0, 0, trigger));
             return;
         }
         touchRun(runId, runStatusAfter(data), at);
@@ -144,7 +146,7 @@ final class Projection {
         RunRecord run = created.get(runId);
         if (run != null) {
             created.put(runId, new RunRecord(runId, run.goal(), status != null ? status : run.status(), run.createdAt(), at,
-                    run.idempotencyKey(), run.requestHash(), run.llmCalls(), run.promptTokens(), run.completionTokens()));
+                    run.idempotencyKey(), run.requestHash(), run.llmCalls(), run.promptTokens(), run.completionTokens(), run.trigger()));
             return;
         }
         RunUpdate before = updated.get(runId);
@@ -159,7 +161,7 @@ final class Projection {
         if (run != null) {
             created.put(runId, new RunRecord(runId, run.goal(), run.status(), run.createdAt(), run.updatedAt(),
                     run.idempotencyKey(), run.requestHash(), run.llmCalls() + 1, run.promptTokens() + prompt,
-                    run.completionTokens() + completion));
+                    run.completionTokens() + completion, run.trigger()));
             return;
         }
         RunUpdate u = updated.get(runId);

@@ -30,6 +30,14 @@ public interface RunIndex {
         return goals;
     }
 
+    /**
+     * How many runs each of these triggers started, by status ({@link RunRecord#trigger}): one read however many
+     * triggers, for a list that is polled. Runs journaled before the journal kept their trigger are not counted.
+     *
+     * @return trigger name to status to count; a trigger without runs is absent
+     */
+    Map<String, Map<String, Long>> runCountsByTrigger(Collection<String> triggers);
+
     /** Approvals with the given status (e.g. {@code PENDING}), oldest request first. */
     List<ApprovalRecord> approvals(String status);
 }

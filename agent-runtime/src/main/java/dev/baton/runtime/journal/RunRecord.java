@@ -10,14 +10,16 @@ import java.time.Instant;
  *                         counted as the run's {@code usage} counts them
  * @param promptTokens     their prompt tokens
  * @param completionTokens their completion tokens
+ * @param trigger          the name of the trigger whose firing (schedule, event or "run now") started the run, or null:
+ *                         not started by a trigger, or journaled before the journal kept it (schema version 4)
  */
 public record RunRecord(String id, String goal, String status, Instant createdAt, Instant updatedAt,
                         String idempotencyKey, String requestHash, long llmCalls, long promptTokens,
-                        long completionTokens) {
+                        long completionTokens, String trigger) {
 
-    /** A run that has not used a model (yet). */
+    /** A run that has not used a model (yet), not started by a trigger. */
     public RunRecord(String id, String goal, String status, Instant createdAt, Instant updatedAt,
                      String idempotencyKey, String requestHash) {
-        this(id, goal, status, createdAt, updatedAt, idempotencyKey, requestHash, 0, 0, 0);
+        this(id, goal, status, createdAt, updatedAt, idempotencyKey, requestHash, 0, 0, 0, null);
     }
 }

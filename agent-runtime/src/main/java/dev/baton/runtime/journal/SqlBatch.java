@@ -67,7 +67,7 @@ final class SqlBatch {
         if (runs.isEmpty()) return;
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO baton_runs "
                 + "(id, goal, status, created_at_ms, updated_at_ms, idempotency_key, request_hash, llm_calls, prompt_tokens, "
-                + "completion_tokens, owner_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + "completion_tokens, owner_epoch, trigger_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (RunRecord r : runs) {
                 ps.setString(1, r.id());
                 ps.setString(2, r.goal());
@@ -81,6 +81,7 @@ final class SqlBatch {
                 ps.setLong(10, r.completionTokens());
                 if (owner == null) ps.setNull(11, Types.BIGINT);
                 else ps.setLong(11, owner);
+                ps.setString(12, r.trigger());
                 ps.addBatch();
             }
             ps.executeBatch();

@@ -406,6 +406,11 @@ public final class Orchestrator implements AutoCloseable {
         return readJournal(() -> journal.run(runId));
     }
 
+    /** How many runs each of these triggers started, by status, from the journal (see {@link dev.baton.runtime.journal.RunIndex#runCountsByTrigger}). */
+    public Future<Map<String, Map<String, Long>>> runCountsByTrigger(Collection<String> triggers) {
+        return readJournal(() -> journal.runCountsByTrigger(triggers));
+    }
+
     public Future<RunPage> runs(RunQuery query) {
         return readJournal(() -> journal.runs(query));
     }

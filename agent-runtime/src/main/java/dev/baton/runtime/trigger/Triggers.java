@@ -178,11 +178,6 @@ public final class Triggers implements AutoCloseable {
         long started;
         long skipped;
         long failed;
-        /** The runs its firings started (since this scheduler started) as they ended: see {@link #countRun}. */
-        long runsStarted;
-        long runsSucceeded;
-        long runsFailed;
-        long runsCancelled;
         /** When it fires, in words (see {@link CronDescription}). */
         final String description;
 
@@ -308,12 +303,12 @@ public final class Triggers implements AutoCloseable {
                 Entry entry = new Entry(spec, false, stored.state());
                 entries.put(spec.name(), entry);
                 enqueue(entry);
-                return json(entry);
+                return entry;
             }), failure -> onContext(() -> {
                 creating.remove(spec.name());
                 throw failure instanceof RuntimeException r ? r : new IllegalStateException(failure);
             }));
-        })).compose(f -> f);
+        })).compose(f -> f).compose(this::withRuns);
     }
 
     /**
@@ -344,23 +339,26 @@ public final class Triggers implements AutoCloseable {
      * plan's tasks instead): what a page that polls the list needs, a small fraction of the bytes.
      */
     public Future<ArrayNode> list(boolean summary) {
-        return fresh().compose(v -> onContext(() -> {
-            ArrayNode list = Json.array();
-            for (Entry e : entries.values()) {
-                ObjectNode node = json(e);
-                if (summary) {
-                    JsonNode plan = node.remove("plan");
-                    node.remove("input");
-                    if (plan != null) node.put("planTasks", plan.path("tasks").size());
-                }
-                list.add(node);
-            }
-            return list;
-        }));
+        // One read of the journal for all the triggers' runs: the console polls this list every 2 s.
+        return fresh().compose(v -> onContext(() -> List.copyOf(entries.keySet())))
+                .compose(orchestrator::runCountsByTrigger)
+                .compose(counts -> onContext(() -> {
+                    ArrayNode list = Json.array();
+                    for (Entry e : entries.values()) {
+                        ObjectNode node = json(e, counts.get(e.spec.name()));
+                        if (summary) {
+                            JsonNode plan = node.remove("plan");
+                            node.remove("input");
+                            if (plan != null) node.put("planTasks", plan.path("tasks").size());
+                        }
+                        list.add(node);
+                    }
+                    return list;
+                }));
     }
 
     public Future<ObjectNode> get(String name) {
-        return fresh().compose(v -> onContext(() -> json(entry(name))));
+        return fresh().compose(v -> onContext(() -> entry(name))).compose(this::withRuns);
     }
 
     /** Stops a trigger from firing (durably) until it is resumed; firings queued for overlap are dropped. */
@@ -391,9 +389,9 @@ public final class Triggers implements AutoCloseable {
             long before = seenChanges;
             return blocking(() -> written(store.pause(name, paused, next, gone))).compose(w -> onContext(() -> {
                 ownChange(before, w.changes());
-                return json(entry);
+                return entry;
             }));
-        })).compose(f -> f);
+        })).compose(f -> f).compose(this::withRuns);
     }
 
     /** Deletes a trigger; runs it started go on. */
@@ -434,7 +432,6 @@ public final class Triggers implements AutoCloseable {
             return submitted.compose(run -> onContext(() -> {
                 if (entries.get(name) == entry) {
                     entry.started++;
-                    countRun(entry, run.runId());
                     if (entry.lastFiredAt == null || !now.isBefore(entry.lastFiredAt)) {
                         entry.lastFiredAt = now;
                         entry.lastRunId = run.runId();
@@ -569,7 +566,6 @@ public final class Triggers implements AutoCloseable {
                             current.lastFiredAt = now;
                             current.lastRunId = submitted.runId();
                             current.started++;
-                            countRun(current, submitted.runId());
                             markDirty(current);
                         }
                         return new EventOutcome(submitted.runId(), submitted.replayed());
@@ -813,7 +809,6 @@ public final class Triggers implements AutoCloseable {
                     Submitted submitted = result.result();
                     if (!submitted.replayed()) { // a replay is this firing made before a restart
                         entry.started++;
-                        countRun(entry, submitted.runId());
                     }
                     if (entry.lastFiredAt == null || !at.isBefore(entry.lastFiredAt)) {
                         entry.lastFiredAt = at;
@@ -828,26 +823,6 @@ public final class Triggers implements AutoCloseable {
                     startSeconds.record(Math.max(0, durableAtMs - dispatchedAtMs), TimeUnit.MILLISECONDS);
                     firingListener.accept(new Firing(name, at.toEpochMilli(), dispatchedAtMs, durableAtMs, submitted.runId()));
                 }));
-    }
-
-    /**
-     * Counts a run a firing started, and how it ends: {@code runs} in the trigger's JSON. It is the run's outcome
-     * that counts ({@code firings.failed} counts only firings that could not start a run), heard from the
-     * orchestrator when the run finishes; runs started before this scheduler started are not counted.
-     */
-    private void countRun(Entry entry, String runId) {
-        entry.runsStarted++;
-        orchestrator.whenFinished(runId).onComplete(result -> context.runOnContext(v -> {
-            if (result.failed()) {
-                LOG.debug("trigger '{}': the end of run {} was not heard: {}", entry.spec.name(), runId, result.cause().toString());
-                return;
-            }
-            switch (result.result().path("status").asText()) {
-                case "SUCCEEDED" -> entry.runsSucceeded++;
-                case "CANCELLED" -> entry.runsCancelled++;
-                default -> entry.runsFailed++; // FAILED, COMPENSATION_FAILED
-            }
-        }));
     }
 
     /** Clears {@code running} when the run finishes, and starts a queued firing. */
@@ -1181,7 +1156,17 @@ public final class Triggers implements AutoCloseable {
 
     // ------------------------------------------------------------------ helpers
 
-    private ObjectNode json(Entry e) {
+    /** The trigger as the API shows it, its runs counted from the journal. */
+    private Future<ObjectNode> withRuns(Entry entry) {
+        String name = entry.spec.name();
+        return orchestrator.runCountsByTrigger(List.of(name)).compose(counts -> onContext(() -> json(entry, counts.get(name))));
+    }
+
+    /**
+     * @param runsByStatus how many runs the trigger's firings started, by status, as the journal counts them
+     *                     ({@link Orchestrator#runCountsByTrigger}: the same on every node and after a restart); null for none
+     */
+    private ObjectNode json(Entry e, Map<String, Long> runsByStatus) {
         ObjectNode node = e.spec.toJson(false);
         node.put("paused", e.paused);
         node.put("nextFireAt", e.next == null ? null : (e.queued.isEmpty() ? e.next : e.queued.peekFirst()).toString());
@@ -1193,12 +1178,18 @@ public final class Triggers implements AutoCloseable {
         firings.put("started", e.started);
         firings.put("skipped", e.skipped);
         firings.put("failed", e.failed);
+        // The runs its firings started by how they ended ({@code firings.failed} counts only firings that could not start one).
+        Map<String, Long> byStatus = runsByStatus == null ? Map.of() : runsByStatus;
+        long started = byStatus.values().stream().mapToLong(Long::longValue).sum();
+        long succeeded = byStatus.getOrDefault(RunStatus.SUCCEEDED.name(), 0L);
+        long failed = byStatus.getOrDefault(RunStatus.FAILED.name(), 0L) + byStatus.getOrDefault(RunStatus.COMPENSATION_FAILED.name(), 0L);
+        long cancelled = byStatus.getOrDefault(RunStatus.CANCELLED.name(), 0L);
         ObjectNode runs = node.putObject("runs");
-        runs.put("started", e.runsStarted);
-        runs.put("running", e.runsStarted - e.runsSucceeded - e.runsFailed - e.runsCancelled);
-        runs.put("succeeded", e.runsSucceeded);
-        runs.put("failed", e.runsFailed);
-        runs.put("cancelled", e.runsCancelled);
+        runs.put("started", started);
+        runs.put("running", started - succeeded - failed - cancelled);
+        runs.put("succeeded", succeeded);
+        runs.put("failed", failed);
+        runs.put("cancelled", cancelled);
         node.put("description", e.description);
         // Due: its next firing's time has come and it has not started yet (queued behind a run, or the timer is
         // late on a busy machine). Judged by the scheduler's clock, so a page need not trust its own.

@@ -2,6 +2,7 @@ package dev.baton.runtime.journal;
 
 import dev.baton.json.Json;
 import dev.baton.runtime.event.EventData;
+import dev.baton.runtime.event.Origin;
 import dev.baton.plan.ApprovalSpec.ExpiryPolicy;
 import dev.baton.runtime.event.Verdict;
 import dev.baton.runtime.event.EventData.ApprovalEscalated;
@@ -306,6 +307,50 @@ abstract class JournalContractTest {
         assertEquals(status, r.status());
         assertEquals(event.at(), r.updatedAt(), "every event moves updatedAt");
         assertEquals(T0, r.createdAt());
+    }
+
+    /** A run started by a firing of {@code trigger}: its origin, as the scheduler journals it. */
+    private static EventData.RunCreated createdBy(String trigger, Origin.Firing firing) {
+        Origin origin = new Origin.Trigger(trigger, firing, null);
+        return new EventData.RunCreated("for " + trigger, Json.object(), origin.markOptions(null), null, null, origin);
+    }
+
+    @Test
+    void triggersRunsAreCountedByStatusInOneRead() throws Exception {
+        Origin.Firing schedule = new Origin.Scheduled(T0, false);
+        // Created and ended in one batch, and in two.
+        await(journal.append(new TestRun("n-ok").next(createdBy("nightly", schedule), planAccepted(), new RunSucceeded(null))));
+        TestRun failed = new TestRun("n-failed");
+        await(journal.append(List.of(failed.next(createdBy("nightly", new Origin.Manual("ana", T0))))));
+        await(journal.append(failed.next(planAccepted(), new RunFailed(new Failure("X", "broke")))));
+        TestRun stuck = new TestRun("n-compensation-failed");
+        await(journal.append(stuck.next(createdBy("nightly", new Origin.Event("ev-1", T0)), planAccepted(),
+                new EventData.CompensationFailed("t1", new Failure("X", "undo broke")))));
+        await(journal.append(new TestRun("n-going").next(createdBy("nightly", schedule), planAccepted())));
+        await(journal.append(new TestRun("h-cancelled").next(createdBy("hourly", schedule), planAccepted(), new RunCancelled("ana", "no"))));
+        await(journal.append(new TestRun("o-ok").next(createdBy("other", schedule), planAccepted(), new RunSucceeded(null))));
+        // Not a trigger's: a client's run, and a ticket's.
+        await(journal.append(new TestRun("client").next(created("by hand"), planAccepted(), new RunFailed(new Failure("X", "broke")))));
+        Origin ticket = new Origin.Ticket("tk-1", Origin.TicketAction.CREATE);
+        await(journal.append(List.of(new TestRun("ticket").next(
+                new EventData.RunCreated("triage", Json.object(), ticket.markOptions(null), null, null, ticket)))));
+        // A run journaled with only the marks in its options (no origin), as before origins were kept, is a trigger's too.
+        await(journal.append(List.of(new TestRun("marked").next(new EventData.RunCreated("old style", Json.object(),
+                createdBy("hourly", schedule).options(), null, null)))));
+
+        Map<String, Map<String, Long>> expected = Map.of(
+                "nightly", Map.of("SUCCEEDED", 1L, "FAILED", 1L, "COMPENSATION_FAILED", 1L, "RUNNING", 1L),
+                "hourly", Map.of("CANCELLED", 1L, "PLANNING", 1L));
+        assertEquals(expected, journal.runCountsByTrigger(List.of("nightly", "hourly", "never-fired")));
+        assertEquals(Map.of(), journal.runCountsByTrigger(List.of()));
+        assertEquals("nightly", journal.run("n-failed").orElseThrow().trigger());
+        assertNull(journal.run("client").orElseThrow().trigger());
+        assertNull(journal.run("ticket").orElseThrow().trigger());
+        assertEquals("other", journal.runs(new RunQuery(null, 100, null)).runs().stream()
+                .filter(r -> r.id().equals("o-ok")).findFirst().orElseThrow().trigger(), "the runs list carries it");
+
+        Journal again = track(reopen());
+        if (again != null) assertEquals(expected, again.runCountsByTrigger(List.of("nightly", "hourly")));
     }
 
     @Test

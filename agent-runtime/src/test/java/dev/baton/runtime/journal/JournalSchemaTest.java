@@ -54,7 +54,7 @@ class JournalSchemaTest {
         JdbcJournal.open(url).close();
         JdbcJournal.open(url).close();
         try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-            assertEquals(List.of("1 journal true", "2 cluster true", "3 trigger changes true"), history(s));
+            assertEquals(List.of("1 journal true", "2 cluster true", "3 trigger changes true", "4 run triggers true"), history(s));
             assertEquals(0, count(s, "SELECT COUNT(*) FROM baton_nodes"));
             assertEquals(0, count(s, "SELECT COUNT(owner_epoch) FROM baton_runs"));
             // A Baton from before Flyway reads this and refuses anything above 1 as "written by a newer Baton".
@@ -88,8 +88,11 @@ class JournalSchemaTest {
             assertEquals(List.of(1L, 10L, 2L), List.of(after.llmCalls(), after.promptTokens(), after.completionTokens()));
         }
         try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-            assertEquals(List.of("0 journal made before Flyway true", "1 journal true", "2 cluster true", "3 trigger changes true"), history(s));
+            assertEquals(List.of("0 journal made before Flyway true", "1 journal true", "2 cluster true", "3 trigger changes true",
+                    "4 run triggers true"), history(s));
             assertEquals(1, count(s, "SELECT COUNT(*) FROM baton_tickets WHERE id = 'tk-1'"));
+            // Runs from before version 4 name no trigger (their origin is only in their events): not counted as a trigger's.
+            assertEquals(1, count(s, "SELECT COUNT(*) FROM baton_runs WHERE trigger_name IS NULL"));
             assertEquals(1, count(s, "SELECT COUNT(*) FROM baton_notifications WHERE status = 'SENT'"));
             assertEquals(1, count(s, "SELECT COUNT(*) FROM baton_triggers WHERE name = 'nightly' AND pending IS NULL"));
             assertEquals(1, count(s, "SELECT COUNT(*) FROM baton_runs WHERE owner_epoch IS NULL"));

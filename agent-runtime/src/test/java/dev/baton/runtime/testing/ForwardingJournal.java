@@ -66,6 +66,12 @@ public abstract class ForwardingJournal implements Journal {
     }
 
     @Override
+    public java.util.Map<String, java.util.Map<String, Long>> runCountsByTrigger(java.util.Collection<String> triggers) {
+        beforeRead();
+        return delegate.runCountsByTrigger(triggers);
+    }
+
+    @Override
     public List<ApprovalRecord> approvals(String status) {
         beforeRead();
         return delegate.approvals(status);

@@ -92,5 +92,13 @@ class ClusterTriggersTest {
             assertEquals(200, r.status(), cluster.name(node) + ": " + r.body());
             assertTrue(r.json().path("paused").asBoolean(), cluster.name(node) + " knows the trigger is paused: " + r.body());
         }
+        // And every node counts all the trigger's runs, whichever node started them (from the journal, not its own memory).
+        for (ServerProcess node : cluster.live()) {
+            JsonNode counts = Api.await(() -> node.api().get("/api/triggers/every-second").json().path("runs"),
+                    c -> c.path("succeeded").asInt() == c.path("started").asInt()
+                            && c.path("started").asInt() == TriggerRuns.of(reader.api(), "every-second").size(), AWAIT,
+                    cluster.name(node) + " to count every run of the trigger");
+            assertTrue(counts.path("started").asInt() >= runs.size(), cluster.name(node) + ": " + counts);
+        }
     }
 }
