@@ -292,6 +292,16 @@ public final class MemoryJournal implements Journal {
     }
 
     @Override
+    public synchronized Map<String, String> goals(Collection<String> runIds) {
+        Map<String, String> goals = new HashMap<>();
+        for (String id : runIds) {
+            RunLog log = runs.get(id);
+            if (log != null) goals.put(id, log.record.goal());
+        }
+        return goals;
+    }
+
+    @Override
     public synchronized Optional<RunRecord> runByIdempotencyKey(String key) {
         String runId = runIdByKey.get(key);
         return runId == null ? Optional.empty() : run(runId);

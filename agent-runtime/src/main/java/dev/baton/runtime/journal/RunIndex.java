@@ -1,7 +1,6 @@
 package dev.baton.runtime.journal;
 
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,11 +23,7 @@ public interface RunIndex {
     RunPage runs(RunQuery query);
 
     /** The goals of these runs, by run id (a run the index lacks is absent): for lists of other things that name their run. */
-    default Map<String, String> goals(Collection<String> runIds) {
-        Map<String, String> goals = new HashMap<>();
-        for (String id : runIds) run(id).ifPresent(r -> goals.put(id, r.goal()));
-        return goals;
-    }
+    Map<String, String> goals(Collection<String> runIds);
 
     /**
      * How many runs each of these triggers started, by status ({@link RunRecord#trigger}): one read however many

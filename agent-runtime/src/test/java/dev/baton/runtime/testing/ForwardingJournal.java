@@ -66,6 +66,12 @@ public abstract class ForwardingJournal implements Journal {
     }
 
     @Override
+    public java.util.Map<String, String> goals(java.util.Collection<String> runIds) {
+        beforeRead();
+        return delegate.goals(runIds);
+    }
+
+    @Override
     public java.util.Map<String, java.util.Map<String, Long>> runCountsByTrigger(java.util.Collection<String> triggers) {
         beforeRead();
         return delegate.runCountsByTrigger(triggers);
