@@ -29,6 +29,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The journal's schema by Flyway, on H2 and PostgreSQL: fresh, upgraded from before Flyway, refused when newer. */
 class JournalSchemaTest {
+    /** Flyway's history of a journal made by this Baton: every migration, applied once, in order (as {@link #history} writes it). */
+    static final List<String> MIGRATIONS = List.of("1 journal true", "2 cluster true", "3 trigger changes true", "4 run triggers true");
+    /** The same for a journal made before Flyway: a baseline, then every migration. */
+    static final List<String> UPGRADED_FROM_BEFORE_FLYWAY = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of("0 journal made before Flyway true"), MIGRATIONS.stream()).toList();
+
 
     @TempDir
     Path dir;
@@ -54,7 +60,7 @@ class JournalSchemaTest {
         JdbcJournal.open(url).close();
         JdbcJournal.open(url).close();
         try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-            assertEquals(List.of("1 journal true", "2 cluster true", "3 trigger changes true", "4 run triggers true"), history(s));
+            assertEquals(MIGRATIONS, history(s));
             assertEquals(0, count(s, "SELECT COUNT(*) FROM baton_nodes"));
             assertEquals(0, count(s, "SELECT COUNT(owner_epoch) FROM baton_runs"));
             // A Baton from before Flyway reads this and refuses anything above 1 as "written by a newer Baton".
@@ -88,8 +94,7 @@ class JournalSchemaTest {
             assertEquals(List.of(1L, 10L, 2L), List.of(after.llmCalls(), after.promptTokens(), after.completionTokens()));
         }
         try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-            assertEquals(List.of("0 journal made before Flyway true", "1 journal true", "2 cluster true", "3 trigger changes true",
-                    "4 run triggers true"), history(s));
+            assertEquals(UPGRADED_FROM_BEFORE_FLYWAY, history(s));
             assertEquals(1, count(s, "SELECT COUNT(*) FROM baton_tickets WHERE id = 'tk-1'"));
             // Runs from before version 4 name no trigger (their origin is only in their events): not counted as a trigger's.
             assertEquals(1, count(s, "SELECT COUNT(*) FROM baton_runs WHERE trigger_name IS NULL"));
