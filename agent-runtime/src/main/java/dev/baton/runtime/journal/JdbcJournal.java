@@ -214,28 +214,30 @@ public final class JdbcJournal implements Journal {
     @Override
     public Map<String, String> goals(Collection<String> runIds) {
         Map<String, String> goals = new HashMap<>();
-        List<String> ids = List.copyOf(new java.util.LinkedHashSet<>(runIds));
-        for (int from = 0; from < ids.size(); from += 500) { // bounded statements, however long the inbox
-            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
-            query("SELECT id, goal FROM baton_runs WHERE id IN (" + marks(chunk.size()) + ")", ps -> {
-                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 1, chunk.get(i));
-            }, rs -> goals.put(rs.getString(1), rs.getString(2)));
-        }
+        queryIn("SELECT id, goal FROM baton_runs WHERE id", runIds, "", rs -> goals.put(rs.getString(1), rs.getString(2)));
         return goals;
     }
 
     @Override
     public Map<String, Map<String, Long>> runCountsByTrigger(Collection<String> triggers) {
         Map<String, Map<String, Long>> counts = new HashMap<>();
-        List<String> names = List.copyOf(new java.util.LinkedHashSet<>(triggers));
-        for (int from = 0; from < names.size(); from += 500) { // bounded statements, however many triggers (usually one)
-            List<String> chunk = names.subList(from, Math.min(names.size(), from + 500));
-            query("SELECT trigger_name, status, COUNT(*) FROM baton_runs WHERE trigger_name IN (" + marks(chunk.size())
-                    + ") GROUP BY trigger_name, status", ps -> {
-                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 1, chunk.get(i));
-            }, rs -> counts.computeIfAbsent(rs.getString(1), t -> new HashMap<>()).put(rs.getString(2), rs.getLong(3)));
-        }
+        queryIn("SELECT trigger_name, status, COUNT(*) FROM baton_runs WHERE trigger_name", triggers, " GROUP BY trigger_name, status",
+                rs -> counts.computeIfAbsent(rs.getString(1), t -> new HashMap<>()).put(rs.getString(2), rs.getLong(3)));
         return counts;
+    }
+
+    /**
+     * {@code head IN (?, ...) tail} for these values (each once), in statements of at most 500 of them
+     * however many there are, every row read by {@code reader}.
+     */
+    private void queryIn(String head, Collection<String> values, String tail, RowReader reader) {
+        List<String> distinct = List.copyOf(new java.util.LinkedHashSet<>(values));
+        for (int from = 0; from < distinct.size(); from += 500) {
+            List<String> chunk = distinct.subList(from, Math.min(distinct.size(), from + 500));
+            query(head + " IN (" + marks(chunk.size()) + ")" + tail, ps -> {
+                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 1, chunk.get(i));
+            }, reader);
+        }
     }
 
     private static String marks(int n) {
