@@ -48,10 +48,16 @@ class ModelMetricsApiTest {
                         .withBody(OpenAiStubs.toolCalls(300, 20, OpenAiStubs.call("call_1", "echo", "{\"note\": \"n\"}"))))
                 .willSetStateTo("answered"));
         model.stubFor(post(urlEqualTo("/v1/chat/completions")).inScenario("agent").whenScenarioStateIs("answered")
-                .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody(OpenAiStubs.answer("Done.", 350, 15))));
-        String id = api.startRun("summarise", """
-                {"tasks": [{"id": "think", "agent": "assistant", "instruction": "Use echo, then answer."}]}""").path("id").asText();
+                .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody(OpenAiStubs.answer("Done.", 350, 15)))
+                .willSetStateTo("agent done"));
+        // the run's answer, asked for (answers are opt-in) and streamed as OpenAI streams
+        model.stubFor(post(urlEqualTo("/v1/chat/completions")).inScenario("agent").whenScenarioStateIs("agent done")
+                .willReturn(aResponse().withHeader("Content-Type", "text/event-stream").withBody(OpenAiStubs.streamed(350, 15, "Done", "."))));
+        String id = api.post("/api/runs", dev.baton.server.testing.TestTools.json("""
+                {"goal": "summarise", "options": {"answer": true},
+                 "plan": {"tasks": [{"id": "think", "agent": "assistant", "instruction": "Use echo, then answer."}]}}""")).json().path("id").asText();
         api.awaitRunStatus(id, "SUCCEEDED");
+        Api.await(() -> api.run(id).path("answerStatus").asText(), "WRITTEN"::equals, java.time.Duration.ofSeconds(30), "the run's answer written");
 
         Map<String, LiveMetricsApiTest.Sample> m = scrape();
         assertEquals(2, value(m, "baton_model_calls_total", "model", "test-model", "purpose", "agent"), m.keySet().toString());
