@@ -47,18 +47,13 @@ public final class ApiJson {
         return body;
     }
 
-    /** The inbox items without their runs' goals. */
-    public static ArrayNode approvals(List<ApprovalRecord> list) {
-        return approvals(list, null);
-    }
-
-    /** {@code GET /api/approvals}: the inbox items, each with its run's goal from {@code goals} (by run id) when given. */
+    /** {@code GET /api/approvals} and MCP's {@code list_approvals}: the inbox items, each with its run's goal from {@code goals} (by run id). */
     public static ArrayNode approvals(List<ApprovalRecord> list, Map<String, String> goals) {
         ArrayNode body = Json.array();
         for (ApprovalRecord a : list) {
             ObjectNode item = body.addObject();
             item.put("runId", a.runId());
-            if (goals != null) item.put("goal", goals.get(a.runId()));
+            item.put("goal", goals.get(a.runId()));
             item.put("taskId", a.taskId());
             item.put("title", a.title());
             item.put("tool", a.tool());

@@ -82,8 +82,9 @@ final class BatonToolSchemas {
                  "properties": {"id": {"type": "string"}, "goal": {"type": "string"}, "status": {"type": "string", "enum": %s},
                    "createdAt": %s, "updatedAt": %s,
                    "usage": {"type": "object", "properties": {"llmCalls": {"type": "integer"}, "promptTokens": {"type": "integer"},
-                     "completionTokens": {"type": "integer"}}, "required": ["llmCalls", "promptTokens", "completionTokens"]}},
-                 "required": ["id", "goal", "status", "createdAt", "updatedAt", "usage"]}},
+                     "completionTokens": {"type": "integer"}}, "required": ["llmCalls", "promptTokens", "completionTokens"]},
+                   "waitingApprovals": {"type": "integer", "minimum": 0, "description": "the run's approvals still waiting for a person"}},
+                 "required": ["id", "goal", "status", "createdAt", "updatedAt", "usage", "waitingApprovals"]}},
                "next": {"type": ["string", "null"], "description": "the cursor of the next page, null on the last"}},
              "required": ["runs", "next"]}"""
             .formatted(names(RunStatus.values()), TIME, TIME);
@@ -91,10 +92,11 @@ final class BatonToolSchemas {
     static final String APPROVALS = """
             {"type": "object",
              "properties": {"approvals": {"type": "array", "items": {"type": "object",
-               "properties": {"runId": {"type": "string"}, "taskId": {"type": "string"}, "title": {"type": ["string", "null"]},
+               "properties": {"runId": {"type": "string"}, "goal": {"type": ["string", "null"], "description": "the goal of the task's run"},
+                 "taskId": {"type": "string"}, "title": {"type": ["string", "null"]},
                  "tool": {"type": ["string", "null"]}, "args": {"type": ["object", "null"]}, "status": {"type": "string", "enum": %s},
                  "requestedAt": %s, "expiresAt": %s, "escalated": {"type": "boolean"}},
-               "required": ["runId", "taskId", "title", "tool", "args", "status", "requestedAt", "expiresAt", "escalated"]}}},
+               "required": ["runId", "goal", "taskId", "title", "tool", "args", "status", "requestedAt", "expiresAt", "escalated"]}}},
              "required": ["approvals"]}"""
             .formatted(names(ApprovalStatus.values()), TIME, TIME_OR_NULL);
 

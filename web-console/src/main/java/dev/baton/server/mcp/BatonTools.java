@@ -78,7 +78,8 @@ final class BatonTools {
                 tool("list_approvals", "List approvals", "Tasks waiting for a person's decision (status PENDING unless given), across runs.",
                         Role.VIEWER, BatonToolSchemas.LIST_APPROVALS_IN, BatonToolSchemas.APPROVALS, readOnly(),
                         (call, args) -> orchestrator.approvals(args.path("status").asText("PENDING"))
-                                .map(list -> (JsonNode) Json.object().set("approvals", ApiJson.approvals(list)))),
+                                .compose(list -> orchestrator.goals(list.stream().map(dev.baton.runtime.journal.ApprovalRecord::runId).distinct().toList())
+                                        .map(goals -> (JsonNode) Json.object().set("approvals", ApiJson.approvals(list, goals))))),
                 tool("decide_approval", "Decide an approval", "Approves or rejects a task waiting for approval, recorded as your decision"
                                 + " (as in the console). Approving lets the task run; rejecting skips it and what depends on it.",
                         Role.APPROVER, BatonToolSchemas.DECIDE_IN, BatonToolSchemas.TASK, annotations(false, true, true, false), this::decide),
@@ -88,7 +89,7 @@ final class BatonTools {
                 tool("get_ticket", "Read a ticket", "The ticket as GET /api/tickets/{id} shows it: category, priority, queue, review and run.",
                         Role.VIEWER, BatonToolSchemas.GET_TICKET_IN, BatonToolSchemas.TICKET, readOnly(),
                         (call, args) -> tickets.get(args.path("ticketId").asText(), Duration.ZERO)
-                                .map(t -> (JsonNode) TicketJson.of(t, Instant.now()))));
+                                .map(t -> (JsonNode) TicketJson.of(t, Instant.now(), tickets.triage().table()))));
     }
 
     // ------------------------------------------------------------------ the actions
@@ -139,7 +140,7 @@ final class BatonTools {
         var ticket = new TicketService.NewTicket(subject, body, args.get("customer"), args.path("channel").asText(null),
                 args.path("externalId").asText(null));
         return tickets.create(ticket, args.path("idempotencyKey").asText(null), Duration.ZERO)
-                .map(created -> TicketJson.of(created.ticket(), Instant.now()));
+                .map(created -> TicketJson.of(created.ticket(), Instant.now(), tickets.triage().table()));
     }
 
     // ------------------------------------------------------------------ the frame every tool shares

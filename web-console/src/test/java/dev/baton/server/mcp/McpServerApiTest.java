@@ -160,6 +160,12 @@ class McpServerApiTest {
             JsonNode approvals = Api.await(() -> structured(call(vera, "list_approvals", Map.of())),
                     a -> contains(a.path("approvals"), "runId", runId), Duration.ofSeconds(10), "the inbox");
             assertEquals(admin.get("/api/approvals").json().size(), approvals.path("approvals").size(), "the inbox as the API has it");
+            for (JsonNode item : approvals.path("approvals")) {
+                if (item.path("runId").asText().equals(runId)) assertEquals("listed", item.path("goal").asText(), "an item names its run's goal");
+            }
+            for (JsonNode run : page.path("runs")) {
+                if (run.path("id").asText().equals(runId)) assertEquals(1, run.path("waitingApprovals").asInt(), "the run waits for one person");
+            }
 
             McpSchema.CallToolResult missing = call(vera, "get_run", Map.of("runId", "r_nope"));
             assertEquals(Boolean.TRUE, missing.isError());
