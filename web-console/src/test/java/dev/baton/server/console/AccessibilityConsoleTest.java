@@ -288,8 +288,9 @@ class AccessibilityConsoleTest {
             Page page = tab.page;
             page.emulateMedia(new Page.EmulateMediaOptions().setColorScheme(ColorScheme.LIGHT));
             page.navigate("/runs/" + ids.get("approvalRun"));
-            String edge = "() => { const cy = document.getElementById('graph').planGraph.cy;"
-                    + " return cy.edges().length ? cy.edges()[0].style('line-color') : null; }";
+            // null until the view has drawn its graph (the page renders after its GET of the run)
+            String edge = "() => { const g = document.getElementById('graph'); const cy = g && g.planGraph && g.planGraph.cy;"
+                    + " return cy && cy.edges().length ? cy.edges()[0].style('line-color') : null; }";
             String variable = "() => getComputedStyle(document.documentElement).getPropertyValue('--graph-edge').trim()";
             page.waitForCondition(() -> page.evaluate(edge) != null);
             String light = (String) page.evaluate(edge);
