@@ -31,9 +31,11 @@ import java.util.function.IntConsumer;
  *       levels off after 20-30 iterations instead of hundreds;</li>
  *   <li>float kernels the JIT turns into AVX/FMA code, rows in blocks on both cores;</li>
  *   <li>in {@link #crossValidate}, the data's sums computed once per fold and subtracted, and the
- *       final model started from the folds' average (each fold's model saw none of its held-out
- *       rows; the final model sees all rows anyway), which lowers its objective after the same
- *       number of iterations (0.0843 against 0.0876 from zero, at 30).</li>
+ *       final model started from the folds' average; with {@link Settings#warmStarted()} also each
+ *       fold's fit started from a model of the other half of the folds (12 iterations on each half,
+ *       then 6 a fold and 6 for the final model): the folds' objectives end where 15 iterations from
+ *       zero end, at 41 fold-sized evaluations in place of 131, out-of-fold accuracy of the default
+ *       recipe 0.9359 against 0.9365.</li>
  * </ul>
  * Tried and left out, measured: starting at the LDA solution (a worse objective after the same
  * iterations than starting at zero), principal components (whitened, 256 of 768: 1.3 s of CPU per
@@ -49,16 +51,25 @@ final class LogisticRegression implements LinearModel {
      * How to fit.
      *
      * @param l2            the L2 penalty on the weights, relative to the mean loss
-     * @param maxIterations L-BFGS iterations at most per fit
+     * @param maxIterations L-BFGS iterations at most of a fit from zero ({@link #fit})
+     * @param startIterations with warm starts, iterations at most of the two fits in {@link #crossValidate},
+     *                      one on each half of the folds, that start the folds' fits
+     * @param warmIterations in {@link #crossValidate}, iterations at most of each fold's fit (from the
+     *                      model of the other half) and of the final fit (from the folds' average);
+     *                      0: no warm starts, every fold's fit from zero and the final one from the
+     *                      folds' average, each with {@code maxIterations}
      * @param tolerance     stop when an iteration lowers the objective by less than this (relative)
      * @param threads       worker threads for one fit
      * @param history       L-BFGS curvature pairs kept
      * @param standardise   divide each feature by its standard deviation before the penalty applies
      */
-    record Settings(double l2, int maxIterations, double tolerance, int threads, int history, boolean standardise) {
+    record Settings(double l2, int maxIterations, int startIterations, int warmIterations, double tolerance, int threads,
+                    int history, boolean standardise) {
         Settings {
             if (!(l2 > 0) || !Double.isFinite(l2)) throw new IllegalArgumentException("l2 must be > 0: " + l2);
             if (maxIterations < 0) throw new IllegalArgumentException("maxIterations must be >= 0: " + maxIterations);
+            if (startIterations < 0) throw new IllegalArgumentException("startIterations must be >= 0: " + startIterations);
+            if (warmIterations < 0) throw new IllegalArgumentException("warmIterations must be >= 0: " + warmIterations);
             if (!(tolerance >= 0)) throw new IllegalArgumentException("tolerance must be >= 0: " + tolerance);
             if (threads < 1) throw new IllegalArgumentException("threads must be >= 1: " + threads);
             if (history < 1) throw new IllegalArgumentException("history must be >= 1: " + history);
@@ -69,29 +80,48 @@ final class LogisticRegression implements LinearModel {
          * features): out-of-fold accuracy 0.9296 at l2 3e-3 and 20 iterations, 0.9300 at 1e-2,
          * 0.9261 at 1e-3 (0.9284 at 30 iterations, half as much again of CPU). A larger penalty
          * converges faster, and the accuracy levels off long before the gradient is small.
+         * Cross-validation without warm starts: every fit from zero.
          */
         static Settings defaults() {
-            return new Settings(3e-3, 20, 1e-6, Math.min(2, Runtime.getRuntime().availableProcessors()), 10, true);
+            return new Settings(3e-3, 20, 0, 0, 1e-6, Math.min(2, Runtime.getRuntime().availableProcessors()), 10, true);
+        }
+
+        /**
+         * The defaults with cross-validation's warm starts, as the classifier trains: 12 iterations
+         * on each half of the folds, then 6 for each fold and 6 for the final model. Out-of-fold
+         * accuracy of the default recipe (with its neighbour vote) on 10,003 BANKING77 examples
+         * 0.9359 against 0.9365 with 20 iterations from zero for every fit, at 41 fold-sized
+         * evaluations of the objective in place of 131; 8 fold iterations: 0.9363; 10 start and 7
+         * fold iterations: 0.9352; 15 iterations from zero for every fold: 0.9367, 12: 0.9347.
+         */
+        static Settings warmStarted() {
+            return defaults().withWarmStarts(12, 6);
         }
 
         Settings withL2(double v) {
-            return new Settings(v, maxIterations, tolerance, threads, history, standardise);
+            return new Settings(v, maxIterations, startIterations, warmIterations, tolerance, threads, history, standardise);
         }
 
+        /** The iterations of a fit from zero; cross-validation's warm-started fits keep theirs. */
         Settings withMaxIterations(int v) {
-            return new Settings(l2, v, tolerance, threads, history, standardise);
+            return new Settings(l2, v, startIterations, warmIterations, tolerance, threads, history, standardise);
+        }
+
+        /** Cross-validation's iterations: of the two starting fits, and of each warm-started fit. */
+        Settings withWarmStarts(int start, int warm) {
+            return new Settings(l2, maxIterations, start, warm, tolerance, threads, history, standardise);
         }
 
         Settings withTolerance(double v) {
-            return new Settings(l2, maxIterations, v, threads, history, standardise);
+            return new Settings(l2, maxIterations, startIterations, warmIterations, v, threads, history, standardise);
         }
 
         Settings withThreads(int v) {
-            return new Settings(l2, maxIterations, tolerance, v, history, standardise);
+            return new Settings(l2, maxIterations, startIterations, warmIterations, tolerance, v, history, standardise);
         }
 
         Settings withStandardise(boolean v) {
-            return new Settings(l2, maxIterations, tolerance, threads, history, v);
+            return new Settings(l2, maxIterations, startIterations, warmIterations, tolerance, threads, history, v);
         }
     }
 
@@ -191,7 +221,10 @@ final class LogisticRegression implements LinearModel {
 
     /**
      * k-fold cross-validation and the final fit: every row's logits from the model fitted without
-     * its fold, and the model fitted on all rows.
+     * its fold, and the model fitted on all rows, which starts from the folds' average. With warm
+     * starts ({@link Settings#warmIterations()} > 0) each fold's fit starts from a model of the rows
+     * of the other half of the folds ({@link Settings#startIterations()}), which never saw that fold,
+     * and the folds' and the final fit run {@link Settings#warmIterations()}.
      *
      * @param fold      each row's fold, 0..k-1 (k >= 2, every fold non-empty), stratified by the caller
      * @param foldsDone called with 1..k as the folds finish, then k+1 when the final model is fitted
@@ -226,20 +259,39 @@ final class LogisticRegression implements LinearModel {
                 parts[f] = Moments.of(x, y, held[f], classes, dim, pool);
                 total = total == null ? parts[f] : total.plus(parts[f]);
             }
+            // Warm starts that never saw the fold they start: the folds in two halves, a model of each
+            // half's rows starts every fold of the other half (whose training rows hold all of it).
+            // Starting a fold from the previous fold's model would be cheaper, but that model was fitted
+            // on this fold's rows, and with few iterations some of it stays: out-of-fold would leak.
+            boolean warmStarts = settings.warmIterations() > 0;
+            int half = k / 2;
+            LogisticRegression[] start = new LogisticRegression[2];
+            Settings first = settings.withMaxIterations(settings.startIterations());
+            for (int side = 0; side < 2 && warmStarts; side++) {
+                Moments m = null;
+                for (int f = 0; f < k; f++) if ((f < half) == (side == 0)) m = m == null ? parts[f] : m.plus(parts[f]);
+                int[] rows = new int[(int) m.count];
+                int r = 0;
+                for (int i = 0; i < fold.length; i++) if ((fold[i] < half) == (side == 0)) rows[r++] = i;
+                start[side] = train(x, y, rows, classes, m, first, null, pool, cancelled).model();
+            }
+            Settings warm = warmStarts ? settings.withMaxIterations(settings.warmIterations()) : settings;
             double[][] oof = new double[x.length][];
             List<Fit> fits = new ArrayList<>();
             for (int f = 0; f < k; f++) {
                 int[] rows = new int[x.length - sizes[f]];
                 int r = 0;
                 for (int i = 0; i < fold.length; i++) if (fold[i] != f) rows[r++] = i;
-                Fit fit = train(x, y, rows, classes, total.minus(parts[f]), settings, null, pool, cancelled);
+                // folds of the first half start from the second half's model, and the other way round
+                LogisticRegression from = warmStarts ? start[f < half ? 1 : 0] : null;
+                Fit fit = train(x, y, rows, classes, total.minus(parts[f]), warm, from, pool, cancelled);
                 for (int i : held[f]) oof[i] = fit.model().logits(x[i]);
                 fits.add(fit);
                 foldsDone.accept(f + 1);
             }
             int[] all = new int[x.length];
             for (int i = 0; i < all.length; i++) all[i] = i;
-            Fit last = train(x, y, all, classes, total, settings, average(fits), pool, cancelled);
+            Fit last = train(x, y, all, classes, total, warm, average(fits), pool, cancelled);
             fits.add(last);
             foldsDone.accept(k + 1);
             return new CrossValidation(oof, last.model(), List.copyOf(fits));

@@ -434,6 +434,40 @@ class LogisticRegressionTest {
         assertArrayEquals(alone.logits(data.x()[firstHeld]), a.outOfFold()[firstHeld], 1e-3);
     }
 
+    @Test
+    void warmStartedFoldsDoNotDependOnTheirOwnRows() {
+        Data data = blobs(500, 8, 4, 1.2, 12);
+        int[] fold = new int[500];
+        for (int i = 0; i < 500; i++) fold[i] = i % 5;
+        var s = LogisticRegression.Settings.warmStarted();
+        LogisticRegression.CrossValidation base = LogisticRegression.crossValidate(data.x(), data.y(), 4, fold, s, k -> { }, () -> false);
+        // fold 1 is in the first half (started from the model of folds 2-4), fold 3 in the second
+        // (started from the model of folds 0-1): relabelling a fold's rows must leave its out-of-fold
+        // logits as they were, which a start from the previous fold's model (fitted on them) would not
+        for (int changed : new int[] {1, 3}) {
+            int[] y = data.y().clone();
+            for (int i = 0; i < y.length; i++) if (fold[i] == changed) y[i] = (y[i] + 1 + i % 3) % 4;
+            LogisticRegression.CrossValidation other = LogisticRegression.crossValidate(data.x(), y, 4, fold, s, k -> { }, () -> false);
+            for (int i = 0; i < y.length; i++) {
+                if (fold[i] == changed) assertArrayEquals(base.outOfFold()[i], other.outOfFold()[i], 1e-6, "row " + i + " of fold " + changed);
+            }
+        }
+    }
+
+    @Test
+    void warmStartedCrossValidationIsTheSameWhateverTheThreads() throws IOException {
+        Data data = blobs(900, 16, 6, 1.4, 13);
+        int[] fold = new int[900];
+        for (int i = 0; i < 900; i++) fold[i] = (i / 7) % 4;
+        var s = LogisticRegression.Settings.warmStarted();
+        LogisticRegression.CrossValidation a = LogisticRegression.crossValidate(data.x(), data.y(), 6, fold, s, k -> { }, () -> false);
+        LogisticRegression.CrossValidation b = LogisticRegression.crossValidate(data.x(), data.y(), 6, fold, s.withThreads(1), k -> { }, () -> false);
+        assertArrayEquals(bytes(a.model()), bytes(b.model()));
+        for (int i = 0; i < 900; i++) assertArrayEquals(a.outOfFold()[i], b.outOfFold()[i], 0.0);
+        assertEquals(5, a.folds().size());
+        for (LogisticRegression.Fit f : a.folds()) assertTrue(f.iterations() <= s.warmIterations(), f.iterations() + " iterations");
+    }
+
     static int argmax(double[] v) {
         int best = 0;
         for (int c = 1; c < v.length; c++) if (v[c] > v[best]) best = c;
