@@ -106,7 +106,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
 
         /** The L-BFGS regression's settings ({@link Recipe.Trainer#LBFGS}): the defaults chosen by measurement. */
         LogisticRegression.Settings regression() {
-            return LogisticRegression.Settings.defaults();
+            return LogisticRegression.Settings.warmStarted();
         }
 
         String key() {
@@ -114,7 +114,8 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
             // threads are left out: the fit is the same whatever the threads
             String training = recipe.trainer() == Recipe.Trainer.ADAM
                     ? epochs + "|" + learningRate + "|" + l2 + "|" + sparseWeight
-                    : r.l2() + "|" + r.maxIterations() + "|" + r.tolerance() + "|" + r.history() + "|" + r.standardise();
+                    : r.l2() + "|" + r.maxIterations() + "|" + r.startIterations() + "|" + r.warmIterations() + "|" + r.tolerance()
+                    + "|" + r.history() + "|" + r.standardise();
             return recipe.key() + "|" + training + "|" + folds;
         }
     }
@@ -777,6 +778,47 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         double[][] logits = new double[n][];
         int[] y = labels(examples, index);
         LinearModel model = null;
+        // The vote does not depend on the regression: it runs beside the folds, on threads of its own,
+        // and takes the cores while the regression waits on its serial steps (Cholesky, line search)
+        AtomicBoolean stop = new AtomicBoolean();
+        CompletableFuture<double[][]> votes = new CompletableFuture<>();
+        if (recipe.neighbours() != null) {
+            daemon(() -> {
+                try {
+                    votes.complete(outOfFoldVotes(emb.get(recipe.neighbours()), examples, index, fold, stop));
+                } catch (Throwable t) {
+                    votes.completeExceptionally(t);
+                }
+            }, "triage-vote").start();
+        }
+        try {
+            model = regressionOutOfFold(examples, x, index, allTfidf, fold, y, logits);
+        } catch (RuntimeException | Error e) {
+            stop.set(true); // the vote is of no use without the regression
+            throw e;
+        }
+        if (recipe.neighbours() != null) {
+            double[][] knn;
+            try {
+                knn = votes.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.util.concurrent.CancellationException("interrupted");
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                throw new IllegalStateException(e.getCause());
+            }
+            for (int i = 0; i < n; i++) logits[i] = logits[i] == null ? knn[i] : average(logits[i], knn[i]);
+        }
+        return new CrossValidated(calibrate(logits, y), model);
+    }
+
+    /** The regression's out-of-fold logits (into {@code logits}; none without a regression) and its final model. */
+    private LinearModel regressionOutOfFold(List<LabelledExample> examples, float[][] x, Map<String, Integer> index,
+                                            TfIdf allTfidf, int[] fold, int[] y, double[][] logits) {
+        int n = examples.size();
+        int k = Math.max(2, options.folds());
+        LinearModel model = null;
         if (x != null && recipe.trainer() == Recipe.Trainer.LBFGS) {
             var cv = LogisticRegression.crossValidate(x, y, index.size(), fold, options.regression(), done -> {
                 foldsTrained = done;
@@ -805,41 +847,35 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         } else {
             foldsTrained = k + 1;
         }
-        if (recipe.neighbours() != null) {
-            double[][] knn = outOfFoldVotes(emb.get(recipe.neighbours()), examples, index, fold);
-            for (int i = 0; i < n; i++) logits[i] = logits[i] == null ? knn[i] : average(logits[i], knn[i]);
-        }
-        return new CrossValidated(calibrate(logits, y), model);
+        return model;
     }
 
     /**
      * Every example's vote by its nearest examples of the other folds, as if its own fold had been
-     * stored without it. All pairs of examples (10,000² dot products for 10,000 examples), so the
-     * examples are split between the trainer's threads.
+     * stored without it: {@link FoldNeighbours}' blocked product of all pairs (10,000² dot products
+     * for 10,000 examples) on the trainer's threads, then the same vote as a ticket's. Stops (throws)
+     * when the classifier closes or {@code stop} is set.
      */
     private double[][] outOfFoldVotes(float[][] vectors, List<LabelledExample> examples, Map<String, Integer> index,
-                                      int[] fold) {
+                                      int[] fold, AtomicBoolean stop) {
         int n = vectors.length;
-        FlatRows rows = FlatRows.of(vectors);
-        double[][] out = new double[n][];
         int threads = options.regression().threads();
-        java.util.concurrent.ExecutorService pool = Parallel.pool(threads);
+        ExecutorService pool = Parallel.pool(threads);
+        FoldNeighbours near;
         try {
-            List<java.util.concurrent.Future<?>> parts = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int first = t;
-                parts.add(pool.submit(() -> {
-                    for (int i = first; i < n; i += threads) {
-                        if (closed) throw new java.util.concurrent.CancellationException("closed");
-                        float[] sim = rows.similarities(vectors[i]);
-                        for (int j = 0; j < n; j++) if (fold[j] == fold[i]) sim[j] = Float.NEGATIVE_INFINITY;
-                        out[i] = knnVote(sim, examples, index, recipe.k(), recipe.vote());
-                    }
-                }));
-            }
-            for (java.util.concurrent.Future<?> part : parts) Parallel.join(part);
+            near = FoldNeighbours.of(FlatRows.of(vectors).flat(), vectors[0].length, fold, recipe.k(), pool, threads,
+                    () -> closed || stop.get());
         } finally {
             pool.shutdownNow();
+        }
+        double[][] out = new double[n][];
+        for (int i = 0; i < n; i++) {
+            int[] rows = near.neighbours(i);
+            int found = 0;
+            while (found < rows.length && rows[found] != Integer.MAX_VALUE) found++;
+            List<LabelledExample> neighbours = new ArrayList<>(found);
+            for (int j = 0; j < found; j++) neighbours.add(examples.get(rows[j]));
+            out[i] = knnVote(Arrays.copyOf(near.similarities(i), found), neighbours, index, recipe.k(), recipe.vote());
         }
         return out;
     }
@@ -897,7 +933,8 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         double b = lo + g * (hi - lo);
         double fa = nll(logits, y, Math.exp(a));
         double fb = nll(logits, y, Math.exp(b));
-        for (int it = 0; it < 60; it++) {
+        // until T is known within 0.01% (23 steps; 60 fixed steps cost 1 s of CPU for 10,000 examples)
+        for (int it = 0; it < 60 && hi - lo > 1e-4; it++) {
             if (fa < fb) {
                 hi = b;
                 b = a;
