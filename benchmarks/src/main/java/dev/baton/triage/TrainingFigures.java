@@ -40,7 +40,10 @@ public final class TrainingFigures {
         return new Outcome((System.nanoTime() - t) / 1e9, (cpuNanos() - cpu) / 1e9, List.of(f.iterations()), Double.NaN);
     }
 
-    /** Logistic regression's cross-validation and final fit, with the out-of-fold accuracy. */
+    /**
+     * Logistic regression's cross-validation and final fit, with the out-of-fold accuracy; iterations
+     * <= 0: as the classifier trains (warm starts), otherwise every fit from zero with that cap.
+     */
     public static Outcome crossValidate(float[][] x, int[] y, int classes, int[] fold, double l2, int iterations) {
         long cpu = cpuNanos();
         long t = System.nanoTime();
@@ -78,10 +81,28 @@ public final class TrainingFigures {
         return new Outcome((System.nanoTime() - t) / 1e9, (cpuNanos() - cpu) / 1e9, List.of(), (double) right / x.length);
     }
 
+    /**
+     * The classifier's out-of-fold neighbour vote's work ({@link FoldNeighbours}: every row's 10
+     * nearest rows of the other folds, on the trainer's threads), as the default recipe runs it.
+     */
+    public static Outcome outOfFoldNeighbours(float[][] rows, int[] fold) {
+        long cpu = cpuNanos();
+        long t = System.nanoTime();
+        int threads = LogisticRegression.Settings.defaults().threads();
+        java.util.concurrent.ExecutorService pool = Parallel.pool(threads);
+        try {
+            FoldNeighbours.of(FlatRows.of(rows).flat(), rows[0].length, fold, Recipe.DEFAULT.k(), pool, threads, () -> false);
+        } finally {
+            pool.shutdownNow();
+        }
+        return new Outcome((System.nanoTime() - t) / 1e9, (cpuNanos() - cpu) / 1e9, List.of(), Double.NaN);
+    }
+
     private static LogisticRegression.Settings settings(double l2, int iterations) {
-        LogisticRegression.Settings s = LogisticRegression.Settings.defaults();
+        LogisticRegression.Settings s = iterations > 0
+                ? LogisticRegression.Settings.defaults().withMaxIterations(iterations)
+                : LogisticRegression.Settings.warmStarted();
         if (l2 > 0) s = s.withL2(l2);
-        if (iterations > 0) s = s.withMaxIterations(iterations);
         return s;
     }
 
