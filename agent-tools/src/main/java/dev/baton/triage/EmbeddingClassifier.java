@@ -211,6 +211,8 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     private final AtomicBoolean retrainPending = new AtomicBoolean();
     private final AtomicLong examplesEmbedded = new AtomicLong();
     private final AtomicLong trainings = new AtomicLong();
+    private final AtomicLong classified = new AtomicLong();
+    private final AtomicLong answeredAtFirstLook = new AtomicLong();
     private final long createdNanos = System.nanoTime();
     private volatile Progress.Phase phase = Progress.Phase.LOADING;
     private volatile long toEmbed;
@@ -312,6 +314,15 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         return examplesEmbedded.get();
     }
 
+    /**
+     * The share of the tickets classified so far (corrections aside) that the recipe's first look answered
+     * alone, without the other encoders; 0 without a first look or before the first ticket.
+     */
+    public double firstLookShare() {
+        long n = classified.get();
+        return n == 0 ? 0 : (double) answeredAtFirstLook.get() / n;
+    }
+
     /** How many models this instance has trained, not counting cross-validation folds. */
     public long trainings() {
         return trainings.get();
@@ -336,8 +347,10 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         if (near != null) return corrected(near);
         Trained t = awaitModel();
         double[] first = recipe.firstLook() == null ? null : firstLook(t, read.vectors());
-        double[] p = first != null && t.firstLook().sure(first) ? first
-                : probabilities(t, read.text(), complete(read).vectors());
+        boolean sure = first != null && t.firstLook().sure(first);
+        double[] p = sure ? first : probabilities(t, read.text(), complete(read).vectors());
+        classified.incrementAndGet();
+        if (sure) answeredAtFirstLook.incrementAndGet();
         Integer[] order = new Integer[p.length];
         for (int i = 0; i < order.length; i++) order[i] = i;
         Arrays.sort(order, Comparator.comparingDouble(i -> -p[i]));
