@@ -115,7 +115,8 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
             String training = recipe.trainer() == Recipe.Trainer.ADAM
                     ? epochs + "|" + learningRate + "|" + l2 + "|" + sparseWeight
                     : r.l2() + "|" + r.maxIterations() + "|" + r.tolerance() + "|" + r.history() + "|" + r.standardise();
-            return recipe.key() + "|" + training + "|" + folds;
+            String firstLook = recipe.firstLook() == null ? "" : "|first look within " + FirstLook.MAX_ACCURACY_COST;
+            return recipe.key() + "|" + training + "|" + folds + firstLook;
         }
     }
 
