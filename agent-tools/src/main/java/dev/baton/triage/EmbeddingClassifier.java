@@ -116,7 +116,8 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
                     ? epochs + "|" + learningRate + "|" + l2 + "|" + sparseWeight
                     : r.l2() + "|" + r.maxIterations() + "|" + r.startIterations() + "|" + r.warmIterations() + "|" + r.tolerance()
                     + "|" + r.history() + "|" + r.standardise();
-            return recipe.key() + "|" + training + "|" + folds;
+            String firstLook = recipe.firstLook() == null ? "" : "|first look within " + FirstLook.MAX_ACCURACY_COST;
+            return recipe.key() + "|" + training + "|" + folds + firstLook;
         }
     }
 
@@ -141,7 +142,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     /** One trained model and everything {@link #classify} needs from it. Immutable. */
     private record Trained(List<LabelledExample> examples, Map<String, float[][]> embeddings, List<String> categories,
                            Map<String, Integer> categoryIndex, TfIdf tfidf, LinearModel model,
-                           double temperature, Calibration calibration) {
+                           double temperature, Calibration calibration, FirstLook firstLook) {
     }
 
     /** Out-of-fold confidences and whether each was right, sorted by confidence, most confident first. */
@@ -212,6 +213,8 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     private final AtomicBoolean retrainPending = new AtomicBoolean();
     private final AtomicLong examplesEmbedded = new AtomicLong();
     private final AtomicLong trainings = new AtomicLong();
+    private final AtomicLong classified = new AtomicLong();
+    private final AtomicLong answeredAtFirstLook = new AtomicLong();
     private final long createdNanos = System.nanoTime();
     private volatile Progress.Phase phase = Progress.Phase.LOADING;
     private volatile long toEmbed;
@@ -313,6 +316,15 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         return examplesEmbedded.get();
     }
 
+    /**
+     * The share of the tickets classified so far (corrections aside) that the recipe's first look answered
+     * alone, without the other encoders; 0 without a first look or before the first ticket.
+     */
+    public double firstLookShare() {
+        long n = classified.get();
+        return n == 0 ? 0 : (double) answeredAtFirstLook.get() / n;
+    }
+
     /** How many models this instance has trained, not counting cross-validation folds. */
     public long trainings() {
         return trainings.get();
@@ -336,7 +348,11 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         Correction near = nearestCorrection(read.vectors());
         if (near != null) return corrected(near);
         Trained t = awaitModel();
-        double[] p = probabilities(t, read.text(), read.vectors());
+        double[] first = recipe.firstLook() == null ? null : firstLook(t, read.vectors());
+        boolean sure = first != null && t.firstLook().sure(first);
+        double[] p = sure ? first : probabilities(t, read.text(), complete(read).vectors());
+        classified.incrementAndGet();
+        if (sure) answeredAtFirstLook.incrementAndGet();
         Integer[] order = new Integer[p.length];
         for (int i = 0; i < order.length; i++) order[i] = i;
         Arrays.sort(order, Comparator.comparingDouble(i -> -p[i]));
@@ -410,7 +426,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         if (example.category() == null || example.category().isBlank()) {
             throw new IllegalArgumentException("a correction needs a category");
         }
-        Map<String, float[]> x = read(new TicketText("", text)).vectors();
+        Map<String, float[]> x = complete(read(new TicketText("", text))).vectors();
         corrections.put(normalise(text), new Correction(example.category(), x, text));
         categories.add(example.category());
         scheduleRetrain();
@@ -461,6 +477,14 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
                     + options.readyTimeout().toSeconds() + " s)");
         }
         return current;
+    }
+
+    /** The first look's probabilities: its encoder's nearest examples' vote. */
+    private double[] firstLook(Trained t, Map<String, float[]> x) {
+        String e = recipe.firstLook();
+        double[] logits = knnVote(rowsOf(e, t.embeddings().get(e)).similarities(x.get(e)), t.examples(), t.categoryIndex(),
+                recipe.k(), recipe.vote());
+        return SoftmaxRegression.softmax(logits, 1);
     }
 
     private double[] probabilities(Trained t, String text, Map<String, float[]> x) {
@@ -565,8 +589,23 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
 
     // ---- embedding --------------------------------------------------------------------------
 
-    /** The text the classifier reads for a ticket, and its embedding by every encoder of the recipe. */
+    /**
+     * The text the classifier reads for a ticket, and its embeddings: by the first look's encoder only
+     * when the recipe has a first look (see {@link #complete}), else by every encoder of the recipe.
+     */
     private record Reading(String text, Map<String, float[]> vectors) {
+    }
+
+    /** The reading with the text embedded by every encoder of the recipe. */
+    private Reading complete(Reading read) {
+        Map<String, CompletableFuture<float[]>> pending = new LinkedHashMap<>();
+        for (EncoderLane lane : lanes.values()) {
+            if (!read.vectors().containsKey(lane.encoder.name())) pending.put(lane.encoder.name(), lane.submit(read.text()));
+        }
+        if (pending.isEmpty()) return read;
+        Map<String, float[]> vectors = new HashMap<>(read.vectors());
+        for (Map.Entry<String, CompletableFuture<float[]>> e : pending.entrySet()) vectors.put(e.getKey(), await(e.getValue()));
+        return new Reading(read.text(), vectors);
     }
 
     /**
@@ -579,7 +618,9 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         TicketText.Chunks chunks = ticket.chunks();
         if (chunks.pooling() == TicketText.Pooling.SINGLE || chunks.texts().size() == 1) {
             String text = chunks.texts().get(0);
-            return new Reading(text, embed(text));
+            if (recipe.firstLook() == null) return new Reading(text, embed(text));
+            if (closed) throw new IllegalStateException("the ticket classifier is closed");
+            return new Reading(text, Map.of(recipe.firstLook(), await(lanes.get(recipe.firstLook()).submit(text))));
         }
         String encoder = recipe.encoders().iterator().next();
         EncoderLane lane = lanes.get(encoder);
@@ -599,13 +640,8 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
                 }
             }
         }
-        String text = chunks.texts().get(best);
-        Map<String, float[]> vectors = new HashMap<>();
-        vectors.put(encoder, pieces.get(best));
-        for (EncoderLane other : lanes.values()) {
-            if (!other.encoder.name().equals(encoder)) vectors.put(other.encoder.name(), await(other.submit(text)));
-        }
-        return new Reading(text, vectors);
+        Reading read = new Reading(chunks.texts().get(best), Map.of(encoder, pieces.get(best)));
+        return recipe.firstLook() == null ? complete(read) : read; // the first look's encoder is the recipe's first
     }
 
     private static float[] await(CompletableFuture<float[]> f) {
@@ -704,8 +740,9 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         TfIdf tfidf = recipe.tfidf() ? fitTfIdf(baseExamples) : null;
         var cached = cache.load("model", key, in -> {
             Calibration cal = readCalibration(in);
+            FirstLook first = new FirstLook(in.readDouble());
             LinearModel m = in.readBoolean() ? LinearModel.read(in) : null;
-            return new Trained(baseExamples, emb, cats, index, tfidf, m, cal.temperature(), cal);
+            return new Trained(baseExamples, emb, cats, index, tfidf, m, cal.temperature(), cal, first);
         });
         if (cached.isPresent()) return cached.get();
         phase = Progress.Phase.TRAINING;
@@ -716,15 +753,19 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         Calibration cal = cv.calibration();
         LinearModel model = cv.model();
         trainings.incrementAndGet();
-        LOG.info("Trained the ticket classifier ({} folds and the final model) in {} ms; out-of-fold accuracy {}",
+        LOG.info("Trained the ticket classifier ({} folds and the final model) in {} ms; out-of-fold accuracy {}{}",
                 options.folds(), (System.nanoTime() - start) / 1_000_000,
-                String.format(Locale.ROOT, "%.4f", cal.accuracy()));
+                String.format(Locale.ROOT, "%.4f", cal.accuracy()), recipe.firstLook() == null ? ""
+                        : String.format(Locale.ROOT, "; the first look (%s) answers alone from a vote share of %.3f",
+                        recipe.firstLook(), cv.firstLook().threshold()));
+        FirstLook first = cv.firstLook();
         cache.store("model", key, out -> {
             writeCalibration(out, cal);
+            out.writeDouble(first.threshold());
             out.writeBoolean(model != null);
             if (model != null) LinearModel.write(model, out);
         });
-        return new Trained(baseExamples, emb, cats, index, tfidf, model, cal.temperature(), cal);
+        return new Trained(baseExamples, emb, cats, index, tfidf, model, cal.temperature(), cal, first);
     }
 
     private static Map<String, Integer> indexOf(List<String> cats) {
@@ -755,8 +796,11 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
                 (System.nanoTime() - trainingStartedNanos) / 1_000_000_000);
     }
 
-    /** The calibration from the out-of-fold predictions, and the regression fitted on every example (null for none). */
-    private record CrossValidated(Calibration calibration, LinearModel model) {
+    /**
+     * The calibration from the out-of-fold predictions, the regression fitted on every example (null for
+     * none), and when the first look answers alone ({@link FirstLook#NEVER} without one).
+     */
+    private record CrossValidated(Calibration calibration, LinearModel model, FirstLook firstLook) {
     }
 
     private static int[] labels(List<LabelledExample> examples, Map<String, Integer> index) {
@@ -782,12 +826,16 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         // and takes the cores while the regression waits on its serial steps (Cholesky, line search)
         AtomicBoolean stop = new AtomicBoolean();
         CompletableFuture<double[][]> votes = new CompletableFuture<>();
+        CompletableFuture<double[][]> firstVotes = new CompletableFuture<>();
         if (recipe.neighbours() != null) {
             daemon(() -> {
                 try {
                     votes.complete(outOfFoldVotes(emb.get(recipe.neighbours()), examples, index, fold, stop));
+                    firstVotes.complete(recipe.firstLook() == null ? null
+                            : outOfFoldVotes(emb.get(recipe.firstLook()), examples, index, fold, stop));
                 } catch (Throwable t) {
                     votes.completeExceptionally(t);
+                    firstVotes.completeExceptionally(t);
                 }
             }, "triage-vote").start();
         }
@@ -798,19 +846,36 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
             throw e;
         }
         if (recipe.neighbours() != null) {
-            double[][] knn;
-            try {
-                knn = votes.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.util.concurrent.CancellationException("interrupted");
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) throw re;
-                throw new IllegalStateException(e.getCause());
-            }
+            double[][] knn = join(votes);
             for (int i = 0; i < n; i++) logits[i] = logits[i] == null ? knn[i] : average(logits[i], knn[i]);
         }
-        return new CrossValidated(calibrate(logits, y), model);
+        if (recipe.firstLook() == null) return new CrossValidated(calibrate(logits, y, null, FirstLook.NEVER), model, FirstLook.NEVER);
+        double[][] first = join(firstVotes);
+        double[] share = new double[n];
+        boolean[] firstRight = new boolean[n];
+        boolean[] wholeRight = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            double[] p = SoftmaxRegression.softmax(first[i], 1);
+            int arg = argmax(p);
+            share[i] = p[arg];
+            firstRight[i] = arg == y[i];
+            wholeRight[i] = argmax(logits[i]) == y[i];
+        }
+        FirstLook look = FirstLook.choose(share, firstRight, wholeRight, FirstLook.MAX_ACCURACY_COST);
+        return new CrossValidated(calibrate(logits, y, first, look), model, look);
+    }
+
+    /** The out-of-fold votes computed beside the regression, or what stopped them. */
+    private static double[][] join(CompletableFuture<double[][]> votes) {
+        try {
+            return votes.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.util.concurrent.CancellationException("interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /** The regression's out-of-fold logits (into {@code logits}; none without a regression) and its final model. */
@@ -850,6 +915,12 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         return model;
     }
 
+    private static int argmax(double[] v) {
+        int arg = 0;
+        for (int c = 1; c < v.length; c++) if (v[c] > v[arg]) arg = c;
+        return arg;
+    }
+
     /**
      * Every example's vote by its nearest examples of the other folds, as if its own fold had been
      * stored without it: {@link FoldNeighbours}' blocked product of all pairs (10,000² dot products
@@ -880,15 +951,19 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         return out;
     }
 
-    /** The temperature and the sorted out-of-fold confidences of the out-of-fold logits. */
-    private static Calibration calibrate(double[][] logits, int[] y) {
+    /**
+     * The temperature and the sorted out-of-fold confidences of the out-of-fold logits; with a first look,
+     * an example it is sure of counts with the first look's answer, as {@link #classify} would give it.
+     */
+    private static Calibration calibrate(double[][] logits, int[] y, double[][] firstLogits, FirstLook look) {
         int n = y.length;
         double temperature = fitTemperature(logits, y);
         double[] conf = new double[n];
         boolean[] correct = new boolean[n];
         int right = 0;
         for (int i = 0; i < n; i++) {
-            double[] p = SoftmaxRegression.softmax(logits[i], temperature);
+            double[] first = firstLogits == null ? null : SoftmaxRegression.softmax(firstLogits[i], 1);
+            double[] p = first != null && look.sure(first) ? first : SoftmaxRegression.softmax(logits[i], temperature);
             int arg = 0;
             for (int c = 1; c < p.length; c++) if (p[c] > p[arg]) arg = c;
             conf[i] = p[arg];
@@ -1038,7 +1113,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         trainings.incrementAndGet();
         // calibration stays that of the examples' cross-validation: a few corrections barely move it
         current = new Trained(List.copyOf(examples), Map.copyOf(emb), List.copyOf(cats), index, tfidf, model,
-                base.temperature(), base.calibration());
+                base.temperature(), base.calibration(), base.firstLook());
         LOG.info("Retrained the ticket classifier with {} corrections in {} ms", corrections.size(),
                 (System.nanoTime() - start) / 1_000_000);
     }

@@ -158,6 +158,35 @@ class EmbeddingClassifierTest {
     }
 
     @Test
+    void theFirstLookAnswersTheTicketsItIsSureOfWithoutTheSecondEncoder() {
+        TriageFixtures.CountingEmbedder minilm = new TriageFixtures.CountingEmbedder(dev.baton.embedding.Embeddings.minilm());
+        TriageFixtures.CountingEmbedder bge = new TriageFixtures.CountingEmbedder(dev.baton.embedding.Embeddings.bge());
+        List<LabelledExample> examples = TriageFixtures.slice(0, 15);
+        List<Encoder> encoders = List.of(new Encoder("minilm", minilm), new Encoder("bge", bge));
+        List<LabelledExample> tickets = TriageFixtures.slice(20, 2);
+        try (EmbeddingClassifier cascade = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), encoders,
+                TriageFixtures.cacheDir(), TriageFixtures.options());
+             EmbeddingClassifier both = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), encoders,
+                     TriageFixtures.cacheDir(), TriageFixtures.options().withRecipe(Recipe.BOTH_ENCODERS))) {
+            cascade.ready().join();
+            both.ready().join();
+            long minilmBefore = minilm.texts.get();
+            long bgeBefore = bge.texts.get();
+            int agree = 0;
+            for (LabelledExample t : tickets) {
+                Classification c = cascade.classify(new TicketText("", t.text()));
+                assertEquals("classifier", c.method());
+                if (c.category().equals(both.classify(new TicketText("", t.text())).category())) agree++;
+            }
+            long bgeByCascade = bge.texts.get() - bgeBefore - tickets.size(); // "both" embeds every ticket with BGE once
+            long minilmByCascade = minilm.texts.get() - minilmBefore - tickets.size();
+            assertEquals(tickets.size(), minilmByCascade, "the first look reads every ticket with MiniLM once");
+            assertTrue(bgeByCascade < tickets.size() * 0.7, "BGE read " + bgeByCascade + " of " + tickets.size() + " tickets");
+            assertTrue(agree >= tickets.size() * 0.95, "the cascade and the whole recipe agree on " + agree + " of " + tickets.size());
+        }
+    }
+
+    @Test
     void rejectsAnEmptyTicket() {
         EmbeddingClassifier classifier = TriageFixtures.shared();
         assertThrows(IllegalArgumentException.class, () -> classifier.classify(new TicketText("  ", null)));

@@ -79,7 +79,7 @@ public final class TriageEval {
                          double macroF1, double queueAccuracy, double threshold, double reviewedShare,
                          double acceptedPrecision, List<Confusion> worstPairs, double ticketsPerSecond,
                          double p50Millis, double p99Millis, double sequentialP50Millis,
-                         double sequentialP99Millis, double crossValidatedAccuracy) {
+                         double sequentialP99Millis, double crossValidatedAccuracy, double firstLookShare) {
     }
 
     /**
@@ -294,19 +294,20 @@ public final class TriageEval {
                 : String.format(Locale.ROOT, "auto-routed at ≥ %.2f precision (threshold)", s.target());
         out.println();
         out.println("| recipe | test accuracy (95%) | macro-F1 |" + (queues ? " queue accuracy |" : "") + " " + routed
-                + " | precision reached | CV accuracy | train s | memory MB | tickets/s | one ticket p50 ms |");
-        out.println("|---|---|---|" + (queues ? "---|" : "") + "---|---|---|---|---|---|---|");
+                + " | precision reached | CV accuracy | train s | memory MB | tickets/s | one ticket p50 ms | answered at first look |");
+        out.println("|---|---|---|" + (queues ? "---|" : "") + "---|---|---|---|---|---|---|---|");
     }
 
     private static void printTableRow(Row row, boolean queues, PrintStream out) {
         Function<Double, String> num = v -> Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.4f", v);
         Report r = row.report();
         String name = row.recipe().equals(Recipe.DEFAULT) ? "**" + row.recipe().name() + "** (default)" : row.recipe().name();
-        out.printf(Locale.ROOT, "| %s | %.4f ± %.4f | %.4f |%s %.1f%% (%.3f) | %s | %s | %.1f | %.1f | %.1f | %.1f |%n",
+        out.printf(Locale.ROOT, "| %s | %.4f ± %.4f | %.4f |%s %.1f%% (%.3f) | %s | %s | %.1f | %.1f | %.1f | %.1f | %s |%n",
                 name, r.accuracy(), row.accuracyMargin(), r.macroF1(),
                 queues ? " " + num.apply(r.queueAccuracy()) + " |" : "",
                 row.coverage() * 100, r.threshold(), num.apply(r.acceptedPrecision()), num.apply(r.crossValidatedAccuracy()),
-                r.trainSeconds(), row.memoryBytes() / 1e6, r.ticketsPerSecond(), r.sequentialP50Millis());
+                r.trainSeconds(), row.memoryBytes() / 1e6, r.ticketsPerSecond(), r.sequentialP50Millis(),
+                Double.isNaN(r.firstLookShare()) ? "n/a" : String.format(Locale.ROOT, "%.1f%%", r.firstLookShare() * 100));
     }
 
     private static void printTableNotes(List<Row> rows, Settings s, PrintStream out) {
@@ -325,6 +326,7 @@ public final class TriageEval {
         out.println("  dimension) and the model as cached (weights, standardisation, calibration; a TF-IDF vocabulary not counted)");
         out.printf(Locale.ROOT, "tickets/s: classify alone over the test part, %d callers at once; one ticket p50: one caller alone%n",
                 s.clients());
+        out.println("answered at first look: the tickets the recipe's first look answered by one encoder alone (n/a: no first look)");
         out.println("example embeddings computed (the rest read from the cache): " + String.join(", ",
                 rows.stream().map(r -> r.recipe().name() + " " + r.examplesEmbedded()).toList()));
     }
@@ -420,7 +422,8 @@ public final class TriageEval {
                 queueOf == null ? Double.NaN : (double) queueRight / n, threshold, 1 - (double) accepted / n,
                 accepted == 0 ? Double.NaN : (double) acceptedRight / accepted, worst, n / seconds,
                 percentile(nanos, 0.50), percentile(nanos, 0.99), percentile(seqNanos, 0.50),
-                percentile(seqNanos, 0.99), cvAccuracy);
+                percentile(seqNanos, 0.99), cvAccuracy,
+                classifier instanceof EmbeddingClassifier e && e.recipe().firstLook() != null ? e.firstLookShare() : Double.NaN);
     }
 
     private static double percentile(long[] nanos, double q) {
@@ -440,6 +443,9 @@ public final class TriageEval {
         out.printf(Locale.ROOT, "review threshold       %.4f%n", r.threshold());
         out.printf(Locale.ROOT, "sent to review         %.1f%%%n", r.reviewedShare() * 100);
         out.printf(Locale.ROOT, "precision of the rest  %s%n", pct.apply(r.acceptedPrecision()));
+        if (!Double.isNaN(r.firstLookShare())) {
+            out.printf(Locale.ROOT, "answered at first look %.1f%% (by one encoder alone)%n", r.firstLookShare() * 100);
+        }
         out.printf(Locale.ROOT, "throughput             %.1f tickets/s (%d callers at once)%n", r.ticketsPerSecond(), clients);
         out.printf(Locale.ROOT, "latency, %d callers     p50 %.1f ms, p99 %.1f ms%n", clients, r.p50Millis(), r.p99Millis());
         out.printf(Locale.ROOT, "latency, one caller    p50 %.1f ms, p99 %.1f ms%n", r.sequentialP50Millis(), r.sequentialP99Millis());

@@ -216,7 +216,7 @@ class TriageEvalTest {
         assertTrue(printed.indexOf(Recipe.DEFAULT.name() + "** (default) |") < printed.indexOf("| lr-minilm |")
                 && printed.indexOf("| lr-minilm |") < printed.indexOf("| knn-bge |"), printed);
         assertTrue(printed.contains("| recipe | test accuracy (95%) | macro-F1 | auto-routed at ≥ 0.98 precision (threshold)"
-                + " | precision reached | CV accuracy | train s | memory MB | tickets/s | one ticket p50 ms |"), printed);
+                + " | precision reached | CV accuracy | train s | memory MB | tickets/s | one ticket p50 ms | answered at first look |"), printed);
 
         // the embeddings stay in the cache, once per encoder; the scratch folders and their models are gone
         try (Stream<Path> top = Files.list(cache)) {
