@@ -73,10 +73,11 @@ public final class Embeddings {
     }
 
     /**
-     * Starts loading both models now, each on a daemon thread of its own, so that the two load side by side and
-     * beside whatever the caller does next (a server's start); the first {@link #minilm()} or {@link #bge()} then
-     * waits only for what is left. Called again, returns the same future. It completes when both are loaded, or
-     * exceptionally when one could not be (the next {@code minilm()} or {@code bge()} throws then too).
+     * Starts loading both models now, each on a daemon thread of its own that also embeds a first text with it, so
+     * that the two load side by side and beside whatever the caller does next (a server's start); the first
+     * {@link #minilm()} or {@link #bge()} then waits only for what is left. Called again, returns the same future. It
+     * completes when both are loaded and have embedded their first text, or exceptionally when one could not be (the
+     * next {@code minilm()} or {@code bge()} throws then too).
      */
     public static synchronized CompletableFuture<Void> loadInBackground() {
         if (loading != null) return loading;
@@ -88,7 +89,9 @@ public final class Embeddings {
         CompletableFuture<Void> loaded = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {
-                model.get();
+                // One text too: the first run of a session sets ONNX Runtime's kernels up and is compiled by the JIT,
+                // which the first ticket would otherwise wait for.
+                model.get().embed("warm up");
                 loaded.complete(null);
             } catch (Throwable t) {
                 loaded.completeExceptionally(t);
