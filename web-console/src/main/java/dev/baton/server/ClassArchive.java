@@ -7,12 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -27,7 +25,7 @@ import java.util.Optional;
  *
  * <p>How: the first start (no archive for this jar, JVM and options) runs the child with
  * {@code -XX:ArchiveClassesAtExit}, which writes the archive when the server stops cleanly (SIGTERM, Ctrl-C: the
- * stop takes a few seconds longer, once); the starts after map it. The archive is kept in
+ * stop takes a few seconds longer, once; kept only if the server had started); the starts after map it. The archive is kept in
  * {@code <BATON_TRIAGE_CACHE_DIR>/cds/}, named by a key of the jar (path, size, time), the JVM (home, version) and
  * the options, so that another jar or JVM writes its own (the older ones are deleted); a JVM that cannot map an
  * archive runs without it (and says nothing: {@code -Xlog:cds*=off}). This JVM stays as the child's parent: it
@@ -40,6 +38,11 @@ import java.util.Optional;
 final class ClassArchive {
     /** Set on the child JVM: the parent's pid. */
     static final String CHILD = "baton.classArchive.parent";
+    /** Set on a child JVM that records the archive: the file it writes at exit. */
+    static final String RECORDING = "baton.classArchive.recording";
+    /** Config.Setting.TRIAGE_CACHE_DIR's option and variable, without loading Config here (ClassArchiveTest checks they agree). */
+    static final String CACHE_DIR_OPTION = "--triage-cache-dir";
+    static final String CACHE_DIR_VARIABLE = "BATON_TRIAGE_CACHE_DIR";
     /** The environment variable that turns the archive off (false). */
     static final String VARIABLE = "BATON_CLASS_ARCHIVE";
 
@@ -100,6 +103,7 @@ final class ClassArchive {
         // Quiet: which classes could not be archived (old bytecode, JFR events), or an archive this JVM cannot map.
         command.add("-Xlog:cds*=off");
         command.add("-D" + CHILD + "=" + pid);
+        if (recording != null) command.add("-D" + RECORDING + "=" + recording);
         command.addAll(arguments);
         return Optional.of(new Launch(command, recording, archive));
     }
@@ -109,6 +113,7 @@ final class ClassArchive {
      * JVM (see the class comment).
      */
     static Optional<Integer> run(Path cacheDir, String setting) throws InterruptedException {
+        // This JVM only starts the other: no lambda, no stream, no digest here (each costs a fresh JVM tens of ms).
         if (isChild() || "false".equalsIgnoreCase(setting == null ? "" : setting.trim())) return Optional.empty();
         ProcessHandle.Info info = ProcessHandle.current().info();
         if (info.command().isEmpty() || info.arguments().isEmpty()) return Optional.empty();
@@ -122,19 +127,59 @@ final class ClassArchive {
             return Optional.empty();
         }
         // SIGTERM or Ctrl-C here: the child is asked to stop too, and waited for (it writes the archive as it stops).
-        Thread stop = new Thread(() -> {
+        Runtime.getRuntime().addShutdownHook(new StopChild(child, launch.get()));
+        int code = child.waitFor();
+        keep(launch.get());
+        return Optional.of(code);
+    }
+
+    /** The parent's shutdown hook. */
+    private static final class StopChild extends Thread {
+        private final Process child;
+        private final Launch launch;
+
+        StopChild(Process child, Launch launch) {
+            super("baton-child-stop");
+            this.child = child;
+            this.launch = launch;
+        }
+
+        @Override
+        public void run() {
             child.destroy();
             try {
                 child.waitFor();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            keep(launch.get());
-        }, "baton-child-stop");
-        Runtime.getRuntime().addShutdownHook(stop);
-        int code = child.waitFor();
-        keep(launch.get());
-        return Optional.of(code);
+            keep(launch);
+        }
+    }
+
+    /**
+     * In a child that records the archive: marks that the server started, so that the archive it writes at exit is
+     * kept (one written by a start that failed, a wrong setting say, holds few of the classes and is dropped).
+     */
+    static void started() {
+        String recording = System.getProperty(RECORDING);
+        if (recording == null) return;
+        try {
+            Files.write(Path.of(recording + ".started"), new byte[0]);
+        } catch (IOException | RuntimeException e) {
+            // no archive this time
+        }
+    }
+
+    /** The folder {@code cds/} goes in: BATON_TRIAGE_CACHE_DIR (or its option), else ~/.cache/baton, as the server reads it. */
+    static Path cacheDir(String[] args, Map<String, String> env) {
+        String option = CACHE_DIR_OPTION;
+        String value = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals(option) && i + 1 < args.length) value = args[i + 1];
+            else if (args[i].startsWith(option + "=")) value = args[i].substring(option.length() + 1);
+        }
+        if (value == null) value = env.get(CACHE_DIR_VARIABLE);
+        return value == null || value.isBlank() ? Path.of(System.getProperty("user.home"), ".cache", "baton") : Path.of(value);
     }
 
     /** In the child: stops this JVM (cleanly, by its shutdown hooks) when the parent that started it is gone. */
@@ -149,13 +194,19 @@ final class ClassArchive {
         }
     }
 
-    /** Puts the archive the child wrote in its place and deletes the archives of other keys; once, whoever calls first. */
+    /**
+     * Puts the archive the child wrote in its place, if the server had started, and deletes the archives of other keys;
+     * once, whoever calls first.
+     */
     private static synchronized void keep(Launch launch) {
         Path recording = launch.recording();
-        if (recording == null || !Files.isRegularFile(recording)) return;
+        if (recording == null) return;
+        Path started = Path.of(recording + ".started");
         try {
-            if (Files.size(recording) == 0) {
-                Files.delete(recording);
+            boolean keep = Files.isRegularFile(started) && Files.isRegularFile(recording) && Files.size(recording) > 0;
+            Files.deleteIfExists(started);
+            if (!keep) {
+                Files.deleteIfExists(recording);
                 return;
             }
             Files.move(recording, launch.archive(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -169,12 +220,14 @@ final class ClassArchive {
         }
     }
 
+    /** A 64-bit FNV-1a hash, in hex: a name, not a check (the JVM checks an archive against its jar and itself). */
     private static String key(String text) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(hash, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        long hash = 0xcbf29ce484222325L;
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+            hash ^= b & 0xff;
+            hash *= 0x100000001b3L;
         }
+        String hex = Long.toHexString(hash);
+        return "0".repeat(16 - hex.length()) + hex;
     }
 }

@@ -31,22 +31,24 @@ public final class Main {
             System.out.println(usage());
             return;
         }
+        // First, before anything loads: the server runs in a JVM that maps its classes from an archive an earlier start
+        // made, when it can (see ClassArchive); that JVM reads the settings (and refuses wrong ones) itself.
+        Path cacheDir = ClassArchive.cacheDir(args, System.getenv());
+        Optional<Integer> child = ClassArchive.run(cacheDir, System.getenv(ClassArchive.VARIABLE));
+        if (child.isPresent()) {
+            System.exit(child.get());
+            return;
+        }
+        ClassArchive.stopWithParent();
         Config config;
         BatonServer server;
         Config.LogFormat format;
         try {
             config = Config.load(args, System.getenv());
             format = Config.logFormat(args, System.getenv());
-            // The server runs in a JVM that maps its classes from an archive the first start made, when it can (see ClassArchive).
-            Path cacheDir = config.triage().cacheDir() != null ? config.triage().cacheDir() : TicketClassifiers.defaultCacheDir();
-            Optional<Integer> child = ClassArchive.run(cacheDir, System.getenv(ClassArchive.VARIABLE));
-            if (child.isPresent()) {
-                System.exit(child.get());
-                return;
-            }
-            ClassArchive.stopWithParent();
             // Unpacked once into the cache folder, rather than inflated from the jar at every start.
-            Embeddings.keepUnpackedIn(cacheDir.resolve("models"));
+            Embeddings.keepUnpackedIn((config.triage().cacheDir() != null ? config.triage().cacheDir()
+                    : TicketClassifiers.defaultCacheDir()).resolve("models"));
             useLogFormat(format);
             server = BatonServer.start(config);
         } catch (ConfigException e) {
@@ -62,6 +64,7 @@ public final class Main {
             log.info("stopped");
             stopped.countDown();
         }, "baton-shutdown"));
+        ClassArchive.started();
         String running = "Baton is running at http://" + displayHost(config.host()) + ":" + server.port() + "/";
         // In JSON, every line of the output is a log event, this one too.
         if (format == Config.LogFormat.JSON) log.info(running);

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,7 +38,8 @@ class ClassArchiveTest {
         assertTrue(first.recording().getFileName().toString().endsWith(".jsa.42.tmp"), first.recording().toString());
         assertEquals(dir.resolve("cache").resolve("cds"), first.archive().getParent());
         assertEquals(List.of("/jdk/bin/java", "-XX:ArchiveClassesAtExit=" + first.recording(), "-Xlog:cds*=off",
-                "-D" + ClassArchive.CHILD + "=42", "-Xmx1g", "-jar", jar().toString(), "--port", "9000"), first.command());
+                "-D" + ClassArchive.CHILD + "=42", "-D" + ClassArchive.RECORDING + "=" + first.recording(),
+                "-Xmx1g", "-jar", jar().toString(), "--port", "9000"), first.command());
     }
 
     @Test
@@ -57,6 +59,16 @@ class ClassArchiveTest {
                 "25.0.3+9", 42).orElseThrow().archive());
         Files.setLastModifiedTime(jar(), FileTime.fromMillis(Files.getLastModifiedTime(jar()).toMillis() + 60_000));
         assertNotEquals(archive, launch(List.of("-jar", jar().toString())).archive());
+    }
+
+    @Test
+    void theCacheFolderIsTheServersOwn() {
+        assertEquals(Config.Setting.TRIAGE_CACHE_DIR.option(), ClassArchive.CACHE_DIR_OPTION);
+        assertEquals(Config.Setting.TRIAGE_CACHE_DIR.variable(), ClassArchive.CACHE_DIR_VARIABLE);
+        assertEquals(Path.of("/a"), ClassArchive.cacheDir(new String[]{"--triage-cache-dir", "/a"}, Map.of("BATON_TRIAGE_CACHE_DIR", "/b")));
+        assertEquals(Path.of("/a"), ClassArchive.cacheDir(new String[]{"--triage-cache-dir=/a"}, Map.of()));
+        assertEquals(Path.of("/b"), ClassArchive.cacheDir(new String[]{"--port", "1"}, Map.of("BATON_TRIAGE_CACHE_DIR", "/b")));
+        assertEquals(Path.of(System.getProperty("user.home"), ".cache", "baton"), ClassArchive.cacheDir(new String[0], Map.of()));
     }
 
     @Test
