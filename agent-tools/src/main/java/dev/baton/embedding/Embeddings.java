@@ -64,9 +64,9 @@ public final class Embeddings {
     }
 
     /**
-     * Keeps the models and ONNX Runtime's native library unpacked in {@code folder} from now on (created when needed), so that later starts need not
-     * inflate them from the jar again (about 0.35 s of CPU at every start); the server's {@code main} sets it before
-     * anything loads a model. Null: read them from the jar.
+     * Keeps the models and ONNX Runtime's native library unpacked in {@code folder} from now on (created when
+     * needed), so that later starts need not inflate them from the jar again (about 0.35 s of CPU at every start);
+     * the server's {@code main} sets it before anything loads a model. Null: read them from the jar.
      */
     public static void keepUnpackedIn(Path folder) {
         modelCache = folder;
