@@ -1,5 +1,9 @@
 package dev.baton.embedding;
 
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.PoolingMode;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
@@ -47,5 +51,54 @@ public final class Embeddings {
     /** The shared quantized bge-small-en-v1.5 model, created on the first call (seconds), then returned at once. */
     public static EmbeddingModel bge() {
         return Bge.INSTANCE;
+    }
+
+    /** Both models' loading, once started by {@link #loadInBackground()}; guarded by the class. */
+    private static CompletableFuture<Void> loading;
+    /** Where the models are kept unpacked, null for nowhere (read from the jar at every start). */
+    private static volatile Path modelCache;
+
+    /** Where the models are kept unpacked (see {@link #keepUnpackedIn(Path)}); null for nowhere. */
+    static Path modelCache() {
+        return modelCache;
+    }
+
+    /**
+     * Keeps the models and ONNX Runtime's native library unpacked in {@code folder} from now on (created when
+     * needed), so that later starts need not inflate them from the jar again (about 0.35 s of CPU at every start);
+     * the server's {@code main} sets it before anything loads a model. Null: read them from the jar.
+     */
+    public static void keepUnpackedIn(Path folder) {
+        modelCache = folder;
+    }
+
+    /**
+     * Starts loading both models now, each on a daemon thread of its own that also embeds a first text with it, so
+     * that the two load side by side and beside whatever the caller does next (a server's start); the first
+     * {@link #minilm()} or {@link #bge()} then waits only for what is left. Called again, returns the same future. It
+     * completes when both are loaded and have embedded their first text, or exceptionally when one could not be (the
+     * next {@code minilm()} or {@code bge()} throws then too).
+     */
+    public static synchronized CompletableFuture<Void> loadInBackground() {
+        if (loading != null) return loading;
+        loading = CompletableFuture.allOf(load("minilm", Embeddings::minilm), load("bge", Embeddings::bge));
+        return loading;
+    }
+
+    private static CompletableFuture<Void> load(String name, Supplier<EmbeddingModel> model) {
+        CompletableFuture<Void> loaded = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                // One text too: the first run of a session sets ONNX Runtime's kernels up and is compiled by the JIT,
+                // which the first ticket would otherwise wait for.
+                model.get().embed("warm up");
+                loaded.complete(null);
+            } catch (Throwable t) {
+                loaded.completeExceptionally(t);
+            }
+        }, "baton-load-" + name);
+        thread.setDaemon(true);
+        thread.start();
+        return loaded;
     }
 }

@@ -2,6 +2,7 @@ package dev.baton.embedding;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -50,6 +51,10 @@ final class OnnxEmbeddingModel extends AbstractInProcessEmbeddingModel {
         super(executor(name));
         this.dimension = dimension;
         ClassLoader loader = anchor.getClassLoader();
+        // Kept unpacked (see Unpacked) when the server's main says where: ONNX Runtime's native library (before
+        // anything of ONNX Runtime loads it, SessionOptions included), and the model.
+        Path unpacked = Embeddings.modelCache();
+        if (unpacked != null) Unpacked.onnxRuntimeNatives(unpacked);
         try (InputStream model = open(loader, modelResource); InputStream tokenizer = open(loader, tokenizerResource);
              OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(intraOpThreads);
@@ -58,7 +63,9 @@ final class OnnxEmbeddingModel extends AbstractInProcessEmbeddingModel {
             options.addConfigEntry("session.intra_op.allow_spinning", "0");
             options.addConfigEntry("session.inter_op.allow_spinning", "0");
             OrtEnvironment environment = OrtEnvironment.getEnvironment();
-            OrtSession session = environment.createSession(model.readAllBytes(), options);
+            Path file = unpacked == null ? null : Unpacked.file(loader, modelResource, unpacked);
+            OrtSession session = file != null ? environment.createSession(file.toString(), options)
+                    : environment.createSession(model.readAllBytes(), options);
             this.encoder = new OnnxBertBiEncoder(environment, session, tokenizer, pooling);
         } catch (IOException | OrtException e) {
             throw new IllegalStateException("could not load the embedding model " + modelResource + ": " + e.getMessage(), e);

@@ -37,9 +37,40 @@ public final class TicketClassifiers {
 
     /** As {@link #embedded(Path, Path)}, with settings. */
     public static EmbeddingClassifier embedded(Path examplesCsv, Path cacheDir, EmbeddingClassifier.Options options) {
-        byte[] content;
-        String source;
+        Examples examples;
         try {
+            examples = Examples.read(examplesCsv);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the ticket examples " + examplesCsv + ": " + e.getMessage(), e);
+        }
+        return embedded(examples, cacheDir, options);
+    }
+
+    /** As {@link #embedded(Path, Path, EmbeddingClassifier.Options)}, for examples already read (a server reads and checks them once, at start). */
+    public static EmbeddingClassifier embedded(Examples examples, Path cacheDir, EmbeddingClassifier.Options options) {
+        Path dir = (cacheDir != null ? cacheDir : defaultCacheDir()).resolve("triage");
+        return new EmbeddingClassifier(examples.examples(), examples.key(), encoders(), dir, options);
+    }
+
+    /**
+     * Labelled examples as read from a {@code text,category} CSV, with the SHA-256 of the file's bytes, which names
+     * their cache entries (and matches the bundled state's for the bundled file).
+     *
+     * @param examples the examples, in the file's order
+     * @param key      the SHA-256 of the file's bytes
+     * @param source   the file, or "bundled BANKING77 examples"
+     */
+    public record Examples(List<LabelledExample> examples, String key, String source) {
+
+        /**
+         * Reads and checks a CSV, or the bundled examples when {@code examplesCsv} is null.
+         *
+         * @throws IOException              if the file cannot be read
+         * @throws IllegalArgumentException if it is malformed (naming the line) or not UTF-8
+         */
+        public static Examples read(Path examplesCsv) throws IOException {
+            byte[] content;
+            String source;
             if (examplesCsv == null) {
                 try (InputStream in = TicketClassifiers.class.getResourceAsStream(BUNDLED_EXAMPLES)) {
                     if (in == null) throw new IllegalStateException("the bundled examples are missing: " + BUNDLED_EXAMPLES);
@@ -50,12 +81,8 @@ public final class TicketClassifiers {
                 content = Files.readAllBytes(examplesCsv);
                 source = examplesCsv.toString();
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the ticket examples " + examplesCsv + ": " + e.getMessage(), e);
+            return new Examples(ExamplesCsv.parse(ExamplesCsv.decode(content, source), source), EmbeddingCache.sha256(content), source);
         }
-        List<LabelledExample> examples = ExamplesCsv.parse(ExamplesCsv.decode(content, source), source);
-        Path dir = (cacheDir != null ? cacheDir : defaultCacheDir()).resolve("triage");
-        return new EmbeddingClassifier(examples, EmbeddingCache.sha256(content), encoders(), dir, options);
     }
 
     /** The classifier for examples already in memory (the evaluation's training part). */

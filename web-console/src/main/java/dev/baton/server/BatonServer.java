@@ -56,6 +56,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.function.Consumer;
@@ -138,19 +139,18 @@ public final class BatonServer implements AutoCloseable {
         } catch (Exception e) {
             throw new ConfigException("BATON_DATA_DIR (--data-dir) '" + dataDir + "' cannot be created: " + e.getMessage());
         }
-        Journal journal;
-        try {
-            journal = Journals.open(config.dbUrl(), dataDir);
-        } catch (RuntimeException e) {
-            throw new ConfigException(e.getMessage());
-        }
+        // Work that needs only the settings runs side by side on the two threads a small machine has, rather than in
+        // a row: the journal opens on a thread of its own (on a new database Flyway creates the tables, about a second
+        // of CPU in a fresh JVM) while this thread registers the tools and reads the playbooks and the triage settings,
+        // and, when the classifier is warmed up, both embedding models load beside them (see Embeddings).
+        CompletableFuture<Journal> opening = openJournal(config.dbUrl(), dataDir);
+        if (config.triage().warmUp()) Embeddings.loadInBackground();
         ToolSettings settings = new ToolSettings(config.allowedHosts());
         ToolRegistry tools = new ToolRegistry();
         try {
             BuiltinTools.register(tools, settings);
         } catch (IllegalArgumentException e) {
-            journal.close();
-            throw new ConfigException("BATON_HTTP_ALLOWED_HOSTS (--http-allowed-hosts): " + e.getMessage());
+            throw failStart(opening, new ConfigException("BATON_HTTP_ALLOWED_HOSTS (--http-allowed-hosts): " + e.getMessage()));
         }
         tools.discover(Thread.currentThread().getContextClassLoader(), settings);
         moreTools.accept(tools);
@@ -159,8 +159,7 @@ public final class BatonServer implements AutoCloseable {
         try {
             playbooks = config.playbooksDir() == null ? PlaybookLibrary.builtin() : PlaybookLibrary.load(config.playbooksDir());
         } catch (PlaybookException e) {
-            journal.close();
-            throw new ConfigException("BATON_PLAYBOOKS_DIR (--playbooks-dir): " + e.getMessage());
+            throw failStart(opening, new ConfigException("BATON_PLAYBOOKS_DIR (--playbooks-dir): " + e.getMessage()));
         }
         // Traces: exported over OTLP when the OTEL_* variables ask for it, else a no-op (see Telemetry).
         Telemetry telemetry = Telemetry.fromEnvironment();
@@ -170,9 +169,8 @@ public final class BatonServer implements AutoCloseable {
             try {
                 agents.loadFile(config.agentsFile());
             } catch (Exception e) {
-                journal.close();
                 telemetry.close();
-                throw new ConfigException("BATON_AGENTS_FILE (--agents-file): " + e.getMessage());
+                throw failStart(opening, new ConfigException("BATON_AGENTS_FILE (--agents-file): " + e.getMessage()));
             }
         }
         ModelProvider models = gateway == null ? null
@@ -186,9 +184,8 @@ public final class BatonServer implements AutoCloseable {
             tools.registerAll(TriageTools.create(triage));
             triagePlaybook = triagePlaybook(config.triage(), tools, agents, gateway != null);
         } catch (ConfigException e) {
-            journal.close();
             telemetry.close();
-            throw e;
+            throw failStart(opening, e);
         }
         if (config.triage().warmUp()) warmUp(triage);
         // Last, so that a built-in, annotated or provided tool keeps its name against an MCP server's; before recovery,
@@ -202,7 +199,9 @@ public final class BatonServer implements AutoCloseable {
         Vertx vertx = serverMetrics.vertx();
         Notifier notifier = null;
         Membership membership = null;
+        Journal journal = null;
         try {
+            journal = awaitJournal(opening);
             // With a PostgreSQL journal this server is a node of the cluster of every server on that database.
             membership = Membership.join(vertx, journal, config, serverMetrics);
             Orchestrator orchestrator = Orchestrator.start(vertx, journal, tools,
@@ -279,7 +278,7 @@ public final class BatonServer implements AutoCloseable {
             if (notifier != null) notifier.close();
             if (membership != null) membership.close();
             vertx.close().onComplete(closed -> serverMetrics.close());
-            journal.close();
+            if (journal != null) journal.close();
             if (mcpTools != null) mcpTools.close();
             closeClassifier(classifier);
             telemetry.close();
@@ -288,6 +287,42 @@ public final class BatonServer implements AutoCloseable {
             }
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
         }
+    }
+
+    /** Opens the journal on a thread of its own; the future fails with the reason it cannot be opened. */
+    private static CompletableFuture<Journal> openJournal(String dbUrl, Path dataDir) {
+        CompletableFuture<Journal> opened = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                opened.complete(Journals.open(dbUrl, dataDir));
+            } catch (Throwable t) {
+                opened.completeExceptionally(t);
+            }
+        }, "baton-journal-open");
+        thread.setDaemon(true);
+        thread.start();
+        return opened;
+    }
+
+    /** The journal once open; a journal that cannot be opened is a {@link ConfigException} with its reason, as before it opened beside the rest. */
+    private static Journal awaitJournal(CompletableFuture<Journal> opening) {
+        try {
+            return opening.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException) throw new ConfigException(cause.getMessage());
+            if (cause instanceof Error error) throw error;
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    /**
+     * What a start that failed on {@code error} throws once the journal opening beside it has ended: the journal's own
+     * failure if it had one (it was the first check when the journal opened first), else {@code error}, the journal closed.
+     */
+    private static ConfigException failStart(CompletableFuture<Journal> opening, ConfigException error) {
+        awaitJournal(opening).close();
+        return error;
     }
 
     /**
@@ -341,16 +376,12 @@ public final class BatonServer implements AutoCloseable {
      */
     private static Triage triage(Config.TriageConfig settings, java.util.concurrent.atomic.AtomicReference<EmbeddingClassifier> built,
                                  ModelGateway gateway) {
-        java.util.List<dev.baton.triage.LabelledExample> examples;
+        // Read and checked here. The bundled examples cannot change: the classifier is built from these (a second
+        // parse of the 10,003 rows cost the warm-up about 0.1 s and the JIT up to half a second of compiling). A file
+        // is read again when the classifier is built, so that it is built from the file as it is then.
+        TicketClassifiers.Examples read;
         try {
-            if (settings.examples() == null) {
-                try (var in = TicketClassifiers.class.getResourceAsStream(TicketClassifiers.BUNDLED_EXAMPLES)) {
-                    examples = dev.baton.triage.ExamplesCsv.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
-                            "bundled BANKING77 examples");
-                }
-            } else {
-                examples = dev.baton.triage.ExamplesCsv.read(settings.examples());
-            }
+            read = TicketClassifiers.Examples.read(settings.examples());
         } catch (java.io.IOException | RuntimeException e) {
             throw new ConfigException("BATON_TRIAGE_EXAMPLES (--triage-examples): " + e.getMessage());
         }
@@ -360,7 +391,7 @@ public final class BatonServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("BATON_ROUTING (--routing): " + e.getMessage());
         }
-        java.util.List<String> missing = examples.stream().map(dev.baton.triage.LabelledExample::category).distinct()
+        java.util.List<String> missing = read.examples().stream().map(dev.baton.triage.LabelledExample::category).distinct()
                 .filter(c -> !table.categories().contains(c)).sorted().toList();
         if (!missing.isEmpty()) {
             throw new ConfigException("BATON_ROUTING (--routing): the examples' categories " + missing.subList(0, Math.min(5, missing.size()))
@@ -368,9 +399,19 @@ public final class BatonServer implements AutoCloseable {
                     + " add them to a queue's 'categories' or remove them from BATON_TRIAGE_EXAMPLES");
         }
         return new Triage(table, () -> {
-            EmbeddingClassifier classifier = TicketClassifiers.embedded(settings.examples(), settings.cacheDir());
+            EmbeddingClassifier classifier = settings.examples() == null
+                    ? TicketClassifiers.embedded(read, settings.cacheDir(), EmbeddingClassifier.Options.defaults())
+                    : TicketClassifiers.embedded(settings.examples(), settings.cacheDir());
             built.set(classifier);
             return classifier.ready().thenApply(v -> {
+                // One ticket read before the classifier counts as ready (it has no effect on it): otherwise the first
+                // real ticket runs the vote's and the regression's loops cold, interpreted until the JIT has compiled
+                // them (about 0.3 s on two cores, measured after the port opened).
+                try {
+                    classifier.classify(new dev.baton.triage.TicketText("Warm-up", "A first ticket, read before the server says it is ready."));
+                } catch (RuntimeException e) {
+                    LOG.warn("the classifier's warm-up read failed (the first ticket will be slower): {}", e.toString());
+                }
                 if (gateway == null) return (TicketClassifier) classifier;
                 // With a model: the classifier answers what it is sure of, the model the rest, a person what the model is unsure of.
                 Double fixed = table.review().threshold();

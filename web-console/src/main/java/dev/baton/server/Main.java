@@ -3,6 +3,11 @@ package dev.baton.server;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.baton.embedding.Embeddings;
+import dev.baton.triage.TicketClassifiers;
+
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -26,12 +31,24 @@ public final class Main {
             System.out.println(usage());
             return;
         }
+        // First, before anything loads: the server runs in a JVM that maps its classes from an archive an earlier start
+        // made, when it can (see ClassArchive); that JVM reads the settings (and refuses wrong ones) itself.
+        Path cacheDir = ClassArchive.cacheDir(args, System.getenv());
+        Optional<Integer> child = ClassArchive.run(cacheDir, System.getenv(ClassArchive.VARIABLE));
+        if (child.isPresent()) {
+            System.exit(child.get());
+            return;
+        }
+        ClassArchive.stopWithParent();
         Config config;
         BatonServer server;
         Config.LogFormat format;
         try {
             config = Config.load(args, System.getenv());
             format = Config.logFormat(args, System.getenv());
+            // Unpacked once into the cache folder, rather than inflated from the jar at every start.
+            Embeddings.keepUnpackedIn((config.triage().cacheDir() != null ? config.triage().cacheDir()
+                    : TicketClassifiers.defaultCacheDir()).resolve("models"));
             useLogFormat(format);
             server = BatonServer.start(config);
         } catch (ConfigException e) {
@@ -47,6 +64,7 @@ public final class Main {
             log.info("stopped");
             stopped.countDown();
         }, "baton-shutdown"));
+        ClassArchive.started();
         String running = "Baton is running at http://" + displayHost(config.host()) + ":" + server.port() + "/";
         // In JSON, every line of the output is a log event, this one too.
         if (format == Config.LogFormat.JSON) log.info(running);
@@ -59,8 +77,13 @@ public final class Main {
      * system property baton.log.format). Another SLF4J backend on the classpath is left as it is.
      */
     static void useLogFormat(Config.LogFormat format) {
-        System.setProperty("baton.log.format", format.name().toLowerCase(java.util.Locale.ROOT));
+        String appender = format.name().toLowerCase(java.util.Locale.ROOT);
+        System.setProperty("baton.log.format", appender);
         if (!(LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context)) return;
+        // Logback configured itself just now (nothing logs before this at start), with the property already set:
+        // configuring it again would cost the start a second reading of logback.xml. Only a configuration made
+        // earlier, with another format, is redone.
+        if (context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(appender) != null) return;
         context.reset();
         try {
             new ch.qos.logback.classic.util.ContextInitializer(context).autoConfig();
@@ -79,7 +102,8 @@ public final class Main {
             text.append(String.format("  %-22s %-26s default: %s%n", s.option() + " VALUE", s.variable(), s.describedDefault()));
         }
         text.append("\nenvironment only: OPENAI_API_KEY (kept off the command line), BATON_MODEL_TEMPERATURE, BATON_MODEL_TIMEOUT,\n")
-            .append("  BATON_MODEL_MAX_CONCURRENCY, BATON_MODEL_MAX_RETRIES, BATON_MODEL_CACHE_SIZE (see docs/configuration.md)\n")
+            .append("  BATON_MODEL_MAX_CONCURRENCY, BATON_MODEL_MAX_RETRIES, BATON_MODEL_CACHE_SIZE (see docs/configuration.md),\n")
+            .append("  BATON_CLASS_ARCHIVE=false (start without the class archive the first start makes in BATON_TRIAGE_CACHE_DIR/cds)\n")
             .append("\nor: java -jar baton.jar triage-eval --examples FILE [--test FILE | --holdout 0.2 --seed 42] ...\n")
             .append("  scores the ticket classifier (run it with --help for its options)\n");
         return text.toString();
