@@ -29,7 +29,8 @@ import java.util.Optional;
  * {@code <BATON_TRIAGE_CACHE_DIR>/cds/}, named by a key of the jar (path, size, time), the JVM (home, version) and
  * the options, so that another jar or JVM writes its own (the older ones are deleted); a JVM that cannot map an
  * archive runs without it (and says nothing: {@code -Xlog:cds*=off}). This JVM stays as the child's parent: it
- * passes SIGTERM on, waits for the child and exits with its code; the child stops when its parent is gone.
+ * passes SIGTERM on, waits for the child and exits with its code; when the parent is killed, the child halts at once
+ * (see {@link #stopWithParent()}).
  *
  * <p>Not used (the server runs in this JVM as before) when the command line manages class sharing or attaches an
  * agent (a debugger would be attached twice), without {@code -jar}, when the cache folder cannot be written, or with
@@ -120,9 +121,13 @@ final class ClassArchive {
         Optional<Launch> launch = launch(info.command().get(), Arrays.asList(info.arguments().get()), cacheDir,
                 System.getProperty("java.home"), System.getProperty("java.vm.version"), ProcessHandle.current().pid());
         if (launch.isEmpty()) return Optional.empty();
+        if (launch.get().recording() != null) deleteOrphans(launch.get().recording().getParent());
         Process child;
         try {
-            child = new ProcessBuilder(launch.get().command()).inheritIO().start();
+            // The child's stdin is a pipe this JVM never writes: it closes the moment this JVM ends, however it ends
+            // (kill -9 too), and the child then ends at once (see stopWithParent).
+            child = new ProcessBuilder(launch.get().command()).redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -131,6 +136,27 @@ final class ClassArchive {
         int code = child.waitFor();
         keep(launch.get());
         return Optional.of(code);
+    }
+
+    /**
+     * Deletes what recordings whose JVM was killed left behind ({@code baton-KEY.jsa.PID.tmp} and its
+     * {@code .started}): the pid in the name is not running.
+     */
+    static void deleteOrphans(Path dir) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "baton-*.jsa.*.tmp*")) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                int from = name.indexOf(".jsa.") + 5;
+                int to = name.indexOf(".tmp", from);
+                try {
+                    if (ProcessHandle.of(Long.parseLong(name.substring(from, to))).isEmpty()) Files.deleteIfExists(file);
+                } catch (RuntimeException | IOException e) {
+                    // not one of ours, or gone already
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // nothing to clean
+        }
     }
 
     /** The parent's shutdown hook. */
@@ -146,7 +172,9 @@ final class ClassArchive {
 
         @Override
         public void run() {
-            child.destroy();
+            // SIGTERM through the handle: Process.destroy would also close the child's stdin, which it reads as
+            // its parent killed (see stopWithParent) and ends without stopping cleanly.
+            child.toHandle().destroy();
             try {
                 child.waitFor();
             } catch (InterruptedException e) {
@@ -182,16 +210,38 @@ final class ClassArchive {
         return value == null || value.isBlank() ? Path.of(System.getProperty("user.home"), ".cache", "baton") : Path.of(value);
     }
 
-    /** In the child: stops this JVM (cleanly, by its shutdown hooks) when the parent that started it is gone. */
+    /**
+     * In the child: ends this JVM at once when the parent that started it is gone. A parent that stops cleanly
+     * (SIGTERM, Ctrl-C) stops the child first, so a parent gone without doing so was killed: the child ends as the
+     * parent did, with no shutdown (SIGKILL, else a halt), so that nothing holds the port, the journal's files or the
+     * cluster's leases after a {@code kill -9} of the pid its operator knows. It learns of it from its stdin, a pipe
+     * the parent never writes: the pipe closes with the parent, however it ends.
+     */
     static void stopWithParent() {
-        String parent = System.getProperty(CHILD);
-        if (parent == null) return;
+        if (System.getProperty(CHILD) == null) return;
+        Thread watch = new Thread(ClassArchive::haltAtEndOfInput, "baton-parent-watch");
+        watch.setDaemon(true);
+        watch.start();
+    }
+
+    private static void haltAtEndOfInput() {
         try {
-            ProcessHandle.of(Long.parseLong(parent)).ifPresentOrElse(
-                    p -> p.onExit().thenRun(() -> System.exit(143)), () -> System.exit(143));
-        } catch (NumberFormatException ignored) {
-            // not set by this class
+            while (System.in.read() != -1) {
+                // the parent writes nothing; read on until the pipe closes
+            }
+        } catch (IOException e) {
+            // a broken pipe is the same news
         }
+        // As the parent ended: SIGKILL, where there is a kill command. A halt would still write the archive a first
+        // start records (seconds, holding the port and the journal's files all the while).
+        try {
+            new ProcessBuilder("kill", "-KILL", Long.toString(ProcessHandle.current().pid())).start().waitFor();
+        } catch (IOException | RuntimeException e) {
+            // no kill command here: halt below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Runtime.getRuntime().halt(137);
     }
 
     /**

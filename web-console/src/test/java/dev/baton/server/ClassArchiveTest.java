@@ -83,4 +83,19 @@ class ClassArchiveTest {
         assertEquals(Optional.empty(), ClassArchive.launch("/jdk/bin/java", List.of("-jar", dir.resolve("missing.jar").toString()),
                 dir.resolve("cache"), "/jdk", "17", 42), "a jar that is not there");
     }
+
+    @Test
+    void whatAKilledRecordingLeftIsDeletedButNotARunningOnes() throws IOException {
+        Path cds = Files.createDirectories(dir.resolve("cds"));
+        long running = ProcessHandle.current().pid();
+        long gone = Long.MAX_VALUE / 2; // no such process
+        Path mine = Files.write(cds.resolve("baton-0123456789abcdef.jsa." + running + ".tmp"), new byte[] {1});
+        Path mineStarted = Files.write(cds.resolve("baton-0123456789abcdef.jsa." + running + ".tmp.started"), new byte[0]);
+        Path orphan = Files.write(cds.resolve("baton-0123456789abcdef.jsa." + gone + ".tmp"), new byte[] {1});
+        Path orphanStarted = Files.write(cds.resolve("baton-0123456789abcdef.jsa." + gone + ".tmp.started"), new byte[0]);
+        Path archive = Files.write(cds.resolve("baton-0123456789abcdef.jsa"), new byte[] {1});
+        ClassArchive.deleteOrphans(cds);
+        org.junit.jupiter.api.Assertions.assertTrue(Files.exists(mine) && Files.exists(mineStarted) && Files.exists(archive));
+        org.junit.jupiter.api.Assertions.assertFalse(Files.exists(orphan) || Files.exists(orphanStarted));
+    }
 }
