@@ -62,7 +62,7 @@ public record Recipe(String name, List<String> regression, boolean tfidf, String
 
     /**
      * Logistic regression on MiniLM ⊕ BGE, averaged 1:1 with a 10-NN vote on BGE weighted 1/(1 - cos); a
-     * 10-NN vote on MiniLM looks first, and the tickets it is sure of (about 60%) skip BGE, which costs
+     * 10-NN vote on MiniLM looks first, and the tickets it is sure of (about three in four) skip BGE, which costs
      * twice what MiniLM does.
      */
     public static final Recipe DEFAULT = new Recipe("minilm-first+lr-minilm-bge+knn-bge", List.of("minilm", "bge"), false,
