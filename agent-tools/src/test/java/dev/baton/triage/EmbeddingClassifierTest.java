@@ -165,9 +165,9 @@ class EmbeddingClassifierTest {
         List<Encoder> encoders = List.of(new Encoder("minilm", minilm), new Encoder("bge", bge));
         List<LabelledExample> tickets = TriageFixtures.slice(20, 2);
         try (EmbeddingClassifier cascade = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), encoders,
-                TriageFixtures.cacheDir(), TriageFixtures.options());
+                TriageFixtures.cacheDir(), TriageFixtures.options().withRecipe(Recipe.FIRST_LOOK));
              EmbeddingClassifier both = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), encoders,
-                     TriageFixtures.cacheDir(), TriageFixtures.options().withRecipe(Recipe.BOTH_ENCODERS))) {
+                     TriageFixtures.cacheDir(), TriageFixtures.options())) {
             cascade.ready().join();
             both.ready().join();
             long minilmBefore = minilm.texts.get();

@@ -399,9 +399,10 @@ public final class BatonServer implements AutoCloseable {
                     + " add them to a queue's 'categories' or remove them from BATON_TRIAGE_EXAMPLES");
         }
         return new Triage(table, () -> {
+            EmbeddingClassifier.Options options = EmbeddingClassifier.Options.defaults().withRecipe(settings.recipe());
             EmbeddingClassifier classifier = settings.examples() == null
-                    ? TicketClassifiers.embedded(read, settings.cacheDir(), EmbeddingClassifier.Options.defaults())
-                    : TicketClassifiers.embedded(settings.examples(), settings.cacheDir());
+                    ? TicketClassifiers.embedded(read, settings.cacheDir(), options)
+                    : TicketClassifiers.embedded(settings.examples(), settings.cacheDir(), options);
             built.set(classifier);
             return classifier.ready().thenApply(v -> {
                 // One ticket read before the classifier counts as ready (it has no effect on it): otherwise the first

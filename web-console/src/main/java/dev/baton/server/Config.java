@@ -1,5 +1,6 @@
 package dev.baton.server;
 
+import dev.baton.triage.Recipe;
 import dev.baton.runtime.model.ModelConfig;
 import dev.baton.server.notify.NotificationRules;
 import dev.baton.tools.ToolDescriptor;
@@ -37,6 +38,7 @@ import java.util.Set;
  *   <tr><td>--triage-playbook</td><td>BATON_TRIAGE_PLAYBOOK</td><td>empty: the built-in triage playbook</td></tr>
  *   <tr><td>--triage-cache-dir</td><td>BATON_TRIAGE_CACHE_DIR</td><td>empty: ~/.cache/baton</td></tr>
  *   <tr><td>--triage-warm-up</td><td>BATON_TRIAGE_WARM_UP</td><td>true: train the ticket classifier at start (not ready until done)</td></tr>
+ *   <tr><td>--triage-recipe</td><td>BATON_TRIAGE_RECIPE</td><td>lr-minilm-bge+knn-bge: what the classifier is made of (see Recipe)</td></tr>
  *   <tr><td>--log-format</td><td>BATON_LOG_FORMAT</td><td>text; or json: one JSON object a line (read by {@link Main})</td></tr>
  *   <tr><td>--webhook-body-limit</td><td>BATON_WEBHOOK_BODY_LIMIT</td><td>256KiB: the largest event body read from a caller without a token</td></tr>
  *   <tr><td>--tool-timeout</td><td>BATON_TOOL_TIMEOUT</td><td>PT30S: one call of a tool that declares no timeout</td></tr>
@@ -103,6 +105,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         TRIAGE_PLAYBOOK("--triage-playbook", "BATON_TRIAGE_PLAYBOOK", ""),
         TRIAGE_CACHE_DIR("--triage-cache-dir", "BATON_TRIAGE_CACHE_DIR", "", "~/.cache/baton"),
         TRIAGE_WARM_UP("--triage-warm-up", "BATON_TRIAGE_WARM_UP", "true"),
+        TRIAGE_RECIPE("--triage-recipe", "BATON_TRIAGE_RECIPE", "lr-minilm-bge+knn-bge"),
         LOG_FORMAT("--log-format", "BATON_LOG_FORMAT", "text"),
         WEBHOOK_BODY_LIMIT("--webhook-body-limit", "BATON_WEBHOOK_BODY_LIMIT", "256KiB"),
         TOOL_TIMEOUT("--tool-timeout", "BATON_TOOL_TIMEOUT", "PT30S"),
@@ -199,8 +202,18 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
      * @param cacheDir where example embeddings are cached (BATON_TRIAGE_CACHE_DIR), null for ~/.cache/baton
      * @param warmUp   train the classifier in the background at start, the server's readiness waiting for it
      *                 (BATON_TRIAGE_WARM_UP, true by default in {@link #load}); false: on the first ticket
+     * @param recipe   what the classifier is made of (BATON_TRIAGE_RECIPE), {@link Recipe#DEFAULT} by default
      */
-    public record TriageConfig(Path routing, Path examples, Path playbook, Path cacheDir, boolean warmUp) {
+    public record TriageConfig(Path routing, Path examples, Path playbook, Path cacheDir, boolean warmUp, Recipe recipe) {
+        public TriageConfig {
+            if (recipe == null) recipe = Recipe.DEFAULT;
+        }
+
+        /** With the default recipe. */
+        public TriageConfig(Path routing, Path examples, Path playbook, Path cacheDir, boolean warmUp) {
+            this(routing, examples, playbook, cacheDir, warmUp, Recipe.DEFAULT);
+        }
+
         /** The bundled demo, built on the first ticket (as the four-argument constructor). */
         public static final TriageConfig DEMO = new TriageConfig(null, null, null, null);
 
@@ -210,7 +223,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         }
 
         public TriageConfig withWarmUp(boolean value) {
-            return new TriageConfig(routing, examples, playbook, cacheDir, value);
+            return new TriageConfig(routing, examples, playbook, cacheDir, value, recipe);
         }
     }
 
@@ -338,7 +351,7 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
         }
         TriageConfig triage = new TriageConfig(path(values.get(Setting.ROUTING)), path(values.get(Setting.TRIAGE_EXAMPLES)),
                 path(values.get(Setting.TRIAGE_PLAYBOOK)), path(values.get(Setting.TRIAGE_CACHE_DIR)),
-                bool(Setting.TRIAGE_WARM_UP, values.get(Setting.TRIAGE_WARM_UP)));
+                bool(Setting.TRIAGE_WARM_UP, values.get(Setting.TRIAGE_WARM_UP)), recipe(values.get(Setting.TRIAGE_RECIPE)));
         StreamLimits streams = new StreamLimits(count(Setting.MAX_EVENT_STREAMS_PER_CLIENT, values), count(Setting.MAX_EVENT_STREAMS, values));
         long webhookBodyLimit = size(Setting.WEBHOOK_BODY_LIMIT, values.get(Setting.WEBHOOK_BODY_LIMIT), 1024, BatonServer.BODY_LIMIT);
         Duration toolTimeout = toolTimeout(values.get(Setting.TOOL_TIMEOUT));
@@ -368,6 +381,14 @@ public record Config(int port, String host, Path dataDir, String dbUrl, Set<Stri
             return n;
         } catch (NumberFormatException e) {
             throw new ConfigException(describe(setting) + " must be a whole number from 1 to 1000000; got '" + text + "'");
+        }
+    }
+
+    private static Recipe recipe(String name) {
+        try {
+            return Recipe.named(name);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(describe(Setting.TRIAGE_RECIPE) + ": " + e.getMessage());
         }
     }
 

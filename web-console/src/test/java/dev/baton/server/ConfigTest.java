@@ -50,6 +50,17 @@ class ConfigTest {
     }
 
     @Test
+    void theTriageRecipeIsANamedPresetAndAnUnknownOneIsRefusedWithTheNames() {
+        assertEquals(dev.baton.triage.Recipe.DEFAULT, Config.load(NO_ARGS, Map.of()).triage().recipe());
+        assertEquals(dev.baton.triage.Recipe.FIRST_LOOK, Config.load(NO_ARGS,
+                Map.of("BATON_TRIAGE_RECIPE", "minilm-first+lr-minilm-bge+knn-bge")).triage().recipe());
+        assertEquals(dev.baton.triage.Recipe.named("knn-bge"),
+                Config.load(new String[]{"--triage-recipe", "knn-bge"}, Map.of()).triage().recipe());
+        assertMentions(refused(NO_ARGS, Map.of("BATON_TRIAGE_RECIPE", "bert-large")), "BATON_TRIAGE_RECIPE", "--triage-recipe",
+                "bert-large", "minilm-first+lr-minilm-bge+knn-bge");
+    }
+
+    @Test
     void shardsAreHalfTheProcessorsUnlessSetAndMustBeAWholeNumber() {
         assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), Config.load(NO_ARGS, Map.of()).shardsOrDefault());
         assertEquals(1, Config.load(NO_ARGS, Map.of("BATON_SHARDS", "1")).shardsOrDefault());
