@@ -90,7 +90,8 @@ public final class TicketBench {
         Path examples = dir.resolve("examples.csv");
         Files.writeString(examples, ExamplesCsv.format(train));
         Config config = Config.defaults().withPort(0).withDataDir(dir.resolve("data"))
-                .withTriage(new Config.TriageConfig(null, examples, null, cache));
+                .withTriage(new Config.TriageConfig(null, examples, null, cache, false,
+                        dev.baton.triage.Recipe.named(System.getProperty("bench.recipe", "default"))));
         BatonServer server = BatonServer.start(config);
         try {
             long t0 = System.nanoTime();
