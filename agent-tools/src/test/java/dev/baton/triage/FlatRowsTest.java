@@ -52,7 +52,8 @@ class FlatRowsTest {
         assertThrows(IllegalArgumentException.class, () -> FlatRows.of(new float[][] {{1, 0}, {1}}));
     }
 
-    private static float[] randomUnit(Random random, int d) {
+    /** A random unit vector of {@code d} dimensions (FoldNeighboursTest uses it too). */
+    static float[] randomUnit(Random random, int d) {
         float[] v = new float[d];
         double norm = 0;
         for (int j = 0; j < d; j++) {

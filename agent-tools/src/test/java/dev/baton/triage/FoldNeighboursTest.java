@@ -26,7 +26,7 @@ class FoldNeighboursTest {
         List<LabelledExample> examples = new ArrayList<>();
         int[] fold = new int[n];
         for (int i = 0; i < n; i++) {
-            rows[i] = randomUnit(random, 384);
+            rows[i] = FlatRowsTest.randomUnit(random, 384);
             examples.add(new LabelledExample("text " + i, "c" + (i % 7)));
             fold[i] = random.nextInt(5);
         }
@@ -49,7 +49,7 @@ class FoldNeighboursTest {
         float[][] rows = new float[n][];
         int[] fold = new int[n];
         for (int i = 0; i < n; i++) {
-            rows[i] = randomUnit(random, 64);
+            rows[i] = FlatRowsTest.randomUnit(random, 64);
             fold[i] = i % 4;
         }
         rows[40] = rows[7].clone(); // ties: two rows at the same similarity to every other row
@@ -87,7 +87,7 @@ class FoldNeighboursTest {
     void stopsWhenCancelled() {
         float[][] rows = new float[300][];
         Random random = new Random(5);
-        for (int i = 0; i < rows.length; i++) rows[i] = randomUnit(random, 8);
+        for (int i = 0; i < rows.length; i++) rows[i] = FlatRowsTest.randomUnit(random, 8);
         ExecutorService pool = Parallel.pool(2);
         try {
             assertThrows(CancellationException.class,
@@ -110,16 +110,5 @@ class FoldNeighboursTest {
         List<LabelledExample> out = new ArrayList<>();
         for (int j : near) out.add(j == Integer.MAX_VALUE ? examples.get(0) : examples.get(j));
         return out;
-    }
-
-    private static float[] randomUnit(Random random, int d) {
-        float[] v = new float[d];
-        double norm = 0;
-        for (int j = 0; j < d; j++) {
-            v[j] = (float) random.nextGaussian();
-            norm += v[j] * v[j];
-        }
-        for (int j = 0; j < d; j++) v[j] /= (float) Math.sqrt(norm);
-        return v;
     }
 }

@@ -179,7 +179,8 @@ class HealthProbesApiTest {
     }
 
     /** A few examples of each of three categories the bundled routing table routes. */
-    private static List<LabelledExample> fewExamples() {
+    /** Eight examples of each of three routed categories: a classifier that trains in seconds (StartWhileWarmingUpApiTest uses it too). */
+    static List<LabelledExample> fewExamples() {
         Set<String> routed = RoutingTable.bundledDemo().categories();
         List<LabelledExample> all;
         try (InputStream in = TicketClassifiers.class.getResourceAsStream(TicketClassifiers.BUNDLED_EXAMPLES)) {
@@ -195,7 +196,7 @@ class HealthProbesApiTest {
         return few;
     }
 
-    private static void write(Path fifo, String text) {
+    static void write(Path fifo, String text) {
         try {
             Files.writeString(fifo, text, StandardCharsets.UTF_8);
         } catch (java.io.IOException e) {

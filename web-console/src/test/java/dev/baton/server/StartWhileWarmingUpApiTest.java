@@ -5,17 +5,12 @@ import dev.baton.server.testing.Api;
 import dev.baton.server.testing.TestServer;
 import dev.baton.triage.ExamplesCsv;
 import dev.baton.triage.LabelledExample;
-import dev.baton.triage.RoutingTable;
-import dev.baton.triage.TicketClassifiers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -40,9 +35,9 @@ class StartWhileWarmingUpApiTest {
         Path dir = Files.createTempDirectory("baton-start-");
         Path fifo = dir.resolve("examples.csv");
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
-        List<LabelledExample> examples = fewExamples();
+        List<LabelledExample> examples = HealthProbesApiTest.fewExamples();
         String csv = ExamplesCsv.format(examples);
-        CompletableFuture<Void> firstRead = CompletableFuture.runAsync(() -> write(fifo, csv));
+        CompletableFuture<Void> firstRead = CompletableFuture.runAsync(() -> HealthProbesApiTest.write(fifo, csv));
         Config config = TestServer.config().withTriage(new Config.TriageConfig(null, fifo, null, dir.resolve("cache"), true));
         try (TestServer server = TestServer.start(config, r -> { })) {
             firstRead.get(30, TimeUnit.SECONDS);
@@ -58,7 +53,7 @@ class StartWhileWarmingUpApiTest {
             assertEquals("TRIAGING", waiting.path("status").asText(), "the ticket waits for the classifier: " + waiting);
             assertEquals(200, api.get("/api/routing").status(), "the API answers meanwhile");
 
-            write(fifo, csv); // the warm-up goes on
+            HealthProbesApiTest.write(fifo, csv); // the warm-up goes on
             JsonNode routed = Api.await(() -> api.get("/api/tickets/" + id).json(), t -> !"TRIAGING".equals(t.path("status").asText()),
                     Duration.ofMinutes(4), "the ticket triaged once the classifier is ready");
             Set<String> categories = Set.copyOf(examples.stream().map(LabelledExample::category).toList());
@@ -81,25 +76,4 @@ class StartWhileWarmingUpApiTest {
     }
 
     /** A few examples of each of three categories the bundled routing table routes. */
-    private static List<LabelledExample> fewExamples() throws java.io.IOException {
-        Set<String> routed = RoutingTable.bundledDemo().categories();
-        List<LabelledExample> all;
-        try (InputStream in = TicketClassifiers.class.getResourceAsStream(TicketClassifiers.BUNDLED_EXAMPLES)) {
-            all = ExamplesCsv.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "bundled");
-        }
-        List<String> categories = all.stream().map(LabelledExample::category).filter(routed::contains).distinct().limit(3).toList();
-        List<LabelledExample> few = new ArrayList<>();
-        for (String category : categories) {
-            all.stream().filter(e -> e.category().equals(category)).limit(8).forEach(few::add);
-        }
-        return few;
-    }
-
-    private static void write(Path fifo, String text) {
-        try {
-            Files.writeString(fifo, text, StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
 }
