@@ -619,7 +619,6 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         if (chunks.pooling() == TicketText.Pooling.SINGLE || chunks.texts().size() == 1) {
             String text = chunks.texts().get(0);
             if (recipe.firstLook() == null) return new Reading(text, embed(text));
-            if (closed) throw new IllegalStateException("the ticket classifier is closed");
             return new Reading(text, Map.of(recipe.firstLook(), await(lanes.get(recipe.firstLook()).submit(text))));
         }
         String encoder = recipe.encoders().iterator().next();
@@ -964,8 +963,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         for (int i = 0; i < n; i++) {
             double[] first = firstLogits == null ? null : SoftmaxRegression.softmax(firstLogits[i], 1);
             double[] p = first != null && look.sure(first) ? first : SoftmaxRegression.softmax(logits[i], temperature);
-            int arg = 0;
-            for (int c = 1; c < p.length; c++) if (p[c] > p[arg]) arg = c;
+            int arg = argmax(p);
             conf[i] = p[arg];
             correct[i] = arg == y[i];
             if (correct[i]) right++;
