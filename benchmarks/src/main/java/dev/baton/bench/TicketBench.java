@@ -2,6 +2,7 @@ package dev.baton.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.json.Json;
+import dev.baton.runtime.event.EventData;
 import dev.baton.server.BatonServer;
 import dev.baton.server.Config;
 import dev.baton.triage.ExamplesCsv;
@@ -45,7 +46,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ol>
  *   <li>Saturation: many clients each post a ticket with {@code ?wait=PT30S} and post the next once
  *       it settled (routed or waiting for review): tickets per second end to end.</li>
- *   <li>Latency: tickets offered at a fixed rate (open loop) with {@code ?wait=PT5S}: p50, p99.</li>
+ *   <li>Latency: tickets offered at a fixed rate (open loop) with {@code ?wait=PT5S}: p50, p99, and
+ *       where the time went for the median tickets and for the slowest 2%, step by step from the
+ *       events of their runs.</li>
  * </ol>
  *
  * <p>The saturation phase also prints the CPU a ticket costs, for the process and by thread group
@@ -116,7 +119,7 @@ public final class TicketBench {
             System.out.printf("%n2. latency: %d tickets/s offered, ?wait=PT5S, %d s%n", rate, seconds);
             System.out.printf("   p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (%d tickets; %d routed, %d awaiting review, %d other)%n",
                     lat.p(0.50), lat.p(0.90), lat.p(0.99), lat.p(1.0), lat.count, lat.routed.get(), lat.review.get(), lat.other.get());
-            System.out.println("   by status: " + lat.byStatus());
+            whereTheTimeGoes(server.orchestrator(), lat);
             System.out.println("   goal: p99 under 100 ms");
         } finally {
             server.close();
@@ -162,40 +165,104 @@ public final class TicketBench {
         }
     }
 
+    /**
+     * One ticket: when it was posted and answered (the wall clock, to set beside its run's events) and
+     * its run; the run is null when the answer had none (an error).
+     */
+    record Sample(String runId, Instant posted, Instant answered, double millis) {
+    }
+
+    /** The steps of a ticket's way, each ending at an instant {@link #stepEnds} finds. */
+    private static final List<String> STEPS = List.of("posted to run journaled", "to classify started", "classifying",
+            "to routed or sent to review", "to delivered and answered");
+
+    /**
+     * Where the median tickets' time went and where the slowest 2%'s did, step by step from the
+     * events of their runs (each stamped when the orchestrator's shell saw it happen): what a p99
+     * is made of.
+     */
+    static void whereTheTimeGoes(dev.baton.runtime.orchestrator.Orchestrator orchestrator, Result result) throws Exception {
+        List<Sample> sorted = result.samples.stream().filter(x -> x.runId() != null)
+                .sorted(java.util.Comparator.comparingDouble(Sample::millis)).toList();
+        if (sorted.size() < 50) return;
+        int n = sorted.size();
+        Map<String, List<Sample>> bands = new LinkedHashMap<>();
+        bands.put("p45-p55", sorted.subList(n * 45 / 100, n * 55 / 100));
+        bands.put("slowest 2%", sorted.subList(n * 98 / 100, n));
+        System.out.printf("   where the time goes, ms on average (%s):%n", String.join(" / ", bands.keySet()));
+        Map<String, double[]> means = new LinkedHashMap<>();
+        for (var band : bands.entrySet()) {
+            double[] sum = new double[STEPS.size()];
+            int counted = 0;
+            for (Sample x : band.getValue()) {
+                List<dev.baton.runtime.event.RunEvent> events = orchestrator.events(x.runId(), 0)
+                        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                Instant[] ends = stepEnds(x, events);
+                if (ends == null) continue;
+                Instant from = x.posted();
+                for (int i = 0; i < STEPS.size(); i++) {
+                    sum[i] += Duration.between(from, ends[i]).toNanos() / 1e6;
+                    from = ends[i];
+                }
+                counted++;
+            }
+            for (int i = 0; i < sum.length; i++) sum[i] /= Math.max(1, counted);
+            means.put(band.getKey(), sum);
+        }
+        for (int i = 0; i < STEPS.size(); i++) {
+            int step = i;
+            System.out.printf("     %-30s %s%n", STEPS.get(i), means.values().stream()
+                    .map(m -> String.format("%7.1f", m[step])).collect(java.util.stream.Collectors.joining(" / ")));
+        }
+    }
+
+    /** The instants that end each of {@link #STEPS} for one ticket, or null when its run did not take that way. */
+    private static Instant[] stepEnds(Sample x, List<dev.baton.runtime.event.RunEvent> events) {
+        Instant created = null, classifyStarted = null, classified = null, routedOrReview = null;
+        for (var e : events) {
+            var data = e.data();
+            if (data instanceof EventData.RunCreated && created == null) created = e.at();
+            else if (data instanceof EventData.TaskStarted t && t.taskId().equals("classify") && classifyStarted == null) {
+                classifyStarted = e.at();
+            } else if (data instanceof EventData.TaskSucceeded t && t.taskId().equals("classify") && classified == null) {
+                classified = e.at();
+            } else if (routedOrReview == null && (data instanceof EventData.TaskSucceeded t && t.taskId().equals("route")
+                    || data instanceof EventData.ApprovalRequested a && a.taskId().equals("route"))) {
+                routedOrReview = e.at();
+            }
+        }
+        if (created == null || classifyStarted == null || classified == null || routedOrReview == null) return null;
+        return new Instant[]{created, classifyStarted, classified, routedOrReview, x.answered()};
+    }
+
     /** Latencies in ms and the outcomes of one phase. */
     static final class Result {
         final ConcurrentLinkedQueue<Double> millis = new ConcurrentLinkedQueue<>();
-        /** Latency by the ticket's status on return: routing and review take different paths. */
-        final Map<String, ConcurrentLinkedQueue<Double>> millisByStatus = new java.util.concurrent.ConcurrentHashMap<>();
+        final ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
         final AtomicInteger routed = new AtomicInteger(), review = new AtomicInteger(), other = new AtomicInteger();
         int count;
         double seconds;
 
-        void record(long startNanos, HttpResponse<String> response) {
+        void record(long startNanos, Instant posted, HttpResponse<String> response) {
             double ms = (System.nanoTime() - startNanos) / 1e6;
             millis.add(ms);
             String status = "";
+            String runId = null;
             try {
                 JsonNode body = Json.parse(response.body());
                 status = body.path("status").asText();
+                runId = body.path("runId").asText(null);
             } catch (Exception ignored) {
                 // counted as other
             }
+            samples.add(new Sample(runId, posted, Instant.now(), ms));
             if (status.equals("ROUTED")) routed.incrementAndGet();
             else if (status.equals("AWAITING_APPROVAL")) review.incrementAndGet();
             else other.incrementAndGet();
-            millisByStatus.computeIfAbsent(status.isEmpty() ? "other" : status, k -> new ConcurrentLinkedQueue<>()).add(ms);
         }
 
         double p(double q) {
             return p(millis, q);
-        }
-
-        /** "ROUTED p50 20.1 / p99 40.2 ms (1271), ...": the percentiles of each status. */
-        String byStatus() {
-            return millisByStatus.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                    .map(e -> String.format("%s p50 %.1f / p99 %.1f ms (%d)", e.getKey(), p(e.getValue(), 0.5), p(e.getValue(), 0.99), e.getValue().size()))
-                    .collect(java.util.stream.Collectors.joining(", "));
         }
 
         private static double p(java.util.Collection<Double> millis, double q) {
@@ -225,8 +292,9 @@ public final class TicketBench {
                     while (System.nanoTime() < end) {
                         String text = texts.get((int) (next.getAndIncrement() % texts.size()));
                         long t = System.nanoTime();
+                        Instant posted = Instant.now();
                         HttpResponse<String> r = http.send(request(base, text, "PT30S"), HttpResponse.BodyHandlers.ofString());
-                        result.record(t, r);
+                        result.record(t, posted, r);
                         finished.incrementAndGet();
                     }
                 } catch (Exception e) {
@@ -256,8 +324,9 @@ public final class TicketBench {
             if (n >= total) return;
             String text = texts.get((n * 7919) % texts.size());
             long t = System.nanoTime();
+            Instant posted = Instant.now();
             pending.add(http.sendAsync(request(base, text, "PT5S"), HttpResponse.BodyHandlers.ofString())
-                    .thenAccept(r -> result.record(t, r)));
+                    .thenAccept(r -> result.record(t, posted, r)));
             offered.countDown();
         }, 0, periodNanos, TimeUnit.NANOSECONDS);
         offered.await();
