@@ -35,7 +35,8 @@ public record TicketText(String subject, String body) {
         SINGLE,
         /**
          * Classify the chunk whose embedding is most similar (cosine) to one of the labelled
-         * examples: the part of the mail that reads most like a known request.
+         * examples, the part of the mail that reads most like a known request, or a longer chunk
+         * holding it that is nearly as similar ({@link #chosen}).
          */
         NEAREST_EXAMPLE
     }
@@ -101,7 +102,8 @@ public record TicketText(String subject, String body) {
     /**
      * What the classifier embeds for this ticket: the {@link #classifierText()} alone when it is
      * short (a one-liner, {@link Pooling#SINGLE}); otherwise the whole text if it is still shorter than
-     * {@link #MAX_CHUNK_CHARS}, the cleaned subject, each sentence of the
+     * {@link #MAX_CHUNK_CHARS}, the cleaned subject (unless it only {@linkplain #repeatsBody repeats the
+     * body's first words}), each sentence of the
      * cleaned body and each pair of neighbouring sentences, for the classifier to pick the one most
      * like a labelled example ({@link Pooling#NEAREST_EXAMPLE}). At most {@link #MAX_CHUNKS} chunks of
      * at most {@link #MAX_CHUNK_CHARS} characters.
@@ -121,8 +123,8 @@ public record TicketText(String subject, String body) {
         List<String> out = new ArrayList<>();
         // a short ticket of several sentences may read best whole (a one-liner of three sentences)
         if (whole.length() <= MAX_CHUNK_CHARS) out.add(whole);
-        if (!s.isEmpty()) out.add(headAndTail(s, MAX_CHUNK_CHARS));
         List<String> sentences = EmailText.sentences(body);
+        if (!s.isEmpty() && !repeatsBody(s, sentences)) out.add(headAndTail(s, MAX_CHUNK_CHARS));
         List<String> pieces = new ArrayList<>();
         for (int i = 0; i < sentences.size(); i++) {
             pieces.add(headAndTail(sentences.get(i), MAX_CHUNK_CHARS));
@@ -138,6 +140,48 @@ public record TicketText(String subject, String body) {
             out.addAll(pieces);
         }
         return new Chunks(out, Pooling.NEAREST_EXAMPLE);
+    }
+
+    /**
+     * Whether the subject is the first words of one of the body's sentences, as forms and mail clients
+     * fill it: read alone, that cut-off sentence ("When will my transfer") reads like another request
+     * than the whole one, which the body's chunks hold already.
+     */
+    static boolean repeatsBody(String subject, List<String> sentences) {
+        String s = lowerCollapsed(subject).replaceAll("[\\p{Punct}\\s]+$", "");
+        if (s.isEmpty()) return false;
+        for (String sentence : sentences) if (lowerCollapsed(sentence).startsWith(s)) return true;
+        return false;
+    }
+
+    private static String lowerCollapsed(String text) {
+        return EmailText.collapse(text).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * Which of a long ticket's {@link #chunks()} the classifier reads, given how like a labelled
+     * example each one is (its highest cosine similarity to one): the most like one, unless a longer
+     * chunk that contains it is nearly as like one (by at most {@code reach} less). A request of two
+     * sentences is then read whole rather than by the one sentence that happens to match an example
+     * best ("I found my lost card." of "I found my lost card. Can I still use it?"), while a sentence of
+     * chatter beside the request costs a pair more likeness than that.
+     *
+     * @param texts    the chunks
+     * @param likeness each chunk's highest similarity to a labelled example
+     * @return the index of the chunk to read
+     */
+    public static int chosen(List<String> texts, float[] likeness, double reach) {
+        if (texts.size() != likeness.length) throw new IllegalArgumentException(texts.size() + " chunks, " + likeness.length + " likenesses");
+        int best = 0;
+        for (int i = 1; i < likeness.length; i++) if (likeness[i] > likeness[best]) best = i;
+        int chosen = best;
+        for (int i = 0; i < likeness.length; i++) {
+            if (likeness[i] >= likeness[best] - reach && texts.get(i).length() > texts.get(chosen).length()
+                    && texts.get(i).contains(texts.get(best))) {
+                chosen = i;
+            }
+        }
+        return chosen;
     }
 
     /** The body's request, without greeting, quotes, signature and disclaimer: {@link EmailText#clean}. */

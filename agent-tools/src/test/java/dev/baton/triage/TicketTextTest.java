@@ -71,6 +71,41 @@ class TicketTextTest {
     }
 
     @Test
+    void aSubjectThatIsTheFirstWordsOfASentenceOfTheBodyIsNoChunkOfItsOwn() {
+        String filler = "We moved to Leeds in June and things have been hectic since. ".repeat(4);
+        String body = "Hello,\n\n" + filler + "\n\nWhen will my transfer arrive? It has been days.\n\nRegards,\nTom";
+        for (String subject : List.of("When will my transfer", "Re: when  will my TRANSFER...", "we moved to Leeds")) {
+            List<String> texts = new TicketText(subject, body).chunks().texts();
+            assertTrue(texts.stream().noneMatch(x -> x.equalsIgnoreCase(new TicketText(subject, "").cleanSubject())),
+                    subject + ": " + texts);
+            assertTrue(texts.contains("When will my transfer arrive?"), texts::toString);
+        }
+        // a subject of its own words, even ones the body uses further in, stays a chunk
+        for (String subject : List.of("Transfer missing", "transfer arrive", "Help")) {
+            assertTrue(new TicketText(subject, body).chunks().texts().contains(subject), subject);
+        }
+    }
+
+    /** Rows: chunks, their likeness to a labelled example, the reach, the index chosen. */
+    @Test
+    void theChunkReadIsTheMostLikeAnExampleOrALongerOneHoldingItThatIsNearlyAsLikeOne() {
+        List<String> texts = List.of("Help", "I found my lost card.", "Can I still use it?",
+                "I found my lost card. Can I still use it?", "We moved in June. I found my lost card.");
+        record Row(float[] likeness, double reach, int chosen) {
+        }
+        List<Row> rows = List.of(
+                new Row(new float[]{0.5f, 0.90f, 0.70f, 0.87f, 0.80f}, 0.04, 3),  // the whole request is nearly as like one
+                new Row(new float[]{0.5f, 0.90f, 0.70f, 0.85f, 0.80f}, 0.04, 1),  // too far below: the sentence alone
+                new Row(new float[]{0.5f, 0.90f, 0.70f, 0.87f, 0.80f}, 0.0, 1),   // no reach: the most alike
+                new Row(new float[]{0.5f, 0.90f, 0.70f, 0.89f, 0.895f}, 0.04, 3), // both hold it: the longer
+                new Row(new float[]{0.5f, 0.80f, 0.90f, 0.88f, 0.89f}, 0.04, 3),  // only a chunk holding the best counts
+                new Row(new float[]{0.95f, 0.90f, 0.70f, 0.94f, 0.80f}, 0.04, 0), // nothing holds "Help"
+                new Row(new float[]{0.5f, 0.90f, 0.70f, 0.92f, 0.80f}, 0.04, 3)); // more alike and longer
+        for (Row r : rows) assertEquals(r.chosen(), TicketText.chosen(texts, r.likeness(), r.reach()), java.util.Arrays.toString(r.likeness()));
+        assertThrows(IllegalArgumentException.class, () -> TicketText.chosen(texts, new float[2], 0.04));
+    }
+
+    @Test
     void aVeryLongTicketKeepsItsEndInTheChunks() {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < 200; i++) b.append("Some chatter about nothing in particular, number ").append(i).append(".\n");
