@@ -262,10 +262,6 @@ public final class TicketBench {
         }
 
         double p(double q) {
-            return p(millis, q);
-        }
-
-        private static double p(java.util.Collection<Double> millis, double q) {
             double[] sorted = millis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             if (sorted.length == 0) return Double.NaN;
             int index = Math.max(0, (int) Math.ceil(q * sorted.length) - 1);
