@@ -36,7 +36,7 @@ public record TicketText(String subject, String body) {
         /**
          * Classify the chunk whose embedding is most similar (cosine) to one of the labelled
          * examples, the part of the mail that reads most like a known request, or a longer chunk
-         * holding it that is nearly as similar ({@link #chosen}).
+         * holding it that is nearly as similar ({@link TicketText#chosen}).
          */
         NEAREST_EXAMPLE
     }
@@ -170,7 +170,7 @@ public record TicketText(String subject, String body) {
      * @param likeness each chunk's highest similarity to a labelled example
      * @return the index of the chunk to read
      */
-    public static int chosen(List<String> texts, float[] likeness, double reach) {
+    static int chosen(List<String> texts, float[] likeness, double reach) {
         if (texts.size() != likeness.length) throw new IllegalArgumentException(texts.size() + " chunks, " + likeness.length + " likenesses");
         int best = 0;
         for (int i = 1; i < likeness.length; i++) if (likeness[i] > likeness[best]) best = i;
