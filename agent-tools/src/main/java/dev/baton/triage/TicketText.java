@@ -168,6 +168,7 @@ public record TicketText(String subject, String body) {
      *
      * @param texts    the chunks
      * @param likeness each chunk's highest similarity to a labelled example
+     * @param reach    how much less like an example a longer chunk holding the most alike one may be
      * @return the index of the chunk to read
      */
     static int chosen(List<String> texts, float[] likeness, double reach) {
