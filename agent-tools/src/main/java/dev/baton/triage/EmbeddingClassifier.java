@@ -58,12 +58,22 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddingClassifier.class);
     private static final int EMBED_BATCH = 64;
     /**
-     * How much less like a labelled example a long ticket's chunk may be than the most alike one and
-     * still be read instead, when it holds that one ({@link TicketText#chosen}). Chosen on
-     * {@code LongTicketEval}'s 500 held-out requests as emails (seed 42): 0 gave 0.924, 0.04 0.936, 0.07
-     * 0.936; checked on 1,000 others (seed 7): 0.901 with 0, 0.905 with 0.04.
+     * How many of a long ticket's chunks, the most like a labelled example by the recipe's first encoder, are read
+     * again by every encoder ({@link TicketText#candidates}, which adds the chunks holding them).
      */
-    static final double WIDER_CHUNK_REACH = 0.04;
+    static final int CANDIDATE_CHUNKS = 5;
+    /**
+     * How much a candidate chunk's confidence (the recipe's top probability for it) adds to its likeness to a
+     * labelled example when the classifier picks the chunk to read: a sentence of chatter can sit near some example
+     * yet leave the classifier unsure between categories, where the request does not.
+     */
+    static final double CONFIDENCE_WEIGHT = 0.05;
+    /**
+     * How much less a candidate chunk may score than the best one and still be read instead, when it holds that
+     * one ({@link TicketText#chosen}). The three settings were chosen together on {@code LongTicketEval}'s held-out
+     * requests as emails; see docs/tickets.md.
+     */
+    static final double WIDER_CHUNK_REACH = 0.03;
     private static final String CACHE_VERSION = "2";
 
     /**
@@ -597,30 +607,51 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     // ---- embedding --------------------------------------------------------------------------
 
     /**
-     * The text the classifier reads for a ticket, and its embeddings: by the first look's encoder only
-     * when the recipe has a first look (see {@link #complete}), else by every encoder of the recipe.
+     * The text the classifier reads for a ticket, and its embeddings: for a one-liner, by the first look's
+     * encoder only when the recipe has a first look (see {@link #complete}); else by every encoder of the recipe.
      */
     private record Reading(String text, Map<String, float[]> vectors) {
     }
 
     /** The reading with the text embedded by every encoder of the recipe. */
     private Reading complete(Reading read) {
-        Map<String, CompletableFuture<float[]>> pending = new LinkedHashMap<>();
-        for (EncoderLane lane : lanes.values()) {
-            if (!read.vectors().containsKey(lane.encoder.name())) pending.put(lane.encoder.name(), lane.submit(read.text()));
+        return completeAll(List.of(read)).get(0);
+    }
+
+    /** The readings with their texts embedded by every encoder of the recipe, all submitted before any is awaited. */
+    private List<Reading> completeAll(List<Reading> reads) {
+        List<Map<String, CompletableFuture<float[]>>> pending = new ArrayList<>();
+        for (Reading read : reads) {
+            Map<String, CompletableFuture<float[]>> p = new LinkedHashMap<>();
+            for (EncoderLane lane : lanes.values()) {
+                if (!read.vectors().containsKey(lane.encoder.name())) p.put(lane.encoder.name(), lane.submit(read.text()));
+            }
+            pending.add(p);
         }
-        if (pending.isEmpty()) return read;
-        Map<String, float[]> vectors = new HashMap<>(read.vectors());
-        for (Map.Entry<String, CompletableFuture<float[]>> e : pending.entrySet()) vectors.put(e.getKey(), await(e.getValue()));
-        return new Reading(read.text(), vectors);
+        List<Reading> out = new ArrayList<>();
+        for (int i = 0; i < reads.size(); i++) {
+            Reading read = reads.get(i);
+            if (pending.get(i).isEmpty()) {
+                out.add(read);
+                continue;
+            }
+            Map<String, float[]> vectors = new HashMap<>(read.vectors());
+            for (Map.Entry<String, CompletableFuture<float[]>> e : pending.get(i).entrySet()) vectors.put(e.getKey(), await(e.getValue()));
+            out.add(new Reading(read.text(), vectors));
+        }
+        return out;
     }
 
     /**
      * A one-liner is read whole. A long mail ({@link TicketText#chunks()}: the cleaned subject,
-     * sentences and pairs of sentences) is read as its piece most like a labelled example, by the
-     * recipe's first encoder, or a longer piece holding it that is nearly as like one
-     * ({@link TicketText#chosen}, {@link #WIDER_CHUNK_REACH}): greetings, context and quoted replies are
-     * like no request, so a request at the end of a long mail is found as surely as one at the start.
+     * sentences and pairs of sentences) is read in two steps. The recipe's first encoder embeds every chunk,
+     * and the {@link #CANDIDATE_CHUNKS} most like a labelled example, with the chunks holding them, are
+     * the candidates ({@link TicketText#candidates}). Every encoder of the recipe then reads the candidates,
+     * and the one read is the candidate most like an example by the recipe's last encoder (the vote's, the
+     * stronger one in the default), plus {@link #CONFIDENCE_WEIGHT} times the classifier's confidence in it,
+     * or a longer candidate holding it that scores nearly as well ({@link TicketText#chosen},
+     * {@link #WIDER_CHUNK_REACH}). Greetings, context and quoted replies are like no request, so a request
+     * at the end of a long mail is found as surely as one at the start.
      */
     private Reading read(TicketText ticket) {
         TicketText.Chunks chunks = ticket.chunks();
@@ -629,22 +660,36 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
             if (recipe.firstLook() == null) return new Reading(text, embed(text));
             return new Reading(text, Map.of(recipe.firstLook(), await(lanes.get(recipe.firstLook()).submit(text))));
         }
-        String encoder = recipe.encoders().iterator().next();
-        EncoderLane lane = lanes.get(encoder);
+        List<String> texts = chunks.texts();
+        String first = recipe.encoders().iterator().next();
         List<CompletableFuture<float[]>> pending = new ArrayList<>();
-        for (String piece : chunks.texts()) pending.add(lane.submit(piece));
-        List<float[]> pieces = new ArrayList<>();
-        for (CompletableFuture<float[]> f : pending) pieces.add(await(f));
+        for (String piece : texts) pending.add(lanes.get(first).submit(piece));
+        float[] likeness = new float[texts.size()];
+        List<float[]> firstVectors = new ArrayList<>();
         Trained t = awaitModel();
-        FlatRows examples = rowsOf(encoder, t.embeddings().get(encoder));
-        float[] likeness = new float[pieces.size()];
-        for (int i = 0; i < pieces.size(); i++) {
-            likeness[i] = Float.NEGATIVE_INFINITY;
-            for (float sim : examples.similarities(pieces.get(i))) likeness[i] = Math.max(likeness[i], sim);
+        for (int i = 0; i < texts.size(); i++) {
+            firstVectors.add(await(pending.get(i)));
+            likeness[i] = likeness(t, first, firstVectors.get(i));
         }
-        int best = TicketText.chosen(chunks.texts(), likeness, WIDER_CHUNK_REACH);
-        Reading read = new Reading(chunks.texts().get(best), Map.of(encoder, pieces.get(best)));
-        return recipe.firstLook() == null ? complete(read) : read; // the first look's encoder is the recipe's first
+        List<Integer> candidates = TicketText.candidates(texts, likeness, CANDIDATE_CHUNKS);
+        List<Reading> readings = new ArrayList<>();
+        for (int i : candidates) readings.add(new Reading(texts.get(i), Map.of(first, firstVectors.get(i))));
+        readings = completeAll(readings);
+        String last = List.copyOf(recipe.encoders()).get(recipe.encoders().size() - 1);
+        float[] score = new float[readings.size()];
+        for (int c = 0; c < readings.size(); c++) {
+            Reading r = readings.get(c);
+            double confidence = Arrays.stream(probabilities(t, r.text(), r.vectors())).max().orElse(0);
+            score[c] = (float) (likeness(t, last, r.vectors().get(last)) + CONFIDENCE_WEIGHT * confidence);
+        }
+        return readings.get(TicketText.chosen(readings.stream().map(Reading::text).toList(), score, WIDER_CHUNK_REACH));
+    }
+
+    /** The highest cosine similarity of a vector to the examples, by one encoder. */
+    private float likeness(Trained t, String encoder, float[] vector) {
+        float best = Float.NEGATIVE_INFINITY;
+        for (float sim : rowsOf(encoder, t.embeddings().get(encoder)).similarities(vector)) best = Math.max(best, sim);
+        return best;
     }
 
     private static float[] await(CompletableFuture<float[]> f) {

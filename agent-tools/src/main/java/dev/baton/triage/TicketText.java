@@ -34,9 +34,10 @@ public record TicketText(String subject, String body) {
         /** There is one text: classify it. */
         SINGLE,
         /**
-         * Classify the chunk whose embedding is most similar (cosine) to one of the labelled
-         * examples, the part of the mail that reads most like a known request, or a longer chunk
-         * holding it that is nearly as similar ({@link TicketText#chosen}).
+         * Classify the chunk most like one of the labelled examples, the part of the mail that reads
+         * most like a known request, or a longer chunk holding it that is nearly as like one: the
+         * {@linkplain TicketText#candidates candidates} by a first encoder, the choice among them
+         * by {@link TicketText#chosen}.
          */
         NEAREST_EXAMPLE
     }
@@ -159,16 +160,17 @@ public record TicketText(String subject, String body) {
     }
 
     /**
-     * Which of a long ticket's {@link #chunks()} the classifier reads, given how like a labelled
-     * example each one is (its highest cosine similarity to one): the most like one, unless a longer
-     * chunk that contains it is nearly as like one (by at most {@code reach} less). A request of two
-     * sentences is then read whole rather than by the one sentence that happens to match an example
-     * best ("I found my lost card." of "I found my lost card. Can I still use it?"), while a sentence of
-     * chatter beside the request costs a pair more likeness than that.
+     * Which of a long ticket's {@link #chunks()} (or of its {@linkplain #candidates candidates}) the
+     * classifier reads, given how like a labelled example each one is (its highest cosine similarity to
+     * one, to which the classifier adds a little of its confidence in the chunk): the most like one,
+     * unless a longer chunk that contains it is nearly as like one (by at most {@code reach} less). A
+     * request of two sentences is then read whole rather than by the one sentence that happens to match
+     * an example best ("I found my lost card." of "I found my lost card. Can I still use it?"), while a
+     * sentence of chatter beside the request costs a pair more likeness than that.
      *
      * @param texts    the chunks
-     * @param likeness each chunk's highest similarity to a labelled example
-     * @param reach    how much less like an example a longer chunk holding the most alike one may be
+     * @param likeness each chunk's score: its highest similarity to a labelled example, or more
+     * @param reach    how much less a longer chunk holding the best one may score
      * @return the index of the chunk to read
      */
     static int chosen(List<String> texts, float[] likeness, double reach) {
@@ -183,6 +185,32 @@ public record TicketText(String subject, String body) {
             }
         }
         return chosen;
+    }
+
+    /**
+     * Which of a long ticket's {@link #chunks()} are worth a closer look: the {@code top} most like a
+     * labelled example by a cheap first reading, and every chunk that holds one of them (the
+     * candidates {@link #chosen} may widen to).
+     *
+     * @param texts    the chunks
+     * @param likeness each chunk's highest similarity to a labelled example, by the first reading
+     * @param top      how many of the most alike chunks to keep
+     * @return the candidates' indices, in the chunks' order
+     */
+    static List<Integer> candidates(List<String> texts, float[] likeness, int top) {
+        if (texts.size() != likeness.length) throw new IllegalArgumentException(texts.size() + " chunks, " + likeness.length + " likenesses");
+        if (top < 1) throw new IllegalArgumentException("top must be at least 1, was " + top);
+        Integer[] order = new Integer[likeness.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        // most alike first; the earlier chunk first among equals, so the choice does not depend on the sort
+        java.util.Arrays.sort(order, (a, b) -> likeness[a] != likeness[b] ? Float.compare(likeness[b], likeness[a]) : Integer.compare(a, b));
+        List<Integer> kept = List.of(order).subList(0, Math.min(top, order.length));
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            String text = texts.get(i);
+            if (kept.contains(i) || kept.stream().anyMatch(k -> text.contains(texts.get(k)))) out.add(i);
+        }
+        return out;
     }
 
     /** The body's request, without greeting, quotes, signature and disclaimer: {@link EmailText#clean}. */

@@ -187,6 +187,40 @@ class EmbeddingClassifierTest {
     }
 
     @Test
+    void aLongMailIsReadByItsRequestAndOnlyItsCandidatesReachTheSecondEncoder() {
+        TriageFixtures.CountingEmbedder minilm = new TriageFixtures.CountingEmbedder(dev.baton.embedding.Embeddings.minilm());
+        TriageFixtures.CountingEmbedder bge = new TriageFixtures.CountingEmbedder(dev.baton.embedding.Embeddings.bge());
+        List<LabelledExample> examples = TriageFixtures.slice(0, 15);
+        List<Encoder> encoders = List.of(new Encoder("minilm", minilm), new Encoder("bge", bge));
+        TicketText mail = new TicketText("Re: following up", """
+                Hello team,
+
+                I have been a customer for about six years and I am generally happy with the service. We moved to
+                Leeds in March and things have been hectic since then. I still have not received my new card and it
+                has been three weeks since I ordered it. My sister recommended you to me when I opened my account.
+
+                Kind regards,
+                Dana Whitfield
+
+                On Tue, 3 Mar 2026 at 10:02, Support <support@example.com> wrote:
+                > How do I change my PIN?
+                """);
+        int chunks = mail.chunks().texts().size();
+        try (EmbeddingClassifier classifier = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), encoders,
+                TriageFixtures.cacheDir(), TriageFixtures.options())) {
+            classifier.ready().join();
+            long minilmBefore = minilm.texts.get();
+            long bgeBefore = bge.texts.get();
+            Classification c = classifier.classify(mail);
+            assertEquals("card_arrival", c.category(), "read " + c);
+            assertEquals(chunks, minilm.texts.get() - minilmBefore, "the first encoder reads every chunk once");
+            long bgeRead = bge.texts.get() - bgeBefore;
+            assertTrue(bgeRead >= EmbeddingClassifier.CANDIDATE_CHUNKS && bgeRead < chunks,
+                    "the second encoder read " + bgeRead + " of " + chunks + " chunks");
+        }
+    }
+
+    @Test
     void rejectsAnEmptyTicket() {
         EmbeddingClassifier classifier = TriageFixtures.shared();
         assertThrows(IllegalArgumentException.class, () -> classifier.classify(new TicketText("  ", null)));

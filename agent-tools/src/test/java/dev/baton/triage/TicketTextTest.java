@@ -105,6 +105,28 @@ class TicketTextTest {
         assertThrows(IllegalArgumentException.class, () -> TicketText.chosen(texts, new float[2], 0.04));
     }
 
+    /** Rows: the chunks' likeness by a first reading, how many to keep, the candidates. */
+    @Test
+    void theCandidatesAreTheMostAlikeChunksAndTheChunksHoldingThem() {
+        List<String> texts = List.of("Help", "I found my lost card.", "Can I still use it?",
+                "I found my lost card. Can I still use it?", "We moved in June. I found my lost card.", "We moved in June.");
+        record Row(float[] likeness, int top, List<Integer> candidates) {
+        }
+        List<Row> rows = List.of(
+                new Row(new float[]{0.5f, 0.9f, 0.7f, 0.8f, 0.6f, 0.4f}, 1, List.of(1, 3, 4)),  // the best and both pairs holding it
+                new Row(new float[]{0.5f, 0.6f, 0.9f, 0.8f, 0.7f, 0.4f}, 1, List.of(2, 3)),     // only the pair holding it
+                new Row(new float[]{0.9f, 0.6f, 0.7f, 0.8f, 0.5f, 0.4f}, 1, List.of(0)),        // nothing holds "Help"
+                new Row(new float[]{0.9f, 0.6f, 0.7f, 0.8f, 0.5f, 0.4f}, 2, List.of(0, 3)),     // a pair is kept by its own likeness
+                new Row(new float[]{0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f}, 1, List.of(0)),        // ties: the earliest
+                new Row(new float[]{0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f}, 1, List.of(4, 5)),     // a sentence at the start of a pair
+                new Row(new float[]{0.5f, 0.9f, 0.7f, 0.8f, 0.6f, 0.4f}, 9, List.of(0, 1, 2, 3, 4, 5))); // more than there are
+        for (Row r : rows) {
+            assertEquals(r.candidates(), TicketText.candidates(texts, r.likeness(), r.top()), java.util.Arrays.toString(r.likeness()));
+        }
+        assertThrows(IllegalArgumentException.class, () -> TicketText.candidates(texts, new float[2], 1));
+        assertThrows(IllegalArgumentException.class, () -> TicketText.candidates(texts, new float[6], 0));
+    }
+
     @Test
     void aVeryLongTicketKeepsItsEndInTheChunks() {
         StringBuilder b = new StringBuilder();

@@ -35,6 +35,10 @@ import dev.baton.triage.TicketText;
  *     --examples agent-tools/src/main/resources/dev/baton/triage/banking77/train.csv --cache-dir /tmp/long-cache
  * </pre>
  *
+ * Options: {@code --seed} (the long tickets', 42), {@code --limit N} (every k-th held-out example, N of them),
+ * {@code --threads} (callers, 4), {@code --test FILE} (train on all of {@code --examples} and make the long tickets of
+ * FILE's requests, e.g. BANKING77's official test split), {@code --timing true} (embedding times only).
+ *
  * {@link #run} takes any classifier as a function, so the same figures can be taken of another one.
  */
 public final class LongTicketEval {
@@ -226,7 +230,9 @@ public final class LongTicketEval {
         int threads = Integer.parseInt(a.getOrDefault("--threads", "4"));
         boolean timing = Boolean.parseBoolean(a.getOrDefault("--timing", "false"));
         List<LabelledExample> all = ExamplesCsv.read(examples);
-        List<List<LabelledExample>> split = TriageEval.holdout(all, 0.2, 42);
+        // with --test, train on every example and make the long tickets of another file's requests
+        List<List<LabelledExample>> split = a.containsKey("--test") ? List.of(all, ExamplesCsv.read(Path.of(a.get("--test"))))
+                : TriageEval.holdout(all, 0.2, 42);
         List<LabelledExample> test = split.get(1);
         if (limit > 0 && limit < test.size()) {
             // every k-th example: all categories stay in
@@ -239,8 +245,9 @@ public final class LongTicketEval {
             embeddingTimes(LongTickets.of(test, seed), System.out);
             return;
         }
-        System.out.printf(Locale.ROOT, "training on %d examples (%s, 20%% of each category held out, seed 42), testing on %d%n",
-                split.get(0).size(), examples, test.size());
+        System.out.printf(Locale.ROOT, "training on %d examples (%s, %s), testing on %d%n", split.get(0).size(), examples,
+                a.containsKey("--test") ? "all of them; requests from " + a.get("--test") : "20% of each category held out, seed 42",
+                test.size());
         try (EmbeddingClassifier classifier = TicketClassifiers.embedded(split.get(0), cacheDir,
                 EmbeddingClassifier.Options.defaults())) {
             classifier.ready().get();
