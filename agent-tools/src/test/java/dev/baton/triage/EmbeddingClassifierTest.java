@@ -157,12 +157,23 @@ class EmbeddingClassifierTest {
         }
     }
 
+    /** MiniLM and BGE, each counting the texts it embeds. */
+    private record Counted(TriageFixtures.CountingEmbedder minilm, TriageFixtures.CountingEmbedder bge) {
+        static Counted both() {
+            return new Counted(new TriageFixtures.CountingEmbedder(Embeddings.minilm()), new TriageFixtures.CountingEmbedder(Embeddings.bge()));
+        }
+
+        List<Encoder> encoders() {
+            return List.of(new Encoder("minilm", minilm), new Encoder("bge", bge));
+        }
+    }
+
     @Test
     void theFirstLookAnswersTheTicketsItIsSureOfWithoutTheSecondEncoder() {
-        TriageFixtures.CountingEmbedder minilm = new TriageFixtures.CountingEmbedder(dev.baton.embedding.Embeddings.minilm());
-        TriageFixtures.CountingEmbedder bge = new TriageFixtures.CountingEmbedder(dev.baton.embedding.Embeddings.bge());
+        Counted counted = Counted.both();
+        TriageFixtures.CountingEmbedder minilm = counted.minilm(), bge = counted.bge();
         List<LabelledExample> examples = TriageFixtures.slice(0, 15);
-        List<Encoder> encoders = List.of(new Encoder("minilm", minilm), new Encoder("bge", bge));
+        List<Encoder> encoders = counted.encoders();
         List<LabelledExample> tickets = TriageFixtures.slice(20, 2);
         try (EmbeddingClassifier cascade = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), encoders,
                 TriageFixtures.cacheDir(), TriageFixtures.options().withRecipe(Recipe.FIRST_LOOK));
@@ -188,10 +199,6 @@ class EmbeddingClassifierTest {
 
     @Test
     void aLongMailIsReadByItsRequestAndOnlyItsCandidatesReachTheSecondEncoder() {
-        TriageFixtures.CountingEmbedder minilm = new TriageFixtures.CountingEmbedder(dev.baton.embedding.Embeddings.minilm());
-        TriageFixtures.CountingEmbedder bge = new TriageFixtures.CountingEmbedder(dev.baton.embedding.Embeddings.bge());
-        List<LabelledExample> examples = TriageFixtures.slice(0, 15);
-        List<Encoder> encoders = List.of(new Encoder("minilm", minilm), new Encoder("bge", bge));
         TicketText mail = new TicketText("Re: following up", """
                 Hello team,
 
@@ -206,7 +213,10 @@ class EmbeddingClassifierTest {
                 > How do I change my PIN?
                 """);
         int chunks = mail.chunks().texts().size();
-        try (EmbeddingClassifier classifier = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), encoders,
+        Counted counted = Counted.both();
+        TriageFixtures.CountingEmbedder minilm = counted.minilm(), bge = counted.bge();
+        List<LabelledExample> examples = TriageFixtures.slice(0, 15);
+        try (EmbeddingClassifier classifier = new EmbeddingClassifier(examples, EmbeddingClassifier.keyOf(examples), counted.encoders(),
                 TriageFixtures.cacheDir(), TriageFixtures.options())) {
             classifier.ready().join();
             long minilmBefore = minilm.texts.get();
