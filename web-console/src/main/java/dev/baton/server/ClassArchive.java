@@ -213,7 +213,7 @@ final class ClassArchive {
     /**
      * In the child: ends this JVM at once when the parent that started it is gone. A parent that stops cleanly
      * (SIGTERM, Ctrl-C) stops the child first, so a parent gone without doing so was killed: the child ends as the
-     * parent did, with no shutdown (SIGKILL, else a halt), so that nothing holds the port, the journal's files or the
+     * parent did, with no shutdown (a halt, or SIGKILL while it records an archive), so that nothing holds the port, the journal's files or the
      * cluster's leases after a {@code kill -9} of the pid its operator knows. It learns of it from its stdin, a pipe
      * the parent never writes: the pipe closes with the parent, however it ends.
      */
@@ -232,8 +232,10 @@ final class ClassArchive {
         } catch (IOException e) {
             // a broken pipe is the same news
         }
-        // As the parent ended: SIGKILL, where there is a kill command. A halt would still write the archive a first
-        // start records (seconds, holding the port and the journal's files all the while).
+        // A child that maps the archive halts at once. One that records it ends as the parent did, by SIGKILL where
+        // there is a kill command: a halt would still write the archive (seconds, holding the port and the journal's
+        // files all the while).
+        if (System.getProperty(RECORDING) == null) Runtime.getRuntime().halt(137);
         try {
             new ProcessBuilder("kill", "-KILL", Long.toString(ProcessHandle.current().pid())).start().waitFor();
         } catch (IOException | RuntimeException e) {

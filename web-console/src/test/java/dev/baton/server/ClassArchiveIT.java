@@ -57,7 +57,7 @@ class ClassArchiveIT {
         assertTrue(child.info().arguments().map(a -> List.of(a).stream().anyMatch(s -> s.startsWith("-XX:SharedArchiveFile=")))
                 .orElse(false), "the second start maps it");
         second.destroyForcibly(); // kill -9 of the parent
-        waitFor(() -> !child.isAlive(), Duration.ofSeconds(2), "the child ends with its parent");
+        waitFor(() -> ended(child), Duration.ofSeconds(10), "the child ends with its parent");
         waitFor(() -> portIsFree(port), Duration.ofSeconds(5), "the port is free again");
     }
 
@@ -95,6 +95,21 @@ class ClassArchiveIT {
             Thread.sleep(50);
         }
         throw new AssertionError("no child JVM");
+    }
+
+    /**
+     * Gone, or a zombie: the killed parent's child is reparented to the machine's init, which may reap it only seconds
+     * later (every 2 s or so on a firecracker VM's), and {@link ProcessHandle#isAlive} is true until then.
+     */
+    private static boolean ended(ProcessHandle process) {
+        if (!process.isAlive()) return true;
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2); // the state follows the command's closing parenthesis
+            return state == 'Z' || state == 'X';
+        } catch (IOException | RuntimeException e) {
+            return !process.isAlive(); // reaped meanwhile, or no /proc here
+        }
     }
 
     private static boolean portIsFree(int port) {
