@@ -54,7 +54,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The saturation phase also prints the CPU a ticket costs, for the process and by thread group
  * (encoders, classifier, HTTP, journal): on a shared machine, compare versions by that figure.
  * {@code bench.warmUpSeconds} (5) is the warm-up before it; on a loaded machine give it 20 or more,
- * or the JIT's CPU is counted as the tickets'.
+ * or the JIT's CPU is counted as the tickets'. {@code bench.db} picks the journal as {@code BATON_DB_URL} does
+ * (empty, the default: the embedded H2 file; {@code memory}; a JDBC URL).
  *
  * <pre>
  * mvn -B -q -Pbench -pl benchmarks -am compile exec:java -Dexec.mainClass=dev.baton.bench.TicketBench \
@@ -92,7 +93,8 @@ public final class TicketBench {
         Path dir = Files.createTempDirectory("baton-ticket-bench-");
         Path examples = dir.resolve("examples.csv");
         Files.writeString(examples, ExamplesCsv.format(train));
-        Config config = Config.defaults().withPort(0).withDataDir(dir.resolve("data"))
+        // bench.db: the journal, as BATON_DB_URL takes it (empty: the embedded H2 file, as a fresh install runs)
+        Config config = Config.defaults().withPort(0).withDataDir(dir.resolve("data")).withDbUrl(System.getProperty("bench.db", ""))
                 .withTriage(new Config.TriageConfig(null, examples, null, cache, false,
                         dev.baton.triage.Recipe.named(System.getProperty("bench.recipe", "default"))));
         BatonServer server = BatonServer.start(config);
