@@ -723,6 +723,7 @@ final class Shard implements SlotPool.Waiter {
                     // a crash cut off (no call of this process writes it) is asked again when the run is next read.
                     else if (run.status() == RunStatus.SUCCEEDED && run.answerStatus() == RunState.AnswerStatus.WRITING
                             && !resultCalls.contains(runId)) resume(run);
+                    runs.reweigh(run); // a finished run read for its state is not kept (see RunCache)
                     return run;
                 }));
         loading.put(runId, loaded);
