@@ -239,7 +239,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     private volatile int foldsTrained;
     private volatile long trainingStartedNanos;
     private volatile Trained current;
-    private final Map<String, FlatRows> flatRows = new ConcurrentHashMap<>();
+    private final Map<String, TiledRows> tiledRows = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
@@ -588,10 +588,10 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         return logits;
     }
 
-    /** An encoder's example vectors as {@link FlatRows}, made once per trained model (the array is the model's). */
-    private FlatRows rowsOf(String encoder, float[][] rows) {
-        FlatRows f = flatRows.get(encoder);
-        if (f == null || f.rows() != rows) flatRows.put(encoder, f = FlatRows.of(rows));
+    /** An encoder's example vectors as {@link TiledRows}, made once per trained model (the array is the model's). */
+    private TiledRows rowsOf(String encoder, float[][] rows) {
+        TiledRows f = tiledRows.get(encoder);
+        if (f == null || f.rows() != rows) tiledRows.put(encoder, f = TiledRows.of(rows));
         return f;
     }
 
@@ -982,7 +982,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         ExecutorService pool = Parallel.pool(threads);
         FoldNeighbours near;
         try {
-            near = FoldNeighbours.of(FlatRows.of(vectors).flat(), vectors[0].length, fold, recipe.k(), pool, threads,
+            near = FoldNeighbours.of(FoldNeighbours.flatten(vectors), vectors[0].length, fold, recipe.k(), pool, threads,
                     () -> closed || stop.get());
         } finally {
             pool.shutdownNow();

@@ -14,7 +14,7 @@ import java.util.function.BooleanSupplier;
  * out-of-fold nearest-neighbour vote of cross-validation needs, for all rows at once.
  *
  * <p>All pairs of n rows are n² dot products (10,003² of 384 for the bundled demo). Row by row
- * ({@link FlatRows#similarities}) that took about 9 s on two threads, streaming all rows from memory
+ * ({@link TiledRows#similarities}, then over one row-major array) that took about 9 s on two threads, streaming all rows from memory
  * once per row. Here the product is symmetric and cache-blocked: the rows are cut into tiles of
  * {@link #TILE}; each pair of tiles (I ≤ J) is multiplied once, I's rows against J's rows transposed,
  * with the float kernel of {@link SoftmaxObjective#scores} (vectorised over J's rows, the tile of J
@@ -56,7 +56,7 @@ final class FoldNeighbours {
     }
 
     /**
-     * @param flat      the rows, n × dim, row-major ({@link FlatRows#flat()})
+     * @param flat      the rows, n × dim, row-major ({@link #flatten})
      * @param fold      each row's fold; a row's candidates are the rows of other folds
      * @param k         neighbours kept per row
      * @param cancelled polled between tiles; when true this throws {@link CancellationException}
@@ -67,7 +67,7 @@ final class FoldNeighbours {
         if (k < 1) throw new IllegalArgumentException("k must be >= 1: " + k);
         if ((long) n * dim != flat.length) throw new IllegalArgumentException(flat.length + " values for " + n + " rows of " + dim);
         int tiles = (n + TILE - 1) / TILE;
-        float[][] transposed = new float[tiles][];
+        float[][][] transposed = new float[tiles][][];
         for (int t = 0; t < tiles; t++) transposed[t] = transpose(flat, dim, t * TILE, Math.min(n, (t + 1) * TILE));
         // tile rows in order, the longest (I = 0 pairs with every tile) first: the threads finish together
         AtomicInteger next = new AtomicInteger();
@@ -75,7 +75,7 @@ final class FoldNeighbours {
         for (int t = 0; t < threads; t++) {
             parts.add(pool.submit(() -> {
                 Lists mine = new Lists(n, k);
-                float[] z = new float[TILE * TILE];
+                float[][] z = new float[TILE][TILE];
                 float[] zero = new float[TILE];
                 for (int ti; (ti = next.getAndIncrement()) < tiles; ) {
                     for (int tj = ti; tj < tiles; tj++) {
@@ -98,19 +98,30 @@ final class FoldNeighbours {
         return new FoldNeighbours(k, merged.sims, merged.rows);
     }
 
-    /** Rows from..to of flat as dim × TILE, feature-major (zeros beyond to). */
-    private static float[] transpose(float[] flat, int dim, int from, int to) {
-        float[] t = new float[dim * TILE];
+    /** rows[0] ‖ rows[1] ‖ ...: the row-major array {@link #of} takes. */
+    static float[] flatten(float[][] rows) {
+        int dim = rows.length == 0 ? 0 : rows[0].length;
+        float[] flat = new float[rows.length * dim];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != dim) throw new IllegalArgumentException("row " + i + " has " + rows[i].length + " values, not " + dim);
+            System.arraycopy(rows[i], 0, flat, i * dim, dim);
+        }
+        return flat;
+    }
+
+    /** Rows from..to of flat as dim rows of TILE, feature-major (zeros beyond to). */
+    private static float[][] transpose(float[] flat, int dim, int from, int to) {
+        float[][] t = new float[dim][TILE];
         for (int i = from; i < to; i++) {
             int o = i * dim;
             int c = i - from;
-            for (int j = 0; j < dim; j++) t[j * TILE + c] = flat[o + j];
+            for (int j = 0; j < dim; j++) t[j][c] = flat[o + j];
         }
         return t;
     }
 
     /** The dot products of tile ti's rows with tile tj's, offered to both rows' lists (once on the diagonal). */
-    private static void tile(float[] flat, int dim, int[] fold, int n, int ti, int tj, float[] tjTransposed, float[] z,
+    private static void tile(float[] flat, int dim, int[] fold, int n, int ti, int tj, float[][] tjTransposed, float[][] z,
                              float[] zero, Lists lists) {
         int i0 = ti * TILE;
         int j0 = tj * TILE;
@@ -121,11 +132,11 @@ final class FoldNeighbours {
         for (int a = 0; a < ni; a++) {
             int i = i0 + a;
             int fi = fold[i];
-            int zo = a * TILE;
+            float[] za = z[a];
             for (int b = 0; b < nj; b++) {
                 int j = j0 + b;
                 if (fold[j] == fi) continue;
-                float s = z[zo + b];
+                float s = za[b];
                 lists.offer(i, s, j);
                 if (!diagonal) lists.offer(j, s, i);
             }

@@ -26,7 +26,7 @@ class FoldNeighboursTest {
         List<LabelledExample> examples = new ArrayList<>();
         int[] fold = new int[n];
         for (int i = 0; i < n; i++) {
-            rows[i] = FlatRowsTest.randomUnit(random, 384);
+            rows[i] = TiledRowsTest.randomUnit(random, 384);
             examples.add(new LabelledExample("text " + i, "c" + (i % 7)));
             fold[i] = random.nextInt(5);
         }
@@ -49,7 +49,7 @@ class FoldNeighboursTest {
         float[][] rows = new float[n][];
         int[] fold = new int[n];
         for (int i = 0; i < n; i++) {
-            rows[i] = FlatRowsTest.randomUnit(random, 64);
+            rows[i] = TiledRowsTest.randomUnit(random, 64);
             fold[i] = i % 4;
         }
         rows[40] = rows[7].clone(); // ties: two rows at the same similarity to every other row
@@ -87,11 +87,11 @@ class FoldNeighboursTest {
     void stopsWhenCancelled() {
         float[][] rows = new float[300][];
         Random random = new Random(5);
-        for (int i = 0; i < rows.length; i++) rows[i] = FlatRowsTest.randomUnit(random, 8);
+        for (int i = 0; i < rows.length; i++) rows[i] = TiledRowsTest.randomUnit(random, 8);
         ExecutorService pool = Parallel.pool(2);
         try {
             assertThrows(CancellationException.class,
-                    () -> FoldNeighbours.of(FlatRows.of(rows).flat(), 8, new int[300], 3, pool, 2, () -> true));
+                    () -> FoldNeighbours.of(FoldNeighbours.flatten(rows), 8, new int[300], 3, pool, 2, () -> true));
         } finally {
             pool.shutdownNow();
         }
@@ -100,7 +100,7 @@ class FoldNeighboursTest {
     private static FoldNeighbours table(float[][] rows, int[] fold, int k, int threads) {
         ExecutorService pool = Parallel.pool(threads);
         try {
-            return FoldNeighbours.of(FlatRows.of(rows).flat(), rows[0].length, fold, k, pool, threads, () -> false);
+            return FoldNeighbours.of(FoldNeighbours.flatten(rows), rows[0].length, fold, k, pool, threads, () -> false);
         } finally {
             pool.shutdownNow();
         }

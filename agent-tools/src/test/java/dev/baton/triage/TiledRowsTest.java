@@ -11,7 +11,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-class FlatRowsTest {
+class TiledRowsTest {
 
     @Test
     void similaritiesAreTheDotProductsOfEveryRow() {
@@ -19,11 +19,48 @@ class FlatRowsTest {
         float[][] rows = new float[50][];
         for (int i = 0; i < rows.length; i++) rows[i] = randomUnit(random, 21); // not a multiple of 8: the tail counts
         float[] x = randomUnit(random, 21);
-        float[] sim = FlatRows.of(rows).similarities(x);
+        float[] sim = TiledRows.of(rows).similarities(x);
         for (int i = 0; i < rows.length; i++) {
             double expected = 0;
             for (int j = 0; j < x.length; j++) expected += rows[i][j] * x[j];
             assertEquals(expected, sim[i], 1e-5, "row " + i);
+        }
+    }
+
+    @Test
+    void rowsSpanningSeveralTilesAndAPartialLastOneAreAllScored() {
+        Random random = new Random(5);
+        float[][] rows = new float[2 * TiledRows.TILE + 77][];
+        for (int i = 0; i < rows.length; i++) rows[i] = randomUnit(random, 38); // 38: two features past the last four
+        float[] x = randomUnit(random, 38);
+        float[] sim = TiledRows.of(rows).similarities(x);
+        assertEquals(rows.length, sim.length);
+        for (int i = 0; i < rows.length; i++) {
+            double expected = 0;
+            for (int j = 0; j < x.length; j++) expected += rows[i][j] * x[j];
+            assertEquals(expected, sim[i], 1e-5, "row " + i);
+        }
+    }
+
+    @Test
+    void aTicketsSimilaritiesAreBitForBitThoseOfCrossValidation() throws Exception {
+        Random random = new Random(13);
+        float[][] rows = new float[700][];
+        for (int i = 0; i < rows.length; i++) rows[i] = randomUnit(random, 66);
+        int q = 321;
+        int[] fold = new int[rows.length];
+        fold[q] = 1; // every other row is a candidate of row q
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            FoldNeighbours near = FoldNeighbours.of(FoldNeighbours.flatten(rows), 66, fold, 10, pool, 2, () -> false);
+            float[] scan = TiledRows.of(rows).similarities(rows[q]);
+            int[] neighbours = near.neighbours(q);
+            float[] expected = near.similarities(q);
+            for (int r = 0; r < neighbours.length; r++) {
+                assertEquals(Float.floatToIntBits(expected[r]), Float.floatToIntBits(scan[neighbours[r]]), "neighbour " + r);
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 
@@ -40,16 +77,16 @@ class FlatRowsTest {
         float[] x = randomUnit(random, 384);
         for (Recipe.Vote vote : Recipe.Vote.values()) {
             double[] fromRows = EmbeddingClassifier.knnLogits(rows, examples, index, x, null, -1, 10, vote);
-            double[] fromFlat = EmbeddingClassifier.knnVote(FlatRows.of(rows).similarities(x), examples, index, 10, vote);
+            double[] fromFlat = EmbeddingClassifier.knnVote(TiledRows.of(rows).similarities(x), examples, index, 10, vote);
             assertArrayEquals(fromRows, fromFlat, 1e-4, vote.name());
         }
     }
 
     @Test
     void refusesVectorsOfAnotherLength() {
-        FlatRows rows = FlatRows.of(new float[][] {{1, 0}, {0, 1}});
+        TiledRows rows = TiledRows.of(new float[][] {{1, 0}, {0, 1}});
         assertThrows(IllegalArgumentException.class, () -> rows.similarities(new float[3]));
-        assertThrows(IllegalArgumentException.class, () -> FlatRows.of(new float[][] {{1, 0}, {1}}));
+        assertThrows(IllegalArgumentException.class, () -> TiledRows.of(new float[][] {{1, 0}, {1}}));
     }
 
     /** A random unit vector of {@code d} dimensions (FoldNeighboursTest uses it too). */
