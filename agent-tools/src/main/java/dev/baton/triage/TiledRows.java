@@ -1,19 +1,18 @@
 package dev.baton.triage;
 
-import java.util.Arrays;
-
 /**
  * Row vectors of one length laid out for the nearest-neighbour scan of every ticket: cut into tiles
  * of {@link #TILE} rows, each tile kept as one array per feature (the tile's rows' values of that
- * feature), so that the scan adds x[j] times a whole column of a tile into the tile's running sums
- * in a loop the JIT turns into vector instructions (every array in it indexed by the row alone).
+ * feature), so that the scan adds x[j] times a whole column of a tile into the tile's running sums:
+ * x as a one-row matrix times the tile, with {@link SoftmaxObjective#scores}, whose loops the JIT turns
+ * into vector instructions (every array in them indexed by the row alone).
  *
  * <p>Measured on 8,085 × 384 (the bundled demo at 105 examples a category), one thread: 0.36–0.41 ms
  * a ticket against 1.02–1.15 ms for the earlier scan of one row-major array with eight partial sums
  * per row, which the JIT cannot vectorize (a reduction); tiles of 64, 128 and 256 rows took 0.43–0.73 ms.
- * Each dot product is the one fixed sequence of fused multiply-adds, feature by feature, that
- * {@link FoldNeighbours} computes in cross-validation, so a ticket's vote and the out-of-fold vote
- * rank neighbours by the same numbers.
+ * {@link FoldNeighbours} uses the same kernel in cross-validation, so each dot product is the same
+ * fixed sequence of fused multiply-adds there and here: a ticket's vote and the out-of-fold vote rank
+ * neighbours by the same numbers.
  *
  * @param rows  the vectors it holds (kept to tell whether a model's vectors are these)
  * @param tiles tiles[t][j][r] = rows[t * TILE + r][j], zeros past the last row
@@ -40,32 +39,13 @@ record TiledRows(float[][] rows, float[][][] tiles, int dim) {
     float[] similarities(float[] x) {
         if (x.length != dim) throw new IllegalArgumentException("a vector of " + x.length + " values against rows of " + dim);
         float[] out = new float[rows.length];
-        float[] sums = new float[TILE];
-        int d4 = dim & ~3;
+        float[][] sums = new float[1][TILE];
+        float[] zero = new float[TILE];
         for (int t = 0; t < tiles.length; t++) {
-            float[][] tile = tiles[t];
-            Arrays.fill(sums, 0f);
-            // four features per pass: each vector of sums loaded and stored feeds four fused multiply-adds
-            for (int j = 0; j < d4; j += 4) {
-                float x0 = x[j];
-                float x1 = x[j + 1];
-                float x2 = x[j + 2];
-                float x3 = x[j + 3];
-                float[] c0 = tile[j];
-                float[] c1 = tile[j + 1];
-                float[] c2 = tile[j + 2];
-                float[] c3 = tile[j + 3];
-                for (int r = 0; r < TILE; r++) {
-                    sums[r] = Math.fma(x3, c3[r], Math.fma(x2, c2[r], Math.fma(x1, c1[r], Math.fma(x0, c0[r], sums[r]))));
-                }
-            }
-            for (int j = d4; j < dim; j++) {
-                float xj = x[j];
-                float[] c = tile[j];
-                for (int r = 0; r < TILE; r++) sums[r] = Math.fma(xj, c[r], sums[r]);
-            }
+            // x as a one-row matrix times the tile (dim × TILE): cross-validation's own kernel, so the same numbers
+            SoftmaxObjective.scores(x, 0, 1, tiles[t], zero, sums, dim, TILE);
             int from = t * TILE;
-            System.arraycopy(sums, 0, out, from, Math.min(TILE, rows.length - from));
+            System.arraycopy(sums[0], 0, out, from, Math.min(TILE, rows.length - from));
         }
         return out;
     }
