@@ -13,9 +13,9 @@ import java.util.function.BooleanSupplier;
  * Every row's k nearest rows (by dot product) among the rows of the other folds: what the
  * out-of-fold nearest-neighbour vote of cross-validation needs, for all rows at once.
  *
- * <p>All pairs of n rows are n² dot products (10,003² of 384 for the bundled demo). Row by row
- * ({@link TiledRows#similarities}, then over one row-major array) that took about 9 s on two threads, streaming all rows from memory
- * once per row. Here the product is symmetric and cache-blocked: the rows are cut into tiles of
+ * <p>All pairs of n rows are n² dot products (10,003² of 384 for the bundled demo). Row by row (the
+ * scan a ticket gets, {@link TiledRows#similarities}, when it read one row-major array) that took about
+ * 9 s on two threads, streaming all rows from memory once per row. Here the product is symmetric and cache-blocked: the rows are cut into tiles of
  * {@link #TILE}; each pair of tiles (I ≤ J) is multiplied once, I's rows against J's rows transposed,
  * with the float kernel of {@link SoftmaxObjective#scores} (vectorised over J's rows, the tile of J
  * stays in the L2 cache), and each dot product feeds both rows' lists: half the products, none from

@@ -7,7 +7,7 @@ package dev.baton.triage;
  * x as a one-row matrix times the tile, with {@link SoftmaxObjective#scores}, whose loops the JIT turns
  * into vector instructions (every array in them indexed by the row alone).
  *
- * <p>Measured on 8,085 × 384 (the bundled demo at 105 examples a category), one thread: 0.36–0.41 ms
+ * <p>Measured on 8,085 × 384 (the bundled demo at 105 examples a category), one thread: 0.32–0.45 ms
  * a ticket against 1.02–1.15 ms for the earlier scan of one row-major array with eight partial sums
  * per row, which the JIT cannot vectorize (a reduction); tiles of 64, 128 and 256 rows took 0.43–0.73 ms.
  * {@link FoldNeighbours} uses the same kernel in cross-validation, so each dot product is the same

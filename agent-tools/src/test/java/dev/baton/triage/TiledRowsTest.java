@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +52,7 @@ class TiledRowsTest {
         int q = 321;
         int[] fold = new int[rows.length];
         fold[q] = 1; // every other row is a candidate of row q
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             FoldNeighbours near = FoldNeighbours.of(FoldNeighbours.flatten(rows), 66, fold, 10, pool, 2, () -> false);
             float[] scan = TiledRows.of(rows).similarities(rows[q]);
@@ -77,8 +79,8 @@ class TiledRowsTest {
         float[] x = randomUnit(random, 384);
         for (Recipe.Vote vote : Recipe.Vote.values()) {
             double[] fromRows = EmbeddingClassifier.knnLogits(rows, examples, index, x, null, -1, 10, vote);
-            double[] fromFlat = EmbeddingClassifier.knnVote(TiledRows.of(rows).similarities(x), examples, index, 10, vote);
-            assertArrayEquals(fromRows, fromFlat, 1e-4, vote.name());
+            double[] fromTiles = EmbeddingClassifier.knnVote(TiledRows.of(rows).similarities(x), examples, index, 10, vote);
+            assertArrayEquals(fromRows, fromTiles, 1e-4, vote.name());
         }
     }
 
