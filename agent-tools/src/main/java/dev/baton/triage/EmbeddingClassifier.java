@@ -982,7 +982,7 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         ExecutorService pool = Parallel.pool(threads);
         FoldNeighbours near;
         try {
-            near = FoldNeighbours.of(FoldNeighbours.flatten(vectors), vectors[0].length, fold, recipe.k(), pool, threads,
+            near = FoldNeighbours.of(vectors, fold, recipe.k(), pool, threads,
                     () -> closed || stop.get());
         } finally {
             pool.shutdownNow();

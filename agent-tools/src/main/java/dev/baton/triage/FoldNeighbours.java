@@ -57,16 +57,18 @@ final class FoldNeighbours {
     }
 
     /**
-     * @param flat      the rows, n × dim, row-major ({@link #flatten})
+     * @param rows      the rows, all of one length
      * @param fold      each row's fold; a row's candidates are the rows of other folds
      * @param k         neighbours kept per row
      * @param cancelled polled between tiles; when true this throws {@link CancellationException}
      */
-    static FoldNeighbours of(float[] flat, int dim, int[] fold, int k, ExecutorService pool, int threads,
+    static FoldNeighbours of(float[][] rows, int[] fold, int k, ExecutorService pool, int threads,
                              BooleanSupplier cancelled) {
         int n = fold.length;
         if (k < 1) throw new IllegalArgumentException("k must be >= 1: " + k);
-        if ((long) n * dim != flat.length) throw new IllegalArgumentException(flat.length + " values for " + n + " rows of " + dim);
+        if (rows.length != n) throw new IllegalArgumentException(rows.length + " rows for " + n + " folds");
+        int dim = n == 0 ? 0 : rows[0].length;
+        float[] flat = flatten(rows, dim);
         int tiles = (n + TILE - 1) / TILE;
         float[][][] transposed = new float[tiles][][];
         for (int t = 0; t < tiles; t++) transposed[t] = transpose(flat, dim, t * TILE, Math.min(n, (t + 1) * TILE));
@@ -99,9 +101,8 @@ final class FoldNeighbours {
         return new FoldNeighbours(k, merged.sims, merged.rows);
     }
 
-    /** rows[0] ‖ rows[1] ‖ ...: the row-major array {@link #of} takes. */
-    static float[] flatten(float[][] rows) {
-        int dim = rows.length == 0 ? 0 : rows[0].length;
+    /** rows[0] ‖ rows[1] ‖ ...: the row-major array the kernel reads a tile's rows from. */
+    private static float[] flatten(float[][] rows, int dim) {
         float[] flat = new float[rows.length * dim];
         for (int i = 0; i < rows.length; i++) {
             if (rows[i].length != dim) throw new IllegalArgumentException("row " + i + " has " + rows[i].length + " values, not " + dim);

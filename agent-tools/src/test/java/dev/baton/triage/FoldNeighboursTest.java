@@ -91,7 +91,7 @@ class FoldNeighboursTest {
         ExecutorService pool = Parallel.pool(2);
         try {
             assertThrows(CancellationException.class,
-                    () -> FoldNeighbours.of(FoldNeighbours.flatten(rows), 8, new int[300], 3, pool, 2, () -> true));
+                    () -> FoldNeighbours.of(rows, new int[300], 3, pool, 2, () -> true));
         } finally {
             pool.shutdownNow();
         }
@@ -100,7 +100,7 @@ class FoldNeighboursTest {
     private static FoldNeighbours table(float[][] rows, int[] fold, int k, int threads) {
         ExecutorService pool = Parallel.pool(threads);
         try {
-            return FoldNeighbours.of(FoldNeighbours.flatten(rows), rows[0].length, fold, k, pool, threads, () -> false);
+            return FoldNeighbours.of(rows, fold, k, pool, threads, () -> false);
         } finally {
             pool.shutdownNow();
         }

@@ -54,7 +54,7 @@ class TiledRowsTest {
         fold[q] = 1; // every other row is a candidate of row q
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            FoldNeighbours near = FoldNeighbours.of(FoldNeighbours.flatten(rows), 66, fold, 10, pool, 2, () -> false);
+            FoldNeighbours near = FoldNeighbours.of(rows, fold, 10, pool, 2, () -> false);
             float[] scan = TiledRows.of(rows).similarities(rows[q]);
             int[] neighbours = near.neighbours(q);
             float[] expected = near.similarities(q);

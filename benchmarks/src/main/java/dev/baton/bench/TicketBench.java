@@ -93,7 +93,6 @@ public final class TicketBench {
         Path dir = Files.createTempDirectory("baton-ticket-bench-");
         Path examples = dir.resolve("examples.csv");
         Files.writeString(examples, ExamplesCsv.format(train));
-        // bench.db: the journal, as BATON_DB_URL takes it (empty: the embedded H2 file, as a fresh install runs)
         Config config = Config.defaults().withPort(0).withDataDir(dir.resolve("data")).withDbUrl(System.getProperty("bench.db", ""))
                 .withTriage(new Config.TriageConfig(null, examples, null, cache, false,
                         dev.baton.triage.Recipe.named(System.getProperty("bench.recipe", "default"))));

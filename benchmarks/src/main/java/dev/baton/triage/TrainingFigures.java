@@ -91,7 +91,7 @@ public final class TrainingFigures {
         int threads = LogisticRegression.Settings.defaults().threads();
         java.util.concurrent.ExecutorService pool = Parallel.pool(threads);
         try {
-            FoldNeighbours.of(FoldNeighbours.flatten(rows), rows[0].length, fold, Recipe.DEFAULT.k(), pool, threads, () -> false);
+            FoldNeighbours.of(rows, fold, Recipe.DEFAULT.k(), pool, threads, () -> false);
         } finally {
             pool.shutdownNow();
         }
