@@ -411,19 +411,13 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
 
     /**
      * The lowest confidence threshold at which the tickets accepted (confidence at or above it)
-     * reach the target precision, from the k-fold out-of-fold predictions on the examples alone.
-     * 1.0 if no threshold reaches it. Waits for the first model.
+     * reach the target precision with a standard error to spare ({@link ReviewThreshold}), from the
+     * k-fold out-of-fold predictions on the examples alone. 1.0 if no threshold reaches it. Waits
+     * for the first model.
      */
     public double suggestedThreshold(double targetPrecision) {
         Calibration c = awaitModel().calibration();
-        double best = 1.0;
-        int right = 0;
-        for (int i = 0; i < c.confidence().length; i++) {
-            if (c.correct()[i]) right++;
-            boolean boundary = i + 1 == c.confidence().length || c.confidence()[i + 1] < c.confidence()[i];
-            if (boundary && right >= targetPrecision * (i + 1)) best = c.confidence()[i];
-        }
-        return best;
+        return ReviewThreshold.choose(c.confidence(), c.correct(), targetPrecision, ReviewThreshold.MARGIN);
     }
 
     /** The accuracy of the out-of-fold predictions on the examples (cross-validation). */

@@ -316,7 +316,8 @@ public final class TriageEval {
         out.printf(Locale.ROOT, "test accuracy: on the %d test tickets, ± half its 95%% interval, 1.96 sqrt(p (1 - p) / n)%n", n);
         if (s.threshold() == null) {
             out.printf(Locale.ROOT, "auto-routed: the test tickets at or above the threshold suggestedThreshold(%.2f) chosen%n", s.target());
-            out.println("  from the training part's out-of-fold predictions; precision reached: theirs on the test part");
+            out.println("  from the training part's out-of-fold predictions (that precision with one standard error to spare);");
+            out.println("  precision reached: theirs on the test part");
         } else {
             out.println("auto-routed: the test tickets at or above the threshold; precision reached: theirs on the test part");
         }
@@ -539,7 +540,8 @@ public final class TriageEval {
               --test       score on this file; otherwise hold out --holdout of each category (seed --seed)
               --routing    a routing table, to score queues as well as categories
               --threshold  tickets below it go to review; auto = the lowest threshold whose accepted
-                           tickets reach --target precision in cross-validation on the training part
+                           tickets reach --target precision in cross-validation on the training part,
+                           with one standard error to spare
               --recipe     the classifier recipe to score (default: %s)
               --compare    score every recipe on the same split and print one table, the default first
               --recipes    compare the default with these recipes only
