@@ -53,9 +53,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>The saturation phase also prints the CPU a ticket costs, for the process and by thread group
  * (encoders, classifier, HTTP, journal): on a shared machine, compare versions by that figure.
- * {@code bench.warmUpSeconds} (5) is the warm-up before it; on a loaded machine give it 20 or more,
- * or the JIT's CPU is counted as the tickets'. {@code bench.db} picks the journal as {@code BATON_DB_URL} does
- * (empty, the default: the embedded H2 file; {@code memory}; a JDBC URL).
+ * {@code bench.warmUpSeconds} (60) is the warm-up before it: the JIT keeps compiling for about a minute
+ * after the first tickets (after 20 s its compiler threads still took as much CPU as BGE), and that CPU
+ * is otherwise counted as the tickets'. {@code bench.db} picks the journal as {@code BATON_DB_URL} does
+ * (empty, the default: the embedded H2 file; {@code memory}; a JDBC URL). The per-caller ticket rate
+ * limit ({@code BATON_RATE_TICKETS}, 6,000 a minute by default) is lifted: every ticket comes from one
+ * caller, and a fast server would otherwise be measured by the limit's refill (100 a second).
  *
  * <pre>
  * mvn -B -q -Pbench -pl benchmarks -am compile exec:java -Dexec.mainClass=dev.baton.bench.TicketBench \
@@ -73,7 +76,7 @@ public final class TicketBench {
         int seconds = Integer.getInteger("bench.seconds", 20);
         int rate = Integer.getInteger("bench.rate", 50);
         int perCategory = Integer.getInteger("bench.perCategory", 15);
-        int warmUp = Integer.getInteger("bench.warmUpSeconds", 5); // on a loaded machine, more: the JIT's CPU counts otherwise
+        int warmUp = Integer.getInteger("bench.warmUpSeconds", 60);
         Path cache = Path.of(System.getProperty("bench.triageCache", "target/triage-cache")).toAbsolutePath();
         System.out.println("Baton ticket benchmark (" + perCategory + " examples per category), " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "
                 + Runtime.version());
@@ -93,7 +96,9 @@ public final class TicketBench {
         Path dir = Files.createTempDirectory("baton-ticket-bench-");
         Path examples = dir.resolve("examples.csv");
         Files.writeString(examples, ExamplesCsv.format(train));
-        Config config = Config.defaults().withPort(0).withDataDir(dir.resolve("data")).withDbUrl(System.getProperty("bench.db", ""))
+        // Lifted per-caller ticket rate: the bench measures the server, not the limit (see the class comment)
+        Config config = Config.load(new String[] {"--rate-tickets", "999999999/s"}, Map.of())
+                .withPort(0).withDataDir(dir.resolve("data")).withDbUrl(System.getProperty("bench.db", ""))
                 .withTriage(new Config.TriageConfig(null, examples, null, cache, false,
                         dev.baton.triage.Recipe.named(System.getProperty("bench.recipe", "default"))));
         BatonServer server = BatonServer.start(config);
