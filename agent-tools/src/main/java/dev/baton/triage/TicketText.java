@@ -34,6 +34,13 @@ public record TicketText(String subject, String body) {
         /** There is one text: classify it. */
         SINGLE,
         /**
+         * A short ticket with a subject of its own and a body: the texts are the whole ticket, the subject and the
+         * body. Classify the whole when the subject reads like a request itself ("Card not arrived"), else the body
+         * alone ({@link Chunks#subjectOrBody}): a generic subject ("Question about my account", "Urgent") says nothing
+         * of the request but draws the classifier towards the categories it happens to sit near.
+         */
+        SUBJECT_IF_REQUEST,
+        /**
          * Classify the chunk most like one of the labelled examples, the part of the mail that reads
          * most like a known request, or a longer chunk holding it that is nearly as like one: the
          * {@linkplain TicketText#candidates candidates} by a first encoder, the choice among them
@@ -52,6 +59,21 @@ public record TicketText(String subject, String body) {
         public Chunks {
             texts = List.copyOf(texts);
             if (texts.isEmpty()) throw new IllegalArgumentException("no texts");
+            if (pooling == Pooling.SUBJECT_IF_REQUEST && texts.size() != 3) {
+                throw new IllegalArgumentException("a subject-or-body reading has the whole, the subject and the body, not " + texts);
+            }
+        }
+
+        /**
+         * For {@link Pooling#SUBJECT_IF_REQUEST}: the whole ticket when the subject's likeness to a labelled example
+         * reaches the floor, else the body alone.
+         *
+         * @param subjectLikeness the subject's highest similarity to a labelled example
+         * @param floor           the least likeness of a subject that reads like a request
+         */
+        public String subjectOrBody(double subjectLikeness, double floor) {
+            if (pooling != Pooling.SUBJECT_IF_REQUEST) throw new IllegalStateException("not a subject-or-body reading: " + pooling);
+            return subjectLikeness >= floor ? texts.get(0) : texts.get(2);
         }
     }
 
@@ -102,7 +124,8 @@ public record TicketText(String subject, String body) {
 
     /**
      * What the classifier embeds for this ticket: the {@link #classifierText()} alone when it is
-     * short (a one-liner, {@link Pooling#SINGLE}); otherwise the whole text if it is still shorter than
+     * short (a one-liner, {@link Pooling#SINGLE}), or it or the body alone, as the subject reads like a
+     * request or not, when a short ticket has a subject of its own ({@link Pooling#SUBJECT_IF_REQUEST}); otherwise the whole text if it is still shorter than
      * {@link #MAX_CHUNK_CHARS}, the cleaned subject (unless it only {@linkplain #repeatsBody repeats the
      * body's first words}), each sentence of the
      * cleaned body and each pair of neighbouring sentences, for the classifier to pick the one most
@@ -120,7 +143,10 @@ public record TicketText(String subject, String body) {
             if (joined().isEmpty()) throw new IllegalArgumentException("the ticket has neither subject nor body");
             return new Chunks(List.of(headAndTail(joined(), MAX_TEXT_CHARS)), Pooling.SINGLE);
         }
-        if (whole.length() <= SINGLE_TEXT_CHARS) return new Chunks(List.of(whole), Pooling.SINGLE);
+        if (whole.length() <= SINGLE_TEXT_CHARS) {
+            if (s.isEmpty() || body.isEmpty() || repeatsBody(s, EmailText.sentences(body))) return new Chunks(List.of(whole), Pooling.SINGLE);
+            return new Chunks(List.of(whole, s, body), Pooling.SUBJECT_IF_REQUEST);
+        }
         List<String> out = new ArrayList<>();
         // a short ticket of several sentences may read best whole (a one-liner of three sentences)
         if (whole.length() <= MAX_CHUNK_CHARS) out.add(whole);

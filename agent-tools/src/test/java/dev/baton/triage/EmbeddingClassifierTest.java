@@ -231,6 +231,23 @@ class EmbeddingClassifierTest {
     }
 
     @Test
+    void aShortTicketIsReadWithoutASubjectThatReadsLikeNoRequest() {
+        EmbeddingClassifier classifier = TriageFixtures.shared();
+        String body = "Hi,\nmy new card has still not arrived, it has been two weeks\nThanks,\nAna";
+        assertEquals(classifier.classify(new TicketText("", body)), classifier.classify(new TicketText("Question about my account", body)));
+        // a subject that reads like a request is read with the body
+        String subject = "My new card has not arrived";
+        String whole = subject + "\n" + "It has been two weeks now, what should I do?";
+        assertEquals(classifier.classify(new TicketText("", whole)),
+                classifier.classify(new TicketText(subject, "It has been two weeks now, what should I do?")));
+        // a subject is embedded once, however many tickets carry it
+        long before = TriageFixtures.sharedEmbedder().texts.get();
+        classifier.classify(new TicketText("Urgent, please read (subject cache)", "Why was I charged twice for one coffee?"));
+        classifier.classify(new TicketText("Urgent, please read (subject cache)", "How do I change my PIN?"));
+        assertEquals(3, TriageFixtures.sharedEmbedder().texts.get() - before, "two bodies and one subject");
+    }
+
+    @Test
     void rejectsAnEmptyTicket() {
         EmbeddingClassifier classifier = TriageFixtures.shared();
         assertThrows(IllegalArgumentException.class, () -> classifier.classify(new TicketText("  ", null)));

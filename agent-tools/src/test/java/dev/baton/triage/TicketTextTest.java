@@ -49,9 +49,31 @@ class TicketTextTest {
 
     @Test
     void aOneLinerIsOneChunk() {
-        TicketText.Chunks c = new TicketText("Card", "Hi,\nWhere is my card? I ordered it last week.\nThanks,\nAna").chunks();
+        TicketText.Chunks c = new TicketText("", "Hi,\nWhere is my card? I ordered it last week.\nThanks,\nAna").chunks();
         assertEquals(TicketText.Pooling.SINGLE, c.pooling());
-        assertEquals(List.of("Card\nWhere is my card? I ordered it last week."), c.texts());
+        assertEquals(List.of("Where is my card? I ordered it last week."), c.texts());
+        assertEquals(List.of("Where is my card?"), new TicketText("Re: Where is my card?", "").chunks().texts());
+        // a subject that is only the body's first words adds nothing to choose between
+        c = new TicketText("Where is my card", "Where is my card? I ordered it last week.").chunks();
+        assertEquals(TicketText.Pooling.SINGLE, c.pooling());
+    }
+
+    @Test
+    void aShortTicketWithASubjectOfItsOwnIsReadWholeOrByItsBody() {
+        TicketText.Chunks c = new TicketText("Fwd: Card", "Hi,\nWhere is my card? I ordered it last week.\nThanks,\nAna").chunks();
+        assertEquals(TicketText.Pooling.SUBJECT_IF_REQUEST, c.pooling());
+        assertEquals(List.of("Card\nWhere is my card? I ordered it last week.", "Card", "Where is my card? I ordered it last week."),
+                c.texts());
+        // rows: the subject's likeness, the floor, the text read
+        record Row(double likeness, double floor, String read) {
+        }
+        for (Row r : List.of(new Row(0.9, 0.7, c.texts().get(0)), new Row(0.7, 0.7, c.texts().get(0)),
+                new Row(0.69, 0.7, c.texts().get(2)), new Row(0.2, 0.7, c.texts().get(2)))) {
+            assertEquals(r.read(), c.subjectOrBody(r.likeness(), r.floor()), r.toString());
+        }
+        assertThrows(IllegalStateException.class, () -> new TicketText("", "Where is my card?").chunks().subjectOrBody(1, 0.7));
+        assertThrows(IllegalArgumentException.class,
+                () -> new TicketText.Chunks(List.of("a", "b"), TicketText.Pooling.SUBJECT_IF_REQUEST));
     }
 
     @Test
