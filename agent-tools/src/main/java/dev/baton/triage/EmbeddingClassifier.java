@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -449,13 +450,21 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
     @Override
     public void learn(LabelledExample example) {
         String text = example.text() == null ? "" : example.text().strip();
+        learn(text, example.category(), () -> read(new TicketText("", text)));
+    }
+
+    /** The correction is matched by the ticket's joined text, and by what the classifier reads of it. */
+    @Override
+    public void learn(TicketText ticket, String category) {
+        learn(ticket.joined(), category, () -> read(ticket));
+    }
+
+    private void learn(String text, String category, Supplier<Reading> reading) {
         if (text.isEmpty()) throw new IllegalArgumentException("a correction needs a text");
-        if (example.category() == null || example.category().isBlank()) {
-            throw new IllegalArgumentException("a correction needs a category");
-        }
-        Map<String, float[]> x = complete(read(new TicketText("", text))).vectors();
-        corrections.put(normalise(text), new Correction(example.category(), x, text));
-        categories.add(example.category());
+        if (category == null || category.isBlank()) throw new IllegalArgumentException("a correction needs a category");
+        Map<String, float[]> x = complete(reading.get()).vectors();
+        corrections.put(normalise(text), new Correction(category, x, text));
+        categories.add(category);
         scheduleRetrain();
     }
 

@@ -26,6 +26,19 @@ public interface TicketClassifier {
      */
     void learn(LabelledExample example);
 
+    /**
+     * As {@link #learn(LabelledExample)}, for a ticket as it came, subject and body apart: a classifier that reads a
+     * ticket otherwise than as its joined text (a short ticket by its body alone when the subject reads like no
+     * request) learns it the way it reads it, so that the next ticket like it meets the correction. By default the
+     * joined text is learned.
+     *
+     * @param ticket   the ticket a person confirmed or corrected
+     * @param category its category
+     */
+    default void learn(TicketText ticket, String category) {
+        learn(new LabelledExample(ticket.joined(), category));
+    }
+
     /** The categories {@link #classify} may answer. */
     Set<String> categories();
 }

@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -27,7 +28,8 @@ public final class Triage {
     private final CompletableFuture<Double> threshold;
     private final AtomicBoolean started = new AtomicBoolean();
     /** Examples learned before the classifier was ready; guarded by itself. */
-    private final List<LabelledExample> pending = new java.util.ArrayList<>();
+    /** What was learned before the classifier was ready, taught to it in order once it is. */
+    private final List<Consumer<TicketClassifier>> pending = new java.util.ArrayList<>();
     private TicketClassifier trained;
 
     /**
@@ -68,7 +70,7 @@ public final class Triage {
                 }
                 // Whatever was learned meanwhile is taught before anyone may classify.
                 synchronized (pending) {
-                    for (LabelledExample example : pending) c.learn(example);
+                    for (Consumer<TicketClassifier> lesson : pending) lesson.accept(c);
                     pending.clear();
                     trained = c;
                 }
@@ -135,14 +137,23 @@ public final class Triage {
 
     /** Teaches the classifier a person's decision (now, or as soon as it is ready). Keeping it durably is the caller's job. */
     public void learn(LabelledExample example) {
+        teach(c -> c.learn(example));
+    }
+
+    /** As {@link #learn(LabelledExample)}, for a ticket as it came ({@link TicketClassifier#learn(TicketText, String)}). */
+    public void learn(TicketText ticket, String category) {
+        teach(c -> c.learn(ticket, category));
+    }
+
+    private void teach(Consumer<TicketClassifier> lesson) {
         TicketClassifier c;
         synchronized (pending) {
             c = trained;
             if (c == null) {
-                pending.add(example);
+                pending.add(lesson);
                 return;
             }
         }
-        c.learn(example);
+        lesson.accept(c);
     }
 }

@@ -248,6 +248,20 @@ class EmbeddingClassifierTest {
     }
 
     @Test
+    void aTicketIsLearnedAsItIsRead() {
+        EmbeddingClassifier classifier = TriageFixtures.shared();
+        String body = "the cash machine kept my card this morning and did not give it back";
+        Classification before = classifier.classify(new TicketText("", body));
+        String corrected = before.category().equals("card_not_working") ? "card_about_to_expire" : "card_not_working";
+        classifier.learn(new TicketText("Urgent", body), corrected);
+        // the same body under another subject that reads like no request: the same reading, so the correction holds
+        Classification other = classifier.classify(new TicketText("Hello", body));
+        assertEquals(corrected, other.category());
+        assertEquals("correction", other.method());
+        assertThrows(IllegalArgumentException.class, () -> classifier.learn(new TicketText("Urgent", body), " "));
+    }
+
+    @Test
     void rejectsAnEmptyTicket() {
         EmbeddingClassifier classifier = TriageFixtures.shared();
         assertThrows(IllegalArgumentException.class, () -> classifier.classify(new TicketText("  ", null)));

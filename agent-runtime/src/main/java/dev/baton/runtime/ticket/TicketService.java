@@ -24,7 +24,6 @@ import dev.baton.runtime.orchestrator.ApprovalPolicy;
 import dev.baton.runtime.orchestrator.Orchestrator;
 import dev.baton.runtime.orchestrator.RunRequest;
 import dev.baton.tools.ToolRegistry;
-import dev.baton.triage.LabelledExample;
 import dev.baton.triage.RoutingTable;
 import dev.baton.triage.TicketText;
 import dev.baton.triage.Triage;
@@ -295,7 +294,7 @@ public final class TicketService implements AutoCloseable {
             }
             // Durable already (the approval or the new run is in the journal); the classifier learns it now.
             return decided.compose(runId -> blocking(() -> {
-                triage.learn(new LabelledExample(new TicketText(ticket.subject(), ticket.body()).joined(), category));
+                triage.learn(new TicketText(ticket.subject(), ticket.body()), category);
                 learned.put(ticket.id(), new Learned(category, Instant.EPOCH)); // known here: the next look does not teach it again
                 return runId;
             })).compose(runId -> settle(ticket.id(), runId, wait));
@@ -342,7 +341,7 @@ public final class TicketService implements AutoCloseable {
     private void teach(TicketRecord t) {
         Learned known = learned.get(t.id());
         if (known == null || !known.category().equals(t.confirmedCategory())) {
-            triage.learn(new LabelledExample(new TicketText(t.subject(), t.body()).joined(), t.confirmedCategory()));
+            triage.learn(new TicketText(t.subject(), t.body()), t.confirmedCategory());
         }
         learned.put(t.id(), new Learned(t.confirmedCategory(), t.updatedAt()));
         if (t.updatedAt().isAfter(newestSeen)) newestSeen = t.updatedAt();

@@ -90,4 +90,9 @@ public final class CascadeClassifier implements TicketClassifier {
     public void learn(LabelledExample example) {
         classifier.learn(example);
     }
+
+    @Override
+    public void learn(TicketText ticket, String category) {
+        classifier.learn(ticket, category);
+    }
 }

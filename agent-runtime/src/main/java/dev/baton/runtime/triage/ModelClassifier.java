@@ -106,6 +106,11 @@ public final class ModelClassifier implements TicketClassifier {
         examples.learn(example);
     }
 
+    @Override
+    public void learn(TicketText ticket, String category) {
+        examples.learn(ticket, category);
+    }
+
     /** Asks the model, repairing an answer outside the categories once. */
     public Answer ask(TicketText ticket, CallContext context) {
         List<LabelledExample> shown = examples.similar(ticket, k);
