@@ -717,7 +717,14 @@ public final class EmbeddingClassifier implements TicketClassifier, AutoCloseabl
         String first = recipe.encoders().iterator().next();
         Double floor = SUBJECT_FLOOR.get(first);
         if (floor == null) return chunks.texts().get(0);
-        float[] subject = subjectVectors.get(chunks.texts().get(1), s -> await(lanes.get(first).submit(s)));
+        String text = chunks.texts().get(1);
+        float[] subject = subjectVectors.getIfPresent(text);
+        if (subject == null) {
+            // embedded outside the cache's lock (a compute would hold it for the embedding); two tickets with the same
+            // new subject at once may both embed it, to the same vector
+            subject = await(lanes.get(first).submit(text));
+            subjectVectors.put(text, subject);
+        }
         return chunks.subjectOrBody(likeness(awaitModel(), first, subject), floor);
     }
 
