@@ -27,8 +27,7 @@ public final class Triage {
     private final CompletableFuture<TicketClassifier> classifier = new CompletableFuture<>();
     private final CompletableFuture<Double> threshold;
     private final AtomicBoolean started = new AtomicBoolean();
-    /** Examples learned before the classifier was ready; guarded by itself. */
-    /** What was learned before the classifier was ready, taught to it in order once it is. */
+    /** What was learned before the classifier was ready, taught to it in order once it is; guarded by itself. */
     private final List<Consumer<TicketClassifier>> pending = new java.util.ArrayList<>();
     private TicketClassifier trained;
 
