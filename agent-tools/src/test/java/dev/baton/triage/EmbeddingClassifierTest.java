@@ -250,15 +250,17 @@ class EmbeddingClassifierTest {
     @Test
     void aTicketIsLearnedAsItIsRead() {
         EmbeddingClassifier classifier = TriageFixtures.shared();
-        String body = "the cash machine kept my card this morning and did not give it back";
+        String body = "the atm ate my card";
         Classification before = classifier.classify(new TicketText("", body));
         String corrected = before.category().equals("card_not_working") ? "card_about_to_expire" : "card_not_working";
-        classifier.learn(new TicketText("Urgent", body), corrected);
+        // learned from its joined text, "Question about my account\nthe atm ate my card" would be too unlike the body
+        // alone (cosine under 0.95) for the next such ticket to meet the correction
+        classifier.learn(new TicketText("Question about my account", body), corrected);
         // the same body under another subject that reads like no request: the same reading, so the correction holds
         Classification other = classifier.classify(new TicketText("Hello", body));
         assertEquals(corrected, other.category());
         assertEquals("correction", other.method());
-        assertThrows(IllegalArgumentException.class, () -> classifier.learn(new TicketText("Urgent", body), " "));
+        assertThrows(IllegalArgumentException.class, () -> classifier.learn(new TicketText("Hello", body), " "));
     }
 
     @Test
